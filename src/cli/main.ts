@@ -1,0 +1,67 @@
+// Dispatches `logpipe <command>`; each command's module is imported only when it runs,
+// so `logpipe collect` never loads the server or SQLite.
+import { UsageError, formatHelp, parseOptions, type CommandSpec, type ParsedOptions } from './options.js';
+
+interface CommandModule {
+  spec: CommandSpec;
+  run(opts: ParsedOptions): Promise<number | void>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  server: { summary: 'run the API, live tail and dashboard on one port', load: () => import('../server/cli.js') },
+  collect: { summary: 'tail log files and ship them to a server', load: () => import('../collector/cli.js') },
+  generate: { summary: 'write realistic log lines (for demos, tests and benchmarks)', load: () => import('../generator/cli.js') },
+  demo: { summary: 'server + generator + collector together; prints the dashboard URL', load: () => import('./demo.js') },
+};
+
+function mainHelp(): string {
+  const lines = ['Usage: logpipe <command> [options]', '', 'Real-time log ingestion: tail, ship, store, search and watch logs live.', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)}${c.summary}`);
+  lines.push('', 'Run "logpipe <command> --help" for the options of a command.');
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the CLI with the given arguments and resolves to the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`logpipe: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  const mod = await entry.load();
+  let opts: ParsedOptions;
+  try {
+    opts = parseOptions(mod.spec, rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`logpipe ${name}: ${err.problems.join(`\nlogpipe ${name}: `)}\nRun "logpipe ${name} --help" for usage.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts.help) {
+    process.stdout.write(formatHelp(mod.spec));
+    return 0;
+  }
+  try {
+    return (await mod.run(opts)) ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`logpipe ${name}: ${err.problems.join(`\nlogpipe ${name}: `)}\n`);
+      return 2;
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`logpipe ${name}: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+    if (process.env.LOGPIPE_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,85 @@
+// The Store interface: everything the HTTP layer may ask of storage. The SQLite and the
+// PostgreSQL implementations both pass the conformance suite in ./conformance.ts.
+import type { Level } from '../../shared/levels.js';
+import type { LogRecord, NormalizedRecord } from '../../shared/record.js';
+
+export interface LogFilter {
+  /** Full-text query in user syntax (words, "phrases", prefix*); already validated. */
+  q?: string;
+  levels?: Level[];
+  sources?: string[];
+  host?: string;
+  /** Inclusive lower bound on ts (ms). */
+  from?: number;
+  /** Exclusive upper bound on ts (ms). */
+  to?: number;
+}
+
+export interface QueryOptions extends LogFilter {
+  limit: number;
+  /** 'desc' = newest first (default). */
+  order: 'asc' | 'desc';
+  /** Continue strictly after this id in `order` direction. */
+  afterId?: number;
+}
+
+export interface InsertResult {
+  accepted: number;
+  duplicates: number;
+  /** Id of the first and last inserted row (empty when nothing was inserted). */
+  firstId?: number;
+  lastId?: number;
+  /** The inserted rows, for the live tail (ids assigned). */
+  records: LogRecord[];
+}
+
+export interface HistogramQuery extends LogFilter {
+  from: number;
+  to: number;
+  buckets: number;
+}
+
+export interface HistogramResult {
+  from: number;
+  to: number;
+  step: number;
+  counts: Record<Level, number[]>;
+}
+
+export interface SourceInfo {
+  source: string;
+  count: number;
+  lastSeen: number;
+}
+
+export interface StoreStats {
+  rows: number;
+  dbBytes: number;
+  lastId: number;
+}
+
+export interface RetentionPolicy {
+  /** Delete records with ts older than now - maxAgeMs (by ts, but never rows ingested less than maxAgeMs ago). */
+  maxAgeMs?: number;
+  maxBytes?: number;
+}
+
+/** Storage of log records. Implementations must be safe to call from one event loop. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Inserts a batch atomically; records with a stream skip offsets at or below the committed one. */
+  insert(records: NormalizedRecord[]): Promise<InsertResult>;
+  query(opts: QueryOptions): Promise<LogRecord[]>;
+  get(id: number): Promise<LogRecord | undefined>;
+  context(id: number, before: number, after: number): Promise<{ before: LogRecord[]; record: LogRecord; after: LogRecord[] } | undefined>;
+  /** Records with id > afterId matching the filter, oldest first (live tail catch-up). */
+  since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]>;
+  histogram(q: HistogramQuery): Promise<HistogramResult>;
+  sources(): Promise<SourceInfo[]>;
+  stats(): Promise<StoreStats>;
+  /** Highest committed offset of a stream, or -1. */
+  streamOffset(stream: string): Promise<number>;
+  /** Deletes one small chunk under the policy; resolves to the rows deleted (0 = nothing left to do). */
+  enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number>;
+  close(): Promise<void>;
+}

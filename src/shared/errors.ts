@@ -1,0 +1,48 @@
+// The one catalogue of errors: stable code, HTTP status, and what it means. Every error body
+// the server sends carries one of these codes; docs/errors.md documents each (a test checks).
+
+export interface ErrorDef {
+  status: number;
+  message: string;
+}
+
+export const ERRORS = {
+  LP_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  LP_ERR_INVALID_JSON: { status: 400, message: 'The body is not valid JSON.' },
+  LP_ERR_INVALID_RECORD: { status: 400, message: 'A record in the batch is invalid.' },
+  LP_ERR_INVALID_QUERY: { status: 400, message: 'A query parameter is invalid.' },
+  LP_ERR_INVALID_CURSOR: { status: 400, message: 'The cursor was not issued by this server or is damaged.' },
+  LP_ERR_INVALID_ENCODING: { status: 400, message: 'The body could not be decompressed.' },
+  LP_ERR_UNAUTHORIZED: { status: 401, message: 'A valid token is required.' },
+  LP_ERR_FORBIDDEN: { status: 403, message: 'This token may not do that.' },
+  LP_ERR_NOT_FOUND: { status: 404, message: 'Nothing is here.' },
+  LP_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'That method is not allowed here.' },
+  LP_ERR_TOO_LARGE: { status: 413, message: 'The request is too large.' },
+  LP_ERR_TOO_MANY_RECORDS: { status: 413, message: 'The request holds too many records.' },
+  LP_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type or encoding is not supported.' },
+  LP_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  LP_ERR_TOO_MANY_SUBSCRIBERS: { status: 429, message: 'Too many live-tail subscribers; retry later.' },
+  LP_ERR_STORE_FULL: { status: 503, message: 'The store is full; retry later.' },
+  LP_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot write right now; retry later.' },
+  LP_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry later.' },
+  LP_ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a catalogue code; the server's error handler turns it into a JSON response. */
+export class LogpipeError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details?: unknown;
+  /** Seconds, for 429 and 503 responses. */
+  readonly retryAfter?: number;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown, retryAfter?: number) {
+    super(message ?? ERRORS[code].message);
+    this.code = code;
+    this.statusCode = ERRORS[code].status;
+    this.details = details;
+    this.retryAfter = retryAfter;
+  }
+}
