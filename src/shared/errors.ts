@@ -24,6 +24,8 @@ export const ERRORS = {
   LP_ERR_TOO_MANY_SUBSCRIBERS: { status: 429, message: 'Too many live-tail subscribers; retry later.' },
   LP_ERR_STORE_FULL: { status: 503, message: 'The store is full; retry later.' },
   LP_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot write right now; retry later.' },
+  LP_ERR_STORE_OPEN: { status: 503, message: 'The store could not be opened.' },
+  LP_ERR_STORE_CORRUPT: { status: 503, message: 'The database file is damaged or is not a logpipe database.' },
   LP_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry later.' },
   LP_ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, ErrorDef>;
