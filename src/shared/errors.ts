@@ -28,6 +28,9 @@ export const ERRORS = {
   LP_ERR_STORE_CORRUPT: { status: 503, message: 'The database file is damaged or is not a logpipe database.' },
   LP_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry later.' },
   LP_ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
+  LP_ERR_COLLECTOR_CONFIG: { status: 400, message: 'The collector options are invalid (URL, paths or limits).' },
+  LP_ERR_STATE_FILE: { status: 500, message: 'The collector state file is unreadable, damaged or from another version.' },
+  LP_ERR_FILE_UNREADABLE: { status: 500, message: 'A log file named on the command line cannot be read.' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
