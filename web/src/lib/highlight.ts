@@ -1,0 +1,113 @@
+// Finds what the search box matched inside a line, so rows can wrap those parts in <mark>.
+// It follows the server's search grammar (SQLite FTS5 unicode61): case- and accent-insensitive
+// tokens made of letters and digits; a query is an AND of words, "quoted phrases" (consecutive
+// tokens) and prefix* words. Text without any token character falls back to a substring match,
+// as the server does.
+
+/** One search term: its tokens in order; the last one may match as a prefix. */
+export interface SearchTerm {
+  tokens: string[];
+  prefix: boolean;
+}
+
+/** A compiled search: the terms, or the literal text when the query holds no token characters. */
+export interface SearchPattern {
+  terms: SearchTerm[];
+  substring: string | null;
+}
+
+/** A piece of a line, marked when it is part of a match. */
+export interface TextPart {
+  text: string;
+  match: boolean;
+}
+
+const TOKEN = /[\p{L}\p{N}]+/gu;
+
+/** Lowercases and strips diacritics, as the unicode61 tokenizer does (remove_diacritics). */
+export function foldText(text: string): string {
+  return /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** Parses search-box text into terms (same grammar as the server's live matcher). */
+export function parseSearch(q: string): SearchPattern {
+  const terms: SearchTerm[] = [];
+  const re = /"([^"]*)"?|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(q))) {
+    const raw = m[1] ?? m[2] ?? '';
+    const prefix = m[2] !== undefined && raw.endsWith('*');
+    const tokens = foldText(raw).match(TOKEN) ?? [];
+    if (tokens.length) terms.push({ tokens, prefix });
+  }
+  const trimmed = q.trim();
+  return { terms, substring: terms.length === 0 && trimmed ? trimmed : null };
+}
+
+interface Token {
+  start: number;
+  end: number;
+  folded: string;
+}
+
+function tokenizeWithPositions(text: string): Token[] {
+  const out: Token[] = [];
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN.exec(text))) out.push({ start: m.index, end: m.index + m[0].length, folded: foldText(m[0]) });
+  return out;
+}
+
+/** Returns sorted, non-overlapping [start, end) ranges of `text` matched by the pattern. */
+export function findMatches(text: string, pattern: SearchPattern): [number, number][] {
+  const ranges: [number, number][] = [];
+  if (pattern.substring) {
+    const hay = text.toLowerCase();
+    const needle = pattern.substring.toLowerCase();
+    for (let i = hay.indexOf(needle); i !== -1 && needle; i = hay.indexOf(needle, i + needle.length)) ranges.push([i, i + needle.length]);
+    return ranges;
+  }
+  if (!pattern.terms.length) return ranges;
+  const tokens = tokenizeWithPositions(text);
+  for (const term of pattern.terms) {
+    const n = term.tokens.length;
+    for (let i = 0; i + n <= tokens.length; i++) {
+      let ok = true;
+      for (let j = 0; j < n && ok; j++) {
+        const want = term.tokens[j];
+        const have = tokens[i + j].folded;
+        ok = j === n - 1 && term.prefix ? have.startsWith(want) : have === want;
+      }
+      if (ok) ranges.push([tokens[i].start, tokens[i + n - 1].end]);
+    }
+  }
+  return mergeRanges(ranges);
+}
+
+/** Sorts ranges and joins overlapping or touching ones. */
+export function mergeRanges(ranges: [number, number][]): [number, number][] {
+  if (ranges.length < 2) return ranges;
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [sorted[0]];
+  for (const r of sorted.slice(1)) {
+    const last = out[out.length - 1];
+    if (r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+/** Splits a line into plain and matched parts; concatenating the parts gives the line back. */
+export function splitByMatches(text: string, pattern: SearchPattern): TextPart[] {
+  const ranges = findMatches(text, pattern);
+  if (!ranges.length) return [{ text, match: false }];
+  const parts: TextPart[] = [];
+  let at = 0;
+  for (const [s, e] of ranges) {
+    if (s > at) parts.push({ text: text.slice(at, s), match: false });
+    parts.push({ text: text.slice(s, e), match: true });
+    at = e;
+  }
+  if (at < text.length) parts.push({ text: text.slice(at), match: false });
+  return parts;
+}

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HistogramResponse } from '../../../src/shared/api.js';
+import type { LogRecord } from '../../../src/shared/record.js';
+import { addRecords, levelTotals, stackSeries, STACK_ORDER } from './histogramData.js';
+
+const zero = () => [0, 0, 0];
+const h: HistogramResponse = {
+  from: 0, to: 3000, step: 1000, buckets: [0, 1000, 2000],
+  counts: { trace: zero(), debug: zero(), info: [5, 1, 0], warn: [1, 0, 0], error: [0, 2, 0], fatal: zero(), unknown: zero() },
+  totals: { trace: 0, debug: 0, info: 6, warn: 1, error: 2, fatal: 0, unknown: 0 },
+};
+
+test('stacked series are cumulative in stack order and skip hidden levels', () => {
+  const s = stackSeries(h, ['info', 'warn', 'error']);
+  assert.deepEqual(s[STACK_ORDER.indexOf('error')], [0, 2, 0]);
+  assert.deepEqual(s[STACK_ORDER.indexOf('warn')], [1, 2, 0]);
+  assert.deepEqual(s[STACK_ORDER.indexOf('info')], [6, 3, 0]);
+  assert.deepEqual(s[STACK_ORDER.length - 1], [6, 3, 0]);
+  assert.deepEqual(stackSeries(h, ['error'])[STACK_ORDER.length - 1], [0, 2, 0]);
+});
+
+test('live records land in their bucket and the totals, outside ones are ignored', () => {
+  const r = (ts: number, level: LogRecord['level']): LogRecord => ({ id: ts, ts, level, source: 's', host: 'h', message: 'm', attrs: null });
+  const h2 = addRecords(h, [r(2500, 'error'), r(2999, 'error'), r(3000, 'error'), r(-1, 'info')]);
+  assert.deepEqual(h2.counts.error, [0, 2, 2]);
+  assert.equal(h2.totals.error, 4);
+  assert.deepEqual(h.counts.error, [0, 2, 0], 'input untouched');
+  assert.equal(levelTotals(h2)!.info, 6);
+});

@@ -1,0 +1,50 @@
+// Shapes histogram responses for drawing: stacked (cumulative) series in level order, and
+// live updates that add arriving records to their buckets between fetches.
+import { LEVELS, type Level } from '../../../src/shared/levels.js';
+import type { HistogramResponse } from '../../../src/shared/api.js';
+import type { LogRecord } from '../../../src/shared/record.js';
+
+/** Levels from the bottom of the stack to the top: the severe ones sit on the baseline. */
+export const STACK_ORDER: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'unknown'];
+
+/**
+ * Cumulative series for a stacked bar chart: result[i] is the sum of the shown levels
+ * STACK_ORDER[0..i] per bucket (hidden levels add nothing), so drawing the series from the
+ * last to the first shows a stack.
+ */
+export function stackSeries(h: HistogramResponse, shown: readonly Level[]): number[][] {
+  const n = h.buckets.length;
+  const acc = new Array<number>(n).fill(0);
+  return STACK_ORDER.map((level) => {
+    const counts = h.counts[level];
+    if (shown.includes(level) && counts) for (let i = 0; i < n; i++) acc[i] += counts[i] ?? 0;
+    return acc.slice();
+  });
+}
+
+/** Adds live records to the buckets they fall in (records outside the range are ignored). */
+export function addRecords(h: HistogramResponse, records: LogRecord[]): HistogramResponse {
+  if (!records.length || !h.buckets.length || h.step <= 0) return h;
+  const counts = { ...h.counts } as Record<Level, number[]>;
+  const totals = { ...h.totals } as Record<Level, number>;
+  const copied = new Set<Level>();
+  let changed = false;
+  for (const r of records) {
+    if (r.ts < h.from || r.ts >= h.to) continue;
+    const i = Math.min(h.buckets.length - 1, Math.floor((r.ts - h.from) / h.step));
+    if (!copied.has(r.level)) {
+      counts[r.level] = (counts[r.level] ?? new Array(h.buckets.length).fill(0)).slice();
+      copied.add(r.level);
+    }
+    counts[r.level][i] += 1;
+    totals[r.level] = (totals[r.level] ?? 0) + 1;
+    changed = true;
+  }
+  return changed ? { ...h, counts, totals } : h;
+}
+
+/** Total lines per level, all levels present (0 when missing). */
+export function levelTotals(h: HistogramResponse | null): Record<Level, number> | null {
+  if (!h) return null;
+  return Object.fromEntries(LEVELS.map((l) => [l, h.totals?.[l] ?? (h.counts[l] ?? []).reduce((a, b) => a + b, 0)])) as Record<Level, number>;
+}

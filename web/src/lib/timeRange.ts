@@ -1,0 +1,90 @@
+// Time ranges of the view: a quick range relative to now ("last 15 minutes", follows the live
+// tail) or a fixed absolute range (custom input or a drag on the histogram).
+
+/** A quick range key and its length in ms; `all` has no lower bound. */
+export const QUICK_RANGES = [
+  { key: '5m', label: 'Last 5 minutes', ms: 5 * 60_000 },
+  { key: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
+  { key: '1h', label: 'Last hour', ms: 3_600_000 },
+  { key: '6h', label: 'Last 6 hours', ms: 6 * 3_600_000 },
+  { key: '24h', label: 'Last 24 hours', ms: 24 * 3_600_000 },
+  { key: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
+  { key: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
+  { key: 'all', label: 'All time', ms: Infinity },
+] as const;
+
+export type QuickKey = (typeof QUICK_RANGES)[number]['key'];
+
+/** The range a view shows: relative to now (live) or fixed. */
+export type TimeRange = { kind: 'quick'; key: QuickKey } | { kind: 'absolute'; from: number; to: number };
+
+export const DEFAULT_RANGE: TimeRange = { kind: 'quick', key: '1h' };
+
+export function isQuickKey(x: string): x is QuickKey {
+  return QUICK_RANGES.some((r) => r.key === x);
+}
+
+/** Resolves a range at time `now` into query bounds; `from`/`to` are undefined when open. */
+export function resolveRange(range: TimeRange, now: number): { from?: number; to?: number } {
+  if (range.kind === 'absolute') return { from: range.from, to: range.to };
+  const q = QUICK_RANGES.find((r) => r.key === range.key)!;
+  return Number.isFinite(q.ms) ? { from: now - q.ms } : {};
+}
+
+/** True when the range ends at "now", so live lines belong to it. */
+export function isLiveRange(range: TimeRange): boolean {
+  return range.kind === 'quick';
+}
+
+/** Words for a range, for buttons and empty states ("in the last hour"). */
+export function describeRange(range: TimeRange): string {
+  if (range.kind === 'quick') return QUICK_RANGES.find((r) => r.key === range.key)!.label;
+  return `${formatInstant(range.from)} – ${formatInstant(range.to)}`;
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+/** Local date and time to the second, e.g. "2026-11-28 04:12:09". */
+export function formatInstant(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Value for an <input type="datetime-local"> in local time, to the second. */
+export function toDatetimeLocal(ms: number): string {
+  return formatInstant(ms).replace(' ', 'T');
+}
+
+/** Parses an <input type="datetime-local"> value (local time); NaN when empty or invalid. */
+export function fromDatetimeLocal(value: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(value);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s, ms] = m;
+  return new Date(+y, +mo - 1, +d, +h, +mi, +(s ?? 0), +(ms ?? 0)).getTime();
+}
+
+const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800].map((s) => s * 1000);
+
+/**
+ * Picks histogram bounds for a range: about `buckets` buckets of a round step, aligned to the
+ * step, ending one step after `now` for live ranges so that arriving lines land in a bucket.
+ */
+export function histogramBounds(range: TimeRange, now: number, buckets: number, oldest?: number): { from: number; to: number; step: number } {
+  let from: number;
+  let to: number;
+  if (range.kind === 'absolute') {
+    from = range.from;
+    to = range.to;
+  } else {
+    const q = QUICK_RANGES.find((r) => r.key === range.key)!;
+    to = now;
+    from = Number.isFinite(q.ms) ? now - q.ms : Math.min(oldest ?? now - 3_600_000, now - 60_000);
+  }
+  const raw = Math.max(1, (to - from) / buckets);
+  if (range.kind === 'absolute') return { from, to, step: raw };
+  const step = NICE_STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 86_400_000) * 86_400_000;
+  const alignedTo = (Math.floor(now / step) + 1) * step;
+  return { from: alignedTo - buckets * step, to: alignedTo, step };
+}

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_VIEW, filterParams, formatViewState, parseViewState, type ViewState } from './viewState.js';
+
+test('views round-trip through the query string', () => {
+  const views: ViewState[] = [
+    DEFAULT_VIEW,
+    { q: 'timeout "reset by peer" conn*', levels: ['warn', 'error'], sources: ['api', 'db,x'].slice(0, 1), range: { kind: 'quick', key: '15m' } },
+    { q: '<script>&amp;', levels: ['fatal'], sources: ['a', 'b'], range: { kind: 'absolute', from: 1764300000123, to: 1764303600456 } },
+    { q: '', levels: [], sources: [], range: { kind: 'quick', key: 'all' } },
+  ];
+  for (const v of views) assert.deepEqual(parseViewState(formatViewState(v)), v);
+});
+
+test('the default view is an empty query string', () => {
+  assert.equal(formatViewState(DEFAULT_VIEW), '');
+  assert.deepEqual(parseViewState(''), DEFAULT_VIEW);
+});
+
+test('levels are normalised: order, unknown names, all-selected means none', () => {
+  assert.deepEqual(parseViewState('?level=error,bogus,info').levels, ['info', 'error']);
+  assert.deepEqual(parseViewState('level=trace,debug,info,warn,error,fatal,unknown').levels, []);
+  assert.equal(formatViewState({ ...DEFAULT_VIEW, levels: ['error', 'info'] }), 'level=info%2Cerror');
+});
+
+test('bad ranges fall back to the default, ms and ISO bounds both parse', () => {
+  assert.deepEqual(parseViewState('range=99y').range, DEFAULT_VIEW.range);
+  assert.deepEqual(parseViewState('from=20&to=10').range, DEFAULT_VIEW.range);
+  assert.deepEqual(parseViewState('from=1000&to=2000').range, { kind: 'absolute', from: 1000, to: 2000 });
+  assert.deepEqual(parseViewState('from=1970-01-01T00:00:01.000Z&to=1970-01-01T00:00:02Z').range, { kind: 'absolute', from: 1000, to: 2000 });
+});
+
+test('filter parameters carry q, level and source', () => {
+  const v: ViewState = { q: ' disk ', levels: ['error'], sources: ['a', 'b'], range: DEFAULT_VIEW.range };
+  assert.equal(filterParams(v).toString(), 'q=disk&level=error&source=a%2Cb');
+  assert.equal(filterParams(v, { levels: false }).toString(), 'q=disk&source=a%2Cb');
+});

@@ -1,0 +1,76 @@
+// The view's state (search, levels, sources, time range) and its query-string form, so that a
+// reload or a shared link shows the same view. parseViewState(formatViewState(v)) equals v.
+import { LEVELS, isLevel, type Level } from '../../../src/shared/levels.js';
+import { DEFAULT_RANGE, isQuickKey, type TimeRange } from './timeRange.js';
+
+/** What the user chose to look at. Empty `levels` or `sources` means all of them. */
+export interface ViewState {
+  q: string;
+  levels: Level[];
+  sources: string[];
+  range: TimeRange;
+}
+
+export const DEFAULT_VIEW: ViewState = { q: '', levels: [], sources: [], range: DEFAULT_RANGE };
+
+function parseInstant(text: string | null): number {
+  if (!text) return NaN;
+  if (/^\d{1,16}$/.test(text)) return Number(text);
+  return Date.parse(text);
+}
+
+/** Reads a view from a query string (with or without the leading "?"); unknown values are ignored. */
+export function parseViewState(search: string): ViewState {
+  const p = new URLSearchParams(search);
+  const levelSet = new Set((p.get('level') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(isLevel));
+  const levels = LEVELS.filter((l) => levelSet.has(l));
+  const sources = [...new Set((p.get('source') ?? '').split(',').map((s) => s.trim()).filter(Boolean))].sort();
+  let range: TimeRange = DEFAULT_RANGE;
+  const from = parseInstant(p.get('from'));
+  const to = parseInstant(p.get('to'));
+  const key = p.get('range');
+  if (Number.isFinite(from) && Number.isFinite(to) && to > from) range = { kind: 'absolute', from, to };
+  else if (key && isQuickKey(key)) range = { kind: 'quick', key };
+  return {
+    q: p.get('q') ?? '',
+    // All levels selected is the same view as none selected; keep one spelling.
+    levels: levels.length === LEVELS.length ? [] : levels,
+    sources,
+    range,
+  };
+}
+
+/** Writes a view as a query string without "?"; defaults are left out so plain URLs stay short. */
+export function formatViewState(v: ViewState): string {
+  const p = new URLSearchParams();
+  if (v.q) p.set('q', v.q);
+  const levels = LEVELS.filter((l) => v.levels.includes(l));
+  if (levels.length && levels.length < LEVELS.length) p.set('level', levels.join(','));
+  if (v.sources.length) p.set('source', [...new Set(v.sources)].sort().join(','));
+  if (v.range.kind === 'absolute') {
+    p.set('from', new Date(v.range.from).toISOString());
+    p.set('to', new Date(v.range.to).toISOString());
+  } else if (!(DEFAULT_RANGE.kind === 'quick' && v.range.key === DEFAULT_RANGE.key)) {
+    p.set('range', v.range.key);
+  }
+  return p.toString();
+}
+
+/** True when two views ask the server for the same lines. */
+export function sameView(a: ViewState, b: ViewState): boolean {
+  return formatViewState(a) === formatViewState(b);
+}
+
+/** Levels the view shows (all of them when none is chosen). */
+export function shownLevels(v: ViewState): readonly Level[] {
+  return v.levels.length ? v.levels : LEVELS;
+}
+
+/** Filter parameters for the API (q, level, source) shared by logs, tail, histogram and export. */
+export function filterParams(v: ViewState, opts: { levels?: boolean } = {}): URLSearchParams {
+  const p = new URLSearchParams();
+  if (v.q.trim()) p.set('q', v.q.trim());
+  if (opts.levels !== false && v.levels.length && v.levels.length < LEVELS.length) p.set('level', LEVELS.filter((l) => v.levels.includes(l)).join(','));
+  if (v.sources.length) p.set('source', v.sources.join(','));
+  return p;
+}
