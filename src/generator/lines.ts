@@ -1,0 +1,499 @@
+// Realistic log records for demos, tests and benchmarks: a seeded mix of services, levels,
+// HTTP requests, latencies and occasional multi-line stack traces, rendered in the prototype's
+// plain format, as JSON or as logfmt. Every record carries its sequence number (see extractSeq)
+// so that tests can check that nothing was lost or repeated on the way to the server.
+//
+// Lines are built with template strings from precomputed tables and a cached time prefix,
+// because the writer must sustain well over 200,000 records per second.
+
+/** Output formats: `plain` (the prototype's leveled lines, with a few seed-style `Log N` lines),
+ * `seed` (only `Log N` lines, exactly as the prototype's logs.sh wrote them), `json`, `logfmt`. */
+export const FORMATS = ['plain', 'seed', 'json', 'logfmt'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** The level mix in percent of leveled records (the seed-style `Log N` lines carry no level). */
+export const LEVEL_MIX = { info: 70, debug: 15, warn: 10, error: 4, fatal: 1 } as const;
+export type GeneratedLevel = keyof typeof LEVEL_MIX;
+
+const SEQ_FIELD = /(?:(?<![\w.])seq=|"seq":)(\d+)/;
+const SEED_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} - Log (\d+)\s*$/m;
+
+/**
+ * Extracts the generator's sequence number from a record's message: ` seq=N` (plain, logfmt),
+ * `"seq":N` (JSON) or the N of a seed-style `YYYY-MM-DD HH:MM:SS.mmm - Log N` line. Continuation
+ * lines of a stack trace carry none (undefined), so a joined multi-line record yields its first line's.
+ */
+export function extractSeq(message: string): number | undefined {
+  const m = SEQ_FIELD.exec(message) ?? SEED_LINE.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A small, fast, seedable PRNG (mulberry32); the same seed gives the same records. */
+export class Rand {
+  #s: number;
+
+  constructor(seed: number) {
+    this.#s = seed >>> 0;
+  }
+
+  /** Returns a float in [0, 1). */
+  next(): number {
+    let t = (this.#s = (this.#s + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Returns an integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Returns an integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Returns `len` lowercase hex digits (len ≤ 12). */
+  hex(len: number): string {
+    const a = Math.floor(this.next() * 0x1000000).toString(16).padStart(6, '0');
+    const b = Math.floor(this.next() * 0x1000000).toString(16).padStart(6, '0');
+    return (a + b).slice(0, len);
+  }
+}
+
+/** Turns a --seed value (number or any text) into a 32-bit PRNG seed. */
+export function seedFrom(value: string | number | undefined): number {
+  if (value === undefined || value === '') return (Math.random() * 0x100000000) >>> 0;
+  const text = String(value);
+  if (/^\d+$/.test(text) && Number(text) <= 0xffffffff) return Number(text) >>> 0;
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const PAD3: string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const pad2 = (n: number): string => PAD3[n].slice(1);
+
+/** Formats timestamps fast by recomputing the date part only when the second changes. */
+export class TimeFormatter {
+  #sec = Number.NaN;
+  #local = '';
+  #iso = '';
+
+  #refresh(sec: number): void {
+    this.#sec = sec;
+    const d = new Date(sec * 1000);
+    this.#local = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`;
+    this.#iso = d.toISOString().slice(0, 20);
+  }
+
+  /** `YYYY-MM-DD HH:MM:SS.mmm` in local time without a zone, as the prototype wrote it. */
+  local(ms: number): string {
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.#sec) this.#refresh(sec);
+    return this.#local + PAD3[Math.floor(ms - sec * 1000)];
+  }
+
+  /** ISO-8601 in UTC with milliseconds (`2026-11-28T03:59:32.123Z`). */
+  iso(ms: number): string {
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.#sec) this.#refresh(sec);
+    return `${this.#iso}${PAD3[Math.floor(ms - sec * 1000)]}Z`;
+  }
+}
+
+// ---- the vocabulary -------------------------------------------------------------------------
+
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'oscar', 'peggy', 'rupert', 'sybil', 'trent', 'victor', 'walter', 'yuki'];
+const METHODS = ['GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH'];
+const OK_STATUS = [200, 200, 200, 200, 200, 200, 201, 204, 304];
+const WARN_STATUS = [400, 401, 403, 404, 404, 409, 422, 429];
+const ERROR_STATUS = [500, 502, 503, 503, 504];
+const TABLES = ['orders', 'users', 'invoices', 'sessions', 'products', 'payments', 'events'];
+const JOBS = ['email.send', 'report.generate', 'invoice.render', 'thumbnail.resize', 'search.reindex', 'webhook.deliver', 'export.csv'];
+const CACHE_KEYS = ['user:{id}:profile', 'product:{id}', 'cart:{id}', 'session:{id}', 'rates:EUR', 'feature-flags'];
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF'];
+const HOSTS = ['10.0.3.17:5432', '10.0.4.22:6379', '10.0.2.9:9200', 'billing.internal:8443', 'smtp.internal:587'];
+const PATHS: ((r: Rand) => string)[] = [
+  (r) => `/api/v1/orders/${r.range(1000, 99999)}`,
+  (r) => `/api/v1/users/${r.range(1, 20000)}`,
+  () => '/api/v1/cart',
+  (r) => `/api/v1/products/${r.range(1, 5000)}`,
+  (r) => `/api/v1/search?q=${r.pick(['shoes', 'laptop', 'coffee', 'desk+lamp', 'usb-c'])}`,
+  (r) => `/api/v1/invoices/${r.range(10000, 99999)}/pay`,
+  () => '/api/v1/session',
+  () => '/healthz',
+  () => '/login',
+];
+
+/** Continuation frames: Java (tab + `at`, `Caused by:`, `... N more`) and Node (4 spaces + `at`). */
+const JAVA_TRACES: { ex: string; frames: string[]; cause?: { ex: string; frames: string[] } }[] = [
+  {
+    ex: 'java.lang.IllegalStateException: Connection pool exhausted (max=20, waited 5000 ms)',
+    frames: ['com.acme.billing.db.PoolManager.acquire(PoolManager.java:142)', 'com.acme.billing.db.InvoiceRepository.lock(InvoiceRepository.java:88)', 'com.acme.billing.ChargeService.charge(ChargeService.java:61)', 'com.acme.billing.http.ChargeController.post(ChargeController.java:37)', 'io.javalin.http.JavalinServlet.service(JavalinServlet.kt:129)'],
+    cause: { ex: 'java.net.SocketTimeoutException: Connect timed out', frames: ['java.base/sun.nio.ch.NioSocketImpl.timedFinishConnect(NioSocketImpl.java:546)', 'java.base/java.net.Socket.connect(Socket.java:751)', 'org.postgresql.core.PGStream.createSocket(PGStream.java:243)'] },
+  },
+  {
+    ex: 'java.lang.NullPointerException: Cannot invoke "com.acme.search.Query.terms()" because "query" is null',
+    frames: ['com.acme.search.QueryPlanner.plan(QueryPlanner.java:212)', 'com.acme.search.SearchService.execute(SearchService.java:95)', 'com.acme.search.http.SearchHandler.handle(SearchHandler.java:44)', 'java.base/java.util.concurrent.ThreadPoolExecutor.runWorker(ThreadPoolExecutor.java:1144)'],
+  },
+  {
+    ex: 'org.springframework.dao.DataIntegrityViolationException: could not execute statement',
+    frames: ['org.springframework.orm.jpa.vendor.HibernateJpaDialect.convertHibernateAccessException(HibernateJpaDialect.java:276)', 'com.acme.billing.PaymentRepository.save(PaymentRepository.java:52)', 'com.acme.billing.RefundService.refund(RefundService.java:118)'],
+    cause: { ex: 'org.postgresql.util.PSQLException: ERROR: duplicate key value violates unique constraint "payments_pkey"', frames: ['org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2713)', 'org.postgresql.jdbc.PgPreparedStatement.executeUpdate(PgPreparedStatement.java:152)'] },
+  },
+];
+const NODE_TRACES: { ex: string; frames: string[] }[] = [
+  { ex: 'Error: connect ECONNREFUSED 10.0.3.17:5432', frames: ['TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)', 'async Pool.connect (/app/node_modules/pg-pool/index.js:45:11)', 'async OrderStore.findByUser (/app/dist/store/orders.js:88:20)', 'async handler (/app/dist/routes/orders.js:31:17)'] },
+  { ex: "TypeError: Cannot read properties of undefined (reading 'id')", frames: ['toInvoiceView (/app/dist/views/invoice.js:14:29)', 'Array.map (<anonymous>)', 'renderInvoices (/app/dist/routes/invoices.js:57:31)', 'process.processTicksAndRejections (node:internal/process/task_queues:95:5)'] },
+  { ex: 'JsonWebTokenError: jwt malformed', frames: ['Object.module.exports [as verify] (/app/node_modules/jsonwebtoken/verify.js:70:17)', 'verifyToken (/app/dist/auth/tokens.js:22:14)', 'authenticate (/app/dist/auth/middleware.js:12:5)'] },
+  { ex: 'Error: Job timed out after 30000 ms', frames: ['Timeout._onTimeout (/app/dist/worker/runner.js:104:23)', 'listOnTimeout (node:internal/timers:573:17)', 'process.processTimers (node:internal/timers:514:7)'] },
+];
+
+/** One generated event before rendering; reused between records to avoid allocation. */
+interface Event {
+  service: string;
+  msg: string;
+  /** Flattened attribute pairs (key, value, key, value…) for JSON and logfmt. */
+  kv: (string | number)[];
+  requestId: string;
+  user: string;
+  /** Exception header appended to the message, followed by its stack trace (indented lines). */
+  exception: string;
+  trace: string[];
+}
+
+type Template = (r: Rand, e: Event) => void;
+
+function latency(r: Rand, slow: boolean): number {
+  // Mostly fast, with a long tail, like real request latencies.
+  return slow ? r.range(1000, 8000) : Math.round(1 + Math.exp(r.next() * r.next() * 6.2));
+}
+
+function request(r: Rand, e: Event, statuses: readonly number[], slow: boolean, service = 'api'): void {
+  const method = r.pick(METHODS);
+  const path = r.pick(PATHS)(r);
+  const status = r.pick(statuses);
+  const ms = latency(r, slow);
+  e.service = service;
+  e.msg = `${method} ${path} ${status} ${ms}ms`;
+  e.kv.push('method', method, 'path', path, 'status', status, 'latency_ms', ms);
+}
+
+function attachTrace(r: Rand, e: Event, java: boolean): void {
+  if (java) {
+    const t = r.pick(JAVA_TRACES);
+    e.exception = t.ex;
+    for (const f of t.frames) e.trace.push(`\tat ${f}`);
+    if (t.cause) {
+      e.trace.push(`Caused by: ${t.cause.ex}`);
+      for (const f of t.cause.frames) e.trace.push(`\tat ${f}`);
+      e.trace.push(`\t... ${r.range(8, 40)} more`);
+    }
+  } else {
+    const t = r.pick(NODE_TRACES);
+    e.exception = t.ex;
+    for (const f of t.frames) e.trace.push(`    at ${f}`);
+  }
+}
+
+const TEMPLATES: Record<GeneratedLevel, Template[]> = {
+  info: [
+    (r, e) => request(r, e, OK_STATUS, false),
+    (r, e) => request(r, e, OK_STATUS, false),
+    (r, e) => request(r, e, OK_STATUS, false),
+    (r, e) => request(r, e, OK_STATUS, false, 'gateway'),
+    (r, e) => {
+      e.service = 'auth';
+      const how = r.pick(['password', 'oauth:github', 'oauth:google', 'sso', 'api-key']);
+      e.msg = `login succeeded for ${e.user} via ${how}`;
+      e.kv.push('auth_method', how);
+    },
+    (r, e) => {
+      e.service = 'billing';
+      const amount = `${r.range(1, 499)}.${pad2(r.int(100))}`;
+      const cur = r.pick(CURRENCIES);
+      const inv = `inv-${r.range(10000, 99999)}`;
+      e.msg = `charged invoice ${inv} ${amount} ${cur}`;
+      e.kv.push('invoice', inv, 'amount', amount, 'currency', cur);
+    },
+    (r, e) => {
+      e.service = 'db';
+      const table = r.pick(TABLES);
+      const ms = latency(r, false);
+      const rows = r.range(0, 500);
+      e.msg = `query ok on ${table}: ${rows} rows in ${ms}ms`;
+      e.kv.push('table', table, 'rows', rows, 'latency_ms', ms);
+    },
+    (r, e) => {
+      e.service = 'worker';
+      const job = r.pick(JOBS);
+      const id = `job-${r.hex(8)}`;
+      const ms = r.range(20, 4000);
+      e.msg = `job ${job} ${id} completed in ${ms}ms`;
+      e.kv.push('job', job, 'job_id', id, 'latency_ms', ms);
+    },
+    (r, e) => {
+      e.service = 'cache';
+      const ratio = (0.8 + r.next() * 0.19).toFixed(2);
+      e.msg = `hit ratio ${ratio} over the last 10s (${r.range(50000, 400000)} keys)`;
+      e.kv.push('hit_ratio', Number(ratio));
+    },
+    (r, e) => {
+      e.service = 'search';
+      const docs = r.range(10, 2000);
+      e.msg = `indexed ${docs} documents into products in ${r.range(5, 900)}ms`;
+      e.kv.push('documents', docs);
+    },
+  ],
+  debug: [
+    (r, e) => {
+      e.service = 'cache';
+      const key = r.pick(CACHE_KEYS).replace('{id}', String(r.range(1, 20000)));
+      e.msg = `cache ${r.chance(0.7) ? 'hit' : 'miss'} for key ${key}`;
+      e.kv.push('key', key);
+    },
+    (r, e) => {
+      e.service = 'db';
+      const table = r.pick(TABLES);
+      const ms = (r.next() * 8).toFixed(1);
+      e.msg = `SELECT * FROM ${table} WHERE user_id = $1 LIMIT 50 (${ms} ms)`;
+      e.kv.push('table', table, 'latency_ms', Number(ms));
+    },
+    (r, e) => {
+      e.service = 'api';
+      const len = r.range(0, 8192);
+      e.msg = `request body parsed content-type=application/json length=${len}`;
+      e.kv.push('content_length', len);
+    },
+    (r, e) => {
+      e.service = 'worker';
+      const q = r.pick(['emails', 'reports', 'webhooks', 'thumbnails']);
+      const n = r.range(0, 40);
+      e.msg = `polled queue ${q}: ${n} jobs ready`;
+      e.kv.push('queue', q, 'ready', n);
+    },
+  ],
+  warn: [
+    (r, e) => request(r, e, WARN_STATUS, false),
+    (r, e) => {
+      request(r, e, OK_STATUS, true);
+      e.msg = `slow request: ${e.msg}`;
+    },
+    (r, e) => {
+      e.service = 'db';
+      const used = r.range(16, 19);
+      e.msg = `connection pool at ${Math.round((used / 20) * 100)}% (${used}/20), waited ${r.range(50, 900)}ms`;
+      e.kv.push('pool_used', used, 'pool_max', 20);
+    },
+    (r, e) => {
+      e.service = 'auth';
+      const attempt = r.range(2, 5);
+      e.msg = `login failed for ${e.user}: invalid password (attempt ${attempt} of 5)`;
+      e.kv.push('attempt', attempt);
+    },
+    (r, e) => {
+      e.service = 'cache';
+      const n = r.range(1000, 20000);
+      e.msg = `evicted ${n} keys in 1s: memory at ${r.range(88, 99)}% of maxmemory`;
+      e.kv.push('evicted', n);
+    },
+    (r, e) => {
+      e.service = 'worker';
+      const job = r.pick(JOBS);
+      const attempt = r.range(1, 4);
+      e.msg = `job ${job} will retry (attempt ${attempt}): timeout after 30s`;
+      e.kv.push('job', job, 'attempt', attempt);
+    },
+  ],
+  error: [
+    (r, e) => {
+      request(r, e, ERROR_STATUS, r.chance(0.5));
+      e.msg = `${e.msg} upstream ${r.pick(['billing', 'search', 'db', 'auth'])} failed`;
+      if (r.chance(0.4)) attachTrace(r, e, false);
+    },
+    (r, e) => {
+      e.service = 'db';
+      const table = r.pick(TABLES);
+      e.msg = `query failed on ${table}: ${r.pick(['deadlock detected', 'canceling statement due to statement timeout', 'could not serialize access due to concurrent update'])}`;
+      e.kv.push('table', table);
+    },
+    (r, e) => {
+      e.service = 'billing';
+      const inv = `inv-${r.range(10000, 99999)}`;
+      e.msg = `charge failed for invoice ${inv}`;
+      e.kv.push('invoice', inv);
+      if (r.chance(0.6)) attachTrace(r, e, true);
+    },
+    (r, e) => {
+      e.service = 'worker';
+      const job = r.pick(JOBS);
+      e.msg = `job ${job} job-${r.hex(8)} failed after 3 attempts`;
+      e.kv.push('job', job);
+      if (r.chance(0.6)) attachTrace(r, e, false);
+    },
+    (r, e) => {
+      e.service = 'search';
+      e.msg = `query planning failed for user ${e.user}`;
+      if (r.chance(0.6)) attachTrace(r, e, true);
+    },
+    (r, e) => {
+      e.service = 'cache';
+      const host = r.pick(HOSTS);
+      e.msg = `connection to ${host} lost: ECONNRESET`;
+      e.kv.push('peer', host);
+    },
+  ],
+  fatal: [
+    (r, e) => {
+      e.service = 'db';
+      e.msg = 'could not write to /var/lib/db/pg_wal: No space left on device; shutting down';
+    },
+    (r, e) => {
+      e.service = 'worker';
+      e.msg = 'uncaught exception; exiting';
+      attachTrace(r, e, false);
+    },
+    (r, e) => {
+      e.service = 'api';
+      e.msg = `heap limit reached (${r.pick([1024, 2048, 4096])} MB); process will exit`;
+    },
+    (r, e) => {
+      e.service = 'billing';
+      e.msg = 'payment provider credentials rejected; refusing to start';
+      if (r.chance(0.5)) attachTrace(r, e, true);
+    },
+  ],
+};
+
+// Cumulative thresholds in the order the levels are drawn.
+const LEVEL_ORDER: GeneratedLevel[] = ['info', 'debug', 'warn', 'error', 'fatal'];
+const LEVEL_CUT: number[] = (() => {
+  let acc = 0;
+  return LEVEL_ORDER.map((l) => (acc += LEVEL_MIX[l] / 100));
+})();
+const LEVEL_UPPER: Record<GeneratedLevel, string> = { info: 'INFO', debug: 'DEBUG', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' };
+
+const NEEDS_QUOTES = /[\s"=\\]/;
+function logfmtValue(v: string | number): string {
+  if (typeof v === 'number') return String(v);
+  return v === '' || NEEDS_QUOTES.test(v) ? JSON.stringify(v) : v;
+}
+function jsonValue(v: string | number): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v);
+}
+
+export interface LineFactoryOptions {
+  format?: Format;
+  /** PRNG seed; the same seed, options and timestamps give byte-identical output. */
+  seed?: string | number;
+  /** Sequence number of the first record (default 1). */
+  startSeq?: number;
+  /** Multi-line stack traces after some ERROR/FATAL records (default true). */
+  stackTraces?: boolean;
+  /** Share of seed-style `Log N` records mixed into `plain` output (default 0.05). */
+  seedLineShare?: number;
+}
+
+/** A chunk of whole records. */
+export interface Chunk {
+  text: string;
+  records: number;
+}
+
+/** Produces records one after the other, each stamped with its sequence number. */
+export class LineFactory {
+  readonly format: Format;
+  #rand: Rand;
+  #seq: number;
+  #stackTraces: boolean;
+  #seedShare: number;
+  #time = new TimeFormatter();
+  #event: Event = { service: '', msg: '', kv: [], requestId: '', user: '', exception: '', trace: [] };
+
+  constructor(opts: LineFactoryOptions = {}) {
+    this.format = opts.format ?? 'plain';
+    this.#rand = new Rand(seedFrom(opts.seed));
+    this.#seq = opts.startSeq ?? 1;
+    this.#stackTraces = opts.stackTraces ?? true;
+    this.#seedShare = this.format === 'seed' ? 1 : this.format === 'plain' ? (opts.seedLineShare ?? 0.05) : 0;
+  }
+
+  /** The sequence number the next record will carry. */
+  get nextSeq(): number {
+    return this.#seq;
+  }
+
+  /** Renders the next record stamped with time `ms`: one line, or several for a stack trace, each ending in "\n". */
+  record(ms: number): string {
+    const r = this.#rand;
+    const seq = this.#seq++;
+    if (this.#seedShare > 0 && (this.#seedShare >= 1 || r.next() < this.#seedShare)) {
+      return `${this.#time.local(ms)} - Log ${seq}\n`;
+    }
+    const x = r.next();
+    let li = 0;
+    while (x >= LEVEL_CUT[li] && li < LEVEL_CUT.length - 1) li++;
+    const level = LEVEL_ORDER[li];
+    const e = this.#event;
+    e.kv.length = 0;
+    e.trace.length = 0;
+    e.exception = '';
+    e.requestId = r.hex(12);
+    e.user = r.pick(USERS);
+    r.pick(TEMPLATES[level])(r, e);
+    if (!this.#stackTraces) e.trace.length = 0;
+    switch (this.format) {
+      case 'json':
+        return this.#renderJson(ms, level, seq, e);
+      case 'logfmt':
+        return this.#renderLogfmt(ms, level, seq, e);
+      default:
+        return this.#renderPlain(ms, level, seq, e);
+    }
+  }
+
+  /** Renders up to `maxRecords` records (at least one) until the text reaches `maxChars`;
+   * record i is stamped `startMs + i * stepMs`. */
+  chunk(maxRecords: number, maxChars: number, startMs: number, stepMs = 0): Chunk {
+    let text = '';
+    let n = 0;
+    while (n < maxRecords && text.length < maxChars) {
+      text += this.record(startMs + n * stepMs);
+      n++;
+    }
+    return { text, records: n };
+  }
+
+  #renderPlain(ms: number, level: GeneratedLevel, seq: number, e: Event): string {
+    const head = `${this.#time.local(ms)} - [${LEVEL_UPPER[level]}]: ${e.service}: ${e.msg}${e.exception ? `: ${e.exception}` : ''} request_id=${e.requestId} user=${e.user} seq=${seq}\n`;
+    return e.trace.length ? `${head}${e.trace.join('\n')}\n` : head;
+  }
+
+  #renderJson(ms: number, level: GeneratedLevel, seq: number, e: Event): string {
+    let s = `{"time":"${this.#time.iso(ms)}","level":"${level}","msg":${JSON.stringify(e.exception ? `${e.msg}: ${e.exception}` : e.msg)},"service":"${e.service}","request_id":"${e.requestId}","user":"${e.user}"`;
+    const kv = e.kv;
+    for (let i = 0; i < kv.length; i += 2) s += `,"${kv[i]}":${jsonValue(kv[i + 1])}`;
+    s += `,"seq":${seq}`;
+    if (e.trace.length) s += `,"stack":${JSON.stringify(`${e.exception}\n${e.trace.join('\n')}`)}`;
+    return `${s}}\n`;
+  }
+
+  #renderLogfmt(ms: number, level: GeneratedLevel, seq: number, e: Event): string {
+    let s = `ts=${this.#time.iso(ms)} level=${level} msg=${logfmtValue(e.exception ? `${e.msg}: ${e.exception}` : e.msg)} service=${e.service} request_id=${e.requestId} user=${e.user}`;
+    const kv = e.kv;
+    for (let i = 0; i < kv.length; i += 2) s += ` ${kv[i]}=${logfmtValue(kv[i + 1])}`;
+    s += ` seq=${seq}`;
+    if (e.trace.length) s += ` stack=${logfmtValue(`${e.exception}\n${e.trace.join('\n')}`)}`;
+    return `${s}\n`;
+  }
+}
