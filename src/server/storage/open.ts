@@ -1,0 +1,38 @@
+// The one place that chooses a Store implementation from configuration.
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { LogpipeError } from '../../shared/errors.js';
+import type { Store } from './store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
+
+/** What openStore needs: `db` (a file path, `sqlite:PATH`, or `postgres://…`) and the data directory. */
+export interface StoreConfig extends SqliteStoreOptions {
+  /** Database location; defaults to SQLite at `<dataDir>/logpipe.db`. */
+  db?: string;
+  dataDir: string;
+}
+
+/** Resolves the SQLite file a config points at (relative paths are relative to the data directory's parent, i.e. the cwd). */
+export function sqlitePathFor(config: StoreConfig): string {
+  const db = config.db?.trim();
+  if (!db) return join(resolve(config.dataDir), 'logpipe.db');
+  const path = db.startsWith('sqlite://') ? db.slice('sqlite://'.length) : db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db;
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+/** Opens the store the configuration names; start-up problems are LogpipeErrors with a sentence naming the file. */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const db = config.db?.trim();
+  if (db && /^postgres(ql)?:\/\//i.test(db)) {
+    throw new LogpipeError('LP_ERR_STORE_OPEN', 'PostgreSQL support is not built yet; use SQLite (omit --db, or give a file path).');
+  }
+  const file = sqlitePathFor(config);
+  if (!db) {
+    try {
+      mkdirSync(resolve(config.dataDir), { recursive: true });
+    } catch (err) {
+      throw new LogpipeError('LP_ERR_STORE_OPEN', `The data directory "${resolve(config.dataDir)}" could not be created (${(err as Error).message}).`);
+    }
+  }
+  return new SqliteStore(file, config);
+}

@@ -1,0 +1,36 @@
+// Histogram bucket layout, shared by every store so that they agree bucket for bucket.
+//
+// Buckets are aligned to multiples of the step (counted from the epoch, UTC) rather than to
+// the requested `from`: a dashboard that asks for "the last hour" every few seconds then gets
+// stable buckets, and — what makes histograms cheap — steps of whole minutes line up with the
+// per-minute rollup, so only the two partial minutes at the edges of the range need rows
+// counted. Counts still only include rows inside [from, to).
+
+export const MINUTE_MS = 60_000;
+
+// Steps below a minute: "nice" divisors of a minute so the buckets still tile minutes.
+const SUB_MINUTE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000];
+
+/** Where the buckets of a histogram start and how wide they are. */
+export interface BucketLayout {
+  /** Start of the first bucket (<= the requested from, a multiple of step). */
+  start: number;
+  step: number;
+  count: number;
+}
+
+/**
+ * Chooses the bucket step (at least (to - from) / buckets, a divisor of a minute or a whole
+ * number of minutes) and aligns the first bucket; yields at most buckets + 1 buckets.
+ */
+export function layoutBuckets(from: number, to: number, buckets: number): BucketLayout {
+  const span = Math.max(1, to - from);
+  const n = Math.max(1, Math.floor(buckets));
+  const raw = Math.ceil(span / n);
+  let step: number;
+  if (raw <= MINUTE_MS) step = SUB_MINUTE_STEPS.find((s) => s >= raw) ?? MINUTE_MS;
+  else step = Math.ceil(raw / MINUTE_MS) * MINUTE_MS;
+  const start = Math.floor(from / step) * step;
+  const count = Math.max(1, Math.ceil((Math.max(to, from + 1) - start) / step));
+  return { start, step, count };
+}

@@ -1,0 +1,576 @@
+// The SQLite implementation of Store: one connection, one writer, a transaction per batch.
+import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { LEVEL_CODE, LEVELS, type Level } from '../../../shared/levels.js';
+import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
+import type {
+  HistogramQuery,
+  HistogramResult,
+  InsertResult,
+  LogFilter,
+  QueryOptions,
+  RetentionPolicy,
+  SourceInfo,
+  Store,
+  StoreStats,
+} from '../store.js';
+import { layoutBuckets, MINUTE_MS } from './buckets.js';
+import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
+import { openDatabase, type OpenOptions } from './schema.js';
+import { translateWriteError } from './sqlite-errors.js';
+
+/** Options of the SQLite store beyond the file name. */
+export interface SqliteStoreOptions extends OpenOptions {
+  /** Clock for ingest times (retention); tests may move it. */
+  now?: () => number;
+}
+
+const LEVEL_BY_CODE: Level[] = [];
+for (const l of LEVELS) LEVEL_BY_CODE[LEVEL_CODE[l]] = l;
+
+const COLUMNS = 'id, ts, level, source, host, message, attrs';
+const MIN_ID = Number.MIN_SAFE_INTEGER;
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+/** Past this many rollup rows an estimate reads `totals` instead (cheaper, no id bounds). */
+const MAX_ROLLUP_ROWS_FOR_ESTIMATE = 50_000;
+/** Relative cost of reading a table row in id order versus an index entry (measured roughly). */
+const ROW_COST = 8;
+const STATEMENT_CACHE_SIZE = 256;
+
+interface Row {
+  id: number;
+  ts: number;
+  level: number;
+  source: string;
+  host: string;
+  message: string;
+  attrs: string | null;
+}
+
+interface Agg {
+  minute: number;
+  level: number;
+  n: number;
+  minId: number;
+  maxId: number;
+}
+
+interface Estimate {
+  /** Upper bound on the rows the filter matches (exact for level/source/time filters on whole minutes). */
+  n: number;
+  /** Every matching row has lo <= id <= hi. */
+  lo: number;
+  hi: number;
+}
+
+interface Clauses {
+  sql: string[];
+  params: unknown[];
+}
+
+function toRecord(r: Row): LogRecord {
+  return {
+    id: r.id,
+    ts: r.ts,
+    level: LEVEL_BY_CODE[r.level] ?? 'unknown',
+    source: r.source,
+    host: r.host,
+    message: r.message,
+    attrs: r.attrs === null ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
+  };
+}
+
+function placeholders(n: number): string {
+  return new Array(n).fill('?').join(', ');
+}
+
+/**
+ * Builds WHERE terms for the level/source/host/time parts of a filter on table alias `t`.
+ * With `noIndex`, columns are written `+t.col` so SQLite cannot drive the scan from an
+ * index: used when we have decided to walk the table in id order instead.
+ */
+function filterClauses(f: LogFilter, t: string, noIndex: boolean): Clauses {
+  const p = noIndex ? '+' : '';
+  const sql: string[] = [];
+  const params: unknown[] = [];
+  if (f.levels?.length) {
+    sql.push(`${p}${t}.level IN (${placeholders(f.levels.length)})`);
+    for (const l of f.levels) params.push(LEVEL_CODE[l]);
+  }
+  if (f.sources?.length) {
+    sql.push(`${p}${t}.source IN (${placeholders(f.sources.length)})`);
+    params.push(...f.sources);
+  }
+  if (f.host !== undefined) {
+    sql.push(`${p}${t}.host = ?`);
+    params.push(f.host);
+  }
+  if (f.from !== undefined) {
+    sql.push(`${p}${t}.ts >= ?`);
+    params.push(f.from);
+  }
+  if (f.to !== undefined) {
+    sql.push(`${p}${t}.ts < ?`);
+    params.push(f.to);
+  }
+  return { sql, params };
+}
+
+function where(terms: string[]): string {
+  return terms.length ? `WHERE ${terms.join(' AND ')}` : '';
+}
+
+/** SQLite-backed Store (better-sqlite3): see schema.ts for the layout and why. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  #db: Database.Database;
+  #now: () => number;
+  #cache = new Map<string, Database.Statement>();
+  #closed = false;
+
+  #insertLog: Database.Statement;
+  #insertFts: Database.Statement;
+  #getLastId: Database.Statement;
+  #setLastId: Database.Statement;
+  #getStream: Database.Statement;
+  #setStream: Database.Statement;
+  #upsertRollup: Database.Statement;
+  #upsertTotals: Database.Statement;
+  #upsertIngest: Database.Statement;
+  #insertTx: Database.Transaction<(records: NormalizedRecord[]) => InsertResult>;
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.file = file;
+    this.#now = options.now ?? Date.now;
+    this.#db = openDatabase(file, options);
+    const db = this.#db;
+    this.#insertLog = db.prepare(`INSERT INTO logs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.#insertFts = db.prepare('INSERT INTO logs_fts (rowid, message) VALUES (?, ?)');
+    this.#getLastId = db.prepare("SELECT max((SELECT value FROM meta WHERE key = 'last_id'), coalesce((SELECT max(id) FROM logs), 0)) AS v").pluck();
+    this.#setLastId = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_id'");
+    this.#getStream = db.prepare('SELECT last_offset FROM streams WHERE stream = ?').pluck();
+    this.#setStream = db.prepare('INSERT INTO streams (stream, last_offset) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET last_offset = excluded.last_offset');
+    this.#upsertRollup = db.prepare(
+      'INSERT INTO rollup (minute, level, source, n, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (minute, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
+    );
+    this.#upsertTotals = db.prepare(
+      'INSERT INTO totals (source, level, n, last_seen, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (source, level) DO UPDATE SET n = n + excluded.n, last_seen = max(last_seen, excluded.last_seen), min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
+    );
+    this.#upsertIngest = db.prepare(
+      'INSERT INTO ingests (second, last_id, at) VALUES (?, ?, ?) ON CONFLICT (second) DO UPDATE SET last_id = max(last_id, excluded.last_id), at = max(at, excluded.at)',
+    );
+    this.#insertTx = db.transaction((records: NormalizedRecord[]) => this.#insertBatch(records));
+  }
+
+  /** Sets PRAGMA max_page_count (tests simulate a full disk with it); returns the limit in effect. */
+  setMaxPageCount(pages: number): number {
+    return this.#db.pragma(`max_page_count = ${Math.floor(pages)}`, { simple: true }) as number;
+  }
+
+  /** The underlying connection, for SQLite-only tests and benchmarks. */
+  get database(): Database.Database {
+    return this.#db;
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let s = this.#cache.get(sql);
+    if (s) {
+      // Refresh its place so the cache drops the least recently used statement.
+      this.#cache.delete(sql);
+      this.#cache.set(sql, s);
+      return s;
+    }
+    s = this.#db.prepare(sql);
+    this.#cache.set(sql, s);
+    if (this.#cache.size > STATEMENT_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
+    return s;
+  }
+
+  // Runs inside one IMMEDIATE transaction: either every row, its FTS entry, the rollups, the
+  // stream offsets and last_id are committed together, or nothing is. Offsets are read from
+  // the table inside the transaction (not cached), so a rolled-back batch leaves no trace.
+  #insertBatch(records: NormalizedRecord[]): InsertResult {
+    let lastId = this.#getLastId.get() as number;
+    const firstId = lastId + 1;
+    const out: LogRecord[] = [];
+    let duplicates = 0;
+    const streams = new Map<string, { committed: number; max: number }>();
+    // Rollup upkeep is aggregated here in JS, so a 1000-row batch costs a few dozen upserts.
+    const bySource = new Map<string, Map<number, Agg>>();
+    const lastSeen = new Map<string, number>();
+    const insertLog = this.#insertLog;
+    const insertFts = this.#insertFts;
+    for (const r of records) {
+      if (r.stream !== null && r.stream !== undefined && r.offset !== null && r.offset !== undefined) {
+        let st = streams.get(r.stream);
+        if (!st) {
+          const c = this.#getStream.get(r.stream) as number | undefined;
+          st = { committed: c ?? -1, max: c ?? -1 };
+          streams.set(r.stream, st);
+        }
+        if (r.offset <= st.max) {
+          duplicates++;
+          continue;
+        }
+        st.max = r.offset;
+      }
+      const id = ++lastId;
+      const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
+      insertLog.run(id, r.ts, code, r.source, r.host, r.message, r.attrs);
+      insertFts.run(id, r.message);
+      const minute = Math.floor(r.ts / MINUTE_MS);
+      const key = minute * 8 + code;
+      let m = bySource.get(r.source);
+      if (!m) {
+        m = new Map();
+        bySource.set(r.source, m);
+      }
+      const a = m.get(key);
+      if (a) {
+        a.n++;
+        a.maxId = id;
+      } else m.set(key, { minute, level: code, n: 1, minId: id, maxId: id });
+      const seen = lastSeen.get(r.source);
+      if (seen === undefined || r.ts > seen) lastSeen.set(r.source, r.ts);
+      out.push({
+        id,
+        ts: r.ts,
+        level: LEVEL_BY_CODE[code],
+        source: r.source,
+        host: r.host,
+        message: r.message,
+        attrs: r.attrs === null || r.attrs === undefined ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
+      });
+    }
+    if (out.length) {
+      for (const [source, m] of bySource) {
+        const perLevel = new Map<number, { n: number; minId: number; maxId: number }>();
+        for (const a of m.values()) {
+          this.#upsertRollup.run(a.minute, a.level, source, a.n, a.minId, a.maxId);
+          const t = perLevel.get(a.level);
+          if (t) {
+            t.n += a.n;
+            t.minId = Math.min(t.minId, a.minId);
+            t.maxId = Math.max(t.maxId, a.maxId);
+          } else perLevel.set(a.level, { n: a.n, minId: a.minId, maxId: a.maxId });
+        }
+        const seen = lastSeen.get(source) ?? 0;
+        for (const [level, t] of perLevel) this.#upsertTotals.run(source, level, t.n, seen, t.minId, t.maxId);
+      }
+      this.#setLastId.run(lastId);
+      const now = this.#now();
+      this.#upsertIngest.run(Math.floor(now / 1000), lastId, now);
+    }
+    for (const [stream, st] of streams) if (st.max > st.committed) this.#setStream.run(stream, st.max);
+    return out.length
+      ? { accepted: out.length, duplicates, firstId, lastId, records: out }
+      : { accepted: 0, duplicates, records: out };
+  }
+
+  async insert(records: NormalizedRecord[]): Promise<InsertResult> {
+    try {
+      return this.#insertTx.immediate(records);
+    } catch (err) {
+      throw translateWriteError(err);
+    }
+  }
+
+  /**
+   * How many rows a filter can match at most and the id range they lie in, from the rollup
+   * (time-bounded filters) or the totals (otherwise). Host and full-text parts are ignored,
+   * so the count is an upper bound for them.
+   */
+  #estimate(f: LogFilter): Estimate {
+    const terms: string[] = [];
+    const params: unknown[] = [];
+    if (f.levels?.length) {
+      terms.push(`level IN (${placeholders(f.levels.length)})`);
+      for (const l of f.levels) params.push(LEVEL_CODE[l]);
+    }
+    if (f.sources?.length) {
+      terms.push(`source IN (${placeholders(f.sources.length)})`);
+      params.push(...f.sources);
+    }
+    let table = 'totals';
+    if (f.from !== undefined || f.to !== undefined) {
+      const bounds = this.#stmt('SELECT min(minute) AS lo, max(minute) AS hi FROM rollup').get() as { lo: number | null; hi: number | null };
+      if (bounds.lo === null || bounds.hi === null) return { n: 0, lo: 0, hi: -1 };
+      const mLo = Math.max(bounds.lo, f.from !== undefined ? Math.floor(f.from / MINUTE_MS) : bounds.lo);
+      const mHi = Math.min(bounds.hi, f.to !== undefined ? Math.floor((f.to - 1) / MINUTE_MS) : bounds.hi);
+      if (mLo > mHi) return { n: 0, lo: 0, hi: -1 };
+      const combos = this.#stmt('SELECT count(*) FROM totals').pluck().get() as number;
+      if ((mHi - mLo + 1) * combos <= MAX_ROLLUP_ROWS_FOR_ESTIMATE) {
+        table = 'rollup';
+        terms.unshift('minute BETWEEN ? AND ?');
+        params.unshift(mLo, mHi);
+      }
+    }
+    const r = this.#stmt(`SELECT coalesce(sum(n), 0) AS n, min(min_id) AS lo, max(max_id) AS hi FROM ${table} ${where(terms)}`).get(...params) as {
+      n: number;
+      lo: number | null;
+      hi: number | null;
+    };
+    if (!r.n || r.lo === null || r.hi === null) return { n: 0, lo: 0, hi: -1 };
+    return { n: r.n, lo: r.lo, hi: r.hi };
+  }
+
+  async query(opts: QueryOptions): Promise<LogRecord[]> {
+    return this.#query(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.afterId, opts.limit);
+  }
+
+  #query(f: LogFilter, dir: 'ASC' | 'DESC', afterId: number | undefined, limit: number): LogRecord[] {
+    limit = Math.floor(limit);
+    if (!(limit > 0)) return [];
+    const q = f.q?.trim() ? f.q : undefined;
+    const fts = q ? toFtsQuery(q) : null;
+    const like = q && !fts ? fallbackSubstring(q) : null;
+    const indexable = Boolean(f.levels?.length || f.sources?.length || f.from !== undefined || f.to !== undefined);
+    let lo = MIN_ID;
+    let hi = MAX_ID;
+    let est: Estimate | undefined;
+    if (indexable) {
+      est = this.#estimate(f);
+      if (est.n === 0) return [];
+      lo = est.lo;
+      hi = est.hi;
+    }
+    if (afterId !== undefined) {
+      if (dir === 'DESC') hi = Math.min(hi, afterId - 1);
+      else lo = Math.max(lo, afterId + 1);
+    }
+    if (lo > hi) return [];
+
+    if (fts) {
+      // Driven by the FTS index in rowid order, which is our id order: the newest 100
+      // matches of a word are read from the end of its doclist, whatever its frequency.
+      const c = filterClauses(f, 'l', false);
+      const sql =
+        `SELECT l.id, l.ts, l.level, l.source, l.host, l.message, l.attrs FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid ` +
+        `${where(['logs_fts MATCH ?', 'logs_fts.rowid >= ?', 'logs_fts.rowid <= ?', ...c.sql])} ORDER BY logs_fts.rowid ${dir} LIMIT ?`;
+      return (this.#stmt(sql).all(fts, lo, hi, ...c.params, limit) as Row[]).map(toRecord);
+    }
+
+    let useIndex = false;
+    if (est && !like) {
+      // Two plans, both exact: (a) collect matching ids from an index (cost ~ all matches,
+      // index entries only) and keep the first `limit` in id order, or (b) walk the table in
+      // id order within [lo, hi] and stop after `limit` matches (cost ~ limit / density rows).
+      const span = hi - lo + 1;
+      const density = Math.min(1, est.n / span);
+      const walk = Math.min(span, limit / density) * ROW_COST;
+      useIndex = est.n < walk;
+    }
+    if (useIndex) {
+      const c = filterClauses(f, 'logs', false);
+      // `+id` keeps SQLite from turning the id bounds into a rowid range scan.
+      const sql =
+        `SELECT ${COLUMNS} FROM logs WHERE id IN (SELECT id FROM logs ${where([...c.sql, '+id >= ?', '+id <= ?'])} ORDER BY id ${dir} LIMIT ?) ` +
+        `ORDER BY id ${dir}`;
+      return (this.#stmt(sql).all(...c.params, lo, hi, limit) as Row[]).map(toRecord);
+    }
+    const c = filterClauses(f, 'logs', true);
+    const terms = ['id >= ?', 'id <= ?', ...c.sql];
+    const params: unknown[] = [lo, hi, ...c.params];
+    if (like) {
+      terms.push("+message LIKE ? ESCAPE '\\'");
+      params.push(toLikePattern(like));
+    }
+    const sql = `SELECT ${COLUMNS} FROM logs ${where(terms)} ORDER BY id ${dir} LIMIT ?`;
+    return (this.#stmt(sql).all(...params, limit) as Row[]).map(toRecord);
+  }
+
+  async get(id: number): Promise<LogRecord | undefined> {
+    const r = this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  async context(id: number, before: number, after: number): Promise<{ before: LogRecord[]; record: LogRecord; after: LogRecord[] } | undefined> {
+    const r = this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Row | undefined;
+    if (!r) return undefined;
+    // Neighbours are found walking ids outward from the record (the `+source` keeps SQLite
+    // on the rowid): the same source usually writes densely, so this reads few rows.
+    const b = Math.max(0, Math.floor(before));
+    const a = Math.max(0, Math.floor(after));
+    const prev = b ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id < ? AND +source = ? ORDER BY id DESC LIMIT ?`).all(id, r.source, b) as Row[]) : [];
+    const next = a ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id > ? AND +source = ? ORDER BY id ASC LIMIT ?`).all(id, r.source, a) as Row[]) : [];
+    return { before: prev.reverse().map(toRecord), record: toRecord(r), after: next.map(toRecord) };
+  }
+
+  async since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]> {
+    return this.#query(filter, 'ASC', afterId, limit);
+  }
+
+  async histogram(hq: HistogramQuery): Promise<HistogramResult> {
+    const { start, step, count } = layoutBuckets(hq.from, hq.to, hq.buckets);
+    const counts = {} as Record<Level, number[]>;
+    for (const l of LEVELS) counts[l] = new Array<number>(count).fill(0);
+    const result: HistogramResult = { from: start, to: start + count * step, step, counts };
+    if (!(hq.to > hq.from)) return result;
+    const add = (bucket: number, code: number, n: number): void => {
+      const arr = counts[LEVEL_BY_CODE[code] ?? 'unknown'];
+      if (bucket >= 0 && bucket < count) arr[bucket] += n;
+    };
+    const q = hq.q?.trim() ? hq.q : undefined;
+    const fts = q ? toFtsQuery(q) : null;
+    const like = q && !fts ? fallbackSubstring(q) : null;
+    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
+
+    // Counts rows with a <= ts < b directly (indexes, no rollup).
+    const countRows = (a: number, b: number): void => {
+      if (!(b > a)) return;
+      const c = filterClauses({ ...filter, from: a, to: b }, 'l', false);
+      let sql: string;
+      const params: unknown[] = [start, step];
+      if (fts) {
+        sql = `SELECT CAST((l.ts - ?) / ? AS INTEGER) AS b, l.level AS level, count(*) AS n FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid ${where(['logs_fts MATCH ?', ...c.sql])} GROUP BY 1, 2`;
+        params.push(fts, ...c.params);
+      } else {
+        const terms = [...c.sql];
+        params.push(...c.params);
+        if (like) {
+          terms.push("l.message LIKE ? ESCAPE '\\'");
+          params.push(toLikePattern(like));
+        }
+        sql = `SELECT CAST((l.ts - ?) / ? AS INTEGER) AS b, l.level AS level, count(*) AS n FROM logs AS l ${where(terms)} GROUP BY 1, 2`;
+      }
+      for (const r of this.#stmt(sql).all(...params) as { b: number; level: number; n: number }[]) add(r.b, r.level, r.n);
+    };
+
+    const rollupOk = !fts && !like && hq.host === undefined && step % MINUTE_MS === 0;
+    const mLo = Math.ceil(hq.from / MINUTE_MS);
+    const mHi = Math.floor(hq.to / MINUTE_MS);
+    if (rollupOk && mLo < mHi) {
+      // Whole minutes come from the rollup; each lies in exactly one bucket because the
+      // step is a whole number of minutes and buckets are aligned to it. Only the partial
+      // minutes at the two edges are counted from rows (at most two minutes' worth).
+      const c = filterClauses(filter, 'rollup', false);
+      const sql = `SELECT minute, level, sum(n) AS n FROM rollup ${where(['minute >= ?', 'minute < ?', ...c.sql])} GROUP BY minute, level`;
+      for (const r of this.#stmt(sql).all(mLo, mHi, ...c.params) as { minute: number; level: number; n: number }[]) {
+        add(Math.floor((r.minute * MINUTE_MS - start) / step), r.level, r.n);
+      }
+      countRows(hq.from, mLo * MINUTE_MS);
+      countRows(mHi * MINUTE_MS, hq.to);
+    } else {
+      countRows(hq.from, hq.to);
+    }
+    return result;
+  }
+
+  async sources(): Promise<SourceInfo[]> {
+    const rows = this.#stmt('SELECT source, sum(n) AS count, max(last_seen) AS lastSeen FROM totals GROUP BY source ORDER BY source').all() as SourceInfo[];
+    return rows;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const rows = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
+    const lastId = this.#getLastId.get() as number;
+    return { rows, dbBytes: this.#fileBytes(), lastId };
+  }
+
+  #fileBytes(): number {
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    const size = this.#db.pragma('page_size', { simple: true }) as number;
+    let wal = 0;
+    try {
+      wal = statSync(`${this.file}-wal`).size;
+    } catch {
+      // No WAL file right now (checkpointed and removed, or never written).
+    }
+    return pages * size + wal;
+  }
+
+  /** Bytes the database holds in live pages (file size minus free pages, WAL excluded): what size retention compares. */
+  usedBytes(): number {
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    const size = this.#db.pragma('page_size', { simple: true }) as number;
+    return (pages - free) * size;
+  }
+
+  async streamOffset(stream: string): Promise<number> {
+    const v = this.#getStream.get(stream) as number | undefined;
+    return v ?? -1;
+  }
+
+  async enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number> {
+    const limit = Math.max(1, Math.floor(chunk));
+    try {
+      if (policy.maxAgeMs !== undefined && policy.maxAgeMs > 0) {
+        const cutoff = this.#now() - policy.maxAgeMs;
+        // Only rows ingested before the cutoff may go: the newest id inserted in a whole
+        // second before the cutoff bounds them. (Assumes the clock does not jump back.)
+        const maxOldId = this.#stmt('SELECT last_id FROM ingests WHERE second < ? ORDER BY second DESC LIMIT 1').pluck().get(Math.floor(cutoff / 1000)) as
+          | number
+          | undefined;
+        if (maxOldId !== undefined) {
+          const rows = this.#stmt('SELECT id, ts, level, source, message FROM logs WHERE id <= ? AND +ts < ? ORDER BY id LIMIT ?').all(maxOldId, cutoff, limit) as Row[];
+          if (rows.length) return this.#deleteRows(rows);
+        }
+      }
+      if (policy.maxBytes !== undefined && policy.maxBytes > 0 && this.usedBytes() > policy.maxBytes) {
+        const rows = this.#stmt('SELECT id, ts, level, source, message FROM logs ORDER BY id LIMIT ?').all(limit) as Row[];
+        if (rows.length) return this.#deleteRows(rows);
+      }
+      return 0;
+    } catch (err) {
+      throw translateWriteError(err);
+    }
+  }
+
+  // Deletes rows in one transaction, keeping every derived structure exact: the FTS index
+  // (external content: the 'delete' command needs the old text), rollup and totals.
+  #deleteRows(rows: Row[]): number {
+    const db = this.#db;
+    const delLog = this.#stmt('DELETE FROM logs WHERE id = ?');
+    const delFts = this.#stmt("INSERT INTO logs_fts (logs_fts, rowid, message) VALUES ('delete', ?, ?)");
+    const decRollup = this.#stmt('UPDATE rollup SET n = n - ? WHERE minute = ? AND level = ? AND source = ?');
+    const dropRollup = this.#stmt('DELETE FROM rollup WHERE minute = ? AND level = ? AND source = ? AND n <= 0');
+    const decTotals = this.#stmt('UPDATE totals SET n = n - ? WHERE source = ? AND level = ?');
+    const dropTotals = this.#stmt('DELETE FROM totals WHERE source = ? AND level = ? AND n <= 0');
+    const pruneIngests = this.#stmt('DELETE FROM ingests WHERE last_id < (SELECT coalesce(min(id), 9007199254740991) FROM logs)');
+    db.transaction(() => {
+      const roll = new Map<string, { minute: number; level: number; source: string; n: number }>();
+      const tot = new Map<string, { level: number; source: string; n: number }>();
+      for (const r of rows) {
+        delLog.run(r.id);
+        delFts.run(r.id, r.message);
+        const minute = Math.floor(r.ts / MINUTE_MS);
+        const rk = `${minute}\u0000${r.level}\u0000${r.source}`;
+        const ra = roll.get(rk);
+        if (ra) ra.n++;
+        else roll.set(rk, { minute, level: r.level, source: r.source, n: 1 });
+        const tk = `${r.level}\u0000${r.source}`;
+        const ta = tot.get(tk);
+        if (ta) ta.n++;
+        else tot.set(tk, { level: r.level, source: r.source, n: 1 });
+      }
+      for (const a of roll.values()) {
+        decRollup.run(a.n, a.minute, a.level, a.source);
+        dropRollup.run(a.minute, a.level, a.source);
+      }
+      for (const a of tot.values()) {
+        decTotals.run(a.n, a.source, a.level);
+        dropTotals.run(a.source, a.level);
+      }
+      pruneIngests.run();
+    }).immediate();
+    // Hand freed pages back to the file system a little at a time (auto_vacuum=INCREMENTAL),
+    // so the file shrinks as retention deletes, without a long exclusive VACUUM.
+    db.pragma('incremental_vacuum(2000)');
+    return rows.length;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#db.pragma('optimize');
+    } catch {
+      // Best effort: statistics help the planner but are never required.
+    }
+    this.#db.close();
+  }
+}
