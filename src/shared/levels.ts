@@ -16,7 +16,7 @@ const ALIASES: Record<string, Level> = {
   info: 'info', inf: 'info', information: 'info', informational: 'info', notice: 'info', i: 'info',
   warn: 'warn', warning: 'warn', wrn: 'warn', w: 'warn',
   error: 'error', err: 'error', eror: 'error', severe: 'error', e: 'error',
-  fatal: 'fatal', crit: 'fatal', critical: 'fatal', alert: 'fatal', emerg: 'fatal', emergency: 'fatal', panic: 'fatal', f: 'fatal', a: 'fatal',
+  fatal: 'fatal', ftl: 'fatal', crit: 'fatal', critical: 'fatal', alert: 'fatal', emerg: 'fatal', emergency: 'fatal', panic: 'fatal', f: 'fatal', a: 'fatal',
 };
 
 /**
@@ -36,6 +36,13 @@ export function levelFromNumber(n: number): Level | undefined {
   if (!Number.isFinite(n)) return undefined;
   if (n >= 10 && n <= 60 && n % 10 === 0) return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as Level[])[n / 10 - 1];
   return undefined;
+}
+
+const SYSLOG_SEVERITY: readonly Level[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'];
+
+/** Maps a syslog severity (PRI & 7: 0 emerg, 1 alert, 2 crit, 3 err, 4 warning, 5 notice, 6 info, 7 debug). */
+export function levelFromSyslogSeverity(n: number): Level | undefined {
+  return Number.isInteger(n) && n >= 0 && n <= 7 ? SYSLOG_SEVERITY[n] : undefined;
 }
 
 /** Parses the `level=` query parameter: one name or a comma list; returns the invalid names too. */

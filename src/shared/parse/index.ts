@@ -1,0 +1,25 @@
+// The line parser shared by the server's ingest path and the collector: finds a line's
+// timestamp, level and fields. The first non-blank character picks the format, so each line
+// is looked at once: `{` → JSON, `key=` → logfmt, anything else → plain text.
+import { parseJsonLine } from './json.js';
+import { parseLogfmtLine, startsWithLogfmtKey } from './logfmt.js';
+import { parsePlainLine } from './plain.js';
+import type { ParsedLine, ParseOptions } from './types.js';
+
+export type { ParsedLine, ParseOptions } from './types.js';
+export { parseTimestamp, epochToMs } from './epoch.js';
+
+/** Finds timestamp, level, message, attrs (and source/host of JSON lines) in one log line. */
+export function parseLine(line: string, opts?: ParseOptions): ParsedLine {
+  const now = opts?.now;
+  let p = 0;
+  let c = line.charCodeAt(0);
+  while (c === 32 || c === 9) c = line.charCodeAt(++p);
+  if (c === 123) {
+    const json = parseJsonLine(line, now);
+    if (json !== undefined) return json;
+  } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 64) {
+    if (startsWithLogfmtKey(line, p)) return parseLogfmtLine(line, p, now);
+  }
+  return parsePlainLine(line, p, now);
+}
