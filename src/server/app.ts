@@ -1,0 +1,174 @@
+// Builds the Fastify app (never listens): body parsers, auth, limits, security headers, the
+// error catalogue, and every route. The CLI and the tests both start from here.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ERRORS, LogpipeError } from '../shared/errors.js';
+import type { ErrorBody } from '../shared/api.js';
+import { authorize, TokenSet, type Access } from './auth.js';
+import { registerBodyParsers } from './body.js';
+import type { ServerConfig } from './config.js';
+import { IngestPipeline } from './ingest.js';
+import { LiveHub } from './live/hub.js';
+import { ServerMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
+import ingestRoutes from './routes/ingest.js';
+import opsRoutes from './routes/ops.js';
+import queryRoutes from './routes/query.js';
+import tailRoutes from './routes/tail.js';
+import webRoutes from './routes/web.js';
+import type { Store } from './storage/store.js';
+
+export interface App {
+  app: FastifyInstance;
+  pipeline: IngestPipeline;
+  hub: LiveHub;
+  metrics: ServerMetrics;
+}
+
+/** Content-Security-Policy of the dashboard: no inline script, nothing from elsewhere. */
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+export function securityHeaders(): Record<string, string> {
+  return {
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+  };
+}
+
+const API_PREFIXES = ['/api/', '/logs', '/metrics', '/v1/', '/loki/'];
+
+function isApiPath(url: string): boolean {
+  return API_PREFIXES.some((p) => url.startsWith(p));
+}
+
+function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return details === undefined ? { error: code, message } : { error: code, message, details };
+}
+
+/** Fastify's own error codes mapped onto our catalogue. */
+function fromFastifyError(err: any): LogpipeError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new LogpipeError('LP_ERR_TOO_LARGE', `The request body is larger than the limit of ${err.message.match(/\d+/)?.[0] ?? 'the server'} bytes.`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? new LogpipeError('LP_ERR_UNSUPPORTED_MEDIA_TYPE', `${err.message}. Use application/json, application/x-ndjson or text/plain.`)
+        : new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
+    case 'FST_ERR_VALIDATION':
+      return new LogpipeError('LP_ERR_INVALID_QUERY', err.message);
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new LogpipeError(err.statusCode === 413 ? 'LP_ERR_TOO_LARGE' : err.statusCode === 415 ? 'LP_ERR_UNSUPPORTED_MEDIA_TYPE' : 'LP_ERR_BAD_REQUEST', err.message);
+  }
+  return undefined;
+}
+
+/** Builds the app around a store; `config.webDir` adds the dashboard. */
+export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: FastifyServerOptions = {}): Promise<App> {
+  const { limits } = config;
+  const app = Fastify({
+    logger: fastifyOpts.logger ?? { level: config.logLevel },
+    bodyLimit: limits.maxBodyBytes,
+    trustProxy: false,
+    forceCloseConnections: 'idle',
+    // Long polling-free SSE connections must not be cut by Node's request timeout.
+    requestTimeout: 0,
+    disableRequestLogging: true,
+    ...fastifyOpts,
+  });
+  const metrics = new ServerMetrics();
+  const hub = new LiveHub();
+  hub.lastId = (await store.stats()).lastId;
+  const pipeline = new IngestPipeline(store, hub, metrics, limits);
+  const ingestTokens = new TokenSet(config.ingestTokens);
+  const readTokens = new TokenSet(config.readTokens);
+  const limiter = limits.rateLimit > 0 ? new RateLimiter(limits.rateLimit) : undefined;
+  const cors = new Set(config.corsOrigins);
+
+  registerBodyParsers(app, limits);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const origin = req.headers.origin;
+    if (origin && cors.has(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('vary', 'Origin');
+      reply.header('access-control-allow-credentials', 'true');
+      if (req.method === 'OPTIONS') {
+        reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
+        reply.header('access-control-allow-headers', 'authorization, content-type, content-encoding, last-event-id');
+        reply.header('access-control-max-age', '600');
+        return reply.code(204).send();
+      }
+    }
+    if (limiter) {
+      const wait = limiter.take(req.ip);
+      if (wait > 0) throw new LogpipeError('LP_ERR_RATE_LIMITED', `Too many requests from ${req.ip}; retry in ${wait} s.`, undefined, wait);
+    }
+    const access = ((req.routeOptions.config as { access?: Access } | undefined)?.access) ?? (isApiPath(req.url) ? 'read' : 'public');
+    authorize(req, access, ingestTokens, readTokens);
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.headers(securityHeaders());
+    return payload;
+  });
+
+  app.setErrorHandler((err: any, req, reply) => {
+    const e = err instanceof LogpipeError ? err : fromFastifyError(err);
+    if (!e) {
+      req.log.error({ err }, `Request "${req.method} ${req.url.slice(0, 200)}" failed.`);
+      metrics.errors.inc({ status: '500' });
+      return reply.code(500).send(errorBody('LP_ERR_INTERNAL', ERRORS.LP_ERR_INTERNAL.message));
+    }
+    if (e.statusCode >= 500) req.log.warn(`Request "${req.method} ${req.url.slice(0, 200)}" answered ${e.statusCode}: ${e.message}`);
+    metrics.errors.inc({ status: String(e.statusCode) });
+    if (e.retryAfter) reply.header('retry-after', String(e.retryAfter));
+    if (e.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="logpipe"');
+    return reply.code(e.statusCode).send(errorBody(e.code, e.message, e.details));
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const accept = String(req.headers.accept ?? '');
+    if (config.webDir && req.method === 'GET' && !isApiPath(req.url) && accept.includes('text/html') && (reply as any).sendFile) {
+      return (reply as any).sendFile('index.html');
+    }
+    metrics.errors.inc({ status: '404' });
+    return reply.code(404).send(errorBody('LP_ERR_NOT_FOUND', `Nothing is at "${req.method} ${req.url.split('?')[0].slice(0, 200)}".`));
+  });
+
+  // SSE replies are hijacked and never reach onSend; end them before the server waits for
+  // in-flight requests, or shutdown would wait for clients that never leave.
+  app.addHook('preClose', async () => hub.closeAll());
+
+  await app.register(ingestRoutes, { pipeline });
+  await app.register(queryRoutes, { store, limits });
+  await app.register(tailRoutes, { store, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
+  await app.register(opsRoutes, { store, hub, metrics });
+  await registerInterop(app, pipeline, config, store);
+  if (config.webDir) await app.register(webRoutes, { webDir: config.webDir });
+  return { app, pipeline, hub, metrics };
+}
+
+/** OTLP and Loki doors, when their modules are present. */
+async function registerInterop(app: FastifyInstance, pipeline: IngestPipeline, config: ServerConfig, store: Store): Promise<void> {
+  for (const name of ['otlp', 'loki']) {
+    let mod: { default: (app: FastifyInstance, opts: any) => Promise<void> };
+    try {
+      mod = await import(`./routes/${name}.js`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
+      throw err;
+    }
+    await app.register(mod.default, { pipeline, limits: config.limits, store });
+  }
+}

@@ -1,0 +1,104 @@
+// Request bodies: decompression with a bounded output (a gzip bomb stops after
+// maxDecompressedBytes), then JSON, NDJSON or plain text lines. Unknown content types and
+// encodings get 415 through Fastify's own check.
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LogpipeError } from '../shared/errors.js';
+import type { Limits } from './config.js';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const brotli = promisify(zlib.brotliDecompress);
+const zstd = (zlib as any).zstdDecompress ? promisify((zlib as any).zstdDecompress) : undefined;
+
+/** Returns the body as sent, decompressed according to Content-Encoding, never larger than the limit. */
+export async function decodeBody(req: FastifyRequest, body: Buffer, limits: Limits): Promise<Buffer> {
+  const enc = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (enc === 'identity' || enc === '') {
+    if (body.length > limits.maxDecompressedBytes) throw tooLarge(limits);
+    return body;
+  }
+  const opts = { maxOutputLength: limits.maxDecompressedBytes };
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return await gunzip(body, opts);
+    if (enc === 'deflate') return await inflate(body, opts);
+    if (enc === 'br') return await brotli(body, opts);
+    if (enc === 'zstd' && zstd) return await zstd(body, opts);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw tooLarge(limits);
+    throw new LogpipeError('LP_ERR_INVALID_ENCODING', `The body could not be decoded as ${enc}: ${e.message}.`);
+  }
+  throw new LogpipeError('LP_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${enc.slice(0, 40)}" is not supported; use gzip, deflate, br or identity.`);
+}
+
+function tooLarge(limits: Limits): LogpipeError {
+  return new LogpipeError('LP_ERR_TOO_LARGE', `The body is larger than ${limits.maxDecompressedBytes} bytes once decompressed.`, { limit: limits.maxDecompressedBytes });
+}
+
+function jsonError(err: unknown, where: string): LogpipeError {
+  const msg = err instanceof RangeError ? 'it is nested too deeply' : (err as Error).message;
+  return new LogpipeError('LP_ERR_INVALID_JSON', `${where} is not valid JSON: ${msg}.`);
+}
+
+/** Parses NDJSON (one JSON value per line; blank lines skipped) into an array. */
+export function parseNdjson(text: string): unknown[] {
+  const body = text.replace(/\r?\n+$/, '').replace(/^\uFEFF/, '');
+  if (!body) return [];
+  // Fast path: one JSON.parse over the lines joined as an array. Raw newlines cannot occur
+  // inside JSON strings, so the join is exact; any failure falls back to a line-by-line
+  // parse that names the bad line.
+  if (!body.includes('\r') && !body.includes('\n\n')) {
+    try {
+      const v = JSON.parse(`[${body.replaceAll('\n', ',')}]`);
+      if (Array.isArray(v)) return v;
+    } catch {
+      /* fall through to find the bad line */
+    }
+  }
+  const out: unknown[] = [];
+  const lines = body.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch (err) {
+      throw jsonError(err, `Line ${i + 1} of the NDJSON body`);
+    }
+  }
+  return out;
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    // A JSON body that is really NDJSON (several objects, one per line) is accepted too.
+    const t = text.trimStart();
+    if (t.startsWith('{') && /\}\s*\r?\n\s*\{/.test(text)) return parseNdjson(text);
+    throw jsonError(err, 'The body');
+  }
+}
+
+export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'];
+
+/** Registers the JSON, NDJSON and text parsers (replacing Fastify's defaults) on an app. */
+export function registerBodyParsers(app: FastifyInstance, limits: Limits): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (req: FastifyRequest, body: Buffer) => {
+    const buf = await decodeBody(req, body, limits);
+    return parseJson(buf.toString('utf8'));
+  });
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer' }, async (req: FastifyRequest, body: Buffer) => {
+    const buf = await decodeBody(req, body, limits);
+    return parseNdjson(buf.toString('utf8'));
+  });
+  // Plain text: one record per line (`curl --data-binary @app.log -H 'Content-Type: text/plain'`).
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, async (req: FastifyRequest, body: Buffer) => {
+    const buf = await decodeBody(req, body, limits);
+    const text = buf.toString('utf8').replace(/\r?\n$/, '');
+    return { lines: text ? text.split(/\r?\n/) : [] };
+  });
+}

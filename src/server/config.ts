@@ -1,0 +1,58 @@
+// Server configuration: every limit in one place with its default (README and docs/security.md
+// list the same table).
+
+export interface Limits {
+  /** Largest request body as received (compressed), bytes. */
+  maxBodyBytes: number;
+  /** Largest request body after decompression, bytes; a gzip bomb stops here. */
+  maxDecompressedBytes: number;
+  /** Most records in one request. */
+  maxRecordsPerRequest: number;
+  /** Longer messages are cut (not rejected) and end with a marker. */
+  maxLineBytes: number;
+  /** Deepest nesting of an attrs object. */
+  maxJsonDepth: number;
+  /** Largest attrs object, serialized, bytes. */
+  maxAttrsBytes: number;
+  /** Most concurrent live-tail subscribers. */
+  maxSubscribers: number;
+  /** Records buffered for one slow subscriber before it gets a `gap` event. */
+  tailBufferRecords: number;
+  /** Requests per second per client address (0 = unlimited); bursts up to 2x. */
+  rateLimit: number;
+  /** Most records one query may return. */
+  maxQueryLimit: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024,
+  maxRecordsPerRequest: 50_000,
+  maxLineBytes: 256 * 1024,
+  maxJsonDepth: 16,
+  maxAttrsBytes: 64 * 1024,
+  maxSubscribers: 256,
+  tailBufferRecords: 20_000,
+  rateLimit: 0,
+  maxQueryLimit: 5_000,
+};
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Store URL: empty = SQLite at <dataDir>/logpipe.db, a path = SQLite file, postgres://… = PostgreSQL. */
+  db?: string;
+  retentionMs?: number;
+  maxDbBytes?: number;
+  ingestTokens: string[];
+  readTokens: string[];
+  insecure: boolean;
+  corsOrigins: string[];
+  limits: Limits;
+  /** Heartbeat interval of the live tail, ms. */
+  heartbeatMs: number;
+  /** Directory of the built dashboard; absent = API only. */
+  webDir?: string;
+  logLevel: string;
+}

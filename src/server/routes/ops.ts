@@ -1,0 +1,26 @@
+// Health and Prometheus metrics.
+import type { FastifyInstance } from 'fastify';
+import type { ServerMetrics } from '../metrics.js';
+import type { Store } from '../storage/store.js';
+import type { LiveHub } from '../live/hub.js';
+
+export interface OpsRoutesOptions {
+  store: Store;
+  hub: LiveHub;
+  metrics: ServerMetrics;
+}
+
+export default async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
+  const { store, metrics, hub } = opts;
+
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok', store: store.kind, lastId: hub.lastId }));
+
+  app.get('/metrics', { config: { access: 'read' } }, async (_req, reply) => {
+    const stats = await store.stats();
+    metrics.dbBytes.set(stats.dbBytes);
+    metrics.dbRows.set(stats.rows);
+    metrics.subscribers.set(hub.size);
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return metrics.render();
+  });
+}

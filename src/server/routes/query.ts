@@ -1,0 +1,138 @@
+// Read side: search with cursors, one record, context, histogram, sources, streamed export,
+// and the prototype's GET /logs.
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { HistogramResponse, LogsPage } from '../../shared/api.js';
+import { LogpipeError } from '../../shared/errors.js';
+import { LEVELS, type Level } from '../../shared/levels.js';
+import type { LogRecord } from '../../shared/record.js';
+import type { Limits } from '../config.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { Store } from '../storage/store.js';
+import { one, parseFilter, parseIntParam, parseTime, type Query } from './filters.js';
+
+export interface QueryRoutesOptions {
+  store: Store;
+  limits: Limits;
+}
+
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export default async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
+  const { store, limits } = opts;
+  const read = { config: { access: 'read' } };
+
+  app.get('/api/v1/logs', read, async (req): Promise<LogsPage> => {
+    const q = req.query as Query;
+    const filter = parseFilter(q);
+    const limit = parseIntParam(q, 'limit', 100, 1, limits.maxQueryLimit);
+    const cursorText = one(q, 'cursor');
+    const cursor = cursorText ? decodeCursor(cursorText) : undefined;
+    const orderParam = one(q, 'order');
+    if (orderParam !== undefined && orderParam !== 'asc' && orderParam !== 'desc') {
+      throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be asc or desc, got "${orderParam.slice(0, 20)}".`);
+    }
+    // A cursor carries its own direction: following it continues the same walk.
+    const order = cursor?.order ?? (orderParam as 'asc' | 'desc' | undefined) ?? 'desc';
+    const rows = await store.query({ ...filter, limit: limit + 1, order, afterId: cursor?.id });
+    const more = rows.length > limit;
+    const logs = more ? rows.slice(0, limit) : rows;
+    const last = logs[logs.length - 1];
+    const first = logs[0];
+    return {
+      logs,
+      nextCursor: more && last ? encodeCursor({ order, id: last.id }) : null,
+      prevCursor: cursor && first ? encodeCursor({ order: order === 'asc' ? 'desc' : 'asc', id: first.id }) : null,
+    };
+  });
+
+  app.get('/api/v1/logs/export', read, async (req, reply) => {
+    const q = req.query as Query;
+    const filter = parseFilter(q);
+    const format = one(q, 'format') ?? 'ndjson';
+    if (format !== 'ndjson' && format !== 'csv') throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "format" must be ndjson or csv, got "${format.slice(0, 20)}".`);
+    const orderParam = one(q, 'order') ?? 'asc';
+    if (orderParam !== 'asc' && orderParam !== 'desc') throw new LogpipeError('LP_ERR_INVALID_QUERY', 'Query parameter "order" must be asc or desc.');
+    const order = orderParam;
+    // Pages of 2,000 rows pulled as the client reads: memory stays flat however many lines match.
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'csv') yield 'id,time,level,source,host,message,attrs\r\n';
+      let afterId: number | undefined;
+      for (;;) {
+        const rows = await store.query({ ...filter, limit: 2000, order, afterId });
+        if (!rows.length) return;
+        let chunk = '';
+        for (const r of rows) {
+          chunk += format === 'csv'
+            ? [r.id, new Date(r.ts).toISOString(), r.level, csvField(r.source), csvField(r.host), csvField(r.message), csvField(r.attrs)].join(',') + '\r\n'
+            : JSON.stringify(r) + '\n';
+        }
+        yield chunk;
+        if (rows.length < 2000) return;
+        afterId = rows[rows.length - 1].id;
+      }
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    reply
+      .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('content-disposition', `attachment; filename="logpipe-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}"`);
+    return reply.send(Readable.from(lines()));
+  });
+
+  app.get('/api/v1/logs/:id', read, async (req): Promise<LogRecord> => {
+    const id = parseId((req.params as { id: string }).id);
+    const rec = await store.get(id);
+    if (!rec) throw new LogpipeError('LP_ERR_NOT_FOUND', `No record has id ${id}.`);
+    return rec;
+  });
+
+  app.get('/api/v1/logs/:id/context', read, async (req) => {
+    const id = parseId((req.params as { id: string }).id);
+    const q = req.query as Query;
+    const before = parseIntParam(q, 'before', 20, 0, 500);
+    const after = parseIntParam(q, 'after', 20, 0, 500);
+    const ctx = await store.context(id, before, after);
+    if (!ctx) throw new LogpipeError('LP_ERR_NOT_FOUND', `No record has id ${id}.`);
+    return ctx;
+  });
+
+  app.get('/api/v1/histogram', read, async (req): Promise<HistogramResponse> => {
+    const q = req.query as Query;
+    const filter = parseFilter(q);
+    const to = filter.to ?? Date.now();
+    const from = filter.from ?? to - 3_600_000;
+    if (from >= to) throw new LogpipeError('LP_ERR_INVALID_QUERY', 'Query parameter "from" must be before "to".');
+    const buckets = parseIntParam(q, 'buckets', 60, 1, 1000);
+    const h = await store.histogram({ ...filter, from, to, buckets });
+    const totals = {} as Record<Level, number>;
+    for (const l of LEVELS) totals[l] = (h.counts[l] ?? []).reduce((a, b) => a + b, 0);
+    return {
+      from: h.from,
+      to: h.to,
+      step: h.step,
+      buckets: Array.from({ length: buckets }, (_, i) => h.from + i * h.step),
+      counts: h.counts,
+      totals,
+    };
+  });
+
+  app.get('/api/v1/sources', read, async () => ({ sources: await store.sources() }));
+
+  // The prototype's read endpoint: message strings, oldest first, the newest `limit` of them.
+  app.get('/logs', read, async (req) => {
+    const q = req.query as Query;
+    const limit = parseIntParam(q, 'limit', 1000, 1, Math.max(limits.maxQueryLimit, 10_000));
+    const rows = await store.query({ limit, order: 'desc', from: parseTime(q, 'from'), to: parseTime(q, 'to') });
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = rows[rows.length - 1 - i].message;
+    return out;
+  });
+}
+
+function parseId(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new LogpipeError('LP_ERR_INVALID_QUERY', `"${text.slice(0, 40)}" is not a record id.`);
+  return Number(text);
+}

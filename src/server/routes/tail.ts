@@ -1,0 +1,163 @@
+// Live tail over Server-Sent Events. Each subscriber:
+//   1. subscribes to the hub first, buffering what is published meanwhile;
+//   2. catches up from the store (records after Last-Event-ID / ?after=), page by page;
+//   3. then sends buffered and new records, skipping ids it already sent.
+// Because every record is published only after its commit and the store is read after the
+// subscription, no record can fall between (2) and (3). A subscriber that cannot keep up
+// (its socket buffer full and its queue past tailBufferRecords) loses its queue and gets a
+// `gap` event naming the skipped id range, which the client refills through the query API.
+import type { FastifyInstance } from 'fastify';
+import { LogpipeError } from '../../shared/errors.js';
+import type { LogRecord } from '../../shared/record.js';
+import type { Limits } from '../config.js';
+import { encodeCursor } from '../cursor.js';
+import type { LiveHub } from '../live/hub.js';
+import { compileFilter } from '../live/match.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { Store } from '../storage/store.js';
+import { one, parseFilter, type Query } from './filters.js';
+
+export interface TailRoutesOptions {
+  store: Store;
+  hub: LiveHub;
+  limits: Limits;
+  metrics: ServerMetrics;
+  heartbeatMs: number;
+  /** Headers every response carries (security headers), since SSE bypasses the reply hooks. */
+  headers: () => Record<string, string>;
+}
+
+const PAGE = 1000;
+
+function parseLastId(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,15}$/.test(text.trim())) throw new LogpipeError('LP_ERR_INVALID_QUERY', `${name} must be a record id, got "${text.slice(0, 40)}".`);
+  return Number(text.trim());
+}
+
+export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesOptions): Promise<void> {
+  const { store, hub, limits, metrics } = opts;
+
+  app.get('/api/v1/tail', { config: { access: 'read' } }, async (req, reply) => {
+    const q = req.query as Query;
+    const filter = parseFilter(q, { time: false });
+    const predicate = compileFilter(filter);
+    const header = req.headers['last-event-id'];
+    const resumeFrom = parseLastId(Array.isArray(header) ? header[0] : header, 'Last-Event-ID') ?? parseLastId(one(q, 'after'), 'Query parameter "after"');
+    if (hub.size >= limits.maxSubscribers) {
+      throw new LogpipeError('LP_ERR_TOO_MANY_SUBSCRIBERS', `The server already has ${hub.size} live-tail subscribers (limit ${limits.maxSubscribers}).`, undefined, 5);
+    }
+
+    const res = reply.raw;
+    let lastSent = resumeFrom ?? hub.lastId;
+    let catchingUp = resumeFrom !== undefined && resumeFrom < hub.lastId;
+    let pending: LogRecord[] = [];
+    let overflowed = false;
+    let gap: { from: number; to: number } | null = null;
+    let closed = false;
+
+    const writeEvent = (event: string, id: number | null, data: string): boolean =>
+      res.write(`${id !== null ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`);
+
+    const flush = (): void => {
+      if (closed || catchingUp) return;
+      if (gap) {
+        writeEvent('gap', gap.to, JSON.stringify({ from: gap.from, to: gap.to, cursor: encodeCursor({ order: 'asc', id: gap.from }) }));
+        metrics.gaps.inc();
+        lastSent = gap.to;
+        gap = null;
+      }
+      while (pending.length && !res.writableNeedDrain) {
+        const batch = pending.length > PAGE ? pending.splice(0, PAGE) : pending.splice(0);
+        const fresh = batch[0].id > lastSent ? batch : batch.filter((r) => r.id > lastSent);
+        if (!fresh.length) continue;
+        lastSent = fresh[fresh.length - 1].id;
+        writeEvent('logs', lastSent, JSON.stringify(fresh));
+      }
+    };
+
+    const subscriber = {
+      deliver(records: LogRecord[]) {
+        const matched = predicate ? records.filter(predicate) : records;
+        if (!matched.length) return;
+        if (pending.length + matched.length > limits.tailBufferRecords) {
+          if (catchingUp) {
+            // The store has them all: drop the buffer and let the catch-up loop read again.
+            overflowed = true;
+            pending = [];
+            return;
+          }
+          const to = matched[matched.length - 1].id;
+          gap = { from: gap?.from ?? lastSent, to };
+          pending = [];
+          return;
+        }
+        for (const r of matched) pending.push(r);
+        flush();
+      },
+      close() {
+        if (!closed) res.end();
+      },
+    };
+
+    reply.hijack();
+    res.writeHead(200, {
+      ...opts.headers(),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: 2000\n: connected, last id ${lastSent}\n\n`);
+    const unsubscribe = hub.subscribe(subscriber);
+    metrics.subscribers.set(hub.size);
+    const heartbeat = setInterval(() => {
+      if (!res.writableNeedDrain) res.write(': heartbeat\n\n');
+    }, opts.heartbeatMs);
+    res.on('drain', flush);
+    const cleanup = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      metrics.subscribers.set(hub.size);
+    };
+    res.on('close', cleanup);
+    req.raw.on('close', cleanup);
+
+    if (catchingUp) {
+      try {
+        // A client very far behind is not replayed line by line: it gets a gap to refill by query.
+        const maxReplay = limits.tailBufferRecords * 5;
+        let replayed = 0;
+        for (;;) {
+          overflowed = false;
+          const rows = await store.since(lastSent, filter, PAGE);
+          if (closed) return;
+          if (rows.length) {
+            lastSent = rows[rows.length - 1].id;
+            writeEvent('logs', lastSent, JSON.stringify(rows));
+            replayed += rows.length;
+            if (res.writableNeedDrain) await new Promise((r) => res.once('drain', r));
+          }
+          if (rows.length < PAGE && !overflowed) break;
+          if (replayed >= maxReplay) {
+            const to = hub.lastId;
+            if (to > lastSent) {
+              writeEvent('gap', to, JSON.stringify({ from: lastSent, to, cursor: encodeCursor({ order: 'asc', id: lastSent }) }));
+              metrics.gaps.inc();
+              lastSent = to;
+            }
+            break;
+          }
+        }
+      } catch (err) {
+        req.log.error({ err }, 'Live-tail catch-up failed; closing the stream so the client reconnects.');
+        res.end();
+        return;
+      }
+      catchingUp = false;
+      flush();
+    }
+  });
+}

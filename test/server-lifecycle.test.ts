@@ -1,0 +1,192 @@
+// Server behaviour across processes: exactly-once across restarts, the live tail with
+// resume, retention, start-up errors and graceful shutdown. Real processes, real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { BIN, makeTempDir, startServer } from './helpers/server.js';
+import { SseClient } from './helpers/sse.js';
+
+async function postJson(url: string, body: unknown) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+test('re-sent stream offsets are duplicates, also after a restart', async () => {
+  const srv = await startServer();
+  const dataDir = srv.dataDir;
+  try {
+    const batch = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => ({ message: `line ${from + i}`, stream: 's1', offset: (from + i + 1) * 10, source: 'dup' }));
+    assert.deepEqual((await postJson(`${srv.url}/api/v1/logs`, batch(0, 5))).body, { accepted: 5, duplicates: 0 });
+    assert.deepEqual((await postJson(`${srv.url}/api/v1/logs`, batch(3, 8))).body, { accepted: 3, duplicates: 2 });
+    await srv.stop();
+    const again = await startServer({ dataDir });
+    try {
+      assert.deepEqual((await postJson(`${again.url}/api/v1/logs`, batch(0, 10))).body, { accepted: 2, duplicates: 8 });
+      const page = await (await fetch(`${again.url}/api/v1/logs?source=dup&order=asc&limit=100`)).json();
+      assert.deepEqual(page.logs.map((r: any) => r.message), Array.from({ length: 10 }, (_, i) => `line ${i}`));
+      // Records without a stream are simply inserted.
+      assert.deepEqual((await postJson(`${again.url}/api/v1/logs`, [{ message: 'free', source: 'dup' }, { message: 'free', source: 'dup' }])).body, { accepted: 2, duplicates: 0 });
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    srv.cleanup();
+  }
+});
+
+test('live tail: in order, filtered, resumable with Last-Event-ID without loss or repeat', async () => {
+  const srv = await startServer({ args: ['--heartbeat', '200ms'] });
+  try {
+    const all = new SseClient(`${srv.url}/api/v1/tail`);
+    const errorsOnly = new SseClient(`${srv.url}/api/v1/tail?level=error`);
+    const search = new SseClient(`${srv.url}/api/v1/tail?q=${encodeURIComponent('"disk full"')}`);
+    await all.until(() => all.status === 200);
+    await new Promise((r) => setTimeout(r, 100));
+    for (let b = 0; b < 5; b++) {
+      const recs = Array.from({ length: 20 }, (_, i) => ({ message: `m ${b * 20 + i}${i % 10 === 0 ? ' disk full' : ''}`, level: i % 5 === 0 ? 'error' : 'info' }));
+      assert.equal((await postJson(`${srv.url}/api/v1/logs`, recs)).status, 200);
+    }
+    await all.until(() => all.records().length === 100);
+    assert.deepEqual(all.records().map((r) => r.message.split(' ')[1]).map(Number), Array.from({ length: 100 }, (_, i) => i));
+    await errorsOnly.until(() => errorsOnly.records().length === 20);
+    assert.ok(errorsOnly.records().every((r) => r.level === 'error'));
+    await search.until(() => search.records().length === 10);
+    assert.equal(all.headers['content-type'], 'text/event-stream; charset=utf-8');
+    // Heartbeats keep the connection alive (comments, not events).
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Disconnect, write more, reconnect with Last-Event-ID: exactly the missed records arrive.
+    const lastId = all.lastId()!;
+    const seen = all.records().map((r) => r.id);
+    all.close();
+    errorsOnly.close();
+    search.close();
+    for (let b = 0; b < 3; b++) {
+      await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 1500 }, (_, i) => ({ message: `late ${b * 1500 + i}` })));
+    }
+    const resumed = new SseClient(`${srv.url}/api/v1/tail`, { 'last-event-id': lastId });
+    await resumed.until(() => resumed.records().length === 4500, 10_000);
+    await postJson(`${srv.url}/api/v1/logs`, [{ message: 'after resume' }]);
+    await resumed.until(() => resumed.records().length === 4501);
+    const ids = [...seen, ...resumed.records().map((r) => r.id)];
+    assert.equal(new Set(ids).size, ids.length, 'no record repeated');
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], 'ids increase');
+    assert.deepEqual(resumed.records().slice(0, 4500).map((r) => r.message), Array.from({ length: 4500 }, (_, i) => `late ${i}`));
+    resumed.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('a subscriber that cannot keep up gets a gap event instead of unbounded memory', async () => {
+  const srv = await startServer({ args: ['--tail-buffer', '100'] });
+  try {
+    // A raw socket that never reads: the server's socket buffer fills, then its queue.
+    const sock = net.connect(srv.port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`GET /api/v1/tail HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
+    sock.pause();
+    await new Promise((r) => setTimeout(r, 200));
+    const big = 'z'.repeat(2000);
+    for (let b = 0; b < 40; b++) {
+      await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 100 }, (_, i) => ({ message: `${b}-${i} ${big}` })));
+    }
+    let text = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => (text += d));
+    sock.resume();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.match(text, /event: gap\ndata: \{"from":\d+,"to":\d+,"cursor":"[^"]+"\}/);
+    sock.destroy();
+    const m = await (await fetch(`${srv.url}/metrics`)).text();
+    assert.match(m, /^logpipe_tail_gaps_total [1-9]\d*$/m);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('retention by age deletes old records and keeps the rest', async () => {
+  const srv = await startServer({ args: ['--retention', '1h'] });
+  try {
+    const now = Date.now();
+    const old = Array.from({ length: 50 }, (_, i) => ({ message: `old ${i}`, ts: now - 3 * 3_600_000, source: 'ret' }));
+    const fresh = Array.from({ length: 50 }, (_, i) => ({ message: `fresh ${i}`, ts: now - 60_000, source: 'ret' }));
+    await postJson(`${srv.url}/api/v1/logs`, [...old, ...fresh]);
+    // Importing an old file must not see its lines vanish on arrival: a just-ingested old
+    // record is kept until it has been stored for the retention age.
+    await new Promise((r) => setTimeout(r, 2500));
+    const page = await (await fetch(`${srv.url}/api/v1/logs?source=ret&limit=1000`)).json();
+    assert.equal(page.logs.length, 100);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('start-up errors are clear: port taken, data directory not writable, corrupt database', async () => {
+  const srv = await startServer();
+  try {
+    const taken = spawnSync(process.execPath, [BIN, 'server', '--port', String(srv.port), '--data', makeTempDir()], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(taken.status, 1);
+    assert.match(taken.stderr, /Port \d+ on 127\.0\.0\.1 is already in use/);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+  if (process.getuid?.() !== 0) {
+    const ro = makeTempDir();
+    chmodSync(ro, 0o500);
+    const r = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', join(ro, 'sub')], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /not writable/);
+  } else {
+    // root can write anywhere; a path under a regular file is unwritable for everyone.
+    const dir = makeTempDir();
+    writeFileSync(join(dir, 'file'), 'x');
+    const r = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', join(dir, 'file', 'sub')], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /not writable/);
+  }
+  const bad = makeTempDir();
+  mkdirSync(bad, { recursive: true });
+  writeFileSync(join(bad, 'logpipe.db'), Buffer.alloc(8192, 0x41));
+  const c = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', bad], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(c.status, 1);
+  assert.match(c.stderr, /corrupt|not a database/i);
+  const usage = spawnSync(process.execPath, [BIN, 'server', '--port', 'abc', '--retention', 'soon'], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--port/);
+  assert.match(usage.stderr, /--retention/);
+  const open = spawnSync(process.execPath, [BIN, 'server', '--host', '0.0.0.0', '--port', '0', '--data', makeTempDir()], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(open.status, 2);
+  assert.match(open.stderr, /refusing to listen on a non-loopback address/);
+});
+
+test('SIGTERM finishes in-flight requests and closes the database cleanly', async () => {
+  const srv = await startServer();
+  try {
+    const inflight = Array.from({ length: 10 }, (_, b) =>
+      postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 1000 }, (_, i) => ({ message: `shutdown ${b}-${i}`, source: 'term' }))).catch(() => ({ status: 0, body: null })));
+    await new Promise((r) => setTimeout(r, 5));
+    const code = await srv.stop('SIGTERM');
+    const results = await Promise.all(inflight);
+    assert.equal(code, 0);
+    assert.match(srv.output(), /stopped cleanly/);
+    const acked = results.filter((r) => r.status === 200).reduce((n, r) => n + r.body.accepted, 0);
+    const again = await startServer({ dataDir: srv.dataDir });
+    try {
+      const page = await (await fetch(`${again.url}/api/v1/logs?source=term&limit=5000`)).json();
+      assert.ok(page.logs.length >= acked, `every acknowledged record is stored (${page.logs.length} >= ${acked})`);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    srv.cleanup();
+  }
+});
