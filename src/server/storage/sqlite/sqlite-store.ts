@@ -467,10 +467,13 @@ export class SqliteStore implements Store {
   async stats(): Promise<StoreStats> {
     const rows = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
     const lastId = this.#getLastId.get() as number;
-    return { rows, dbBytes: this.#fileBytes(), lastId };
+    // dbBytes is what size retention limits (live pages), so the two always agree; the
+    // files on disk are larger by the free pages not yet vacuumed and the WAL (fileBytes()).
+    return { rows, dbBytes: this.usedBytes(), lastId };
   }
 
-  #fileBytes(): number {
+  /** Bytes of the database and WAL files on disk. */
+  fileBytes(): number {
     const pages = this.#db.pragma('page_count', { simple: true }) as number;
     const size = this.#db.pragma('page_size', { simple: true }) as number;
     let wal = 0;

@@ -1,0 +1,210 @@
+// The SQLite store: the shared conformance suite, plus what only SQLite has (files, pragmas,
+// a full disk, corrupt files, query plans).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { LogpipeError } from '../../../shared/errors.js';
+import type { NormalizedRecord } from '../../../shared/record.js';
+import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
+import { openStore } from '../open.js';
+import { SqliteStore } from './sqlite-store.js';
+import { toFtsQuery } from './fts-query.js';
+import { SCHEMA_VERSION } from './schema.js';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'logpipe-sqlite-'));
+}
+
+function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedRecord {
+  return { ts: Date.UTC(2026, 0, 1), level: 'info', source: 'app', host: 'h', attrs: null, stream: null, offset: null, ...p };
+}
+
+runStoreConformance('sqlite', async (options?: MakeStoreOptions) => {
+  const dir = tempDir();
+  const file = join(dir, 'logpipe.db');
+  let store = new SqliteStore(file, { now: options?.now });
+  return {
+    get store() {
+      return store;
+    },
+    async reopen() {
+      await store.close();
+      store = new SqliteStore(file, { now: options?.now });
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+test('toFtsQuery quotes every term and keeps only a trailing * as an operator', () => {
+  assert.equal(toFtsQuery('error timeout'), '"error" "timeout"');
+  assert.equal(toFtsQuery('"connection refused" upstream'), '"connection refused" "upstream"');
+  assert.equal(toFtsQuery('conn*'), '"conn"*');
+  assert.equal(toFtsQuery('"conn ref"*'), '"conn ref"*');
+  assert.equal(toFtsQuery('AND OR NOT'), '"AND" "OR" "NOT"');
+  assert.equal(toFtsQuery('NEAR(a b)'), '"NEAR(a" "b)"');
+  assert.equal(toFtsQuery('say "hi'), '"say" "hi"');
+  assert.equal(toFtsQuery('a"b'), '"a" "b"');
+  assert.equal(toFtsQuery('x""y'), '"x" "y"');
+  assert.equal(toFtsQuery('*'), null);
+  assert.equal(toFtsQuery('-> {} 🔥'), null);
+  assert.equal(toFtsQuery('   '), null);
+  assert.equal(toFtsQuery('日本語'), '"日本語"');
+  const long = toFtsQuery('w '.repeat(5000))!;
+  assert.equal(long.split(' ').length, 32, 'terms are capped');
+});
+
+test('the database uses WAL, NORMAL sync, incremental auto-vacuum and the current schema version', async () => {
+  const dir = tempDir();
+  try {
+    const store = new SqliteStore(join(dir, 'x.db'));
+    const db = store.database;
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('synchronous', { simple: true }), 1);
+    assert.equal(db.pragma('auto_vacuum', { simple: true }), 2);
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.ok((db.pragma('busy_timeout', { simple: true }) as number) >= 1000);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SQLITE_FULL becomes LP_ERR_STORE_FULL, rolls the batch back whole, and inserts work again once space returns', async () => {
+  const dir = tempDir();
+  try {
+    const store = new SqliteStore(join(dir, 'full.db'));
+    await store.insert([rec({ message: 'before the disk filled', stream: 's', offset: 1 })]);
+    const pages = store.database.pragma('page_count', { simple: true }) as number;
+    store.setMaxPageCount(pages + 3);
+    const big = Array.from({ length: 400 }, (_, i) => rec({ message: `filler ${i} ${'x'.repeat(400)}`, stream: 's', offset: 10 + i }));
+    let err: unknown;
+    try {
+      await store.insert(big);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof LogpipeError, `expected a LogpipeError, got ${String(err)}`);
+    assert.equal(err.code, 'LP_ERR_STORE_FULL');
+    assert.equal(err.statusCode, 503);
+    assert.equal((await store.stats()).rows, 1);
+    assert.equal(await store.streamOffset('s'), 1);
+    assert.deepEqual(await store.query({ q: 'filler', order: 'desc', limit: 5 }), []);
+    store.setMaxPageCount(1_000_000);
+    const res = await store.insert(big);
+    assert.equal(res.accepted, 400);
+    assert.equal(await store.streamOffset('s'), 409);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a locked (SQLITE_BUSY) or read-only (SQLITE_READONLY) database becomes LP_ERR_STORE_UNAVAILABLE on insert', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'ro.db');
+    await (await openStore({ dataDir: dir, db: file })).close();
+    const store = new SqliteStore(file);
+    // Another connection holding the write lock makes our writer time out as busy.
+    const other = new Database(file);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    store.database.pragma('busy_timeout = 50');
+    await assert.rejects(store.insert([rec({ message: 'blocked' })]), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_UNAVAILABLE');
+    other.exec('ROLLBACK');
+    other.close();
+    assert.equal((await store.insert([rec({ message: 'unblocked' })])).accepted, 1);
+    store.database.pragma('query_only = 1');
+    await assert.rejects(store.insert([rec({ message: 'read-only' })]), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_UNAVAILABLE');
+    store.database.pragma('query_only = 0');
+    assert.equal((await store.stats()).rows, 1);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('opening garbage, a foreign database, a newer schema or an impossible path fails with a clear code', async () => {
+  const dir = tempDir();
+  try {
+    const garbage = join(dir, 'garbage.db');
+    writeFileSync(garbage, Buffer.alloc(8192, 0x5a));
+    await assert.rejects(openStore({ dataDir: dir, db: garbage }), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_CORRUPT' && e.message.includes(garbage));
+
+    const foreign = join(dir, 'foreign.db');
+    const f = new Database(foreign);
+    f.exec('CREATE TABLE users (id INTEGER PRIMARY KEY)');
+    f.close();
+    await assert.rejects(openStore({ dataDir: dir, db: foreign }), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_CORRUPT');
+
+    const newer = join(dir, 'newer.db');
+    await (await openStore({ dataDir: dir, db: newer })).close();
+    const n = new Database(newer);
+    n.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    n.close();
+    await assert.rejects(openStore({ dataDir: dir, db: newer }), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_OPEN' && /newer/.test(e.message));
+
+    // A data directory below a regular file can be neither created nor written.
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'x');
+    await assert.rejects(openStore({ dataDir: join(blocker, 'data') }), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_OPEN');
+    await assert.rejects(openStore({ dataDir: dir, db: join(blocker, 'x.db') }), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_OPEN');
+
+    await assert.rejects(openStore({ dataDir: dir, db: 'postgres://localhost/logs' }), (e: unknown) => e instanceof LogpipeError && /PostgreSQL support is not built yet/.test(e.message));
+
+    // The default location is <dataDir>/logpipe.db, created with its directory.
+    const s = await openStore({ dataDir: join(dir, 'nested', 'data') });
+    await s.close();
+    assert.ok(existsSync(join(dir, 'nested', 'data', 'logpipe.db')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('size retention hands freed pages back so the file shrinks', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'shrink.db');
+    const store = new SqliteStore(file);
+    for (let b = 0; b < 10; b++) {
+      await store.insert(Array.from({ length: 500 }, (_, i) => rec({ message: `payload ${b} ${i} ${'lorem ipsum dolor '.repeat(10)}` })));
+    }
+    store.database.pragma('wal_checkpoint(TRUNCATE)');
+    const full = statSync(file).size;
+    for (let i = 0; i < 100 && (await store.enforceRetention({ maxBytes: Math.floor(full / 3) }, 500)) > 0; i++);
+    store.database.pragma('wal_checkpoint(TRUNCATE)');
+    const after = statSync(file).size;
+    assert.ok(after < full * 0.6, `file went from ${full} to ${after} bytes`);
+    assert.ok(store.usedBytes() <= Math.floor(full / 3));
+    assert.ok((await store.stats()).rows > 0);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('query plans: FTS newest-first follows the FTS rowid, and no filter sorts the whole table', async () => {
+  const dir = tempDir();
+  try {
+    const store = new SqliteStore(join(dir, 'plan.db'));
+    const db = store.database;
+    const plan = (sql: string, ...p: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...p) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const fts = plan(
+      'SELECT l.id FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid WHERE logs_fts MATCH ? AND logs_fts.rowid >= ? AND logs_fts.rowid <= ? ORDER BY logs_fts.rowid DESC LIMIT 100',
+      '"x"', 0, 10,
+    );
+    assert.ok(!/TEMP B-TREE/.test(fts), fts);
+    const cand = plan('SELECT id FROM logs WHERE id IN (SELECT id FROM logs WHERE level IN (4) AND ts >= ? AND ts < ? AND +id >= ? AND +id <= ? ORDER BY id DESC LIMIT 100) ORDER BY id DESC', 0, 1, 0, 1);
+    assert.match(cand, /COVERING INDEX logs_level_ts/);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
