@@ -35,8 +35,10 @@ export function nanosToMillis(v: unknown): number | undefined {
   } else if (typeof v === 'number') {
     ms = Math.floor(v / 1e6);
   } else if (v && typeof v === 'object' && 'low' in v && 'high' in v) {
-    const { low, high } = v as { low: number; high: number };
-    ms = Math.floor(((high >>> 0) * 4294967296 + (low >>> 0)) / 1e6);
+    // ns = high·2^32 + low exceeds 2^53, so split 2^32 = 4294·10^6 + 967296 to divide exactly.
+    const high = (v as { high: number }).high >>> 0;
+    const low = (v as { low: number }).low >>> 0;
+    ms = high * 4294 + Math.floor((high * 967296 + low) / 1e6);
   } else {
     return undefined;
   }

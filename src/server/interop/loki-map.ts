@@ -7,7 +7,7 @@ import { int64Value, type Message } from './any-value.js';
 import { parseLabels } from './loki-labels.js';
 
 /** Labels that name the application, in the order we prefer them (Loki's own service_name discovery puts service_name first). */
-const SOURCE_LABELS = ['service_name', 'service', 'app', 'job'];
+const SOURCE_LABELS = ['service_name', 'service', 'app', 'application', 'job'];
 const HOST_LABELS = ['host', 'hostname', 'instance'];
 const LEVEL_LABELS = ['level', 'detected_level'];
 

@@ -140,3 +140,14 @@ test('deeply nested bodies are cut, not a stack overflow', () => {
 test('garbage is rejected by the protobuf decoder with an error, not a crash', () => {
   assert.throws(() => ExportLogsServiceRequest.decode(gzipSync(Buffer.from('not protobuf at all'))));
 });
+
+test('nanosecond times convert to exact milliseconds (no float rounding below 2^64)', () => {
+  for (const ms of [1, 1795834800250, 1700000000123, 18446744073708]) {
+    const ns = BigInt(ms) * 1000000n + 999999n;
+    const lr = { timeUnixNano: ns.toString(), body: { stringValue: 'x' } };
+    const [viaProto] = mapExportLogsRequest(roundTrip({ resourceLogs: [{ scopeLogs: [{ logRecords: [lr] }] }] }));
+    const [viaJson] = mapExportLogsRequest({ resourceLogs: [{ scopeLogs: [{ logRecords: [lr] }] }] });
+    assert.equal(viaProto.ts, ms, `proto ${ns}`);
+    assert.equal(viaJson.ts, ms, `json ${ns}`);
+  }
+});

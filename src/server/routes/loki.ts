@@ -22,7 +22,7 @@ export interface LokiRoutesOptions {
 
 const PROTOBUF_TYPES = ['application/x-protobuf', 'application/protobuf'];
 /** Labels whose values are our sources, and those whose values are our hosts (see interop/loki-map.ts). */
-const SOURCE_LABELS = ['service_name', 'job', 'app', 'service'];
+const SOURCE_LABELS = ['service_name', 'job', 'app', 'application', 'service'];
 const HOST_LABELS = ['host', 'hostname', 'instance'];
 /** Hosts are listed from the newest records (the store keeps no host index). */
 const HOST_SAMPLE = 2000;
