@@ -20,8 +20,8 @@ interface Word {
   strong: boolean;
 }
 
-const STRONG = ['trace', 'trc', 'debug', 'dbg', 'info', 'inf', 'notice', 'warn', 'warning', 'wrn', 'error', 'err', 'eror', 'severe', 'crit', 'critical', 'fatal', 'ftl', 'verbose'];
-const WEAK = ['alert', 'emerg', 'emergency', 'panic', 'information', 'informational', 'fine', 'finer', 'finest'];
+const STRONG = ['trace', 'trc', 'debug', 'dbg', 'info', 'inf', 'notice', 'warn', 'warning', 'wrn', 'error', 'err', 'eror', 'severe', 'crit', 'critical', 'fatal', 'ftl', 'panic', 'verbose'];
+const WEAK = ['alert', 'emerg', 'emergency', 'information', 'informational', 'fine', 'finer', 'finest'];
 
 // Level words grouped by length, lowercase, so a token is compared only with words of its size.
 const WORDS_BY_LENGTH: Word[][] = [];
@@ -118,6 +118,18 @@ export function scanLevel(s: string, p: number, mode: number): Level | undefined
     } else if (isLetter(c)) {
       const end = skipLetters(s, p);
       const term = s.charCodeAt(end);
+      if (term === 46 && t === 0 && isLetter(s.charCodeAt(end + 1))) {
+        // Monolog/Laravel `production.ERROR:`: the level is the part after the channel's dot.
+        const start = end + 1;
+        const e = skipLetters(s, start);
+        if (s.charCodeAt(e) === 58 && isUpperRun(s, start, e)) {
+          const w = wordAt(s, start, e);
+          if (w !== undefined) {
+            levelToken.end = e + 1;
+            return w.level;
+          }
+        }
+      }
       if (term === 61 && isLevelKey(s, p, end)) {
         // level=warn, level="warn"
         let v = end + 1;

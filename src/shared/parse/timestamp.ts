@@ -179,22 +179,51 @@ function scanIso(s: string, p: number, dateOnly: boolean): boolean {
   return finish(y, mo, d, p + 10, KIND_GENERAL);
 }
 
-/** HealthApp `YYYYMMDD-HH:MM:SS:mmm` (milliseconds written unpadded, as a number). */
+// The value read by readNumber.
+let num = 0;
+
+/** Reads 1 to `max` digits at p into `num`; returns the end, or -1 when there is no digit. */
+function readNumber(s: string, p: number, max: number): number {
+  let v = digit(s, p);
+  if (v < 0) return -1;
+  let n = 0;
+  const start = p;
+  do {
+    n = n * 10 + v;
+    v = digit(s, ++p);
+  } while (v >= 0 && p - start < max);
+  num = n;
+  return p;
+}
+
+/**
+ * HealthApp `YYYYMMDD-H:M:S:mmm`, written by Java's `H:m:s:S`: every field of the time may be
+ * unpadded (`22:16:0:119`) and the milliseconds are an integer (`:11` is 11 ms).
+ */
 function scanCompact(s: string, p: number): boolean {
   const y = d4(s, p);
   const mo = d2(s, p + 4);
   const d = d2(s, p + 6);
   if (y < 0 || mo < 0 || d < 0) return false;
-  let end = readTime(s, p + 9, false);
-  if (end < 0) return false;
-  if (s.charCodeAt(end) === 58 && digit(s, end + 1) >= 0) {
-    let ms = 0;
-    let n = 0;
-    for (let v = digit(s, ++end); v >= 0 && n < 3; v = digit(s, ++end), n++) ms = ms * 10 + v;
-    tMs = ms;
+  let q = readNumber(s, p + 9, 2);
+  if (q < 0 || s.charCodeAt(q) !== 58) return false;
+  tH = num;
+  q = readNumber(s, q + 1, 2);
+  if (q < 0 || s.charCodeAt(q) !== 58) return false;
+  tMi = num;
+  q = readNumber(s, q + 1, 2);
+  if (q < 0) return false;
+  tS = num;
+  tMs = 0;
+  if (s.charCodeAt(q) === 58 || s.charCodeAt(q) === 46) {
+    const e = readNumber(s, q + 1, 3);
+    if (e > 0) {
+      tMs = num;
+      q = e;
+    }
   }
   zoneMin = NO_ZONE;
-  return finish(y, mo, d, end, KIND_GENERAL);
+  return finish(y, mo, d, q, KIND_GENERAL);
 }
 
 /** Spark/log4j `yy/MM/dd HH:mm:ss`: two-digit year in the 2000s. */
@@ -298,7 +327,7 @@ export function scanTimestamp(s: string, p: number, now: number | undefined, dat
   }
   if (c === 91) {
     // A bracketed timestamp: `[2024-01-01 12:00:00]`, Apache's `[Sun Dec 04 …]`, CLF's `[10/Oct/2000:…]`.
-    if (!scanTimestamp(s, p + 1, now, false)) return false;
+    if (s.charCodeAt(p + 1) === 91 || !scanTimestamp(s, p + 1, now, false)) return false;
     if (s.charCodeAt(scanned.end) === 93) scanned.end++;
     return true;
   }
