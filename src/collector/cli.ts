@@ -1,7 +1,156 @@
-// Placeholder while the command is being built in parallel; replaced by its real module.
-import type { CommandSpec, ParsedOptions } from '../cli/options.js';
-export const spec: CommandSpec = { name: 'todo', summary: 'not built yet', usage: 'logpipe todo', options: {} };
-export async function run(_opts: ParsedOptions): Promise<number> {
-  process.stderr.write('not built yet\n');
-  return 1;
+// `logpipe collect`: options, up-front validation, signals, progress and the final summary.
+import { accessSync, constants, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
+import { LogpipeError } from '../shared/errors.js';
+import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
+import { parsePattern } from './discover.js';
+import { portOf } from './metrics.js';
+import { ingestUrl } from './shipper.js';
+
+/** Default state file: in the working directory, so one collector per directory by default. */
+export const DEFAULT_STATE = '.logpipe-state.json';
+
+export const spec: CommandSpec = {
+  name: 'collect',
+  summary: 'Tail log files (paths or globs) and ship their lines to a logpipe server, exactly once.',
+  usage: 'logpipe collect --url URL [options] FILE_OR_GLOB…',
+  positionals: true,
+  options: {
+    url: { kind: 'string', arg: 'URL', help: 'server base URL, e.g. http://127.0.0.1:8000 (batches go to /api/v1/logs)' },
+    token: { kind: 'string', arg: 'TOKEN', help: 'ingest token sent as "Authorization: Bearer"' },
+    state: { kind: 'string', arg: 'FILE', default: DEFAULT_STATE, help: 'checkpoint file (acknowledged offsets); dead letters go beside it' },
+    source: { kind: 'string', arg: 'NAME', help: 'source name for every record (default: the file basename)' },
+    host: { kind: 'string', arg: 'NAME', help: 'host name for every record (default: os.hostname())', env: 'LOGPIPE_COLLECT_HOST' },
+    from: { kind: 'string', arg: 'WHERE', default: 'beginning', choices: ['beginning', 'end'], help: 'where to start in a file seen for the first time at start-up' },
+    'poll-interval': { kind: 'duration', arg: 'DURATION', default: 250, help: 'stat poll interval (fallback when file events are missed)' },
+    'batch-lines': { kind: 'int', arg: 'N', default: 1000, help: 'close a batch at this many lines' },
+    'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: 1024 * 1024, help: 'close a batch at this many (uncompressed) bytes' },
+    'batch-wait': { kind: 'duration', arg: 'DURATION', default: 1000, help: 'close a batch after this long while another is in flight' },
+    'max-line-bytes': { kind: 'bytes', arg: 'SIZE', default: 256 * 1024, help: 'cut longer lines, marking them "… [truncated N bytes]"' },
+    multiline: { kind: 'boolean', default: false, help: 'join continuation lines (indented, "at …", "Caused by:", "... N more") to their record' },
+    'multiline-start': { kind: 'string', arg: 'REGEX', help: 'a record starts at lines matching REGEX; others continue it (implies --multiline)' },
+    'multiline-timeout': { kind: 'duration', arg: 'DURATION', default: 500, help: 'send a held multiline record after this much quiet' },
+    'flush-partial': { kind: 'boolean', default: false, help: 'on shutdown, also ship a last line that has no newline yet' },
+    'rotate-wait': { kind: 'duration', arg: 'DURATION', default: 5000, help: 'keep reading a rotated or deleted file this long after it goes quiet' },
+    'progress-interval': { kind: 'duration', arg: 'DURATION', default: 10_000, help: 'progress line on stderr every DURATION (0: only the summary)' },
+    metrics: { kind: 'int', arg: 'PORT', help: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics' },
+    'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: 10_000, help: 'on SIGTERM, wait this long for the server to acknowledge' },
+    'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
+  },
+};
+
+function log(line: string): void {
+  process.stderr.write(`logpipe collect: ${line}\n`);
+}
+
+/** Checks every option at once and builds the collector's configuration. */
+export function buildOptions(opts: ParsedOptions): CollectorOptions {
+  const problems: string[] = [];
+  if (!opts.url) problems.push('--url is required (e.g. --url http://127.0.0.1:8000)');
+  else {
+    try {
+      ingestUrl(opts.url);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (opts._.length === 0) problems.push('name at least one FILE or GLOB to tail');
+  for (const [flag, v] of [['--batch-lines', opts.batchLines], ['--batch-bytes', opts.batchBytes], ['--max-line-bytes', opts.maxLineBytes]] as const) {
+    if (!(v > 0)) problems.push(`${flag} must be greater than 0`);
+  }
+  if (!(opts.pollInterval > 0)) problems.push('--poll-interval must be greater than 0');
+  if (!(opts.gzipLevel >= 0 && opts.gzipLevel <= 9)) problems.push('--gzip-level must be between 0 and 9');
+  if (opts.metrics !== undefined && !(opts.metrics >= 0 && opts.metrics < 65536)) problems.push('--metrics must be a port number');
+  let start: RegExp | null = null;
+  if (opts.multilineStart) {
+    try {
+      start = new RegExp(opts.multilineStart);
+    } catch (err) {
+      problems.push(`--multiline-start is not a valid regular expression: ${(err as Error).message}`);
+    }
+  }
+  const statePath = resolve(opts.state);
+  try {
+    if (!statSync(dirname(statePath)).isDirectory()) problems.push(`--state: "${dirname(statePath)}" is not a directory`);
+  } catch {
+    problems.push(`--state: the directory "${dirname(statePath)}" does not exist`);
+  }
+  if (problems.length) throw new UsageError(problems);
+  // A literal path that exists but cannot be read is a mistake to report now, not to wait for.
+  for (const raw of opts._) {
+    const p = parsePattern(raw);
+    if (p.match) continue;
+    const path = resolve(raw);
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) throw new LogpipeError('LP_ERR_FILE_UNREADABLE', `"${raw}" is a directory; name files or a glob such as "${raw}/*.log".`);
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      if (err instanceof LogpipeError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new LogpipeError('LP_ERR_FILE_UNREADABLE', `Cannot read "${raw}" (${code}).`);
+    }
+  }
+  return {
+    url: opts.url,
+    token: opts.token || undefined,
+    patterns: opts._,
+    statePath,
+    source: opts.source || undefined,
+    host: opts.host || hostname(),
+    from: opts.from,
+    pollIntervalMs: opts.pollInterval,
+    batchLines: opts.batchLines,
+    batchBytes: opts.batchBytes,
+    batchWaitMs: opts.batchWait,
+    maxLineBytes: opts.maxLineBytes,
+    multiline: Boolean(opts.multiline || start),
+    multilineStart: start,
+    multilineTimeoutMs: opts.multilineTimeout,
+    flushPartial: Boolean(opts.flushPartial),
+    rotateWaitMs: opts.rotateWait,
+    shutdownTimeoutMs: opts.shutdownTimeout,
+    gzipLevel: opts.gzipLevel,
+    log,
+  };
+}
+
+export async function run(opts: ParsedOptions): Promise<number> {
+  const config = buildOptions(opts);
+  const collector = await Collector.start(config);
+  const m = collector.metrics;
+  let metricsNote = '';
+  if (opts.metrics !== undefined) {
+    const server = await m.serve(opts.metrics);
+    metricsNote = `; metrics on http://127.0.0.1:${portOf(server)}/metrics`;
+  }
+  const files = collector.files;
+  log(
+    `Shipping ${files.length} file(s) matching ${config.patterns.map((p) => `"${p}"`).join(', ')} to "${collector.shipper.url}"; state in "${config.statePath}", dead letters in "${deadLetterPath(config.statePath)}"${metricsNote}.`,
+  );
+  const progress = opts.progressInterval > 0 ? setInterval(() => process.stderr.write(m.formatProgress() + '\n'), opts.progressInterval) : null;
+  progress?.unref();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  // A second signal while we wait for acknowledgements: save what is acknowledged and leave.
+  const hurry = () => {
+    log('Second signal: saving the checkpoint and exiting without waiting for the server.');
+    collector.saveNow();
+    process.exit(1);
+  };
+  process.once('SIGTERM', hurry);
+  process.once('SIGINT', hurry);
+  log(`${signal}: shipping what was read and saving the checkpoint.`);
+  if (progress) clearInterval(progress);
+  await collector.stop();
+  const secs = (Date.now() - m.startedAt) / 1000;
+  log(
+    `Done: ${m.linesRead} lines read, ${m.linesShipped} shipped in ${m.batchesShipped} batches over ${secs.toFixed(1)} s, ` +
+      `${m.duplicates} duplicates skipped by the server, ${m.retries} retries, ${m.deadLetters} dead-lettered, ${m.bytesBehind()} bytes behind.`,
+  );
+  return 0;
 }

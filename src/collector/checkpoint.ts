@@ -1,0 +1,188 @@
+// The collector's state file: per file identity, the stream generation and the offset the
+// server has acknowledged. Crash-safety rests on three rules, in this order:
+//
+// 1. An offset is recorded here only after the server acknowledged the batch ending there,
+//    so the file never claims more than the server holds (nothing is skipped on restart).
+// 2. The file is replaced atomically: write a temp file, fsync it, rename it over the old one,
+//    fsync the directory. A crash leaves either the old or the new state, never half of one.
+// 3. Being behind is harmless: on restart we re-send from an older offset and the server
+//    drops records at or below the stream's committed offset. So writes are coalesced
+//    (at most one every `minIntervalMs`) instead of one fsync per batch.
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { openSync, fsyncSync, closeSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LogpipeError } from '../shared/errors.js';
+
+/** Version of the state file format; another version is refused with a clear error. */
+export const STATE_VERSION = 1;
+const KIND = 'logpipe-collector-state';
+
+/** What the state file remembers about one file (one identity). */
+export interface FileState {
+  /** identityKey(): device, inode, birth time. */
+  key: string;
+  /** Where the file was last seen (for finding it again after a rotation while stopped). */
+  path: string;
+  fingerprint: string;
+  generation: number;
+  /** Acknowledged end offset within the current generation. */
+  offset: number;
+  /** The file was rotated away or deleted and fully shipped. */
+  done?: boolean;
+  updated: number;
+}
+
+interface StateFileBody {
+  kind: string;
+  version: number;
+  files: FileState[];
+}
+
+/** Loads, updates and atomically saves the collector state file. */
+export class Checkpoint {
+  readonly path: string;
+  readonly #files = new Map<string, FileState>();
+  readonly #minIntervalMs: number;
+  #dirty = false;
+  #writing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #lastWrite = 0;
+  /** Number of completed writes (for tests and metrics). */
+  writes = 0;
+
+  private constructor(path: string, minIntervalMs: number) {
+    this.path = path;
+    this.#minIntervalMs = minIntervalMs;
+  }
+
+  /** Reads the state file (a missing file is an empty state); refuses damaged or foreign files. */
+  static async load(path: string, minIntervalMs = 200): Promise<Checkpoint> {
+    const cp = new Checkpoint(path, minIntervalMs);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return cp;
+      throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" cannot be read (${code ?? (err as Error).message}).`);
+    }
+    let body: StateFileBody;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" is not valid JSON; move it away to start over (files are then read per --from).`);
+    }
+    if (!body || typeof body !== 'object' || body.kind !== KIND) {
+      throw new LogpipeError('LP_ERR_STATE_FILE', `The file "${path}" is not a logpipe collector state file.`);
+    }
+    if (body.version !== STATE_VERSION) {
+      throw new LogpipeError(
+        'LP_ERR_STATE_FILE',
+        `The state file "${path}" has version ${JSON.stringify(body.version)}, but this collector reads version ${STATE_VERSION}; use the matching logpipe version or move the file away.`,
+      );
+    }
+    if (!Array.isArray(body.files)) throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" has no "files" list.`);
+    for (const f of body.files) {
+      if (typeof f?.key !== 'string' || typeof f.offset !== 'number' || typeof f.generation !== 'number' || typeof f.fingerprint !== 'string') {
+        throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" has a damaged entry: ${JSON.stringify(f)}.`);
+      }
+      cp.#files.set(f.key, f);
+    }
+    return cp;
+  }
+
+  /** The remembered state of one identity. */
+  get(key: string): FileState | undefined {
+    return this.#files.get(key);
+  }
+
+  /** All remembered files. */
+  entries(): FileState[] {
+    return [...this.#files.values()];
+  }
+
+  /** Records new state for one identity and schedules a save. */
+  set(state: FileState): void {
+    this.#files.set(state.key, state);
+    this.#dirty = true;
+    this.#schedule();
+  }
+
+  /** Writes now if anything changed, and waits for it (used on shutdown and generation bumps). */
+  async flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    while (this.#writing) await this.#writing;
+    if (this.#dirty) await this.#write();
+  }
+
+  /** Last-resort synchronous save (a second signal while exiting). */
+  flushSync(): void {
+    if (!this.#dirty) return;
+    const tmp = `${this.path}.tmp-${process.pid}-sync`;
+    writeFileSync(tmp, this.#serialize());
+    const fd = openSync(tmp, 'r+');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.path);
+    this.#dirty = false;
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#writing) return;
+    const wait = Math.max(0, this.#lastWrite + this.#minIntervalMs - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#write().catch((err) => process.stderr.write(`logpipe collect: saving the state file "${this.path}" failed: ${(err as Error).message}\n`));
+    }, wait);
+    this.#timer.unref();
+  }
+
+  #serialize(): string {
+    // Drop the oldest finished entries beyond a bound so the file does not grow forever.
+    const all = [...this.#files.values()];
+    const done = all.filter((f) => f.done).sort((a, b) => a.updated - b.updated);
+    for (let i = 0; i < done.length - 1000; i++) this.#files.delete(done[i].key);
+    const body: StateFileBody = { kind: KIND, version: STATE_VERSION, files: [...this.#files.values()] };
+    return JSON.stringify(body, null, 1) + '\n';
+  }
+
+  async #write(): Promise<void> {
+    const run = async () => {
+      this.#dirty = false;
+      const text = this.#serialize();
+      const tmp = `${this.path}.tmp-${process.pid}`;
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await rename(tmp, this.path);
+      } catch (err) {
+        await unlink(tmp).catch(() => {});
+        throw err;
+      }
+      // The rename is durable only once the directory entry is on disk.
+      const dir = await open(dirname(this.path), 'r');
+      try {
+        await dir.sync();
+      } catch {
+        // Some file systems refuse fsync on a directory; the rename is still atomic.
+      } finally {
+        await dir.close();
+      }
+      this.writes++;
+      this.#lastWrite = Date.now();
+    };
+    this.#writing = run().finally(() => {
+      this.#writing = null;
+      if (this.#dirty) this.#schedule();
+    });
+    return this.#writing;
+  }
+}

@@ -1,0 +1,81 @@
+// The collector's own counters: progress lines on stderr, a final summary, and a Prometheus
+// text endpoint on 127.0.0.1 (--metrics PORT).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Counters and gauges the pipeline updates in place (plain fields: they are hot). */
+export class Metrics {
+  linesRead = 0;
+  bytesRead = 0;
+  linesShipped = 0;
+  batchesShipped = 0;
+  bytesSent = 0;
+  duplicates = 0;
+  retries = 0;
+  splits = 0;
+  deadLetters = 0;
+  rotations = 0;
+  truncations = 0;
+  filesOpen = 0;
+  lastError = '';
+  readonly startedAt = Date.now();
+  /** Bytes on disk not yet acknowledged by the server, summed over files (set by the collector). */
+  bytesBehind: () => number = () => 0;
+
+  /** One progress line for stderr. */
+  formatProgress(): string {
+    const secs = (Date.now() - this.startedAt) / 1000;
+    return (
+      `logpipe collect: ${this.linesRead} lines read, ${this.linesShipped} shipped (${Math.round(this.linesShipped / Math.max(secs, 0.001))}/s), ` +
+      `${this.bytesBehind()} bytes behind, ${this.filesOpen} files, ${this.retries} retries` +
+      (this.deadLetters ? `, ${this.deadLetters} dead-lettered` : '') +
+      (this.retries && this.lastError ? ` (last error: ${this.lastError})` : '') +
+      '.'
+    );
+  }
+
+  /** The Prometheus text exposition of every counter. */
+  formatPrometheus(): string {
+    const rows: [string, string, string, number][] = [
+      ['logpipe_collector_lines_read_total', 'counter', 'Lines read from files.', this.linesRead],
+      ['logpipe_collector_bytes_read_total', 'counter', 'Bytes read from files.', this.bytesRead],
+      ['logpipe_collector_lines_shipped_total', 'counter', 'Lines acknowledged by the server.', this.linesShipped],
+      ['logpipe_collector_batches_shipped_total', 'counter', 'Batches acknowledged by the server.', this.batchesShipped],
+      ['logpipe_collector_bytes_sent_total', 'counter', 'Compressed request bytes acknowledged.', this.bytesSent],
+      ['logpipe_collector_duplicates_total', 'counter', 'Records the server reported as already stored.', this.duplicates],
+      ['logpipe_collector_retries_total', 'counter', 'Failed sends that were retried.', this.retries],
+      ['logpipe_collector_splits_total', 'counter', 'Batches split after a 413.', this.splits],
+      ['logpipe_collector_dead_letter_lines_total', 'counter', 'Lines written to the dead-letter file.', this.deadLetters],
+      ['logpipe_collector_rotations_total', 'counter', 'Rotations and deletions followed.', this.rotations],
+      ['logpipe_collector_truncations_total', 'counter', 'Truncations (copytruncate) followed.', this.truncations],
+      ['logpipe_collector_files_open', 'gauge', 'Files being tailed.', this.filesOpen],
+      ['logpipe_collector_bytes_behind', 'gauge', 'Bytes in files not yet acknowledged by the server.', this.bytesBehind()],
+    ];
+    return rows.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
+  }
+
+  /** Serves GET /metrics on 127.0.0.1:port; resolves to the server once it listens. */
+  serve(port: number): Promise<http.Server> {
+    const server = http.createServer((req, res) => {
+      if (req.method === 'GET' && (req.url === '/metrics' || req.url === '/')) {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(this.formatPrometheus());
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('Not found; try /metrics.\n');
+      }
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.unref();
+        resolve(server);
+      });
+    });
+  }
+}
+
+/** The port a metrics server listens on. */
+export function portOf(server: http.Server): number {
+  return (server.address() as AddressInfo).port;
+}

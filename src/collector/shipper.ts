@@ -1,0 +1,226 @@
+// Sends batches to POST /api/v1/logs (gzip NDJSON) and does not give up: network errors, 5xx,
+// 408 and 429 are retried forever with exponential backoff and full jitter (from 500 ms,
+// capped at 30 s, at least what Retry-After asks); a 413 splits the batch in two; any other
+// 4xx is a batch the server will never take, so it is written to the dead-letter file and
+// reported loudly rather than retried forever or dropped silently.
+import http from 'node:http';
+import https from 'node:https';
+import { appendFile } from 'node:fs/promises';
+import { gzip } from 'node:zlib';
+import { LogpipeError } from '../shared/errors.js';
+import type { Batch } from './batcher.js';
+import type { Metrics } from './metrics.js';
+
+/** Options of the HTTP shipper. */
+export interface ShipperOptions {
+  url: string;
+  token?: string;
+  deadLetterPath: string;
+  metrics: Metrics;
+  log: (line: string) => void;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  requestTimeoutMs?: number;
+  gzipLevel?: number;
+}
+
+/** Thrown when shipping stops because the collector is shutting down. */
+export class ShipAborted extends Error {
+  constructor() {
+    super('Shipping was aborted by shutdown.');
+  }
+}
+
+/** Resolves the ingest endpoint from a base URL (or a full /api/v1/logs URL). */
+export function ingestUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new LogpipeError('LP_ERR_COLLECTOR_CONFIG', `--url "${raw}" is not a valid URL (expected e.g. http://127.0.0.1:8000).`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new LogpipeError('LP_ERR_COLLECTOR_CONFIG', `--url "${raw}" must start with http:// or https://.`);
+  }
+  if (!/\/api\/v1\/logs\/?$/.test(url.pathname)) url.pathname = url.pathname.replace(/\/?$/, '/api/v1/logs');
+  return url;
+}
+
+/** Compresses a batch body with gzip on the libuv thread pool (off the main thread). */
+export function gzipBody(body: Buffer, level = 1): Promise<Buffer> {
+  return new Promise((resolve, reject) => gzip(body, { level }, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  retryAfterMs: number | null;
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** Posts batches with retry, splitting and dead-lettering; one call per in-flight batch. */
+export class Shipper {
+  readonly #url: URL;
+  readonly #opts: ShipperOptions;
+  readonly #agent: http.Agent;
+  readonly #mod: typeof http | typeof https;
+  readonly #headers: Record<string, string>;
+  #abort = new AbortController();
+
+  constructor(opts: ShipperOptions) {
+    this.#opts = opts;
+    this.#url = ingestUrl(opts.url);
+    this.#mod = this.#url.protocol === 'https:' ? https : http;
+    this.#agent = new this.#mod.Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
+    this.#headers = { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', accept: 'application/json' };
+    if (opts.token) this.#headers.authorization = `Bearer ${opts.token}`;
+  }
+
+  /** The endpoint batches go to. */
+  get url(): string {
+    return this.#url.href;
+  }
+
+  /** Stops retry waits; pending ship() calls reject with ShipAborted after their current request. */
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  /** Sends one batch until the server acknowledged it (or it was dead-lettered). */
+  async ship(batch: Batch): Promise<void> {
+    const body = await (batch.gzipped ?? gzipBody(batch.body, this.#opts.gzipLevel));
+    const m = this.#opts.metrics;
+    for (let attempt = 0; ; attempt++) {
+      if (this.#abort.signal.aborted) throw new ShipAborted();
+      let reply: Reply | null = null;
+      let failure = '';
+      try {
+        reply = await this.#post(body);
+      } catch (err) {
+        failure = (err as Error).message;
+      }
+      if (reply && reply.status >= 200 && reply.status < 300) {
+        m.batchesShipped++;
+        m.linesShipped += batch.lines;
+        m.bytesSent += body.length;
+        try {
+          const ack = JSON.parse(reply.body) as { accepted?: number; duplicates?: number };
+          m.duplicates += ack.duplicates ?? 0;
+        } catch {
+          // A 2xx without the usual body still means the server took the batch.
+        }
+        return;
+      }
+      if (reply && reply.status === 413) {
+        await this.#split(batch);
+        return;
+      }
+      if (reply && reply.status >= 400 && reply.status < 500 && reply.status !== 408 && reply.status !== 429) {
+        await this.#deadLetter(batch, `${reply.status} ${reply.body.slice(0, 500)}`);
+        return;
+      }
+      const why = reply ? `HTTP ${reply.status}` : failure;
+      const cap = this.#opts.maxBackoffMs ?? 30_000;
+      const ceiling = Math.min(cap, (this.#opts.baseBackoffMs ?? 500) * 2 ** Math.min(attempt, 20));
+      let delay = Math.random() * ceiling;
+      if (reply?.retryAfterMs != null) delay = Math.max(delay, Math.min(reply.retryAfterMs, 5 * 60_000));
+      m.retries++;
+      m.lastError = why;
+      if (attempt === 0 || attempt % 5 === 0) {
+        this.#opts.log(`Sending a batch of ${batch.lines} lines to "${this.#url.href}" failed (${why}); retrying in ${Math.round(delay)} ms (attempt ${attempt + 1}).`);
+      }
+      await this.#sleep(delay);
+    }
+  }
+
+  async #split(batch: Batch): Promise<void> {
+    if (batch.lines <= 1) {
+      await this.#deadLetter(batch, '413: a single record is larger than the server accepts');
+      return;
+    }
+    const body = batch.body;
+    // Cut at the newline nearest the middle so both halves hold whole records.
+    let cut = body.indexOf(10, body.length >> 1);
+    if (cut === -1 || cut === body.length - 1) cut = body.lastIndexOf(10, (body.length >> 1) - 1);
+    const first = body.subarray(0, cut + 1);
+    const second = body.subarray(cut + 1);
+    const firstLines = countLines(first);
+    this.#opts.metrics.splits++;
+    this.#opts.log(`The server refused a batch of ${batch.lines} lines as too large (413); sending it in two halves.`);
+    await this.ship({ stream: batch.stream, body: first, lines: firstLines, lastOffset: -1 });
+    await this.ship({ stream: batch.stream, body: second, lines: batch.lines - firstLines, lastOffset: batch.lastOffset });
+  }
+
+  async #deadLetter(batch: Batch, why: string): Promise<void> {
+    const m = this.#opts.metrics;
+    m.deadLetters += batch.lines;
+    this.#opts.log(
+      `ERROR: the server rejected a batch of ${batch.lines} lines from stream "${batch.stream}" (${why}); it will not be retried and was appended to the dead-letter file "${this.#opts.deadLetterPath}".`,
+    );
+    await appendFile(this.#opts.deadLetterPath, batch.body);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.#abort.signal;
+      if (signal.aborted) return reject(new ShipAborted());
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new ShipAborted());
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #post(body: Buffer): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = this.#mod.request(
+        this.#url,
+        {
+          method: 'POST',
+          agent: this.#agent,
+          headers: { ...this.#headers, 'content-length': String(body.length) },
+          timeout: this.#opts.requestTimeoutMs ?? 30_000,
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => {
+            const ra = res.headers['retry-after'];
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(parts).toString('utf8'),
+              retryAfterMs: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra),
+            });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('the request timed out')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+function countLines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}

@@ -1,0 +1,88 @@
+// One open file, followed through rotation. We hold the file descriptor, not the path: after a
+// rename+create rotation the descriptor still reads the old file (so its end is drained), and
+// after a deletion the data stays readable until we close it. The path is only consulted to
+// notice that it now names another file (or nothing).
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { identityKey, type FileIdentity } from './fingerprint.js';
+
+/** What a check of the open file found. */
+export type TailStatus = 'ok' | 'truncated' | 'moved';
+
+/** Reads one file by descriptor from a position, and notices truncation and rotation. */
+export class Tail {
+  readonly path: string;
+  readonly identity: FileIdentity;
+  readonly key: string;
+  /** Next byte to read. */
+  position = 0;
+  /** Size seen at the last check. */
+  size = 0;
+  #fh: FileHandle;
+
+  private constructor(path: string, fh: FileHandle, identity: FileIdentity, size: number) {
+    this.path = path;
+    this.#fh = fh;
+    this.identity = identity;
+    this.key = identityKey(identity);
+    this.size = size;
+  }
+
+  /** Opens a file; resolves to null if it does not exist (any more). Other errors are thrown. */
+  static async open(path: string): Promise<Tail | null> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      return null;
+    }
+    return new Tail(path, fh, { dev: st.dev, ino: st.ino, birth: st.birthtimeMs }, st.size);
+  }
+
+  /** The open file handle (for fingerprinting). */
+  get handle(): FileHandle {
+    return this.#fh;
+  }
+
+  /** Reads up to buf.length bytes at the current position and advances; 0 at the end. */
+  async read(buf: Buffer): Promise<number> {
+    const { bytesRead } = await this.#fh.read(buf, 0, buf.length, this.position);
+    this.position += bytesRead;
+    if (this.position > this.size) this.size = this.position;
+    return bytesRead;
+  }
+
+  /** Reads bytes at an absolute position without moving (used to find a line start). */
+  async readAt(buf: Buffer, position: number): Promise<number> {
+    const { bytesRead } = await this.#fh.read(buf, 0, buf.length, position);
+    return bytesRead;
+  }
+
+  /** Current size of the open file (not of whatever the path names now). */
+  async statSize(): Promise<number> {
+    this.size = (await this.#fh.stat()).size;
+    return this.size;
+  }
+
+  /** Whether the file shrank below our position, or the path now names another file or none. */
+  async check(): Promise<TailStatus> {
+    if ((await this.statSize()) < this.position) return 'truncated';
+    try {
+      const st = await stat(this.path);
+      if (st.ino !== this.identity.ino || st.dev !== this.identity.dev) return 'moved';
+    } catch {
+      return 'moved';
+    }
+    return 'ok';
+  }
+
+  /** Closes the descriptor (a deleted file's space is freed now). */
+  async close(): Promise<void> {
+    await this.#fh.close().catch(() => {});
+  }
+}
