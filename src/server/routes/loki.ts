@@ -65,7 +65,9 @@ export default async function lokiRoutes(app: FastifyInstance, opts: LokiRoutesO
   app.addContentTypeParser(PROTOBUF_TYPES, { parseAs: 'buffer' }, async (req: FastifyRequest, raw: Buffer) => {
     // Loki always snappy-decodes protobuf pushes, whatever Content-Encoding says.
     takeSnappyEncoding(req);
-    return decodePushBody('protobuf', uncompressSnappy(await decodeBody(req, raw, limits), limits.maxDecompressedBytes));
+    const data = await decodeBody(req, raw, limits);
+    // An empty body is an empty push (snappy itself would call it corrupt).
+    return data.length === 0 ? [] : decodePushBody('protobuf', uncompressSnappy(data, limits.maxDecompressedBytes));
   });
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (req: FastifyRequest, raw: Buffer) => {
     const snappy = takeSnappyEncoding(req);
