@@ -1,3 +1,8 @@
+// Entry point: applies the stored theme before the first paint, then mounts the app.
 import { createRoot } from 'react-dom/client';
+import { App } from './components/App.js';
+import { applyTheme, storedTheme } from './hooks/useTheme.js';
+import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<p>logpipe dashboard is being built.</p>);
+applyTheme(storedTheme());
+createRoot(document.getElementById('root')!).render(<App />);

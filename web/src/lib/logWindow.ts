@@ -90,7 +90,7 @@ export function appendLive(w: LogWindow, records: LogRecord[], cap: number, foll
 export function prependOlder(w: LogWindow, page: LogRecord[], hasMore: boolean, cap: number): { window: LogWindow; added: number } {
   const first = firstRecordId(w.items) ?? Infinity;
   const older = page.filter((r) => r.id < first).sort((a, b) => a.id - b.id);
-  let items = older.concat(w.items);
+  let items: ListItem[] = (older as ListItem[]).concat(w.items);
   let atHead = w.atHead;
   if (items.length > cap) {
     items = items.slice(0, cap);

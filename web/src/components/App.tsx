@@ -1,0 +1,226 @@
+// The dashboard: header (connection, Live, export, theme), filters, histogram and the list,
+// wired to the URL state, the query API and the live tail; keyboard shortcuts live here.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { LogRecord } from '../../../src/shared/record.js';
+import { onUnauthorized, readToken } from '../api.js';
+import { useHistogram } from '../hooks/useHistogram.js';
+import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
+import { useSources } from '../hooks/useSources.js';
+import { useTheme } from '../hooks/useTheme.js';
+import { useViewState } from '../hooks/useViewState.js';
+import { formatNumber } from '../lib/format.js';
+import { parseSearch } from '../lib/highlight.js';
+import { levelTotals } from '../lib/histogramData.js';
+import { recordCount } from '../lib/logWindow.js';
+import { describeRange, DEFAULT_RANGE, isLiveRange, resolveRange } from '../lib/timeRange.js';
+import { DEFAULT_VIEW, filterParams, shownLevels } from '../lib/viewState.js';
+import { ConnectionStatus } from './ConnectionStatus.js';
+import { ExportLinks } from './ExportLinks.js';
+import { Histogram } from './Histogram.js';
+import { LevelToggles } from './LevelToggles.js';
+import { LogList } from './LogList.js';
+import { SearchBox } from './SearchBox.js';
+import { SourceFilter } from './SourceFilter.js';
+import { TimeRangePicker } from './TimeRangePicker.js';
+import { TokenPrompt } from './TokenPrompt.js';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(el.tagName);
+}
+
+/** The whole page. */
+export function App() {
+  const [view, setView] = useViewState();
+  const [theme, toggleTheme] = useTheme();
+  const [live, setLive] = useState(true);
+  const [atBottom, setAtBottom] = useState(true);
+  const [expandedId, setExpandedId] = useState<number | null>(null);
+  const [newCount, setNewCount] = useState(0);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const [authNeeded, setAuthNeeded] = useState(false);
+  const [tokenRejected, setTokenRejected] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const liveRange = isLiveRange(view.range);
+  const following = live && atBottom && liveRange;
+  const followingRef = useRef(following);
+  followingRef.current = following;
+
+  const histogram = useHistogram(view, refreshKey);
+  const addLiveToHistogram = histogram.addLive;
+  const onLive = useCallback(
+    (records: LogRecord[]) => {
+      addLiveToHistogram(records);
+      if (!followingRef.current) setNewCount((n) => n + records.length);
+    },
+    [addLiveToHistogram],
+  );
+  const logs = useLogs(view, { following: () => followingRef.current, onLive, tailAllowed: !authNeeded });
+  const sources = useSources(refreshKey);
+
+  useEffect(() => {
+    if (following) setNewCount(0);
+  }, [following]);
+  useEffect(() => setNewCount(0), [view]);
+
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setTokenRejected(readToken() !== null);
+        setAuthNeeded(true);
+      }),
+    [],
+  );
+
+  const pattern = useMemo(() => (view.q.trim() ? parseSearch(view.q) : null), [view.q]);
+  const shown = shownLevels(view);
+  const totals = levelTotals(histogram.data);
+
+  const onToggleRow = useCallback((id: number) => {
+    setExpandedId((cur) => (cur === id ? null : id));
+    // Reading a line while new ones stream in: stop following so it stays where it is.
+    setAtBottom(false);
+  }, []);
+
+  const jumpToNewest = useCallback(() => {
+    if (!logs.window.atHead) logs.reload();
+    if (!liveRange) setView((v) => ({ ...v, range: DEFAULT_RANGE }));
+    setLive(true);
+    setAtBottom(true);
+    setNewCount(0);
+  }, [logs, liveRange, setView]);
+
+  const toggleLive = useCallback(() => {
+    if (!liveRange) {
+      setView((v) => ({ ...v, range: DEFAULT_RANGE }));
+      setLive(true);
+      setAtBottom(true);
+      return;
+    }
+    setLive((l) => {
+      if (!l) setAtBottom(true);
+      return !l;
+    });
+  }, [liveRange, setView]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === '/' && !isTyping(e.target)) {
+        e.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      } else if (e.key === ' ' && !isTyping(e.target) && !authNeeded) {
+        e.preventDefault();
+        toggleLive();
+      } else if (e.key === 'Escape') {
+        if (expandedId !== null) setExpandedId(null);
+        else if (view.q) setView((v) => ({ ...v, q: '' }));
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [toggleLive, expandedId, view.q, setView, authNeeded]);
+
+  const exportParams = useMemo(() => {
+    const p = filterParams(view);
+    const { from, to } = resolveRange(view.range, Date.now());
+    if (from !== undefined) p.set('from', String(Math.floor(from)));
+    if (to !== undefined) p.set('to', String(Math.ceil(to)));
+    return p;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [view, logs.window.items.length]);
+
+  const rangeWords = describeRange(view.range).replace(/^Last/, 'the last').replace(/^All time/, 'at any time');
+  const filtered = view.q || view.levels.length || view.sources.length;
+  const empty = (
+    <div>
+      <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {view.range.kind === 'quick' ? `in ${rangeWords.toLowerCase()}` : `between ${rangeWords}`}.</p>
+      {liveRange && live && <p className="state-text">New lines will appear here as soon as they arrive.</p>}
+      <div className="state-actions">
+        {view.q && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, q: '' }))}>Clear the search</button>}
+        {view.levels.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, levels: [] }))}>Show all levels</button>}
+        {view.sources.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, sources: [] }))}>Show all sources</button>}
+        {!(view.range.kind === 'quick' && view.range.key === 'all') && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, range: { kind: 'quick', key: 'all' } }))}>Search all time</button>}
+      </div>
+    </div>
+  );
+  const error = (
+    <div>
+      <p className="state-title">Could not load lines.</p>
+      <p className="state-text">{logs.error?.message ?? 'Unknown error.'}</p>
+      <button type="button" className="btn" onClick={logs.reload}>Try again</button>
+    </div>
+  );
+
+  const count = recordCount(logs.window);
+  return (
+    <div className="app">
+      <header className="top">
+        <div className="brand" aria-label="logpipe">
+          <span className="brand-caret" aria-hidden="true">▍</span>logpipe
+        </div>
+        <ConnectionStatus tail={logs.tail} live={live} liveRange={liveRange} />
+        <button type="button" className={`btn live-toggle${following ? ' on' : ''}`} aria-label="Live" aria-pressed={live && liveRange} title="Follow new lines (space)" onClick={toggleLive}>
+          <span className="live-dot" aria-hidden="true" />
+          {live && liveRange ? 'Live' : 'Paused'}
+        </button>
+        <div className="spacer" />
+        <ExportLinks params={exportParams} />
+        <button type="button" className="btn theme-toggle" aria-label={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'} onClick={toggleTheme}>
+          {theme === 'dark' ? '☀' : '☾'}
+        </button>
+      </header>
+      <div className="filters">
+        <SearchBox ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} />
+        <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
+        <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />
+      </div>
+      <div className="filters second">
+        <LevelToggles shown={shown} totals={totals} onChange={(levels) => setView((v) => ({ ...v, levels }))} />
+        {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.range.kind === 'absolute') && (
+          <button type="button" className="btn small reset" onClick={() => setView(DEFAULT_VIEW)}>
+            Reset filters
+          </button>
+        )}
+      </div>
+      <Histogram data={histogram.data} error={histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} />
+      <LogList
+        window={logs.window}
+        status={logs.status}
+        empty={empty}
+        error={error}
+        following={following}
+        expandedId={expandedId}
+        pattern={pattern}
+        loadingOlder={logs.loadingOlder}
+        newCount={newCount}
+        onToggleRow={onToggleRow}
+        onAtBottomChange={setAtBottom}
+        onLoadOlder={logs.loadOlder}
+        onJumpToNewest={jumpToNewest}
+        onRefillGap={logs.refillGap}
+      />
+      <footer className="statusbar">
+        <span data-testid="line-count">{formatNumber(count)} line{count === 1 ? '' : 's'} loaded</span>
+        <span className="dim">{describeRange(view.range)}</span>
+        {count >= WINDOW_CAP && <span className="dim">keeping the newest {formatNumber(WINDOW_CAP)} in memory</span>}
+        <span className="spacer" />
+        <span className="dim keys">/ search · space live · esc clear · enter expand</span>
+      </footer>
+      {authNeeded && (
+        <TokenPrompt
+          rejected={tokenRejected}
+          onSaved={() => {
+            setAuthNeeded(false);
+            setTokenRejected(false);
+            setRefreshKey((k) => k + 1);
+            logs.reload();
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+// Log volume per level over the selected range, as stacked bars in the level colours (uPlot).
+// Dragging across the chart selects a time range, which becomes the view's range.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { HistogramResponse } from '../../../src/shared/api.js';
+import type { Level } from '../../../src/shared/levels.js';
+import { formatCount } from '../lib/format.js';
+import { stackSeries, STACK_ORDER } from '../lib/histogramData.js';
+import { formatInstant } from '../lib/timeRange.js';
+import type { Theme } from '../hooks/useTheme.js';
+
+interface Props {
+  data: HistogramResponse | null;
+  error: string | null;
+  shown: readonly Level[];
+  theme: Theme;
+  onZoom(from: number, to: number): void;
+}
+
+const HEIGHT = 96;
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+// Series are drawn in order and later ones paint over earlier ones, so the tallest cumulative
+// series (the top of the stack) comes first and the baseline level last.
+const DRAW_ORDER = [...STACK_ORDER].reverse();
+
+/** The histogram panel. */
+export function Histogram({ data, error, shown, theme, onZoom }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const zoom = useRef(onZoom);
+  zoom.current = onZoom;
+  const [hover, setHover] = useState<string>('');
+  const dataRef = useRef(data);
+  dataRef.current = data;
+
+  const aligned = useMemo<uPlot.AlignedData | null>(() => {
+    if (!data) return null;
+    const stacked = stackSeries(data, shown);
+    return [data.buckets, ...DRAW_ORDER.map((l) => stacked[STACK_ORDER.indexOf(l)])];
+  }, [data, shown]);
+
+  // The chart is rebuilt when the theme changes (its colours come from the stylesheet).
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const axis = { stroke: cssVar('--fg-dim'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid'), width: 1 }, font: '11px ui-monospace, monospace' };
+    const bars = uPlot.paths.bars!({ size: [0.86, 64], align: 1 });
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height: HEIGHT,
+      ms: 1,
+      legend: { show: false },
+      padding: [6, 8, 0, 0],
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
+      select: { show: true, left: 0, top: 0, width: 0, height: 0 },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] } },
+      axes: [
+        { ...axis, size: 22, space: 70 },
+        { ...axis, size: 44, space: 24, values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? formatCount(v) : '')) },
+      ],
+      series: [{}, ...DRAW_ORDER.map((l) => ({ label: l, fill: cssVar(`--lv-${l}`), stroke: cssVar(`--lv-${l}`), width: 0, paths: bars, points: { show: false } }))],
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width > 3) {
+              const from = u.posToVal(u.select.left, 'x');
+              const to = u.posToVal(u.select.left + u.select.width, 'x');
+              zoom.current(Math.floor(from), Math.ceil(to));
+            }
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          },
+        ],
+        setCursor: [
+          (u) => {
+            const i = u.cursor.idx;
+            const h = dataRef.current;
+            if (i == null || !h) return setHover('');
+            const parts = STACK_ORDER.filter((l) => (h.counts[l]?.[i] ?? 0) > 0).map((l) => `${l} ${formatCount(h.counts[l][i])}`);
+            setHover(`${formatInstant(h.buckets[i])}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
+          },
+        ],
+      },
+    };
+    const u = new uPlot(opts, [[], ...DRAW_ORDER.map(() => [])], el);
+    plot.current = u;
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [theme]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || !aligned || !data) return;
+    u.setData(aligned, false);
+    u.setScale('x', { min: data.from, max: data.to });
+  }, [aligned, data, theme]);
+
+  const total = data ? shown.reduce((n, l) => n + (data.totals?.[l] ?? 0), 0) : 0;
+  return (
+    <section className="histogram" aria-label="Log volume per level">
+      <div className="histogram-head">
+        <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} lines in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
+      </div>
+      <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label="Stacked bars of lines per level over time; drag across to zoom" />
+    </section>
+  );
+}

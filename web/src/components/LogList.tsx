@@ -1,0 +1,150 @@
+// The virtualised list of lines: only the rows in view (plus a few) are in the DOM. It keeps
+// to the bottom while following, stops following when the user scrolls up, asks for older
+// pages near the top (keeping the view still when they arrive), and shows the states of an
+// empty, loading or failed result in words.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
+import type { SearchPattern } from '../lib/highlight.js';
+import { isGap, itemKey, type GapMarker, type LogWindow } from '../lib/logWindow.js';
+import { formatNumber } from '../lib/format.js';
+import { LogRow } from './LogRow.js';
+
+/** Height of a collapsed row in CSS pixels (must match .row in styles.css). */
+export const ROW_HEIGHT = 22;
+
+interface Props {
+  window: LogWindow;
+  status: 'loading' | 'ready' | 'error';
+  empty: ReactNode;
+  error: ReactNode;
+  following: boolean;
+  expandedId: number | null;
+  pattern: SearchPattern | null;
+  loadingOlder: boolean;
+  newCount: number;
+  onToggleRow(id: number): void;
+  onAtBottomChange(atBottom: boolean): void;
+  onLoadOlder(): void;
+  onJumpToNewest(): void;
+  onRefillGap(key: string): void;
+}
+
+function GapRow({ gap, onRefill }: { gap: GapMarker; onRefill(key: string): void }) {
+  return (
+    <div className="row gap-row" role="listitem" data-testid="gap-row">
+      <span>
+        {gap.state === 'loading' ? 'Loading lines the live stream skipped…' : gap.state === 'error' ? 'Could not load the lines the live stream skipped.' : `Lines #${gap.from + 1}–#${gap.to} were skipped by the live stream.`}
+      </span>
+      {gap.state !== 'loading' && (
+        <button type="button" className="btn small" onClick={() => onRefill(gap.key)}>
+          Load skipped lines
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** The scrolling list of log rows. */
+export function LogList(props: Props) {
+  const { window: win, following, expandedId } = props;
+  const items = win.items;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (i) => itemKey(items[i]),
+  });
+
+  // Keep the view still when older lines are prepended, and pinned to the bottom when following.
+  const prevFirstKey = useRef<string | number | undefined>(undefined);
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    if (following) {
+      el.scrollTop = el.scrollHeight;
+    } else if (prevFirstKey.current !== undefined && items.length && itemKey(items[0]) !== prevFirstKey.current) {
+      const limit = Math.min(items.length, 5000);
+      for (let i = 1; i < limit; i++) {
+        if (itemKey(items[i]) === prevFirstKey.current) {
+          el.scrollTop += i * ROW_HEIGHT;
+          break;
+        }
+      }
+    }
+    prevFirstKey.current = items.length ? itemKey(items[0]) : undefined;
+  }, [items, following]);
+
+  // A collapsed row must drop the height measured while it was open.
+  const prevExpanded = useRef<number | null>(null);
+  useEffect(() => {
+    if (prevExpanded.current !== null && prevExpanded.current !== expandedId) virtualizer.measure();
+    prevExpanded.current = expandedId;
+  }, [expandedId, virtualizer]);
+
+  const { onAtBottomChange, onLoadOlder } = props;
+  const hasOlder = win.hasOlder;
+  const onScroll = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 1.5;
+    onAtBottomChange(atBottom);
+    if (el.scrollTop < ROW_HEIGHT * 40 && hasOlder) onLoadOlder();
+  }, [onAtBottomChange, onLoadOlder, hasOlder]);
+
+  // A short result never scrolls, so ask for older lines when the list does not fill the view.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (el && hasOlder && props.status === 'ready' && el.scrollHeight <= el.clientHeight + ROW_HEIGHT) onLoadOlder();
+  }, [items.length, hasOlder, props.status, onLoadOlder]);
+
+  const virtualItems = virtualizer.getVirtualItems();
+  let body: ReactNode;
+  if (props.status === 'loading' && !items.length) body = <div className="list-state" role="status"><span className="spinner" aria-hidden="true" /> Loading lines…</div>;
+  else if (props.status === 'error') body = <div className="list-state error" role="alert">{props.error}</div>;
+  else if (!items.length) body = <div className="list-state">{props.empty}</div>;
+  else
+    body = (
+      <div className="list-inner" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualItems.map((vi) => {
+          const item = items[vi.index];
+          const isExpanded = !isGap(item) && item.id === expandedId;
+          return (
+            <div
+              key={vi.key}
+              className="vrow"
+              data-index={vi.index}
+              ref={isExpanded ? virtualizer.measureElement : undefined}
+              style={{ transform: `translateY(${vi.start}px)` }}
+            >
+              {isGap(item) ? (
+                <GapRow gap={item} onRefill={props.onRefillGap} />
+              ) : (
+                <LogRow record={item} expanded={isExpanded} pattern={props.pattern} onToggle={props.onToggleRow} />
+              )}
+            </div>
+          );
+        })}
+      </div>
+    );
+
+  const pending = props.newCount + win.droppedNewer;
+  return (
+    <div className="list-wrap">
+      {items.length > 0 && (
+        <div className="list-top-note" aria-live="off">
+          {props.loadingOlder ? 'Loading older lines…' : !hasOlder && virtualItems[0]?.index === 0 ? 'Start of the results.' : ''}
+        </div>
+      )}
+      <div className="list" ref={scrollRef} onScroll={onScroll} role="list" aria-label="Log lines" aria-busy={props.status === 'loading'}>
+        {body}
+      </div>
+      {!following && (pending > 0 || !win.atHead) && (
+        <button type="button" className="btn new-lines" onClick={props.onJumpToNewest}>
+          {pending > 0 ? `${formatNumber(pending)} new line${pending === 1 ? '' : 's'}` : 'Jump to newest'} ↓
+        </button>
+      )}
+    </div>
+  );
+}
