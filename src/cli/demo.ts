@@ -1,7 +1,250 @@
-// Placeholder while the command is being built in parallel; replaced by its real module.
-import type { CommandSpec, ParsedOptions } from './options.js';
-export const spec: CommandSpec = { name: 'todo', summary: 'not built yet', usage: 'logpipe todo', options: {} };
-export async function run(_opts: ParsedOptions): Promise<number> {
-  process.stderr.write('not built yet\n');
+// `logpipe demo` (what `npm start` runs): a server, three generated log files written at a
+// visible rate, and a collector tailing them into the server — one command, one URL, Ctrl-C
+// stops everything.
+//
+// The server and the collector run as child processes of the real CLI (`bin/logpipe server`,
+// `bin/logpipe collect`), exactly as a user would run them; the generators run in this process,
+// since they only append small chunks to files. Children get their own process group so a
+// terminal's Ctrl-C reaches only us and we can stop them in order: generators first, then the
+// collector (it ships what it has read and saves its checkpoint), then the server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extractSeq, LineFactory, type Format } from '../generator/lines.js';
+import { generate } from '../generator/writer.js';
+import { UsageError, type CommandSpec, type ParsedOptions } from './options.js';
+
+const BIN = fileURLToPath(new URL('../../bin/logpipe', import.meta.url));
+const HOST = '127.0.0.1';
+const STOP_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 30_000;
+
+export const spec: CommandSpec = {
+  name: 'demo',
+  summary:
+    'Runs a server, writes realistic logs to three files under <data>/demo (app.log plain, worker.log JSON,\n' +
+    'gateway.log logfmt) and tails them into the server with the collector. Prints the dashboard URL; Ctrl-C stops all.',
+  usage: 'logpipe demo [--port 8000] [--data ./data] [--rate 20]',
+  options: {
+    port: { kind: 'int', arg: 'PORT', default: 8000, help: 'port of the server and dashboard (0 = any free port)' },
+    data: { kind: 'string', arg: 'DIR', default: './data', help: 'data directory: the SQLite database and demo/*.log live here' },
+    rate: { kind: 'number', arg: 'N', default: 20, help: 'lines per second into app.log, with bursts; worker.log gets a quarter, gateway.log a tenth' },
+    steady: { kind: 'boolean', help: 'keep the rate steady (no bursts or quiet spells)' },
+  },
+};
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  exited: Promise<number | string>;
+}
+
+function say(line: string): void {
+  process.stdout.write(`logpipe demo: ${line}\n`);
+}
+
+/** Spawns `bin/logpipe …` in its own process group, forwarding its output line by line with a prefix. */
+function spawnLogpipe(name: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
+  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise<number | string>((r) => proc.on('exit', (code, sig) => r(code ?? sig ?? -1)));
+  for (const stream of [proc.stdout!, proc.stderr!]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        onLine?.(line);
+        process.stderr.write(`[${name}] ${line}\n`);
+      }
+    });
+  }
+  return { name, proc, exited };
+}
+
+/** Sends `signal`, then SIGKILL if the child has not exited within the timeout. */
+async function stopChild(c: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+  if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), STOP_TIMEOUT_MS)));
+  const result = await Promise.race([c.exited, timeout]);
+  clearTimeout(timer);
+  if (result !== 'timeout') return result;
+  process.stderr.write(`logpipe demo: "${c.name}" did not stop within ${STOP_TIMEOUT_MS / 1000}s; killing it.\n`);
+  c.proc.kill('SIGKILL');
+  return c.exited;
+}
+
+/** Resolves to whether HOST:port is free (a quick listen and close). */
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const probe = createServer();
+    probe.once('error', () => resolvePromise(false));
+    probe.listen({ host: HOST, port, exclusive: true }, () => probe.close(() => resolvePromise(true)));
+  });
+}
+
+/** The sequence number after the last one in an existing file, so a restarted demo continues counting. */
+function nextSeqOf(path: string): number {
+  for (const p of [path, `${path}.1`]) {
+    let fd: number;
+    try {
+      fd = openSync(p, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      const lines = buf.toString('utf8').split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const seq = extractSeq(lines[i]);
+        if (seq !== undefined) return seq + 1;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
   return 1;
+}
+
+export async function run(opts: ParsedOptions): Promise<number> {
+  const problems: string[] = [];
+  if (!(opts.port >= 0 && opts.port < 65536)) problems.push(`--port: expected 0 to 65535, got ${opts.port}`);
+  if (!(opts.rate > 0)) problems.push(`--rate: must be greater than 0, got ${opts.rate}`);
+  if (problems.length) throw new UsageError(problems);
+
+  const dataDir = resolve(opts.data);
+  const demoDir = join(dataDir, 'demo');
+  mkdirSync(demoDir, { recursive: true });
+  if (opts.port !== 0 && !(await isPortFree(opts.port))) {
+    process.stderr.write(`logpipe demo: port ${opts.port} on ${HOST} is already in use (another logpipe demo or server?). Stop it, or choose another port with --port ${opts.port + 1} (--port 0 picks a free one).\n`);
+    return 1;
+  }
+
+  const children: Child[] = [];
+  // Last resort if we exit without the orderly stop below (an exception): leave nothing behind.
+  const killAll = (): void => {
+    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+
+  let stopRequested: (why: string) => void = () => {};
+  const stopped = new Promise<string>((r) => (stopRequested = r));
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    // A second Ctrl-C means "now": kill the children instead of waiting for them.
+    if (++signals > 1) {
+      process.stderr.write(`logpipe demo: second ${sig}; killing everything now.\n`);
+      killAll();
+      process.exit(130);
+    }
+    stopRequested(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const generators = new AbortController();
+  const running: Promise<unknown>[] = [];
+  let code = 0;
+  try {
+    // 1. The server; wait until it listens (with --port 0 it tells us the real port).
+    const serverEnv = { ...process.env, LOGPIPE_LOG_LEVEL: process.env.LOGPIPE_LOG_LEVEL ?? 'warn' };
+    let url = '';
+    const listening = new Promise<string>((r) => {
+      const server = spawnLogpipe('server', ['server', '--host', HOST, '--port', String(opts.port), '--data', dataDir], serverEnv, (line) => {
+        const m = /listening on (http:\/\/\S+)/.exec(line);
+        if (m) r(m[1].replace(/\/$/, ''));
+      });
+      children.push(server);
+    });
+    const server = children[0];
+    const first = await Promise.race([
+      listening.then((u) => ({ url: u })),
+      server.exited.then((c) => ({ exit: c })),
+      stopped.then((s) => ({ signal: s })),
+      new Promise<{ timeout: true }>((r) => setTimeout(() => r({ timeout: true }), START_TIMEOUT_MS).unref()),
+    ]);
+    if ('exit' in first) {
+      process.stderr.write(`logpipe demo: the server exited with ${first.exit} before listening (see its messages above).\n`);
+      return 1;
+    }
+    if ('timeout' in first) {
+      process.stderr.write(`logpipe demo: the server did not start within ${START_TIMEOUT_MS / 1000}s; stopping.\n`);
+      return 1;
+    }
+    if ('signal' in first) return 0;
+    url = first.url;
+
+    // 2. The files (created now, so the collector finds them) and the collector tailing them.
+    const files: { name: string; format: Format; rate: number }[] = [
+      { name: 'app.log', format: 'plain', rate: opts.rate },
+      { name: 'worker.log', format: 'json', rate: Math.max(0.5, opts.rate / 4) },
+      { name: 'gateway.log', format: 'logfmt', rate: Math.max(0.2, opts.rate / 10) },
+    ];
+    for (const f of files) closeSync(openSync(join(demoDir, f.name), 'a'));
+    const collectorEnv: NodeJS.ProcessEnv = { ...process.env };
+    // A server started with an ingest token in the environment needs the collector to send it.
+    if (process.env.LOGPIPE_INGEST_TOKEN && !process.env.LOGPIPE_TOKEN) collectorEnv.LOGPIPE_TOKEN = process.env.LOGPIPE_INGEST_TOKEN.split(',')[0].trim();
+    const collector = spawnLogpipe(
+      'collect',
+      ['collect', '--url', url, '--state', join(demoDir, 'collector-state.json'), '--multiline', '--progress-interval', '0', ...files.map((f) => join(demoDir, f.name))],
+      collectorEnv,
+    );
+    children.push(collector);
+
+    // 3. The generators, in this process, continuing the sequence numbers of an earlier run.
+    for (const f of files) {
+      const out = join(demoDir, f.name);
+      running.push(
+        generate({
+          factory: new LineFactory({ format: f.format, startSeq: nextSeqOf(out) }),
+          out,
+          rate: f.rate,
+          bursts: !opts.steady,
+          rotateBytes: 10 * 1024 * 1024,
+          rotateKeep: 2,
+          signal: generators.signal,
+        }).catch((err: Error) => stopRequested(`generator for ${f.name} failed: ${err.message}`)),
+      );
+    }
+
+    const shown = (p: string): string => {
+      const rel = relative(process.cwd(), p);
+      return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
+    };
+    say(`dashboard at ${url}/`);
+    say(`writing ${files.map((f) => `${shown(join(demoDir, f.name))} (${f.format}, ~${+f.rate.toFixed(1)} lines/s)`).join(', ')}${opts.steady ? '' : ' with bursts'}; the collector ships them to the server.`);
+    say(`API: ${url}/api/v1/logs?limit=10 · database in ${shown(dataDir)} · press Ctrl-C to stop.`);
+
+    const why = await Promise.race([
+      stopped,
+      server.exited.then((c) => `the server exited unexpectedly (${c})`),
+      collector.exited.then((c) => `the collector exited unexpectedly (${c})`),
+    ]);
+    if (why !== 'SIGINT' && why !== 'SIGTERM') {
+      process.stderr.write(`logpipe demo: ${why}; stopping everything.\n`);
+      code = 1;
+    } else say(`${why} received; stopping the generators, the collector and the server.`);
+  } finally {
+    // Orderly stop: no new lines, then the collector ships what it read and saves its
+    // checkpoint while the server is still up, then the server closes its store.
+    generators.abort();
+    await Promise.allSettled(running);
+    for (const c of [...children].reverse()) {
+      const result = await stopChild(c);
+      if (result !== 0 && code === 0 && c.name !== 'server') process.stderr.write(`logpipe demo: "${c.name}" exited with ${result}.\n`);
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', killAll);
+  }
+  if (code === 0) say('stopped cleanly.');
+  return code;
 }
