@@ -48,7 +48,8 @@ function termMatches(term: Term, tokens: string[]): boolean {
   return false;
 }
 
-export type RecordPredicate = (r: LogRecord) => boolean;
+/** Whether a record matches; `tokens` gives its message's tokens (computed once, shared). */
+export type RecordPredicate = (r: LogRecord, tokens: () => string[]) => boolean;
 
 /** Compiles a filter into a predicate over records; undefined means "everything matches". */
 export function compileFilter(f: LogFilter): RecordPredicate | undefined {
@@ -76,9 +77,9 @@ export function compileFilter(f: LogFilter): RecordPredicate | undefined {
   if (f.q && f.q.trim()) {
     const terms = parseSearch(f.q);
     if (terms.length) {
-      checks.push((r) => {
-        const tokens = tokenize(r.message);
-        return terms.every((t) => termMatches(t, tokens));
+      checks.push((_r, tokens) => {
+        const tk = tokens();
+        return terms.every((t) => termMatches(t, tk));
       });
     } else {
       // Nothing searchable (only punctuation): a plain case-insensitive substring match.
@@ -87,5 +88,5 @@ export function compileFilter(f: LogFilter): RecordPredicate | undefined {
     }
   }
   if (!checks.length) return undefined;
-  return (r) => checks.every((c) => c(r));
+  return (r, tokens) => checks.every((c) => c(r, tokens));
 }

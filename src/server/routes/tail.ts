@@ -8,10 +8,9 @@
 // `gap` event naming the skipped id range, which the client refills through the query API.
 import type { FastifyInstance } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
-import type { LogRecord } from '../../shared/record.js';
 import type { Limits } from '../config.js';
 import { encodeCursor } from '../cursor.js';
-import type { LiveHub } from '../live/hub.js';
+import type { LiveHub, PublishedBatch } from '../live/hub.js';
 import { compileFilter } from '../live/match.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Store } from '../storage/store.js';
@@ -51,7 +50,8 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
     const res = reply.raw;
     let lastSent = resumeFrom ?? hub.lastId;
     let catchingUp = resumeFrom !== undefined && resumeFrom < hub.lastId;
-    let pending: LogRecord[] = [];
+    // Records waiting to be written, as id + JSON text (serialized once per batch, shared).
+    let pending: { id: number; text: string }[] = [];
     let overflowed = false;
     let gap: { from: number; to: number } | null = null;
     let closed = false;
@@ -72,13 +72,25 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
         const fresh = batch[0].id > lastSent ? batch : batch.filter((r) => r.id > lastSent);
         if (!fresh.length) continue;
         lastSent = fresh[fresh.length - 1].id;
-        writeEvent('logs', lastSent, JSON.stringify(fresh));
+        let data = '[';
+        for (let i = 0; i < fresh.length; i++) data += (i ? ',' : '') + fresh[i].text;
+        writeEvent('logs', lastSent, data + ']');
       }
     };
 
     const subscriber = {
-      deliver(records: LogRecord[]) {
-        const matched = predicate ? records.filter(predicate) : records;
+      deliver(batch: PublishedBatch) {
+        const { records } = batch;
+        // The common case, a follower of everything that keeps up: one shared text per batch.
+        if (!predicate && !pending.length && !gap && !catchingUp && !res.writableNeedDrain && records[0].id > lastSent) {
+          lastSent = records[records.length - 1].id;
+          writeEvent('logs', lastSent, batch.allText());
+          return;
+        }
+        const matched: { id: number; text: string }[] = [];
+        for (let i = 0; i < records.length; i++) {
+          if (!predicate || predicate(records[i], () => batch.tokens(i))) matched.push({ id: records[i].id, text: batch.text(i) });
+        }
         if (!matched.length) return;
         if (pending.length + matched.length > limits.tailBufferRecords) {
           if (catchingUp) {

@@ -1,0 +1,89 @@
+// Ingest over HTTP on loopback (1000-line batches, FTS on) against the raw better-sqlite3
+// insert rate into the same table, indexes and FTS5 index, measured in the same run.
+// Run: node --import tsx bench/server-ingest.bench.ts [lines=300000] [rounds=3]
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LineFactory } from '../src/generator/lines.js';
+import { LEVEL_CODE } from '../src/shared/levels.js';
+import { parseLine } from '../src/shared/parse/index.js';
+import { makeTempDir, startServer } from '../test/helpers/server.js';
+import { fmt, median, postAll } from './lib/http.js';
+
+const LINES = Number(process.argv[2] ?? 300_000);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const BATCH = 1000;
+
+function makeLines(n: number): string[] {
+  const f = new LineFactory({ format: 'plain', seed: 42, stackTraces: false });
+  const out: string[] = [];
+  const t0 = Date.now() - 3_600_000;
+  for (let i = 0; i < n; i++) out.push(f.record(t0 + i).replace(/\n$/, ''));
+  return out;
+}
+
+/** The reference: the same schema's logs table, indexes and FTS5 index, filled with prepared statements. */
+function rawInsert(lines: string[]): number {
+  const dir = makeTempDir('logpipe-bench-raw-');
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`
+    CREATE TABLE logs (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, level INTEGER NOT NULL, source TEXT NOT NULL, host TEXT NOT NULL, message TEXT NOT NULL, attrs TEXT);
+    CREATE INDEX logs_ts ON logs (ts, level);
+    CREATE INDEX logs_level_ts ON logs (level, ts);
+    CREATE INDEX logs_source_ts ON logs (source, ts);
+    CREATE VIRTUAL TABLE logs_fts USING fts5 (message, content='logs', content_rowid='id', tokenize='unicode61', columnsize=0);`);
+  const ins = db.prepare('INSERT INTO logs (id, ts, level, source, host, message, attrs) VALUES (?, ?, ?, ?, ?, ?, NULL)');
+  const fts = db.prepare('INSERT INTO logs_fts (rowid, message) VALUES (?, ?)');
+  // Parsing is done before the clock starts: the reference is SQLite alone.
+  const parsed = lines.map((l) => parseLine(l));
+  let id = 0;
+  const tx = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      id++;
+      const p = parsed[i];
+      ins.run(id, p.ts ?? 0, LEVEL_CODE[p.level], 'bench', 'host-1', lines[i]);
+      fts.run(id, lines[i]);
+    }
+  });
+  const t = performance.now();
+  for (let i = 0; i < lines.length; i += BATCH) tx(i, Math.min(lines.length, i + BATCH));
+  const rate = lines.length / ((performance.now() - t) / 1000);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+async function httpInsert(lines: string[]): Promise<{ rate: number; rss: number }> {
+  const srv = await startServer();
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += BATCH) {
+    bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message) => ({ message, source: 'bench', host: 'host-1' })))));
+  }
+  const t = performance.now();
+  await postAll(`${srv.url}/api/v1/logs`, bodies, { 'content-type': 'application/json' }, 3);
+  const rate = lines.length / ((performance.now() - t) / 1000);
+  const m = await (await fetch(`${srv.url}/metrics`)).text();
+  const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(m)?.[1] ?? 0);
+  await srv.stop();
+  srv.cleanup();
+  return { rate, rss };
+}
+
+const lines = makeLines(LINES);
+const raw: number[] = [];
+const viaHttp: number[] = [];
+let rss = 0;
+for (let r = 0; r < ROUNDS; r++) {
+  raw.push(rawInsert(lines));
+  const h = await httpInsert(lines);
+  viaHttp.push(h.rate);
+  rss = Math.max(rss, h.rss);
+  console.log(`round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${((viaHttp[r] / raw[r]) * 100).toFixed(1)}%)`);
+}
+const ratios = raw.map((x, i) => viaHttp[i] / x);
+console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${ROUNDS} rounds`);
+console.log(`raw better-sqlite3 (same table, indexes, FTS5): median ${fmt(median(raw))} rows/s`);
+console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s`);
+console.log(`ratio: median ${(median(ratios) * 100).toFixed(1)}% of raw (target >= 80%); server RSS after ${fmt(LINES)} lines: ${Math.round(rss / 1048576)} MB`);
