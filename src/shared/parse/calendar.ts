@@ -32,14 +32,26 @@ export function zonedTime(y: number, mo: number, d: number, h: number, mi: numbe
 }
 
 // Midnight of recently seen local days. A day whose length is not 24 h (a DST change) is stored
-// as NaN so its times go through Date, which knows where in the day the clock jumped.
-let lastDayKey = -1;
-let lastDayStart = 0;
+// as NaN so its times go through Date, which knows where in the day the clock jumped. Two slots
+// sit in front of the map because a batch often alternates between two sources' days.
+let slotKeyA = -1;
+let slotStartA = 0;
+let slotKeyB = -1;
+let slotStartB = 0;
 const dayStarts = new Map<number, number>();
 
 function localDayStart(y: number, mo: number, d: number): number {
   const key = (y * 16 + mo) * 32 + d;
-  if (key === lastDayKey) return lastDayStart;
+  if (key === slotKeyA) return slotStartA;
+  if (key === slotKeyB) {
+    // Swap so the most recent day is checked first.
+    const start = slotStartB;
+    slotKeyB = slotKeyA;
+    slotStartB = slotStartA;
+    slotKeyA = key;
+    slotStartA = start;
+    return start;
+  }
   let start = dayStarts.get(key);
   if (start === undefined) {
     const midnight = newLocalDate(y, mo, d, 0, 0, 0, 0);
@@ -50,8 +62,10 @@ function localDayStart(y: number, mo: number, d: number): number {
     if (dayStarts.size >= 4096) dayStarts.clear();
     dayStarts.set(key, start);
   }
-  lastDayKey = key;
-  lastDayStart = start;
+  slotKeyB = slotKeyA;
+  slotStartB = slotStartA;
+  slotKeyA = key;
+  slotStartA = start;
   return start;
 }
 

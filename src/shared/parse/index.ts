@@ -14,7 +14,8 @@ export function parseLine(line: string, opts?: ParseOptions): ParsedLine {
   const now = opts?.now;
   let p = 0;
   let c = line.charCodeAt(0);
-  while (c === 32 || c === 9) c = line.charCodeAt(++p);
+  // Blanks and a byte-order mark (the first line of some files) do not decide the format.
+  while (c === 32 || c === 9 || c === 0xfeff) c = line.charCodeAt(++p);
   if (c === 123) {
     const json = parseJsonLine(line, now);
     if (json !== undefined) return json;

@@ -3,6 +3,7 @@
 // its value is usable (a level we know, a time we can read), so nothing is ever silently dropped.
 import { levelFromNumber, normalizeLevel, type Level } from '../levels.js';
 import { epochToMs, parseTimestamp } from './epoch.js';
+import { parsePlainLine } from './plain.js';
 import type { ParsedLine } from './types.js';
 
 /** The level named by a JSON value: a word ("warn", "W", "WARNING") or a pino/bunyan number. */
@@ -52,6 +53,7 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
   let source: string | undefined;
   let host: string | undefined;
   let attrs: Record<string, unknown> | undefined;
+  let inner: string | undefined;
   for (const key in fields) {
     const v = fields[key];
     switch (key) {
@@ -79,6 +81,13 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
       case 'date':
         if (ts === undefined && (ts = timeFromValue(v, now)) !== undefined) continue;
         break;
+      case 'log':
+        // Docker's json-file driver: {"log":"<the line>\n","stream":"stdout","time":…}.
+        if (inner === undefined && typeof v === 'string') {
+          inner = v;
+          continue;
+        }
+        break;
       case 'service':
       case 'service.name':
       case 'app':
@@ -96,6 +105,21 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
         break;
     }
     setField((attrs ??= {}), key, v);
+  }
+  if (inner !== undefined) {
+    if (message !== undefined) setField((attrs ??= {}), 'log', inner);
+    else {
+      // The wrapped line is the message; what it says itself (time, level, JSON fields) counts
+      // wherever the wrapper says nothing.
+      const text = inner.endsWith('\n') ? inner.slice(0, inner.endsWith('\r\n') ? -2 : -1) : inner;
+      const wrapped = (text.charCodeAt(0) === 123 ? parseJsonLine(text, now) : undefined) ?? parsePlainLine(text, 0, now);
+      message = wrapped.message;
+      ts ??= wrapped.ts;
+      if (level === undefined && wrapped.level !== 'unknown') level = wrapped.level;
+      source ??= wrapped.source;
+      host ??= wrapped.host;
+      if (wrapped.attrs !== undefined) attrs = attrs === undefined ? wrapped.attrs : { ...wrapped.attrs, ...attrs };
+    }
   }
   return { ts, level: level ?? 'unknown', message: message ?? line, attrs, source, host };
 }

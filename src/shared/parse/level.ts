@@ -59,7 +59,7 @@ function isUpperRun(s: string, start: number, end: number): boolean {
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 9;
+  return c === 32 || c === 9 || c === 13;
 }
 
 function skipLetters(s: string, p: number): number {
@@ -140,7 +140,7 @@ export function scanLevel(s: string, p: number, mode: number): Level | undefined
           levelToken.end = vEnd;
           return w.level;
         }
-      } else if (end >= n || term === 32 || term === 9 || term === 58 || term === 124) {
+      } else if (end >= n || term === 32 || term === 9 || term === 58 || term === 124 || term === 13) {
         const w = wordAt(s, p, end);
         if (w !== undefined) {
           const caps = isUpperRun(s, p, end);

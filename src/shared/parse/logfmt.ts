@@ -35,10 +35,10 @@ export function readLogfmtPairs(line: string, p: number): Record<string, unknown
   const n = line.length;
   while (p < n) {
     let c = line.charCodeAt(p);
-    while (c === 32 || c === 9) c = line.charCodeAt(++p);
+    while (c === 32 || c === 9 || c === 13) c = line.charCodeAt(++p);
     if (p >= n) break;
     const keyStart = p;
-    while (p < n && (c = line.charCodeAt(p)) !== 61 && c !== 32 && c !== 9) p++;
+    while (p < n && (c = line.charCodeAt(p)) !== 61 && c !== 32 && c !== 9 && c !== 13) p++;
     const key = line.slice(keyStart, p);
     if (c !== 61 || p >= n) {
       setField(pairs, key, '');
@@ -61,7 +61,7 @@ export function readLogfmtPairs(line: string, p: number): Record<string, unknown
       p++;
     } else {
       const start = p;
-      while (p < n && (c = line.charCodeAt(p)) !== 32 && c !== 9) p++;
+      while (p < n && (c = line.charCodeAt(p)) !== 32 && c !== 9 && c !== 13) p++;
       value = line.slice(start, p);
     }
     setField(pairs, key, value);
