@@ -10,7 +10,9 @@ test('every error code of the catalogue is documented in docs/errors.md with its
   const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
   for (const [code, def] of Object.entries(ERRORS)) {
     assert.ok(doc.includes(`\`${code}\``), `${code} is missing from docs/errors.md`);
-    if (def.status < 500) assert.match(doc, new RegExp(`\`${code}\` \\| ${def.status} \\|`), `${code} has status ${def.status} in the docs`);
+    // Command-line errors have no HTTP status; they sit in the start-up table.
+    const cliOnly = /^LP_ERR_(COLLECTOR_CONFIG|STATE_FILE|FILE_UNREADABLE|DATA_DIR|PORT_IN_USE|BAD_HOST|PORT_DENIED)$/.test(code);
+    if (def.status < 500 && !cliOnly) assert.match(doc, new RegExp(`\`${code}\` \\| ${def.status} \\|`), `${code} has status ${def.status} in the docs`);
   }
 });
 
