@@ -34,7 +34,7 @@ function promtailBody(obj: object): Buffer {
 }
 
 async function push(body: Buffer | string, headers: Record<string, string>, token = TOKEN): Promise<Response> {
-  return fetch(`${server.url}/loki/api/v1/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });
+  return fetch(`${server.url}/loki/api/v1/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 }
 
 test('pino-loki (JSON push, basic auth) ships records that query back with level, time, source, host and attrs', async () => {

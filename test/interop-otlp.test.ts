@@ -88,7 +88,7 @@ function protoRequest(records: object[], service = 'raw-proto'): Buffer {
 }
 
 async function post(body: Buffer | string, headers: Record<string, string>, path = '/v1/logs'): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', headers: { ...auth, ...headers }, body });
+  return fetch(`${server.url}${path}`, { method: 'POST', headers: { ...auth, ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 }
 
 test('trace and span ids are kept as hex; the reply is an ExportLogsServiceResponse in protobuf', async () => {
@@ -147,7 +147,7 @@ test('a gzip bomb stops at the decompressed limit with 413', async () => {
 test('a wrong content type is 415, an unknown encoding is 415, a missing token is 401', async () => {
   assert.equal((await post('hello', { 'content-type': 'text/plain' })).status, 415);
   assert.equal((await post(protoRequest([]), { 'content-type': 'application/x-protobuf', 'content-encoding': 'compress' })).status, 415);
-  const res = await fetch(`${server.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: protoRequest([]) });
+  const res = await fetch(`${server.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(protoRequest([])) });
   assert.equal(res.status, 401);
   assert.equal((RpcStatus.decode(new Uint8Array(await res.arrayBuffer())) as any).code, 16);
 });
@@ -159,3 +159,14 @@ test('an empty export is accepted with an empty response', async () => {
   assert.equal(json.status, 200);
   assert.deepEqual(await json.json(), {});
 });
+
+test('Vector-style OTLP/JSON batches (newline-delimited or arrays of requests, snake_case keys) are accepted', async () => {
+  const one = (i: number) => ({ resource_logs: [{ resource: { attributes: [{ key: 'service.name', value: { string_value: 'vector-otlp' } }] }, scope_logs: [{ log_records: [{ time_unix_nano: (1795838400000 + i) * 1e6, severity_text: 'ERROR', body: { string_value: `event ${i}` } }] }] }] });
+  const ndjson = await post([one(0), one(1)].map((r) => JSON.stringify(r)).join('\n'), { 'content-type': 'application/json' });
+  assert.equal(ndjson.status, 200);
+  const array = await post(JSON.stringify([one(2), one(3)]), { 'content-type': 'application/json' });
+  assert.equal(array.status, 200);
+  const logs = await logsOf('vector-otlp');
+  assert.deepEqual(logs.map((r) => [r.message, r.level, r.ts]), [0, 1, 2, 3].map((i) => [`event ${i}`, 'error', 1795838400000 + i]));
+});
+

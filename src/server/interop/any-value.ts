@@ -25,6 +25,14 @@ export function int64Value(v: unknown): number | string {
   return 0;
 }
 
+/**
+ * ms from ns given as a JSON number: above 2^53 the number is already rounded (by up to 256 ns
+ * near today), so a time exactly on a millisecond may arrive just below it; nudge before flooring.
+ */
+export function numberNanosToMillis(v: number): number {
+  return Math.floor((v > Number.MAX_SAFE_INTEGER ? v + 512 : v) / 1e6);
+}
+
 /** Converts a time in ns since epoch (fixed64 Long, decimal string or number) to whole ms; 0 or junk gives undefined. */
 export function nanosToMillis(v: unknown): number | undefined {
   let ms: number;
@@ -33,7 +41,7 @@ export function nanosToMillis(v: unknown): number | undefined {
     if (!/^\d{1,20}$/.test(v)) return undefined;
     ms = v.length > 6 ? Number(v.slice(0, -6)) : 0;
   } else if (typeof v === 'number') {
-    ms = Math.floor(v / 1e6);
+    ms = numberNanosToMillis(v);
   } else if (v && typeof v === 'object' && 'low' in v && 'high' in v) {
     // ns = high·2^32 + low exceeds 2^53, so split 2^32 = 4294·10^6 + 967296 to divide exactly.
     const high = (v as { high: number }).high >>> 0;

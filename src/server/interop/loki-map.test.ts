@@ -76,3 +76,10 @@ test('snappy: corrupt blocks are 400, blocks declaring too much are 413 before a
   assert.throws(() => uncompressSnappy(big, 50_000), (err: any) => err.statusCode === 413);
   assert.equal(uncompressSnappy(big, 100_000).length, 100_000);
 });
+
+test('JSON number timestamps (rounded above 2^53) keep their millisecond', () => {
+  for (let ms = 1795834800000; ms < 1795834800000 + 2000; ms += 7) {
+    const [rec] = mapPushJson({ streams: [{ stream: {}, values: [[ms * 1e6, 'x']] }] });
+    assert.equal(rec.ts, ms);
+  }
+});

@@ -3,7 +3,7 @@
 import { isLevel, normalizeLevel, type Level } from '../../shared/levels.js';
 import type { IngestRecord } from '../../shared/record.js';
 import { LogpipeError } from '../../shared/errors.js';
-import { int64Value, type Message } from './any-value.js';
+import { int64Value, numberNanosToMillis, type Message } from './any-value.js';
 import { parseLabels } from './loki-labels.js';
 
 /** Labels that name the application, in the order we prefer them (Loki's own service_name discovery puts service_name first). */
@@ -135,7 +135,7 @@ function jsonTimestampMillis(v: unknown, where: string): number | undefined {
     return ms > 0 ? ms : undefined;
   }
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
-    const ms = Math.floor(v / 1e6);
+    const ms = numberNanosToMillis(v);
     return ms > 0 ? ms : undefined;
   }
   throw bad(where, 'has a timestamp that is not a string of nanoseconds since the epoch');

@@ -151,3 +151,10 @@ test('nanosecond times convert to exact milliseconds (no float rounding below 2^
     assert.equal(viaJson.ts, ms, `json ${ns}`);
   }
 });
+
+test('times given as JSON numbers (rounded above 2^53) still land on the right millisecond', () => {
+  for (let ms = 1795834800000; ms < 1795834800000 + 2000; ms += 7) {
+    const [rec] = mapExportLogsRequest({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: ms * 1e6, body: { stringValue: 'x' } }] }] }] });
+    assert.equal(rec.ts, ms);
+  }
+});

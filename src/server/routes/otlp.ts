@@ -56,15 +56,35 @@ export function decodeOtlpBody(body: OtlpBody): IngestRecord[] {
     return mapExportLogsRequest(msg);
   }
   const text = body.data.toString('utf8');
-  let json: unknown;
-  try {
-    json = text.trim() === '' ? {} : JSON.parse(text);
-  } catch (err) {
-    throw new LogpipeError('LP_ERR_INVALID_JSON', `The body is not valid OTLP/JSON: ${(err as Error).message}.`);
-  }
+  const records: IngestRecord[] = [];
   // OTLP/JSON is lowerCamelCase; some producers send the proto field names instead.
-  if (text.includes('"resource_logs"') || text.includes('_value"')) json = camelizeKeys(json);
-  return mapExportLogsRequest(json as Record<string, unknown>);
+  const snake = text.includes('"resource_logs"') || text.includes('_value"');
+  for (const request of parseOtlpJson(text)) {
+    for (const rec of mapExportLogsRequest((snake ? camelizeKeys(request) : request) as Record<string, unknown>)) records.push(rec);
+  }
+  return records;
+}
+
+/**
+ * Parses an OTLP/JSON body: one ExportLogsServiceRequest as the specification says, or — as
+ * Vector's opentelemetry sink sends batches — several, newline-delimited or in a JSON array.
+ */
+export function parseOtlpJson(text: string): unknown[] {
+  if (text.trim() === '') return [];
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? v : [v];
+  } catch (err) {
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length < 2) throw new LogpipeError('LP_ERR_INVALID_JSON', `The body is not valid OTLP/JSON: ${(err as Error).message}.`);
+    return lines.map((line, i) => {
+      try {
+        return JSON.parse(line);
+      } catch (lineErr) {
+        throw new LogpipeError('LP_ERR_INVALID_JSON', `Line ${i + 1} of the body is not valid OTLP/JSON: ${(lineErr as Error).message}.`);
+      }
+    });
+  }
 }
 
 function sendExportResponse(reply: FastifyReply, format: OtlpBody['format'], rejected: number, errorMessage: string): FastifyReply {
