@@ -358,6 +358,8 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         // The whole data set with minute-aligned edges, then random ranges with partial minutes.
         await naiveHistogramCheck(h.store, all, {}, T0, T0 + 2 * HOUR, 60, `seed ${seed} aligned`);
         await naiveHistogramCheck(h.store, all, {}, T0 - HOUR, T0 + 3 * HOUR, 7, `seed ${seed} wide`);
+        await naiveHistogramCheck(h.store, all, { levels: ['info', 'warn'] }, T0 - 5 * HOUR + 12_345, T0 + 7 * HOUR, 3, `seed ${seed} hours`);
+        await naiveHistogramCheck(h.store, all, { sources: ['api'] }, T0 + 1234, T0 + 2 * HOUR - 999, 2, `seed ${seed} hours, partial`);
         for (let i = 0; i < 50; i++) {
           const f = randomFilter(r);
           const from = T0 + Math.floor(r() * 2 * HOUR) - 600_000;

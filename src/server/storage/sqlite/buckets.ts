@@ -4,9 +4,11 @@
 // the requested `from`: a dashboard that asks for "the last hour" every few seconds then gets
 // stable buckets, and — what makes histograms cheap — steps of whole minutes line up with the
 // per-minute rollup, so only the two partial minutes at the edges of the range need rows
-// counted. Counts still only include rows inside [from, to).
+// counted. Steps of more than an hour are whole hours, so long ranges read the hourly
+// rollup. Counts still only include rows inside [from, to).
 
 export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 
 // Steps below a minute: "nice" divisors of a minute so the buckets still tile minutes.
 const SUB_MINUTE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000];
@@ -20,8 +22,8 @@ export interface BucketLayout {
 }
 
 /**
- * Chooses the bucket step (at least (to - from) / buckets, a divisor of a minute or a whole
- * number of minutes) and aligns the first bucket; yields at most buckets + 1 buckets.
+ * Chooses the bucket step (at least (to - from) / buckets: a divisor of a minute, a whole
+ * number of minutes up to an hour, or a whole number of hours) and aligns the first bucket; yields at most buckets + 1 buckets.
  */
 export function layoutBuckets(from: number, to: number, buckets: number): BucketLayout {
   const span = Math.max(1, to - from);
@@ -29,7 +31,8 @@ export function layoutBuckets(from: number, to: number, buckets: number): Bucket
   const raw = Math.ceil(span / n);
   let step: number;
   if (raw <= MINUTE_MS) step = SUB_MINUTE_STEPS.find((s) => s >= raw) ?? MINUTE_MS;
-  else step = Math.ceil(raw / MINUTE_MS) * MINUTE_MS;
+  else if (raw <= HOUR_MS) step = Math.ceil(raw / MINUTE_MS) * MINUTE_MS;
+  else step = Math.ceil(raw / HOUR_MS) * HOUR_MS;
   const start = Math.floor(from / step) * step;
   const count = Math.max(1, Math.ceil((Math.max(to, from + 1) - start) / step));
   return { start, step, count };

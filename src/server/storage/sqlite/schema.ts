@@ -19,7 +19,8 @@ export const SCHEMA_VERSION = 1;
 //   serve level and source filters with a time range.
 // - rollup counts rows per (minute, level, source) with the id range they span: histograms
 //   read it instead of counting rows (about 177 ms per million), and queries use it to
-//   estimate how many rows a filter matches and to bound their id range.
+//   estimate how many rows a filter matches and to bound their id range. rollup_hour is
+//   the same per hour, for histograms and estimates over days or weeks.
 // - totals is the same per (source, level) for all time: sources(), stats().rows, and
 //   estimates for filters without a time range.
 // - streams holds the highest committed byte offset per stream (exactly-once delivery).
@@ -48,6 +49,15 @@ CREATE TABLE rollup (
   min_id INTEGER NOT NULL,
   max_id INTEGER NOT NULL,
   PRIMARY KEY (minute, level, source)
+) WITHOUT ROWID;
+CREATE TABLE rollup_hour (
+  hour INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  min_id INTEGER NOT NULL,
+  max_id INTEGER NOT NULL,
+  PRIMARY KEY (hour, level, source)
 ) WITHOUT ROWID;
 CREATE TABLE totals (
   source TEXT NOT NULL,

@@ -14,7 +14,7 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
-import { layoutBuckets, MINUTE_MS } from './buckets.js';
+import { HOUR_MS, layoutBuckets, MINUTE_MS } from './buckets.js';
 import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
@@ -48,6 +48,7 @@ interface Row {
 }
 
 interface Agg {
+  /** The time unit: a minute number in the minute rollup, an hour number in the hourly one. */
   minute: number;
   level: number;
   n: number;
@@ -78,6 +79,16 @@ function toRecord(r: Row): LogRecord {
     message: r.message,
     attrs: r.attrs === null ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
   };
+}
+
+/** Adds aggregate `a` into `into[key]` (whose time unit is `unit`). */
+function fold(into: Map<number, Agg>, key: number, unit: number, a: Agg): void {
+  const t = into.get(key);
+  if (t) {
+    t.n += a.n;
+    t.minId = Math.min(t.minId, a.minId);
+    t.maxId = Math.max(t.maxId, a.maxId);
+  } else into.set(key, { minute: unit, level: a.level, n: a.n, minId: a.minId, maxId: a.maxId });
 }
 
 function placeholders(n: number): string {
@@ -136,6 +147,7 @@ export class SqliteStore implements Store {
   #getStream: Database.Statement;
   #setStream: Database.Statement;
   #upsertRollup: Database.Statement;
+  #upsertRollupHour: Database.Statement;
   #upsertTotals: Database.Statement;
   #upsertIngest: Database.Statement;
   #insertTx: Database.Transaction<(records: NormalizedRecord[]) => InsertResult>;
@@ -154,6 +166,10 @@ export class SqliteStore implements Store {
     this.#upsertRollup = db.prepare(
       'INSERT INTO rollup (minute, level, source, n, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (minute, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
+    );
+    this.#upsertRollupHour = db.prepare(
+      'INSERT INTO rollup_hour (hour, level, source, n, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (hour, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
     );
     this.#upsertTotals = db.prepare(
       'INSERT INTO totals (source, level, n, last_seen, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
@@ -247,18 +263,17 @@ export class SqliteStore implements Store {
     }
     if (out.length) {
       for (const [source, m] of bySource) {
-        const perLevel = new Map<number, { n: number; minId: number; maxId: number }>();
+        const perHour = new Map<number, Agg>();
+        const perLevel = new Map<number, Agg>();
         for (const a of m.values()) {
           this.#upsertRollup.run(a.minute, a.level, source, a.n, a.minId, a.maxId);
-          const t = perLevel.get(a.level);
-          if (t) {
-            t.n += a.n;
-            t.minId = Math.min(t.minId, a.minId);
-            t.maxId = Math.max(t.maxId, a.maxId);
-          } else perLevel.set(a.level, { n: a.n, minId: a.minId, maxId: a.maxId });
+          const hour = Math.floor(a.minute / 60);
+          fold(perHour, hour * 8 + a.level, hour, a);
+          fold(perLevel, a.level, 0, a);
         }
+        for (const h of perHour.values()) this.#upsertRollupHour.run(h.minute, h.level, source, h.n, h.minId, h.maxId);
         const seen = lastSeen.get(source) ?? 0;
-        for (const [level, t] of perLevel) this.#upsertTotals.run(source, level, t.n, seen, t.minId, t.maxId);
+        for (const t of perLevel.values()) this.#upsertTotals.run(source, t.level, t.n, seen, t.minId, t.maxId);
       }
       this.#setLastId.run(lastId);
       const now = this.#now();
@@ -296,16 +311,20 @@ export class SqliteStore implements Store {
     }
     let table = 'totals';
     if (f.from !== undefined || f.to !== undefined) {
-      const bounds = this.#stmt('SELECT min(minute) AS lo, max(minute) AS hi FROM rollup').get() as { lo: number | null; hi: number | null };
-      if (bounds.lo === null || bounds.hi === null) return { n: 0, lo: 0, hi: -1 };
-      const mLo = Math.max(bounds.lo, f.from !== undefined ? Math.floor(f.from / MINUTE_MS) : bounds.lo);
-      const mHi = Math.min(bounds.hi, f.to !== undefined ? Math.floor((f.to - 1) / MINUTE_MS) : bounds.hi);
-      if (mLo > mHi) return { n: 0, lo: 0, hi: -1 };
       const combos = this.#stmt('SELECT count(*) FROM totals').pluck().get() as number;
-      if ((mHi - mLo + 1) * combos <= MAX_ROLLUP_ROWS_FOR_ESTIMATE) {
-        table = 'rollup';
-        terms.unshift('minute BETWEEN ? AND ?');
-        params.unshift(mLo, mHi);
+      // The finest rollup that is cheap to read for this range: minutes, else hours.
+      for (const [name, col, unit] of [['rollup', 'minute', MINUTE_MS], ['rollup_hour', 'hour', HOUR_MS]] as const) {
+        const bounds = this.#stmt(`SELECT min(${col}) AS lo, max(${col}) AS hi FROM ${name}`).get() as { lo: number | null; hi: number | null };
+        if (bounds.lo === null || bounds.hi === null) return { n: 0, lo: 0, hi: -1 };
+        const uLo = Math.max(bounds.lo, f.from !== undefined ? Math.floor(f.from / unit) : bounds.lo);
+        const uHi = Math.min(bounds.hi, f.to !== undefined ? Math.floor((f.to - 1) / unit) : bounds.hi);
+        if (uLo > uHi) return { n: 0, lo: 0, hi: -1 };
+        if ((uHi - uLo + 1) * combos <= MAX_ROLLUP_ROWS_FOR_ESTIMATE) {
+          table = name;
+          terms.unshift(`${col} BETWEEN ? AND ?`);
+          params.unshift(uLo, uHi);
+          break;
+        }
       }
     }
     const r = this.#stmt(`SELECT coalesce(sum(n), 0) AS n, min(min_id) AS lo, max(max_id) AS hi FROM ${table} ${where(terms)}`).get(...params) as {
@@ -439,23 +458,33 @@ export class SqliteStore implements Store {
       for (const r of this.#stmt(sql).all(...params) as { b: number; level: number; n: number }[]) add(r.b, r.level, r.n);
     };
 
-    const rollupOk = !fts && !like && hq.host === undefined && step % MINUTE_MS === 0;
-    const mLo = Math.ceil(hq.from / MINUTE_MS);
-    const mHi = Math.floor(hq.to / MINUTE_MS);
-    if (rollupOk && mLo < mHi) {
-      // Whole minutes come from the rollup; each lies in exactly one bucket because the
-      // step is a whole number of minutes and buckets are aligned to it. Only the partial
-      // minutes at the two edges are counted from rows (at most two minutes' worth).
-      const c = filterClauses(filter, 'rollup', false);
-      const sql = `SELECT minute, level, sum(n) AS n FROM rollup ${where(['minute >= ?', 'minute < ?', ...c.sql])} GROUP BY minute, level`;
-      for (const r of this.#stmt(sql).all(mLo, mHi, ...c.params) as { minute: number; level: number; n: number }[]) {
-        add(Math.floor((r.minute * MINUTE_MS - start) / step), r.level, r.n);
+    // Splits [a, b) into whole hours (hourly rollup), whole minutes (minute rollup) and the
+    // leftover partial minutes at the edges (counted from rows). A rollup unit is used only
+    // when the step is a multiple of it, so each unit lies in exactly one bucket (buckets are
+    // aligned to the step). The rollups know level and source only, so a search text or a
+    // host filter means counting rows (bounded by the time range; a common word over a
+    // long range costs about a second per million matches).
+    const rollupOk = !fts && !like && hq.host === undefined;
+    const units = [
+      { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
+      { table: 'rollup', col: 'minute', ms: MINUTE_MS },
+    ].filter((u) => rollupOk && step % u.ms === 0);
+    const c = filterClauses(filter, 'r', false);
+    const countRange = (a: number, b: number, level: number): void => {
+      if (!(b > a)) return;
+      const u = units[level];
+      if (!u) return countRows(a, b);
+      const lo = Math.ceil(a / u.ms);
+      const hi = Math.floor(b / u.ms);
+      if (lo >= hi) return countRange(a, b, level + 1);
+      const sql = `SELECT ${u.col} AS unit, level, sum(n) AS n FROM ${u.table} AS r ${where([`${u.col} >= ?`, `${u.col} < ?`, ...c.sql])} GROUP BY 1, 2`;
+      for (const r of this.#stmt(sql).all(lo, hi, ...c.params) as { unit: number; level: number; n: number }[]) {
+        add(Math.floor((r.unit * u.ms - start) / step), r.level, r.n);
       }
-      countRows(hq.from, mLo * MINUTE_MS);
-      countRows(mHi * MINUTE_MS, hq.to);
-    } else {
-      countRows(hq.from, hq.to);
-    }
+      countRange(a, lo * u.ms, level + 1);
+      countRange(hi * u.ms, b, level + 1);
+    };
+    countRange(hq.from, hq.to, 0);
     return result;
   }
 
@@ -531,11 +560,14 @@ export class SqliteStore implements Store {
     const delFts = this.#stmt("INSERT INTO logs_fts (logs_fts, rowid, message) VALUES ('delete', ?, ?)");
     const decRollup = this.#stmt('UPDATE rollup SET n = n - ? WHERE minute = ? AND level = ? AND source = ?');
     const dropRollup = this.#stmt('DELETE FROM rollup WHERE minute = ? AND level = ? AND source = ? AND n <= 0');
+    const decHour = this.#stmt('UPDATE rollup_hour SET n = n - ? WHERE hour = ? AND level = ? AND source = ?');
+    const dropHour = this.#stmt('DELETE FROM rollup_hour WHERE hour = ? AND level = ? AND source = ? AND n <= 0');
     const decTotals = this.#stmt('UPDATE totals SET n = n - ? WHERE source = ? AND level = ?');
     const dropTotals = this.#stmt('DELETE FROM totals WHERE source = ? AND level = ? AND n <= 0');
     const pruneIngests = this.#stmt('DELETE FROM ingests WHERE last_id < (SELECT coalesce(min(id), 9007199254740991) FROM logs)');
     db.transaction(() => {
       const roll = new Map<string, { minute: number; level: number; source: string; n: number }>();
+      const hours = new Map<string, { hour: number; level: number; source: string; n: number }>();
       const tot = new Map<string, { level: number; source: string; n: number }>();
       for (const r of rows) {
         delLog.run(r.id);
@@ -545,6 +577,11 @@ export class SqliteStore implements Store {
         const ra = roll.get(rk);
         if (ra) ra.n++;
         else roll.set(rk, { minute, level: r.level, source: r.source, n: 1 });
+        const hour = Math.floor(minute / 60);
+        const hk = `${hour}\u0000${r.level}\u0000${r.source}`;
+        const ha = hours.get(hk);
+        if (ha) ha.n++;
+        else hours.set(hk, { hour, level: r.level, source: r.source, n: 1 });
         const tk = `${r.level}\u0000${r.source}`;
         const ta = tot.get(tk);
         if (ta) ta.n++;
@@ -554,22 +591,38 @@ export class SqliteStore implements Store {
         decRollup.run(a.n, a.minute, a.level, a.source);
         dropRollup.run(a.minute, a.level, a.source);
       }
+      for (const a of hours.values()) {
+        decHour.run(a.n, a.hour, a.level, a.source);
+        dropHour.run(a.hour, a.level, a.source);
+      }
       for (const a of tot.values()) {
         decTotals.run(a.n, a.source, a.level);
         dropTotals.run(a.source, a.level);
       }
       pruneIngests.run();
     }).immediate();
-    // Hand freed pages back to the file system a little at a time (auto_vacuum=INCREMENTAL),
-    // so the file shrinks as retention deletes, without a long exclusive VACUUM.
-    db.pragma('incremental_vacuum(2000)');
+    this.#releaseFreePages();
     return rows.length;
+  }
+
+  // Hands free pages back to the file system a little at a time (auto_vacuum=INCREMENTAL),
+  // so the file shrinks after retention deletes without a long exclusive VACUUM. A slack of
+  // free pages is kept: with steady ingestion under a size limit, new rows reuse the pages
+  // retention freed, and moving them to the end of the file and back would only cost writes.
+  #releaseFreePages(): void {
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    const slack = Math.max(16, Math.floor((pages - free) * 0.05));
+    const release = Math.min(4000, free - slack);
+    if (release > 0) this.#db.pragma(`incremental_vacuum(${release})`);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      // Bounded statistics refresh (analysis_limit), so closing a big database stays quick.
+      this.#db.pragma('analysis_limit = 1000');
       this.#db.pragma('optimize');
     } catch {
       // Best effort: statistics help the planner but are never required.
