@@ -8,6 +8,7 @@ import type { ParsedLine, ParseOptions } from './types.js';
 
 export type { ParsedLine, ParseOptions } from './types.js';
 export { parseTimestamp, epochToMs } from './epoch.js';
+export { levelFromValue } from './json.js';
 
 /** Finds timestamp, level, message, attrs (and source/host of JSON lines) in one log line. */
 export function parseLine(line: string, opts?: ParseOptions): ParsedLine {

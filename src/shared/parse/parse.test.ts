@@ -64,6 +64,8 @@ const CORPUS: Case[] = [
   // BSD syslog (no year) and syslog over the wire with PRI.
   { line: 'Nov 28 03:29:09 web-1 sshd[4242]: Accepted publickey for deploy from 10.0.0.5 port 52144 ssh2', ts: L(2026, 11, 28, 3, 29, 9), level: 'unknown' },
   { line: 'Nov  2 07:00:01 web-1 CRON[991]: (root) CMD (run-parts /etc/cron.hourly)', ts: L(2026, 11, 2, 7, 0, 1), level: 'unknown' },
+  { line: 'Nov 2 07:00:02 web-1 cron[992]: unpadded day', ts: L(2026, 11, 2, 7, 0, 2), level: 'unknown' },
+  { line: 'Nov 28 03:29:09 2026 web-1 ntpd[5]: year after the time', ts: L(2026, 11, 28, 3, 29, 9), level: 'unknown' },
   { line: 'Dec 31 23:59:59 web-1 kernel: [    0.000000] Linux version 6.1.0', ts: L(2025, 12, 31, 23, 59, 59), level: 'unknown' },
   { line: 'Nov 28 03:29:09 web-1 billing[77]: ERROR: payment gateway timeout', ts: L(2026, 11, 28, 3, 29, 9), level: 'error' },
   { line: 'Nov 28 03:29:09 web-1 billing[77]: [warn] retrying charge', ts: L(2026, 11, 28, 3, 29, 9), level: 'warn' },

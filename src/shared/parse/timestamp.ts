@@ -270,9 +270,15 @@ function dayAt(s: string, p: number): number {
 /** BSD syslog `Mon dd HH:MM:SS` (no year). */
 function scanSyslog(s: string, p: number, mo: number, now: number | undefined): boolean {
   if (s.charCodeAt(p + 3) !== 32) return false;
-  const d = dayAt(s, p + 4);
-  if (d < 0 || s.charCodeAt(p + 6) !== 32) return false;
-  const end = readTime(s, p + 7, false);
+  let d = dayAt(s, p + 4);
+  let timeAt = p + 7;
+  if (d < 0 || s.charCodeAt(p + 6) !== 32) {
+    // Some writers do not pad the day at all: `Nov 2 07:00:01`.
+    d = digit(s, p + 4);
+    if (d <= 0 || s.charCodeAt(p + 5) !== 32) return false;
+    timeAt = p + 6;
+  }
+  const end = readTime(s, timeAt, false);
   if (end < 0) return false;
   // Some daemons add the year after the time (`Nov 28 03:29:09 2026 …`): use it when present.
   if (s.charCodeAt(end) === 32) {
