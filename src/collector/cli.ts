@@ -148,9 +148,11 @@ export async function run(opts: ParsedOptions): Promise<number> {
   if (progress) clearInterval(progress);
   await collector.stop();
   const secs = (Date.now() - m.startedAt) / 1000;
+  const cpu = process.cpuUsage();
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   log(
     `Done: ${m.linesRead} lines read, ${m.linesShipped} shipped in ${m.batchesShipped} batches over ${secs.toFixed(1)} s, ` +
-      `${m.duplicates} duplicates skipped by the server, ${m.retries} retries, ${m.deadLetters} dead-lettered, ${m.bytesBehind()} bytes behind.`,
+      `${m.duplicates} duplicates skipped by the server, ${m.retries} retries, ${m.deadLetters} dead-lettered; CPU ${cpuSecs.toFixed(2)} s (${m.linesRead ? ((cpuSecs * 1e6) / m.linesRead).toFixed(2) : '0'} s per million lines).`,
   );
   return 0;
 }

@@ -25,6 +25,9 @@ import { MultilineJoiner } from './multiline.js';
 import { gzipBody, ShipAborted, Shipper } from './shipper.js';
 import { Tail } from './tail.js';
 
+/** Closed batches that may wait behind the one in flight before reading pauses. */
+const MAX_QUEUED = Number(process.env.LOGPIPE_MAX_QUEUED ?? 4);
+
 /** Everything `logpipe collect` can be told. */
 export interface CollectorOptions {
   url: string;
@@ -273,7 +276,7 @@ class FilePipe {
     this.tail = tail;
     const o = c.opts;
     this.#source = o.source ?? basename(tail.path);
-    this.#readBuf = Buffer.allocUnsafe(o.readBytes ?? 1024 * 1024);
+    this.#readBuf = Buffer.allocUnsafe(o.readBytes ?? Number(process.env.LOGPIPE_READ_BYTES ?? 1024 * 1024));
     this.#batcher = new Batcher({ lines: o.batchLines, bytes: o.batchBytes }, (b) => this.#onBatch(b));
     this.#joiner = o.multiline ? new MultilineJoiner(this.#batcher, { start: o.multilineStart, maxBytes: o.maxLineBytes }) : null;
     const sink: LineSink = this.#joiner ?? this.#batcher;
@@ -331,8 +334,9 @@ class FilePipe {
     for (;;) {
       if (this.#shipError) throw this.#shipError;
       if (this.#stopping) break;
-      // Paused while a closed batch waits behind the one in flight: the file is the buffer.
-      if (this.#queue.length > 0) {
+      // Paused while closed batches wait behind the one in flight: the file is the buffer. A
+      // few may wait (not just one) so that splitting the next chunk overlaps with sending.
+      if (this.#queue.length >= MAX_QUEUED) {
         await this.#sleep(o.pollIntervalMs);
         continue;
       }
