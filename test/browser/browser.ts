@@ -55,3 +55,32 @@ export function watchProblems(page: Page): { problems: string[]; cspViolations: 
 }
 
 export type { Browser, Page };
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes; returns that value. */
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)}).`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The messages of the rows currently in the DOM, in display order. */
+export async function rowMessages(page: Page): Promise<string[]> {
+  return page.locator('[data-testid=log-row] .row-line .msg').allTextContents();
+}
+
+/** Fails early with a clear message when the dashboard was not built. */
+export async function assertDashboardBuilt(): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const index = new URL('../../dist/web/index.html', import.meta.url);
+  if (!existsSync(index)) throw new Error('dist/web/index.html is missing: run "npm run build" before the browser tests.');
+}

@@ -18,7 +18,16 @@ interface Props {
   onZoom(from: number, to: number): void;
 }
 
-const HEIGHT = 96;
+const HEIGHT = 100;
+
+function formatTick(ms: number, _i: number, all: number[]): string {
+  const d = new Date(ms);
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const span = all.length > 1 ? all[all.length - 1] - all[0] : 0;
+  if (span > 2 * 86_400_000) return `${d.getMonth() + 1}/${d.getDate()}`;
+  if (span > 86_400_000 && (d.getHours() === 0 && d.getMinutes() === 0)) return `${d.getMonth() + 1}/${d.getDate()}`;
+  return span < 120_000 ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
+}
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -60,7 +69,7 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] } },
       axes: [
-        { ...axis, size: 22, space: 70 },
+        { ...axis, size: 24, space: 64, values: (_u, splits) => splits.map(formatTick) },
         { ...axis, size: 44, space: 24, values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? formatCount(v) : '')) },
       ],
       series: [{}, ...DRAW_ORDER.map((l) => ({ label: l, fill: cssVar(`--lv-${l}`), stroke: cssVar(`--lv-${l}`), width: 0, paths: bars, points: { show: false } }))],

@@ -1,0 +1,259 @@
+// The dashboard in Debian's Chromium against a real `logpipe server`: live lines, level
+// toggles, search with highlights, histogram drag, details with context, URL state across a
+// reload, keyboard, themes, XSS lines rendered as text, narrow windows, and no CSP violations.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { postRecords } from './seed.js';
+import type { IngestRecord } from '../../src/shared/record.js';
+import { LEVELS } from '../../src/shared/levels.js';
+
+let server: ServerHandle;
+let browser: BrowserHandle;
+let page: Page;
+let watch: ReturnType<typeof watchProblems>;
+const now = Date.now();
+
+// Six lines per level, each naming its level, a few minutes old, from two sources.
+const seeded: IngestRecord[] = LEVELS.filter((l) => l !== 'unknown').flatMap((level, li) =>
+  Array.from({ length: 6 }, (_, i) => ({
+    message: `seeded ${level} line ${i} from checkout${i === 0 ? '\n  at frame one\n  at frame two' : ''}`,
+    level,
+    source: i % 2 ? 'checkout' : 'billing',
+    host: 'test-host',
+    ts: now - 10 * 60_000 + li * 6000 + i * 1000,
+    attrs: i === 1 ? { order_id: 1000 + li, customer: 'ada' } : undefined,
+  })),
+);
+
+async function open(path = '/'): Promise<void> {
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('[data-testid=log-row], .list-state');
+}
+
+async function liveConnected(): Promise<void> {
+  await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail to connect');
+}
+
+before(async () => {
+  await assertDashboardBuilt();
+  server = await startServer();
+  await postRecords(server.url, seeded);
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  watch = watchProblems(page);
+  page.on('dialog', (d) => {
+    watch.problems.push(`dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+test('lines posted to the API appear live, in order, with the Live toggle pressed', async () => {
+  await open();
+  await liveConnected();
+  assert.equal(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed'), 'true');
+  await postRecords(server.url, [1, 2, 3].map((i) => ({ message: `live arrival ${i}`, level: 'info', source: 'live' })));
+  await waitFor(async () => (await rowMessages(page)).filter((m) => m.startsWith('live arrival')).length === 3, 'three live lines');
+  const live = (await rowMessages(page)).filter((m) => m.startsWith('live arrival'));
+  assert.deepEqual(live, ['live arrival 1', 'live arrival 2', 'live arrival 3']);
+  // Following: the newest line is the last row on screen.
+  const last = (await rowMessages(page)).at(-1);
+  assert.equal(last, 'live arrival 3');
+});
+
+test('each level toggle hides and shows exactly its rows', async () => {
+  // One source: 18 lines, all of them fit on screen at once.
+  await open('/?source=checkout');
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
+    const toggle = page.locator(`button[data-level-toggle=${level}]`);
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    await waitFor(async () => (await page.locator(`[data-testid=log-row][data-level=${level}]`).count()) === 0 && (await page.locator('[data-testid=log-row]').count()) > 0, `${level} rows to disappear`);
+    assert.match(page.url(), /level=/);
+    await toggle.click();
+    await waitFor(async () => (await page.locator(`[data-testid=log-row][data-level=${level}]`).count()) === 3, `${level} rows to come back`);
+  }
+  // The counts on the toggles come from the histogram of the range.
+  await waitFor(async () => (await page.locator('button[data-level-toggle=fatal] .count').textContent()) === '3', 'the fatal count of this source');
+  // Shift-click shows only one level.
+  await page.locator('button[data-level-toggle=error]').click({ modifiers: ['Shift'] });
+  await waitFor(async () => {
+    const levels = await page.locator('[data-testid=log-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
+    return levels.length === 3 && levels.every((l) => l === 'error');
+  }, 'only error rows');
+  await page.getByRole('button', { name: 'Reset filters' }).click();
+  await waitFor(async () => !page.url().includes('level='), 'the level filter to clear');
+});
+
+test('search narrows the rows on the server and highlights the matches', async () => {
+  await open();
+  const box = page.getByRole('searchbox', { name: 'Search logs' });
+  // Only the first line of each multi-line message holds "frame" (in its second line).
+  await box.fill('frame');
+  await waitFor(async () => (await rowMessages(page)).length === 6, 'the six multi-line messages');
+  await box.fill('fatal line');
+  await waitFor(async () => page.url().includes('q=fatal+line') && (await rowMessages(page)).filter((m) => m.includes('fatal line')).length === 6, 'six fatal lines');
+  for (const msg of await rowMessages(page)) assert.match(msg, /fatal line/);
+  const marks = await page.locator('[data-testid=log-row] .msg mark').allTextContents();
+  assert.ok(marks.length >= 12, `expected highlights, got ${marks.length}`);
+  for (const m of marks) assert.match(m, /^(fatal|line)$/i);
+  assert.match(page.url(), /q=fatal\+line/);
+  await box.fill('');
+  await waitFor(async () => !page.url().includes('q='), 'the search to clear');
+});
+
+test('dragging across the histogram sets a fixed time range in the view and the URL', async () => {
+  await open();
+  const over = page.locator('[data-testid=histogram] .u-over');
+  await over.waitFor();
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 8 });
+  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 8 });
+  await page.mouse.up();
+  await waitFor(() => /from=.*&to=/.test(page.url()), 'from and to in the URL');
+  const u = new URL(page.url());
+  const from = Date.parse(u.searchParams.get('from')!);
+  const to = Date.parse(u.searchParams.get('to')!);
+  assert.ok(to > from, 'a forward range');
+  assert.ok(to - from < 40 * 60_000, `a range narrower than the hour shown, got ${to - from} ms`);
+  assert.equal(await page.getByRole('combobox', { name: 'Time range' }).inputValue(), 'custom');
+  assert.equal(await page.locator('[data-testid=connection]').getAttribute('data-state'), 'fixed');
+  assert.equal(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed'), 'false');
+  // Every row shown lies inside the range.
+  await waitFor(async () => {
+    const times = await page.locator('[data-testid=log-row] time').evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute('datetime')!)));
+    return times.every((t) => t >= from && t < to);
+  }, 'rows inside the range');
+});
+
+test('a clicked row expands with the full message, fields, copy buttons and context', async () => {
+  await open('/?q=%22seeded+info+line+1%22');
+  await waitFor(async () => (await rowMessages(page)).length === 1, 'one row');
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  const details = page.locator('[data-testid=log-details]');
+  await details.waitFor();
+  assert.match((await details.locator('.attrs').textContent()) ?? '', /order_id.*1002/);
+  assert.ok(await details.getByRole('button', { name: 'Copy message' }).isVisible());
+  await details.getByRole('button', { name: 'Show context' }).click();
+  await waitFor(async () => (await details.locator('[data-testid=context-line]').count()) >= 3, 'context lines');
+  const ctx = await details.locator('[data-testid=context-line]').allTextContents();
+  // Context comes from the same source (checkout) regardless of the search.
+  assert.ok(ctx.some((t) => t.includes('seeded info line 3 from checkout')), ctx.join('\n'));
+  assert.match((await details.locator('[data-testid=context-line][aria-current=true]').textContent()) ?? '', /seeded info line 1/);
+  await page.keyboard.press('Escape');
+  await waitFor(async () => (await details.count()) === 0, 'details to close on Esc');
+  // Multi-line messages show in full when expanded.
+  await open('/?q=%22seeded+warn+line+0%22');
+  await waitFor(async () => (await rowMessages(page)).length === 1, 'one row');
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  assert.match((await page.locator('.full-message').textContent()) ?? '', /at frame one\n\s+at frame two/);
+});
+
+test('the URL round-trips: a reload shows the same view', async () => {
+  await open('/?q=line&level=warn%2Cerror&source=billing&range=15m');
+  const check = async () => {
+    assert.equal(await page.getByRole('searchbox', { name: 'Search logs' }).inputValue(), 'line');
+    assert.equal(await page.locator('button[data-level-toggle=warn]').getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.locator('button[data-level-toggle=info]').getAttribute('aria-pressed'), 'false');
+    assert.equal(await page.getByRole('combobox', { name: 'Time range' }).inputValue(), '15m');
+    await waitFor(async () => {
+      const rows = await page.locator('[data-testid=log-row]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-level')} ${e.querySelector('.src')?.textContent}`));
+      return rows.length === 6 && rows.every((r) => /^(warn|error) billing$/.test(r));
+    }, 'warn and error rows from billing');
+  };
+  await check();
+  const before = page.url();
+  await page.reload();
+  await check();
+  assert.equal(page.url(), before);
+});
+
+test('keyboard: / focuses search, space toggles Live, Esc clears the search', async () => {
+  await open();
+  await page.locator('body').click({ position: { x: 5, y: 790 } });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Search logs');
+  await page.keyboard.type('zzz');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('searchbox', { name: 'Search logs' }).inputValue(), '');
+  await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+  const live = page.getByRole('button', { name: 'Live', exact: true });
+  assert.equal(await live.getAttribute('aria-pressed'), 'true');
+  await page.keyboard.press(' ');
+  assert.equal(await live.getAttribute('aria-pressed'), 'false');
+  // Paused: new lines are counted, not scrolled to.
+  await postRecords(server.url, [{ message: 'arrived while paused', level: 'warn', source: 'live' }]);
+  await page.getByRole('button', { name: /1 new line/ }).waitFor();
+  await page.keyboard.press(' ');
+  assert.equal(await live.getAttribute('aria-pressed'), 'true');
+  await waitFor(async () => (await rowMessages(page)).at(-1) === 'arrived while paused', 'the paused line at the bottom');
+});
+
+test('log text is rendered as text: markup in lines is shown, never run', async () => {
+  const evil = [
+    '<script>window.__xss = 1; alert("xss")</script>',
+    '<img src=x onerror="window.__xss = 2; alert(2)">',
+    '"><svg onload=alert(3)> & &amp; &lt;b&gt;',
+  ];
+  await open();
+  await liveConnected();
+  await postRecords(server.url, evil.map((message) => ({ message, level: 'error', source: 'evil', attrs: { html: '<b onmouseover=alert(4)>x</b>' } })));
+  await waitFor(async () => (await rowMessages(page)).filter((m) => evil.includes(m)).length === 3, 'the three hostile lines as text');
+  for (const row of await page.locator('[data-testid=log-row][data-level=error] .row-line').all()) {
+    if (evil.includes((await row.locator('.msg').textContent()) ?? '')) await row.click();
+  }
+  await page.getByRole('searchbox', { name: 'Search logs' }).fill('script');
+  await waitFor(async () => (await page.locator('[data-testid=log-row] mark').count()) >= 2, 'a highlighted hostile line');
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  assert.equal(await page.locator('.list img, .list svg, .list script, .list b').count(), 0);
+  assert.ok((await page.locator('.list').textContent())!.includes('<script>window.__xss = 1;'));
+  assert.deepEqual(watch.problems.filter((p) => p.startsWith('dialog')), []);
+});
+
+test('the theme toggle switches to light and the choice survives a reload', async () => {
+  await open();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  await page.reload();
+  await page.waitForSelector('[data-testid=log-row]');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+});
+
+test('a narrow window keeps rows readable without sideways scrolling', async () => {
+  const narrow = await browser.context.newPage();
+  await narrow.setViewportSize({ width: 400, height: 760 });
+  await narrow.goto(server.url);
+  await narrow.waitForSelector('[data-testid=log-row]');
+  const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
+  const msgBox = (await narrow.locator('[data-testid=log-row] .msg').first().boundingBox())!;
+  assert.ok(msgBox.width > 150, `message column only ${msgBox.width}px wide`);
+  assert.ok(await narrow.getByRole('searchbox', { name: 'Search logs' }).isVisible());
+  await narrow.close();
+});
+
+test('empty results say so in words, with a way out', async () => {
+  await open('/?q=nothingmatchesthis');
+  const state = page.locator('.list-state');
+  await waitFor(async () => /No lines match/.test((await state.textContent()) ?? ''), 'the empty state');
+  await page.getByRole('button', { name: 'Clear the search' }).click();
+  await page.waitForSelector('[data-testid=log-row]');
+});
+
+test('no Content-Security-Policy violations and no script errors were logged', () => {
+  assert.deepEqual(watch.cspViolations, []);
+  assert.deepEqual(watch.problems, []);
+});
