@@ -144,13 +144,16 @@ export function scanLevel(s: string, p: number, mode: number): Level | undefined
         const w = wordAt(s, p, end);
         if (w !== undefined) {
           const caps = isUpperRun(s, p, end);
-          const colon = term === 58;
+          // The seed's pattern allows blanks before the colon: `info : text`.
+          let colonAt = end;
+          while (s.charCodeAt(colonAt) === 32) colonAt++;
+          const colon = s.charCodeAt(colonAt) === 58;
           const ok =
             mode === MODE_STRICT
               ? caps && colon
               : (caps && (w.strong || colon)) || (colon && t === 0 && w.strong);
           if (ok) {
-            levelToken.end = colon ? end + 1 : end;
+            levelToken.end = colon ? colonAt + 1 : end;
             return w.level;
           }
         }

@@ -39,6 +39,7 @@ const CORPUS: Case[] = [
   { line: '2026-11-28 03:29:11.502 - [FATAL]: shutting down', ts: L(2026, 11, 28, 3, 29, 11, 502), level: 'fatal' },
   { line: '2026-11-28 03:29:11.503 - [TRACE]: entering handler', ts: L(2026, 11, 28, 3, 29, 11, 503), level: 'trace' },
   { line: '2026-11-28 03:29:11.504 - ERR: socket closed by peer', ts: L(2026, 11, 28, 3, 29, 11, 504), level: 'error' },
+  { line: '2026-11-28 03:29:11.506 - warn : blanks before the colon', ts: L(2026, 11, 28, 3, 29, 11, 506), level: 'warn' },
   { line: '2026-11-28 03:29:11.505 - [info]: lower-case level', ts: L(2026, 11, 28, 3, 29, 11, 505), level: 'info' },
 
   // ISO-8601 / RFC 3339 and the common loggers that start with it.
