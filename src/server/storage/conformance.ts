@@ -367,6 +367,15 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           const buckets = 1 + Math.floor(r() * 100);
           await naiveHistogramCheck(h.store, all, f, from, from + span, buckets, `seed ${seed} #${i} ${JSON.stringify({ ...filterOf(f), from, span, buckets })}`);
         }
+        // Dense data (one row a second) and edges deep inside minutes, on both sides.
+        const dense = (
+          await h.store.insert(Array.from({ length: 900 }, (_, i) => rec({ message: `dense ${i}`, ts: T0 + 5 * HOUR + i * 1000, level: i % 7 ? 'info' : 'warn', source: i % 3 ? 'api' : 'db' })))
+        ).records;
+        const all2 = [...all, ...dense];
+        for (const [a, b, n] of [[10_000, 4 * 60_000 + 45_000, 4], [50_000, 9 * 60_000 + 15_000, 3], [59_999, 14 * 60_000 + 1, 1], [1, 60_000 + 59_999, 60]]) {
+          await naiveHistogramCheck(h.store, all2, {}, T0 + 5 * HOUR + a, T0 + 5 * HOUR + b, n, `dense edges ${a}..${b}/${n}`);
+          await naiveHistogramCheck(h.store, all2, { levels: ['warn'], sources: ['db'] }, T0 + 5 * HOUR + a, T0 + 5 * HOUR + b, n, `dense edges filtered ${a}..${b}/${n}`);
+        }
         // An empty range is valid and empty.
         const empty = await h.store.histogram({ from: T0, to: T0, buckets: 10 });
         assert.equal(Object.values(empty.counts).flat().reduce((a, b) => a + b, 0), 0);

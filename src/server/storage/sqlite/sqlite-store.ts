@@ -437,8 +437,8 @@ export class SqliteStore implements Store {
     const like = q && !fts ? fallbackSubstring(q) : null;
     const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
 
-    // Counts rows with a <= ts < b directly (indexes, no rollup).
-    const countRows = (a: number, b: number): void => {
+    // Counts rows with a <= ts < b directly (indexes, no rollup); sign -1 subtracts them.
+    const countRows = (a: number, b: number, sign = 1): void => {
       if (!(b > a)) return;
       const c = filterClauses({ ...filter, from: a, to: b }, 'l', false);
       let sql: string;
@@ -455,7 +455,7 @@ export class SqliteStore implements Store {
         }
         sql = `SELECT CAST((l.ts - ?) / ? AS INTEGER) AS b, l.level AS level, count(*) AS n FROM logs AS l ${where(terms)} GROUP BY 1, 2`;
       }
-      for (const r of this.#stmt(sql).all(...params) as { b: number; level: number; n: number }[]) add(r.b, r.level, r.n);
+      for (const r of this.#stmt(sql).all(...params) as { b: number; level: number; n: number }[]) add(r.b, r.level, sign * r.n);
     };
 
     // Splits [a, b) into whole hours (hourly rollup), whole minutes (minute rollup) and the
@@ -470,21 +470,49 @@ export class SqliteStore implements Store {
       { table: 'rollup', col: 'minute', ms: MINUTE_MS },
     ].filter((u) => rollupOk && step % u.ms === 0);
     const c = filterClauses(filter, 'r', false);
-    const countRange = (a: number, b: number, level: number): void => {
-      if (!(b > a)) return;
-      const u = units[level];
-      if (!u) return countRows(a, b);
-      const lo = Math.ceil(a / u.ms);
-      const hi = Math.floor(b / u.ms);
-      if (lo >= hi) return countRange(a, b, level + 1);
+    const readUnits = (u: (typeof units)[number], lo: number, hi: number): void => {
       const sql = `SELECT ${u.col} AS unit, level, sum(n) AS n FROM ${u.table} AS r ${where([`${u.col} >= ?`, `${u.col} < ?`, ...c.sql])} GROUP BY 1, 2`;
       for (const r of this.#stmt(sql).all(lo, hi, ...c.params) as { unit: number; level: number; n: number }[]) {
         add(Math.floor((r.unit * u.ms - start) / step), r.level, r.n);
       }
+    };
+    // A partial minute at an edge of the range that covers more than half of its minute is
+    // cheaper as "the whole minute from the rollup minus the rows of the other part": at
+    // most half a minute of rows is counted at each edge. Both parts lie in the same bucket.
+    const countPartial = (a: number, b: number, last: boolean): void => {
+      const u = units[units.length - 1];
+      if (!last || !u || u.ms !== MINUTE_MS || (b - a) * 2 <= MINUTE_MS) return countRows(a, b);
+      const m = Math.floor(a / MINUTE_MS);
+      if (a === m * MINUTE_MS && b < (m + 1) * MINUTE_MS) {
+        readUnits(u, m, m + 1);
+        countRows(b, (m + 1) * MINUTE_MS, -1);
+      } else if (b === (m + 1) * MINUTE_MS && a > m * MINUTE_MS) {
+        readUnits(u, m, m + 1);
+        countRows(m * MINUTE_MS, a, -1);
+      } else countRows(a, b);
+    };
+    const countRange = (a: number, b: number, level: number): void => {
+      if (!(b > a)) return;
+      const u = units[level];
+      if (!u) return countPartial(a, b, level > 0);
+      const lo = Math.ceil(a / u.ms);
+      const hi = Math.floor(b / u.ms);
+      if (lo >= hi) {
+        // No whole unit inside: split at the unit boundary (if any) so each piece is an edge.
+        const mid = lo * u.ms;
+        if (mid > a && mid < b) {
+          countRange(a, mid, level + 1);
+          countRange(mid, b, level + 1);
+        } else countRange(a, b, level + 1);
+        return;
+      }
+      readUnits(u, lo, hi);
       countRange(a, lo * u.ms, level + 1);
       countRange(hi * u.ms, b, level + 1);
     };
-    countRange(hq.from, hq.to, 0);
+    // One read transaction: rollups and rows are subtracted from each other, so they must
+    // come from the same snapshot even if another connection writes meanwhile.
+    this.#db.transaction(() => countRange(hq.from, hq.to, 0))();
     return result;
   }
 
