@@ -26,7 +26,8 @@ export function timeFromValue(v: unknown, now: number | undefined): number | und
     const o = v as Record<string, unknown>;
     const seconds = typeof o.seconds === 'string' ? Number(o.seconds) : o.seconds;
     const nanos = typeof o.nanos === 'number' ? o.nanos : 0;
-    if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000 + Math.floor(nanos / 1e6);
+    // Protobuf's Timestamp as JSON (GCP, OTel): whole seconds since the epoch plus nanoseconds.
+    if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 1e8 && seconds < 1e11) return Math.floor(seconds * 1000 + Math.floor(nanos / 1e6));
   }
   return undefined;
 }

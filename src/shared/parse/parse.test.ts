@@ -6,7 +6,7 @@ process.env.TZ = 'America/New_York';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLine, parseTimestamp, epochToMs, type ParsedLine } from './index.js';
-import { levelFromSyslogSeverity, type Level } from '../levels.js';
+import { LEVELS, levelFromSyslogSeverity, type Level } from '../levels.js';
 
 /** Local time, as `new Date(y, m, d, …)` — what zone-less timestamps mean. */
 const L = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number => new Date(y, mo - 1, d, h, mi, s, ms).getTime();
@@ -332,5 +332,27 @@ test('hostile lines parse in bounded time', () => {
     // Linear work takes a few ms (tens on a busy machine, before the JIT kicks in); anything
     // quadratic in a 200k-char line would take minutes, so a generous bound still catches it.
     assert.ok(ms < 1000, `a ${line.length}-char line took ${ms.toFixed(1)} ms`);
+  }
+});
+
+test('mangled lines never throw and always give a valid level and an integer ts or none', () => {
+  // Truncations and random edits of the corpus reach every "ran off the end" path of the scanners.
+  let seed = 7;
+  const rand = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) % n;
+  const alphabet = '0123456789-:./T Z+[]{}"=,|<>\\ \tEIWDF\u00e9\ud83d';
+  for (let i = 0; i < 20_000; i++) {
+    let line = CORPUS[rand(CORPUS.length)].line;
+    const op = rand(3);
+    if (op === 0) line = line.slice(0, rand(line.length + 1));
+    else if (op === 1) {
+      const at = rand(line.length + 1);
+      line = line.slice(0, at) + alphabet[rand(alphabet.length)] + line.slice(at + 1);
+    } else line = line.slice(rand(Math.min(line.length, 40) + 1));
+    const r = parseLine(line, { now: NOW });
+    assert.ok(LEVELS.includes(r.level), `level ${r.level} for ${JSON.stringify(line)}`);
+    assert.ok(r.ts === undefined || Number.isSafeInteger(r.ts), `ts ${r.ts} for ${JSON.stringify(line)}`);
+    assert.equal(typeof r.message, 'string');
+    const t = parseTimestamp(line, NOW);
+    assert.ok(t === undefined || Number.isFinite(t), `parseTimestamp gave ${t} for ${JSON.stringify(line)}`);
   }
 });
