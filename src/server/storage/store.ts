@@ -81,5 +81,11 @@ export interface Store {
   streamOffset(stream: string): Promise<number>;
   /** Deletes one small chunk under the policy; resolves to the rows deleted (0 = nothing left to do). */
   enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number>;
+  /**
+   * Optional: calls `listener` with the last committed id whenever a commit may have happened
+   * that this process did not make (another server sharing the database); returns the function
+   * that stops it. Stores with a single writer process (SQLite) leave it out.
+   */
+  watchCommits?(listener: (lastId: number) => void): () => void;
   close(): Promise<void>;
 }

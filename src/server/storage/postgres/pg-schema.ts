@@ -1,0 +1,174 @@
+// The PostgreSQL schema of logpipe: tables, partitions, and creation under an advisory lock so
+// that several servers can start against one database at the same moment.
+import type pg from 'pg';
+import { LogpipeError } from '../../../shared/errors.js';
+
+/** Schema version stored in `meta`; bump it with a migration step in migrateSchema(). */
+export const PG_SCHEMA_VERSION = 1;
+
+export const DAY_MS = 86_400_000;
+
+// Why each piece is there (the SQLite store's schema.ts explains the shared ideas):
+// - logs is partitioned by RANGE (ts), one partition per UTC day, created on demand inside the
+//   insert transaction. Expiring a day is then a DROP TABLE instead of deleting its rows one
+//   by one (which in PostgreSQL also leaves dead tuples for VACUUM). Days far from now (an
+//   import of very old files, clocks in the far future) go to the DEFAULT partition, so a
+//   client sending random timestamps cannot make thousands of tables.
+// - ids are handed out from meta.last_id inside the insert transaction, not from a sequence:
+//   a sequence is not rolled back, so a failed batch would still advance stats().lastId, and
+//   ids would have holes that the live tail cannot tell from uncommitted rows. Inserts are
+//   serialized by a transaction-level advisory lock (see PostgresStore.insert), so ids also
+//   commit in order, which is what "resume after id N" needs.
+// - tsv holds the message's tokens as computed by text-search.ts (the same tokenizer as the
+//   live tail and SQLite's unicode61), GIN-indexed; positions make "phrases" exact.
+// - (level, id), (source, id) and (id) let PostgreSQL walk newest-first by id with a filter
+//   and stop after `limit`; (ts, level) serves time ranges and histogram edges.
+// - rollup / rollup_hour / totals / streams / ingests are the SQLite store's tables: counts per
+//   (minute|hour, level, source) with id ranges, per (source, level) for all time, stream
+//   offsets (updated under the row lock of SELECT … FOR UPDATE), and ingestion seconds.
+// - partitions lists each partition with its live and ever-inserted row counts: size
+//   retention estimates live bytes from them (see PostgresStore.usedBytes).
+function ddl(s: string): string {
+  return `
+CREATE TABLE ${s}.meta (key text PRIMARY KEY, value bigint NOT NULL);
+CREATE TABLE ${s}.logs (
+  id bigint NOT NULL,
+  ts bigint NOT NULL,
+  level smallint NOT NULL,
+  source text NOT NULL,
+  host text NOT NULL,
+  message text NOT NULL,
+  attrs text,
+  tsv tsvector NOT NULL
+) PARTITION BY RANGE (ts);
+CREATE INDEX logs_id ON ${s}.logs (id);
+CREATE INDEX logs_ts ON ${s}.logs (ts, level);
+CREATE INDEX logs_level_id ON ${s}.logs (level, id);
+CREATE INDEX logs_source_id ON ${s}.logs (source, id);
+CREATE INDEX logs_tsv ON ${s}.logs USING gin (tsv);
+CREATE TABLE ${s}.logs_default PARTITION OF ${s}.logs DEFAULT;
+CREATE TABLE ${s}.partitions (
+  name text PRIMARY KEY,
+  lo bigint,
+  hi bigint,
+  rows bigint NOT NULL DEFAULT 0,
+  inserted bigint NOT NULL DEFAULT 0,
+  max_id bigint NOT NULL DEFAULT 0
+);
+INSERT INTO ${s}.partitions (name) VALUES ('logs_default');
+CREATE TABLE ${s}.rollup (
+  minute bigint NOT NULL, level smallint NOT NULL, source text NOT NULL,
+  n bigint NOT NULL, min_id bigint NOT NULL, max_id bigint NOT NULL,
+  PRIMARY KEY (minute, level, source)
+);
+CREATE TABLE ${s}.rollup_hour (
+  hour bigint NOT NULL, level smallint NOT NULL, source text NOT NULL,
+  n bigint NOT NULL, min_id bigint NOT NULL, max_id bigint NOT NULL,
+  PRIMARY KEY (hour, level, source)
+);
+CREATE TABLE ${s}.totals (
+  source text NOT NULL, level smallint NOT NULL,
+  n bigint NOT NULL, last_seen bigint NOT NULL, min_id bigint NOT NULL, max_id bigint NOT NULL,
+  PRIMARY KEY (source, level)
+);
+CREATE TABLE ${s}.streams (stream text PRIMARY KEY, last_offset bigint NOT NULL);
+CREATE TABLE ${s}.ingests (second bigint PRIMARY KEY, last_id bigint NOT NULL, at bigint NOT NULL);
+INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', ${PG_SCHEMA_VERSION}), ('last_id', 0);
+`;
+}
+
+/** Quotes an SQL identifier. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** 32-bit FNV-1a of a string as a signed int, for advisory lock keys scoped to one schema. */
+export function lockKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** Advisory lock class ids ('logp', 'lgpm'): inserts and partition changes; schema creation. */
+export const WRITE_LOCK_CLASS = 0x6c6f6770;
+export const MIGRATE_LOCK_CLASS = 0x6c67706d;
+
+/** Name of the partition holding day `day` (days since the epoch). */
+export function partitionName(day: number): string {
+  const d = new Date(day * DAY_MS);
+  const y = d.getUTCFullYear();
+  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(d.getUTCDate()).padStart(2, '0');
+  return `logs_${y}${m}${dd}`;
+}
+
+/**
+ * Creates the schema if it is missing and checks its version, holding a session advisory lock
+ * so that servers starting together neither race on CREATE nor see a half-made schema.
+ */
+export async function migrateSchema(client: pg.ClientBase, schema: string): Promise<void> {
+  const s = ident(schema);
+  await client.query('SELECT pg_advisory_lock($1, $2)', [MIGRATE_LOCK_CLASS, lockKey(schema)]);
+  try {
+    const exists = (await client.query('SELECT to_regclass($1) AS t', [`${s}.meta`])).rows[0].t !== null;
+    if (!exists) {
+      await client.query('BEGIN');
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+        const others = (await client.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'logs'", [schema])).rows[0].n;
+        if (others > 0) {
+          throw new LogpipeError('LP_ERR_STORE_CORRUPT', `The PostgreSQL schema "${schema}" already has a "logs" table that is not logpipe's; refusing to touch it (choose another with ?schema=).`);
+        }
+        await client.query(ddl(s));
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+      return;
+    }
+    const row = (await client.query(`SELECT value FROM ${s}.meta WHERE key = 'schema_version'`)).rows[0] as { value: string | number } | undefined;
+    const version = Number(row?.value ?? 0);
+    if (version > PG_SCHEMA_VERSION) {
+      throw new LogpipeError(
+        'LP_ERR_STORE_OPEN',
+        `The PostgreSQL schema "${schema}" has logpipe schema version ${version}, newer than this logpipe understands (${PG_SCHEMA_VERSION}); upgrade logpipe.`,
+      );
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1, $2)', [MIGRATE_LOCK_CLASS, lockKey(schema)]).catch(() => {});
+  }
+}
+
+/**
+ * Makes sure partitions exist for `days` (inside the caller's transaction, which holds the
+ * write lock). Rows of such a day already in the default partition (stamped in the far future
+ * when they arrived) are moved into the new partition first, as ATTACH requires.
+ */
+export async function createPartitions(client: pg.ClientBase, schema: string, days: number[]): Promise<void> {
+  if (!days.length) return;
+  const s = ident(schema);
+  const names = days.map(partitionName);
+  const have = new Set((await client.query(`SELECT name FROM ${s}.partitions WHERE name = ANY($1::text[])`, [names])).rows.map((r: { name: string }) => r.name));
+  for (let i = 0; i < days.length; i++) {
+    const name = names[i];
+    if (have.has(name)) continue;
+    const lo = days[i] * DAY_MS;
+    const hi = lo + DAY_MS;
+    const t = `${s}.${ident(name)}`;
+    const stray = (await client.query(`SELECT count(*)::bigint AS n, coalesce(max(id), 0) AS max_id FROM ${s}.logs_default WHERE ts >= $1 AND ts < $2`, [lo, hi])).rows[0] as { n: number; max_id: number };
+    if (Number(stray.n) === 0) {
+      await client.query(`CREATE TABLE ${t} PARTITION OF ${s}.logs FOR VALUES FROM (${lo}) TO (${hi})`);
+    } else {
+      await client.query(`CREATE TABLE ${t} (LIKE ${s}.logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+      await client.query(`INSERT INTO ${t} SELECT * FROM ${s}.logs_default WHERE ts >= $1 AND ts < $2`, [lo, hi]);
+      await client.query(`DELETE FROM ${s}.logs_default WHERE ts >= $1 AND ts < $2`, [lo, hi]);
+      await client.query(`ALTER TABLE ${s}.logs ATTACH PARTITION ${t} FOR VALUES FROM (${lo}) TO (${hi})`);
+      await client.query(`UPDATE ${s}.partitions SET rows = rows - $1 WHERE name = 'logs_default'`, [stray.n]);
+    }
+    await client.query(`INSERT INTO ${s}.partitions (name, lo, hi, rows, inserted, max_id) VALUES ($1, $2, $3, $4, $4, $5)`, [name, lo, hi, stray.n, stray.max_id]);
+  }
+}

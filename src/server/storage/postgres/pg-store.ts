@@ -1,0 +1,736 @@
+// The PostgreSQL implementation of Store: several stateless servers share one database.
+import pg from 'pg';
+import { LEVEL_CODE, LEVELS, type Level } from '../../../shared/levels.js';
+import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
+import type {
+  HistogramQuery,
+  HistogramResult,
+  InsertResult,
+  LogFilter,
+  QueryOptions,
+  RetentionPolicy,
+  SourceInfo,
+  Store,
+  StoreStats,
+} from '../store.js';
+import { HOUR_MS, layoutBuckets, MINUTE_MS } from '../sqlite/buckets.js';
+import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
+import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
+import { translatePgError, translatePgOpenError } from './pg-errors.js';
+import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
+import { LogpipeError } from '../../../shared/errors.js';
+
+/** Options of the PostgreSQL store beyond the URL. */
+export interface PostgresStoreOptions {
+  /** Clock for ingest times and partition windows (retention); tests may move it. */
+  now?: () => number;
+  /** Schema holding logpipe's tables (default: `?schema=` in the URL, else "logpipe"). */
+  schema?: string;
+  /** Connections in the pool (default 8). */
+  poolSize?: number;
+  /**
+   * Whether retention may drop a whole expired partition at once (default true). The rows
+   * counted for it can exceed the chunk size; with false, everything is deleted in chunks.
+   */
+  dropPartitions?: boolean;
+}
+
+const LEVEL_BY_CODE: Level[] = [];
+for (const l of LEVELS) LEVEL_BY_CODE[LEVEL_CODE[l]] = l;
+
+const COLUMNS = 'id, ts, level, source, host, message, attrs';
+/** Days before now that still get a partition of their own; older rows go to the default partition. */
+const PAST_DAYS = 400;
+/** Days after now that get a partition of their own (clock skew, time zones). */
+const FUTURE_DAYS = 2;
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+interface Row {
+  id: number;
+  ts: number;
+  level: number;
+  source: string;
+  host: string;
+  message: string;
+  attrs: string | null;
+}
+
+interface Agg {
+  unit: number;
+  level: number;
+  source: string;
+  n: number;
+  minId: number;
+  maxId: number;
+}
+
+/** Node-postgres returns int8 and numeric as strings; our values all fit in a double. */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+function toRecord(r: Row): LogRecord {
+  return {
+    id: r.id,
+    ts: r.ts,
+    level: LEVEL_BY_CODE[r.level] ?? 'unknown',
+    source: r.source,
+    host: r.host,
+    message: r.message,
+    attrs: r.attrs === null ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
+  };
+}
+
+/** PostgreSQL text cannot hold NUL; it is stored (and looked for) as U+FFFD, as ingest already does for messages. */
+function clean(s: string): string {
+  return s.includes('\u0000') ? s.replace(/\u0000/g, '\ufffd') : s;
+}
+
+function addAgg(into: Map<string, Agg>, unit: number, level: number, source: string, n: number, minId: number, maxId: number): void {
+  const key = `${unit}\u0000${level}\u0000${source}`;
+  const a = into.get(key);
+  if (a) {
+    a.n += n;
+    a.minId = Math.min(a.minId, minId);
+    a.maxId = Math.max(a.maxId, maxId);
+  } else into.set(key, { unit, level, source, n, minId, maxId });
+}
+
+/** Splits a postgres:// URL into the connection string for pg and the schema named by `?schema=`. */
+export function parsePostgresUrl(url: string): { connectionString: string; schema?: string; where: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new LogpipeError('LP_ERR_STORE_OPEN', 'The --db URL is not a valid postgres:// URL.');
+  }
+  const schema = u.searchParams.get('schema') ?? undefined;
+  u.searchParams.delete('schema');
+  const where = `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || '/'}`;
+  return { connectionString: u.toString(), schema, where };
+}
+
+/** Builds SQL with numbered parameters. */
+class Params {
+  values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** PostgreSQL-backed Store (node-postgres pool): see pg-schema.ts for the layout and why. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  #pool: pg.Pool;
+  #s: string;
+  #now: () => number;
+  #lockKey: number;
+  #channel: string;
+  #dropPartitions: boolean;
+  #where: string;
+  #connectionString: string;
+  #closed = false;
+  #listener: pg.Client | undefined;
+  #watchers = new Set<(lastId: number) => void>();
+  #reconnectTimer: NodeJS.Timeout | undefined;
+
+  private constructor(connectionString: string, where: string, schema: string, options: PostgresStoreOptions) {
+    this.schema = schema;
+    this.#s = ident(schema);
+    this.#now = options.now ?? Date.now;
+    this.#lockKey = lockKey(schema);
+    this.#channel = `logpipe_commits_${schema}`.slice(0, 63);
+    this.#dropPartitions = options.dropPartitions ?? true;
+    this.#where = where;
+    this.#connectionString = connectionString;
+    this.#pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize ?? 8,
+      types: TYPES,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'logpipe',
+    });
+    // An idle connection dropped by the server (restart, failover) must not crash the process:
+    // the pool discards it and the next query opens a new one.
+    this.#pool.on('error', () => {});
+  }
+
+  /** Connects, creates or checks the schema, and pre-creates the partitions of today and tomorrow. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const parsed = parsePostgresUrl(url);
+    const schema = options.schema ?? parsed.schema ?? 'logpipe';
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new LogpipeError('LP_ERR_STORE_OPEN', `The PostgreSQL schema name "${schema.slice(0, 80)}" is not a plain identifier (letters, digits, underscore).`);
+    }
+    const store = new PostgresStore(parsed.connectionString, parsed.where, schema, options);
+    try {
+      const client = await store.#pool.connect();
+      try {
+        await migrateSchema(client, schema);
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [WRITE_LOCK_CLASS, store.#lockKey]);
+        const today = Math.floor(store.#now() / DAY_MS);
+        await createPartitions(client, schema, [today, today + 1]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await store.#pool.end().catch(() => {});
+      throw translatePgOpenError(err, parsed.where);
+    }
+    return store;
+  }
+
+  /** The pool, for PostgreSQL-only tests and benchmarks. */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  async #run<T extends pg.QueryResultRow = any>(sql: string, values: unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.#pool.query<T>(sql, values)).rows;
+    } catch (err) {
+      throw translatePgError(err);
+    }
+  }
+
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw translatePgError(err);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      // Serializes every writer of this schema, on every server: ids are taken and committed
+      // in order (the live tail resumes by id), partitions are created or dropped by one
+      // transaction at a time, and stream offsets are read after the previous batch committed.
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [WRITE_LOCK_CLASS, this.#lockKey]);
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw translatePgError(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  #partitionDay(ts: number, today: number): number | null {
+    const day = Math.floor(ts / DAY_MS);
+    return day >= today - PAST_DAYS && day <= today + FUTURE_DAYS ? day : null;
+  }
+
+  async insert(records: NormalizedRecord[]): Promise<InsertResult> {
+    if (!records.length) return { accepted: 0, duplicates: 0, records: [] };
+    // Validation and tokenizing happen before the transaction, so the write lock is held
+    // only for the database round trips.
+    const prepared = records.map((r) => {
+      if (typeof r.message !== 'string') throw new TypeError('Each record needs a message string.');
+      return r;
+    });
+    const tsv = prepared.map((r) => toTsvectorLiteral(r.message));
+    const streamNames = [...new Set(prepared.filter((r) => r.stream != null && r.offset != null).map((r) => r.stream as string))];
+    return this.#tx(async (c) => {
+      const s = this.#s;
+      const committed = new Map<string, number>();
+      if (streamNames.length) {
+        // The row locks are redundant under the write lock, but keep offsets right even for
+        // a writer that does not take it (an older logpipe, a manual fix-up).
+        const rows = (await c.query(`SELECT stream, last_offset FROM ${s}.streams WHERE stream = ANY($1::text[]) FOR UPDATE`, [streamNames.map(clean)])).rows as {
+          stream: string;
+          last_offset: number;
+        }[];
+        for (const r of rows) committed.set(r.stream, r.last_offset);
+      }
+      const max = new Map<string, number>();
+      const keep: number[] = [];
+      let duplicates = 0;
+      for (let i = 0; i < prepared.length; i++) {
+        const r = prepared[i];
+        if (r.stream != null && r.offset != null) {
+          const key = clean(r.stream);
+          const m = max.get(key) ?? committed.get(key) ?? -1;
+          if (r.offset <= m) {
+            duplicates++;
+            continue;
+          }
+          max.set(key, r.offset);
+        }
+        keep.push(i);
+      }
+      const out: LogRecord[] = [];
+      if (keep.length) {
+        const now = this.#now();
+        const today = Math.floor(now / DAY_MS);
+        const days = new Set<number>();
+        for (const i of keep) {
+          const d = this.#partitionDay(prepared[i].ts, today);
+          if (d !== null) days.add(d);
+        }
+        // DDL waits for queries on the parent table; better a 503 the shipper retries than a
+        // writer stuck behind a long report.
+        await c.query("SET LOCAL lock_timeout = '10s'");
+        await createPartitions(c, this.schema, [...days]);
+        const last = (await c.query(`UPDATE ${s}.meta SET value = value + $1 WHERE key = 'last_id' RETURNING value`, [keep.length])).rows[0].value as number;
+        let id = last - keep.length;
+        const cols = { id: [] as number[], ts: [] as number[], level: [] as number[], source: [] as string[], host: [] as string[], message: [] as string[], attrs: [] as (string | null)[], tsv: [] as string[] };
+        const rollup = new Map<string, Agg>();
+        const hours = new Map<string, Agg>();
+        const totals = new Map<string, Agg & { lastSeen: number }>();
+        const parts = new Map<string, { n: number; maxId: number }>();
+        for (const i of keep) {
+          const r = prepared[i];
+          id++;
+          const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
+          const source = clean(r.source);
+          const host = clean(r.host);
+          const message = clean(r.message);
+          const attrs = r.attrs == null ? null : clean(r.attrs);
+          cols.id.push(id);
+          cols.ts.push(r.ts);
+          cols.level.push(code);
+          cols.source.push(source);
+          cols.host.push(host);
+          cols.message.push(message);
+          cols.attrs.push(attrs);
+          cols.tsv.push(tsv[i]);
+          const minute = Math.floor(r.ts / MINUTE_MS);
+          addAgg(rollup, minute, code, source, 1, id, id);
+          addAgg(hours, Math.floor(minute / 60), code, source, 1, id, id);
+          const tk = `${code}\u0000${source}`;
+          const t = totals.get(tk);
+          if (t) {
+            t.n++;
+            t.maxId = id;
+            if (r.ts > t.lastSeen) t.lastSeen = r.ts;
+          } else totals.set(tk, { unit: 0, level: code, source, n: 1, minId: id, maxId: id, lastSeen: r.ts });
+          const day = this.#partitionDay(r.ts, today);
+          const pname = day === null ? 'logs_default' : partitionName(day);
+          const p = parts.get(pname);
+          if (p) {
+            p.n++;
+            p.maxId = id;
+          } else parts.set(pname, { n: 1, maxId: id });
+          out.push({ id, ts: r.ts, level: LEVEL_BY_CODE[code], source, host, message, attrs: attrs === null ? null : (JSON.parse(attrs) as Record<string, unknown>) });
+        }
+        await c.query(
+          `INSERT INTO ${s}.logs (id, ts, level, source, host, message, attrs, tsv) ` +
+            'SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::tsvector[])',
+          [cols.id, cols.ts, cols.level, cols.source, cols.host, cols.message, cols.attrs, cols.tsv],
+        );
+        await this.#upsertAggs(c, 'rollup', 'minute', rollup);
+        await this.#upsertAggs(c, 'rollup_hour', 'hour', hours);
+        const tv = [...totals.values()];
+        await c.query(
+          `INSERT INTO ${s}.totals (source, level, n, last_seen, min_id, max_id) SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) ` +
+            'ON CONFLICT (source, level) DO UPDATE SET n = totals.n + excluded.n, last_seen = greatest(totals.last_seen, excluded.last_seen), ' +
+            'min_id = least(totals.min_id, excluded.min_id), max_id = greatest(totals.max_id, excluded.max_id)',
+          [tv.map((t) => t.source), tv.map((t) => t.level), tv.map((t) => t.n), tv.map((t) => t.lastSeen), tv.map((t) => t.minId), tv.map((t) => t.maxId)],
+        );
+        const pv = [...parts];
+        await c.query(
+          `UPDATE ${s}.partitions p SET rows = p.rows + v.n, inserted = p.inserted + v.n, max_id = greatest(p.max_id, v.max_id) ` +
+            'FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (name, n, max_id) WHERE p.name = v.name',
+          [pv.map(([n]) => n), pv.map(([, p]) => p.n), pv.map(([, p]) => p.maxId)],
+        );
+        await c.query(
+          `INSERT INTO ${s}.ingests (second, last_id, at) VALUES ($1, $2, $3) ` +
+            'ON CONFLICT (second) DO UPDATE SET last_id = greatest(ingests.last_id, excluded.last_id), at = greatest(ingests.at, excluded.at)',
+          [Math.floor(now / 1000), last, now],
+        );
+        // Delivered to every LISTENing server when (and only if) this transaction commits.
+        await c.query('SELECT pg_notify($1, $2)', [this.#channel, String(last)]);
+      }
+      if (max.size) {
+        const sv = [...max];
+        await c.query(
+          `INSERT INTO ${s}.streams (stream, last_offset) SELECT * FROM unnest($1::text[], $2::bigint[]) ` +
+            'ON CONFLICT (stream) DO UPDATE SET last_offset = greatest(streams.last_offset, excluded.last_offset)',
+          [sv.map(([k]) => k), sv.map(([, v]) => v)],
+        );
+      }
+      return out.length
+        ? { accepted: out.length, duplicates, firstId: out[0].id, lastId: out[out.length - 1].id, records: out }
+        : { accepted: 0, duplicates, records: out };
+    });
+  }
+
+  async #upsertAggs(c: pg.ClientBase, table: string, col: string, aggs: Map<string, Agg>): Promise<void> {
+    const v = [...aggs.values()];
+    await c.query(
+      `INSERT INTO ${this.#s}.${table} (${col}, level, source, n, min_id, max_id) SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) ` +
+        `ON CONFLICT (${col}, level, source) DO UPDATE SET n = ${table}.n + excluded.n, min_id = least(${table}.min_id, excluded.min_id), max_id = greatest(${table}.max_id, excluded.max_id)`,
+      [v.map((a) => a.unit), v.map((a) => a.level), v.map((a) => a.source), v.map((a) => a.n), v.map((a) => a.minId), v.map((a) => a.maxId)],
+    );
+  }
+
+  /** WHERE terms for the level/source/host/time parts of a filter. */
+  #filterTerms(f: LogFilter, p: Params, t = ''): string[] {
+    const terms: string[] = [];
+    if (f.levels?.length) terms.push(`${t}level = ANY(${p.add(f.levels.map((l) => LEVEL_CODE[l]))}::smallint[])`);
+    if (f.sources?.length) terms.push(`${t}source = ANY(${p.add(f.sources.map(clean))}::text[])`);
+    if (f.host !== undefined) terms.push(`${t}host = ${p.add(clean(f.host))}`);
+    if (f.from !== undefined) terms.push(`${t}ts >= ${p.add(Math.floor(f.from))}::bigint`);
+    if (f.to !== undefined) terms.push(`${t}ts < ${p.add(Math.ceil(f.to))}::bigint`);
+    return terms;
+  }
+
+  /** WHERE terms for the search text: a tsquery, or a substring when the text has nothing indexable; null = matches nothing. */
+  #searchTerms(q: string | undefined, p: Params): string[] | null {
+    if (!q?.trim()) return [];
+    const tsq = toTsqueryLiteral(q);
+    if (tsq) return [`tsv @@ ${p.add(tsq)}::tsquery`];
+    const like = fallbackSubstring(q);
+    return like ? [`message LIKE ${p.add(toLikePattern(clean(like)))} ESCAPE '\\'`] : [];
+  }
+
+  async query(opts: QueryOptions): Promise<LogRecord[]> {
+    return this.#query(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.afterId, opts.limit);
+  }
+
+  async #query(f: LogFilter, dir: 'ASC' | 'DESC', afterId: number | undefined, limit: number): Promise<LogRecord[]> {
+    limit = Math.floor(limit);
+    if (!(limit > 0)) return [];
+    const p = new Params();
+    const search = this.#searchTerms(f.q, p);
+    if (search === null) return [];
+    const terms = [...search, ...this.#filterTerms(f, p)];
+    if (afterId !== undefined) terms.push(dir === 'DESC' ? `id < ${p.add(Math.ceil(afterId))}::bigint` : `id > ${p.add(Math.floor(afterId))}::bigint`);
+    const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
+    const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY id ${dir} LIMIT ${p.add(limit)}`, p.values);
+    return rows.map(toRecord);
+  }
+
+  async get(id: number): Promise<LogRecord | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs WHERE id = $1`, [id]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async context(id: number, before: number, after: number): Promise<{ before: LogRecord[]; record: LogRecord; after: LogRecord[] } | undefined> {
+    const record = await this.get(id);
+    if (!record) return undefined;
+    const b = Math.max(0, Math.floor(before));
+    const a = Math.max(0, Math.floor(after));
+    const s = this.#s;
+    const [prev, next] = await Promise.all([
+      b ? this.#run<Row>(`SELECT ${COLUMNS} FROM ${s}.logs WHERE source = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [record.source, id, b]) : [],
+      a ? this.#run<Row>(`SELECT ${COLUMNS} FROM ${s}.logs WHERE source = $1 AND id > $2 ORDER BY id ASC LIMIT $3`, [record.source, id, a]) : [],
+    ]);
+    return { before: prev.reverse().map(toRecord), record, after: next.map(toRecord) };
+  }
+
+  async since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]> {
+    return this.#query(filter, 'ASC', afterId, limit);
+  }
+
+  async histogram(hq: HistogramQuery): Promise<HistogramResult> {
+    const { start, step, count } = layoutBuckets(hq.from, hq.to, hq.buckets);
+    const counts = {} as Record<Level, number[]>;
+    for (const l of LEVELS) counts[l] = new Array<number>(count).fill(0);
+    const result: HistogramResult = { from: start, to: start + count * step, step, counts };
+    if (!(hq.to > hq.from)) return result;
+    const add = (bucket: number, code: number, n: number): void => {
+      const arr = counts[LEVEL_BY_CODE[code] ?? 'unknown'];
+      if (bucket >= 0 && bucket < count) arr[bucket] += n;
+    };
+    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
+    const hasSearch = Boolean(hq.q?.trim());
+    const s = this.#s;
+    const jobs: Promise<void>[] = [];
+
+    const countRows = (a: number, b: number): void => {
+      if (!(b > a)) return;
+      const p = new Params();
+      const search = this.#searchTerms(hq.q, p);
+      if (search === null) return;
+      const terms = [...search, ...this.#filterTerms({ ...filter, from: a, to: b }, p)];
+      const sql = `SELECT (ts - ${p.add(start)}::bigint) / ${p.add(step)}::bigint AS b, level, count(*) AS n FROM ${s}.logs WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
+      jobs.push(this.#run<{ b: number; level: number; n: number }>(sql, p.values).then((rows) => rows.forEach((r) => add(r.b, r.level, r.n))));
+    };
+
+    // As in the SQLite store: whole hours from rollup_hour, whole minutes from rollup, the
+    // partial minutes at the edges counted from rows; a rollup unit is used only when the step
+    // is a multiple of it, so each unit falls in exactly one bucket. Search text or a host
+    // filter means counting rows (the rollups know level and source only).
+    const rollupOk = !hasSearch && hq.host === undefined;
+    const units = [
+      { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
+      { table: 'rollup', col: 'minute', ms: MINUTE_MS },
+    ].filter((u) => rollupOk && step % u.ms === 0);
+    const countRange = (a: number, b: number, level: number): void => {
+      if (!(b > a)) return;
+      const u = units[level];
+      if (!u) return countRows(a, b);
+      const lo = Math.ceil(a / u.ms);
+      const hi = Math.floor(b / u.ms);
+      if (lo >= hi) return countRange(a, b, level + 1);
+      const p = new Params();
+      const terms = [`${u.col} >= ${p.add(lo)}::bigint`, `${u.col} < ${p.add(hi)}::bigint`, ...this.#filterTerms(filter, p)];
+      const sql = `SELECT ${u.col} AS unit, level, sum(n)::bigint AS n FROM ${s}.${u.table} WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
+      jobs.push(this.#run<{ unit: number; level: number; n: number }>(sql, p.values).then((rows) => rows.forEach((r) => add(Math.floor((r.unit * u.ms - start) / step), r.level, r.n))));
+      countRange(a, lo * u.ms, level + 1);
+      countRange(hi * u.ms, b, level + 1);
+    };
+    countRange(hq.from, hq.to, 0);
+    await Promise.all(jobs);
+    return result;
+  }
+
+  async sources(): Promise<SourceInfo[]> {
+    return this.#run<SourceInfo>(`SELECT source, sum(n)::bigint AS count, max(last_seen) AS "lastSeen" FROM ${this.#s}.totals GROUP BY source ORDER BY source`);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const s = this.#s;
+    const [r] = await this.#run<{ rows: number; last_id: number }>(
+      `SELECT (SELECT coalesce(sum(n), 0)::bigint FROM ${s}.totals) AS rows, (SELECT value FROM ${s}.meta WHERE key = 'last_id') AS last_id`,
+    );
+    return { rows: r.rows, dbBytes: await this.usedBytes(), lastId: r.last_id };
+  }
+
+  /** Bytes on disk of every table, index and partition of the schema (pg_total_relation_size). */
+  async fileBytes(): Promise<number> {
+    const [r] = await this.#run<{ n: number }>(
+      "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS n FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 AND c.relkind IN ('r', 'S', 'm')",
+      [this.schema],
+    );
+    return r.n;
+  }
+
+  /**
+   * Bytes of live data, what size retention compares: tables other than logs count whole; each
+   * logs partition counts its pg_total_relation_size scaled by live rows / rows ever inserted.
+   * Deleted rows free space that PostgreSQL reuses (after VACUUM) but gives back to the file
+   * system only when the partition is dropped; the estimate treats it as free, like SQLite's
+   * free pages. (Rows inserted into reused space make it run a little low until then.)
+   */
+  async usedBytes(): Promise<number> {
+    const [r] = await this.#run<{ n: number }>(
+      `SELECT coalesce(sum(CASE WHEN p.name IS NULL THEN pg_total_relation_size(c.oid)::float8 ` +
+        `ELSE pg_total_relation_size(c.oid)::float8 * p.rows / greatest(p.inserted, 1) END), 0)::bigint AS n ` +
+        `FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN ${this.#s}.partitions p ON p.name = c.relname ` +
+        "WHERE ns.nspname = $1 AND c.relkind IN ('r', 'S', 'm')",
+      [this.schema],
+    );
+    return r.n;
+  }
+
+  async streamOffset(stream: string): Promise<number> {
+    const rows = await this.#run<{ last_offset: number }>(`SELECT last_offset FROM ${this.#s}.streams WHERE stream = $1`, [clean(stream)]);
+    return rows[0]?.last_offset ?? -1;
+  }
+
+  async enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number> {
+    const limit = Math.max(1, Math.floor(chunk));
+    const s = this.#s;
+    if (policy.maxAgeMs !== undefined && policy.maxAgeMs > 0) {
+      const cutoff = this.#now() - policy.maxAgeMs;
+      // Only rows ingested before the cutoff may go: the newest id inserted in a whole second
+      // before the cutoff bounds them (an imported old file must not vanish on arrival).
+      const [ing] = await this.#run<{ last_id: number }>(`SELECT last_id FROM ${s}.ingests WHERE second < $1 ORDER BY second DESC LIMIT 1`, [Math.floor(cutoff / 1000)]);
+      if (ing) {
+        const maxOldId = ing.last_id;
+        if (this.#dropPartitions) {
+          const [part] = await this.#run<{ name: string }>(
+            `SELECT name FROM ${s}.partitions WHERE hi IS NOT NULL AND hi <= $1 AND max_id <= $2 AND rows > 0 ORDER BY lo LIMIT 1`,
+            [cutoff, maxOldId],
+          );
+          if (part) {
+            const n = await this.#dropPartition(part.name, { cutoff, maxOldId });
+            if (n > 0) return n;
+          }
+        }
+        const n = await this.#deleteRows(`id <= $1 AND ts < $2`, [maxOldId, cutoff], limit);
+        if (n > 0) return n;
+      }
+    }
+    if (policy.maxBytes !== undefined && policy.maxBytes > 0 && (await this.usedBytes()) > policy.maxBytes) {
+      if (this.#dropPartitions) {
+        // The oldest day goes whole when there is more than one: only a drop gives disk back.
+        const parts = await this.#run<{ name: string }>(`SELECT name FROM ${s}.partitions WHERE hi IS NOT NULL AND rows > 0 ORDER BY lo LIMIT 2`);
+        if (parts.length === 2) {
+          const n = await this.#dropPartition(parts[0].name);
+          if (n > 0) return n;
+        }
+      }
+      return this.#deleteRows('true', [], limit);
+    }
+    return 0;
+  }
+
+  // Deletes the oldest `limit` rows matching `cond` in one transaction, keeping the rollups,
+  // totals and partition counts exact; partitions left empty (other than today's and the
+  // default) are dropped, which is what gives their disk space back.
+  async #deleteRows(cond: string, values: unknown[], limit: number): Promise<number> {
+    const s = this.#s;
+    return this.#tx(async (c) => {
+      const rows = (
+        await c.query(
+          `DELETE FROM ${s}.logs WHERE id IN (SELECT id FROM ${s}.logs WHERE ${cond} ORDER BY id LIMIT ${Math.floor(limit)}) RETURNING id, ts, level, source, tableoid::regclass::text AS part`,
+          values,
+        )
+      ).rows as { id: number; ts: number; level: number; source: string; part: string }[];
+      if (!rows.length) return 0;
+      const roll = new Map<string, Agg>();
+      const hours = new Map<string, Agg>();
+      const tot = new Map<string, Agg>();
+      const parts = new Map<string, number>();
+      for (const r of rows) {
+        const minute = Math.floor(r.ts / MINUTE_MS);
+        addAgg(roll, minute, r.level, r.source, 1, r.id, r.id);
+        addAgg(hours, Math.floor(minute / 60), r.level, r.source, 1, r.id, r.id);
+        addAgg(tot, 0, r.level, r.source, 1, r.id, r.id);
+        const part = r.part.replace(/^.*\./, '').replace(/"/g, '');
+        parts.set(part, (parts.get(part) ?? 0) + 1);
+      }
+      await this.#decrement(c, roll.values(), hours.values(), tot.values());
+      const pv = [...parts];
+      await c.query(`UPDATE ${s}.partitions p SET rows = p.rows - v.n FROM unnest($1::text[], $2::bigint[]) AS v (name, n) WHERE p.name = v.name`, [
+        pv.map(([n]) => n),
+        pv.map(([, n]) => n),
+      ]);
+      await c.query(`DELETE FROM ${s}.ingests WHERE last_id < (SELECT coalesce(min(id), 9007199254740991) FROM ${s}.logs)`);
+      const today = Math.floor(this.#now() / DAY_MS);
+      const empty = (await c.query(`SELECT name FROM ${s}.partitions WHERE rows <= 0 AND hi IS NOT NULL AND name = ANY($1::text[]) AND hi <= $2`, [pv.map(([n]) => n), today * DAY_MS]))
+        .rows as { name: string }[];
+      for (const e of empty) await this.#dropTable(c, e.name);
+      return rows.length;
+    });
+  }
+
+  async #decrement(c: pg.ClientBase, roll: Iterable<Agg>, hours: Iterable<Agg>, tot: Iterable<Agg>): Promise<void> {
+    const s = this.#s;
+    for (const [table, col, aggs] of [['rollup', 'minute', [...roll]], ['rollup_hour', 'hour', [...hours]]] as const) {
+      await c.query(
+        `UPDATE ${s}.${table} r SET n = r.n - v.n FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::bigint[]) AS v (unit, level, source, n) ` +
+          `WHERE r.${col} = v.unit AND r.level = v.level AND r.source = v.source`,
+        [aggs.map((a) => a.unit), aggs.map((a) => a.level), aggs.map((a) => a.source), aggs.map((a) => a.n)],
+      );
+      await c.query(`DELETE FROM ${s}.${table} WHERE n <= 0`);
+    }
+    const tv = [...tot];
+    await c.query(
+      `UPDATE ${s}.totals t SET n = t.n - v.n FROM unnest($1::smallint[], $2::text[], $3::bigint[]) AS v (level, source, n) WHERE t.level = v.level AND t.source = v.source`,
+      [tv.map((a) => a.level), tv.map((a) => a.source), tv.map((a) => a.n)],
+    );
+    await c.query(`DELETE FROM ${s}.totals WHERE n <= 0`);
+  }
+
+  // Drops one partition with everything it holds, subtracting its rows from the rollups and
+  // totals first (read from the partition itself, grouped, so this costs one scan of an index
+  // rather than a delete per row). With `age`, the partition is re-checked under the lock.
+  async #dropPartition(name: string, age?: { cutoff: number; maxOldId: number }): Promise<number> {
+    const s = this.#s;
+    return this.#tx(async (c) => {
+      const [p] = (await c.query(`SELECT name, hi, max_id, rows FROM ${s}.partitions WHERE name = $1`, [name])).rows as { name: string; hi: number; max_id: number; rows: number }[];
+      if (!p) return 0;
+      if (age && !(p.hi <= age.cutoff && p.max_id <= age.maxOldId)) return 0;
+      const t = `${s}.${ident(name)}`;
+      const groups = (
+        await c.query(`SELECT ts / ${MINUTE_MS} AS minute, level, source, count(*)::bigint AS n, min(id) AS min_id, max(id) AS max_id FROM ${t} GROUP BY 1, 2, 3`)
+      ).rows as { minute: number; level: number; source: string; n: number; min_id: number; max_id: number }[];
+      const roll = new Map<string, Agg>();
+      const hours = new Map<string, Agg>();
+      const tot = new Map<string, Agg>();
+      let n = 0;
+      for (const g of groups) {
+        n += g.n;
+        addAgg(roll, g.minute, g.level, g.source, g.n, g.min_id, g.max_id);
+        addAgg(hours, Math.floor(g.minute / 60), g.level, g.source, g.n, g.min_id, g.max_id);
+        addAgg(tot, 0, g.level, g.source, g.n, g.min_id, g.max_id);
+      }
+      await this.#decrement(c, roll.values(), hours.values(), tot.values());
+      await this.#dropTable(c, name);
+      await c.query(`DELETE FROM ${s}.ingests WHERE last_id < (SELECT coalesce(min(id), 9007199254740991) FROM ${s}.logs)`);
+      return n;
+    });
+  }
+
+  async #dropTable(c: pg.ClientBase, name: string): Promise<void> {
+    await c.query("SET LOCAL lock_timeout = '10s'");
+    await c.query(`DROP TABLE ${this.#s}.${ident(name)}`);
+    await c.query(`DELETE FROM ${this.#s}.partitions WHERE name = $1`, [name]);
+  }
+
+  /**
+   * Calls `listener` with the last committed id whenever any server commits a batch into this
+   * schema (LISTEN/NOTIFY), and once after each (re)connection of the listening session, since
+   * notifications sent while it was away are lost. Returns the function that stops listening.
+   */
+  watchCommits(listener: (lastId: number) => void): () => void {
+    this.#watchers.add(listener);
+    if (this.#watchers.size === 1) this.#listen(0);
+    return () => {
+      this.#watchers.delete(listener);
+      if (!this.#watchers.size) this.#unlisten();
+    };
+  }
+
+  #emit(lastId: number): void {
+    for (const w of this.#watchers) w(lastId);
+  }
+
+  #listen(attempt: number): void {
+    if (this.#closed || !this.#watchers.size) return;
+    const client = new pg.Client({ connectionString: this.#connectionString, types: TYPES, application_name: 'logpipe-listen' });
+    this.#listener = client;
+    const retry = () => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      client.end().catch(() => {});
+      if (this.#closed || !this.#watchers.size) return;
+      const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+      this.#reconnectTimer = setTimeout(() => this.#listen(attempt + 1), delay);
+      this.#reconnectTimer.unref();
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', (msg) => {
+      const id = Number(msg.payload);
+      if (Number.isSafeInteger(id)) this.#emit(id);
+    });
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${ident(this.#channel)}`))
+      .then(() => client.query(`SELECT value FROM ${this.#s}.meta WHERE key = 'last_id'`))
+      .then((res) => {
+        attempt = 0;
+        if (this.#listener === client) this.#emit(Number(res.rows[0].value));
+      })
+      .catch(retry);
+  }
+
+  #unlisten(): void {
+    clearTimeout(this.#reconnectTimer);
+    const client = this.#listener;
+    this.#listener = undefined;
+    client?.end().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watchers.clear();
+    this.#unlisten();
+    await this.#pool.end();
+  }
+}

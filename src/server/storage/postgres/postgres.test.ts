@@ -1,0 +1,265 @@
+// The PostgreSQL store: the shared conformance suite against a real server, plus what only
+// PostgreSQL has (partitions, several stores on one schema, LISTEN/NOTIFY, start-up errors).
+// Each run works in fresh schemas named logpipe_test_<random>, dropped afterwards, so parallel
+// runs do not collide. Skipped, with a message, when no server answers at LOGPIPE_TEST_PG_URL.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { LogpipeError } from '../../../shared/errors.js';
+import type { NormalizedRecord } from '../../../shared/record.js';
+import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
+import { openStore } from '../open.js';
+import { PostgresStore } from './pg-store.js';
+import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
+
+const URL_BASE = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DAY = 86_400_000;
+
+async function reachable(): Promise<string | undefined> {
+  const c = new pg.Client({ connectionString: URL_BASE, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+const unreachable = await reachable();
+if (unreachable) console.log(`# PostgreSQL tests skipped: no server at ${URL_BASE.replace(/\/\/[^@]*@/, '//')} (${unreachable}). Set LOGPIPE_TEST_PG_URL to run them.`);
+const skip = unreachable ? `no PostgreSQL at LOGPIPE_TEST_PG_URL (${unreachable})` : false;
+
+const schemas = new Set<string>();
+
+function freshSchema(): string {
+  const name = `logpipe_test_${randomBytes(6).toString('hex')}`;
+  schemas.add(name);
+  return name;
+}
+
+async function dropSchema(name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: URL_BASE });
+  try {
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    schemas.delete(name);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+after(async () => {
+  for (const s of [...schemas]) await dropSchema(s).catch(() => {});
+});
+
+function urlFor(schema: string): string {
+  return `${URL_BASE}${URL_BASE.includes('?') ? '&' : '?'}schema=${schema}`;
+}
+
+function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedRecord {
+  return { ts: Date.UTC(2026, 0, 1), level: 'info', source: 'app', host: 'h', attrs: null, stream: null, offset: null, ...p };
+}
+
+if (!unreachable) {
+  // Retention in the shared suite counts rows per call against the chunk size, so it runs with
+  // chunked deletes only; dropping whole partitions is tested below.
+  runStoreConformance('postgres', async (options?: MakeStoreOptions) => {
+    const schema = freshSchema();
+    const open = () => PostgresStore.open(urlFor(schema), { now: options?.now, dropPartitions: false, poolSize: 4 });
+    let store = await open();
+    return {
+      get store() {
+        return store;
+      },
+      async reopen() {
+        await store.close();
+        store = await open();
+        return store;
+      },
+      async cleanup() {
+        await store.close();
+        await dropSchema(schema);
+      },
+    };
+  });
+}
+
+test('text search literals: tokens as the live tail sees them, quoted so nothing is syntax', () => {
+  assert.equal(toTsvectorLiteral('Connect to example.com a-b; a again'), "'connect':1 'to':2 'example':3 'com':4 'a':5,7 'b':6 'again':8");
+  assert.equal(toTsvectorLiteral("it's C:\\path"), "'it':1 's':2 'c':3 'path':4");
+  assert.equal(toTsvectorLiteral('Café NAÏVE'), "'cafe':1 'naive':2");
+  assert.equal(toTsqueryLiteral('conn* "refused by" x'), "'conn':* & ('refused' <-> 'by') & 'x'");
+  assert.equal(toTsqueryLiteral('message:foo'), "('message' <-> 'foo')");
+  assert.equal(toTsqueryLiteral('-> ** "'), null);
+  assert.equal(toTsqueryLiteral("&|!(') <->"), null);
+});
+
+test('a URL that reaches no server is a clear start-up error', async () => {
+  await assert.rejects(PostgresStore.open('postgres://postgres@127.0.0.1:1/test?schema=x'), (err: unknown) => {
+    assert.ok(err instanceof LogpipeError);
+    assert.equal(err.code, 'LP_ERR_STORE_OPEN');
+    assert.match(err.message, /Cannot reach PostgreSQL at 127\.0\.0\.1:1\/test/);
+    return true;
+  });
+  await assert.rejects(PostgresStore.open(`${URL_BASE}?schema=bad-name`), /not a plain identifier/);
+});
+
+test('openStore picks PostgreSQL for postgres:// and postgresql:// URLs', { skip }, async () => {
+  const schema = freshSchema();
+  for (const url of [urlFor(schema), urlFor(schema).replace(/^postgres:/, 'postgresql:')]) {
+    const store = await openStore({ db: url, dataDir: '/nonexistent' });
+    try {
+      assert.equal(store.kind, 'postgres');
+    } finally {
+      await store.close();
+    }
+  }
+  await dropSchema(schema);
+});
+
+test('several stores start together on one schema, and their batches get distinct ids committed in order', { skip }, async () => {
+  const schema = freshSchema();
+  const stores = await Promise.all([0, 1, 2].map(() => PostgresStore.open(urlFor(schema), { poolSize: 3 })));
+  try {
+    const seen: number[][] = [[], [], []];
+    const stops = stores.map((s, i) => s.watchCommits((id) => seen[i].push(id)));
+    // Every store's listener reports the current id once it is connected.
+    await waitFor(() => seen.every((x) => x.length > 0), 5000);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, k) => stores[k % 3].insert(Array.from({ length: 20 }, (_, j) => rec({ message: `batch ${k} line ${j}` })))),
+    );
+    const ids = results.flatMap((r) => r.records.map((x) => x.id)).sort((a, b) => a - b);
+    assert.deepEqual(ids, Array.from({ length: 600 }, (_, i) => i + 1), 'ids are dense and unique');
+    // Every store hears every commit, in commit (= id) order.
+    await waitFor(() => seen.every((x) => x[x.length - 1] === 600), 5000);
+    for (const x of seen) {
+      const notes = x.slice(1);
+      assert.deepEqual(notes, [...notes].sort((a, b) => a - b));
+      assert.equal(notes.length, 30);
+    }
+    stops.forEach((stop) => stop());
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+    await dropSchema(schema);
+  }
+});
+
+test('duplicate stream offsets sent through two stores at once are stored exactly once', { skip }, async () => {
+  const schema = freshSchema();
+  const [a, b] = await Promise.all([PostgresStore.open(urlFor(schema)), PostgresStore.open(urlFor(schema))]);
+  try {
+    const batch = (k: number) => Array.from({ length: 10 }, (_, j) => rec({ message: `s ${k * 10 + j}`, stream: 'st', offset: (k * 10 + j + 1) * 100 }));
+    const res = await Promise.all(Array.from({ length: 20 }, (_, k) => [a.insert(batch(k >> 1)), b.insert(batch(k >> 1))]).flat());
+    const accepted = res.reduce((n, r) => n + r.accepted, 0);
+    const stored = (await a.query({ order: 'asc', limit: 1000 })).map((r) => r.message);
+    assert.equal(new Set(stored).size, stored.length, 'no line stored twice');
+    assert.equal(stored.length, accepted);
+    assert.equal(await b.streamOffset('st'), Math.max(...stored.map((m) => Number(m.slice(2)) + 1)) * 100);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await dropSchema(schema);
+  }
+});
+
+test('daily partitions: created on demand, far days in the default one, expired days dropped whole', { skip }, async () => {
+  const schema = freshSchema();
+  let now = Date.UTC(2026, 5, 15, 12);
+  const store = await PostgresStore.open(urlFor(schema), { now: () => now });
+  const c = new pg.Client({ connectionString: URL_BASE });
+  await c.connect();
+  try {
+    const partitions = async () =>
+      (await c.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = $1 AND p.relname = 'logs' ORDER BY 1`, [schema])).rows.map(
+        (r) => r.relname as string,
+      );
+    assert.deepEqual(await partitions(), ['logs_20260615', 'logs_20260616', 'logs_default']);
+    await store.insert([
+      rec({ message: 'three days ago', ts: now - 3 * DAY }),
+      rec({ message: 'ancient', ts: Date.UTC(2001, 0, 1) }),
+      rec({ message: 'far future', ts: now + 30 * DAY }),
+      ...Array.from({ length: 40 }, (_, i) => rec({ message: `two days ago ${i}`, ts: now - 2 * DAY + i })),
+    ]);
+    assert.deepEqual(await partitions(), ['logs_20260612', 'logs_20260613', 'logs_20260615', 'logs_20260616', 'logs_default']);
+    // A month later the far-future day is near: its rows move out of the default partition.
+    now += 29 * DAY;
+    await store.insert([rec({ message: 'tomorrow', ts: now + DAY })]);
+    assert.ok((await partitions()).includes('logs_20260715'));
+    assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_default`)).rows[0].n, 1);
+    assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_20260715`)).rows[0].n, 1);
+    assert.equal((await store.query({ q: 'future', order: 'asc', limit: 5 })).length, 1);
+    // Age retention: whole days before the cutoff are dropped (rows counted), the rest deleted in chunks.
+    now += DAY;
+    const deleted: number[] = [];
+    for (let i = 0, n = -1; i < 50 && n !== 0; i++) deleted.push((n = await store.enforceRetention({ maxAgeMs: 7 * DAY }, 5)));
+    assert.ok(deleted.includes(40), `the 40-row day was dropped at once: ${deleted}`);
+    assert.equal(deleted.reduce((a, b) => a + b, 0), 42);
+    const left = (await store.query({ order: 'asc', limit: 100 })).map((r) => r.message);
+    assert.deepEqual(left, ['far future', 'tomorrow']);
+    assert.ok(!(await partitions()).includes('logs_20260613'));
+    assert.deepEqual((await store.sources()).map((s) => s.count), [2]);
+    assert.equal((await store.stats()).rows, 2);
+    const hist = await store.histogram({ from: 0, to: now + 10 * DAY, buckets: 10 });
+    assert.equal(Object.values(hist.counts).flat().reduce((a, b) => a + b, 0), 2);
+  } finally {
+    await c.end();
+    await store.close();
+    await dropSchema(schema);
+  }
+});
+
+test('a read-only database answers 503 (LP_ERR_STORE_UNAVAILABLE) and recovers', { skip }, async () => {
+  const schema = freshSchema();
+  const store = await PostgresStore.open(urlFor(schema), { poolSize: 1 });
+  try {
+    await store.insert([rec({ message: 'before' })]);
+    await store.pool.query('SET default_transaction_read_only = on');
+    await assert.rejects(store.insert([rec({ message: 'refused' })]), (err: unknown) => {
+      assert.ok(err instanceof LogpipeError);
+      assert.equal(err.code, 'LP_ERR_STORE_UNAVAILABLE');
+      assert.equal(err.statusCode, 503);
+      return true;
+    });
+    await store.pool.query('SET default_transaction_read_only = off');
+    assert.equal((await store.insert([rec({ message: 'after' })])).accepted, 1);
+    assert.deepEqual((await store.query({ order: 'asc', limit: 10 })).map((r) => r.message), ['before', 'after']);
+  } finally {
+    await store.close();
+    await dropSchema(schema);
+  }
+});
+
+test('a server that goes away mid-flight turns into LP_ERR_STORE_UNAVAILABLE, then the pool reconnects', { skip }, async () => {
+  const schema = freshSchema();
+  const store = await PostgresStore.open(urlFor(schema), { poolSize: 2 });
+  const admin = new pg.Client({ connectionString: URL_BASE });
+  await admin.connect();
+  try {
+    await store.insert([rec({ message: 'one' })]);
+    // Kill our connections while a query runs in one of them.
+    const slow = store.pool.query('SELECT pg_sleep(5)').catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'logpipe' AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'");
+    const err = await slow;
+    assert.ok(err instanceof Error);
+    const { translatePgError } = await import('./pg-errors.js');
+    const t = translatePgError(err);
+    assert.ok(t instanceof LogpipeError && t.code === 'LP_ERR_STORE_UNAVAILABLE', String(err));
+    assert.equal((await store.insert([rec({ message: 'two' })])).accepted, 1);
+  } finally {
+    await admin.end();
+    await store.close();
+    await dropSchema(schema);
+  }
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
