@@ -112,3 +112,11 @@ export function yearlessLocalTime(mo: number, d: number, h: number, mi: number, 
   if (isValidDateTime(y - 1, mo, d, h, mi, s)) return localTime(y - 1, mo, d, h, mi, s, ms);
   return undefined;
 }
+
+/** Forgets the cached midnights and year bounds; call after changing process.env.TZ at run time. */
+export function resetLocalTimeCache(): void {
+  slotKeyA = slotKeyB = -1;
+  dayStarts.clear();
+  yearFrom = 0;
+  yearTo = -1;
+}
