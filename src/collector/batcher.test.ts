@@ -50,7 +50,7 @@ test('a cut line carries the truncation marker', () => {
   const line = Buffer.from('y'.repeat(100) + '\n');
   s.push(line, line.length, 0);
   b.close();
-  assert.equal(parse(out[0])[0].message, 'y'.repeat(64) + ' … [truncated 36 bytes]');
+  assert.equal(parse(out[0])[0].message, 'y'.repeat(64) + '… [truncated 36 bytes]');
 });
 
 test('batches close at the line limit and at the byte limit, keeping order and offsets', () => {

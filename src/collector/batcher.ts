@@ -37,9 +37,9 @@ const SPECIAL = /[\x00-\x09\x0b-\x1f"\\\x80-\xff]/g;
 const HEAD = Buffer.from('{"offset":', 'latin1');
 const MSG = Buffer.from(',"message":"', 'latin1');
 
-/** Marker appended to a line that was cut at --max-line-bytes. */
+/** Marker appended to a line that was cut at --max-line-bytes (the server's own wording). */
 export function truncationMarker(dropped: number): string {
-  return ` … [truncated ${dropped} bytes]`;
+  return `… [truncated ${dropped} bytes]`;
 }
 
 /** Accumulates records into NDJSON batches; calls `onBatch` whenever one closes. */

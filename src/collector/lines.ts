@@ -12,6 +12,8 @@ export interface LineSink {
 }
 
 const NL = 10;
+/** Bytes reserved for the "… [truncated N bytes]" marker on a cut line. */
+export const MARKER_ROOM = 40;
 const CR = 13;
 
 /** Cuts `len` bytes back to the start of a UTF-8 character so a cut never splits one. */
@@ -25,6 +27,8 @@ export function cutAtCharBoundary(buf: Buffer, start: number, len: number): numb
 /** Turns a sequence of chunks (with their file offsets) into lines for a LineSink. */
 export class LineSplitter {
   readonly #max: number;
+  /** What a cut line keeps: room is left for the marker, so line + marker fit in the limit. */
+  readonly #keep: number;
   readonly #sink: LineSink;
   /** Bytes of the unfinished line (at most #max + 1 of them are kept). */
   #carry: Buffer | null = null;
@@ -37,6 +41,7 @@ export class LineSplitter {
 
   constructor(maxLineBytes: number, sink: LineSink) {
     this.#max = maxLineBytes;
+    this.#keep = maxLineBytes > 2 * MARKER_ROOM ? maxLineBytes - MARKER_ROOM : maxLineBytes;
     this.#sink = sink;
   }
 
@@ -77,7 +82,7 @@ export class LineSplitter {
       let end = nl;
       if (end > pos && buf[end - 1] === CR) end--;
       if (end - pos > max) {
-        const keep = cutAtCharBoundary(buf, pos, max);
+        const keep = cutAtCharBoundary(buf, pos, this.#keep);
         sink.line(buf, pos, pos + keep, offset + nl + 1, end - pos - keep);
       } else {
         sink.line(buf, pos, end, offset + nl + 1, 0);
@@ -119,12 +124,8 @@ export class LineSplitter {
       else if (len > 0) len--;
     }
     this.#lastByte = -1;
-    if (len > this.#max) {
-      dropped += len - this.#max;
-      len = this.#max;
-    }
-    if (dropped > 0) {
-      const keep = cutAtCharBoundary(carry, 0, len);
+    if (len > this.#max || dropped > 0) {
+      const keep = cutAtCharBoundary(carry, 0, Math.min(len, this.#keep));
       dropped += len - keep;
       len = keep;
     }

@@ -27,18 +27,21 @@ test('default rules join indented lines, "at", "Caused by:" and "... N more"', (
   assert.ok(isContinuation('at x.y(Z.java:1)'));
   assert.ok(isContinuation('Caused by: x'));
   assert.ok(isContinuation('... 3 more'));
+  assert.ok(isContinuation('java.lang.IllegalStateException: boom'));
+  assert.ok(isContinuation('Traceback (most recent call last):'));
+  assert.ok(isContinuation('ZeroDivisionError: division by zero'));
   assert.ok(!isContinuation('2026-11-28 INFO ok'));
+  assert.ok(!isContinuation('Error: plain line'));
+  assert.ok(!isContinuation('{"level":"info"}'));
   const { out, j } = join(TRACE);
-  // The exception class line does not look like a continuation by the default rules.
-  assert.equal(out.length, 2);
-  assert.equal(out[0].text, TRACE.split('\n')[0]);
-  assert.equal(out[1].text, TRACE.split('\n').slice(1, 6).join('\n'));
-  assert.equal(out[1].end, Buffer.byteLength(TRACE.split('\n').slice(0, 6).join('\n')) + 1);
+  assert.equal(out.length, 1);
+  assert.equal(out[0].text, TRACE.split('\n').slice(0, 6).join('\n'));
+  assert.equal(out[0].end, Buffer.byteLength(TRACE.split('\n').slice(0, 6).join('\n')) + 1);
   // The last record is held until the next one starts or the timeout flushes it.
   assert.ok(j.heldSince > 0);
   j.flush();
-  assert.equal(out[2].text, '2026-11-28 03:29:09.200 - [INFO]: next');
-  assert.equal(out[2].end, Buffer.byteLength(TRACE));
+  assert.equal(out[1].text, '2026-11-28 03:29:09.200 - [INFO]: next');
+  assert.equal(out[1].end, Buffer.byteLength(TRACE));
 });
 
 test('a start pattern makes every other line a continuation', () => {
@@ -53,7 +56,7 @@ test('a joined record over the limit is cut with a marker', () => {
   const { out, j } = join(text, { maxBytes: 100 });
   j.flush();
   assert.equal(out.length, 1);
-  assert.ok(Buffer.byteLength(out[0].text.split(' … [truncated')[0]) <= 100);
-  assert.match(out[0].text, / … \[truncated \d+ bytes\]$/);
+  assert.ok(Buffer.byteLength(out[0].text.split('… [truncated')[0]) <= 100);
+  assert.match(out[0].text, /… \[truncated \d+ bytes\]$/);
   assert.equal(out[0].end, Buffer.byteLength(text));
 });

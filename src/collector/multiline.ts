@@ -1,11 +1,14 @@
 // Joins continuation lines (stack traces) to the record that began them. A record is held
 // until the next record starts or the flush timeout passes, so the last one is not held back.
 //
-// Default rules (Java, Python, Node, Go traces): a line is a continuation when it starts with
-// whitespace, with "at ", "Caused by:", "... N more" or "Traceback"-style follow-ups.
+// Default rules (Java, Python, Node traces): a line is a continuation when it starts with
+// whitespace, "at ", "Caused by:", "Suppressed:", "... N more", a dotted exception class
+// (java.lang.IllegalStateException: …), "Traceback (most recent call last):" or a Python
+// exception line (ValueError: …). A plain log line that happens to start like that is joined
+// to the record before it; use --multiline-start to say exactly where records begin.
 // With a start pattern, every line that does not match it is a continuation instead.
 import type { LineSink } from './lines.js';
-import { cutAtCharBoundary } from './lines.js';
+import { cutAtCharBoundary, MARKER_ROOM } from './lines.js';
 import { truncationMarker } from './batcher.js';
 
 /** Where joined records go: a message and the end offset of its last line. */
@@ -13,7 +16,18 @@ export interface RecordSink {
   addText(text: string, endOffset: number): void;
 }
 
-const CONTINUATION = /^(?:[ \t]|at |Caused by:|\.\.\. \d+ (?:more|common frames omitted)|Suppressed:)/;
+const CONTINUATION = new RegExp(
+  [
+    '^[ \\t]', // indented: frames, wrapped text
+    '^at ', // unindented Java/Node frames
+    '^Caused by:',
+    '^Suppressed:',
+    '^\\.\\.\\. \\d+ (?:more|common frames omitted)',
+    '^(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error|Throwable)\\b', // java.lang.IllegalStateException: …
+    '^Traceback \\(most recent call last\\):', // Python
+    '^[A-Z][A-Za-z]*(?:Error|Exception|Interrupt|Exit): ', // Python's last line: ValueError: …
+  ].join('|'),
+);
 
 /** Whether a line continues the previous record under the default rules. */
 export function isContinuation(line: string): boolean {
@@ -35,7 +49,8 @@ export class MultilineJoiner implements LineSink {
   constructor(out: RecordSink, opts: { start?: RegExp | null; maxBytes: number }) {
     this.#out = out;
     this.#start = opts.start ?? null;
-    this.#maxBytes = opts.maxBytes;
+    // Leave room for the marker so that record + marker stay within the limit.
+    this.#maxBytes = opts.maxBytes > 2 * MARKER_ROOM ? opts.maxBytes - MARKER_ROOM : opts.maxBytes;
   }
 
   beginChunk(): void {}

@@ -1,0 +1,96 @@
+// Shared pieces of the collector's end-to-end tests: a collector child process, reading back
+// everything a server stored, and checking sequence numbers (none missing, none twice).
+import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { BIN } from './helpers/server.js';
+import type { LogRecord } from '../src/shared/record.js';
+
+export interface CollectorHandle {
+  proc: ChildProcess;
+  output(): string;
+  /** Sends a signal and resolves to the exit code (or signal name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  exited: Promise<number | string>;
+}
+
+/** Spawns `bin/logpipe collect` with the given arguments (it prints "Shipping …" once it tails). */
+export function startCollector(args: string[], env: Record<string, string> = {}): CollectorHandle {
+  const proc = spawn(process.execPath, [BIN, 'collect', '--progress-interval', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  return {
+    proc,
+    output: () => out,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Every stored record, oldest first, through the paginated query API. */
+export async function fetchAll(url: string): Promise<LogRecord[]> {
+  const all: LogRecord[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const q = new URLSearchParams({ limit: '5000', order: 'asc' });
+    if (cursor) q.set('cursor', cursor);
+    const res = await fetch(`${url}/api/v1/logs?${q}`);
+    assert.equal(res.status, 200, `GET /api/v1/logs answered ${res.status}`);
+    const page = (await res.json()) as { logs: LogRecord[]; nextCursor?: string | null };
+    all.push(...page.logs);
+    if (!page.nextCursor || page.logs.length === 0) return all;
+    cursor = page.nextCursor;
+  }
+}
+
+/** Asserts that the messages hold seq=1..n exactly once each. */
+export function assertSequence(messages: string[], n: number, label = ''): void {
+  const seen = new Map<number, number>();
+  for (const m of messages) {
+    const hit = /seq=(\d+)/.exec(m);
+    if (hit) seen.set(Number(hit[1]), (seen.get(Number(hit[1])) ?? 0) + 1);
+  }
+  const missing: number[] = [];
+  const twice: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    const c = seen.get(i) ?? 0;
+    if (c === 0) missing.push(i);
+    if (c > 1) twice.push(i);
+  }
+  const extra = [...seen.keys()].filter((k) => k < 1 || k > n);
+  assert.deepEqual(
+    { missing: missing.slice(0, 20), missingCount: missing.length, twice: twice.slice(0, 20), twiceCount: twice.length, extra: extra.slice(0, 20) },
+    { missing: [], missingCount: 0, twice: [], twiceCount: 0, extra: [] },
+    `sequence check ${label}`,
+  );
+}
+
+/** Polls `fn` until it returns true; fails with `what` after the timeout. */
+export async function waitUntil(fn: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Counts stored records whose message has a seq= (cheap progress check). */
+export async function countStored(url: string): Promise<number> {
+  return (await fetchAll(url)).length;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** One line with a sequence number, in the prototype's format. */
+export function seqLine(seq: number): string {
+  return `2026-11-28 03:29:09.${String(seq % 1000).padStart(3, '0')} - [INFO]: seq=${seq} order accepted for customer c${seq % 97}`;
+}
