@@ -24,7 +24,9 @@ export function sqlitePathFor(config: StoreConfig): string {
 export async function openStore(config: StoreConfig): Promise<Store> {
   const db = config.db?.trim();
   if (db && /^postgres(ql)?:\/\//i.test(db)) {
-    throw new LogpipeError('LP_ERR_STORE_OPEN', 'PostgreSQL support is not built yet; use SQLite (omit --db, or give a file path).');
+    // Loaded only when asked for, so SQLite users never load the PostgreSQL client.
+    const { PostgresStore } = await import('./postgres/pg-store.js');
+    return PostgresStore.open(db, { now: config.now });
   }
   const file = sqlitePathFor(config);
   if (!db) {

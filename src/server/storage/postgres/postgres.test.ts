@@ -189,7 +189,7 @@ test('daily partitions: created on demand, far days in the default one, expired 
     await store.insert([rec({ message: 'tomorrow', ts: now + DAY })]);
     assert.ok((await partitions()).includes('logs_20260715'));
     assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_default`)).rows[0].n, 1);
-    assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_20260715`)).rows[0].n, 1);
+    assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_20260715`)).rows[0].n, 2);
     assert.equal((await store.query({ q: 'future', order: 'asc', limit: 5 })).length, 1);
     // Age retention: whole days before the cutoff are dropped (rows counted), the rest deleted in chunks.
     now += DAY;
