@@ -1,6 +1,13 @@
 // The line parser shared by the server's ingest path and the collector: finds a line's
 // timestamp, level and fields. The first non-blank character picks the format, so each line
 // is looked at once: `{` → JSON, `key=` → logfmt, anything else → plain text.
+//
+// Plain timestamps (timestamp.ts): ISO-8601/RFC 3339 (T or space, `.`/`,` fraction, Z/±hh:mm),
+// the seed's `YYYY-MM-DD HH:MM:SS.mmm`, `YYYY/MM/DD` (nginx), BSD syslog and `<PRI>` RFC 5424/3164,
+// Apache/ctime, CLF `[10/Oct/2000:13:55:36 -0700]` (also later in the line), Tomcat
+// `28-Nov-2026 …`, Spark `yy/MM/dd`, logcat `MM-DD`, HealthApp `YYYYMMDD-H:m:s:S`, glog `E1128 …`.
+// Zone-less times are local; year-less ones take the year of `now` (or the one before).
+// Levels (level.ts) are read only where loggers write them, never from the free text.
 import { parseJsonLine } from './json.js';
 import { parseLogfmtLine, startsWithLogfmtKey } from './logfmt.js';
 import { parsePlainLine } from './plain.js';
