@@ -6,8 +6,10 @@
 // the seed's `YYYY-MM-DD HH:MM:SS.mmm`, `YYYY/MM/DD` (nginx), BSD syslog and `<PRI>` RFC 5424/3164,
 // Apache/ctime, CLF `[10/Oct/2000:13:55:36 -0700]` (also later in the line), Tomcat
 // `28-Nov-2026 …`, Spark `yy/MM/dd`, logcat `MM-DD`, HealthApp `YYYYMMDD-H:m:s:S`, glog `E1128 …`.
+// Container wrappers: Docker's json-file `{"log": …}` (json.ts) and Kubernetes CRI (cri.ts).
 // Zone-less times are local; year-less ones take the year of `now` (or the one before).
 // Levels (level.ts) are read only where loggers write them, never from the free text.
+import { criPrefix, readCriPrefix } from './cri.js';
 import { parseJsonLine } from './json.js';
 import { parseLogfmtLine, startsWithLogfmtKey } from './logfmt.js';
 import { parsePlainLine } from './plain.js';
@@ -29,6 +31,17 @@ export function parseLine(line: string, opts?: ParseOptions): ParsedLine {
     if (json !== undefined) return json;
   } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 64) {
     if (startsWithLogfmtKey(line, p)) return parseLogfmtLine(line, p, now);
+  } else if (c >= 48 && c <= 57 && readCriPrefix(line, p, now)) {
+    return parseCriLine(line, now);
   }
   return parsePlainLine(line, p, now);
+}
+
+/** A CRI line: the runtime's time and stream, and whatever the container's own line says. */
+function parseCriLine(line: string, now: number | undefined): ParsedLine {
+  const ts = criPrefix.ts;
+  const stream = criPrefix.stream;
+  const inner = parseLine(line.slice(criPrefix.body), { now });
+  const attrs = inner.attrs === undefined ? { stream } : { ...inner.attrs, stream };
+  return { ts, level: inner.level, message: inner.message, attrs, source: inner.source, host: inner.host };
 }

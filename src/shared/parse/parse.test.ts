@@ -149,6 +149,16 @@ const CORPUS: Case[] = [
     ts: U(2026, 11, 28, 8, 29, 9), level: 'warn', message: 'slow', attrs: { user: 'x', stream: 'stdout' },
   },
   { line: '{"msg":"m","log":"l"}', ts: undefined, level: 'unknown', message: 'm', attrs: { log: 'l' } },
+  {
+    line: '2026-11-28T08:29:09.123456789Z stderr F 2026-11-28 03:29:09,000 ERROR [main] c.e.App - boom',
+    ts: U(2026, 11, 28, 8, 29, 9, 123), level: 'error', message: '2026-11-28 03:29:09,000 ERROR [main] c.e.App - boom', attrs: { stream: 'stderr' },
+  },
+  {
+    line: '2026-11-28T08:29:09.5+00:00 stdout P {"level":"warn","msg":"partial","user":"x"}',
+    ts: U(2026, 11, 28, 8, 29, 9, 500), level: 'warn', message: 'partial', attrs: { user: 'x', stream: 'stdout' },
+  },
+  { line: '2026-11-28T08:29:09Z stdout F ', ts: U(2026, 11, 28, 8, 29, 9), level: 'unknown', message: '', attrs: { stream: 'stdout' } },
+  { line: '2026-11-28T08:29:09Z stdout is not a CRI line', ts: U(2026, 11, 28, 8, 29, 9), level: 'unknown' },
   { line: '{not json at all', ts: undefined, level: 'unknown' },
   { line: '{"level":"info"} trailing text', ts: undefined, level: 'unknown' },
 
