@@ -8,6 +8,7 @@ import { registerBodyParsers } from './body.js';
 import type { ServerConfig } from './config.js';
 import { IngestPipeline } from './ingest.js';
 import { LiveHub } from './live/hub.js';
+import { followCommits } from './live/follow-commits.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import ingestRoutes from './routes/ingest.js';
@@ -64,6 +65,9 @@ function fromFastifyError(err: any): LogpipeError | undefined {
     case 'FST_ERR_VALIDATION':
       return new LogpipeError('LP_ERR_INVALID_QUERY', err.message);
     case 'FST_ERR_BAD_URL':
+      return new LogpipeError('LP_ERR_BAD_REQUEST', `The URL path is not valid percent-encoded UTF-8: "${String(err.message).replace(/^'|' is not a valid url component$/g, '').slice(0, 200)}".`);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new LogpipeError('LP_ERR_BAD_REQUEST', 'A path segment is longer than 100 characters.');
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
   }
@@ -76,6 +80,7 @@ function fromFastifyError(err: any): LogpipeError | undefined {
 /** Builds the app around a store; `config.webDir` adds the dashboard. */
 export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: FastifyServerOptions = {}): Promise<App> {
   const { limits } = config;
+  const metrics = new ServerMetrics();
   const app = Fastify({
     logger: fastifyOpts.logger ?? { level: config.logLevel },
     bodyLimit: limits.maxBodyBytes,
@@ -84,11 +89,22 @@ export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: 
     // Long polling-free SSE connections must not be cut by Node's request timeout.
     requestTimeout: 0,
     disableRequestLogging: true,
+    // Errors Fastify raises before routing (a URL that does not decode, a path parameter
+    // over 100 characters) get our JSON body and headers instead of Fastify's own.
+    frameworkErrors: (err, _req, reply) => {
+      const e = fromFastifyError(err) ?? new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
+      metrics.errors.inc({ status: String(e.statusCode) });
+      reply.headers(securityHeaders());
+      return reply.code(e.statusCode).send(errorBody(e.code, e.message));
+    },
     ...fastifyOpts,
   });
-  const metrics = new ServerMetrics();
   const hub = new LiveHub();
   hub.lastId = (await store.stats()).lastId;
+  // Other servers sharing the database (PostgreSQL) commit too: their records reach this hub
+  // in id order, interleaved with ours (no-op for SQLite).
+  const stopFollowing = followCommits(store, hub, (message) => app.log.warn(message));
+  app.addHook('onClose', async () => stopFollowing());
   const pipeline = new IngestPipeline(store, hub, metrics, limits);
   const ingestTokens = new TokenSet(config.ingestTokens);
   const readTokens = new TokenSet(config.readTokens);

@@ -1,0 +1,326 @@
+// Limits and browser safety end to end: compression bombs on every door, records per request,
+// attrs depth and size, live-tail subscribers, per-client rate, CORS, security headers, and
+// path traversal against the static file server.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib';
+import snappy from 'snappyjs';
+import { makeTempDir, startServer, type ServerHandle } from './helpers/server.js';
+import { http, postJson, type HttpResult } from './helpers/http.js';
+import { memoryOf, rawRequest } from './helpers/proc.js';
+import { SseClient } from './helpers/sse.js';
+
+async function withServer(args: string[], fn: (srv: ServerHandle) => Promise<void>): Promise<void> {
+  const srv = await startServer({ args });
+  try {
+    await fn(srv);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+}
+
+function assertError(res: HttpResult, status: number, code: string, what: string): void {
+  assert.equal(res.status, status, `${what}: ${res.text.slice(0, 300)}`);
+  assert.equal(res.json?.error, code, what);
+  assert.ok(typeof res.json?.message === 'string' && res.json.message.length > 10, what);
+}
+
+describe('compression bombs', () => {
+  test('gzip, deflate and brotli bombs get 413 on every door while memory stays bounded', async () => {
+    // Default limits: 16 MiB as sent, 64 MiB decompressed.
+    await withServer([], async (srv) => {
+      // Each bomb expands to 4x the decompressed limit; building bigger ones only slows the test.
+      const zeros = Buffer.alloc(256 * 1024 * 1024, 0x20);
+      const bombs: [string, Buffer][] = [
+        ['gzip', gzipSync(zeros, { level: 9 })],
+        ['deflate', deflateSync(zeros, { level: 9 })],
+        ['br', brotliCompressSync(zeros, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } })],
+      ];
+      const before = memoryOf(srv.proc.pid!);
+      for (const [enc, bomb] of bombs) {
+        assert.ok(bomb.length < 16 * 1024 * 1024, `${enc} bomb fits the compressed limit (${bomb.length} bytes)`);
+        for (const [path, type] of [['/api/v1/logs', 'application/json'], ['/api/v1/logs', 'application/x-ndjson'], ['/api/v1/logs', 'text/plain'], ['/logs', 'application/json'], ['/v1/logs', 'application/json'], ['/v1/logs', 'application/x-protobuf'], ['/loki/api/v1/push', 'application/json']]) {
+          const res = await http(srv.url + path, { method: 'POST', headers: { 'content-type': type, 'content-encoding': enc }, body: bomb });
+          if (type === 'application/x-protobuf') {
+            // OTLP answers protobuf clients with a google.rpc.Status body; the status is what matters.
+            assert.equal(res.status, 413, `${enc} bomb to ${path} as ${type}`);
+          } else {
+            assertError(res, 413, 'LP_ERR_TOO_LARGE', `${enc} bomb to ${path} as ${type}`);
+          }
+        }
+      }
+      // A snappy block that declares 128 MiB is refused before anything is allocated.
+      const lying = Buffer.from([0x80, 0x80, 0x80, 0x40, 0x00]);
+      const snap = await http(`${srv.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: lying });
+      assertError(snap, 413, 'LP_ERR_TOO_LARGE', 'snappy bomb');
+      const after = memoryOf(srv.proc.pid!);
+      if (before && after) {
+        // 21 bombs of 256 MiB each: the peak must stay below even one of them expanded.
+        assert.ok(after.peak < before.peak + 200 * 1024 * 1024, `peak RSS grew from ${before.peak} to ${after.peak}`);
+      }
+      const ok = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'after the bombs' }]);
+      assert.equal(ok.status, 200);
+    });
+  });
+
+  test('truncated and corrupt compressed bodies are 400 LP_ERR_INVALID_ENCODING', async () => {
+    await withServer([], async (srv) => {
+      const good = gzipSync(JSON.stringify([{ message: 'x'.repeat(1000) }]));
+      const cases: [string, Buffer][] = [
+        ['gzip', good.subarray(0, good.length - 10)],
+        ['gzip', good.subarray(0, 5)],
+        ['gzip', Buffer.concat([good.subarray(0, 20), Buffer.alloc(50, 0xff)])],
+        ['deflate', Buffer.from('definitely not deflate')],
+        ['br', Buffer.from([0xff, 0xff, 0xff, 0xff])],
+      ];
+      for (const [enc, body] of cases) {
+        const res = await http(`${srv.url}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': enc }, body });
+        assertError(res, 400, 'LP_ERR_INVALID_ENCODING', `${enc} of ${body.length} bytes`);
+      }
+      const snap = await http(`${srv.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(snappy.compress(Buffer.from('hello world, not protobuf'))).subarray(0, 8) });
+      assert.equal(snap.status, 400, snap.text);
+    });
+  });
+});
+
+describe('request limits', () => {
+  test('records per request, attrs depth and attrs size have their limits, and messages are cut, not rejected', async () => {
+    await withServer(['--max-records', '10', '--max-json-depth', '4', '--max-attrs-bytes', '1KB', '--max-line-bytes', '1KB'], async (srv) => {
+      const eleven = Array.from({ length: 11 }, (_, i) => ({ message: `r${i}` }));
+      assertError(await postJson(`${srv.url}/api/v1/logs`, eleven), 413, 'LP_ERR_TOO_MANY_RECORDS', '11 records');
+      assertError(await http(`${srv.url}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a\n'.repeat(11) }), 413, 'LP_ERR_TOO_MANY_RECORDS', '11 text lines');
+      assert.equal((await postJson(`${srv.url}/api/v1/logs`, eleven.slice(0, 10))).status, 200);
+
+      const deep = { a: { b: { c: { d: { e: 1 } } } } };
+      const r1 = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'deep', attrs: deep }]);
+      assertError(r1, 400, 'LP_ERR_INVALID_RECORD', 'attrs 5 deep');
+      assert.match(r1.json.message, /nested deeper than 4/);
+      assert.equal((await postJson(`${srv.url}/api/v1/logs`, [{ message: 'ok depth', attrs: { a: { b: { c: 1 } } } }])).status, 200);
+      // Depth in a JSON line (attrs parsed from the message) is limited the same way.
+      const jsonLine = JSON.stringify({ msg: 'from json', a: { b: { c: { d: { e: { f: 1 } } } } } });
+      const r2 = await postJson(`${srv.url}/api/v1/logs`, [{ message: jsonLine }]);
+      assert.ok(r2.status === 200 || r2.status === 400, r2.text);
+      const r3 = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'big', attrs: { blob: 'z'.repeat(2000) } }]);
+      assertError(r3, 400, 'LP_ERR_INVALID_RECORD', 'attrs of 2 KB');
+      assert.match(r3.json.message, /larger than 1024 bytes/);
+
+      const long = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'é'.repeat(5000), source: 'long' }]);
+      assert.equal(long.status, 200);
+      const page = await http(`${srv.url}/api/v1/logs?source=long`);
+      const msg: string = page.json.logs[0].message;
+      assert.ok(Buffer.byteLength(msg) < 1100, `cut to about 1 KB, got ${Buffer.byteLength(msg)}`);
+      assert.match(msg, /^é+… \[truncated \d+ bytes\]$/, 'cut on a character boundary, with the marker');
+    });
+  });
+
+  test('100,000 nested brackets are a 400, not a stack overflow', async () => {
+    await withServer([], async (srv) => {
+      for (const [path, type] of [['/api/v1/logs', 'application/json'], ['/api/v1/logs', 'application/x-ndjson'], ['/logs', 'application/json'], ['/v1/logs', 'application/json'], ['/loki/api/v1/push', 'application/json']]) {
+        for (const body of ['['.repeat(100_000), '['.repeat(100_000) + ']'.repeat(100_000), '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000), `[{"message":"m","attrs":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}]`]) {
+          const res = await http(srv.url + path, { method: 'POST', headers: { 'content-type': type }, body });
+          // Valid but pointless JSON (an OTLP request with no resourceLogs) may be a 2xx no-op.
+          assert.ok(res.status < 500, `${path} ${type} ${body.slice(0, 8)}…: ${res.status} ${res.text.slice(0, 200)}`);
+          if (res.status >= 400) assert.equal(typeof res.json?.error, 'string', `${path}: JSON error body`);
+          else assert.ok(!body.startsWith('[{"message"') || path !== '/api/v1/logs', `${path}: deep attrs accepted`);
+        }
+      }
+      assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+    });
+  });
+});
+
+describe('live-tail subscribers and rate limit', () => {
+  test('past --max-subscribers a new tail gets 429 with Retry-After; a freed slot is reused', async () => {
+    await withServer(['--max-subscribers', '2'], async (srv) => {
+      const a = new SseClient(`${srv.url}/api/v1/tail`);
+      const b = new SseClient(`${srv.url}/api/v1/tail`);
+      await Promise.all([a.until(() => a.status === 200), b.until(() => b.status === 200)]);
+      const c = await http(`${srv.url}/api/v1/tail`, { headersOnly: true });
+      assertError(c, 429, 'LP_ERR_TOO_MANY_SUBSCRIBERS', 'third subscriber');
+      assert.ok(Number(c.headers.get('retry-after')) >= 1);
+      a.close();
+      let d: HttpResult | undefined;
+      for (let i = 0; i < 50; i++) {
+        d = await http(`${srv.url}/api/v1/tail`, { headersOnly: true });
+        if (d.status === 200) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(d!.status, 200, 'a slot freed by a closed subscriber is available again');
+      b.close();
+    });
+  });
+
+  test('--rate-limit: a burst past twice the rate gets 429 with Retry-After, other endpoints included, and recovers', async () => {
+    await withServer(['--rate-limit', '5'], async (srv) => {
+      const statuses: number[] = [];
+      let limited: HttpResult | undefined;
+      for (let i = 0; i < 20; i++) {
+        const res = i % 2 ? await http(`${srv.url}/api/v1/sources`) : await postJson(`${srv.url}/api/v1/logs`, [{ message: `burst ${i}` }]);
+        statuses.push(res.status);
+        if (res.status === 429) limited ??= res;
+      }
+      const ok = statuses.filter((s) => s === 200).length;
+      assert.ok(ok >= 10 && ok <= 12, `about a burst of 10 allowed, got ${statuses.join(',')}`);
+      assert.ok(limited, 'some requests were limited');
+      assertError(limited!, 429, 'LP_ERR_RATE_LIMITED', 'limited');
+      const wait = Number(limited!.headers.get('retry-after'));
+      assert.ok(wait >= 1 && wait <= 2, `Retry-After ${wait}`);
+      await new Promise((r) => setTimeout(r, wait * 1000 + 100));
+      assert.equal((await http(`${srv.url}/api/v1/sources`)).status, 200, 'allowed again after Retry-After');
+    });
+  });
+});
+
+describe('CORS', () => {
+  test('off by default: no Access-Control headers for any origin, preflight included', async () => {
+    await withServer([], async (srv) => {
+      const res = await http(`${srv.url}/api/v1/sources`, { headers: { origin: 'https://evil.example' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), null);
+      const pre = await http(`${srv.url}/api/v1/logs`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      assert.equal(pre.headers.get('access-control-allow-origin'), null);
+      assert.equal(pre.headers.get('access-control-allow-methods'), null);
+      assert.ok(pre.status >= 400 && pre.status < 500, `preflight status ${pre.status}`);
+    });
+  });
+
+  test('--cors-origin allows exactly the listed origins', async () => {
+    await withServer(['--cors-origin', 'https://dash.example,http://localhost:5173', '--read-token', 'read-token-cors-1234'], async (srv) => {
+      const allowed = await http(`${srv.url}/api/v1/sources`, { headers: { origin: 'https://dash.example', authorization: 'Bearer read-token-cors-1234' } });
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://dash.example');
+      assert.match(allowed.headers.get('vary') ?? '', /Origin/);
+      const pre = await http(`${srv.url}/api/v1/logs`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get('access-control-allow-origin'), 'http://localhost:5173');
+      assert.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/);
+      for (const origin of ['https://evil.example', 'https://dash.example.evil.example', 'https://DASH.example', 'null', 'https://dash.example/']) {
+        const res = await http(`${srv.url}/api/v1/sources`, { headers: { origin, authorization: 'Bearer read-token-cors-1234' } });
+        assert.equal(res.headers.get('access-control-allow-origin'), null, origin);
+        const p = await http(`${srv.url}/api/v1/sources`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+        assert.equal(p.headers.get('access-control-allow-origin'), null, `preflight ${origin}`);
+      }
+    });
+  });
+});
+
+describe('security headers and static files', () => {
+  let srv: ServerHandle;
+  let webDir: string;
+  let secretDir: string;
+  before(async () => {
+    // A dashboard root with a secret file beside it (outside the root) that must never be served.
+    secretDir = makeTempDir('logpipe-web-');
+    webDir = join(secretDir, 'web');
+    mkdirSync(join(webDir, 'assets'), { recursive: true });
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>logpipe test dashboard</title>');
+    writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log("app")');
+    writeFileSync(join(secretDir, 'secret.txt'), 'TOP-SECRET-OUTSIDE-WEB-ROOT');
+    writeFileSync(join(secretDir, 'web-secret.txt'), 'TOP-SECRET-SIBLING-PREFIX');
+    srv = await startServer({ args: ['--web-dir', webDir, '--ingest-token', 'ingest-token-hdr-1234', '--read-token', 'read-token-hdr-5678'] });
+  });
+  after(async () => {
+    await srv.stop();
+    srv.cleanup();
+  });
+
+  function checkHeaders(h: Headers, what: string): void {
+    const csp = h.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/, what);
+    assert.match(csp, /frame-ancestors 'none'/, what);
+    const script = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+    assert.ok(script && !/unsafe-inline|unsafe-eval|\*/.test(script), `${what}: script-src ${script}`);
+    assert.equal(h.get('x-content-type-options'), 'nosniff', what);
+    assert.equal(h.get('referrer-policy'), 'no-referrer', what);
+    assert.equal(h.get('x-frame-options'), 'DENY', what);
+  }
+
+  test('every kind of response carries CSP, nosniff, Referrer-Policy and X-Frame-Options', async () => {
+    const read = { authorization: 'Bearer read-token-hdr-5678' };
+    const ingest = { authorization: 'Bearer ingest-token-hdr-1234' };
+    const cases: [string, Promise<HttpResult>][] = [
+      ['dashboard', http(`${srv.url}/`)],
+      ['index.html', http(`${srv.url}/index.html`)],
+      ['asset', http(`${srv.url}/assets/app.js`)],
+      ['SPA fallback', http(`${srv.url}/some/view`, { headers: { accept: 'text/html' } })],
+      ['healthz', http(`${srv.url}/healthz`)],
+      ['query', http(`${srv.url}/api/v1/logs`, { headers: read })],
+      ['export', http(`${srv.url}/api/v1/logs/export`, { headers: read })],
+      ['metrics', http(`${srv.url}/metrics`, { headers: read })],
+      ['ingest', postJson(`${srv.url}/api/v1/logs`, [{ message: 'h' }], ingest)],
+      ['401', http(`${srv.url}/api/v1/logs`)],
+      ['403', http(`${srv.url}/api/v1/logs`, { headers: ingest })],
+      ['400', postJson(`${srv.url}/api/v1/logs`, '{', ingest)],
+      ['404', http(`${srv.url}/api/v1/nothing`, { headers: read })],
+      ['404 static', http(`${srv.url}/nothing.js`)],
+      ['415', http(`${srv.url}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/xml', ...ingest }, body: '<x/>' })],
+      ['tail (SSE)', http(`${srv.url}/api/v1/tail`, { headers: read, headersOnly: true })],
+    ];
+    for (const [name, p] of cases) {
+      const res = await p;
+      assert.ok(res.status > 0, name);
+      checkHeaders(res.headers, `${name} (${res.status})`);
+    }
+    // JSON API answers are never sniffed as HTML.
+    const q = await http(`${srv.url}/api/v1/logs`, { headers: read });
+    assert.match(q.headers.get('content-type') ?? '', /^application\/json/);
+  });
+
+  test('path traversal never serves a file outside the web root: 4xx with a JSON error', async () => {
+    const index = readFileSync(join(webDir, 'index.html'), 'utf8');
+    const attempts = [
+      '/../secret.txt',
+      '/../../etc/passwd',
+      '/../../../../../../etc/passwd',
+      '/%2e%2e/secret.txt',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/%2E%2E%2Fsecret.txt',
+      '/..%2fsecret.txt',
+      '/..%2Fweb-secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/../../secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/..\\secret.txt',
+      '/..%5csecret.txt',
+      '/%252e%252e/secret.txt',
+      '/%c0%ae%c0%ae/secret.txt',
+      '/%00',
+      '/index.html%00',
+      '/index.html%00.js',
+      '/%00/../secret.txt',
+      '/assets/app.js%00.html',
+      '//etc/passwd',
+      '/./../secret.txt',
+      '/.%2e/secret.txt',
+      '/' + 'a/'.repeat(500) + '../'.repeat(502) + 'secret.txt',
+    ];
+    for (const path of attempts) {
+      for (const accept of ['*/*', 'text/html']) {
+        const res = await rawRequest(srv.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ${accept}\r\nConnection: close\r\n\r\n`);
+        assert.doesNotMatch(res.body, /TOP-SECRET|root:x?:0:0/, `${path} served a file outside the web root`);
+        if (res.status === 200 && accept === 'text/html') {
+          // The single-page app's fallback for a browser navigation: only ever index.html.
+          assert.ok(res.body.includes(index) || /^[0-9a-f]+\r\n/.test(res.body), `${path}: 200 with something other than index.html`);
+          continue;
+        }
+        assert.ok(res.status >= 400 && res.status < 500, `${path} (Accept ${accept}): status ${res.status}`);
+        const body = res.body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, '');
+        assert.match(body, /"error":"LP_ERR_/, `${path}: JSON error body, got ${body.slice(0, 120)}`);
+        assert.match(res.head, /^x-content-type-options: nosniff$/im, `${path}: security headers`);
+      }
+    }
+    assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+  });
+
+  test('URLs Fastify rejects before routing (bad percent-encoding, over-long path segments) get a JSON 400 with our headers', async () => {
+    const read = { authorization: 'Bearer read-token-hdr-5678' };
+    for (const path of ['/api/v1/logs/%E0%A4%A/context', '/%ff', `/api/v1/logs/${'1'.repeat(200)}/context`, `/loki/api/v1/label/${'x'.repeat(150)}/values`]) {
+      const res = await http(srv.url + path, { headers: read });
+      assertError(res, 400, 'LP_ERR_BAD_REQUEST', path);
+      checkHeaders(res.headers, path);
+    }
+  });
+});
