@@ -8,6 +8,7 @@ import { registerBodyParsers } from './body.js';
 import type { ServerConfig } from './config.js';
 import { IngestPipeline } from './ingest.js';
 import { LiveHub } from './live/hub.js';
+import { followCommits } from './live/follow-commits.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import ingestRoutes from './routes/ingest.js';
@@ -100,6 +101,10 @@ export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: 
   });
   const hub = new LiveHub();
   hub.lastId = (await store.stats()).lastId;
+  // Other servers sharing the database (PostgreSQL) commit too: their records reach this hub
+  // in id order, interleaved with ours (no-op for SQLite).
+  const stopFollowing = followCommits(store, hub, (message) => app.log.warn(message));
+  app.addHook('onClose', async () => stopFollowing());
   const pipeline = new IngestPipeline(store, hub, metrics, limits);
   const ingestTokens = new TokenSet(config.ingestTokens);
   const readTokens = new TokenSet(config.readTokens);
