@@ -31,7 +31,7 @@ export function normalizeLevel(word: string | undefined | null, allowLetter = fa
   return ALIASES[w];
 }
 
-/** Maps a syslog severity (0 emerg … 7 debug) or a pino/bunyan number (10 trace … 60 fatal). */
+/** Maps a pino/bunyan number (10 trace … 60 fatal); for syslog severities see levelFromSyslogSeverity. */
 export function levelFromNumber(n: number): Level | undefined {
   if (!Number.isFinite(n)) return undefined;
   if (n >= 10 && n <= 60 && n % 10 === 0) return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as Level[])[n / 10 - 1];
