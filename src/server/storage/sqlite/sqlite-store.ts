@@ -410,11 +410,15 @@ export class SqliteStore implements Store {
     const r = this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Row | undefined;
     if (!r) return undefined;
     // Neighbours are found walking ids outward from the record (the `+source` keeps SQLite
-    // on the rowid): the same source usually writes densely, so this reads few rows.
+    // on the rowid): the same source usually writes densely, so this reads few rows, and
+    // the source's id range from `totals` stops the walk where the source has no more rows.
     const b = Math.max(0, Math.floor(before));
     const a = Math.max(0, Math.floor(after));
-    const prev = b ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id < ? AND +source = ? ORDER BY id DESC LIMIT ?`).all(id, r.source, b) as Row[]) : [];
-    const next = a ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id > ? AND +source = ? ORDER BY id ASC LIMIT ?`).all(id, r.source, a) as Row[]) : [];
+    const span = this.#stmt('SELECT min(min_id) AS lo, max(max_id) AS hi FROM totals WHERE source = ?').get(r.source) as { lo: number | null; hi: number | null };
+    const lo = span.lo ?? r.id;
+    const hi = span.hi ?? r.id;
+    const prev = b ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id < ? AND id >= ? AND +source = ? ORDER BY id DESC LIMIT ?`).all(id, lo, r.source, b) as Row[]) : [];
+    const next = a ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id > ? AND id <= ? AND +source = ? ORDER BY id ASC LIMIT ?`).all(id, hi, r.source, a) as Row[]) : [];
     return { before: prev.reverse().map(toRecord), record: toRecord(r), after: next.map(toRecord) };
   }
 
