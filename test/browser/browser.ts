@@ -14,7 +14,7 @@ export interface BrowserHandle {
 }
 
 /** Starts headless Chromium with a fresh --user-data-dir and a viewport of the given size. */
-export async function launchBrowser(viewport = { width: 1280, height: 800 }): Promise<BrowserHandle> {
+export async function launchBrowser(viewport = { width: 1280, height: 800 }, extraArgs: string[] = []): Promise<BrowserHandle> {
   const profile = mkdtempSync(join(tmpdir(), 'logpipe-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
@@ -30,6 +30,7 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }): Pr
       '--no-first-run',
       '--disable-quic',
       '--enable-precise-memory-info',
+      ...extraArgs,
     ],
   });
   return {

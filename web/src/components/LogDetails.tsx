@@ -1,6 +1,6 @@
 // The expanded part of a row: the whole message, its fields, copy buttons and the lines
 // around it from the same source.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { fetchContext } from '../api.js';
 import { formatClock, formatDate, formatValue } from '../lib/format.js';
@@ -8,6 +8,7 @@ import type { SearchPattern } from '../lib/highlight.js';
 import { CopyButton } from './CopyButton.js';
 import { Highlighted } from './Highlighted.js';
 import { LevelBadge } from './LevelBadge.js';
+import { revealRow } from './revealRow.js';
 
 type ContextState = { state: 'idle' } | { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; before: LogRecord[]; after: LogRecord[] };
 
@@ -24,6 +25,15 @@ function ContextLine({ r, current }: { r: LogRecord; current?: boolean }) {
 /** Details of one record, shown under its row. */
 export function LogDetails({ record, pattern }: { record: LogRecord; pattern: SearchPattern | null }) {
   const [ctx, setCtx] = useState<ContextState>({ state: 'idle' });
+  const contextRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (ctx.state !== 'done') return;
+    // Centre the record itself inside the context list, then make room for the list.
+    const list = contextRef.current?.querySelector<HTMLElement>('ol');
+    const current = list?.querySelector<HTMLElement>('.current');
+    if (list && current) list.scrollTop = current.offsetTop - list.clientHeight / 2 + current.clientHeight / 2;
+    revealRow(contextRef.current?.closest<HTMLElement>('[data-testid=log-row]') ?? null);
+  }, [ctx.state]);
   const attrs = record.attrs ? Object.entries(record.attrs) : [];
   const showContext = () => {
     setCtx({ state: 'loading' });
@@ -65,7 +75,7 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
       {ctx.state === 'loading' && <p className="state-text">Loading the lines around this one…</p>}
       {ctx.state === 'error' && <p className="state-text error">Could not load the context: {ctx.message}</p>}
       {ctx.state === 'done' && (
-        <section className="context" aria-label={`Context from ${record.source}`}>
+        <section ref={contextRef} className="context" aria-label={`Context from ${record.source}`}>
           <h3>Context from {record.source}</h3>
           {ctx.before.length === 0 && ctx.after.length === 0 && <p className="state-text">No other lines from this source near this one.</p>}
           <ol>

@@ -8,6 +8,7 @@ import type { SearchPattern } from '../lib/highlight.js';
 import { isGap, itemKey, type GapMarker, type LogWindow } from '../lib/logWindow.js';
 import { formatNumber } from '../lib/format.js';
 import { LogRow } from './LogRow.js';
+import { revealRow } from './revealRow.js';
 
 /** Height of a collapsed row in CSS pixels (must match .row in styles.css). */
 export const ROW_HEIGHT = 22;
@@ -82,6 +83,15 @@ export function LogList(props: Props) {
     if (prevExpanded.current !== null && prevExpanded.current !== expandedId) virtualizer.measure();
     prevExpanded.current = expandedId;
   }, [expandedId, virtualizer]);
+
+  // Bring a newly expanded row's details into view (they may open below the bottom edge).
+  useEffect(() => {
+    if (expandedId === null) return;
+    const raf = requestAnimationFrame(() => {
+      revealRow(scrollRef.current?.querySelector<HTMLElement>(`[data-testid=log-row][data-id="${expandedId}"]`) ?? null);
+    });
+    return () => cancelAnimationFrame(raf);
+  }, [expandedId]);
 
   const { onAtBottomChange, onLoadOlder } = props;
   const hasOlder = win.hasOlder;

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { fetchHistogram, fetchLogs } from '../api.js';
-import { addRecords } from '../lib/histogramData.js';
+import { addRecords, normalizeHistogram } from '../lib/histogramData.js';
 import { histogramBounds, isLiveRange } from '../lib/timeRange.js';
 import { filterParams, type ViewState } from '../lib/viewState.js';
 
@@ -46,7 +46,7 @@ export function useHistogram(view: ViewState, refreshKey: number): HistogramStat
     };
     load()
       .then((h) => {
-        setData(h);
+        setData(normalizeHistogram(h));
         setError(null);
       })
       .catch((err: Error) => {

@@ -30,6 +30,16 @@ export function useTheme(): [Theme, () => void] {
       // Private mode: the theme lasts for this page only.
     }
   }, [theme]);
-  const toggle = useCallback(() => setTheme((t) => (t === 'dark' ? 'light' : 'dark')), []);
+  // The attribute is set before the state changes: children (the histogram) read the theme's
+  // colours in their effects, which run before this hook's effect would.
+  const toggle = useCallback(
+    () =>
+      setTheme((t) => {
+        const next = t === 'dark' ? 'light' : 'dark';
+        applyTheme(next);
+        return next;
+      }),
+    [],
+  );
   return [theme, toggle];
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { LogRecord } from '../../../src/shared/record.js';
-import { addRecords, levelTotals, stackSeries, STACK_ORDER } from './histogramData.js';
+import { addRecords, levelTotals, normalizeHistogram, stackSeries, STACK_ORDER } from './histogramData.js';
 
 const zero = () => [0, 0, 0];
 const h: HistogramResponse = {
@@ -27,4 +27,12 @@ test('live records land in their bucket and the totals, outside ones are ignored
   assert.equal(h2.totals.error, 4);
   assert.deepEqual(h.counts.error, [0, 2, 0], 'input untouched');
   assert.equal(levelTotals(h2)!.info, 6);
+});
+
+test('bucket starts are derived from the counts, whatever the server listed', () => {
+  const odd = { ...h, buckets: [0, 1000, 2000, 3000, 4000], counts: { ...h.counts, fatal: [1] } } as HistogramResponse;
+  const n = normalizeHistogram(odd);
+  assert.deepEqual(n.buckets, [0, 1000, 2000]);
+  assert.deepEqual(n.counts.fatal, [1, 0, 0]);
+  assert.equal(n.to, 3000);
 });

@@ -4,6 +4,21 @@ import { LEVELS, type Level } from '../../../src/shared/levels.js';
 import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { LogRecord } from '../../../src/shared/record.js';
 
+/**
+ * Makes a response self-consistent: one bucket start per count, derived from `from` and `step`
+ * (the server aligns buckets to its step, so their number can differ from the number asked for).
+ */
+export function normalizeHistogram(h: HistogramResponse): HistogramResponse {
+  const n = Math.max(0, ...LEVELS.map((l) => h.counts[l]?.length ?? 0));
+  const counts = {} as Record<Level, number[]>;
+  for (const l of LEVELS) {
+    const c = h.counts[l] ?? [];
+    counts[l] = c.length === n ? c : Array.from({ length: n }, (_, i) => c[i] ?? 0);
+  }
+  const buckets = Array.from({ length: n }, (_, i) => h.from + i * h.step);
+  return { ...h, buckets, counts, to: Math.max(h.to, h.from + n * h.step) };
+}
+
 /** Levels from the bottom of the stack to the top: the severe ones sit on the baseline. */
 export const STACK_ORDER: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'unknown'];
 

@@ -1,0 +1,58 @@
+// Makes docs/screenshot-dark.png and docs/screenshot-light.png: the dashboard at 1280x800
+// against a real server holding Loghub lines from several systems plus generated application
+// lines, with lines arriving live. Run: npm run build && node --import tsx test/browser/screenshots.ts
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../helpers/server.js';
+import { assertDashboardBuilt, launchBrowser, waitFor, watchProblems } from './browser.js';
+import { postRecords, realisticRecords } from './seed.js';
+
+const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+
+await assertDashboardBuilt();
+const server = await startServer();
+try {
+  await postRecords(server.url, realisticRecords(40_000, { spanMs: 58 * 60_000 }));
+  // A trickle of live lines while the pictures are taken.
+  let n = 0;
+  const feeder = setInterval(() => {
+    const recs = realisticRecords(12, { seed: 1000 + n++, spanMs: 1 }).map((r) => ({ ...r, ts: Date.now() }));
+    postRecords(server.url, recs).catch(() => {});
+  }, 250);
+  const browser = await launchBrowser({ width: 1280, height: 800 });
+  const page = await browser.context.newPage();
+  const { problems, cspViolations } = watchProblems(page);
+
+  await page.goto(server.url);
+  await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'live');
+  await page.waitForTimeout(2500);
+  await page.screenshot({ path: `${docs}screenshot-dark.png` });
+
+  await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  await page.getByRole('searchbox', { name: 'Search logs' }).fill('connection');
+  await waitFor(async () => page.url().includes('q=connection') && (await page.locator('[data-testid=log-row] mark').count()) > 5, 'highlighted results');
+  clearInterval(feeder);
+  await page.waitForTimeout(800);
+  // An error line in the upper part of the list, so its details and context fit below it.
+  const candidates = await page.locator('[data-testid=log-row][data-level=error] .row-line').all();
+  let target = page.locator('[data-testid=log-row] .row-line').nth(4);
+  for (const c of candidates) {
+    const y = (await c.boundingBox())?.y ?? 0;
+    if (y > 300) {
+      target = c;
+      break;
+    }
+  }
+  await target.click();
+  await page.getByRole('button', { name: 'Show context' }).click();
+  await page.waitForSelector('[data-testid=context-line]');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${docs}screenshot-light.png` });
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+
+  console.log(`Screenshots written to ${docs}; console problems: ${JSON.stringify(problems)}; CSP violations: ${JSON.stringify(cspViolations)}.`);
+  clearInterval(feeder);
+  await browser.close();
+} finally {
+  await server.stop();
+  server.cleanup();
+}
