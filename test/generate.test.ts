@@ -133,3 +133,14 @@ test('bad options exit 2 with a clear message naming each problem', () => {
   assert.match(u.stderr, /frobnicate/);
   assert.equal(r.stdout + f.stdout + c.stdout + u.stdout, '', 'nothing generated on bad options');
 });
+
+test('an --out that cannot be written is reported by name with exit 1', () => {
+  const dir = makeTempDir();
+  try {
+    const r = runGenerate(['--out', dir]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Cannot write to ".*" \(EISDIR\); choose another --out\./);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,5 @@
 // `logpipe generate`: realistic log records to a file or stdout, at a rate or as fast as possible.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
 import { FORMATS, LineFactory, type Format } from './lines.js';
@@ -58,7 +58,15 @@ export async function run(opts: ParsedOptions): Promise<number> {
     startSeq: opts.startSeq,
     stackTraces: !opts.noStackTraces,
   });
-  if (opts.out) mkdirSync(dirname(opts.out), { recursive: true });
+  if (opts.out) {
+    try {
+      mkdirSync(dirname(opts.out), { recursive: true });
+      closeSync(openSync(opts.out, 'a'));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(`Cannot write to "${opts.out}" (${e.code ?? e.message}); choose another --out.`);
+    }
+  }
 
   const bar = opts.out && process.stderr.isTTY && !opts.noProgress ? new ProgressBar(process.stderr) : undefined;
   const abort = new AbortController();

@@ -48,7 +48,7 @@ export class ProgressBar {
   }
 
   update(p: Progress): void {
-    const width = Math.max(20, (this.#stream.columns ?? 80) - 1);
+    const width = Math.max(20, (this.#stream.columns || 80) - 1);
     this.#stream.write(`\r\x1b[2K${renderProgress(p, width)}`);
   }
 
