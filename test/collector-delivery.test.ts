@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, closeSync, copyFileSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, startServer } from './helpers/server.js';
-import { assertSequence, fetchAll, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
+import { assertSequence, fetchAll, waitForRecords, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
 
 const FAST = ['--poll-interval', '100ms', '--rotate-wait', '1s'];
 
@@ -40,7 +40,7 @@ test('rename+create rotation during heavy writing: every line once, old files dr
     }
     closeSync(fd);
     assert.ok(rotations >= 4);
-    await waitUntil(async () => (await fetchAll(server.url)).length >= N, 40_000, `${N} records`);
+    await waitForRecords(server.url, N, 40_000);
     await sleep(300);
     const all = await fetchAll(server.url);
     assertSequence(all.map((r) => r.message), N, 'after rename rotations');
@@ -64,7 +64,7 @@ test('copytruncate: lines after each truncation arrive as a new generation, none
     for (let i = from; i <= to; i++) s += seqLine(i) + '\n';
     appendFileSync(log, s);
   };
-  const stored = async (n: number) => waitUntil(async () => (await fetchAll(server.url)).length >= n, 20_000, `${n} records`);
+  const stored = (n: number) => waitForRecords(server.url, n, 20_000);
   try {
     write(1, 5000);
     await stored(5000);
@@ -95,7 +95,7 @@ test('a glob picks up a file created later; a stack trace is one record; a 1 MiB
   writeFileSync(join(dir, 'first.log'), seqLine(1) + '\n');
   const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), '--multiline', ...FAST, join(dir, '*.log')]);
   try {
-    await waitUntil(async () => (await fetchAll(server.url)).length >= 1, 10_000, 'the first file');
+    await waitForRecords(server.url, 1, 10_000);
     const trace = [
       '2026-11-28 03:29:10.000 - [ERROR]: seq=2 payment failed',
       'java.lang.IllegalStateException: card declined',
@@ -107,7 +107,7 @@ test('a glob picks up a file created later; a stack trace is one record; a 1 MiB
     const huge = '2026-11-28 03:29:11.000 - [INFO]: seq=3 ' + 'z'.repeat(1024 * 1024);
     // A new file matching the glob, written after the collector started.
     writeFileSync(join(dir, 'later.log'), [...trace, huge, seqLine(4), ''].join('\n'));
-    await waitUntil(async () => (await fetchAll(server.url)).length >= 4, 15_000, 'records of the later file');
+    await waitForRecords(server.url, 4, 15_000);
     const all = await fetchAll(server.url);
     assertSequence(all.map((r) => r.message), 4);
     const stack = all.find((r) => r.message.includes('seq=2'))!;
@@ -144,7 +144,7 @@ test('--multiline-start: lines not matching the start pattern continue the recor
     '--url', server.url, '--state', join(dir, 'state.json'), '--multiline-start', '^\\d{4}-\\d\\d-\\d\\d ', '--multiline-timeout', '200ms', ...FAST, log,
   ]);
   try {
-    await waitUntil(async () => (await fetchAll(server.url)).length >= 2, 10_000, 'two records');
+    await waitForRecords(server.url, 2, 10_000);
     const all = await fetchAll(server.url);
     assert.deepEqual(all.map((r) => r.message), [lines.slice(0, 4).join('\n'), lines[4]]);
   } finally {

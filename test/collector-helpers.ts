@@ -1,6 +1,7 @@
 // Shared pieces of the collector's end-to-end tests: a collector child process, reading back
 // everything a server stored, and checking sequence numbers (none missing, none twice).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { BIN } from './helpers/server.js';
 import type { LogRecord } from '../src/shared/record.js';
@@ -81,9 +82,31 @@ export async function waitUntil(fn: () => boolean | Promise<boolean>, timeoutMs:
   }
 }
 
-/** Counts stored records whose message has a seq= (cheap progress check). */
-export async function countStored(url: string): Promise<number> {
-  return (await fetchAll(url)).length;
+/** The id of the newest stored record (ids are monotonic: a cheap progress hint). */
+export async function newestId(url: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/api/v1/logs?limit=1&order=desc`);
+    if (res.status !== 200) return 0;
+    const page = (await res.json()) as { logs: LogRecord[] };
+    return page.logs[0]?.id ?? 0;
+  } catch {
+    return 0; // the server is restarting
+  }
+}
+
+/** Waits until the server stores at least n records; polls cheaply, confirms with a full read. */
+export async function waitForRecords(url: string, n: number, timeoutMs: number): Promise<LogRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 0;
+  for (;;) {
+    if ((await newestId(url)) >= n) {
+      const all = await fetchAll(url);
+      last = all.length;
+      if (all.length >= n) return all;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${n} records (last full count ${last})`);
+    await sleep(50);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -93,4 +116,14 @@ export function sleep(ms: number): Promise<void> {
 /** One line with a sequence number, in the prototype's format. */
 export function seqLine(seq: number): string {
   return `2026-11-28 03:29:09.${String(seq % 1000).padStart(3, '0')} - [INFO]: seq=${seq} order accepted for customer c${seq % 97}`;
+}
+
+/** Appends lines first..last in small bursts, `perTick` lines every `tickMs`. */
+export async function writeSteadily(path: string, first: number, last: number, perTick: number, tickMs: number): Promise<void> {
+  for (let seq = first; seq <= last; ) {
+    let chunk = '';
+    for (let i = 0; i < perTick && seq <= last; i++, seq++) chunk += seqLine(seq) + '\n';
+    appendFileSync(path, chunk);
+    await sleep(tickMs);
+  }
 }

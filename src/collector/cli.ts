@@ -113,6 +113,8 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     rotateWaitMs: opts.rotateWait,
     shutdownTimeoutMs: opts.shutdownTimeout,
     gzipLevel: opts.gzipLevel,
+    // Test hook: a shorter first backoff step keeps fault tests quick (same algorithm).
+    baseBackoffMs: Number(process.env.LOGPIPE_BACKOFF_BASE_MS) || undefined,
     log,
   };
 }
