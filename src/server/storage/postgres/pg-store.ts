@@ -44,6 +44,8 @@ const PAST_DAYS = 400;
 /** Days after now that get a partition of their own (clock skew, time zones). */
 const FUTURE_DAYS = 2;
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const STREAMS_UPSERT = (s: string) => `INSERT INTO ${s}.streams (stream, last_offset)`;
+const STREAMS_CONFLICT = 'ON CONFLICT (stream) DO UPDATE SET last_offset = greatest(streams.last_offset, excluded.last_offset)';
 
 interface Row {
   id: number;
@@ -213,11 +215,13 @@ export class PostgresStore implements Store {
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
-      // Serializes every writer of this schema, on every server: ids are taken and committed
-      // in order (the live tail resumes by id), partitions are created or dropped by one
-      // transaction at a time, and stream offsets are read after the previous batch committed.
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [WRITE_LOCK_CLASS, this.#lockKey]);
+      // The advisory lock serializes every writer of this schema, on every server: ids are
+      // taken and committed in order (the live tail resumes by id), partitions are created or
+      // dropped by one transaction at a time, and stream offsets are read after the previous
+      // batch committed. DDL waits for queries on the parent table: lock_timeout makes a writer
+      // stuck behind a long report fail with a 503 the shipper retries. One round trip (the
+      // simple protocol runs several statements; the numbers are ours, not user input).
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_CLASS}, ${this.#lockKey}); SET LOCAL lock_timeout = '10s'`);
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
@@ -241,30 +245,37 @@ export class PostgresStore implements Store {
   async insert(records: NormalizedRecord[]): Promise<InsertResult> {
     if (!records.length) return { accepted: 0, duplicates: 0, records: [] };
     // Validation and tokenizing happen before the transaction, so the write lock is held
-    // only for the database round trips.
-    const prepared = records.map((r) => {
-      if (typeof r.message !== 'string') throw new TypeError('Each record needs a message string.');
-      return r;
-    });
-    const tsv = prepared.map((r) => toTsvectorLiteral(r.message));
-    const streamNames = [...new Set(prepared.filter((r) => r.stream != null && r.offset != null).map((r) => r.stream as string))];
+    // only for the database round trips: lock, read, write, commit (plus DDL on a new day).
+    for (const r of records) if (typeof r.message !== 'string') throw new TypeError('Each record needs a message string.');
+    const tsv = records.map((r) => toTsvectorLiteral(r.message));
+    const streamNames = [...new Set(records.filter((r) => r.stream != null && r.offset != null).map((r) => clean(r.stream as string)))];
+    const now = this.#now();
+    const today = Math.floor(now / DAY_MS);
+    const days = new Set<number>();
+    for (const r of records) {
+      const d = this.#partitionDay(r.ts, today);
+      if (d !== null) days.add(d);
+    }
+    const dayList = [...days];
     return this.#tx(async (c) => {
       const s = this.#s;
-      const committed = new Map<string, number>();
-      if (streamNames.length) {
-        // The row locks are redundant under the write lock, but keep offsets right even for
-        // a writer that does not take it (an older logpipe, a manual fix-up).
-        const rows = (await c.query(`SELECT stream, last_offset FROM ${s}.streams WHERE stream = ANY($1::text[]) FOR UPDATE`, [streamNames.map(clean)])).rows as {
-          stream: string;
-          last_offset: number;
-        }[];
-        for (const r of rows) committed.set(r.stream, r.last_offset);
-      }
+      // Read after the lock was granted, so this sees everything the previous writer committed.
+      // The FOR UPDATE row locks on offsets are redundant under the write lock, but keep them
+      // right even for a writer that does not take it (an older logpipe, a manual fix-up).
+      const [state] = (
+        await c.query(
+          `SELECT (SELECT value FROM ${s}.meta WHERE key = 'last_id') AS last_id, ` +
+            `(SELECT coalesce(array_agg(name), '{}') FROM ${s}.partitions WHERE name = ANY($1::text[])) AS parts, ` +
+            `(SELECT coalesce(json_agg(json_build_array(stream, last_offset)), '[]') FROM (SELECT stream, last_offset FROM ${s}.streams WHERE stream = ANY($2::text[]) FOR UPDATE) AS o) AS offsets`,
+          [dayList.map(partitionName), streamNames],
+        )
+      ).rows as { last_id: number; parts: string[]; offsets: [string, number][] }[];
+      const committed = new Map<string, number>(state.offsets);
       const max = new Map<string, number>();
       const keep: number[] = [];
       let duplicates = 0;
-      for (let i = 0; i < prepared.length; i++) {
-        const r = prepared[i];
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i];
         if (r.stream != null && r.offset != null) {
           const key = clean(r.stream);
           const m = max.get(key) ?? committed.get(key) ?? -1;
@@ -276,110 +287,97 @@ export class PostgresStore implements Store {
         }
         keep.push(i);
       }
-      const out: LogRecord[] = [];
-      if (keep.length) {
-        const now = this.#now();
-        const today = Math.floor(now / DAY_MS);
-        const days = new Set<number>();
-        for (const i of keep) {
-          const d = this.#partitionDay(prepared[i].ts, today);
-          if (d !== null) days.add(d);
-        }
-        // DDL waits for queries on the parent table; better a 503 the shipper retries than a
-        // writer stuck behind a long report.
-        await c.query("SET LOCAL lock_timeout = '10s'");
-        await createPartitions(c, this.schema, [...days]);
-        const last = (await c.query(`UPDATE ${s}.meta SET value = value + $1 WHERE key = 'last_id' RETURNING value`, [keep.length])).rows[0].value as number;
-        let id = last - keep.length;
-        const cols = { id: [] as number[], ts: [] as number[], level: [] as number[], source: [] as string[], host: [] as string[], message: [] as string[], attrs: [] as (string | null)[], tsv: [] as string[] };
-        const rollup = new Map<string, Agg>();
-        const hours = new Map<string, Agg>();
-        const totals = new Map<string, Agg & { lastSeen: number }>();
-        const parts = new Map<string, { n: number; maxId: number }>();
-        for (const i of keep) {
-          const r = prepared[i];
-          id++;
-          const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
-          const source = clean(r.source);
-          const host = clean(r.host);
-          const message = clean(r.message);
-          const attrs = r.attrs == null ? null : clean(r.attrs);
-          cols.id.push(id);
-          cols.ts.push(r.ts);
-          cols.level.push(code);
-          cols.source.push(source);
-          cols.host.push(host);
-          cols.message.push(message);
-          cols.attrs.push(attrs);
-          cols.tsv.push(tsv[i]);
-          const minute = Math.floor(r.ts / MINUTE_MS);
-          addAgg(rollup, minute, code, source, 1, id, id);
-          addAgg(hours, Math.floor(minute / 60), code, source, 1, id, id);
-          const tk = `${code}\u0000${source}`;
-          const t = totals.get(tk);
-          if (t) {
-            t.n++;
-            t.maxId = id;
-            if (r.ts > t.lastSeen) t.lastSeen = r.ts;
-          } else totals.set(tk, { unit: 0, level: code, source, n: 1, minId: id, maxId: id, lastSeen: r.ts });
-          const day = this.#partitionDay(r.ts, today);
-          const pname = day === null ? 'logs_default' : partitionName(day);
-          const p = parts.get(pname);
-          if (p) {
-            p.n++;
-            p.maxId = id;
-          } else parts.set(pname, { n: 1, maxId: id });
-          out.push({ id, ts: r.ts, level: LEVEL_BY_CODE[code], source, host, message, attrs: attrs === null ? null : (JSON.parse(attrs) as Record<string, unknown>) });
-        }
-        await c.query(
-          `INSERT INTO ${s}.logs (id, ts, level, source, host, message, attrs, tsv) ` +
-            'SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::tsvector[])',
-          [cols.id, cols.ts, cols.level, cols.source, cols.host, cols.message, cols.attrs, cols.tsv],
-        );
-        await this.#upsertAggs(c, 'rollup', 'minute', rollup);
-        await this.#upsertAggs(c, 'rollup_hour', 'hour', hours);
-        const tv = [...totals.values()];
-        await c.query(
-          `INSERT INTO ${s}.totals (source, level, n, last_seen, min_id, max_id) SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) ` +
-            'ON CONFLICT (source, level) DO UPDATE SET n = totals.n + excluded.n, last_seen = greatest(totals.last_seen, excluded.last_seen), ' +
-            'min_id = least(totals.min_id, excluded.min_id), max_id = greatest(totals.max_id, excluded.max_id)',
-          [tv.map((t) => t.source), tv.map((t) => t.level), tv.map((t) => t.n), tv.map((t) => t.lastSeen), tv.map((t) => t.minId), tv.map((t) => t.maxId)],
-        );
-        const pv = [...parts];
-        await c.query(
-          `UPDATE ${s}.partitions p SET rows = p.rows + v.n, inserted = p.inserted + v.n, max_id = greatest(p.max_id, v.max_id) ` +
-            'FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (name, n, max_id) WHERE p.name = v.name',
-          [pv.map(([n]) => n), pv.map(([, p]) => p.n), pv.map(([, p]) => p.maxId)],
-        );
-        await c.query(
-          `INSERT INTO ${s}.ingests (second, last_id, at) VALUES ($1, $2, $3) ` +
-            'ON CONFLICT (second) DO UPDATE SET last_id = greatest(ingests.last_id, excluded.last_id), at = greatest(ingests.at, excluded.at)',
-          [Math.floor(now / 1000), last, now],
-        );
-        // Delivered to every LISTENing server when (and only if) this transaction commits.
-        await c.query('SELECT pg_notify($1, $2)', [this.#channel, String(last)]);
+      const sv = [...max];
+      if (!keep.length) {
+        if (sv.length) await c.query(`${STREAMS_UPSERT(s)} SELECT * FROM unnest($1::text[], $2::bigint[]) ${STREAMS_CONFLICT}`, [sv.map(([k]) => k), sv.map(([, v]) => v)]);
+        return { accepted: 0, duplicates, records: [] };
       }
-      if (max.size) {
-        const sv = [...max];
-        await c.query(
-          `INSERT INTO ${s}.streams (stream, last_offset) SELECT * FROM unnest($1::text[], $2::bigint[]) ` +
-            'ON CONFLICT (stream) DO UPDATE SET last_offset = greatest(streams.last_offset, excluded.last_offset)',
-          [sv.map(([k]) => k), sv.map(([, v]) => v)],
-        );
+      const have = new Set(state.parts);
+      const missing = new Set<number>();
+      for (const i of keep) {
+        const d = this.#partitionDay(records[i].ts, today);
+        if (d !== null && !have.has(partitionName(d))) missing.add(d);
       }
-      return out.length
-        ? { accepted: out.length, duplicates, firstId: out[0].id, lastId: out[out.length - 1].id, records: out }
-        : { accepted: 0, duplicates, records: out };
-    });
-  }
+      if (missing.size) await createPartitions(c, this.schema, [...missing]);
 
-  async #upsertAggs(c: pg.ClientBase, table: string, col: string, aggs: Map<string, Agg>): Promise<void> {
-    const v = [...aggs.values()];
-    await c.query(
-      `INSERT INTO ${this.#s}.${table} (${col}, level, source, n, min_id, max_id) SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) ` +
-        `ON CONFLICT (${col}, level, source) DO UPDATE SET n = ${table}.n + excluded.n, min_id = least(${table}.min_id, excluded.min_id), max_id = greatest(${table}.max_id, excluded.max_id)`,
-      [v.map((a) => a.unit), v.map((a) => a.level), v.map((a) => a.source), v.map((a) => a.n), v.map((a) => a.minId), v.map((a) => a.maxId)],
-    );
+      let id = state.last_id;
+      const cols = { id: [] as number[], ts: [] as number[], level: [] as number[], source: [] as string[], host: [] as string[], message: [] as string[], attrs: [] as (string | null)[], tsv: [] as string[] };
+      const rollup = new Map<string, Agg>();
+      const hours = new Map<string, Agg>();
+      const totals = new Map<string, Agg & { lastSeen: number }>();
+      const parts = new Map<string, { n: number; maxId: number }>();
+      const out: LogRecord[] = [];
+      for (const i of keep) {
+        const r = records[i];
+        id++;
+        const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
+        const source = clean(r.source);
+        const host = clean(r.host);
+        const message = clean(r.message);
+        const attrs = r.attrs == null ? null : clean(r.attrs);
+        cols.id.push(id);
+        cols.ts.push(r.ts);
+        cols.level.push(code);
+        cols.source.push(source);
+        cols.host.push(host);
+        cols.message.push(message);
+        cols.attrs.push(attrs);
+        cols.tsv.push(tsv[i]);
+        const minute = Math.floor(r.ts / MINUTE_MS);
+        addAgg(rollup, minute, code, source, 1, id, id);
+        addAgg(hours, Math.floor(minute / 60), code, source, 1, id, id);
+        const tk = `${code}\u0000${source}`;
+        const t = totals.get(tk);
+        if (t) {
+          t.n++;
+          t.maxId = id;
+          if (r.ts > t.lastSeen) t.lastSeen = r.ts;
+        } else totals.set(tk, { unit: 0, level: code, source, n: 1, minId: id, maxId: id, lastSeen: r.ts });
+        const day = this.#partitionDay(r.ts, today);
+        const pname = day === null ? 'logs_default' : partitionName(day);
+        const p = parts.get(pname);
+        if (p) {
+          p.n++;
+          p.maxId = id;
+        } else parts.set(pname, { n: 1, maxId: id });
+        out.push({ id, ts: r.ts, level: LEVEL_BY_CODE[code], source, host, message, attrs: attrs === null ? null : (JSON.parse(attrs) as Record<string, unknown>) });
+      }
+      const ru = [...rollup.values()];
+      const hu = [...hours.values()];
+      const tv = [...totals.values()];
+      const pv = [...parts];
+      // Everything else in one statement (data-modifying CTEs all run, in one snapshot):
+      // rows, rollups, totals, partition counts, the ingest second, last_id, stream offsets,
+      // and the notification that other servers receive when (and only if) this commits.
+      const agg = (table: string, col: string, p: number) =>
+        `INSERT INTO ${s}.${table} (${col}, level, source, n, min_id, max_id) SELECT * FROM unnest($${p}::bigint[], $${p + 1}::smallint[], $${p + 2}::text[], $${p + 3}::bigint[], $${p + 4}::bigint[], $${p + 5}::bigint[]) ` +
+        `ON CONFLICT (${col}, level, source) DO UPDATE SET n = ${table}.n + excluded.n, min_id = least(${table}.min_id, excluded.min_id), max_id = greatest(${table}.max_id, excluded.max_id)`;
+      await c.query(
+        `WITH l AS (INSERT INTO ${s}.logs (id, ts, level, source, host, message, attrs, tsv) ` +
+          'SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::tsvector[])), ' +
+          `r AS (${agg('rollup', 'minute', 9)}), h AS (${agg('rollup_hour', 'hour', 15)}), ` +
+          `t AS (INSERT INTO ${s}.totals (source, level, n, last_seen, min_id, max_id) SELECT * FROM unnest($21::text[], $22::smallint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[]) ` +
+          'ON CONFLICT (source, level) DO UPDATE SET n = totals.n + excluded.n, last_seen = greatest(totals.last_seen, excluded.last_seen), ' +
+          'min_id = least(totals.min_id, excluded.min_id), max_id = greatest(totals.max_id, excluded.max_id)), ' +
+          `p AS (UPDATE ${s}.partitions p SET rows = p.rows + v.n, inserted = p.inserted + v.n, max_id = greatest(p.max_id, v.max_id) ` +
+          'FROM unnest($27::text[], $28::bigint[], $29::bigint[]) AS v (name, n, max_id) WHERE p.name = v.name), ' +
+          `i AS (INSERT INTO ${s}.ingests (second, last_id, at) VALUES ($30, $31, $32) ` +
+          'ON CONFLICT (second) DO UPDATE SET last_id = greatest(ingests.last_id, excluded.last_id), at = greatest(ingests.at, excluded.at)), ' +
+          `m AS (UPDATE ${s}.meta SET value = $31 WHERE key = 'last_id'), ` +
+          `o AS (${STREAMS_UPSERT(s)} SELECT * FROM unnest($33::text[], $34::bigint[]) ${STREAMS_CONFLICT}) ` +
+          'SELECT pg_notify($35, $31::text)',
+        [
+          cols.id, cols.ts, cols.level, cols.source, cols.host, cols.message, cols.attrs, cols.tsv,
+          ...[ru, hu].flatMap((a) => [a.map((x) => x.unit), a.map((x) => x.level), a.map((x) => x.source), a.map((x) => x.n), a.map((x) => x.minId), a.map((x) => x.maxId)]),
+          tv.map((x) => x.source), tv.map((x) => x.level), tv.map((x) => x.n), tv.map((x) => x.lastSeen), tv.map((x) => x.minId), tv.map((x) => x.maxId),
+          pv.map(([n]) => n), pv.map(([, p]) => p.n), pv.map(([, p]) => p.maxId),
+          Math.floor(now / 1000), id, now,
+          sv.map(([k]) => k), sv.map(([, v]) => v),
+          this.#channel,
+        ],
+      );
+      return { accepted: out.length, duplicates, firstId: out[0].id, lastId: id, records: out };
+    });
   }
 
   /** WHERE terms for the level/source/host/time parts of a filter. */
@@ -666,7 +664,6 @@ export class PostgresStore implements Store {
   }
 
   async #dropTable(c: pg.ClientBase, name: string): Promise<void> {
-    await c.query("SET LOCAL lock_timeout = '10s'");
     await c.query(`DROP TABLE ${this.#s}.${ident(name)}`);
     await c.query(`DELETE FROM ${this.#s}.partitions WHERE name = $1`, [name]);
   }

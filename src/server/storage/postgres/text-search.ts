@@ -21,7 +21,8 @@ const MAX_LEXEMES = 20_000;
 const MAX_POSITIONS = 256;
 
 function quoteLexeme(token: string): string {
-  return `'${token.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  // tokenize() yields letters and digits only; the escaping is there in case it ever changes.
+  return /['\\]/.test(token) ? `'${token.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${token}'`;
 }
 
 /** Builds the tsvector literal (`'word':1,3 'other':2`) that indexes a message. */
