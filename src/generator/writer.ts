@@ -268,8 +268,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       bytes += chunk.text.length;
       if (bursts) credit -= chunk.records;
       report(false);
-      // Let signals and timers run between big synchronous chunks.
-      if (rate <= 0) await new Promise((r) => setImmediate(r));
+      // Let signals and timers run between synchronous chunks (also when a rate cannot be kept up).
+      await new Promise((r) => setImmediate(r));
     }
   } finally {
     sink.close();
