@@ -20,7 +20,7 @@ export type Fault = { status: number; body?: string; headers?: Record<string, st
 export interface Sink {
   url: string;
   records: SinkRecord[];
-  requests: { status: number; lines: number }[];
+  requests: { status: number; lines: number; at: number; auth?: string }[];
   committed: Map<string, number>;
   faults: Fault[];
   /** Reject requests with more than this many records with a 413. */
@@ -53,18 +53,19 @@ export async function startSink(): Promise<Sink> {
       }
       const fault = sink.faults.shift();
       if (fault === 'destroy') {
+        sink.requests.push({ status: 0, lines: 0, at: Date.now() });
         req.socket.destroy();
         return;
       }
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(Buffer.concat(parts)) : Buffer.concat(parts);
       const lines = body.toString('utf8').split('\n').filter(Boolean);
       if (fault) {
-        sink.requests.push({ status: fault.status, lines: lines.length });
+        sink.requests.push({ status: fault.status, lines: lines.length, at: Date.now(), auth: req.headers.authorization });
         res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body ?? '{"error":"LP_ERR_TEST","message":"Injected."}');
         return;
       }
       if (lines.length > sink.maxRecords) {
-        sink.requests.push({ status: 413, lines: lines.length });
+        sink.requests.push({ status: 413, lines: lines.length, at: Date.now(), auth: req.headers.authorization });
         res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"LP_ERR_TOO_MANY_RECORDS","message":"Too many."}');
         return;
       }
@@ -81,7 +82,7 @@ export async function startSink(): Promise<Sink> {
         sink.records.push(r);
         accepted++;
       }
-      sink.requests.push({ status: 200, lines: lines.length });
+      sink.requests.push({ status: 200, lines: lines.length, at: Date.now(), auth: req.headers.authorization });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted, duplicates }));
       for (let i = waiters.length - 1; i >= 0; i--) {
         if (sink.records.length >= waiters[i].n) {

@@ -1,0 +1,156 @@
+// The collector's answers to what a server can say (413, other 4xx, 503 + Retry-After, a cut
+// connection), its command-line errors, its shutdown and its options, against an in-test sink
+// that speaks the ingest contract and can be told to misbehave.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir } from './helpers/server.js';
+import { seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
+import { startSink } from './collector-sink.js';
+
+const FAST = ['--poll-interval', '100ms', '--progress-interval', '0'];
+
+function lines(from: number, to: number): string {
+  let s = '';
+  for (let i = from; i <= to; i++) s += seqLine(i) + '\n';
+  return s;
+}
+
+function seqs(messages: string[]): number[] {
+  return messages.map((m) => Number(/seq=(\d+)/.exec(m)?.[1])).sort((a, b) => a - b);
+}
+
+test('413 splits the batch until the server takes it; 400 goes to the dead-letter file; Retry-After is honoured; cut connections are retried', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-faults-');
+  const log = join(dir, 'app.log');
+  const state = join(dir, 'state.json');
+  writeFileSync(log, lines(1, 1000));
+  sink.maxRecords = 300;
+  const c = startCollector(['--url', sink.url, '--state', state, '--token', 's3cret', ...FAST, log], { LOGPIPE_BACKOFF_BASE_MS: '50' });
+  try {
+    await sink.waitFor(1000);
+    assert.ok(sink.requests.some((r) => r.status === 413), 'the server said 413');
+    assert.deepEqual(seqs(sink.records.map((r) => r.message)), Array.from({ length: 1000 }, (_, i) => i + 1));
+    assert.ok(sink.requests.every((r) => r.status === 0 || r.auth === 'Bearer s3cret'), 'the token is sent');
+
+    // A 400: loud log line, the batch in the dead-letter file, and the collector moves on.
+    sink.faults.push({ status: 400, body: '{"error":"LP_ERR_INVALID_RECORD","message":"record 0: bad"}' });
+    appendFileSync(log, lines(1001, 1010));
+    await waitUntil(() => existsSync(join(dir, 'state.dead-letter.ndjson')), 5000, 'the dead-letter file');
+    const dead = readFileSync(join(dir, 'state.dead-letter.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(seqs(dead.map((r) => r.message)), Array.from({ length: 10 }, (_, i) => 1001 + i));
+    await waitUntil(() => /ERROR: the server rejected a batch of 10 lines/.test(c.output()), 5000, 'the loud log line');
+    appendFileSync(log, lines(1011, 1020));
+    await sink.waitFor(1010);
+
+    // 503 with Retry-After: 1 → the next attempt comes no sooner than a second later.
+    sink.faults.push({ status: 503, headers: { 'retry-after': '1' } });
+    appendFileSync(log, lines(1021, 1030));
+    await sink.waitFor(1020);
+    const i503 = sink.requests.findIndex((r) => r.status === 503);
+    assert.ok(sink.requests[i503 + 1].at - sink.requests[i503].at >= 950, 'Retry-After was honoured');
+
+    // A connection cut mid-request is retried (the server's offsets absorb a re-send).
+    sink.faults.push('destroy');
+    appendFileSync(log, lines(1031, 1040));
+    await sink.waitFor(1030);
+    assert.deepEqual(seqs(sink.records.map((r) => r.message)), [...Array.from({ length: 1000 }, (_, i) => i + 1), ...Array.from({ length: 30 }, (_, i) => 1011 + i)]);
+    assert.equal(await c.stop(), 0);
+    assert.match(c.output(), /retries/);
+  } finally {
+    await c.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM ships what was read and saves the checkpoint; a restart resumes without re-sending; --flush-partial ships the partial line', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-term-');
+  const log = join(dir, 'app.log');
+  const state = join(dir, 'state.json');
+  writeFileSync(log, lines(1, 500) + 'partial line without newline');
+  const args = ['--url', sink.url, '--state', state, ...FAST, log];
+  let c = startCollector(args);
+  try {
+    await sink.waitFor(500);
+    assert.equal(await c.stop('SIGTERM'), 0);
+    assert.match(c.output(), /Done: 500 lines read, 500 shipped/);
+    const saved = JSON.parse(readFileSync(state, 'utf8'));
+    assert.equal(saved.files[0].offset, Buffer.byteLength(lines(1, 500)), 'the checkpoint stops before the partial line');
+
+    appendFileSync(log, ' now complete\n' + lines(501, 510));
+    c = startCollector(args);
+    await sink.waitFor(511);
+    await sleep(200);
+    assert.equal(sink.records.length, 511, 'nothing re-sent after a clean restart');
+    assert.equal(sink.records[500].message, 'partial line without newline now complete');
+    assert.equal(await c.stop('SIGINT'), 0);
+
+    appendFileSync(log, 'last words');
+    c = startCollector([...args, '--flush-partial']);
+    await sleep(500);
+    assert.equal(await c.stop('SIGTERM'), 0);
+    assert.equal(sink.records.at(-1)!.message, 'last words');
+  } finally {
+    await c.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--from end skips what is there at start-up; CRLF and invalid UTF-8 arrive cleaned; --metrics serves Prometheus text', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-from-');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, lines(1, 100) + 'half a li');
+  const c = startCollector(['--url', sink.url, '--state', join(dir, 'state.json'), '--from', 'end', '--metrics', '0', '--source', 'api', '--host', 'web-1', ...FAST, log]);
+  try {
+    await waitUntil(() => /metrics on http:\/\/127\.0\.0\.1:\d+/.test(c.output()), 10_000, 'the collector to start');
+    appendFileSync(log, 'ne\n');
+    appendFileSync(log, Buffer.concat([Buffer.from('crlf line\r\nbad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' bytes\n')]));
+    await sink.waitFor(3);
+    await sleep(200);
+    // Starting at the end means at the start of the last (partial) line, not in its middle.
+    assert.deepEqual(sink.records.map((r) => r.message), ['half a line', 'crlf line', 'bad \ufffd(\ufffd bytes']);
+    assert.ok(sink.records.every((r) => r.source === 'api' && r.host === 'web-1'));
+    const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(c.output())![1];
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(text, /^logpipe_collector_lines_shipped_total 3$/m);
+    assert.match(text, /^# TYPE logpipe_collector_bytes_behind gauge$/m);
+  } finally {
+    await c.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('clear errors: bad URL, missing --url, a directory as a file, a state file from another version', async () => {
+  const dir = makeTempDir('logpipe-cli-');
+  try {
+    let c = startCollector(['--url', 'not a url', join(dir, 'x.log')]);
+    assert.equal(await c.exited, 2);
+    assert.match(c.output(), /--url "not a url" is not a valid URL/);
+
+    c = startCollector(['--url', 'ftp://example.com', '--batch-lines', '0']);
+    assert.equal(await c.exited, 2);
+    assert.match(c.output(), /must start with http:\/\/ or https:\/\//);
+    assert.match(c.output(), /--batch-lines must be greater than 0/);
+    assert.match(c.output(), /name at least one FILE or GLOB/);
+
+    mkdirSync(join(dir, 'logs'));
+    c = startCollector(['--url', 'http://127.0.0.1:9', '--state', join(dir, 's.json'), join(dir, 'logs')]);
+    assert.equal(await c.exited, 1);
+    assert.match(c.output(), /LP_ERR_FILE_UNREADABLE.*is a directory/);
+
+    writeFileSync(join(dir, 'old.json'), JSON.stringify({ kind: 'logpipe-collector-state', version: 0, files: [] }));
+    writeFileSync(join(dir, 'a.log'), 'x\n');
+    c = startCollector(['--url', 'http://127.0.0.1:9', '--state', join(dir, 'old.json'), join(dir, 'a.log')]);
+    assert.equal(await c.exited, 1);
+    assert.match(c.output(), /LP_ERR_STATE_FILE.*version 0.*reads version 1/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
