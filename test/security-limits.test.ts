@@ -132,6 +132,27 @@ describe('request limits', () => {
   });
 });
 
+describe('hostile JSON on the OTLP and Loki doors', () => {
+  test('objects whose toString is not a function (String() would throw) get a 2xx or a JSON 4xx, never a 500', async () => {
+    await withServer([], async (srv) => {
+      const evil = { toString: 1, valueOf: 1 };
+      const otlp = (value: unknown) => ({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value }] }, scopeLogs: [{ logRecords: [{ body: value, timeUnixNano: { low: evil, high: evil } }] }] }] });
+      const bodies: [string, unknown][] = [
+        ['/v1/logs', otlp({ stringValue: evil })],
+        ['/v1/logs', otlp({ doubleValue: evil })],
+        ['/v1/logs', otlp({ stringValue: [1, evil] })],
+        ['/loki/api/v1/push', { streams: [{ stream: { job: 'evil', x: evil }, values: [['1', 'line']] }] }],
+        ['/loki/api/v1/push', { streams: [{ stream: { job: evil }, values: [['1', 'line', { meta: evil }]] }] }],
+      ];
+      for (const [path, value] of bodies) {
+        const res = await postJson(srv.url + path, value);
+        assert.ok(res.status < 500, `${path} ${JSON.stringify(value).slice(0, 120)}: ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.status >= 400) assert.match(res.json?.error ?? '', /^LP_ERR_/);
+      }
+    });
+  });
+});
+
 describe('live-tail subscribers and rate limit', () => {
   test('past --max-subscribers a new tail gets 429 with Retry-After; a freed slot is reused', async () => {
     await withServer(['--max-subscribers', '2'], async (srv) => {

@@ -1,6 +1,6 @@
 // Builds the Fastify app (never listens): body parsers, auth, limits, security headers, the
 // error catalogue, and every route. The CLI and the tests both start from here.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { ERRORS, LogpipeError } from '../shared/errors.js';
 import type { ErrorBody } from '../shared/api.js';
 import { authorize, TokenSet, type Access } from './auth.js';
@@ -91,7 +91,8 @@ export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: 
     disableRequestLogging: true,
     // Errors Fastify raises before routing (a URL that does not decode, a path parameter
     // over 100 characters) get our JSON body and headers instead of Fastify's own.
-    frameworkErrors: (err, _req, reply) => {
+    frameworkErrors: (err, _req, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
       const e = fromFastifyError(err) ?? new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
       metrics.errors.inc({ status: String(e.statusCode) });
       reply.headers(securityHeaders());

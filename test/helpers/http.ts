@@ -21,7 +21,8 @@ export async function http(url: string, opts: HttpOptions = {}): Promise<HttpRes
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), opts.timeoutMs ?? 15_000);
   try {
-    const body = Buffer.isBuffer(opts.body) ? new Uint8Array(opts.body) : opts.body;
+    // Typed loosely: TypeScript's BodyInit and Node's Uint8Array generics disagree across versions.
+    const body: any = Buffer.isBuffer(opts.body) ? new Uint8Array(opts.body) : opts.body;
     const res = await fetch(url, { method: opts.method ?? (body !== undefined ? 'POST' : 'GET'), headers: opts.headers, body, signal: ctl.signal });
     if (opts.headersOnly && /event-stream/.test(res.headers.get('content-type') ?? '')) {
       ctl.abort();

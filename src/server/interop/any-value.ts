@@ -42,7 +42,7 @@ export function nanosToMillis(v: unknown): number | undefined {
     ms = v.length > 6 ? Number(v.slice(0, -6)) : 0;
   } else if (typeof v === 'number') {
     ms = numberNanosToMillis(v);
-  } else if (v && typeof v === 'object' && 'low' in v && 'high' in v) {
+  } else if (v && typeof v === 'object' && typeof (v as { low?: unknown }).low === 'number' && typeof (v as { high?: unknown }).high === 'number') {
     // ns = high·2^32 + low exceeds 2^53, so split 2^32 = 4294·10^6 + 967296 to divide exactly.
     const high = (v as { high: number }).high >>> 0;
     const low = (v as { low: number }).low >>> 0;
@@ -60,16 +60,30 @@ function bytesToBase64(v: unknown): string {
   return '';
 }
 
+/**
+ * Text of a decoded value, never throwing: OTLP/JSON is client input, and a JSON object such as
+ * {"toString": 1} makes String() throw a TypeError (which would be a 500).
+ */
+export function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return String(v);
+  try {
+    return typeof (v as { toNumber?: unknown }).toNumber === 'function' ? String(v) : JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** Converts one AnyValue to a plain JSON value (null when empty). */
 export function plainValue(v: Message | null | undefined, depth = 0): unknown {
   if (v == null || typeof v !== 'object') return null;
-  if (hasOwn.call(v, 'stringValue') && v.stringValue != null) return String(v.stringValue);
+  if (hasOwn.call(v, 'stringValue') && v.stringValue != null) return textOf(v.stringValue);
   if (hasOwn.call(v, 'intValue') && v.intValue != null) return int64Value(v.intValue);
   if (hasOwn.call(v, 'boolValue') && v.boolValue != null) return v.boolValue === true || v.boolValue === 'true';
   if (hasOwn.call(v, 'doubleValue') && v.doubleValue != null) {
-    const d = Number(v.doubleValue);
+    const d = typeof v.doubleValue === 'number' || typeof v.doubleValue === 'string' ? Number(v.doubleValue) : NaN;
     // JSON has no NaN or Infinity: keep them as their names rather than turning them into null.
-    return Number.isFinite(d) ? d : String(v.doubleValue);
+    return Number.isFinite(d) ? d : textOf(v.doubleValue);
   }
   if (depth >= MAX_DEPTH) return '[nested too deep]';
   if (hasOwn.call(v, 'kvlistValue') && v.kvlistValue != null) return plainObject(v.kvlistValue.values, depth + 1);
@@ -98,7 +112,7 @@ export function plainObject(list: unknown, depth = 0, into: Record<string, unkno
 /** Text of a record body: strings as they are, structured values as JSON text. */
 export function bodyText(v: Message | null | undefined): string | undefined {
   if (v == null) return undefined;
-  if (hasOwn.call(v, 'stringValue') && v.stringValue != null) return String(v.stringValue);
+  if (hasOwn.call(v, 'stringValue') && v.stringValue != null) return textOf(v.stringValue);
   const plain = plainValue(v);
   if (plain === null) return undefined;
   return typeof plain === 'string' ? plain : JSON.stringify(plain);

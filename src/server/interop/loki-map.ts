@@ -3,7 +3,7 @@
 import { isLevel, normalizeLevel, type Level } from '../../shared/levels.js';
 import type { IngestRecord } from '../../shared/record.js';
 import { LogpipeError } from '../../shared/errors.js';
-import { int64Value, numberNanosToMillis, type Message } from './any-value.js';
+import { int64Value, numberNanosToMillis, textOf, type Message } from './any-value.js';
 import { parseLabels } from './loki-labels.js';
 
 /** Labels that name the application, in the order we prefer them (Loki's own service_name discovery puts service_name first). */
@@ -168,7 +168,7 @@ export function mapPushJson(body: unknown): IngestRecord[] {
     if (stream.stream != null) {
       if (typeof stream.stream !== 'object' || Array.isArray(stream.stream)) throw bad(`${where}.stream`, 'is not an object of labels');
       labels = {};
-      for (const [k, v] of Object.entries(stream.stream)) labels[k] = typeof v === 'string' ? v : String(v);
+      for (const [k, v] of Object.entries(stream.stream)) labels[k] = textOf(v);
     } else if (typeof stream.labels === 'string') {
       // The legacy push format: labels as text, entries as {ts, line}.
       labels = parseLabels(stream.labels);
