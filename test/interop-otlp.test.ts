@@ -135,6 +135,31 @@ test('malformed protobuf is a 400 with a google.rpc.Status body, not a 500', asy
   assert.equal(((await json.json()) as any).error, 'LP_ERR_INVALID_JSON');
 });
 
+/** Wraps bytes as protobuf field `field` (length-delimited). */
+function lenField(field: number, bytes: Buffer): Buffer {
+  const len: number[] = [];
+  let n = bytes.length;
+  while (n > 0x7f) {
+    len.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  len.push(n);
+  return Buffer.concat([Buffer.from([(field << 3) | 2, ...len]), bytes]);
+}
+
+test('a hostile, deeply nested body is a 400, never a 500 or a crash', async () => {
+  // AnyValue{array_value: ArrayValue{values: [AnyValue{…}]}} nested 20,000 deep, as raw bytes.
+  let v = lenField(1, Buffer.from('x'));
+  for (let i = 0; i < 20_000; i++) v = lenField(5, lenField(1, v));
+  const body = lenField(1, lenField(2, lenField(2, lenField(5, v))));
+  const res = await post(body, { 'content-type': 'application/x-protobuf' });
+  assert.equal(res.status, 400);
+  assert.match((RpcStatus.decode(new Uint8Array(await res.arrayBuffer())) as any).message, /depth/);
+  // The server is still fine afterwards.
+  assert.equal((await post(protoRequest([{ body: { stringValue: 'still alive' } }], 'after-nesting'), { 'content-type': 'application/x-protobuf' })).status, 200);
+  assert.deepEqual((await logsOf('after-nesting')).map((r) => r.message), ['still alive']);
+});
+
 test('a gzip bomb stops at the decompressed limit with 413', async () => {
   const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
   assert.ok(bomb.length < 100 * 1024);
