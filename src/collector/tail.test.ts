@@ -74,7 +74,7 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
       s += rest + '\n';
     }
     // Sometimes leave a line half-written; the next write finishes it.
-    if (rand() < 0.3) {
+    if (!held && rand() < 0.3) {
       held = line();
       s += held;
     }
@@ -85,10 +85,10 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
       const r = rand();
       if (r < 0.55) {
         const n = 1 + Math.floor(rand() * 120);
-        ops.push(`write ${n}`);
+        ops.push(`write ${n}@${seq}${held ? '+held' : ''}`);
         writeLines(n);
       } else if (r < 0.72) {
-        ops.push('rotate');
+        ops.push(`rotate@${seq}${held ? '+held' : ''}`);
         renameSync(path, `${path}.${++files}`);
         if (rand() < 0.7) writeLines(Math.floor(rand() * 20)); // late lines to the old file
         if (held) {
@@ -102,7 +102,7 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
         writeLines(1 + Math.floor(rand() * 5));
         await synced();
       } else if (r < 0.86) {
-        ops.push('copytruncate');
+        ops.push(`copytruncate@${seq}${held ? '+held' : ''}`);
         if (held) {
           expected.push(held);
           writeSync(fd, '\n');
@@ -114,7 +114,7 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
         if (rand() < 0.5) await sleep(rand() * 100);
         writeLines(1 + Math.floor(rand() * 30));
       } else {
-        ops.push('delete+recreate');
+        ops.push(`delete+recreate@${seq}${held ? '+held' : ''}`);
         if (held) {
           expected.push(held);
           writeSync(fd, '\n');
@@ -138,7 +138,7 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
     });
     await sleep(150);
     const got = sink.records.slice(before).map((r) => r.message);
-    assert.deepEqual([...got].sort(), [...expected].sort(), `seed ${seed}; ops: ${ops.join(', ')}`);
+    assert.deepEqual([...got].sort(), [...expected].sort(), `seed ${seed}; ops: ${ops.join(', ')}; log: ${logs.join(' | ')}`);
     return ops;
   } finally {
     closeSync(fd);
