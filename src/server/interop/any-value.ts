@@ -104,7 +104,10 @@ export function plainObject(list: unknown, depth = 0, into: Record<string, unkno
   for (let i = 0; i < list.length; i++) {
     const kv = list[i];
     if (kv == null || typeof kv.key !== 'string') continue;
-    into[kv.key] = plainValue(kv.value, depth);
+    const value = plainValue(kv.value, depth);
+    // An attribute named "__proto__" must stay an attribute, not replace the object's prototype.
+    if (kv.key === '__proto__') Object.defineProperty(into, kv.key, { value, enumerable: true, writable: true, configurable: true });
+    else into[kv.key] = value;
   }
   return into;
 }

@@ -158,3 +158,10 @@ test('times given as JSON numbers (rounded above 2^53) still land on the right m
     assert.equal(rec.ts, ms);
   }
 });
+
+test('an attribute named __proto__ stays an attribute and pollutes nothing', () => {
+  const [rec] = mapExportLogsRequest(JSON.parse('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"},"attributes":[{"key":"__proto__","value":{"kvlistValue":{"values":[{"key":"polluted","value":{"boolValue":true}}]}}}]}]}]}]}'));
+  assert.equal(JSON.stringify(rec.attrs), '{"__proto__":{"polluted":true}}');
+  assert.equal(({} as any).polluted, undefined);
+  assert.equal((rec.attrs as any).polluted, undefined);
+});

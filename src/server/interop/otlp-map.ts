@@ -104,7 +104,9 @@ export function camelizeKeys(v: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) {
     // Attribute keys live in `key` values, never in property names, so renaming every property is safe.
-    out[k.includes('_') ? k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : k] = camelizeKeys(val, depth + 1);
+    const key = k.includes('_') ? k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : k;
+    // Keep a "__proto__" key as data: assigning it would swap the new object's prototype.
+    Object.defineProperty(out, key, { value: camelizeKeys(val, depth + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
