@@ -28,3 +28,24 @@ test('rejects malformed label sets with the offset of the problem', () => {
     assert.throws(() => parseLabels(text), (err: any) => err.statusCode === 400 && /offset \d+/.test(err.message), text);
   }
 });
+
+test('round-trips random label sets quoted the way Go quotes them', () => {
+  // A seeded PRNG so a failure is reproducible.
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const alphabet = ['a', 'Z', '0', '_', ' ', ',', '=', '{', '}', '"', '\\', '\n', '\t', '\u0001', 'é', '日', '😀', '`', "'"];
+  for (let round = 0; round < 500; round++) {
+    const labels: Record<string, string> = {};
+    const count = rand(6);
+    for (let i = 0; i < count; i++) {
+      const name = 'abcXYZ_'[rand(7)] + Array.from({ length: rand(8) }, () => 'ab_09Z'[rand(6)]).join('');
+      labels[name] = Array.from({ length: rand(12) }, () => alphabet[rand(alphabet.length)]).join('');
+    }
+    // JSON string escapes (\" \\ \n \t \uXXXX) are a subset of Go's, which Promtail uses.
+    const text = `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+    assert.deepEqual(parseLabels(text), labels, text);
+  }
+});
