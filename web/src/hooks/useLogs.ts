@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, fetchLogs } from '../api.js';
 import { cursorAfter, cursorBefore } from '../lib/cursor.js';
-import { addGap, appendLive, EMPTY_WINDOW, fillGap, lastKnownId, markGap, oldestId, prependOlder, windowFromNewestPage, type LogWindow } from '../lib/logWindow.js';
+import { addGap, appendLive, EMPTY_WINDOW, fillGap, isGap, lastKnownId, markGap, oldestId, prependOlder, windowFromNewestPage, type GapMarker, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
 import { filterParams, formatViewState, type ViewState } from '../lib/viewState.js';
 import { useLiveTail, type TailStatus } from './useLiveTail.js';
@@ -133,10 +133,10 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     }
   }, []);
 
-  const refillGap = useCallback((key: string) => {
+  // Loads the records of a gap page by page (ascending from its start) and puts them in its place.
+  const refill = useCallback((marker: GapMarker) => {
     const gen = generation.current;
-    const marker = winRef.current.items.find((it) => 'gap' in it && it.key === key);
-    if (!marker || !('gap' in marker)) return;
+    const key = marker.key;
     setWin((w) => markGap(w, key, 'loading'));
     const run = async () => {
       const got: LogRecord[] = [];
@@ -164,6 +164,14 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     });
   }, []);
 
+  const refillGap = useCallback(
+    (key: string) => {
+      const marker = winRef.current.items.find((it): it is GapMarker => isGap(it) && it.key === key);
+      if (marker) refill(marker);
+    },
+    [refill],
+  );
+
   const onRecords = useCallback((records: LogRecord[]) => {
     setWin((w) => appendLive(w, records, WINDOW_CAP, optsRef.current.following()));
     optsRef.current.onLive?.(records);
@@ -173,12 +181,12 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     (from: number, to: number) => {
       const w = addGap(winRef.current, from, to);
       if (w === winRef.current) return;
+      winRef.current = w;
       setWin((cur) => addGap(cur, from, to));
-      // Small gaps refill at once; the marker shows while they load.
-      const key = (w.items[w.items.length - 1] as { key: string }).key;
-      setTimeout(() => refillGap(key), 0);
+      // Gaps refill at once (up to GAP_REFILL_MAX lines); the marker shows while they load.
+      refill(w.items[w.items.length - 1] as GapMarker);
     },
-    [refillGap],
+    [refill],
   );
 
   const tail = useLiveTail({

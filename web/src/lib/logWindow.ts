@@ -102,6 +102,8 @@ export function prependOlder(w: LogWindow, page: LogRecord[], hasMore: boolean, 
 /** Adds a gap marker at the bottom (the tail reports gaps in stream order). */
 export function addGap(w: LogWindow, from: number, to: number): LogWindow {
   if (to <= lastKnownId(w) || !w.atHead) return w;
+  // The key comes from the server's numbers only, so that a caller holding a slightly older
+  // window computes the same key as the state update does.
   const marker: GapMarker = { gap: true, key: `gap-${from}-${to}`, from: Math.max(from, lastKnownId(w)), to, state: 'idle' };
   return { ...w, items: w.items.concat(marker) };
 }
