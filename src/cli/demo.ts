@@ -183,10 +183,10 @@ export async function run(opts: ParsedOptions): Promise<number> {
     url = first.url;
 
     // 2. The files (created now, so the collector finds them) and the collector tailing them.
-    const files: { name: string; format: Format; rate: number }[] = [
-      { name: 'app.log', format: 'plain', rate: opts.rate },
-      { name: 'worker.log', format: 'json', rate: Math.max(0.5, opts.rate / 4) },
-      { name: 'gateway.log', format: 'logfmt', rate: Math.max(0.2, opts.rate / 10) },
+    const files: { name: string; format: Format; rate: number; services: string[] }[] = [
+      { name: 'app.log', format: 'plain', rate: opts.rate, services: ['api', 'auth', 'billing', 'db', 'cache', 'search'] },
+      { name: 'worker.log', format: 'json', rate: Math.max(0.5, opts.rate / 4), services: ['worker'] },
+      { name: 'gateway.log', format: 'logfmt', rate: Math.max(0.2, opts.rate / 10), services: ['gateway'] },
     ];
     for (const f of files) closeSync(openSync(join(demoDir, f.name), 'a'));
     const collectorEnv: NodeJS.ProcessEnv = { ...process.env };
@@ -204,7 +204,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
       const out = join(demoDir, f.name);
       running.push(
         generate({
-          factory: new LineFactory({ format: f.format, startSeq: nextSeqOf(out) }),
+          factory: new LineFactory({ format: f.format, startSeq: nextSeqOf(out), services: f.services }),
           out,
           rate: f.rate,
           bursts: !opts.steady,

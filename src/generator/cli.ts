@@ -2,7 +2,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
-import { FORMATS, LineFactory, type Format } from './lines.js';
+import { FORMATS, LineFactory, SERVICES, type Format } from './lines.js';
 import { ProgressBar } from './progress.js';
 import { generate, type Progress } from './writer.js';
 
@@ -20,6 +20,7 @@ export const spec: CommandSpec = {
     rate: { kind: 'number', short: 'r', arg: 'N', help: 'records per second, steady; 0 = as fast as possible', default: 0 },
     bursts: { kind: 'boolean', help: 'vary the rate: bursts of 4-10x --rate and quiet spells (needs --rate)' },
     format: { kind: 'string', short: 'f', arg: 'FORMAT', help: `output format: ${FORMATS.join(', ')}`, default: 'plain', choices: [...FORMATS] },
+    services: { kind: 'list', arg: 'LIST', help: `only records of these services (comma list of ${SERVICES.join(', ')}; default all)` },
     seed: { kind: 'string', arg: 'S', help: 'seed for repeatable output (same seed and options, same records)' },
     'start-seq': { kind: 'int', arg: 'N', help: 'sequence number of the first record', default: 1 },
     'start-time': { kind: 'string', arg: 'TIME', help: 'stamp records from this ISO-8601 time or epoch ms on, 1000/rate ms (or 1 ms) apart, instead of the clock' },
@@ -39,6 +40,8 @@ function validate(opts: ParsedOptions): { count: number; startTime?: number } {
   if (opts.rotateKeep < 1) problems.push(`--rotate-keep: must be 1 or more, got ${opts.rotateKeep}`);
   if (opts.rotateBytes !== undefined && !opts.out) problems.push('--rotate-bytes: needs --out FILE (stdout cannot be rotated)');
   if (opts.rotateBytes !== undefined && opts.rotateBytes < 1) problems.push('--rotate-bytes: must be at least 1 byte');
+  const unknown = (opts.services ?? []).filter((x: string) => !(SERVICES as readonly string[]).includes(x));
+  if (unknown.length) problems.push(`--services: unknown service${unknown.length > 1 ? 's' : ''} ${unknown.map((x: string) => `"${x}"`).join(', ')}; choose from ${SERVICES.join(', ')}`);
   if (opts.bursts && !(opts.rate > 0)) problems.push('--bursts: needs --rate N');
   let startTime: number | undefined;
   if (opts.startTime !== undefined) {
@@ -57,6 +60,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
     seed: opts.seed,
     startSeq: opts.startSeq,
     stackTraces: !opts.noStackTraces,
+    services: opts.services,
   });
   if (opts.out) {
     try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FORMATS, LEVEL_MIX, LineFactory, Rand, TimeFormatter, extractSeq, seedFrom } from './lines.js';
+import { FORMATS, LEVEL_MIX, LineFactory, Rand, SERVICES, TimeFormatter, extractSeq, seedFrom } from './lines.js';
 
 const PLAIN_HEAD = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) - (.*)$/;
 const PROTOTYPE_LEVEL = /^\[?(INFO|WARN|ERROR|DEBUG)\]?\s*:/i;
@@ -217,4 +217,33 @@ test('Rand is uniform enough and repeatable', () => {
     buckets[Math.floor(x * 10)]++;
   }
   for (const n of buckets) assert.ok(n > 9_500 && n < 10_500, `bucket holds ${n}`);
+});
+
+test('services restricts records to those services and keeps the level mix', () => {
+  for (const service of SERVICES) {
+    const f = new LineFactory({ format: 'json', seed: service, services: [service] });
+    const objs = f.chunk(5000, Infinity, T0).text.trim().split('\n').map((l) => JSON.parse(l) as { service: string; level: string });
+    const counts: Record<string, number> = {};
+    for (const o of objs) {
+      assert.equal(o.service, service);
+      counts[o.level] = (counts[o.level] ?? 0) + 1;
+    }
+    for (const level of Object.keys(LEVEL_MIX)) assert.ok(counts[level] > 0, `${service} has ${level} records`);
+  }
+  const both = new LineFactory({ format: 'plain', seed: 1, services: ['billing', 'search'], seedLineShare: 0 });
+  const heads = both.chunk(3000, Infinity, T0).text.split('\n').filter((l) => / - \[/.test(l));
+  assert.ok(heads.every((l) => /\]: (billing|search): /.test(l)));
+});
+
+test('a stack trace belongs to the service that logged it', () => {
+  const f = new LineFactory({ format: 'plain', seed: 'traces', seedLineShare: 0 });
+  const recs = plainRecords(f.chunk(40_000, Infinity, T0).text).filter((r) => r.length > 1);
+  assert.ok(recs.length > 100);
+  for (const rec of recs) {
+    const service = /\]: ([a-z]+): /.exec(rec[0])![1];
+    const trace = rec.slice(1).join('\n');
+    if (service === 'search') assert.match(trace, /com\.acme\.search|elasticsearch/);
+    if (service === 'billing') assert.match(trace, /com\.acme\.billing/);
+    if (service === 'worker') assert.match(trace, /\/app\/dist\/worker\/|node:internal\/timers/);
+  }
 });
