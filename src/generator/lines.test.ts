@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FORMATS, LEVEL_MIX, LineFactory, Rand, SERVICES, TimeFormatter, extractSeq, seedFrom } from './lines.js';
+import { FORMATS, LEVEL_MIX, LineFactory, Rand, SERVICES, TimeFormatter, extractRecordSeq, extractSeq, seedFrom } from './lines.js';
 
 const PLAIN_HEAD = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) - (.*)$/;
 const PROTOTYPE_LEVEL = /^\[?(INFO|WARN|ERROR|DEBUG)\]?\s*:/i;
@@ -46,6 +46,14 @@ test('extractSeq reads the sequence number of every format and none from continu
   assert.equal(extractSeq('Caused by: java.net.SocketTimeoutException: Connect timed out'), undefined);
   assert.equal(extractSeq('some other line with subseq=3 and xseq=4'), undefined);
   assert.equal(extractSeq('2026-01-02 03:04:05.678 - Log 7 and more'), undefined);
+});
+
+test('extractRecordSeq falls back to the seq attribute of a stored JSON record', () => {
+  assert.equal(extractRecordSeq({ message: 'hit ratio 0.97 over the last 10s', attrs: { seq: 449 } }), 449);
+  assert.equal(extractRecordSeq({ message: 'x', attrs: { seq: '179' } }), 179);
+  assert.equal(extractRecordSeq({ message: 'ts=… level=info msg="x" seq=12', attrs: { seq: '99' } }), 12);
+  assert.equal(extractRecordSeq({ message: 'x', attrs: null }), undefined);
+  assert.equal(extractRecordSeq({ message: 'x', attrs: { seq: 'abc' } }), undefined);
 });
 
 test('plain: prototype format, level mix within tolerance, contiguous seq, stack traces and Log N lines', () => {

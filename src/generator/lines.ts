@@ -28,6 +28,18 @@ export function extractSeq(message: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The sequence number of a stored record: from its message, or else from its `seq` attribute
+ * (the server keeps a JSON line's `msg` as the message and its fields, `seq` included, as attrs).
+ */
+export function extractRecordSeq(record: { message: string; attrs?: Record<string, unknown> | null }): number | undefined {
+  const fromMessage = extractSeq(record.message);
+  if (fromMessage !== undefined) return fromMessage;
+  const seq = record.attrs?.seq;
+  const n = typeof seq === 'number' ? seq : typeof seq === 'string' && /^\d+$/.test(seq) ? Number(seq) : undefined;
+  return n;
+}
+
 /** A small, fast, seedable PRNG (mulberry32); the same seed gives the same records. */
 export class Rand {
   #s: number;
