@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { BIN, makeTempDir } from './helpers/server.js';
-import { extractSeq } from '../src/generator/lines.js';
+import { extractRecordSeq } from '../src/generator/lines.js';
 
 const ENV = { ...process.env, LOGPIPE_LOG_LEVEL: 'warn', LOGPIPE_PORT: '', LOGPIPE_DATA: '', LOGPIPE_RATE: '' };
 
@@ -32,6 +32,7 @@ interface ApiRecord {
   source: string;
   level: string;
   message: string;
+  attrs: Record<string, unknown> | null;
 }
 
 test('demo: lines from several sources reach the server; SIGINT stops everything with exit 0', async () => {
@@ -71,8 +72,10 @@ test('demo: lines from several sources reach the server; SIGINT stops everything
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(sources.has('app.log') && sources.has('worker.log'), `sources seen: ${[...sources].join(', ')}\n${out}`);
-    const appSeqs = logs.filter((l) => l.source === 'app.log').map((l) => extractSeq(l.message));
-    assert.ok(appSeqs.some((s) => typeof s === 'number'), 'app.log records carry seq numbers');
+    for (const source of ['app.log', 'worker.log']) {
+      const seqs = logs.filter((l) => l.source === source).map(extractRecordSeq);
+      assert.ok(seqs.some((s) => typeof s === 'number'), `${source} records carry seq numbers`);
+    }
     assert.ok(logs.some((l) => l.level !== 'unknown'), 'levels are recognised');
     assert.ok(processesMentioning(data).length >= 3, 'the demo, its server and its collector are running');
 
