@@ -253,6 +253,49 @@ test('empty results say so in words, with a way out', async () => {
   await page.waitForSelector('[data-testid=log-row]');
 });
 
+test('the source filter narrows to the chosen sources', async () => {
+  await open();
+  await page.getByRole('button', { name: /^Sources:/ }).click();
+  await page.getByRole('group', { name: 'Choose sources' }).getByRole('checkbox', { name: /billing/ }).check();
+  await waitFor(() => page.url().includes('source=billing'), 'source in the URL');
+  await waitFor(async () => {
+    const src = await page.locator('[data-testid=log-row] .src').allTextContents();
+    return src.length === 18 && src.every((x) => x === 'billing');
+  }, 'only billing rows');
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Reset filters' }).click();
+  await waitFor(() => !page.url().includes('source='), 'the source filter to clear');
+});
+
+test('export links carry the current filters and download every matching line from the server', async () => {
+  await open('/?q=seeded&level=fatal');
+  const link = page.getByRole('link', { name: 'Export matching lines as NDJSON' });
+  const href = (await link.getAttribute('href'))!;
+  assert.match(href, /^\/api\/v1\/logs\/export\?/);
+  assert.equal(await link.getAttribute('download'), 'logpipe-export.ndjson');
+  const params = new URL(href, server.url).searchParams;
+  assert.equal(params.get('q'), 'seeded');
+  assert.equal(params.get('level'), 'fatal');
+  assert.equal(params.get('format'), 'ndjson');
+  assert.ok(Number(params.get('from')) > 0, 'the range is part of the export');
+  const body = await (await fetch(new URL(href, server.url))).text();
+  const recs = body.trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string });
+  assert.equal(recs.length, 6);
+  assert.ok(recs.every((r) => r.level === 'fatal' && r.message.includes('seeded')));
+  const csv = page.getByRole('link', { name: 'Export matching lines as CSV' });
+  assert.match((await csv.getAttribute('href'))!, /format=csv/);
+});
+
+test('the histogram counts live lines as they arrive', async () => {
+  await open();
+  await liveConnected();
+  const total = async () => Number(((await page.locator('.histogram-title').textContent()) ?? '').replace(/\D/g, ''));
+  await waitFor(async () => (await total()) > 0, 'the histogram');
+  const before = await total();
+  await postRecords(server.url, Array.from({ length: 7 }, (_, i) => ({ message: `histogram live ${i}`, level: 'error', source: 'live' })));
+  await waitFor(async () => (await total()) === before + 7, 'seven more lines in the histogram');
+});
+
 test('no Content-Security-Policy violations and no script errors were logged', () => {
   assert.deepEqual(watch.cspViolations, []);
   assert.deepEqual(watch.problems, []);
