@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
-import { openStore } from './storage/open.js';
+import { openStore, sqlitePathFor } from './storage/open.js';
+import { guardStore, StoreFileGuard } from './store-guard.js';
 import type { Store } from './storage/store.js';
 
 const L = DEFAULT_LIMITS;
@@ -40,6 +41,7 @@ export const spec: CommandSpec = {
     'max-query-limit': { kind: 'int', default: L.maxQueryLimit, help: 'most records one query returns', arg: 'N' },
     heartbeat: { kind: 'duration', default: '15s', help: 'live-tail heartbeat interval', arg: 'DURATION' },
     'web-dir': { kind: 'string', help: 'directory of the built dashboard (default: the package\'s dist/web)', arg: 'DIR' },
+    'sqlite-max-page-count': { kind: 'int', help: 'testing only: cap the SQLite database at N pages (PRAGMA max_page_count) to simulate a full disk', arg: 'N' },
     'log-level': { kind: 'string', default: 'info', help: 'log level of the server\'s own logs', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   },
 };
@@ -86,6 +88,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
   }
   if (o.maxLineBytes < 64) problems.push('--max-line-bytes must be at least 64');
   if (o.retention !== undefined && o.retention < 60_000) problems.push('--retention must be at least 1m');
+  if (o.sqliteMaxPageCount !== undefined && !(o.sqliteMaxPageCount >= 1)) problems.push('--sqlite-max-page-count must be at least 1');
   if (problems.length) throw new UsageError(problems);
   const defaultWeb = fileURLToPath(new URL('../web', import.meta.url));
   return {
@@ -103,6 +106,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
     heartbeatMs: Math.max(100, o.heartbeat),
     webDir: o.webDir ? resolve(o.webDir) : existsSync(defaultWeb) ? defaultWeb : undefined,
     logLevel: o.logLevel,
+    sqliteMaxPageCount: o.sqliteMaxPageCount,
   };
 }
 
@@ -146,7 +150,8 @@ function startRetention(store: Store, config: ServerConfig, onDeleted: (n: numbe
 export async function run(o: ParsedOptions): Promise<number> {
   const config = configFromOptions(o);
   if (!config.db || !/^postgres(ql)?:/.test(config.db)) prepareDataDir(config.dataDir);
-  const store = await openStore({ db: config.db, dataDir: config.dataDir });
+  const opened = await openStore({ db: config.db, dataDir: config.dataDir, maxPageCount: config.sqliteMaxPageCount });
+  const store = opened.kind === 'sqlite' ? guardStore(opened, new StoreFileGuard(sqlitePathFor({ db: config.db, dataDir: config.dataDir }))) : opened;
   const { app, metrics } = await buildApp(config, store);
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -55,4 +55,6 @@ export interface ServerConfig {
   /** Directory of the built dashboard; absent = API only. */
   webDir?: string;
   logLevel: string;
+  /** Testing only: PRAGMA max_page_count of the SQLite store, to simulate a full disk. */
+  sqliteMaxPageCount?: number;
 }

@@ -1,0 +1,194 @@
+// Store faults with a real server: a full store (simulated with --sqlite-max-page-count), the
+// database locked by another process, and the data directory removed while running. Each
+// gets a clear 503 (or a clear start-up error), nothing acknowledged is lost, and the
+// database passes PRAGMA integrity_check afterwards.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { BIN, ROOT, makeTempDir, startServer } from './helpers/server.js';
+import { http, postJson } from './helpers/http.js';
+
+function batch(tag: string, n: number, pad = 15): { message: string; source: string }[] {
+  return Array.from({ length: n }, (_, i) => ({ message: `2026-11-28 04:00:00.000 - [INFO]: ${tag}-${i} ${'payload '.repeat(pad)}`, source: 'faults' }));
+}
+
+/** Opens the database read-only after the server stopped: integrity and the stored messages. */
+function inspect(dataDir: string): { integrity: string; messages: string[] } {
+  const db = new Database(join(dataDir, 'logpipe.db'));
+  try {
+    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    const messages = (db.prepare('SELECT message FROM logs ORDER BY id').all() as { message: string }[]).map((r) => r.message);
+    return { integrity, messages };
+  } finally {
+    db.close();
+  }
+}
+
+test('a full store answers 503 LP_ERR_STORE_FULL with Retry-After, stores nothing of that batch, and loses nothing once space returns', async () => {
+  const dataDir = makeTempDir();
+  let srv = await startServer({ dataDir, args: ['--sqlite-max-page-count', '300'] });
+  const acknowledged: string[] = [];
+  let refused: { message: string }[] | undefined;
+  try {
+    for (let b = 0; b < 200 && !refused; b++) {
+      const records = batch(`b${b}`, 100);
+      const res = await postJson(`${srv.url}/api/v1/logs`, records);
+      if (res.status === 200) {
+        acknowledged.push(...records.map((r) => r.message));
+        continue;
+      }
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.json.error, 'LP_ERR_STORE_FULL');
+      assert.match(res.json.message, /full/);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1, 'Retry-After tells shippers when to come back');
+      refused = records;
+    }
+    assert.ok(refused, 'the store filled up');
+    assert.ok(acknowledged.length >= 500, `some batches fit first (${acknowledged.length})`);
+    // Reads keep working while the store is full.
+    const q = await http(`${srv.url}/api/v1/logs?limit=1`);
+    assert.equal(q.status, 200);
+    assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+    // Still full: the same answer, not a crash.
+    assert.equal((await postJson(`${srv.url}/api/v1/logs`, refused)).status, 503);
+  } finally {
+    await srv.stop();
+  }
+  let { integrity, messages } = inspect(dataDir);
+  assert.equal(integrity, 'ok');
+  assert.deepEqual(messages, acknowledged, 'exactly the acknowledged batches are stored, the refused ones not at all');
+
+  // Space returns: restart with a larger limit, and the refused batch goes in.
+  srv = await startServer({ dataDir, args: ['--sqlite-max-page-count', '100000'] });
+  try {
+    const res = await postJson(`${srv.url}/api/v1/logs`, refused!);
+    assert.equal(res.status, 200, res.text);
+  } finally {
+    await srv.stop();
+  }
+  ({ integrity, messages } = inspect(dataDir));
+  assert.equal(integrity, 'ok');
+  assert.deepEqual(messages, [...acknowledged, ...refused!.map((r) => r.message)]);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('--sqlite-max-page-count is validated', () => {
+  const r = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', makeTempDir(), '--sqlite-max-page-count', '0'], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--sqlite-max-page-count must be at least 1/);
+});
+
+/** A child process that opens the database, takes a lock and holds it for `ms`; resolves once it holds it. */
+async function holdLock(file: string, ms: number, mode: 'write' | 'exclusive'): Promise<{ done: Promise<void> }> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(${JSON.stringify(file)});
+    ${mode === 'exclusive' ? "db.pragma('locking_mode = EXCLUSIVE');" : ''}
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('lock-test', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1").run();
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, ${ms});
+  `;
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('locked') && resolve());
+    child.on('exit', (code) => reject(new Error(`lock holder exited with ${code}: ${err}`)));
+  });
+  return { done };
+}
+
+test('database locked by another process: writes answer 503 with a clear message, reads go on, writes resume after; no corruption', async () => {
+  const dataDir = makeTempDir();
+  const srv = await startServer({ dataDir });
+  const acknowledged: string[] = [];
+  try {
+    const first = batch('before-lock', 10, 1);
+    assert.equal((await postJson(`${srv.url}/api/v1/logs`, first)).status, 200);
+    acknowledged.push(...first.map((r) => r.message));
+    const lock = await holdLock(join(dataDir, 'logpipe.db'), 8000, 'write');
+    const started = Date.now();
+    const res = await postJson(`${srv.url}/api/v1/logs`, batch('during-lock', 10, 1));
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.json.error, 'LP_ERR_STORE_UNAVAILABLE');
+    assert.match(res.json.message, /locked|busy/i);
+    assert.match(res.json.message, /nothing from this batch was stored/);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    assert.ok(Date.now() - started < 7500, 'the server waits a bounded time for the lock, then answers');
+    // WAL: readers are not blocked by another process's write lock.
+    const q = await http(`${srv.url}/api/v1/logs?source=faults&limit=100`);
+    assert.equal(q.status, 200);
+    assert.equal(q.json.logs.length, 10);
+    await lock.done;
+    const after = batch('after-lock', 10, 1);
+    const ok = await postJson(`${srv.url}/api/v1/logs`, after);
+    assert.equal(ok.status, 200, ok.text);
+    acknowledged.push(...after.map((r) => r.message));
+  } finally {
+    await srv.stop();
+  }
+  const { integrity, messages } = inspect(dataDir);
+  assert.equal(integrity, 'ok');
+  assert.deepEqual(messages, acknowledged);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('database locked exclusively by another process at start-up: a clear start-up error naming the file', async () => {
+  const dataDir = makeTempDir();
+  const srv = await startServer({ dataDir });
+  await srv.stop();
+  const file = join(dataDir, 'logpipe.db');
+  const lock = await holdLock(file, 12_000, 'exclusive');
+  const r = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', dataDir], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.ok(r.stderr.includes(file), `names the file: ${r.stderr}`);
+  assert.match(r.stderr, /locked|busy/i);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'a sentence, not a stack trace');
+  await lock.done;
+  const { integrity } = inspect(dataDir);
+  assert.equal(integrity, 'ok');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('data directory removed while running: writes answer 503 saying so instead of acknowledging into a deleted file', async () => {
+  const dataDir = makeTempDir();
+  const srv = await startServer({ dataDir });
+  try {
+    assert.equal((await postJson(`${srv.url}/api/v1/logs`, batch('before-rm', 5, 1))).status, 200);
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.ok(!existsSync(dataDir));
+    for (let i = 0; i < 3; i++) {
+      const res = await postJson(`${srv.url}/api/v1/logs`, batch(`after-rm-${i}`, 5, 1));
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.json.error, 'LP_ERR_STORE_UNAVAILABLE');
+      assert.match(res.json.message, /was removed while the server was running/);
+      assert.match(res.json.message, /Restart the server/);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    }
+    // Every door is guarded, not only the native one.
+    const seed = await postJson(`${srv.url}/logs`, [{ message: 'seed after rm' }]);
+    assert.equal(seed.status, 503);
+    // The server itself stays up and answers reads and health checks without a 500.
+    const q = await http(`${srv.url}/api/v1/logs?limit=5`);
+    assert.ok(q.status < 500 || q.status === 503, `query: ${q.status}`);
+    assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+  } finally {
+    assert.equal(await srv.stop(), 0, 'shuts down cleanly');
+  }
+  // Restarting creates a fresh, healthy database in the recreated directory.
+  const again = await startServer({ dataDir });
+  try {
+    assert.equal((await postJson(`${again.url}/api/v1/logs`, batch('fresh', 3, 1))).status, 200);
+  } finally {
+    await again.stop();
+  }
+  const { integrity, messages } = inspect(dataDir);
+  assert.equal(integrity, 'ok');
+  assert.equal(messages.length, 3);
+  rmSync(dataDir, { recursive: true, force: true });
+});
