@@ -1,6 +1,7 @@
 // A minimal HTTP sink for the collector benchmarks: gunzips each POST body off the main thread,
 // counts its lines, answers {accepted, duplicates:0}. Prints "listening PORT", and "reached N"
-// once the count reaches argv[2] (if given). Run as a child process so it has its own core.
+// once the count reaches argv[2] (if given). argv[3]: port (default: any free one). Run as a
+// child process so it has its own scheduler slot, as a real server would.
 import http from 'node:http';
 import { gunzip } from 'node:zlib';
 
@@ -34,4 +35,4 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
+server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));

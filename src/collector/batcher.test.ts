@@ -23,6 +23,7 @@ test('records carry message, source, host, stream and end offset, valid JSON for
     Buffer.from('plain ascii line\nquote " and back\\slash\n\ttab\x01ctl\nnon-ascii é ✓\n'),
     Buffer.from([0x62, 0xff, 0x0a]), // invalid UTF-8
     Buffer.from('\u2028sep\n'),
+    Buffer.from('del\x7fchar ~ end"\n'),
   ]);
   s.push(text, text.length, 100);
   b.close();
@@ -30,7 +31,7 @@ test('records carry message, source, host, stream and end offset, valid JSON for
   const recs = parse(out[0]);
   assert.deepEqual(
     recs.map((r) => r.message),
-    ['plain ascii line', 'quote " and back\\slash', '\ttab\x01ctl', 'non-ascii é ✓', 'b\ufffd', '\u2028sep'],
+    ['plain ascii line', 'quote " and back\\slash', '\ttab\x01ctl', 'non-ascii é ✓', 'b\ufffd', '\u2028sep', 'del\x7fchar ~ end"'],
   );
   let end = 100;
   const ends = text.toString('latin1').split('\n').slice(0, -1).map((l) => (end += Buffer.byteLength(l, 'latin1') + 1));
@@ -42,7 +43,7 @@ test('records carry message, source, host, stream and end offset, valid JSON for
     assert.equal(r.ts, undefined);
   }
   assert.equal(out[0].lastOffset, ends.at(-1));
-  assert.equal(out[0].lines, 6);
+  assert.equal(out[0].lines, 7);
 });
 
 test('a cut line carries the truncation marker', () => {

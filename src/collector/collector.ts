@@ -22,7 +22,8 @@ import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId } from './fi
 import { LineSplitter, type LineSink } from './lines.js';
 import { Metrics } from './metrics.js';
 import { MultilineJoiner } from './multiline.js';
-import { gzipBody, ShipAborted, Shipper } from './shipper.js';
+import { ShipAborted, Shipper } from './shipper.js';
+import { GzipPool } from './compress.js';
 import { Tail } from './tail.js';
 
 /** Closed batches that may wait behind the one in flight before reading pauses. */
@@ -62,6 +63,8 @@ export class Collector {
   readonly opts: CollectorOptions;
   readonly checkpoint: Checkpoint;
   readonly shipper: Shipper;
+  /** Reused deflate contexts shared by all files (see compress.ts). */
+  readonly gzip: GzipPool;
   readonly #patterns: Pattern[];
   /** Pipes by identity key: one per open file, including rotated ones still draining. */
   readonly #pipes = new Map<string, FilePipe>();
@@ -86,6 +89,7 @@ export class Collector {
       baseBackoffMs: opts.baseBackoffMs,
       gzipLevel: opts.gzipLevel,
     });
+    this.gzip = new GzipPool(opts.gzipLevel ?? 1, 2);
     this.#watcher = new DirWatcher((dir, name, kind) => this.#onFsEvent(dir, name, kind));
     this.metrics.bytesBehind = () => {
       let behind = 0;
@@ -134,6 +138,7 @@ export class Collector {
     clearTimeout(timer);
     await this.checkpoint.flush();
     this.shipper.close();
+    this.gzip.close();
   }
 
   /** Synchronous last-resort checkpoint save (second signal). */
@@ -517,7 +522,7 @@ class FilePipe {
 
   #onBatch(batch: Batch): void {
     this.#batchOpenedAt = 0;
-    batch.gzipped = gzipBody(batch.body, this.#c.opts.gzipLevel);
+    batch.gzipped = this.#c.gzip.gzip(batch.body);
     // The rejection is handled when the batch is shipped; do not let it count as unhandled.
     batch.gzipped.catch(() => {});
     this.#queue.push(batch);

@@ -1,0 +1,82 @@
+// Memory: the server is down while a large amount of new lines piles up in the tailed file;
+// the collector's RSS must stay under 100 MB (reading pauses while a batch is unacknowledged:
+// the file is the buffer). Then a counting sink comes up on the same port and the collector
+// catches up at full speed; RSS is watched during that too. Reference: the RSS of the same
+// collector idle before the pile-up, and the size of the backlog.
+// Run: npm run build:node && node --import tsx bench/collector-memory.bench.ts [MB=1024]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from '../test/helpers/server.js';
+import { sleep, startCollector } from '../test/collector-helpers.js';
+import { writeSequencedFile } from './collector-file.js';
+
+const MB = Number(process.argv[2] ?? 1024);
+
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'logpipe-mem-'));
+const log = join(dir, 'app.log');
+writeFileSync(log, '');
+const port = await freePort(); // nothing listens here: the server is down
+const collector = startCollector(['--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), log], { LOGPIPE_BACKOFF_BASE_MS: '500' });
+const pid = collector.proc.pid!;
+let peakDown = 0;
+let peakUp = 0;
+let phase: 'down' | 'up' = 'down';
+const sampler = setInterval(() => {
+  try {
+    const r = rssMB(pid);
+    if (phase === 'down') peakDown = Math.max(peakDown, r);
+    else peakUp = Math.max(peakUp, r);
+  } catch {
+    // exited
+  }
+}, 50);
+try {
+  await sleep(1500);
+  const idle = rssMB(pid);
+  const t0 = Date.now();
+  // Write the backlog in 64 MB steps (each a fresh batch of sequenced lines).
+  let lines = 0;
+  while (statSync(log).size < MB * 1024 * 1024) {
+    await writeSequencedFile(log, 500_000, lines + 1, 'a');
+    lines += 500_000;
+  }
+  const size = statSync(log).size;
+  const writeSecs = (Date.now() - t0) / 1000;
+  await sleep(1000);
+  console.log(`backlog: ${(size / 1024 / 1024).toFixed(0)} MB, ${lines.toLocaleString('en')} lines written in ${writeSecs.toFixed(1)} s while the server was down`);
+  console.log(`reference  collector RSS idle before the backlog:   ${idle.toFixed(1)} MB`);
+  console.log(`collector  peak RSS while the server was down:      ${peakDown.toFixed(1)} MB`);
+
+  // The server comes back: a counting sink on the same port; the collector drains the backlog.
+  phase = 'up';
+  const sink = spawn(process.execPath, [join(ROOT, 'bench', 'collector-counting-sink.mjs'), String(lines), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const rl = createInterface({ input: sink.stdout! });
+  const reached = new Promise<void>((resolve) => rl.on('line', (l) => l.startsWith('reached') && resolve()));
+  const t1 = Date.now();
+  await reached;
+  const catchUp = (Date.now() - t1) / 1000;
+  sink.kill();
+  console.log(`collector  peak RSS while catching up:              ${peakUp.toFixed(1)} MB (${(lines / catchUp).toFixed(0)} lines/s, ${catchUp.toFixed(1)} s, retry backoff included)`);
+  console.log(`target: < 100 MB RSS -> ${Math.max(peakDown, peakUp) < 100 ? 'met' : 'NOT met'}`);
+} finally {
+  clearInterval(sampler);
+  await collector.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
