@@ -411,10 +411,57 @@ export class PostgresStore implements Store {
     const search = this.#searchTerms(f.q, p);
     if (search === null) return [];
     const terms = [...search, ...this.#filterTerms(f, p)];
-    if (afterId !== undefined) terms.push(dir === 'DESC' ? `id < ${p.add(Math.ceil(afterId))}::bigint` : `id > ${p.add(Math.floor(afterId))}::bigint`);
+    let lo = Number.MIN_SAFE_INTEGER;
+    let hi = Number.MAX_SAFE_INTEGER;
+    const bounds = await this.#idBounds(f);
+    if (bounds) {
+      if (bounds.n === 0) return [];
+      lo = bounds.lo;
+      hi = bounds.hi;
+    }
+    if (afterId !== undefined) {
+      if (dir === 'DESC') hi = Math.min(hi, Math.ceil(afterId) - 1);
+      else lo = Math.max(lo, Math.floor(afterId) + 1);
+    }
+    if (lo > hi) return [];
+    if (lo > Number.MIN_SAFE_INTEGER) terms.push(`id >= ${p.add(lo)}::bigint`);
+    if (hi < Number.MAX_SAFE_INTEGER) terms.push(`id <= ${p.add(hi)}::bigint`);
     const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
     const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY id ${dir} LIMIT ${p.add(limit)}`, p.values);
     return rows.map(toRecord);
+  }
+
+  /**
+   * How many rows a level/source/time filter can match and the id range they lie in, from the
+   * rollups (time ranges: minutes up to a day, hours beyond) or the totals; undefined when the
+   * filter has none of these parts. As in the SQLite store, the id range is what makes
+   * "newest 100 errors between 10:20 and 10:30" fast: PostgreSQL walks (level, id) backwards
+   * from the range's last id instead of from the newest error of all (it assumes matches are
+   * spread evenly over ids, and they are not: ids follow time).
+   */
+  async #idBounds(f: LogFilter): Promise<{ n: number; lo: number; hi: number } | undefined> {
+    const timed = f.from !== undefined || f.to !== undefined;
+    if (!timed && !f.levels?.length && !f.sources?.length) return undefined;
+    const p = new Params();
+    const terms: string[] = [];
+    if (f.levels?.length) terms.push(`level = ANY(${p.add(f.levels.map((l) => LEVEL_CODE[l]))}::smallint[])`);
+    if (f.sources?.length) terms.push(`source = ANY(${p.add(f.sources.map(clean))}::text[])`);
+    let table = 'totals';
+    if (timed) {
+      const from = f.from ?? 0;
+      const to = f.to ?? 8.64e15;
+      if (!(to > from)) return { n: 0, lo: 0, hi: -1 };
+      const minutes = (to - from) / MINUTE_MS;
+      const [name, col, unit] = minutes <= 1440 ? ['rollup', 'minute', MINUTE_MS] : ['rollup_hour', 'hour', HOUR_MS];
+      table = name;
+      terms.push(`${col} >= ${p.add(Math.floor(from / unit))}::bigint`, `${col} <= ${p.add(Math.floor((to - 1) / unit))}::bigint`);
+    }
+    const [r] = await this.#run<{ n: number; lo: number | null; hi: number | null }>(
+      `SELECT coalesce(sum(n), 0)::bigint AS n, min(min_id) AS lo, max(max_id) AS hi FROM ${this.#s}.${table} WHERE ${terms.length ? terms.join(' AND ') : 'true'}`,
+      p.values,
+    );
+    if (!r.n || r.lo === null || r.hi === null) return { n: 0, lo: 0, hi: -1 };
+    return { n: r.n, lo: r.lo, hi: r.hi };
   }
 
   async get(id: number): Promise<LogRecord | undefined> {
@@ -563,8 +610,10 @@ export class PostgresStore implements Store {
     }
     if (policy.maxBytes !== undefined && policy.maxBytes > 0 && (await this.usedBytes()) > policy.maxBytes) {
       if (this.#dropPartitions) {
-        // The oldest day goes whole when there is more than one: only a drop gives disk back.
-        const parts = await this.#run<{ name: string }>(`SELECT name FROM ${s}.partitions WHERE hi IS NOT NULL AND rows > 0 ORDER BY lo LIMIT 2`);
+        // Only a drop gives disk back, so when there is more than one day, the day whose rows
+        // were all ingested first (smallest max_id: the oldest rows, as SQLite deletes them)
+        // goes whole; the last one left is deleted in chunks.
+        const parts = await this.#run<{ name: string }>(`SELECT name FROM ${s}.partitions WHERE hi IS NOT NULL AND rows > 0 ORDER BY max_id LIMIT 2`);
         if (parts.length === 2) {
           const n = await this.#dropPartition(parts[0].name);
           if (n > 0) return n;

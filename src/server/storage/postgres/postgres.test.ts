@@ -211,6 +211,35 @@ test('daily partitions: created on demand, far days in the default one, expired 
   }
 });
 
+test('size retention drops the day ingested first whole, then deletes the last day in chunks', { skip }, async () => {
+  const schema = freshSchema();
+  const now = Date.UTC(2026, 5, 15, 12);
+  const store = await PostgresStore.open(urlFor(schema), { now: () => now });
+  try {
+    // Ingested in this order: two days ago, then today, then yesterday.
+    const batch = (day: number, n: number) => Array.from({ length: n }, (_, i) => rec({ message: `day ${day} row ${i} ${'x'.repeat(200)}`, ts: now - day * DAY + i, source: `d${day}` }));
+    await store.insert(batch(2, 300));
+    await store.insert(batch(0, 300));
+    await store.insert(batch(1, 300));
+    const first = await store.enforceRetention({ maxBytes: 1 }, 50);
+    assert.equal(first, 300, 'the day ingested first went whole');
+    assert.deepEqual((await store.sources()).map((x) => x.source), ['d0', 'd1']);
+    // Today's rows were ingested before yesterday's: today's day goes next, then yesterday's in chunks.
+    assert.equal(await store.enforceRetention({ maxBytes: 1 }, 50), 300);
+    assert.deepEqual((await store.sources()).map((x) => x.source), ['d1']);
+    assert.equal(await store.enforceRetention({ maxBytes: 1 }, 50), 50);
+    const left = await store.query({ order: 'asc', limit: 1000 });
+    assert.equal(left.length, 250);
+    assert.equal(left[0].message.slice(0, 15), 'day 1 row 50 xx');
+    assert.equal((await store.stats()).rows, 250);
+    // Under the limit, nothing is deleted.
+    assert.equal(await store.enforceRetention({ maxBytes: 1e12 }, 50), 0);
+  } finally {
+    await store.close();
+    await dropSchema(schema);
+  }
+});
+
 test('a read-only database answers 503 (LP_ERR_STORE_UNAVAILABLE) and recovers', { skip }, async () => {
   const schema = freshSchema();
   const store = await PostgresStore.open(urlFor(schema), { poolSize: 1 });
