@@ -76,7 +76,9 @@ function appLine(r: () => number, i: number): CorpusLine {
   if (x < 0.8) return { source: 'db', host: 'pg-primary', level: 'warn', message: `slow query (${Math.round(500 + r() * 2500)} ms): SELECT * FROM orders WHERE customer_id = $1 AND status = ANY($2) ORDER BY created_at DESC LIMIT 50` };
   if (x < 0.9) return { source: 'api', host: 'api-2', level: 'error', message: `POST /api/payments/charge 502 upstream error: connection reset by peer (payments-gateway:8443)\n    at TLSSocket.onConnectEnd (node:_tls_wrap:1727:19)\n    at TLSSocket.emit (node:events:531:35)\n    at endReadableNT (node:internal/streams/readable:1696:12)\nCaused by: Error: read ECONNRESET` };
   if (x < 0.97) return { source: 'worker', host: 'worker-2', level: 'trace', message: `heartbeat ok lag_ms=${Math.round(r() * 30)} inflight=${Math.floor(r() * 8)}` };
-  return { source: 'payments', host: 'pay-1', level: r() < 0.5 ? 'fatal' : 'error', message: r() < 0.5 ? 'FATAL ledger invariant violated: balance mismatch on account 4471 (expected 1200.00, got 1180.00); refusing further writes' : 'card processor timeout after 30000 ms; charge 9f31c2 left pending' };
+  return r() < 0.4
+    ? { source: 'payments', host: 'pay-1', level: 'fatal', message: 'FATAL ledger invariant violated: balance mismatch on account 4471 (expected 1200.00, got 1180.00); refusing further writes' }
+    : { source: 'payments', host: 'pay-1', level: 'error', message: `card processor timeout after 30000 ms; charge ${(i * 40503 >>> 0).toString(16).slice(0, 6)} left pending` };
 }
 
 /**

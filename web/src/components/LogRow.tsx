@@ -18,6 +18,7 @@ interface Props {
 /** A log row; memoised so that only rows whose data changed re-render. */
 export const LogRow = memo(function LogRow({ record, expanded, pattern, onToggle }: Props) {
   const line = firstLine(record.message);
+  const clock = formatClock(record.ts);
   return (
     <div
       className={`row lv-row-${record.level}${expanded ? ' expanded' : ''}`}
@@ -39,8 +40,9 @@ export const LogRow = memo(function LogRow({ record, expanded, pattern, onToggle
           }
         }}
       >
-        <time className="ts" dateTime={new Date(record.ts).toISOString()} title={`${formatDate(record.ts)} ${formatClock(record.ts)}`}>
-          {formatClock(record.ts)}
+        <time className="ts" dateTime={new Date(record.ts).toISOString()} title={`${formatDate(record.ts)} ${clock}`}>
+          {clock.slice(0, 8)}
+          <span className="ms">{clock.slice(8)}</span>
         </time>
         <LevelBadge level={record.level} />
         <span className="src" title={record.host ? `${record.source} on ${record.host}` : record.source}>{record.source}</span>
