@@ -156,15 +156,13 @@ export async function run(opts: ParsedOptions): Promise<number> {
   try {
     // 1. The server; wait until it listens (with --port 0 it tells us the real port).
     const serverEnv = { ...process.env, LOGPIPE_LOG_LEVEL: process.env.LOGPIPE_LOG_LEVEL ?? 'warn' };
-    let url = '';
-    const listening = new Promise<string>((r) => {
-      const server = spawnLogpipe('server', ['server', '--host', HOST, '--port', String(opts.port), '--data', dataDir], serverEnv, (line) => {
-        const m = /listening on (http:\/\/\S+)/.exec(line);
-        if (m) r(m[1].replace(/\/$/, ''));
-      });
-      children.push(server);
+    let onListening: (url: string) => void = () => {};
+    const listening = new Promise<string>((r) => (onListening = r));
+    const server = spawnLogpipe('server', ['server', '--host', HOST, '--port', String(opts.port), '--data', dataDir], serverEnv, (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) onListening(m[1].replace(/\/$/, ''));
     });
-    const server = children[0];
+    children.push(server);
     const first = await Promise.race([
       listening.then((u) => ({ url: u })),
       server.exited.then((c) => ({ exit: c })),
@@ -180,7 +178,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
       return 1;
     }
     if ('signal' in first) return 0;
-    url = first.url;
+    const url = first.url;
 
     // 2. The files (created now, so the collector finds them) and the collector tailing them.
     const files: { name: string; format: Format; rate: number; services: string[] }[] = [
