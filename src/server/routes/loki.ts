@@ -13,6 +13,7 @@ import { PushRequest } from '../interop/loki-schema.js';
 import { uncompressSnappy } from '../interop/snappy-body.js';
 import type { Store } from '../storage/store.js';
 
+/** What the Loki door needs from the app: the ingest pipeline, the body limits and (for labels) the store. */
 export interface LokiRoutesOptions {
   pipeline: IngestPipeline;
   limits: Limits;

@@ -11,6 +11,7 @@ import type { IngestPipeline } from '../ingest.js';
 import { camelizeKeys, mapExportLogsRequest } from '../interop/otlp-map.js';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, RpcStatus } from '../interop/otlp-schema.js';
 
+/** What the OTLP door needs from the app: the one ingest pipeline and the body limits. */
 export interface OtlpRoutesOptions {
   pipeline: IngestPipeline;
   limits: Limits;
