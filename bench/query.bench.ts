@@ -84,6 +84,8 @@ interface Case {
   run: () => unknown;
   reference: () => unknown;
   check?: (a: unknown, b: unknown) => boolean;
+  /** Fewer runs for slow informational cases. */
+  runs?: number;
 }
 
 const ids = (x: unknown) => JSON.stringify((x as { id: number }[]).map((r) => r.id));
@@ -150,13 +152,47 @@ const cases: Case[] = [
     reference: () => ref.prepare('SELECT * FROM logs WHERE level = 2 AND ts >= ? AND ts < ? ORDER BY id DESC LIMIT 100 OFFSET 4900').all(START, START + HOUR),
     check: sameIds,
   },
+  {
+    name: 'newest 100 with level=fatal, no time range',
+    target: false,
+    run: () => store.query({ levels: ['fatal'], order: 'desc', limit: 100 }),
+    reference: () => ref.prepare('SELECT * FROM logs WHERE level = 5 ORDER BY id DESC LIMIT 100').all(),
+    check: sameIds,
+  },
+  {
+    name: 'newest 100 with host=host-1 (host has no index)',
+    target: false,
+    run: () => store.query({ host: 'host-1', order: 'desc', limit: 100 }),
+    reference: () => ref.prepare("SELECT * FROM logs WHERE host = 'host-1' ORDER BY id DESC LIMIT 100").all(),
+    check: sameIds,
+  },
+  {
+    name: 'context(id in the middle, 20 before, 20 after)',
+    target: false,
+    run: () => store.context(Math.floor(ROWS / 2), 20, 20),
+    reference: () => ref.prepare('SELECT * FROM logs WHERE source = (SELECT source FROM logs WHERE id = ?) AND id < ? ORDER BY id DESC LIMIT 20').all(Math.floor(ROWS / 2), Math.floor(ROWS / 2)),
+  },
+  {
+    name: 'since(lastId - 5000, level=error, 1000) (live-tail catch-up)',
+    target: false,
+    run: () => store.since(ROWS - 5000, { levels: ['error'] }, 1000),
+    reference: () => ref.prepare('SELECT * FROM logs WHERE level = 4 AND id > ? ORDER BY id LIMIT 1000').all(ROWS - 5000),
+    check: sameIds,
+  },
+  {
+    name: `60-bucket histogram, whole hour, q="${COMMON_WORD}" (counts every match)`,
+    target: false,
+    runs: 3,
+    run: () => store.histogram({ from: START, to: START + HOUR, buckets: 60, q: COMMON_WORD }),
+    reference: () => sql.histQ.all(START, 60_000, `"${COMMON_WORD}"`, START, START + HOUR),
+  },
 ];
 
 const lines: string[] = [];
 let ok = true;
 for (const c of cases) {
-  const mine = await time(c.run, RUNS);
-  const theirs = await time(c.reference, REF_RUNS);
+  const mine = await time(c.run, c.runs ?? RUNS);
+  const theirs = await time(c.reference, Math.min(c.runs ?? REF_RUNS, REF_RUNS));
   if (c.check && !c.check(mine.result, theirs.result)) {
     ok = false;
     console.log(`MISMATCH: ${c.name} returned different rows than its reference.`);

@@ -1,8 +1,8 @@
 // Store.insert (SQLite) with 1000-record batches, against the reference measured in the same
 // run: raw better-sqlite3 inserts into the same schema (same tables, indexes, FTS5 index
 // filled by explicit inserts), 1000 rows per transaction, with nothing else around them.
-// Rounds alternate raw/store on fresh databases so machine noise hits both alike.
-// Usage: node --import tsx bench/store-insert.bench.ts [rows-per-round=200000] [rounds=5]
+// Raw and store are interleaved batch by batch on fresh databases (see runRound).
+// Usage: node --import tsx bench/store-insert.bench.ts [rows-per-round=200000] [rounds=3]
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,7 +13,7 @@ import { SqliteStore } from '../src/server/storage/sqlite/sqlite-store.js';
 import { makeRecords, rng } from './store-data.js';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
-const ROUNDS = Number(process.argv[3] ?? 5);
+const ROUNDS = Number(process.argv[3] ?? 3);
 const BATCH = 1000;
 const OUT = join(import.meta.dirname, 'out', 'store-insert');
 
@@ -28,36 +28,47 @@ function fresh(name: string): string {
   return file;
 }
 
-function runRaw(batches: NormalizedRecord[][]): number {
-  const file = fresh('raw.db');
-  const db = new Database(file);
+/** The reference: plain prepared inserts into the same schema, SQLite assigning ids. */
+function openRaw(): (rows: NormalizedRecord[]) => void {
+  const db = new Database(fresh('raw.db'));
   configureConnection(db);
   db.exec(SCHEMA_DDL);
   const ins = db.prepare('INSERT INTO logs (ts, level, source, host, message, attrs) VALUES (?, ?, ?, ?, ?, ?)');
   const fts = db.prepare('INSERT INTO logs_fts (rowid, message) VALUES (?, ?)');
-  const tx = db.transaction((rows: NormalizedRecord[]) => {
+  rawClose = () => db.close();
+  return db.transaction((rows: NormalizedRecord[]) => {
     for (const r of rows) {
       const id = ins.run(r.ts, LEVEL_CODE[r.level], r.source, r.host, r.message, r.attrs).lastInsertRowid;
       fts.run(id, r.message);
     }
   });
-  const t0 = performance.now();
-  for (const b of batches) tx(b);
-  const ms = performance.now() - t0;
-  db.close();
-  return (batches.reduce((a, b) => a + b.length, 0) / ms) * 1000;
 }
+let rawClose = () => {};
 
-async function runStore(batches: NormalizedRecord[][]): Promise<number> {
+// The machine is shared and its speed swings by 3x within seconds, so raw and store are
+// interleaved batch by batch (alternating which goes first), each into its own database
+// growing at the same pace: noise then lands on both sides alike.
+async function runRound(batches: NormalizedRecord[][]): Promise<{ raw: number; store: number }> {
+  const raw = openRaw();
   const store = new SqliteStore(fresh('store.db'));
-  const t0 = performance.now();
+  let rawMs = 0;
+  let storeMs = 0;
   let n = 0;
-  for (const b of batches) n += (await store.insert(b)).accepted;
-  const ms = performance.now() - t0;
+  for (let i = 0; i < batches.length; i++) {
+    const b = batches[i];
+    for (const side of i % 2 ? ['store', 'raw'] : ['raw', 'store']) {
+      const t0 = performance.now();
+      if (side === 'raw') raw(b);
+      else n += (await store.insert(b)).accepted;
+      if (side === 'raw') rawMs += performance.now() - t0;
+      else storeMs += performance.now() - t0;
+    }
+  }
+  rawClose();
   await store.close();
-  const want = batches.reduce((a, b) => a + b.length, 0);
-  if (n !== want) throw new Error(`The store accepted ${n} rows, expected ${want}.`);
-  return (n / ms) * 1000;
+  const rows = batches.reduce((a, b) => a + b.length, 0);
+  if (n !== rows) throw new Error(`The store accepted ${n} rows, expected ${rows}.`);
+  return { raw: (rows / rawMs) * 1000, store: (rows / storeMs) * 1000 };
 }
 
 mkdirSync(OUT, { recursive: true });
@@ -66,19 +77,20 @@ const start = Date.UTC(2026, 10, 28, 3, 0, 0);
 const batches: NormalizedRecord[][] = [];
 for (let i = 0; i < ROWS; i += BATCH) batches.push(makeRecords(r, i, Math.min(BATCH, ROWS - i), ROWS, start, 3_600_000, true));
 
-// One discarded round of each warms the JIT and the page cache.
-runRaw(batches.slice(0, 20));
-await runStore(batches.slice(0, 20));
+// A short discarded round warms the JIT and the page cache.
+await runRound(batches.slice(0, 20));
 const raw: number[] = [];
 const store: number[] = [];
+const ratio: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  raw.push(runRaw(batches));
-  store.push(await runStore(batches));
-  console.log(`round ${round + 1}: raw ${Math.round(raw[round])} rows/s, store ${Math.round(store[round])} rows/s`);
+  const r = await runRound(batches);
+  raw.push(r.raw);
+  store.push(r.store);
+  ratio.push(r.store / r.raw);
+  console.log(`round ${round + 1}: raw ${Math.round(r.raw)} rows/s, store ${Math.round(r.store)} rows/s (${(ratio[round] * 100).toFixed(1)}%)`);
 }
-const mr = median(raw);
-const ms = median(store);
-console.log(`\nStore.insert, ${ROWS} rows per round, ${BATCH}-row batches, ${ROUNDS} rounds (medians):`);
-console.log(`  raw better-sqlite3 (reference): ${Math.round(mr)} rows/s`);
-console.log(`  SqliteStore.insert:             ${Math.round(ms)} rows/s  = ${((ms / mr) * 100).toFixed(1)}% of raw`);
+console.log(`\nStore.insert, ${ROWS} rows per round, ${BATCH}-row batches, ${ROUNDS} rounds, interleaved batch by batch (medians):`);
+console.log(`  raw better-sqlite3 (reference): ${Math.round(median(raw))} rows/s`);
+console.log(`  SqliteStore.insert:             ${Math.round(median(store))} rows/s`);
+console.log(`  store / raw:                    ${(median(ratio) * 100).toFixed(1)}% (median of per-round ratios)`);
 rmSync(OUT, { recursive: true, force: true });
