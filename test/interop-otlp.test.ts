@@ -195,3 +195,38 @@ test('Vector-style OTLP/JSON batches (newline-delimited or arrays of requests, s
   assert.deepEqual(logs.map((r) => [r.message, r.level, r.ts]), [0, 1, 2, 3].map((i) => [`event ${i}`, 'error', 1795838400000 + i]));
 });
 
+
+test('when rate-limited, OTLP clients get 429 with Retry-After, and the SDK exporter retries until everything is stored', async () => {
+  const limited = await startServer({ args: ['--rate-limit', '1'] });
+  try {
+    const url = `${limited.url}/v1/logs`;
+    const statuses: Response[] = [];
+    for (let i = 0; i < 4; i++) statuses.push(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(protoRequest([], 'limited')) }));
+    const refused = statuses.find((r) => r.status === 429);
+    assert.ok(refused, `statuses ${statuses.map((r) => r.status)}`);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.equal((RpcStatus.decode(new Uint8Array(await refused.arrayBuffer())) as any).code, 8);
+
+    // The real exporter, four concurrent exports against 1 request/s with a burst of 2 (the
+    // bucket is full again after the pause): at least two are refused at first, so all four
+    // arriving means the exporter honoured the 429 and retried.
+    await new Promise((r) => setTimeout(r, 2100));
+    const exporter = new ProtoExporter({ url });
+    const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'limited' }), processors: [new SimpleLogRecordProcessor({ exporter })] });
+    const logger = provider.getLogger('limited');
+    for (let i = 0; i < 4; i++) logger.emit({ severityNumber: SeverityNumber.INFO, body: `retried ${i}` });
+    await provider.forceFlush();
+    await provider.shutdown();
+    // Queries count against the same limit: wait our turn.
+    let res = await fetch(`${limited.url}/api/v1/logs?source=limited&order=asc`);
+    while (res.status === 429) {
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      res = await fetch(`${limited.url}/api/v1/logs?source=limited&order=asc`);
+    }
+    const logs = ((await res.json()) as { logs: LogRecord[] }).logs;
+    assert.deepEqual(logs.map((r) => r.message).sort(), ['retried 0', 'retried 1', 'retried 2', 'retried 3']);
+  } finally {
+    await limited.stop();
+    limited.cleanup();
+  }
+});
