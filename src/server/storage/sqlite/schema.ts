@@ -24,9 +24,10 @@ export const SCHEMA_VERSION = 1;
 // - totals is the same per (source, level) for all time: sources(), stats().rows, and
 //   estimates for filters without a time range.
 // - streams holds the highest committed byte offset per stream (exactly-once delivery).
-// - ingests maps each second of ingestion to the last id inserted in it, so age retention
-//   can tell "old timestamp" from "ingested long ago" (an imported old file must not vanish
-//   on arrival).
+// - ingests maps each minute of ingestion (keyed by its first second) to the last id
+//   inserted in it and the time of its last batch, so age retention can tell "old
+//   timestamp" from "ingested long ago" (an imported old file must not vanish on arrival).
+//   One row a minute keeps it small (half a million rows a year) even without retention.
 const DDL = `
 CREATE TABLE logs (
   id INTEGER PRIMARY KEY,

@@ -36,6 +36,8 @@ const MAX_ROLLUP_ROWS_FOR_ESTIMATE = 50_000;
 /** Relative cost of reading a table row in id order versus an index entry (measured roughly). */
 const ROW_COST = 8;
 const STATEMENT_CACHE_SIZE = 256;
+/** Ingest times are kept per window of this length (one row per window in `ingests`). */
+const INGEST_WINDOW_MS = 60_000;
 
 interface Row {
   id: number;
@@ -277,7 +279,7 @@ export class SqliteStore implements Store {
       }
       this.#setLastId.run(lastId);
       const now = this.#now();
-      this.#upsertIngest.run(Math.floor(now / 1000), lastId, now);
+      this.#upsertIngest.run(Math.floor(now / INGEST_WINDOW_MS) * (INGEST_WINDOW_MS / 1000), lastId, now);
     }
     for (const [stream, st] of streams) if (st.max > st.committed) this.#setStream.run(stream, st.max);
     return out.length
@@ -564,9 +566,12 @@ export class SqliteStore implements Store {
     try {
       if (policy.maxAgeMs !== undefined && policy.maxAgeMs > 0) {
         const cutoff = this.#now() - policy.maxAgeMs;
-        // Only rows ingested before the cutoff may go: the newest id inserted in a whole
-        // second before the cutoff bounds them. (Assumes the clock does not jump back.)
-        const maxOldId = this.#stmt('SELECT last_id FROM ingests WHERE second < ? ORDER BY second DESC LIMIT 1').pluck().get(Math.floor(cutoff / 1000)) as
+        // Only rows ingested before the cutoff may go: the newest id inserted in an ingest
+        // window that ended before the cutoff bounds them. Windows are a minute long, so rows
+        // may outlive their age by up to a minute, never the reverse. (Assumes the clock
+        // does not jump back.)
+        const lastWindow = Math.floor(cutoff / 1000) - INGEST_WINDOW_MS / 1000;
+        const maxOldId = this.#stmt('SELECT last_id FROM ingests WHERE second <= ? ORDER BY second DESC LIMIT 1').pluck().get(lastWindow) as
           | number
           | undefined;
         if (maxOldId !== undefined) {
