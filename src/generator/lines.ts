@@ -40,6 +40,8 @@ export function extractRecordSeq(record: { message: string; attrs?: Record<strin
   return n;
 }
 
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** A small, fast, seedable PRNG (mulberry32); the same seed gives the same records. */
 export class Rand {
   #s: number;
@@ -76,9 +78,11 @@ export class Rand {
 
   /** Returns `len` lowercase hex digits (len ≤ 12). */
   hex(len: number): string {
-    const a = Math.floor(this.next() * 0x1000000).toString(16).padStart(6, '0');
-    const b = Math.floor(this.next() * 0x1000000).toString(16).padStart(6, '0');
-    return (a + b).slice(0, len);
+    // Two 24-bit draws, six bytes, looked up two digits at a time (toString(16) is far slower).
+    const a = Math.floor(this.next() * 0x1000000);
+    const b = Math.floor(this.next() * 0x1000000);
+    const s = HEX2[a >>> 16] + HEX2[(a >>> 8) & 255] + HEX2[a & 255] + HEX2[b >>> 16] + HEX2[(b >>> 8) & 255] + HEX2[b & 255];
+    return len >= 12 ? s : s.slice(0, len);
   }
 }
 
