@@ -110,12 +110,15 @@ export class Checkpoint {
 
   /** Writes now if anything changed, and waits for it (used on shutdown and generation bumps). */
   async flush(): Promise<void> {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+    for (;;) {
+      if (this.#timer) {
+        clearTimeout(this.#timer);
+        this.#timer = null;
+      }
+      if (this.#writing) await this.#writing;
+      else if (this.#dirty) await this.#write();
+      else return;
     }
-    while (this.#writing) await this.#writing;
-    if (this.#dirty) await this.#write();
   }
 
   /** Last-resort synchronous save (a second signal while exiting). */

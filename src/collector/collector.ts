@@ -18,7 +18,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { Batcher, type Batch } from './batcher.js';
 import { Checkpoint, type FileState } from './checkpoint.js';
 import { DirWatcher, expandPatterns, parsePattern, type Pattern } from './discover.js';
-import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId } from './fingerprint.js';
+import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, identityKey, streamId } from './fingerprint.js';
 import { LineSplitter, type LineSink } from './lines.js';
 import { Metrics } from './metrics.js';
 import { MultilineJoiner } from './multiline.js';
@@ -272,7 +272,7 @@ class FilePipe {
   #rotatedAt = 0;
   #batchOpenedAt = 0;
   #shipError: unknown = null;
-  #checkedSize = -1;
+  #fpBytes: Buffer = Buffer.alloc(0);
   #atEnd = false;
   readonly #head = Buffer.alloc(FINGERPRINT_BYTES);
 
@@ -350,7 +350,7 @@ class FilePipe {
         // content (truncated, or truncated and rewritten while we slept) and still at its path.
         this.#atEnd = false;
         const status = await this.tail.check();
-        if (status === 'truncated' || (await this.#contentReplaced())) {
+        if (status === 'truncated' || (await this.#headChanged())) {
           await this.#startNewGeneration();
           continue;
         }
@@ -361,6 +361,12 @@ class FilePipe {
       }
       const pos = this.tail.position;
       const n = await this.tail.read(this.#readBuf);
+      if (n > 0 && (await this.#headChanged())) {
+        // Truncated (and rewritten) while we read: these bytes may belong to the new content.
+        // Drop them and start the new generation from 0 instead of shipping a mix.
+        await this.#startNewGeneration();
+        continue;
+      }
       if (n > 0) {
         c.metrics.bytesRead += n;
         const before = this.#batcher.linesIn;
@@ -393,14 +399,14 @@ class FilePipe {
   }
 
   /**
-   * Whether the start of the file no longer matches its fingerprint: it was truncated and has
-   * already grown past our position (truncate + write before we looked), so sizes alone miss it.
+   * Whether the start of the file is no longer the content we fingerprinted: it was truncated
+   * and rewritten (sizes alone miss that once it has grown past our position). Checked after
+   * every read, so bytes read from new content under the old generation are never shipped.
    */
-  async #contentReplaced(): Promise<boolean> {
-    if (this.tail.size === this.#checkedSize) return false;
-    this.#checkedSize = this.tail.size;
+  async #headChanged(): Promise<boolean> {
+    const want = this.#fpBytes;
     const n = await this.tail.readAt(this.#head, 0);
-    return fingerprintBytes(this.#head, n) !== this.#fingerprint;
+    return n < want.length || !this.#head.subarray(0, want.length).equals(want);
   }
 
   /** Waits until the file has a complete first line (or enough bytes) to fingerprint. */
@@ -410,7 +416,7 @@ class FilePipe {
       const n = await this.tail.readAt(head, 0);
       const fp = fingerprintBytes(head, n, this.#stopping && this.#c.opts.flushPartial);
       if (fp) {
-        this.#fingerprint = fp;
+        this.#remember(fp, head, n);
         return true;
       }
       if (this.#stopping) return false;
@@ -421,12 +427,18 @@ class FilePipe {
           // A file that was never fingerprinted holds at most a partial first line.
           const fp = fingerprintBytes(head, n, true);
           if (!fp) return false;
-          this.#fingerprint = fp;
+          this.#remember(fp, head, n);
           return true;
         }
       }
       await this.#sleep(this.#c.opts.pollIntervalMs);
     }
+  }
+
+  /** Keeps the fingerprint and the bytes it covers (compared after every read). */
+  #remember(fp: string, head: Buffer, n: number): void {
+    this.#fingerprint = fp;
+    this.#fpBytes = Buffer.from(head.subarray(0, fingerprintLength(head, n)));
   }
 
   /** Picks the generation and offset from the checkpoint (or --from for a new file). */

@@ -26,14 +26,17 @@ export function identityKey(id: FileIdentity): string {
   return `${id.dev}:${id.ino}:${Math.floor(id.birth)}`;
 }
 
+/** How many of the first bytes the fingerprint covers: the first line, at most FINGERPRINT_BYTES. */
+export function fingerprintLength(head: Buffer, length: number): number {
+  const nl = head.subarray(0, Math.min(length, FINGERPRINT_BYTES)).indexOf(10);
+  return nl !== -1 ? nl + 1 : Math.min(length, FINGERPRINT_BYTES);
+}
+
 /** Fingerprints the start of a file's content, or returns null while its first line is incomplete. */
 export function fingerprintBytes(head: Buffer, length: number, final = false): string | null {
-  const nl = head.subarray(0, length).indexOf(10);
-  let end: number;
-  if (nl !== -1) end = nl + 1;
-  else if (length >= FINGERPRINT_BYTES) end = FINGERPRINT_BYTES;
-  else if (final && length > 0) end = length;
-  else return null;
+  const end = fingerprintLength(head, length);
+  const complete = end < Math.min(length, FINGERPRINT_BYTES) || head[end - 1] === 10 || end >= FINGERPRINT_BYTES;
+  if (end === 0 || (!complete && !final)) return null;
   return createHash('sha256').update(head.subarray(0, end)).digest('hex').slice(0, 16);
 }
 

@@ -59,7 +59,20 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
     log: (l) => logs.push(l),
   });
   const before = sink.records.length;
-  const synced = () => sink.waitFor(before + expected.length, 10_000);
+  // Synced = every expected line is there (counting distinct lines: a duplicate must not
+  // make the model believe a missing line arrived).
+  const synced = async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const have = new Set(sink.records.slice(before).map((r) => r.message));
+      if (expected.every((m) => have.has(m))) return;
+      if (Date.now() > deadline) {
+        const missing = expected.filter((m) => !have.has(m)).map((m) => m.replace(/x+$/, '…'));
+        throw new Error(`lines never arrived: ${missing.slice(0, 20).join(', ')}`);
+      }
+      await sleep(10);
+    }
+  };
   const line = () => {
     const pad = rand() < 0.1 ? 'x'.repeat(Math.floor(rand() * 6000)) : '';
     return `s${seed}-${++seq}${pad}`;
@@ -138,7 +151,13 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
     });
     await sleep(150);
     const got = sink.records.slice(before).map((r) => r.message);
-    assert.deepEqual([...got].sort(), [...expected].sort(), `seed ${seed}; ops: ${ops.join(', ')}; log: ${logs.join(' | ')}`);
+    const counts = new Map<string, number>();
+    for (const m of got) counts.set(m, (counts.get(m) ?? 0) + 1);
+    const short = (m: string) => m.replace(/x+$/, '…');
+    const missing = expected.filter((m) => !counts.has(m)).map(short);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([m]) => short(m));
+    const unexpected = got.filter((m) => !expected.includes(m)).map(short);
+    assert.deepEqual({ missing, twice, unexpected }, { missing: [], twice: [], unexpected: [] }, `seed ${seed}; ops: ${ops.join(', ')}; log: ${logs.join(' | ')}`);
     return ops;
   } finally {
     closeSync(fd);
