@@ -27,7 +27,8 @@ export function parseLine(line: string, opts?: ParseOptions): ParsedLine {
   // Blanks and a byte-order mark (the first line of some files) do not decide the format.
   while (c === 32 || c === 9 || c === 0xfeff) c = line.charCodeAt(++p);
   if (c === 123) {
-    const json = parseJsonLine(line, now);
+    // JSON.parse skips blanks but not a byte-order mark.
+    const json = parseJsonLine(line.charCodeAt(0) === 0xfeff ? line.slice(p) : line, now);
     if (json !== undefined) return json;
   } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 64) {
     if (startsWithLogfmtKey(line, p)) return parseLogfmtLine(line, p, now);

@@ -159,6 +159,7 @@ const CORPUS: Case[] = [
   },
   { line: '2026-11-28T08:29:09Z stdout F ', ts: U(2026, 11, 28, 8, 29, 9), level: 'unknown', message: '', attrs: { stream: 'stdout' } },
   { line: '2026-11-28T08:29:09Z stdout is not a CRI line', ts: U(2026, 11, 28, 8, 29, 9), level: 'unknown' },
+  { line: '\uFEFF{"level":"error","msg":"first line of a file with a byte-order mark"}', ts: undefined, level: 'error', message: 'first line of a file with a byte-order mark' },
   { line: '{not json at all', ts: undefined, level: 'unknown' },
   { line: '{"level":"info"} trailing text', ts: undefined, level: 'unknown' },
 
