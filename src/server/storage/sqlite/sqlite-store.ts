@@ -579,8 +579,16 @@ export class SqliteStore implements Store {
           if (rows.length) return this.#deleteRows(rows);
         }
       }
-      if (policy.maxBytes !== undefined && policy.maxBytes > 0 && this.usedBytes() > policy.maxBytes) {
-        const rows = this.#stmt('SELECT id, ts, level, source, message FROM logs ORDER BY id LIMIT ?').all(limit) as Row[];
+      const used = policy.maxBytes !== undefined && policy.maxBytes > 0 ? this.usedBytes() : 0;
+      if (policy.maxBytes !== undefined && used > policy.maxBytes) {
+        // Delete about as many rows as the excess holds at the average row size, never more
+        // than a chunk: a whole chunk could be far more than the excess when the limit is
+        // small, and deleting frees less than the average (index and FTS pages are shared),
+        // so this undershoots and the next call takes the rest rather than overshooting.
+        const total = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
+        const want = Math.ceil((used - policy.maxBytes) / (used / Math.max(1, total)));
+        const n = Math.max(1, Math.min(limit, want));
+        const rows = this.#stmt('SELECT id, ts, level, source, message FROM logs ORDER BY id LIMIT ?').all(n) as Row[];
         if (rows.length) return this.#deleteRows(rows);
       }
       return 0;

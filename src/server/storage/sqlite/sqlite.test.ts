@@ -189,6 +189,30 @@ test('size retention hands freed pages back so the file shrinks', async () => {
   }
 });
 
+test('size retention with a chunk far larger than the excess deletes only about the excess', async () => {
+  const dir = tempDir();
+  try {
+    const store = new SqliteStore(join(dir, 'excess.db'));
+    const filler = 'lorem ipsum dolor sit amet '.repeat(20);
+    for (let b = 0; b < 10; b++) {
+      await store.insert(Array.from({ length: 500 }, (_, i) => rec({ message: `size ${b * 500 + i} ${filler}` })));
+    }
+    const limit = Math.floor(store.usedBytes() * 0.6);
+    let deleted = 0;
+    for (let i = 0, n = -1; i < 500 && n !== 0; i++) {
+      n = await store.enforceRetention({ maxBytes: limit }, 10_000);
+      deleted += n;
+    }
+    assert.ok(store.usedBytes() <= limit);
+    // About 40% of the bytes had to go; deleting every row would also have "worked".
+    assert.ok(deleted > 0 && deleted < 5000 * 0.75, `deleted ${deleted} of 5000 rows`);
+    assert.equal((await store.stats()).rows, 5000 - deleted);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('query plans: FTS newest-first follows the FTS rowid, and no filter sorts the whole table', async () => {
   const dir = tempDir();
   try {
