@@ -100,6 +100,25 @@ function bracketedLevel(s: string, p: number): Level | undefined {
   return w.level;
 }
 
+const PHP_LEVELS: readonly [string, Level][] = [
+  ['Fatal error:', 'fatal'],
+  ['Parse error:', 'error'],
+  ['Warning:', 'warn'],
+  ['Notice:', 'info'],
+  ['Deprecated:', 'warn'],
+];
+
+/** PHP's error log names the level after "PHP ": `PHP Warning:  …`, `PHP Fatal error:  …`. */
+function phpLevel(s: string, p: number): Level | undefined {
+  for (const [text, level] of PHP_LEVELS) {
+    if (s.startsWith(text, p)) {
+      levelToken.end = p + text.length;
+      return level;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Looks for a level in the first tokens from p (how many and how strictly depends on the mode).
  * Returns the level, with levelToken.end set to the end of its token, or undefined.
@@ -129,6 +148,10 @@ export function scanLevel(s: string, p: number, mode: number): Level | undefined
             return w.level;
           }
         }
+      }
+      if (t === 0 && term === 32 && end - p === 3 && s.startsWith('PHP', p)) {
+        const level = phpLevel(s, end + 1);
+        if (level !== undefined) return level;
       }
       if (term === 61 && isLevelKey(s, p, end)) {
         // level=warn, level="warn"

@@ -60,6 +60,10 @@ const CORPUS: Case[] = [
   { line: '[2026-11-28T03:29:09.000Z] [WARN] pool exhausted', ts: U(2026, 11, 28, 3, 29, 9), level: 'warn' },
   { line: '2026-11-28 03:29:09.123 | INFO     | app.main:run:12 - ready', ts: L(2026, 11, 28, 3, 29, 9, 123), level: 'info' },
   { line: '2026-11-28 03:29:09.123 +0000 UTC INFO go default time format', ts: U(2026, 11, 28, 3, 29, 9, 123), level: 'info' },
+  { line: '[28-Nov-2026 03:29:09 UTC] PHP Warning:  Undefined variable $x in /var/www/index.php on line 3', ts: U(2026, 11, 28, 3, 29, 9), level: 'warn' },
+  { line: '[28-Nov-2026 03:29:10 UTC] PHP Fatal error:  Uncaught Error: Call to undefined function f()', ts: U(2026, 11, 28, 3, 29, 10), level: 'fatal' },
+  { line: '2026-11-28 03:29:09,123:ERROR:root:division by zero', ts: L(2026, 11, 28, 3, 29, 9, 123), level: 'error' },
+  { line: '2026-11-28 03:29:09 [ INFO ] padded brackets', ts: L(2026, 11, 28, 3, 29, 9), level: 'info' },
   { line: '2026-11-28 03:29:09 app[1]: level=warn msg="queue deep"', ts: L(2026, 11, 28, 3, 29, 9), level: 'warn' },
 
   // BSD syslog (no year) and syslog over the wire with PRI.

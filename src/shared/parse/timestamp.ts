@@ -106,7 +106,7 @@ function readTime(s: string, p: number, secondsOptional: boolean): number {
 
 /**
  * Reads a UTC offset right after a time: `Z`, `±HH:MM`, `±HHMM`, `±HH`, or ` ±HHMM` (CLF, Go)
- * followed by a space, `]` or the end. Sets zoneMin (NO_ZONE if none); returns the end.
+ * or ` UTC`/` GMT` followed by a space, `]` or the end. Sets zoneMin (NO_ZONE if none); returns the end.
  */
 function readZone(s: string, p: number): number {
   zoneMin = NO_ZONE;
@@ -114,6 +114,14 @@ function readZone(s: string, p: number): number {
   if (c === 90 || c === 122) {
     zoneMin = 0;
     return p + 1;
+  }
+  if (c === 32 && (s.startsWith(' UTC', p) || s.startsWith(' GMT', p))) {
+    // A zone name after the time (`… 03:29:09 UTC]`, PHP and some C loggers).
+    const after = s.charCodeAt(p + 4);
+    if (p + 4 === s.length || after === 32 || after === 93) {
+      zoneMin = 0;
+      return p + 4;
+    }
   }
   let q = p;
   let spaced = false;
