@@ -296,6 +296,27 @@ test('the histogram counts live lines as they arrive', async () => {
   await waitFor(async () => (await total()) === before + 7, 'seven more lines in the histogram');
 });
 
+test('loading and failure are states with words, and Try again recovers', async () => {
+  // A page of its own: the failed requests below are logged by the browser on purpose.
+  const p2 = await browser.context.newPage();
+  let mode: 'slow' | 'fail' | 'pass' = 'slow';
+  await p2.route(/\/api\/v1\/logs\?/, async (route) => {
+    if (mode === 'fail') return route.abort('connectionrefused');
+    if (mode === 'slow') await new Promise((r) => setTimeout(r, 1500));
+    return route.continue();
+  });
+  await p2.goto(server.url);
+  await waitFor(async () => /Loading lines/.test((await p2.locator('.list-state').textContent()) ?? ''), 'the loading state');
+  await p2.waitForSelector('[data-testid=log-row]');
+  mode = 'fail';
+  await p2.getByRole('searchbox', { name: 'Search logs' }).fill('seeded');
+  await waitFor(async () => /Could not load lines[\s\S]*cannot be reached/.test((await p2.locator('.list-state').textContent()) ?? ''), 'the error state');
+  mode = 'pass';
+  await p2.getByRole('button', { name: 'Try again' }).click();
+  await p2.waitForSelector('[data-testid=log-row]');
+  await p2.close();
+});
+
 test('no Content-Security-Policy violations and no script errors were logged', () => {
   assert.deepEqual(watch.cspViolations, []);
   assert.deepEqual(watch.problems, []);
