@@ -240,6 +240,31 @@ test('size retention drops the day ingested first whole, then deletes the last d
   }
 });
 
+test('huge and odd messages are stored and searchable: 60k words, NUL, quotes, backslashes', { skip }, async () => {
+  const schema = freshSchema();
+  const store = await PostgresStore.open(urlFor(schema));
+  try {
+    const words = Array.from({ length: 60_000 }, (_, i) => `w${i % 500}`);
+    words.push('needleword');
+    const res = await store.insert([
+      rec({ message: words.join(' ') }),
+      rec({ message: `a\u0000b 'quoted' back\\slash "dq" ${'z'.repeat(5000)}`, source: 'src\u0000x', attrs: JSON.stringify({ k: 'v\u0000' }) }),
+    ]);
+    assert.equal(res.accepted, 2);
+    assert.equal((await store.query({ q: 'needleword', order: 'desc', limit: 5 }))[0]?.id, res.records[0].id);
+    assert.equal((await store.query({ q: '"w498 w499"', order: 'desc', limit: 5 }))[0]?.id, res.records[0].id);
+    const odd = await store.get(res.records[1].id);
+    assert.equal(odd?.message.slice(0, 3), 'a\ufffdb');
+    assert.equal(odd?.source, 'src\ufffdx');
+    assert.deepEqual(odd?.attrs, { k: 'v\u0000' });
+    assert.equal((await store.query({ q: "'quoted'", order: 'desc', limit: 5 }))[0]?.id, res.records[1].id);
+    assert.equal((await store.query({ sources: ['src\u0000x'], order: 'desc', limit: 5 }))[0]?.id, res.records[1].id);
+  } finally {
+    await store.close();
+    await dropSchema(schema);
+  }
+});
+
 test('a read-only database answers 503 (LP_ERR_STORE_UNAVAILABLE) and recovers', { skip }, async () => {
   const schema = freshSchema();
   const store = await PostgresStore.open(urlFor(schema), { poolSize: 1 });
