@@ -39,6 +39,12 @@ export interface HistogramQuery extends LogFilter {
   buckets: number;
 }
 
+/**
+ * Buckets are aligned to multiples of `step` (see sqlite/buckets.ts layoutBuckets): bucket i
+ * covers [from + i*step, from + (i+1)*step); `from` <= the requested from, `to` = from +
+ * n*step >= the requested to, and n = counts[level].length is at most buckets + 1 (it may be
+ * fewer than asked when the step is rounded up). Only rows inside the requested range count.
+ */
 export interface HistogramResult {
   from: number;
   to: number;
@@ -54,6 +60,7 @@ export interface SourceInfo {
 
 export interface StoreStats {
   rows: number;
+  /** Bytes of live data (SQLite: pages in use, free pages and WAL excluded); what RetentionPolicy.maxBytes limits. */
   dbBytes: number;
   lastId: number;
 }
