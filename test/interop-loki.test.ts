@@ -7,6 +7,8 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { pinoLoki } from 'pino-loki';
 import snappy from 'snappyjs';
+import winston from 'winston';
+import LokiTransport from 'winston-loki';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { PushRequest } from '../src/server/interop/loki-schema.js';
 import type { LogRecord } from '../src/shared/record.js';
@@ -65,6 +67,42 @@ test('pino-loki (JSON push, basic auth) ships records that query back with level
   assert.equal(a.attrs?.env, 'test');
   assert.equal(a.attrs?.requestId, 'r-1');
   assert.equal(c.attrs?.err, 'oom');
+});
+
+test('winston-loki (protobuf+snappy, its default) ships records that query back with level, time, source, host and labels', async () => {
+  const errors: unknown[] = [];
+  const transport = new LokiTransport({
+    host: server.url,
+    basicAuth: `winston:${TOKEN}`,
+    labels: { job: 'winston-app', host: 'winston-host' },
+    replaceTimestamp: false,
+    interval: 30,
+    gracefulShutdown: false,
+    onConnectionError: (err: unknown) => errors.push(err),
+  });
+  // Without the native snappy module winston-loki silently falls back to JSON; this test is about protobuf.
+  assert.equal((transport as any).batcher.contentType, 'application/x-protobuf', 'winston-loki fell back to JSON: is the snappy package installed?');
+  const logger = winston.createLogger({ level: 'debug', transports: [transport] });
+  const t0 = Date.UTC(2026, 10, 28, 5, 0, 0, 125);
+  logger.log({ level: 'info', message: 'cart checked out', timestamp: new Date(t0).toISOString(), labels: { module: 'cart' } });
+  logger.log({ level: 'warn', message: 'slow payment provider', timestamp: new Date(t0 + 1).toISOString() });
+  logger.log({ level: 'error', message: 'charge failed', timestamp: new Date(t0 + 2).toISOString(), orderId: 17 });
+  await new Promise((r) => setImmediate(r));
+  // close() wakes the batch loop and resolves once the last batch got its answer.
+  await transport.close();
+  assert.deepEqual(errors, []);
+
+  const logs = await logsOf('winston-app');
+  // winston-loki writes the message followed by the JSON of the other fields (level included).
+  assert.deepEqual(
+    logs.map((r) => [r.message, r.level, r.ts, r.host]),
+    [
+      ['cart checked out {"level":"info"}', 'info', t0, 'winston-host'],
+      ['slow payment provider {"level":"warn"}', 'warn', t0 + 1, 'winston-host'],
+      ['charge failed {"level":"error","orderId":17}', 'error', t0 + 2, 'winston-host'],
+    ],
+  );
+  assert.equal(logs[0].attrs?.module, 'cart');
 });
 
 test('a Promtail-style snappy protobuf push stores every entry with labels, metadata and exact times', async () => {
