@@ -2,8 +2,10 @@
 // a full disk, corrupt files, query plans).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { LogpipeError } from '../../../shared/errors.js';
@@ -207,6 +209,60 @@ test('size retention with a chunk far larger than the excess deletes only about 
     // About 40% of the bytes had to go; deleting every row would also have "worked".
     assert.ok(deleted > 0 && deleted < 5000 * 0.75, `deleted ${deleted} of 5000 rows`);
     assert.equal((await store.stats()).rows, 5000 - deleted);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every acknowledged batch survives a SIGKILL of the writing process (WAL, synchronous=NORMAL)', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'kill.db');
+    const storeModule = fileURLToPath(new URL('./sqlite-store.ts', import.meta.url));
+    const child = join(dir, 'writer.mts');
+    writeFileSync(
+      child,
+      `import { SqliteStore } from ${JSON.stringify(storeModule)};
+const store = new SqliteStore(${JSON.stringify(file)});
+for (let b = 0; ; b++) {
+  const recs = Array.from({ length: 200 }, (_, i) => ({ ts: Date.now(), level: 'info', source: 'k', host: 'h', message: 'kill test ' + b + ' ' + i, attrs: null, stream: 'k', offset: b * 200 + i }));
+  const res = await store.insert(recs);
+  process.stdout.write('ack ' + res.lastId + ' ' + (b * 200 + 199) + '\\n');
+}
+`,
+    );
+    const proc = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let lastId = 0;
+    let lastOffset = -1;
+    let acks = 0;
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      proc.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const [, id, off] = buf.slice(0, nl).split(' ');
+          buf = buf.slice(nl + 1);
+          lastId = Number(id);
+          lastOffset = Number(off);
+          if (++acks === 30) proc.kill('SIGKILL');
+        }
+      });
+      proc.on('exit', () => resolve());
+      proc.on('error', reject);
+    });
+    assert.ok(acks >= 30, `only ${acks} batches were acknowledged`);
+    const store = new SqliteStore(file);
+    const stats = await store.stats();
+    assert.ok(stats.lastId >= lastId, `last acknowledged id ${lastId}, stored up to ${stats.lastId}`);
+    assert.ok(stats.rows >= lastId);
+    assert.ok((await store.streamOffset('k')) >= lastOffset);
+    const ids = (await store.query({ order: 'asc', limit: lastId })).map((x) => x.id);
+    assert.deepEqual(ids, Array.from({ length: lastId }, (_, i) => i + 1));
+    // Re-sending everything after the crash stores nothing twice.
+    const again = await store.insert([rec({ message: 'resend', stream: 'k', offset: lastOffset })]);
+    assert.equal(again.duplicates, 1);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
