@@ -97,7 +97,9 @@ export function configureConnection(db: Database.Database, options: OpenOptions 
   db.pragma('synchronous = NORMAL');
   // A second process (a backup, the sqlite3 shell) holding a lock makes us wait a little
   // instead of failing the batch at once; past this we answer 503 and the shipper retries.
-  db.pragma('busy_timeout = 5000');
+  // Kept short because better-sqlite3 waits synchronously: the whole event loop (live tail,
+  // heartbeats, other requests) stands still meanwhile.
+  db.pragma('busy_timeout = 2000');
   db.pragma(`cache_size = -${options.cacheKiB ?? 32768}`);
   db.pragma('temp_store = MEMORY');
   // Keep the WAL file from staying at its high-water mark after a burst.
