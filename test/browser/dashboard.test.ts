@@ -137,6 +137,28 @@ test('dragging across the histogram sets a fixed time range in the view and the 
   }, 'rows inside the range');
 });
 
+test('a custom range from the time picker filters the rows and lands in the URL', async () => {
+  await open();
+  await page.getByRole('combobox', { name: 'Time range' }).selectOption('custom');
+  // The six fatal lines were stamped 10 minutes ago + 30..35 s.
+  const fatalStart = now - 10 * 60_000 + 5 * 6000;
+  const local = (ms: number) => {
+    const d = new Date(ms);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  };
+  await page.getByLabel('From', { exact: true }).fill(local(fatalStart));
+  await page.getByLabel('To', { exact: true }).fill(local(fatalStart + 6000));
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await waitFor(() => /from=.*&to=/.test(page.url()), 'the custom range in the URL');
+  await waitFor(async () => {
+    const levels = await page.locator('[data-testid=log-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
+    return levels.length === 6 && levels.every((l) => l === 'fatal');
+  }, 'the six lines of that range');
+  await page.getByRole('combobox', { name: 'Time range' }).selectOption('1h');
+  await waitFor(() => !page.url().includes('from='), 'back to the last hour');
+});
+
 test('a clicked row expands with the full message, fields, copy buttons and context', async () => {
   await open('/?q=%22seeded+info+line+1%22');
   await waitFor(async () => (await rowMessages(page)).length === 1, 'one row');
@@ -144,7 +166,10 @@ test('a clicked row expands with the full message, fields, copy buttons and cont
   const details = page.locator('[data-testid=log-details]');
   await details.waitFor();
   assert.match((await details.locator('.attrs').textContent()) ?? '', /order_id.*1002/);
-  assert.ok(await details.getByRole('button', { name: 'Copy message' }).isVisible());
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await details.getByRole('button', { name: 'Copy message' }).click();
+  await waitFor(async () => (await details.getByRole('button', { name: 'Copied' }).count()) === 1, 'the copy confirmation');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'seeded info line 1 from checkout');
   await details.getByRole('button', { name: 'Show context' }).click();
   await waitFor(async () => (await details.locator('[data-testid=context-line]').count()) >= 3, 'context lines');
   const ctx = await details.locator('[data-testid=context-line]').allTextContents();

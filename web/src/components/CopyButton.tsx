@@ -17,14 +17,15 @@ async function copyText(text: string): Promise<void> {
   ta.remove();
 }
 
-/** Copies `text` when pressed; `label` names what is copied ("Copy message"). */
-export function CopyButton({ text, label }: { text: string; label: string }) {
+/** Copies `text` when pressed; `label` names what is copied ("Copy message"); `short` is shown instead when space is tight. */
+export function CopyButton({ text, label, short }: { text: string; label: string; short?: string }) {
   const [state, setState] = useState<'idle' | 'done' | 'failed'>('idle');
+  const said = state === 'done' ? 'Copied' : state === 'failed' ? 'Copy failed' : null;
   return (
     <button
       type="button"
       className="btn small"
-      aria-label={label}
+      aria-label={said ?? label}
       onClick={(e) => {
         e.stopPropagation();
         copyText(text).then(
@@ -34,7 +35,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
         setTimeout(() => setState('idle'), 1500);
       }}
     >
-      {state === 'done' ? 'Copied' : state === 'failed' ? 'Copy failed' : label}
+      {said ?? short ?? label}
     </button>
   );
 }

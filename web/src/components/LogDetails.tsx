@@ -59,7 +59,7 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
               <tr key={k}>
                 <th scope="row">{k}</th>
                 <td>{formatValue(v)}</td>
-                <td className="copy-cell"><CopyButton text={formatValue(v)} label={`Copy ${k}`} /></td>
+                <td className="copy-cell"><CopyButton text={formatValue(v)} label={`Copy ${k}`} short="Copy" /></td>
               </tr>
             ))}
           </tbody>
