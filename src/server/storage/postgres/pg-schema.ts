@@ -160,15 +160,17 @@ export async function createPartitions(client: pg.ClientBase, schema: string, da
     const hi = lo + DAY_MS;
     const t = `${s}.${ident(name)}`;
     const stray = (await client.query(`SELECT count(*)::bigint AS n, coalesce(max(id), 0) AS max_id FROM ${s}.logs_default WHERE ts >= $1 AND ts < $2`, [lo, hi])).rows[0] as { n: number; max_id: number };
-    if (Number(stray.n) === 0) {
-      await client.query(`CREATE TABLE ${t} PARTITION OF ${s}.logs FOR VALUES FROM (${lo}) TO (${hi})`);
-    } else {
-      await client.query(`CREATE TABLE ${t} (LIKE ${s}.logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+    // CREATE TABLE … PARTITION OF would take an ACCESS EXCLUSIVE lock on logs, stalling every
+    // query and insert behind any long report; ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE
+    // on logs (only the default partition, scanned for stray rows, is locked exclusively),
+    // and the CHECK constraint spares it a scan of the new table.
+    await client.query(`CREATE TABLE ${t} (LIKE ${s}.logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (ts >= ${lo} AND ts < ${hi}))`);
+    if (Number(stray.n) > 0) {
       await client.query(`INSERT INTO ${t} SELECT * FROM ${s}.logs_default WHERE ts >= $1 AND ts < $2`, [lo, hi]);
       await client.query(`DELETE FROM ${s}.logs_default WHERE ts >= $1 AND ts < $2`, [lo, hi]);
-      await client.query(`ALTER TABLE ${s}.logs ATTACH PARTITION ${t} FOR VALUES FROM (${lo}) TO (${hi})`);
       await client.query(`UPDATE ${s}.partitions SET rows = rows - $1 WHERE name = 'logs_default'`, [stray.n]);
     }
+    await client.query(`ALTER TABLE ${s}.logs ATTACH PARTITION ${t} FOR VALUES FROM (${lo}) TO (${hi})`);
     await client.query(`INSERT INTO ${s}.partitions (name, lo, hi, rows, inserted, max_id) VALUES ($1, $2, $3, $4, $4, $5)`, [name, lo, hi, stray.n, stray.max_id]);
   }
 }

@@ -713,6 +713,9 @@ export class PostgresStore implements Store {
   }
 
   async #dropTable(c: pg.ClientBase, name: string): Promise<void> {
+    // Dropping a partition locks logs exclusively for a moment; queries queue behind the
+    // request, so a drop that cannot have the lock soon gives up and retention retries later.
+    await c.query("SET LOCAL lock_timeout = '2s'");
     await c.query(`DROP TABLE ${this.#s}.${ident(name)}`);
     await c.query(`DELETE FROM ${this.#s}.partitions WHERE name = $1`, [name]);
   }
