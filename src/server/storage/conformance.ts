@@ -513,6 +513,42 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       }
     });
 
+    test('inserts interleaved with retention keep queries, histograms and sources exact', async () => {
+      const seed = 777;
+      const r = rng(seed);
+      const h = await makeStore();
+      try {
+        let model: LogRecord[] = [];
+        for (let round = 0; round < 6; round++) {
+          model.push(...(await insertAll(h.store, randomRecords(r, 300), 1 + Math.floor(r() * 150))));
+          const size = (await h.store.stats()).dbBytes;
+          for (let i = 0, n = -1; i < 3 && n !== 0; i++) {
+            n = await h.store.enforceRetention({ maxBytes: Math.floor(size * 0.7) }, 1 + Math.floor(r() * 120));
+            model = model.slice(n);
+          }
+          const label = `seed ${seed} round ${round}`;
+          assert.deepEqual((await h.store.query({ order: 'asc', limit: 100_000 })).map((x) => x.id), model.map((x) => x.id), label);
+          for (let i = 0; i < 8; i++) {
+            const f = randomFilter(r);
+            const want = model.filter((x) => matches(x, f)).map((x) => x.id).reverse().slice(0, 25);
+            assert.deepEqual((await h.store.query({ ...filterOf(f), order: 'desc', limit: 25 })).map((x) => x.id), want, `${label} filter ${JSON.stringify(filterOf(f))}`);
+            const from = T0 + Math.floor(r() * 2 * HOUR) - 600_000;
+            await naiveHistogramCheck(h.store, model, f, from, from + 1 + Math.floor(r() * 3 * HOUR), 1 + Math.floor(r() * 80), `${label} histogram ${i}`);
+          }
+          const counts = new Map<string, number>();
+          for (const x of model) counts.set(x.source, (counts.get(x.source) ?? 0) + 1);
+          assert.deepEqual(
+            (await h.store.sources()).map((s) => [s.source, s.count]).sort(),
+            [...counts].sort(),
+            label,
+          );
+          assert.equal((await h.store.stats()).rows, model.length, label);
+        }
+      } finally {
+        await h.cleanup();
+      }
+    });
+
     test('ids are never reused, even after deleting everything and reopening', async () => {
       const h = await makeStore();
       try {
