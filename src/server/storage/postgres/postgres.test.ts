@@ -148,6 +148,35 @@ test('several stores start together on one schema, and their batches get distinc
   }
 });
 
+test('the commit watcher reconnects after its session is killed and reports the commits it missed', { skip }, async () => {
+  const schema = freshSchema();
+  const [a, b] = await Promise.all([PostgresStore.open(urlFor(schema)), PostgresStore.open(urlFor(schema))]);
+  const admin = new pg.Client({ connectionString: URL_BASE });
+  await admin.connect();
+  try {
+    const seen: number[] = [];
+    const stop = b.watchCommits((id) => seen.push(id));
+    await waitFor(() => seen.length > 0, 5000);
+    await a.insert([rec({ message: 'one' })]);
+    await waitFor(() => seen.includes(1), 5000);
+    const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'logpipe-listen' AND query LIKE $1", [`%${schema}%`]);
+    assert.equal(killed.rowCount, 1);
+    // Committed while nobody listens: reported once the watcher is back.
+    await a.insert([rec({ message: 'two' }), rec({ message: 'three' })]);
+    await waitFor(() => seen.includes(3), 10_000);
+    await a.insert([rec({ message: 'four' })]);
+    await waitFor(() => seen.includes(4), 5000);
+    stop();
+    await a.insert([rec({ message: 'five' })]);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!seen.includes(5), 'nothing after stop()');
+  } finally {
+    await admin.end();
+    await Promise.all([a.close(), b.close()]);
+    await dropSchema(schema);
+  }
+});
+
 test('duplicate stream offsets sent through two stores at once are stored exactly once', { skip }, async () => {
   const schema = freshSchema();
   const [a, b] = await Promise.all([PostgresStore.open(urlFor(schema)), PostgresStore.open(urlFor(schema))]);
