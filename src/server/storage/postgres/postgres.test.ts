@@ -10,6 +10,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
 import { openStore } from '../open.js';
+import { translatePgError } from './pg-errors.js';
 import { PostgresStore } from './pg-store.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 
@@ -96,6 +97,20 @@ test('text search literals: tokens as the live tail sees them, quoted so nothing
   assert.equal(toTsqueryLiteral('message:foo'), "('message' <-> 'foo')");
   assert.equal(toTsqueryLiteral('-> ** "'), null);
   assert.equal(toTsqueryLiteral("&|!(') <->"), null);
+});
+
+test('PostgreSQL failures map to 503 catalogue errors; SQL bugs pass through unchanged', () => {
+  const pgError = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
+  const codeOf = (e: unknown) => (e instanceof LogpipeError ? e.code : 'unchanged');
+  assert.equal(codeOf(translatePgError(pgError('53100', 'could not extend file: No space left on device'))), 'LP_ERR_STORE_FULL');
+  for (const code of ['ECONNREFUSED', 'ECONNRESET', '08006', '57P01', '25006', '53300', '55P03', '40P01']) {
+    const e = translatePgError(pgError(code));
+    assert.equal(codeOf(e), 'LP_ERR_STORE_UNAVAILABLE', code);
+    assert.equal((e as LogpipeError).statusCode, 503);
+  }
+  assert.equal(codeOf(translatePgError(new Error('Connection terminated unexpectedly'))), 'LP_ERR_STORE_UNAVAILABLE');
+  assert.equal(codeOf(translatePgError(pgError('42601', 'syntax error'))), 'unchanged');
+  assert.equal((translatePgError(pgError('53100')) as LogpipeError).retryAfter, 30);
 });
 
 test('a URL that reaches no server is a clear start-up error', async () => {
@@ -328,7 +343,6 @@ test('a server that goes away mid-flight turns into LP_ERR_STORE_UNAVAILABLE, th
     await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'logpipe' AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'");
     const err = await slow;
     assert.ok(err instanceof Error);
-    const { translatePgError } = await import('./pg-errors.js');
     const t = translatePgError(err);
     assert.ok(t instanceof LogpipeError && t.code === 'LP_ERR_STORE_UNAVAILABLE', String(err));
     assert.equal((await store.insert([rec({ message: 'two' })])).accepted, 1);
