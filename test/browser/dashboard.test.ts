@@ -69,6 +69,24 @@ test('lines posted to the API appear live, in order, with the Live toggle presse
   assert.equal(last, 'live arrival 3');
 });
 
+test('scrolling up stops following; the "N new lines" button jumps back to the newest', async () => {
+  await open();
+  await liveConnected();
+  await page.locator('.list').evaluate((el) => (el.scrollTop = 0));
+  await postRecords(server.url, [1, 2].map((i) => ({ message: `while scrolled up ${i}`, level: 'info', source: 'live' })));
+  const button = page.getByRole('button', { name: /2 new lines/ });
+  await button.waitFor();
+  // The view stayed where the user put it, and Live is still on.
+  assert.equal(await page.locator('.list').evaluate((el) => el.scrollTop), 0);
+  assert.equal(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed'), 'true');
+  await button.click();
+  await waitFor(async () => (await rowMessages(page)).at(-1) === 'while scrolled up 2', 'the newest line at the bottom');
+  assert.equal(await button.count(), 0);
+  // Following again: the next line scrolls into view by itself.
+  await postRecords(server.url, [{ message: 'after jumping back', level: 'info', source: 'live' }]);
+  await waitFor(async () => (await rowMessages(page)).at(-1) === 'after jumping back', 'following again');
+});
+
 test('each level toggle hides and shows exactly its rows', async () => {
   // One source: 18 lines, all of them fit on screen at once.
   await open('/?source=checkout');
