@@ -5,7 +5,8 @@
 //     tsvector computed by PostgreSQL's own to_tsvector('simple'), nothing else;
 //  2. the same with two writers at once (two pools), showing what serializing writers costs;
 //  3. the query set of bench/query.bench.ts on a smaller database, each against the
-//     straightforward SQL for the same answer on the same tables.
+//     straightforward SQL for the same answer on the same tables;
+//  4. retention: a chunk of deletes against a bare DELETE, and an expired day dropped whole.
 // Every schema is fresh (logpipe_bench_<random>) and dropped at the end.
 // Usage: node --import tsx bench/postgres.bench.ts [insert-rows=50000] [rounds=3] [query-rows=1000000] [runs=15]
 import { randomBytes } from 'node:crypto';
@@ -179,6 +180,26 @@ if (QUERY_ROWS > 0) {
     for (let i = 0; i < Math.min(RUNS, 5); i++) theirs.push(await timed(c.reference));
     console.log(`${c.name.padEnd(64)} store ${(median(mine) * 1000).toFixed(2).padStart(8)} ms   reference ${(median(theirs) * 1000).toFixed(2).padStart(9)} ms`);
   }
+
+  // 4: retention on the same data. One 2000-row chunk through the store (rows, rollups,
+  // totals, partition counts in one transaction) against a bare DELETE of the oldest 2000
+  // rows; then the whole day expiring by age, which the store does with one DROP TABLE.
+  const chunks: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    chunks.push(await timed(() => store.enforceRetention({ maxBytes: 1 }, 2000)));
+    bare.push(await timed(() => admin.query(`DELETE FROM ${s}.logs WHERE id IN (SELECT id FROM ${s}.logs ORDER BY id LIMIT 2000)`)));
+  }
+  const left = (await admin.query(`SELECT count(*)::int AS n FROM ${s}.logs`)).rows[0].n as number;
+  const later = await PostgresStore.open(`${URL_BASE}?schema=${store.schema}`, { now: () => START + 10 * 24 * HOUR });
+  let dropped = 0;
+  const drop = await timed(async () => {
+    dropped = await later.enforceRetention({ maxAgeMs: 24 * HOUR }, 2000);
+  });
+  await later.close();
+  const chunk = median(chunks);
+  console.log(`\nRetention: a 2000-row chunk ${(chunk * 1000).toFixed(1)} ms (bare DELETE of 2000 rows ${(median(bare) * 1000).toFixed(1)} ms);`);
+  console.log(`  the expired day (${dropped} of ${left} rows) dropped whole in ${(drop * 1000).toFixed(0)} ms; in chunks it would take about ${((left / 2000) * chunk).toFixed(0)} s.`);
   await store.close();
 }
 await dropAll();
