@@ -27,7 +27,22 @@ import { GzipPool } from './compress.js';
 import { Tail } from './tail.js';
 
 /** Closed batches that may wait behind the one in flight before reading pauses. */
-const MAX_QUEUED = Number(process.env.LOGPIPE_MAX_QUEUED ?? 4);
+const MAX_QUEUED = 8;
+/** Most batches sent together in one request when they have queued up. */
+const MAX_MERGED = 8;
+
+/** One request made of several closed batches of the same stream, in order. */
+function mergeBatches(parts: Batch[]): Batch {
+  const last = parts[parts.length - 1];
+  return {
+    stream: last.stream,
+    body: Buffer.concat(parts.map((p) => p.body)),
+    lines: parts.reduce((n, p) => n + p.lines, 0),
+    lastOffset: last.lastOffset,
+    // Concatenated gzip members are one valid gzip body (RFC 1952: a series of members).
+    gzipped: Promise.all(parts.map((p) => p.gzipped!)).then((gz) => Buffer.concat(gz)),
+  };
+}
 
 /** Everything `logpipe collect` can be told. */
 export interface CollectorOptions {
@@ -281,7 +296,7 @@ class FilePipe {
     this.tail = tail;
     const o = c.opts;
     this.#source = o.source ?? basename(tail.path);
-    this.#readBuf = Buffer.allocUnsafe(o.readBytes ?? Number(process.env.LOGPIPE_READ_BYTES ?? 1024 * 1024));
+    this.#readBuf = Buffer.allocUnsafe(o.readBytes ?? 1024 * 1024);
     this.#batcher = new Batcher({ lines: o.batchLines, bytes: o.batchBytes }, (b) => this.#onBatch(b));
     this.#joiner = o.multiline ? new MultilineJoiner(this.#batcher, { start: o.multilineStart, maxBytes: o.maxLineBytes }) : null;
     const sink: LineSink = this.#joiner ?? this.#batcher;
@@ -541,10 +556,26 @@ class FilePipe {
     this.#pump();
   }
 
-  /** Sends the next queued batch if none is in flight (one per stream, in order). */
+  /**
+   * Sends the next queued batch if nothing is in flight (one request per stream, in order).
+   * When closed batches have queued up behind a slow server, they go together in one request
+   * (up to --batch-bytes): the server's per-request cost then dominates, and the gzip members
+   * simply concatenate. A quiet or fast stream still sends each batch as soon as it closes.
+   */
   #pump(): void {
     if (this.#inflight || this.#queue.length === 0) return;
-    const batch = this.#queue.shift()!;
+    let batch = this.#queue.shift()!;
+    if (this.#queue.length > 0) {
+      const parts = [batch];
+      let bytes = batch.body.length;
+      const max = this.#c.opts.batchBytes;
+      while (parts.length < MAX_MERGED && this.#queue.length > 0 && this.#queue[0].stream === batch.stream && bytes + this.#queue[0].body.length <= max) {
+        const next = this.#queue.shift()!;
+        parts.push(next);
+        bytes += next.body.length;
+      }
+      if (parts.length > 1) batch = mergeBatches(parts);
+    }
     this.#inflight = this.#c.shipper.ship(batch).then(
       () => {
         this.#inflight = null;
