@@ -64,7 +64,7 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
       height: HEIGHT,
       ms: 1,
       legend: { show: false },
-      padding: [6, 8, 0, 0],
+      padding: [6, 18, 0, 0],
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] } },
