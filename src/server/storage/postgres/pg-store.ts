@@ -140,6 +140,7 @@ export class PostgresStore implements Store {
   #listener: pg.Client | undefined;
   #watchers = new Set<(lastId: number) => void>();
   #reconnectTimer: NodeJS.Timeout | undefined;
+  #writeQueue: Promise<void> = Promise.resolve();
 
   private constructor(connectionString: string, where: string, schema: string, options: PostgresStoreOptions) {
     this.schema = schema;
@@ -206,7 +207,19 @@ export class PostgresStore implements Store {
     }
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  // Writers of this process queue here before taking a pooled connection: they would only
+  // wait for the advisory lock inside the database anyway, and each waiting one would hold a
+  // connection that queries and live-tail catch-ups need.
+  #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const run = this.#writeQueue.then(() => this.#txNow(fn));
+    this.#writeQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #txNow<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
