@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, openTail } from '../api.js';
 import { SseParser } from '../lib/sseParser.js';
+import { TailBuffer } from '../lib/tailBuffer.js';
 
 export type TailState = 'off' | 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
 
@@ -37,6 +38,7 @@ export interface LiveTailOptions {
 const STALL_MS = 40_000;
 const MAX_BACKOFF_MS = 5_000;
 
+
 /** Runs the live tail described by `opts` and returns its connection status. */
 export function useLiveTail(opts: LiveTailOptions): TailStatus {
   const [status, setStatus] = useState<TailStatus>({ state: 'off', retryAt: null, error: null });
@@ -50,7 +52,7 @@ export function useLiveTail(opts: LiveTailOptions): TailStatus {
     }
     const outer = new AbortController();
     let lastId = opts.startAfter;
-    let buffer: LogRecord[] = [];
+    const buffer = new TailBuffer(opts.startAfter ?? 0);
     let raf = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -59,10 +61,8 @@ export function useLiveTail(opts: LiveTailOptions): TailStatus {
       clearTimeout(timer);
       raf = 0;
       timer = undefined;
-      if (!buffer.length || outer.signal.aborted) return;
-      const batch = buffer;
-      buffer = [];
-      callbacks.current.onRecords(batch);
+      if (!buffer.size || outer.signal.aborted) return;
+      callbacks.current.onRecords(buffer.take());
     };
     // rAF batches to one render per frame; the timer covers hidden tabs, where rAF stops.
     const schedule = () => {
@@ -79,7 +79,8 @@ export function useLiveTail(opts: LiveTailOptions): TailStatus {
           return;
         }
         if (!Array.isArray(records) || !records.length) return;
-        for (const r of records as LogRecord[]) buffer.push(r);
+        const dropped = buffer.push(records as LogRecord[]);
+        if (dropped) callbacks.current.onGap(dropped.from, dropped.to);
         const idFromEvent = Number(eventId);
         const maxId = (records as LogRecord[]).reduce((m, r) => Math.max(m, r.id), 0);
         lastId = Math.max(lastId ?? 0, Number.isFinite(idFromEvent) && eventId !== '' ? idFromEvent : 0, maxId);
@@ -96,6 +97,7 @@ export function useLiveTail(opts: LiveTailOptions): TailStatus {
         flush();
         // Resume after the gap: the skipped lines are refilled through the query API.
         lastId = Math.max(lastId ?? 0, gap.to);
+        buffer.skip(gap.to);
         callbacks.current.onGap(gap.from, gap.to);
       }
     };
