@@ -360,6 +360,26 @@ test('loading and failure are states with words, and Try again recovers', async 
   await p2.close();
 });
 
+test('every control has an accessible name', async () => {
+  await open('/?level=error');
+  await page.getByRole('button', { name: /^Sources:/ }).click();
+  await page.getByRole('combobox', { name: 'Time range' }).selectOption('custom');
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  const unnamed = await page.locator('button, a[href], input, select, [role=button]').evaluateAll((els) =>
+    els
+      .filter((el) => {
+        const e = el as HTMLElement & { labels?: NodeListOf<HTMLLabelElement> | null };
+        const labelled = e.getAttribute('aria-labelledby')?.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join('') ?? '';
+        const fromLabels = e.labels ? [...e.labels].map((l) => l.textContent ?? '').join('') : '';
+        const name = (e.getAttribute('aria-label') ?? '') + labelled + fromLabels + (e.tagName === 'INPUT' || e.tagName === 'SELECT' ? '' : e.textContent ?? '');
+        return !name.trim();
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+  assert.deepEqual(unnamed, []);
+  await page.keyboard.press('Escape');
+});
+
 test('no Content-Security-Policy violations and no script errors were logged', () => {
   assert.deepEqual(watch.cspViolations, []);
   assert.deepEqual(watch.problems, []);
