@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
-import { makeTempDir, startServer, type ServerHandle } from './helpers/server.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, makeTempDir, startServer, type ServerHandle } from './helpers/server.js';
 import { http, postJson, type HttpResult } from './helpers/http.js';
 import { memoryOf, rawRequest } from './helpers/proc.js';
 import { SseClient } from './helpers/sse.js';
@@ -192,6 +193,47 @@ describe('live-tail subscribers and rate limit', () => {
       await new Promise((r) => setTimeout(r, wait * 1000 + 100));
       assert.equal((await http(`${srv.url}/api/v1/sources`)).status, 200, 'allowed again after Retry-After');
     });
+  });
+});
+
+describe('behind a reverse proxy', () => {
+  async function exhaust(url: string, xff: string): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < 8; i++) out.push((await http(`${url}/api/v1/sources`, { headers: { 'x-forwarded-for': xff } })).status);
+    return out;
+  }
+
+  test('without --trust-proxy, X-Forwarded-For is ignored: a client cannot dodge the rate limit or pick its host', async () => {
+    await withServer(['--rate-limit', '2'], async (srv) => {
+      assert.ok((await exhaust(srv.url, '10.0.0.1')).includes(429));
+      const spoofed = await http(`${srv.url}/api/v1/sources`, { headers: { 'x-forwarded-for': '10.0.0.2' } });
+      assert.equal(spoofed.status, 429, 'a new X-Forwarded-For does not make a new client');
+      await new Promise((r) => setTimeout(r, 1600));
+      const res = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'who am i', source: 'xff' }], { 'x-forwarded-for': '203.0.113.9' });
+      assert.equal(res.status, 200);
+      const page = await http(`${srv.url}/api/v1/logs?source=xff`);
+      assert.equal(page.json.logs[0].host, '127.0.0.1');
+    });
+  });
+
+  test('--trust-proxy 127.0.0.1: the rate limit and the default host use the client address the proxy forwards', async () => {
+    await withServer(['--rate-limit', '2', '--trust-proxy', '127.0.0.1'], async (srv) => {
+      assert.ok((await exhaust(srv.url, '10.0.0.1')).includes(429), 'one forwarded client is limited');
+      assert.equal((await http(`${srv.url}/api/v1/sources`, { headers: { 'x-forwarded-for': '10.0.0.2' } })).status, 200, 'another forwarded client is not');
+      // The proxy appends the address it saw; the client cannot spoof past the trusted hop.
+      const res = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'who am i', source: 'xff' }], { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' });
+      assert.equal(res.status, 200);
+      const page = await http(`${srv.url}/api/v1/logs?source=xff`, { headers: { 'x-forwarded-for': '10.0.0.3' } });
+      assert.equal(page.json.logs[0].host, '203.0.113.9');
+    });
+  });
+
+  test('--trust-proxy values are validated', () => {
+    const r = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', makeTempDir(), '--trust-proxy', '10.0.0.0/33,proxy.local,loopback,::1,10.1.0.0/16'], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /"10\.0\.0\.0\/33" is not/);
+    assert.match(r.stderr, /"proxy\.local" is not/);
+    assert.doesNotMatch(r.stderr, /"loopback"|"::1"|"10\.1\.0\.0\/16"/);
   });
 });
 

@@ -84,7 +84,9 @@ export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: 
   const app = Fastify({
     logger: fastifyOpts.logger ?? { level: config.logLevel },
     bodyLimit: limits.maxBodyBytes,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the proxies named by --trust-proxy; otherwise any
+    // client could pick its own address and slip past the per-client rate limit.
+    trustProxy: config.trustProxy?.length ? config.trustProxy : false,
     forceCloseConnections: 'idle',
     // Long polling-free SSE connections must not be cut by Node's request timeout.
     requestTimeout: 0,

@@ -1,6 +1,7 @@
 // `logpipe server`: validates configuration up front (reporting every problem at once),
 // opens the store, listens, enforces retention in small chunks, and shuts down cleanly.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
@@ -29,6 +30,7 @@ export const spec: CommandSpec = {
     'read-token-file': { kind: 'string', help: 'file with read tokens, one per line', arg: 'FILE' },
     insecure: { kind: 'boolean', default: false, help: 'allow a non-loopback address without tokens' },
     'cors-origin': { kind: 'list', help: 'origins allowed to call the API from a browser (CORS is off by default)', arg: 'ORIGIN' },
+    'trust-proxy': { kind: 'list', help: 'addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (also loopback, linklocal, uniquelocal); off by default', arg: 'ADDRS' },
     'max-body-bytes': { kind: 'bytes', default: L.maxBodyBytes, help: 'largest request body as sent', arg: 'SIZE' },
     'max-decompressed-bytes': { kind: 'bytes', default: L.maxDecompressedBytes, help: 'largest request body after decompression', arg: 'SIZE' },
     'max-records': { kind: 'int', default: L.maxRecordsPerRequest, help: 'most records in one request', arg: 'N' },
@@ -47,6 +49,15 @@ export const spec: CommandSpec = {
 };
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
+
+/** An address, a CIDR range, or a named range, as Fastify's trustProxy (proxy-addr) accepts. */
+function isProxySpec(p: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(p)) return true;
+  const [addr, bits, ...rest] = p.split('/');
+  const kind = isIP(addr);
+  if (!kind || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (kind === 4 ? 32 : 128));
+}
 
 function readTokenFile(path: string | undefined, flag: string, problems: string[]): string[] {
   if (!path) return [];
@@ -88,6 +99,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
   }
   if (o.maxLineBytes < 64) problems.push('--max-line-bytes must be at least 64');
   if (o.retention !== undefined && o.retention < 60_000) problems.push('--retention must be at least 1m');
+  for (const p of o.trustProxy ?? []) if (!isProxySpec(p)) problems.push(`--trust-proxy: "${p}" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`);
   if (o.sqliteMaxPageCount !== undefined && !(o.sqliteMaxPageCount >= 1)) problems.push('--sqlite-max-page-count must be at least 1');
   if (problems.length) throw new UsageError(problems);
   const defaultWeb = fileURLToPath(new URL('../web', import.meta.url));
@@ -102,6 +114,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
     readTokens,
     insecure: o.insecure,
     corsOrigins: o.corsOrigin ?? [],
+    trustProxy: o.trustProxy ?? [],
     limits,
     heartbeatMs: Math.max(100, o.heartbeat),
     webDir: o.webDir ? resolve(o.webDir) : existsSync(defaultWeb) ? defaultWeb : undefined,

@@ -49,6 +49,8 @@ export interface ServerConfig {
   readTokens: string[];
   insecure: boolean;
   corsOrigins: string[];
+  /** Proxies (addresses, CIDRs, or loopback/linklocal/uniquelocal) whose X-Forwarded-For is believed; empty = none. */
+  trustProxy?: string[];
   limits: Limits;
   /** Heartbeat interval of the live tail, ms. */
   heartbeatMs: number;
