@@ -83,6 +83,19 @@ function toRecord(r: Row): LogRecord {
   };
 }
 
+/** Values per row of the rollup and totals upserts. */
+const UPSERT_WIDTH = 6;
+/** Row counts of the prepared multi-row upserts, largest first (any count is a sum of them). */
+const UPSERT_SIZES = [32, 8, 1] as const;
+type Upsert = Record<(typeof UPSERT_SIZES)[number], Database.Statement>;
+
+function prepareUpsert(db: Database.Database, head: string, tail: string): Upsert {
+  const tuple = `(${placeholders(UPSERT_WIDTH)})`;
+  const u = {} as Upsert;
+  for (const size of UPSERT_SIZES) u[size] = db.prepare(`${head} ${new Array(size).fill(tuple).join(', ')} ${tail}`);
+  return u;
+}
+
 /** Adds aggregate `a` into `into[key]` (whose time unit is `unit`). */
 function fold(into: Map<number, Agg>, key: number, unit: number, a: Agg): void {
   const t = into.get(key);
@@ -148,9 +161,9 @@ export class SqliteStore implements Store {
   #setLastId: Database.Statement;
   #getStream: Database.Statement;
   #setStream: Database.Statement;
-  #upsertRollup: Database.Statement;
-  #upsertRollupHour: Database.Statement;
-  #upsertTotals: Database.Statement;
+  #upsertRollup: Upsert;
+  #upsertRollupHour: Upsert;
+  #upsertTotals: Upsert;
   #upsertIngest: Database.Statement;
   #insertTx: Database.Transaction<(records: NormalizedRecord[]) => InsertResult>;
 
@@ -165,17 +178,20 @@ export class SqliteStore implements Store {
     this.#setLastId = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_id'");
     this.#getStream = db.prepare('SELECT last_offset FROM streams WHERE stream = ?').pluck();
     this.#setStream = db.prepare('INSERT INTO streams (stream, last_offset) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET last_offset = excluded.last_offset');
-    this.#upsertRollup = db.prepare(
-      'INSERT INTO rollup (minute, level, source, n, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (minute, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
+    this.#upsertRollup = prepareUpsert(
+      db,
+      'INSERT INTO rollup (minute, level, source, n, min_id, max_id) VALUES',
+      'ON CONFLICT (minute, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
     );
-    this.#upsertRollupHour = db.prepare(
-      'INSERT INTO rollup_hour (hour, level, source, n, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (hour, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
+    this.#upsertRollupHour = prepareUpsert(
+      db,
+      'INSERT INTO rollup_hour (hour, level, source, n, min_id, max_id) VALUES',
+      'ON CONFLICT (hour, level, source) DO UPDATE SET n = n + excluded.n, min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
     );
-    this.#upsertTotals = db.prepare(
-      'INSERT INTO totals (source, level, n, last_seen, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (source, level) DO UPDATE SET n = n + excluded.n, last_seen = max(last_seen, excluded.last_seen), min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
+    this.#upsertTotals = prepareUpsert(
+      db,
+      'INSERT INTO totals (source, level, n, last_seen, min_id, max_id) VALUES',
+      'ON CONFLICT (source, level) DO UPDATE SET n = n + excluded.n, last_seen = max(last_seen, excluded.last_seen), min_id = min(min_id, excluded.min_id), max_id = max(max_id, excluded.max_id)',
     );
     this.#upsertIngest = db.prepare(
       'INSERT INTO ingests (second, last_id, at) VALUES (?, ?, ?) ON CONFLICT (second) DO UPDATE SET last_id = max(last_id, excluded.last_id), at = max(at, excluded.at)',
@@ -264,19 +280,25 @@ export class SqliteStore implements Store {
       });
     }
     if (out.length) {
+      const rollupRows: unknown[] = [];
+      const hourRows: unknown[] = [];
+      const totalsRows: unknown[] = [];
       for (const [source, m] of bySource) {
         const perHour = new Map<number, Agg>();
         const perLevel = new Map<number, Agg>();
         for (const a of m.values()) {
-          this.#upsertRollup.run(a.minute, a.level, source, a.n, a.minId, a.maxId);
+          rollupRows.push(a.minute, a.level, source, a.n, a.minId, a.maxId);
           const hour = Math.floor(a.minute / 60);
           fold(perHour, hour * 8 + a.level, hour, a);
           fold(perLevel, a.level, 0, a);
         }
-        for (const h of perHour.values()) this.#upsertRollupHour.run(h.minute, h.level, source, h.n, h.minId, h.maxId);
+        for (const h of perHour.values()) hourRows.push(h.minute, h.level, source, h.n, h.minId, h.maxId);
         const seen = lastSeen.get(source) ?? 0;
-        for (const t of perLevel.values()) this.#upsertTotals.run(source, t.level, t.n, seen, t.minId, t.maxId);
+        for (const t of perLevel.values()) totalsRows.push(source, t.level, t.n, seen, t.minId, t.maxId);
       }
+      this.#upsertMany(this.#upsertRollup, rollupRows);
+      this.#upsertMany(this.#upsertRollupHour, hourRows);
+      this.#upsertMany(this.#upsertTotals, totalsRows);
       this.#setLastId.run(lastId);
       const now = this.#now();
       this.#upsertIngest.run(Math.floor(now / INGEST_WINDOW_MS) * (INGEST_WINDOW_MS / 1000), lastId, now);
@@ -285,6 +307,21 @@ export class SqliteStore implements Store {
     return out.length
       ? { accepted: out.length, duplicates, firstId, lastId, records: out }
       : { accepted: 0, duplicates, records: out };
+  }
+
+  // Runs a family of multi-row upserts over `flat` (UPSERT_WIDTH values a row), in as few
+  // statements as the fixed sizes allow: a batch touches 50-150 rollup rows, and one
+  // statement per row would cost more in call overhead than in SQLite work.
+  #upsertMany(u: Upsert, flat: unknown[]): void {
+    let rows = flat.length / UPSERT_WIDTH;
+    let at = 0;
+    for (const size of UPSERT_SIZES) {
+      while (rows >= size) {
+        u[size].run(flat.slice(at, at + size * UPSERT_WIDTH));
+        at += size * UPSERT_WIDTH;
+        rows -= size;
+      }
+    }
   }
 
   async insert(records: NormalizedRecord[]): Promise<InsertResult> {
