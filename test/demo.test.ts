@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { BIN, makeTempDir } from './helpers/server.js';
 import { extractRecordSeq } from '../src/generator/lines.js';
@@ -79,6 +80,11 @@ test('demo: lines from several sources reach the server; SIGINT stops everything
     assert.ok(logs.some((l) => l.level !== 'unknown'), 'levels are recognised');
     assert.ok(processesMentioning(data).length >= 3, 'the demo, its server and its collector are running');
 
+    // A second demo on the same data directory refuses to start.
+    const second = spawnSync(process.execPath, [BIN, 'demo', '--port', '0', '--data', data], { env: ENV, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(second.status, 1, second.stderr);
+    assert.match(second.stderr, new RegExp(`another logpipe demo \\(pid ${child.pid}\\) is using`));
+
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const [code, sig] = await exited;
@@ -87,6 +93,7 @@ test('demo: lines from several sources reach the server; SIGINT stops everything
     assert.equal(code, 0, out);
     assert.match(out, /logpipe demo: stopped cleanly\./);
     assert.deepEqual(processesMentioning(data), [], 'no child process is left behind');
+    assert.ok(!existsSync(join(data, 'demo', 'demo.pid')), 'the pid file is removed');
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const pid of processesMentioning(data)) process.kill(pid, 'SIGKILL');
@@ -115,4 +122,26 @@ test('demo: bad options exit 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--port: expected 0 to 65535/);
   assert.match(r.stderr, /--rate: must be greater than 0/);
+});
+
+test('demo: a pid file left by a killed demo does not block the next one', async () => {
+  const data = makeTempDir('logpipe-demo-');
+  try {
+    mkdirSync(join(data, 'demo'), { recursive: true });
+    // The pid of a process that has finished: the demo that wrote it was killed.
+    const done = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(data, 'demo', 'demo.pid'), `${done.stdout}\n`);
+    const blocker = createServer();
+    await new Promise<void>((res) => blocker.listen({ host: '127.0.0.1', port: 0 }, () => res()));
+    const port = (blocker.address() as { port: number }).port;
+    // The stale lock is taken over; the demo then stops at the taken port, which proves it got past the lock.
+    const s = spawnSync(process.execPath, [BIN, 'demo', '--port', String(port), '--data', data], { env: ENV, encoding: 'utf8', timeout: 30_000 });
+    blocker.close();
+    assert.equal(s.status, 1);
+    assert.doesNotMatch(s.stderr, /another logpipe demo \(pid/);
+    assert.match(s.stderr, /already in use/);
+    assert.ok(!existsSync(join(data, 'demo', 'demo.pid')), 'the pid file is removed again');
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
 });

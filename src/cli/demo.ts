@@ -8,7 +8,7 @@
 // terminal's Ctrl-C reaches only us and we can stop them in order: generators first, then the
 // collector (it ships what it has read and saves its checkpoint), then the server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,53 @@ export async function run(opts: ParsedOptions): Promise<number> {
   const dataDir = resolve(opts.data);
   const demoDir = join(dataDir, 'demo');
   mkdirSync(demoDir, { recursive: true });
+  const lock = join(demoDir, 'demo.pid');
+  const holder = lockDemo(lock);
+  if (holder !== undefined) {
+    process.stderr.write(`logpipe demo: another logpipe demo (pid ${holder}) is using "${dataDir}"; stop it first, or choose another --data.\n`);
+    return 1;
+  }
+  try {
+    return await runDemo(opts, dataDir, demoDir);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Takes the demo's pid file; returns the pid of a live demo that holds it instead. Two demos on
+ * one data directory would append to the same files and share one collector state file.
+ */
+function lockDemo(path: string): number | undefined {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+    rmSync(path, { force: true }); // left behind by a demo that was killed
+  }
+  return undefined;
+}
+
+/** Whether `pid` is a running logpipe demo (on Linux, its command line says so; a reused pid does not count). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('demo');
+  } catch {
+    return true; // no /proc: trust the signal check
+  }
+}
+
+async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): Promise<number> {
   if (opts.port !== 0 && !(await isPortFree(opts.port))) {
     process.stderr.write(`logpipe demo: port ${opts.port} on ${HOST} is already in use (another logpipe demo or server?). Stop it, or choose another port with --port ${opts.port + 1} (--port 0 picks a free one).\n`);
     return 1;
