@@ -196,6 +196,7 @@ export function App() {
         expandedId={expandedId}
         pattern={pattern}
         loadingOlder={logs.loadingOlder}
+        olderError={logs.olderError}
         newCount={newCount}
         onToggleRow={onToggleRow}
         onAtBottomChange={setAtBottom}

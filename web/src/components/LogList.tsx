@@ -22,6 +22,7 @@ interface Props {
   expandedId: number | null;
   pattern: SearchPattern | null;
   loadingOlder: boolean;
+  olderError: string | null;
   newCount: number;
   onToggleRow(id: number): void;
   onAtBottomChange(atBottom: boolean): void;
@@ -144,7 +145,15 @@ export function LogList(props: Props) {
     <div className="list-wrap">
       {items.length > 0 && (
         <div className="list-top-note" aria-live="off">
-          {props.loadingOlder ? 'Loading older lines…' : !hasOlder && virtualItems[0]?.index === 0 ? 'Start of the results.' : ''}
+          {props.status === 'loading'
+            ? 'Loading lines…'
+            : props.loadingOlder
+              ? 'Loading older lines…'
+              : props.olderError
+                ? props.olderError
+                : !hasOlder && virtualItems[0]?.index === 0
+                  ? 'Start of the results.'
+                  : ''}
         </div>
       )}
       <div className="list" ref={scrollRef} onScroll={onScroll} role="list" aria-label="Log lines" aria-busy={props.status === 'loading'}>

@@ -22,6 +22,8 @@ export interface LogsState {
   status: 'loading' | 'ready' | 'error';
   error: ApiError | null;
   loadingOlder: boolean;
+  /** Why the last scroll-back failed, in words (cleared by the next success). */
+  olderError: string | null;
   tail: TailStatus;
   /** Asks for the page before the oldest line held; resolves to the number of lines added. */
   loadOlder(): Promise<number>;
@@ -54,6 +56,7 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
   const [status, setStatus] = useState<LogsState['status']>('loading');
   const [error, setError] = useState<ApiError | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<string | null>(null);
   const [session, setSession] = useState(0);
   const [tailStart, setTailStart] = useState<number | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
@@ -124,8 +127,10 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
         added = r.added;
         return r.window;
       });
+      setOlderError(null);
       return added;
-    } catch {
+    } catch (err) {
+      setOlderError(`Could not load older lines: ${(err as Error).message} Scroll up to try again.`);
       return 0;
     } finally {
       olderInFlight.current = false;
@@ -200,5 +205,5 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
 
   const reload = useCallback(() => setReloadKey((k) => k + 1), []);
 
-  return { window: win, status, error, loadingOlder, tail, loadOlder, refillGap, reload };
+  return { window: win, status, error, loadingOlder, olderError, tail, loadOlder, refillGap, reload };
 }
