@@ -144,3 +144,25 @@ test('an --out that cannot be written is reported by name with exit 1', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+test('a progress bar is drawn on a terminal when writing a file, and not with --no-progress', { skip: hasScript ? false : 'util-linux "script" is not installed' }, () => {
+  const dir = makeTempDir();
+  try {
+    const out = join(dir, 'app.log');
+    const cmd = (extra: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} generate --count 300000 --out ${JSON.stringify(out)} ${extra}`;
+    // `script` runs the command on a pseudo-terminal, so stderr is a TTY.
+    const r = spawnSync('script', ['-qec', cmd(''), '/dev/null'], { encoding: 'utf8', env: { ...ENV, COLUMNS: '120' }, timeout: 60_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const screen = r.stdout.replace(/\x1b\[2K/g, '').split('\r').map((l) => l.trim()).filter(Boolean);
+    const last = screen[screen.length - 1];
+    assert.match(last, /^\[#+\] 100%  300,000 lines  [\d.]+ MiB  [\d,]+ lines\/s  ETA 0:00$/, `final progress line: ${JSON.stringify(last)}`);
+    const quiet = spawnSync('script', ['-qec', cmd('--no-progress'), '/dev/null'], { encoding: 'utf8', env: ENV, timeout: 60_000 });
+    assert.equal(quiet.status, 0);
+    assert.equal(quiet.stdout.trim(), '');
+    assert.equal(seqs(readFileSync(out, 'utf8')).length, 600_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -481,6 +481,7 @@ function jsonValue(v: string | number): string {
   return typeof v === 'number' ? String(v) : JSON.stringify(v);
 }
 
+/** How a LineFactory renders records. */
 export interface LineFactoryOptions {
   format?: Format;
   /** PRNG seed; the same seed, options and timestamps give byte-identical output. */

@@ -14,6 +14,7 @@ export interface Progress {
   total?: number;
 }
 
+/** What to write, where, how fast, and when to stop. */
 export interface GenerateOptions {
   factory: LineFactory;
   /** File to append to; absent: `stream` (default process.stdout). */
