@@ -13,7 +13,7 @@ import { parseSearch } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
 import { recordCount } from '../lib/logWindow.js';
 import { describeRange, DEFAULT_RANGE, isLiveRange, resolveRange } from '../lib/timeRange.js';
-import { DEFAULT_VIEW, filterParams, shownLevels } from '../lib/viewState.js';
+import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
 import { Histogram } from './Histogram.js';
@@ -63,7 +63,13 @@ export function App() {
   useEffect(() => {
     if (following) setNewCount(0);
   }, [following]);
-  useEffect(() => setNewCount(0), [view]);
+  // A new view starts at its newest line, following, with nothing expanded.
+  const viewKey = formatViewState(view);
+  useEffect(() => {
+    setNewCount(0);
+    setAtBottom(true);
+    setExpandedId(null);
+  }, [viewKey]);
 
   useEffect(
     () =>
