@@ -15,8 +15,10 @@ export interface Batch {
   lines: number;
   /** End offset of the last record (the stream's new committed offset once acked). */
   lastOffset: number;
-  /** gzip of the body, started as soon as the batch closed. */
-  gzipped?: Promise<Buffer>;
+  /** gzip of the body (pieces of one gzip stream, in order), started as soon as the batch closed. */
+  gzipped?: Promise<Buffer[]>;
+  /** The buffer the body lives in, handed back with Batcher.recycle() once acknowledged. */
+  storage?: Buffer;
 }
 
 /** Limits that close a batch. */
@@ -35,6 +37,10 @@ export interface RecordFields {
 const HEAD = Buffer.from('{"offset":', 'latin1');
 const MSG = Buffer.from(',"message":"', 'latin1');
 
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
 /** Marker appended to a line that was cut at --max-line-bytes (the server's own wording). */
 export function truncationMarker(dropped: number): string {
   return `… [truncated ${dropped} bytes]`;
@@ -50,6 +56,7 @@ export class Batcher implements LineSink {
   #lastOffset = 0;
   #stream = '';
   #tail: Buffer = Buffer.alloc(0);
+  readonly #spare: Buffer[] = [];
   /** Records added in total (for progress). */
   linesIn = 0;
 
@@ -83,13 +90,31 @@ export class Batcher implements LineSink {
   close(): void {
     if (this.#lines === 0) return;
     const body = this.#buf.subarray(0, this.#len);
-    const batch: Batch = { stream: this.#stream, body, lines: this.#lines, lastOffset: this.#lastOffset };
+    const batch: Batch = { stream: this.#stream, body, lines: this.#lines, lastOffset: this.#lastOffset, storage: this.#buf };
     // Size the next buffer from this one so line-limited batches do not hold 1 MiB each.
-    const next = Math.min(Math.max(this.#len + (this.#len >> 2), 4096), this.#limits.bytes) + 1024;
-    this.#buf = Buffer.allocUnsafe(next);
+    // Rounded up to 64 KiB so recycled buffers fit the next batches.
+    const next = roundUp(Math.min(Math.max(this.#len + (this.#len >> 2), 4096), this.#limits.bytes) + 1024, 64 * 1024);
+    this.#buf = this.#take(next);
     this.#len = 0;
     this.#lines = 0;
     this.#onBatch(batch);
+  }
+
+  /**
+   * Takes back the buffer of an acknowledged batch for reuse: at hundreds of batches per second,
+   * fresh buffers pile up as garbage faster than the GC returns them, and RSS grows with it.
+   */
+  recycle(batch: Batch): void {
+    const buf = batch.storage;
+    batch.storage = undefined;
+    if (buf && this.#spare.length < 12) this.#spare.push(buf);
+  }
+
+  #take(size: number): Buffer {
+    for (let i = 0; i < this.#spare.length; i++) {
+      if (this.#spare[i].length >= size) return this.#spare.splice(i, 1)[0];
+    }
+    return Buffer.allocUnsafe(size);
   }
 
   beginChunk(): void {}

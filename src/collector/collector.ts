@@ -32,15 +32,19 @@ const MAX_QUEUED = 8;
 const MAX_MERGED = 8;
 
 /** One request made of several closed batches of the same stream, in order. */
-function mergeBatches(parts: Batch[]): Batch {
+function mergeBatches(parts: Batch[]): Batch & { parts: Batch[] } {
   const last = parts[parts.length - 1];
   return {
     stream: last.stream,
-    body: Buffer.concat(parts.map((p) => p.body)),
+    // The plain body is needed only to split after a 413 or to dead-letter: built on demand.
+    get body() {
+      return Buffer.concat(parts.map((p) => p.body));
+    },
     lines: parts.reduce((n, p) => n + p.lines, 0),
     lastOffset: last.lastOffset,
     // Concatenated gzip members are one valid gzip body (RFC 1952: a series of members).
-    gzipped: Promise.all(parts.map((p) => p.gzipped!)).then((gz) => Buffer.concat(gz)),
+    gzipped: Promise.all(parts.map((p) => p.gzipped!)).then((gz) => gz.flat()),
+    parts,
   };
 }
 
@@ -580,6 +584,7 @@ class FilePipe {
       () => {
         this.#inflight = null;
         this.#acked = batch.lastOffset;
+        for (const part of (batch as { parts?: Batch[] }).parts ?? [batch]) this.#batcher.recycle(part);
         this.#saveState(false);
         if (this.#queue.length === 0 && this.#batcher.lines > 0) this.#batcher.close();
         this.#pump();

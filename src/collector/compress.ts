@@ -25,18 +25,22 @@ export class GzipPool {
     this.#size = size;
   }
 
-  /** gzip of `body`, compressed on the libuv thread pool. */
-  async gzip(body: Buffer): Promise<Buffer> {
-    if (typeof crc32 !== 'function') return gzipOnce(body, this.#level);
+  /**
+   * gzip of `body`, compressed on the libuv thread pool, as pieces to write in order (header,
+   * deflate data, final block + trailer): no copy into one buffer, so less garbage off-heap.
+   */
+  async gzip(body: Buffer): Promise<Buffer[]> {
+    if (typeof crc32 !== 'function') return [await gzipOnce(body, this.#level)];
     const d = await this.#acquire();
     let healthy = false;
     try {
       const raw = await deflateFlushed(d, body);
       healthy = true;
-      const trailer = Buffer.allocUnsafe(8);
-      trailer.writeUInt32LE(crc32(body) >>> 0, 0);
-      trailer.writeUInt32LE(body.length >>> 0, 4);
-      return Buffer.concat([HEADER, raw, FINAL_BLOCK, trailer]);
+      const end = Buffer.allocUnsafe(10); // small: comes from Node's shared pool
+      FINAL_BLOCK.copy(end, 0);
+      end.writeUInt32LE(crc32(body) >>> 0, 2);
+      end.writeUInt32LE(body.length >>> 0, 6);
+      return [HEADER, raw, end];
     } finally {
       this.#release(d, healthy);
     }

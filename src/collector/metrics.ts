@@ -27,7 +27,7 @@ export class Metrics {
     const secs = (Date.now() - this.startedAt) / 1000;
     return (
       `logpipe collect: ${this.linesRead} lines read, ${this.linesShipped} shipped (${Math.round(this.linesShipped / Math.max(secs, 0.001))}/s), ` +
-      `${this.bytesBehind()} bytes behind, ${this.filesOpen} files, ${this.retries} retries` +
+      `${this.bytesBehind()} bytes behind, ${this.filesOpen} files, ${this.retries} retries, RSS ${memoryText()}` +
       (this.deadLetters ? `, ${this.deadLetters} dead-lettered` : '') +
       (this.retries && this.lastError ? ` (last error: ${this.lastError})` : '') +
       '.'
@@ -73,6 +73,12 @@ export class Metrics {
       });
     });
   }
+}
+
+function memoryText(): string {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1048576);
+  return `${mb(m.rss)} MB (heap ${mb(m.heapUsed)}, buffers ${mb(m.arrayBuffers)}, external ${mb(m.external - m.arrayBuffers)})`;
 }
 
 /** The port a metrics server listens on. */

@@ -100,21 +100,23 @@ export class Shipper {
 
   /** Sends one batch until the server acknowledged it (or it was dead-lettered). */
   async ship(batch: Batch): Promise<void> {
-    const body = await (batch.gzipped ?? gzipBody(batch.body, this.#opts.gzipLevel));
+    const body = await (batch.gzipped ?? gzipBody(batch.body, this.#opts.gzipLevel).then((b) => [b]));
+    let size = 0;
+    for (const piece of body) size += piece.length;
     const m = this.#opts.metrics;
     for (let attempt = 0; ; attempt++) {
       if (this.#abort.signal.aborted) throw new ShipAborted();
       let reply: Reply | null = null;
       let failure = '';
       try {
-        reply = await this.#post(body);
+        reply = await this.#post(body, size);
       } catch (err) {
         failure = (err as Error).message;
       }
       if (reply && reply.status >= 200 && reply.status < 300) {
         m.batchesShipped++;
         m.linesShipped += batch.lines;
-        m.bytesSent += body.length;
+        m.bytesSent += size;
         try {
           const ack = JSON.parse(reply.body) as { accepted?: number; duplicates?: number };
           m.duplicates += ack.duplicates ?? 0;
@@ -188,14 +190,14 @@ export class Shipper {
     });
   }
 
-  #post(body: Buffer): Promise<Reply> {
+  #post(body: Buffer[], size: number): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const req = this.#mod.request(
         this.#url,
         {
           method: 'POST',
           agent: this.#agent,
-          headers: { ...this.#headers, 'content-length': String(body.length) },
+          headers: { ...this.#headers, 'content-length': String(size) },
           timeout: this.#opts.requestTimeoutMs ?? 30_000,
         },
         (res) => {
@@ -214,7 +216,8 @@ export class Shipper {
       );
       req.on('timeout', () => req.destroy(new Error('the request timed out')));
       req.on('error', reject);
-      req.end(body);
+      for (let i = 0; i < body.length - 1; i++) req.write(body[i]);
+      req.end(body[body.length - 1]);
     });
   }
 }
