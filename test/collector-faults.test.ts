@@ -154,3 +154,29 @@ test('clear errors: bad URL, missing --url, a directory as a file, a state file 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM against a server that never answers: gives up after --shutdown-timeout, keeps the checkpoint, exits 0', async () => {
+  const { createServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const hung = createServer((s) => sockets.push(s)); // accepts, never answers
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  const port = (hung.address() as { port: number }).port;
+  const dir = makeTempDir('logpipe-hung-');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, lines(1, 50));
+  const c = startCollector(['--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--shutdown-timeout', '1s', ...FAST, log]);
+  try {
+    await waitUntil(() => sockets.length > 0, 10_000, 'the collector to connect');
+    const t0 = Date.now();
+    assert.equal(await c.stop('SIGTERM'), 0);
+    assert.ok(Date.now() - t0 < 5000, `exited after ${Date.now() - t0} ms`);
+    assert.match(c.output(), /did not acknowledge everything within 1000 ms/);
+    const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    assert.equal(saved.files[0].offset, 0, 'nothing acknowledged, nothing claimed');
+  } finally {
+    await c.stop();
+    for (const s of sockets) s.destroy();
+    hung.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -94,6 +94,7 @@ export class Collector {
   #scanSoon: NodeJS.Timeout | null = null;
   #stopping = false;
   #startup = true;
+  readonly #unreadable = new Set<string>();
 
   private constructor(opts: CollectorOptions, checkpoint: Checkpoint) {
     this.opts = opts;
@@ -219,9 +220,14 @@ export class Collector {
     try {
       tail = await Tail.open(path);
     } catch (err) {
-      this.opts.log(`Cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it is skipped until it becomes readable.`);
+      // Said once per path: the poll retries every interval.
+      if (!this.#unreadable.has(path)) {
+        this.#unreadable.add(path);
+        this.opts.log(`Cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it is skipped until it becomes readable.`);
+      }
       return;
     }
+    this.#unreadable.delete(path);
     if (!tail || this.#pipes.has(tail.key)) {
       await tail?.close();
       return;
@@ -249,17 +255,21 @@ export class Collector {
       } catch {
         continue;
       }
+      let found = false;
       for (const name of names) {
         const path = join(dir, name);
         try {
           const st = await stat(path);
           if (identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) !== entry.key) continue;
+          found = true;
           if (st.size > entry.offset) await this.#consider(path, true);
         } catch {
           // Gone meanwhile.
         }
         break;
       }
+      // Deleted while we were stopped: nothing left to read; stop looking for it.
+      if (!found) this.checkpoint.set({ ...entry, done: true, updated: Date.now() });
     }
   }
 }

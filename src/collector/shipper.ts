@@ -88,9 +88,11 @@ export class Shipper {
     return this.#url.href;
   }
 
-  /** Stops retry waits; pending ship() calls reject with ShipAborted after their current request. */
+  /** Stops retry waits and cuts requests in flight; pending ship() calls reject with ShipAborted. */
   abort(): void {
     this.#abort.abort();
+    // A request to a hung server would otherwise hold shutdown for the whole request timeout.
+    this.#agent.destroy();
   }
 
   /** Closes idle keep-alive sockets. */
