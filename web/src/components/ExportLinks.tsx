@@ -22,7 +22,10 @@ export function ExportLinks({ params }: Props) {
           // A link cannot carry the read token; with one, fetch and save instead.
           if (readToken()) {
             e.preventDefault();
-            downloadWithToken(href, filename).catch((err: Error) => window.alert(`The export failed: ${err.message}`));
+            downloadWithToken(href, filename).catch((err: Error) => {
+              // Cancelling the save dialog is not a failure.
+              if (err.name !== 'AbortError') window.alert(`The export failed: ${err.message}`);
+            });
           }
         }}
       >
