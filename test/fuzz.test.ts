@@ -350,7 +350,7 @@ test(`fuzz: ${COUNT} hostile requests (seed ${SEED}) get no 5xx, and the server 
         counts.set(out.status, (counts.get(out.status) ?? 0) + 1);
         const what = 'raw' in req ? `#${i} raw ${JSON.stringify(String(req.raw).slice(0, 120))}` : `#${i} ${req.method} ${req.path.slice(0, 160)} ${JSON.stringify(req.headers).slice(0, 200)} body=${JSON.stringify(req.body?.toString('latin1').slice(0, 160))}`;
         if (out.status >= 500) failures.push(`${what} → ${out.status} ${out.body.slice(0, 300)}`);
-        else if (out.status >= 400 && !('raw' in req) && req.method !== 'HEAD' && !req.protobufReply) {
+        else if (out.status >= 400 && ('raw' in req || (req.method !== 'HEAD' && !req.protobufReply))) {
           let ok = false;
           try {
             const j = JSON.parse(out.body);
@@ -376,7 +376,7 @@ test(`fuzz: ${COUNT} hostile requests (seed ${SEED}) get no 5xx, and the server 
     console.log(`# fuzz: ${summary}`);
     if (process.env.FUZZ_PROFILE) console.log([...timeByPath].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `# ${k}: ${Math.round(v)} ms`).join('\n'));
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures; ${summary}`);
-    assert.ok(sent >= 5000, `at least 5,000 requests answered within the time budget: ${summary}`);
+    assert.ok(sent >= Math.min(5000, COUNT * 0.95), `at least 5,000 requests (by default) answered within the time budget: ${summary}`);
     if (end) assert.ok(end.peak < 700 * 2 ** 20, `peak RSS stays bounded: ${summary}`);
 
     // The server is healthy and fully usable afterwards.

@@ -386,4 +386,21 @@ describe('security headers and static files', () => {
       checkHeaders(res.headers, path);
     }
   });
+
+  test('requests the HTTP parser rejects get our JSON error and headers, and the server goes on', async () => {
+    const cases: [string, number, string][] = [
+      ['GARBAGE\r\n\r\n', 400, 'LP_ERR_BAD_REQUEST'],
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', 400, 'LP_ERR_BAD_REQUEST'],
+      ['POST /api/v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n[]\r\n0\r\n\r\n', 400, 'LP_ERR_BAD_REQUEST'],
+      [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'LP_ERR_HEADERS_TOO_LARGE'],
+    ];
+    for (const [request, status, code] of cases) {
+      const res = await rawRequest(srv.port, request);
+      assert.equal(res.status, status, `${JSON.stringify(request.slice(0, 40))}: ${res.head}`);
+      assert.equal(JSON.parse(res.body).error, code);
+      assert.match(res.head, /^content-security-policy: .*frame-ancestors 'none'/im);
+      assert.match(res.head, /^x-content-type-options: nosniff$/im);
+    }
+    assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+  });
 });

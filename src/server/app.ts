@@ -1,5 +1,6 @@
 // Builds the Fastify app (never listens): body parsers, auth, limits, security headers, the
 // error catalogue, and every route. The CLI and the tests both start from here.
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { ERRORS, LogpipeError } from '../shared/errors.js';
 import type { ErrorBody } from '../shared/api.js';
@@ -99,6 +100,28 @@ export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: 
       metrics.errors.inc({ status: String(e.statusCode) });
       reply.headers(securityHeaders());
       return reply.code(e.statusCode).send(errorBody(e.code, e.message));
+    },
+    // Requests Node's HTTP parser rejects (a malformed request line or header, headers over
+    // 16 KiB) get our JSON error and headers too, then the connection is closed.
+    clientErrorHandler: (err, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const e =
+        err.code === 'HPE_HEADER_OVERFLOW' ? new LogpipeError('LP_ERR_HEADERS_TOO_LARGE', 'The request line and headers are larger than 16 KiB.')
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new LogpipeError('LP_ERR_REQUEST_TIMEOUT', 'The request headers did not arrive in time.')
+        : new LogpipeError('LP_ERR_BAD_REQUEST', `The HTTP request is malformed (${String((err as { reason?: string }).reason ?? err.code ?? 'unparseable').slice(0, 100)}).`);
+      metrics.errors.inc({ status: String(e.statusCode) });
+      if (socket.writable) {
+        const body = JSON.stringify(errorBody(e.code, e.message));
+        const head = [
+          `HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}`,
+          'content-type: application/json; charset=utf-8',
+          `content-length: ${Buffer.byteLength(body)}`,
+          'connection: close',
+          ...Object.entries(securityHeaders()).map(([k, v]) => `${k}: ${v}`),
+        ];
+        socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+      }
+      socket.destroy(err);
     },
     ...fastifyOpts,
   });
