@@ -264,6 +264,22 @@ test('log text is rendered as text: markup in lines is shown, never run', async 
   assert.deepEqual(watch.problems.filter((p) => p.startsWith('dialog')), []);
 });
 
+test('a 200 KB line and terminal colour codes are drawn as readable text', async () => {
+  await open('/?source=odd');
+  const huge = `hugeline ${'abcdefghij'.repeat(20_000)}`;
+  await postRecords(server.url, [
+    { message: huge, level: 'warn', source: 'odd' },
+    { message: '\x1b[31mcolourful\x1b[0m \x1b[1;33mwarning\x1b[m text', level: 'warn', source: 'odd' },
+  ]);
+  await waitFor(async () => (await rowMessages(page)).length === 2, 'the two odd lines');
+  const [first, second] = await rowMessages(page);
+  assert.ok(first.startsWith('hugeline abcdefghij') && first.length <= 2002, `row text of ${first.length} chars`);
+  assert.equal(second, 'colourful warning text');
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  assert.equal((await page.locator('.full-message').textContent())!.length, huge.length);
+  await page.keyboard.press('Escape');
+});
+
 test('the theme toggle switches to light and the choice survives a reload', async () => {
   await open();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { fetchContext } from '../api.js';
-import { formatClock, formatDate, formatValue } from '../lib/format.js';
+import { formatClock, formatDate, formatValue, stripAnsi } from '../lib/format.js';
 import type { SearchPattern } from '../lib/highlight.js';
 import { CopyButton } from './CopyButton.js';
 import { Highlighted } from './Highlighted.js';
@@ -17,7 +17,7 @@ function ContextLine({ r, current }: { r: LogRecord; current?: boolean }) {
     <li className={`context-line lv-row-${r.level}${current ? ' current' : ''}`} data-testid="context-line" aria-current={current ? 'true' : undefined}>
       <span className="ts">{formatClock(r.ts)}</span>
       <LevelBadge level={r.level} />
-      <span className="msg">{r.message}</span>
+      <span className="msg">{stripAnsi(r.message)}</span>
     </li>
   );
 }
@@ -50,7 +50,7 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
         <div><dt>Host</dt><dd>{record.host || '—'}</dd></div>
         <div><dt>Id</dt><dd>#{record.id}</dd></div>
       </dl>
-      <pre className="full-message"><Highlighted text={record.message} pattern={pattern} /></pre>
+      <pre className="full-message"><Highlighted text={stripAnsi(record.message)} pattern={pattern} /></pre>
       {attrs.length > 0 && (
         <table className="attrs">
           <caption>Fields</caption>

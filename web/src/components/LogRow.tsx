@@ -48,7 +48,7 @@ export const LogRow = memo(function LogRow({ record, expanded, pattern, onToggle
         <span className="src" title={record.host ? `${record.source} on ${record.host}` : record.source}>{record.source}</span>
         <span className="msg">
           <Highlighted text={line.text} pattern={pattern} />
-          {line.more && <span className="more" aria-label="more lines">↵</span>}
+          {line.more && <span className="more" aria-label="more text">↵</span>}
         </span>
       </div>
       {expanded && <LogDetails record={record} pattern={pattern} />}

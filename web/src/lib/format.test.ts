@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstLine, formatCount, formatValue } from './format.js';
+import { firstLine, formatCount, formatValue, ROW_TEXT_MAX, stripAnsi } from './format.js';
 import { cursorAfter, cursorBefore } from './cursor.js';
 
 test('counts are compact', () => {
@@ -22,4 +22,17 @@ test('cursors use the server format base64url("order.id")', () => {
   assert.equal(Buffer.from(cursorBefore(42), 'base64url').toString(), 'desc.42');
   assert.equal(Buffer.from(cursorAfter(7), 'base64url').toString(), 'asc.7');
   assert.doesNotMatch(cursorBefore(123456789), /[+/=]/);
+});
+
+test('terminal colour codes are removed for display', () => {
+  assert.equal(stripAnsi('\x1b[31mERROR\x1b[0m disk \x1b[1;33mfull\x1b[m'), 'ERROR disk full');
+  assert.equal(stripAnsi('\x1b]8;;http://x\x07link\x1b]8;;\x07'), 'link');
+  assert.equal(firstLine('\x1b[32mok\x1b[0m\nmore').text, 'ok');
+});
+
+test('very long lines are cut for the row, with a mark', () => {
+  const r = firstLine('x'.repeat(300_000));
+  assert.equal(r.text.length, ROW_TEXT_MAX + 1);
+  assert.ok(r.text.endsWith('…'));
+  assert.equal(r.more, true);
 });

@@ -30,10 +30,28 @@ export function formatNumber(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** The first line of a message, for the one-line row; `more` says whether lines were cut. */
+/** Longest part of a line drawn in a one-line row (a 256 KB line would only cost layout time). */
+export const ROW_TEXT_MAX = 2000;
+
+// CSI and OSC escape sequences (colours, cursor moves, hyperlinks) as terminals write them.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]/g;
+
+/** Removes terminal escape sequences (colour codes) so that coloured logs read as text. */
+export function stripAnsi(text: string): string {
+  return text.includes('\x1b') ? text.replace(ANSI, '') : text;
+}
+
+/** The first line of a message, for the one-line row; `more` says whether anything was cut. */
 export function firstLine(message: string): { text: string; more: boolean } {
-  const nl = message.search(/\r?\n/);
-  return nl === -1 ? { text: message, more: false } : { text: message.slice(0, nl), more: true };
+  const clean = stripAnsi(message);
+  const nl = clean.search(/\r?\n/);
+  let text = nl === -1 ? clean : clean.slice(0, nl);
+  let more = nl !== -1;
+  if (text.length > ROW_TEXT_MAX) {
+    text = `${text.slice(0, ROW_TEXT_MAX)}…`;
+    more = true;
+  }
+  return { text, more };
 }
 
 /** A duration for humans, "3 s", "2 min", "1 h". */
