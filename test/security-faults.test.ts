@@ -173,10 +173,14 @@ test('data directory removed while running: writes answer 503 saying so instead 
     // Every door is guarded, not only the native one.
     const seed = await postJson(`${srv.url}/logs`, [{ message: 'seed after rm' }]);
     assert.equal(seed.status, 503);
-    // The server itself stays up and answers reads and health checks without a 500.
+    // The server itself stays up and answers reads without a 500, and /healthz reports the
+    // problem so a load balancer takes it out of rotation (and a supervisor restarts it).
     const q = await http(`${srv.url}/api/v1/logs?limit=5`);
     assert.ok(q.status < 500 || q.status === 503, `query: ${q.status}`);
-    assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+    const health = await http(`${srv.url}/healthz`);
+    assert.equal(health.status, 503);
+    assert.equal(health.json.error, 'LP_ERR_STORE_UNAVAILABLE');
+    assert.match(health.json.message, /was removed while the server was running; restart the server/);
   } finally {
     assert.equal(await srv.stop(), 0, 'shuts down cleanly');
   }

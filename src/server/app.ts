@@ -12,6 +12,7 @@ import { LiveHub } from './live/hub.js';
 import { followCommits } from './live/follow-commits.js';
 import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { guardStore, StoreFileGuard } from './store-guard.js';
 import ingestRoutes from './routes/ingest.js';
 import opsRoutes from './routes/ops.js';
 import queryRoutes from './routes/query.js';
@@ -79,8 +80,10 @@ function fromFastifyError(err: any): LogpipeError | undefined {
 }
 
 /** Builds the app around a store; `config.webDir` adds the dashboard. */
-export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: FastifyServerOptions = {}): Promise<App> {
+export async function buildApp(config: ServerConfig, openedStore: Store, fastifyOpts: FastifyServerOptions = {}): Promise<App> {
   const { limits } = config;
+  const guard = config.storeFile ? new StoreFileGuard(config.storeFile) : undefined;
+  const store = guard ? guardStore(openedStore, guard) : openedStore;
   const metrics = new ServerMetrics();
   const app = Fastify({
     logger: fastifyOpts.logger ?? { level: config.logLevel },
@@ -195,7 +198,7 @@ export async function buildApp(config: ServerConfig, store: Store, fastifyOpts: 
   await app.register(ingestRoutes, { pipeline });
   await app.register(queryRoutes, { store, limits });
   await app.register(tailRoutes, { store, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
-  await app.register(opsRoutes, { store, hub, metrics });
+  await app.register(opsRoutes, { store, hub, metrics, storeProblem: guard && (() => guard.problem()) });
   await registerInterop(app, pipeline, config, store);
   if (config.webDir) await app.register(webRoutes, { webDir: config.webDir });
   return { app, pipeline, hub, metrics };

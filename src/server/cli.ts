@@ -8,7 +8,6 @@ import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
 import { openStore, sqlitePathFor } from './storage/open.js';
-import { guardStore, StoreFileGuard } from './store-guard.js';
 import type { Store } from './storage/store.js';
 
 const L = DEFAULT_LIMITS;
@@ -163,9 +162,9 @@ function startRetention(store: Store, config: ServerConfig, onDeleted: (n: numbe
 export async function run(o: ParsedOptions): Promise<number> {
   const config = configFromOptions(o);
   if (!config.db || !/^postgres(ql)?:/.test(config.db)) prepareDataDir(config.dataDir);
-  const opened = await openStore({ db: config.db, dataDir: config.dataDir, maxPageCount: config.sqliteMaxPageCount });
-  const store = opened.kind === 'sqlite' ? guardStore(opened, new StoreFileGuard(sqlitePathFor({ db: config.db, dataDir: config.dataDir }))) : opened;
-  const { app, metrics } = await buildApp(config, store);
+  const store = await openStore({ db: config.db, dataDir: config.dataDir, maxPageCount: config.sqliteMaxPageCount });
+  const storeFile = store.kind === 'sqlite' ? sqlitePathFor({ db: config.db, dataDir: config.dataDir }) : undefined;
+  const { app, metrics } = await buildApp({ ...config, storeFile }, store);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

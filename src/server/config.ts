@@ -57,6 +57,8 @@ export interface ServerConfig {
   /** Directory of the built dashboard; absent = API only. */
   webDir?: string;
   logLevel: string;
+  /** The SQLite file the store opened: writes and /healthz check it is still there (see store-guard.ts). */
+  storeFile?: string;
   /** Testing only: PRAGMA max_page_count of the SQLite store, to simulate a full disk. */
   sqliteMaxPageCount?: number;
 }

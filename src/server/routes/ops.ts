@@ -1,5 +1,6 @@
 // Health and Prometheus metrics.
 import type { FastifyInstance } from 'fastify';
+import { LogpipeError } from '../../shared/errors.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Store } from '../storage/store.js';
 import type { LiveHub } from '../live/hub.js';
@@ -8,12 +9,19 @@ export interface OpsRoutesOptions {
   store: Store;
   hub: LiveHub;
   metrics: ServerMetrics;
+  /** Why the store cannot be written (its file was removed), or undefined while it can. */
+  storeProblem?: () => string | undefined;
 }
 
 export default async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { store, metrics, hub } = opts;
 
-  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok', store: store.kind, lastId: hub.lastId }));
+  app.get('/healthz', { config: { access: 'public' } }, async () => {
+    // A server that can no longer write must leave the load balancer's rotation (and be restarted).
+    const problem = opts.storeProblem?.();
+    if (problem) throw new LogpipeError('LP_ERR_STORE_UNAVAILABLE', `${problem}; restart the server.`, undefined, 30);
+    return { status: 'ok', store: store.kind, lastId: hub.lastId };
+  });
 
   app.get('/metrics', { config: { access: 'read' } }, async (_req, reply) => {
     const stats = await store.stats();
