@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { BIN, makeTempDir, startServer, type ServerHandle } from './helpers/server.js';
 import { bearer, http, type HttpResult } from './helpers/http.js';
 
@@ -127,6 +128,26 @@ describe('tokens from flags', () => {
     // The scheme is case-insensitive, as RFC 7235 says.
     const lower = await http(`${srv.url}/api/v1/sources`, { headers: { authorization: `bearer ${READ[0]}` } });
     assert.equal(lower.status, 200);
+  });
+
+  test('the token is checked before the body is read: no parsing or decompressing for strangers', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+    for (const [type, body, enc] of [['application/json', '{not json', undefined], ['application/json', bomb, 'gzip'], ['application/x-protobuf', 'junk', undefined], ['application/xml', '<x/>', undefined]] as const) {
+      for (const path of ['/api/v1/logs', '/v1/logs', '/loki/api/v1/push']) {
+        const headers: Record<string, string> = { 'content-type': type };
+        if (enc) headers['content-encoding'] = enc;
+        const anon = await http(srv.url + path, { method: 'POST', headers, body });
+        const reader = await http(srv.url + path, { method: 'POST', headers: { ...headers, ...bearer(READ[0]) }, body });
+        if (path === '/v1/logs' && type === 'application/x-protobuf') {
+          // OTLP answers protobuf clients with a google.rpc.Status body; the status is what matters.
+          assert.equal(anon.status, 401);
+          assert.equal(reader.status, 403);
+          continue;
+        }
+        assertDenied(anon, 401, `${path} ${type} without a token`);
+        assertDenied(reader, 403, `${path} ${type} with a read token`);
+      }
+    }
   });
 
   test('the dashboard files are public (they hold no data) but the API behind them is not', async () => {
