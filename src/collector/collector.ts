@@ -24,10 +24,13 @@ import { Metrics } from './metrics.js';
 import { MultilineJoiner } from './multiline.js';
 import { ShipAborted, Shipper } from './shipper.js';
 import { GzipPool } from './compress.js';
+import { collectGarbage } from './gc.js';
 import { Tail } from './tail.js';
 
 /** Closed batches that may wait behind the one in flight before reading pauses. */
 const MAX_QUEUED = 8;
+/** Bytes read between garbage collections while reading fast (see gc.ts). */
+const GC_EVERY_BYTES = 32 * 1024 * 1024;
 /** Most batches sent together in one request when they have queued up. */
 const MAX_MERGED = 8;
 
@@ -95,6 +98,7 @@ export class Collector {
   #stopping = false;
   #startup = true;
   readonly #unreadable = new Set<string>();
+  #sinceGc = 0;
 
   private constructor(opts: CollectorOptions, checkpoint: Checkpoint) {
     this.opts = opts;
@@ -159,6 +163,16 @@ export class Collector {
     await this.checkpoint.flush();
     this.shipper.close();
     this.gzip.close();
+  }
+
+  /** Counts bytes read; collects garbage every GC_EVERY_BYTES (see gc.ts). */
+  noteRead(bytes: number): void {
+    this.metrics.bytesRead += bytes;
+    this.#sinceGc += bytes;
+    if (this.#sinceGc >= GC_EVERY_BYTES) {
+      this.#sinceGc = 0;
+      collectGarbage();
+    }
   }
 
   /** Synchronous last-resort checkpoint save (second signal). */
@@ -397,7 +411,7 @@ class FilePipe {
         continue;
       }
       if (n > 0) {
-        c.metrics.bytesRead += n;
+        c.noteRead(n);
         const before = this.#batcher.linesIn;
         this.#splitter.push(this.#readBuf, n, pos);
         c.metrics.linesRead += this.#batcher.linesIn - before;
