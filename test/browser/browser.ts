@@ -5,6 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/**
+ * Arguments every browser-test server gets. The heartbeat is given explicitly because the
+ * server's default ('15s') reaches it unconverted and becomes a 1 ms interval (reported to the
+ * integrator); a thousand heartbeats a second per page made these tests slow on a busy machine.
+ */
+export const SERVER_ARGS = ['--heartbeat', '15s'];
+
 export const CHROMIUM_PATH = process.env.LOGPIPE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** A running browser with its own profile directory; close() removes the profile. */
@@ -58,7 +65,7 @@ export function watchProblems(page: Page): { problems: string[]; cspViolations: 
 export type { Browser, Page };
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes; returns that value. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -12,6 +12,7 @@ interface Props {
 /** The source filter. */
 export function SourceFilter({ sources, selected, onChange }: Props) {
   const [open, setOpen] = useState(false);
+  const [find, setFind] = useState('');
   const root = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -34,7 +35,8 @@ export function SourceFilter({ sources, selected, onChange }: Props) {
   const label = selected.length === 0 ? 'All sources' : selected.length === 1 ? selected[0] : `${selected.length} sources`;
   const known = new Map((sources ?? []).map((s) => [s.source, s.count]));
   for (const s of selected) if (!known.has(s)) known.set(s, 0);
-  const names = [...known.keys()].sort();
+  const needle = find.trim().toLowerCase();
+  const names = [...known.keys()].sort().filter((n) => !needle || n.toLowerCase().includes(needle) || selected.includes(n));
   return (
     <div className="source-filter" ref={root}>
       <button type="button" className="btn" aria-haspopup="true" aria-expanded={open} aria-label={`Sources: ${label}`} onClick={() => setOpen((o) => !o)}>
@@ -45,8 +47,12 @@ export function SourceFilter({ sources, selected, onChange }: Props) {
           <button type="button" className="btn small" onClick={() => onChange([])} disabled={!selected.length}>
             Show all sources
           </button>
+          {(sources?.length ?? 0) > 8 && (
+            <input type="text" className="source-find" aria-label="Find a source" placeholder="Find a source…" value={find} autoFocus onChange={(e) => setFind(e.target.value)} />
+          )}
           {sources === null && <p className="state-text">Loading sources…</p>}
-          {sources !== null && names.length === 0 && <p className="state-text">No sources yet: nothing has been ingested.</p>}
+          {sources !== null && known.size === 0 && <p className="state-text">No sources yet: nothing has been ingested.</p>}
+          {known.size > 0 && names.length === 0 && <p className="state-text">No source matches “{find}”.</p>}
           <ul>
             {names.map((name) => (
               <li key={name}>
