@@ -96,6 +96,45 @@ function prepareUpsert(db: Database.Database, head: string, tail: string): Upser
   return u;
 }
 
+interface StreamState {
+  stream: string;
+  committed: number;
+  max: number;
+}
+
+interface SourceAgg {
+  source: string;
+  /** Per (minute, level): key minute * 8 + level. */
+  aggs: Map<number, Agg>;
+  lastSeen: number;
+}
+
+/**
+ * The result of a batch whose rows got ids firstId, firstId + 1, …: `records` (what the live
+ * tail publishes) is built on first use only, so a server without live-tail subscribers does
+ * not pay for 1000 objects and attrs parsing per batch (a few % of the insert rate).
+ */
+function insertedResult(kept: NormalizedRecord[], firstId: number, duplicates: number): InsertResult {
+  let built: LogRecord[] | undefined;
+  return {
+    accepted: kept.length,
+    duplicates,
+    firstId,
+    lastId: firstId + kept.length - 1,
+    get records(): LogRecord[] {
+      return (built ??= kept.map((r, i) => ({
+        id: firstId + i,
+        ts: r.ts,
+        level: LEVEL_BY_CODE[LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown],
+        source: r.source,
+        host: r.host,
+        message: r.message,
+        attrs: r.attrs == null ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
+      })));
+    },
+  };
+}
+
 /** Adds aggregate `a` into `into[key]` (whose time unit is `unit`). */
 function fold(into: Map<number, Agg>, key: number, unit: number, a: Agg): void {
   const t = into.get(key);
@@ -229,21 +268,27 @@ export class SqliteStore implements Store {
   #insertBatch(records: NormalizedRecord[]): InsertResult {
     let lastId = this.#getLastId.get() as number;
     const firstId = lastId + 1;
-    const out: LogRecord[] = [];
+    // The inserted input records, in id order; LogRecords are only built if someone asks.
+    const kept: NormalizedRecord[] = [];
     let duplicates = 0;
-    const streams = new Map<string, { committed: number; max: number }>();
-    // Rollup upkeep is aggregated here in JS, so a 1000-row batch costs a few dozen upserts.
-    const bySource = new Map<string, Map<number, Agg>>();
-    const lastSeen = new Map<string, number>();
+    const streams = new Map<string, StreamState>();
+    // Rollup upkeep is aggregated here in JS, so a 1000-row batch costs a few multi-row
+    // upserts. The last stream and source are remembered: a batch from the collector is one
+    // stream (and one source), so most rows skip the map lookups.
+    const bySource = new Map<string, SourceAgg>();
+    let st: StreamState | undefined;
+    let sa: SourceAgg | undefined;
     const insertLog = this.#insertLog;
     const insertFts = this.#insertFts;
     for (const r of records) {
-      if (r.stream !== null && r.stream !== undefined && r.offset !== null && r.offset !== undefined) {
-        let st = streams.get(r.stream);
-        if (!st) {
-          const c = this.#getStream.get(r.stream) as number | undefined;
-          st = { committed: c ?? -1, max: c ?? -1 };
-          streams.set(r.stream, st);
+      if (r.stream != null && r.offset != null) {
+        if (st === undefined || st.stream !== r.stream) {
+          st = streams.get(r.stream);
+          if (!st) {
+            const c = (this.#getStream.get(r.stream) as number | undefined) ?? -1;
+            st = { stream: r.stream, committed: c, max: c };
+            streams.set(r.stream, st);
+          }
         }
         if (r.offset <= st.max) {
           duplicates++;
@@ -255,46 +300,38 @@ export class SqliteStore implements Store {
       const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
       insertLog.run(id, r.ts, code, r.source, r.host, r.message, r.attrs);
       insertFts.run(id, r.message);
+      kept.push(r);
+      if (sa === undefined || sa.source !== r.source) {
+        sa = bySource.get(r.source);
+        if (!sa) {
+          sa = { source: r.source, aggs: new Map(), lastSeen: r.ts };
+          bySource.set(r.source, sa);
+        }
+      }
+      if (r.ts > sa.lastSeen) sa.lastSeen = r.ts;
       const minute = Math.floor(r.ts / MINUTE_MS);
       const key = minute * 8 + code;
-      let m = bySource.get(r.source);
-      if (!m) {
-        m = new Map();
-        bySource.set(r.source, m);
-      }
-      const a = m.get(key);
+      const a = sa.aggs.get(key);
       if (a) {
         a.n++;
         a.maxId = id;
-      } else m.set(key, { minute, level: code, n: 1, minId: id, maxId: id });
-      const seen = lastSeen.get(r.source);
-      if (seen === undefined || r.ts > seen) lastSeen.set(r.source, r.ts);
-      out.push({
-        id,
-        ts: r.ts,
-        level: LEVEL_BY_CODE[code],
-        source: r.source,
-        host: r.host,
-        message: r.message,
-        attrs: r.attrs === null || r.attrs === undefined ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
-      });
+      } else sa.aggs.set(key, { minute, level: code, n: 1, minId: id, maxId: id });
     }
-    if (out.length) {
+    if (kept.length) {
       const rollupRows: unknown[] = [];
       const hourRows: unknown[] = [];
       const totalsRows: unknown[] = [];
-      for (const [source, m] of bySource) {
+      for (const { source, aggs, lastSeen } of bySource.values()) {
         const perHour = new Map<number, Agg>();
         const perLevel = new Map<number, Agg>();
-        for (const a of m.values()) {
+        for (const a of aggs.values()) {
           rollupRows.push(a.minute, a.level, source, a.n, a.minId, a.maxId);
           const hour = Math.floor(a.minute / 60);
           fold(perHour, hour * 8 + a.level, hour, a);
           fold(perLevel, a.level, 0, a);
         }
         for (const h of perHour.values()) hourRows.push(h.minute, h.level, source, h.n, h.minId, h.maxId);
-        const seen = lastSeen.get(source) ?? 0;
-        for (const t of perLevel.values()) totalsRows.push(source, t.level, t.n, seen, t.minId, t.maxId);
+        for (const t of perLevel.values()) totalsRows.push(source, t.level, t.n, lastSeen, t.minId, t.maxId);
       }
       this.#upsertMany(this.#upsertRollup, rollupRows);
       this.#upsertMany(this.#upsertRollupHour, hourRows);
@@ -304,9 +341,8 @@ export class SqliteStore implements Store {
       this.#upsertIngest.run(Math.floor(now / INGEST_WINDOW_MS) * (INGEST_WINDOW_MS / 1000), lastId, now);
     }
     for (const [stream, st] of streams) if (st.max > st.committed) this.#setStream.run(stream, st.max);
-    return out.length
-      ? { accepted: out.length, duplicates, firstId, lastId, records: out }
-      : { accepted: 0, duplicates, records: out };
+    if (!kept.length) return { accepted: 0, duplicates, records: [] };
+    return insertedResult(kept, firstId, duplicates);
   }
 
   // Runs a family of multi-row upserts over `flat` (UPSERT_WIDTH values a row), in as few
@@ -683,20 +719,7 @@ export class SqliteStore implements Store {
       }
       pruneIngests.run();
     }).immediate();
-    this.#releaseFreePages();
     return rows.length;
-  }
-
-  // Hands free pages back to the file system a little at a time (auto_vacuum=INCREMENTAL),
-  // so the file shrinks after retention deletes without a long exclusive VACUUM. A slack of
-  // free pages is kept: with steady ingestion under a size limit, new rows reuse the pages
-  // retention freed, and moving them to the end of the file and back would only cost writes.
-  #releaseFreePages(): void {
-    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
-    const pages = this.#db.pragma('page_count', { simple: true }) as number;
-    const slack = Math.max(16, Math.floor((pages - free) * 0.05));
-    const release = Math.min(4000, free - slack);
-    if (release > 0) this.#db.pragma(`incremental_vacuum(${release})`);
   }
 
   async close(): Promise<void> {
