@@ -140,7 +140,9 @@ export function LogList(props: Props) {
       </div>
     );
 
-  const pending = props.newCount + win.droppedNewer;
+  // Every live line that arrived while not following, whether the window had room for it or not
+  // (those without room are also in droppedNewer, so adding both would count them twice).
+  const pending = props.newCount;
   return (
     <div className="list-wrap">
       {items.length > 0 && (
