@@ -79,9 +79,11 @@ test('scrolling up stops following; the "N new lines" button jumps back to the n
   // The view stayed where the user put it, and Live is still on.
   assert.equal(await page.locator('.list').evaluate((el) => el.scrollTop), 0);
   assert.equal(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.title(), '(2) logpipe');
   await button.click();
   await waitFor(async () => (await rowMessages(page)).at(-1) === 'while scrolled up 2', 'the newest line at the bottom');
   assert.equal(await button.count(), 0);
+  assert.equal(await page.title(), 'logpipe');
   // Following again: the next line scrolls into view by itself.
   await postRecords(server.url, [{ message: 'after jumping back', level: 'info', source: 'live' }]);
   await waitFor(async () => (await rowMessages(page)).at(-1) === 'after jumping back', 'following again');

@@ -80,6 +80,11 @@ export function App() {
     [],
   );
 
+  // The tab title tells a user in another tab that lines arrived while they were away.
+  useEffect(() => {
+    document.title = newCount > 0 && !following ? `(${newCount > 999 ? '999+' : newCount}) logpipe` : 'logpipe';
+  }, [newCount, following]);
+
   const pattern = useMemo(() => (view.q.trim() ? parseSearch(view.q) : null), [view.q]);
   const shown = shownLevels(view);
   const totals = levelTotals(histogram.data);
