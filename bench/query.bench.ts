@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 const OUT = join(import.meta.dirname, 'out');
 const FILE = join(OUT, `query-${ROWS}.db`);
 const MARK = `${FILE}.json`;
-const DATA_VERSION = 2;
+const DATA_VERSION = 3;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -2,7 +2,7 @@
 // run: raw better-sqlite3 inserts into the same schema (same tables, indexes, FTS5 index
 // filled by explicit inserts), 1000 rows per transaction, with nothing else around them.
 // Raw and store are interleaved batch by batch on fresh databases (see runRound).
-// Usage: node --import tsx bench/store-insert.bench.ts [rows-per-round=200000] [rounds=3]
+// Usage: node --import tsx bench/store-insert.bench.ts [rows-per-round=200000] [rounds=3] [records]
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +14,8 @@ import { makeRecords, rng } from './store-data.js';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
+/** `records`: also build the inserted records (what a server with live-tail subscribers does). */
+const WITH_RECORDS = process.argv[4] === 'records';
 const BATCH = 1000;
 const OUT = join(import.meta.dirname, 'out', 'store-insert');
 
@@ -48,27 +50,47 @@ let rawClose = () => {};
 // The machine is shared and its speed swings by 3x within seconds, so raw and store are
 // interleaved batch by batch (alternating which goes first), each into its own database
 // growing at the same pace: noise then lands on both sides alike.
-async function runRound(batches: NormalizedRecord[][]): Promise<{ raw: number; store: number }> {
+// Both wall time and CPU time (process.cpuUsage: all the work is synchronous on this
+// thread, WAL commits do not fsync) are summed per side; CPU time is the steadier measure
+// when other processes take the CPU away mid-batch.
+async function runRound(batches: NormalizedRecord[][]): Promise<{ raw: number; store: number; rawCpu: number; storeCpu: number }> {
   const raw = openRaw();
   const store = new SqliteStore(fresh('store.db'));
   let rawMs = 0;
   let storeMs = 0;
+  let rawCpu = 0;
+  let storeCpu = 0;
   let n = 0;
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i];
     for (const side of i % 2 ? ['store', 'raw'] : ['raw', 'store']) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       if (side === 'raw') raw(b);
-      else n += (await store.insert(b)).accepted;
-      if (side === 'raw') rawMs += performance.now() - t0;
-      else storeMs += performance.now() - t0;
+      else {
+        const res = await store.insert(b);
+        n += res.accepted;
+        // With live-tail subscribers the server publishes the inserted records, which the
+        // store builds on first access; without, they are never built.
+        if (WITH_RECORDS && res.records[res.records.length - 1].id !== res.lastId) throw new Error('The records do not match the ids.');
+      }
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const cpu = (c.user + c.system) / 1000;
+      if (side === 'raw') {
+        rawMs += ms;
+        rawCpu += cpu;
+      } else {
+        storeMs += ms;
+        storeCpu += cpu;
+      }
     }
   }
   rawClose();
   await store.close();
   const rows = batches.reduce((a, b) => a + b.length, 0);
   if (n !== rows) throw new Error(`The store accepted ${n} rows, expected ${rows}.`);
-  return { raw: (rows / rawMs) * 1000, store: (rows / storeMs) * 1000 };
+  return { raw: (rows / rawMs) * 1000, store: (rows / storeMs) * 1000, rawCpu: (rows / rawCpu) * 1000, storeCpu: (rows / storeCpu) * 1000 };
 }
 
 mkdirSync(OUT, { recursive: true });
@@ -82,15 +104,21 @@ await runRound(batches.slice(0, 20));
 const raw: number[] = [];
 const store: number[] = [];
 const ratio: number[] = [];
+const cpuRatio: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const r = await runRound(batches);
   raw.push(r.raw);
   store.push(r.store);
   ratio.push(r.store / r.raw);
-  console.log(`round ${round + 1}: raw ${Math.round(r.raw)} rows/s, store ${Math.round(r.store)} rows/s (${(ratio[round] * 100).toFixed(1)}%)`);
+  cpuRatio.push(r.storeCpu / r.rawCpu);
+  console.log(
+    `round ${round + 1}: wall: raw ${Math.round(r.raw)} rows/s, store ${Math.round(r.store)} rows/s (${(ratio[round] * 100).toFixed(1)}%); ` +
+      `per CPU-second: raw ${Math.round(r.rawCpu)}, store ${Math.round(r.storeCpu)} (${(cpuRatio[round] * 100).toFixed(1)}%)`,
+  );
 }
-console.log(`\nStore.insert, ${ROWS} rows per round, ${BATCH}-row batches, ${ROUNDS} rounds, interleaved batch by batch (medians):`);
+console.log(`\nStore.insert${WITH_RECORDS ? ' + building the returned records' : ''}, ${ROWS} rows per round, ${BATCH}-row batches, ${ROUNDS} rounds, interleaved batch by batch (medians):`);
 console.log(`  raw better-sqlite3 (reference): ${Math.round(median(raw))} rows/s`);
 console.log(`  SqliteStore.insert:             ${Math.round(median(store))} rows/s`);
-console.log(`  store / raw:                    ${(median(ratio) * 100).toFixed(1)}% (median of per-round ratios)`);
+console.log(`  store / raw:                    ${(median(ratio) * 100).toFixed(1)}% (median of per-round ratios, wall time)`);
+console.log(`  store / raw per CPU-second:     ${(median(cpuRatio) * 100).toFixed(1)}% (median of per-round ratios)`);
 rmSync(OUT, { recursive: true, force: true });
