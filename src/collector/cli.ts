@@ -2,7 +2,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
+import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
 import { parsePattern } from './discover.js';
@@ -24,19 +24,19 @@ export const spec: CommandSpec = {
     source: { kind: 'string', arg: 'NAME', help: 'source name for every record (default: the file basename)' },
     host: { kind: 'string', arg: 'NAME', help: 'host name for every record (default: os.hostname())', env: 'LOGPIPE_COLLECT_HOST' },
     from: { kind: 'string', arg: 'WHERE', default: 'beginning', choices: ['beginning', 'end'], help: 'where to start in a file seen for the first time at start-up' },
-    'poll-interval': { kind: 'duration', arg: 'DURATION', default: 250, help: 'stat poll interval (fallback when file events are missed)' },
+    'poll-interval': { kind: 'duration', arg: 'DURATION', default: '250ms', help: 'stat poll interval (fallback when file events are missed)' },
     'batch-lines': { kind: 'int', arg: 'N', default: 1000, help: 'close a batch at this many lines' },
-    'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: 1024 * 1024, help: 'close a batch at this many (uncompressed) bytes' },
-    'batch-wait': { kind: 'duration', arg: 'DURATION', default: 1000, help: 'close a batch after this long while another is in flight' },
-    'max-line-bytes': { kind: 'bytes', arg: 'SIZE', default: 256 * 1024, help: 'cut longer lines, marking them "… [truncated N bytes]"' },
+    'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: '1MiB', help: 'close a batch at this many (uncompressed) bytes' },
+    'batch-wait': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'close a batch after this long while another is in flight' },
+    'max-line-bytes': { kind: 'bytes', arg: 'SIZE', default: '256KiB', help: 'cut longer lines, marking them "… [truncated N bytes]"' },
     multiline: { kind: 'boolean', default: false, help: 'join continuation lines (indented, "at …", "Caused by:", "... N more") to their record' },
     'multiline-start': { kind: 'string', arg: 'REGEX', help: 'a record starts at lines matching REGEX; others continue it (implies --multiline)' },
-    'multiline-timeout': { kind: 'duration', arg: 'DURATION', default: 500, help: 'send a held multiline record after this much quiet' },
+    'multiline-timeout': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'send a held multiline record after this much quiet' },
     'flush-partial': { kind: 'boolean', default: false, help: 'on shutdown, also ship a last line that has no newline yet' },
-    'rotate-wait': { kind: 'duration', arg: 'DURATION', default: 5000, help: 'keep reading a rotated or deleted file this long after it goes quiet' },
-    'progress-interval': { kind: 'duration', arg: 'DURATION', default: 10_000, help: 'progress line on stderr every DURATION (0: only the summary)' },
+    'rotate-wait': { kind: 'duration', arg: 'DURATION', default: '5s', help: 'keep reading a rotated or deleted file this long after it goes quiet' },
+    'progress-interval': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'progress line on stderr every DURATION (0: only the summary)' },
     metrics: { kind: 'int', arg: 'PORT', help: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics' },
-    'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: 10_000, help: 'on SIGTERM, wait this long for the server to acknowledge' },
+    'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'on SIGTERM, wait this long for the server to acknowledge' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
   },
 };
@@ -45,8 +45,19 @@ function log(line: string): void {
   process.stderr.write(`logpipe collect: ${line}\n`);
 }
 
+/** Defaults are written as text ("250ms", "1MiB") for --help; values from flags are numbers. */
+function normalize(opts: ParsedOptions): void {
+  for (const [name, o] of Object.entries(spec.options)) {
+    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (typeof opts[key] !== 'string') continue;
+    if (o.kind === 'duration') opts[key] = parseDuration(opts[key]);
+    else if (o.kind === 'bytes') opts[key] = parseBytes(opts[key]);
+  }
+}
+
 /** Checks every option at once and builds the collector's configuration. */
 export function buildOptions(opts: ParsedOptions): CollectorOptions {
+  normalize(opts);
   const problems: string[] = [];
   if (!opts.url) problems.push('--url is required (e.g. --url http://127.0.0.1:8000)');
   else {
