@@ -180,3 +180,26 @@ test('SIGTERM against a server that never answers: gives up after --shutdown-tim
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a named file that does not exist yet is picked up when it appears (and after delete + recreate)', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-later-');
+  const log = join(dir, 'later.log');
+  const c = startCollector(['--url', sink.url, '--state', join(dir, 'state.json'), '--rotate-wait', '200ms', ...FAST, log]);
+  try {
+    await waitUntil(() => /Shipping 0 file/.test(c.output()), 10_000, 'the collector to start');
+    writeFileSync(log, lines(1, 5));
+    await sink.waitFor(5);
+    rmSync(log);
+    await sleep(100);
+    writeFileSync(log, lines(6, 9));
+    await sink.waitFor(9);
+    await sleep(300);
+    assert.deepEqual(seqs(sink.records.map((r) => r.message)), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(new Set(sink.records.map((r) => r.stream)).size, 2, 'the recreated file is a new stream');
+  } finally {
+    await c.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
