@@ -154,6 +154,11 @@ describe('native ingest and query', () => {
     assert.equal(h.body.counts.error[2], 1);
     assert.equal(h.body.totals.error, 2);
     assert.equal(h.body.totals.debug, 1);
+    // Buckets the store aligns to whole minutes: the starts match the counts it returned.
+    const odd = await get(`/api/v1/histogram?from=${base}&to=${base + 61 * 60_000}&buckets=60`);
+    assert.equal(odd.status, 200);
+    assert.equal(odd.body.buckets.length, odd.body.counts.info.length);
+    assert.equal(odd.body.buckets[1] - odd.body.buckets[0], odd.body.step);
     const hl = await get(`/api/v1/histogram?source=${source}&from=${base}&to=${base + 10_000}&buckets=10&level=error`);
     assert.equal(hl.body.totals.info, 0);
     assert.equal(hl.body.totals.error, 2);

@@ -111,6 +111,23 @@ test('a subscriber that cannot keep up gets a gap event instead of unbounded mem
   }
 });
 
+test('a burst larger than the tail buffer sends its gap event at once, not with the next line', async () => {
+  const srv = await startServer({ args: ['--tail-buffer', '10'] });
+  try {
+    const sub = new SseClient(`${srv.url}/api/v1/tail?level=error`);
+    await sub.until(() => sub.status === 200);
+    await new Promise((r) => setTimeout(r, 100));
+    await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 50 }, (_, i) => ({ message: `burst ${i}`, level: 'error' })));
+    await sub.until(() => sub.events.some((e) => e.event === 'gap'), 3000);
+    const gap = JSON.parse(sub.events.find((e) => e.event === 'gap')!.data);
+    assert.equal(gap.to - gap.from, 50);
+    sub.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
 test('retention by age deletes old records and keeps the rest', async () => {
   const srv = await startServer({ args: ['--retention', '1h'] });
   try {

@@ -127,7 +127,8 @@ export function parseOptions(cmd: CommandSpec, argv: string[], env: NodeJS.Proce
       if (fromEnv !== undefined && fromEnv !== '') raw = spec.kind === 'list' ? [fromEnv] : fromEnv;
     }
     if (raw === undefined) {
-      out[key] = spec.default;
+      // Defaults written as text ("15s", "1MiB") go through the same conversion as flags.
+      out[key] = typeof spec.default === 'string' && spec.kind !== 'string' ? convert(name, spec, spec.default, problems) : spec.default;
       continue;
     }
     out[key] = convert(name, spec, raw, problems);

@@ -113,7 +113,9 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
       from: h.from,
       to: h.to,
       step: h.step,
-      buckets: Array.from({ length: buckets }, (_, i) => h.from + i * h.step),
+      // The store may align buckets to whole minutes and return another count than asked for:
+      // the starts follow the counts it returned.
+      buckets: Array.from({ length: (h.counts.info ?? []).length }, (_, i) => h.from + i * h.step),
       counts: h.counts,
       totals,
     };

@@ -102,6 +102,8 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
           const to = matched[matched.length - 1].id;
           gap = { from: gap?.from ?? lastSent, to };
           pending = [];
+          // Tell the client now (or as soon as its socket drains), not with the next line.
+          flush();
           return;
         }
         for (const r of matched) pending.push(r);
