@@ -1,7 +1,7 @@
 // Builds the Fastify app (never listens): body parsers, auth, limits, security headers, the
 // error catalogue, and every route. The CLI and the tests both start from here.
 import { STATUS_CODES } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { ERRORS, LogpipeError } from '../shared/errors.js';
 import type { ErrorBody } from '../shared/api.js';
 import { authorize, TokenSet, type Access } from './auth.js';
@@ -92,9 +92,13 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
     // client could pick its own address and slip past the per-client rate limit.
     trustProxy: config.trustProxy?.length ? config.trustProxy : false,
     forceCloseConnections: 'idle',
-    // Long polling-free SSE connections must not be cut by Node's request timeout.
-    requestTimeout: 0,
-    disableRequestLogging: true,
+    // Node's request timeout covers receiving a request (headers and body), never sending the
+    // response: live-tail streams are not cut by it, while a client that trickles a body
+    // forever is. Node 20 applies it only when given to http.createServer as well.
+    requestTimeout: limits.requestTimeoutMs,
+    http: { requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(limits.requestTimeoutMs / 4))) },
+    // One log line per request would cost more than the insert at 100k lines/s.
+    logController: new LogController({ disableRequestLogging: true }),
     // Errors Fastify raises before routing (a URL that does not decode, a path parameter
     // over 100 characters) get our JSON body and headers instead of Fastify's own.
     frameworkErrors: (err, _req, rawReply) => {
@@ -110,7 +114,7 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
       if (err.code === 'ECONNRESET' || socket.destroyed) return;
       const e =
         err.code === 'HPE_HEADER_OVERFLOW' ? new LogpipeError('LP_ERR_HEADERS_TOO_LARGE', 'The request line and headers are larger than 16 KiB.')
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new LogpipeError('LP_ERR_REQUEST_TIMEOUT', 'The request headers did not arrive in time.')
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new LogpipeError('LP_ERR_REQUEST_TIMEOUT', `The request (headers and body) did not arrive within ${limits.requestTimeoutMs / 1000} s.`)
         : new LogpipeError('LP_ERR_BAD_REQUEST', `The HTTP request is malformed (${String((err as { reason?: string }).reason ?? err.code ?? 'unparseable').slice(0, 100)}).`);
       metrics.errors.inc({ status: String(e.statusCode) });
       if (socket.writable) {

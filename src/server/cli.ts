@@ -40,6 +40,7 @@ export const spec: CommandSpec = {
     'tail-buffer': { kind: 'int', default: L.tailBufferRecords, help: 'records queued for a slow live-tail subscriber before it gets a gap event', arg: 'N' },
     'rate-limit': { kind: 'int', default: L.rateLimit, help: 'requests per second per client address, 0 = unlimited', arg: 'N' },
     'max-query-limit': { kind: 'int', default: L.maxQueryLimit, help: 'most records one query returns', arg: 'N' },
+    'request-timeout': { kind: 'duration', default: `${L.requestTimeoutMs / 1000}s`, help: 'longest time to receive one request, headers and body (the live tail\'s response is not limited)', arg: 'DURATION' },
     heartbeat: { kind: 'duration', default: '15s', help: 'live-tail heartbeat interval', arg: 'DURATION' },
     'web-dir': { kind: 'string', help: 'directory of the built dashboard (default: the package\'s dist/web)', arg: 'DIR' },
     'sqlite-max-page-count': { kind: 'int', help: 'testing only: cap the SQLite database at N pages (PRAGMA max_page_count) to simulate a full disk', arg: 'N' },
@@ -91,12 +92,14 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
     tailBufferRecords: o.tailBuffer,
     rateLimit: o.rateLimit,
     maxQueryLimit: o.maxQueryLimit,
+    requestTimeoutMs: o.requestTimeout,
   };
   for (const [k, v] of Object.entries(limits)) if (!(v >= 0)) problems.push(`${k} must not be negative`);
   for (const k of ['maxBodyBytes', 'maxDecompressedBytes', 'maxRecordsPerRequest', 'maxLineBytes', 'maxSubscribers', 'maxQueryLimit', 'tailBufferRecords'] as const) {
     if (limits[k] < 1) problems.push(`${k} must be at least 1`);
   }
   if (o.maxLineBytes < 64) problems.push('--max-line-bytes must be at least 64');
+  if (o.requestTimeout < 1000) problems.push('--request-timeout must be at least 1s');
   if (o.retention !== undefined && o.retention < 60_000) problems.push('--retention must be at least 1m');
   for (const p of o.trustProxy ?? []) if (!isProxySpec(p)) problems.push(`--trust-proxy: "${p}" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`);
   if (o.sqliteMaxPageCount !== undefined && !(o.sqliteMaxPageCount >= 1)) problems.push('--sqlite-max-page-count must be at least 1');
