@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBytes, parseDuration } from '../src/cli/options.js';
 import { spec } from '../src/server/cli.js';
 import { DEFAULT_LIMITS } from '../src/server/config.js';
 import { ROOT } from './helpers/server.js';
@@ -24,6 +25,10 @@ function documentedFlags(): Map<string, { env: string; def: string }> {
 /** How the docs write a default: sizes in KiB/MiB, numbers plain, absent as "none". */
 function formatDefault(kind: string, value: unknown): string {
   if (value === undefined) return 'none';
+  // Defaults may be written as text ('120s', '1MiB'): compare what they mean.
+  if (typeof value === 'string' && kind === 'duration') value = parseDuration(value);
+  if (typeof value === 'string' && kind === 'bytes') value = parseBytes(value);
+  if (kind === 'duration' && typeof value === 'number') return `${value / 1000} s`;
   if (kind === 'bytes' && typeof value === 'number') {
     if (value % 2 ** 20 === 0) return `${value / 2 ** 20} MiB`;
     if (value % 1024 === 0) return `${value / 1024} KiB`;
@@ -31,7 +36,7 @@ function formatDefault(kind: string, value: unknown): string {
   return String(value);
 }
 
-const LIMIT_FLAGS = ['max-body-bytes', 'max-decompressed-bytes', 'max-records', 'max-line-bytes', 'max-json-depth', 'max-attrs-bytes', 'max-subscribers', 'tail-buffer', 'rate-limit', 'max-query-limit'];
+const LIMIT_FLAGS = ['max-body-bytes', 'max-decompressed-bytes', 'max-records', 'max-line-bytes', 'max-json-depth', 'max-attrs-bytes', 'max-subscribers', 'tail-buffer', 'rate-limit', 'max-query-limit', 'request-timeout'];
 const ACCESS_FLAGS = ['host', 'ingest-token', 'ingest-token-file', 'read-token', 'read-token-file', 'insecure', 'cors-origin', 'trust-proxy', 'sqlite-max-page-count'];
 
 test('every limit and access option of logpipe server is in docs/security.md with its environment variable and default', () => {
@@ -52,6 +57,6 @@ test('every limit and access option of logpipe server is in docs/security.md wit
 test('every option whose name says it is a limit is listed', () => {
   const rows = documentedFlags();
   for (const flag of Object.keys(spec.options)) {
-    if (/^max-(body|decompressed|records|line|json|attrs|subscribers|query)|rate-limit|token|cors|proxy|insecure/.test(flag)) assert.ok(rows.has(flag), `--${flag} is in docs/security.md`);
+    if (/^max-(body|decompressed|records|line|json|attrs|subscribers|query)|rate-limit|request-timeout|token|cors|proxy|insecure/.test(flag)) assert.ok(rows.has(flag), `--${flag} is in docs/security.md`);
   }
 });

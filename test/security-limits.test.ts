@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
@@ -192,6 +193,39 @@ describe('live-tail subscribers and rate limit', () => {
       assert.ok(wait >= 1 && wait <= 2, `Retry-After ${wait}`);
       await new Promise((r) => setTimeout(r, wait * 1000 + 100));
       assert.equal((await http(`${srv.url}/api/v1/sources`)).status, 200, 'allowed again after Retry-After');
+    });
+  });
+});
+
+describe('slow clients', () => {
+  test('--request-timeout: a body trickled too slowly gets 408 and the connection closes; a live tail outlives it', async () => {
+    await withServer(['--request-timeout', '2s', '--heartbeat', '500ms'], async (srv) => {
+      const tail = new SseClient(`${srv.url}/api/v1/tail`);
+      await tail.until(() => tail.status === 200);
+      const started = Date.now();
+      // Headers and the start of a body, then silence with the socket held open.
+      const slow = await new Promise<{ status: number; head: string; body: string }>((resolve) => {
+        const sock = net.connect(srv.port, '127.0.0.1', () => sock.write('POST /api/v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"message":'));
+        let text = '';
+        const giveUp = setTimeout(() => sock.destroy(), 15_000);
+        sock.on('data', (d) => (text += d));
+        sock.on('error', () => {});
+        sock.on('close', () => {
+          clearTimeout(giveUp);
+          const i = text.indexOf('\r\n\r\n');
+          resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), head: text.slice(0, Math.max(0, i)), body: text.slice(i + 4) });
+        });
+      });
+      const took = Date.now() - started;
+      assert.equal(slow.status, 408, slow.head);
+      assert.equal(JSON.parse(slow.body).error, 'LP_ERR_REQUEST_TIMEOUT');
+      assert.ok(took < 8000, `cut after about 2 s, took ${took} ms`);
+      await new Promise((r) => setTimeout(r, 3000 - Math.min(took, 3000)));
+      // The tail, open for well over 2 s, still receives what is written now.
+      assert.equal((await postJson(`${srv.url}/api/v1/logs`, [{ message: 'still streaming' }])).status, 200);
+      await tail.until(() => tail.records().some((r: { message: string }) => r.message === 'still streaming'));
+      assert.ok(!tail.closed);
+      tail.close();
     });
   });
 });

@@ -22,6 +22,8 @@ export interface Limits {
   rateLimit: number;
   /** Most records one query may return. */
   maxQueryLimit: number;
+  /** Longest time to receive one request, headers and body, ms (responses such as the live tail are not limited). */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -35,6 +37,7 @@ export const DEFAULT_LIMITS: Limits = {
   tailBufferRecords: 20_000,
   rateLimit: 0,
   maxQueryLimit: 5_000,
+  requestTimeoutMs: 120_000,
 };
 
 export interface ServerConfig {
