@@ -224,7 +224,12 @@ export class IngestPipeline {
       throw new LogpipeError('LP_ERR_STORE_UNAVAILABLE', `The store could not write: ${(err as Error).message}`, undefined, 1);
     }
     // Publish only after the commit: a live-tail reader never sees a record that could vanish.
-    if (res.records.length) this.#hub.publish(res.records);
+    // With nobody listening, the store need not build the records at all (it does so lazily).
+    if (this.#hub.size) {
+      if (res.records.length) this.#hub.publish(res.records);
+    } else if (res.lastId !== undefined) {
+      this.#hub.lastId = res.lastId;
+    }
     const door = { door: ctx.door };
     this.#metrics.ingestedLines.inc(door, res.accepted);
     if (res.duplicates) this.#metrics.duplicateLines.inc(door, res.duplicates);
