@@ -63,7 +63,8 @@ export class Batcher implements LineSink {
   constructor(limits: BatchLimits, onBatch: (batch: Batch) => void) {
     this.#limits = limits;
     this.#onBatch = onBatch;
-    this.#buf = Buffer.allocUnsafe(Math.min(limits.bytes, 256 * 1024) + 1024);
+    // Starts small (many quiet files cost little) and grows with the traffic (see close()).
+    this.#buf = Buffer.allocUnsafe(Math.min(limits.bytes, 16 * 1024) + 1024);
   }
 
   /** Lines in the open batch. */

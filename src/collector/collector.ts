@@ -29,6 +29,8 @@ import { Tail } from './tail.js';
 
 /** Closed batches that may wait behind the one in flight before reading pauses. */
 const MAX_QUEUED = 8;
+/** Read size of a file that is keeping up (no backlog). */
+const SMALL_READ = 64 * 1024;
 /** Bytes read between garbage collections while reading fast (see gc.ts). */
 const GC_EVERY_BYTES = 32 * 1024 * 1024;
 /** Most batches sent together in one request when they have queued up. */
@@ -301,7 +303,9 @@ class FilePipe {
   readonly #batcher: Batcher;
   readonly #splitter: LineSplitter;
   readonly #joiner: MultilineJoiner | null;
-  readonly #readBuf: Buffer;
+  /** Small while the file is quiet, 1 MiB while there is a backlog (see #readSome). */
+  #readBuf: Buffer;
+  readonly #bigRead: number;
   readonly #source: string;
   #fingerprint = '';
   #generation = 0;
@@ -324,7 +328,8 @@ class FilePipe {
     this.tail = tail;
     const o = c.opts;
     this.#source = o.source ?? basename(tail.path);
-    this.#readBuf = Buffer.allocUnsafe(o.readBytes ?? 1024 * 1024);
+    this.#bigRead = o.readBytes ?? 1024 * 1024;
+    this.#readBuf = Buffer.allocUnsafe(Math.min(SMALL_READ, this.#bigRead));
     this.#batcher = new Batcher({ lines: o.batchLines, bytes: o.batchBytes }, (b) => this.#onBatch(b));
     this.#joiner = o.multiline ? new MultilineJoiner(this.#batcher, { start: o.multilineStart, maxBytes: o.maxLineBytes }) : null;
     const sink: LineSink = this.#joiner ?? this.#batcher;
@@ -416,7 +421,12 @@ class FilePipe {
         this.#splitter.push(this.#readBuf, n, pos);
         c.metrics.linesRead += this.#batcher.linesIn - before;
         if (this.#batcher.lines > 0 && this.#batchOpenedAt === 0) this.#batchOpenedAt = Date.now();
-        if (n === this.#readBuf.length) continue;
+        if (n === this.#readBuf.length) {
+          // A backlog: read in 1 MiB pieces. Hundreds of quiet files keep only 64 KiB each.
+          if (n < this.#bigRead) this.#readBuf = Buffer.allocUnsafe(this.#bigRead);
+          continue;
+        }
+        if (n < SMALL_READ && this.#readBuf.length > SMALL_READ) this.#readBuf = Buffer.allocUnsafe(SMALL_READ);
       }
       this.#atEnd = true;
       // At the end of what is there: send the open batch now if nothing is in flight (low
