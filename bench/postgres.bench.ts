@@ -34,7 +34,7 @@ const admin = new pg.Pool({ connectionString: URL_BASE, max: 4 });
 const made: string[] = [];
 
 async function freshStore(poolSize = 4): Promise<PostgresStore> {
-  const schema = `logpipe_bench_${randomBytes(5).toString('hex')}`;
+  const schema = `logpipe_bench_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   made.push(schema);
   // "now" inside the data's hour, so every row lands in a daily partition as in production.
   return PostgresStore.open(`${URL_BASE}${URL_BASE.includes('?') ? '&' : '?'}schema=${schema}`, { poolSize, now: () => START + HOUR });

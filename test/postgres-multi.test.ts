@@ -36,7 +36,7 @@ function post(server: ServerHandle, records: unknown[]) {
 }
 
 test('two servers on one PostgreSQL schema share the live tail and exactly-once offsets', { skip: unreachable ? `no PostgreSQL (${unreachable})` : false, timeout: 60_000 }, async () => {
-  const schema = `logpipe_test_${randomBytes(6).toString('hex')}`;
+  const schema = `logpipe_test_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   const db = `${URL_BASE}${URL_BASE.includes('?') ? '&' : '?'}schema=${schema}`;
   const servers: ServerHandle[] = [];
   const subs: SseClient[] = [];

@@ -36,8 +36,9 @@ const skip = unreachable ? `no PostgreSQL at LOGPIPE_TEST_PG_URL (${unreachable}
 
 const schemas = new Set<string>();
 
+// Names carry their creation time (seconds), so a later run can drop what a killed run left.
 function freshSchema(): string {
-  const name = `logpipe_test_${randomBytes(6).toString('hex')}`;
+  const name = `logpipe_test_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   schemas.add(name);
   return name;
 }
@@ -52,6 +53,21 @@ async function dropSchema(name: string): Promise<void> {
     await c.end().catch(() => {});
   }
 }
+
+/** Drops test and benchmark schemas more than an hour old (left behind by runs that were killed). */
+async function dropStaleSchemas(): Promise<void> {
+  const c = new pg.Client({ connectionString: URL_BASE });
+  try {
+    await c.connect();
+    const rows = (await c.query("SELECT nspname FROM pg_namespace WHERE nspname ~ '^logpipe_(test|bench)_[0-9]{10}_'")).rows as { nspname: string }[];
+    const limit = Date.now() / 1000 - 3600;
+    for (const { nspname } of rows) if (Number(nspname.split('_')[2]) < limit) await c.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+if (!unreachable) await dropStaleSchemas().catch(() => {});
 
 after(async () => {
   for (const s of [...schemas]) await dropSchema(s).catch(() => {});
