@@ -1,5 +1,6 @@
 // The PostgreSQL implementation of Store: several stateless servers share one database.
 import pg from 'pg';
+import { LogpipeError } from '../../../shared/errors.js';
 import { LEVEL_CODE, LEVELS, type Level } from '../../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import type {
@@ -18,7 +19,6 @@ import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
 import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
-import { LogpipeError } from '../../../shared/errors.js';
 
 /** Options of the PostgreSQL store beyond the URL. */
 export interface PostgresStoreOptions {
