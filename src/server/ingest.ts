@@ -120,17 +120,23 @@ function normalizeOne(raw: unknown, limits: Limits, ctx: IngestContext, now: num
     host = r.host;
   } else if (parsed.host) host = parsed.host.slice(0, MAX_NAME);
 
-  let attrs: Record<string, unknown> | undefined = parsed.attrs;
+  let explicit: Record<string, unknown> | undefined;
   if (r.attrs !== undefined && r.attrs !== null) {
     if (typeof r.attrs !== 'object' || Array.isArray(r.attrs)) throw new RecordError('attrs must be a JSON object');
-    attrs = attrs ? { ...attrs, ...r.attrs } : r.attrs;
+    explicit = r.attrs as Record<string, unknown>;
   }
-  let attrsText: string | null = null;
-  if (attrs && Object.keys(attrs).length) {
-    if (depthOf(attrs, limits.maxJsonDepth) > limits.maxJsonDepth) throw new RecordError(`attrs are nested deeper than ${limits.maxJsonDepth} levels`);
-    attrsText = JSON.stringify(attrs);
-    if (attrsText.length > limits.maxAttrsBytes) throw new RecordError(`attrs are larger than ${limits.maxAttrsBytes} bytes`);
+  let message = parsed.message === text ? text : parsed.message;
+  let encoded = encodeAttrs(parsed.attrs && explicit ? { ...parsed.attrs, ...explicit } : explicit ?? parsed.attrs, limits);
+  if (encoded !== null && typeof encoded === 'object' && parsed.attrs) {
+    // Fields parsed out of a JSON or logfmt line are a convenience: when they are too deep or
+    // too large to keep, the whole line is stored as the message without them, rather than
+    // rejecting it (a collector would dead-letter its whole batch for one odd line). attrs a
+    // client sends itself are its own choice, and over a limit they are a 400.
+    message = text;
+    encoded = encodeAttrs(explicit, limits);
   }
+  if (encoded !== null && typeof encoded === 'object') throw new RecordError(encoded.problem);
+  const attrsText = encoded;
 
   let stream: string | null = null;
   let offset: number | null = null;
@@ -142,7 +148,22 @@ function normalizeOne(raw: unknown, limits: Limits, ctx: IngestContext, now: num
   } else if (r.offset !== undefined && r.offset !== null) {
     throw new RecordError('offset needs a stream');
   }
-  return { ts, level, source, host, message: parsed.message === text ? text : parsed.message, attrs: attrsText, stream, offset };
+  return { ts, level, source, host, message, attrs: attrsText, stream, offset };
+}
+
+/** JSON text of attrs within the depth and size limits (null when there are none), or the limit they break. */
+function encodeAttrs(attrs: Record<string, unknown> | undefined, limits: Limits): string | null | { problem: string } {
+  if (!attrs) return null;
+  let any = false;
+  for (const _ in attrs) {
+    any = true;
+    break;
+  }
+  if (!any) return null;
+  if (depthOf(attrs, limits.maxJsonDepth) > limits.maxJsonDepth) return { problem: `attrs are nested deeper than ${limits.maxJsonDepth} levels` };
+  const text = JSON.stringify(attrs);
+  if (text.length > limits.maxAttrsBytes) return { problem: `attrs are larger than ${limits.maxAttrsBytes} bytes` };
+  return text;
 }
 
 /** Validates, stores and publishes batches of records. */
