@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
+import { ExportLogsServiceRequest } from '../src/server/interop/otlp-schema.js';
+import { PushRequest } from '../src/server/interop/loki-schema.js';
 import { startServer } from './helpers/server.js';
 import { http as fetchHttp } from './helpers/http.js';
 import { memoryOf, rawRequest } from './helpers/proc.js';
@@ -127,6 +129,67 @@ function lokiJson(): unknown {
   return { streams: [{ stream: chance(0.7) ? { job: hostileValue(), [hostileString()]: hostileValue() } : hostileValue(), values }, ...(chance(0.2) ? [{ labels: hostileString(), entries: [{ ts: hostileValue(), line: hostileString() }] }] : [])] };
 }
 
+/** One length-delimited protobuf field. */
+function field(no: number, payload: Buffer): Buffer {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    while (n > 0x7f) {
+      out.push((n & 0x7f) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    out.push(n);
+    return Buffer.from(out);
+  };
+  return Buffer.concat([varint((no << 3) | 2), varint(payload.length), payload]);
+}
+
+/** An OTLP request whose record body is an AnyValue nested `depth` kvlists deep, encoded by hand. */
+function deepOtlpProtobuf(depth: number): Buffer {
+  let value = field(1, Buffer.from('leaf')); // AnyValue.string_value
+  for (let i = 0; i < depth; i++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('k')), field(2, value)]))); // kvlist_value.values[{key, value}]
+  return field(1, field(2, field(2, field(5, value)))); // resource_logs.scope_logs.log_records.body
+}
+
+/** A valid protobuf encoding of an OTLP or Loki request whose values are hostile (huge times, deep nesting, odd text). */
+function wellFormedProtobuf(kind: string): Buffer {
+  const text = () => hostileString();
+  if (kind === 'loki') {
+    const msg = PushRequest.fromObject({
+      streams: Array.from({ length: 1 + int(3) }, () => ({
+        labels: pick(['{job="fuzz"}', '{job="a", level="error"}', '{', '{a="\\"}', '', `{${text()}}`, '{job="x",job="y"}']),
+        entries: Array.from({ length: int(4) }, () => ({
+          timestamp: { seconds: pick([0, -1, 1, 2 ** 40, Number.MAX_SAFE_INTEGER, 1795839000]), nanos: pick([0, -1, 999_999_999, 2 ** 31 - 1]) },
+          line: text(),
+          structuredMetadata: chance(0.3) ? [{ name: text(), value: text() }, { name: 'level', value: pick(['error', 'loud', '']) }] : [],
+        })),
+      })),
+    });
+    return Buffer.from(PushRequest.encode(msg).finish());
+  }
+  if (chance(0.05)) return deepOtlpProtobuf(pick([50, 1000, 20_000]));
+  let value: Record<string, unknown> = { stringValue: text() };
+  // protobufjs itself refuses to encode past 100 message levels; deeper ones are hand-made above.
+  for (let d = int(chance(0.1) ? 25 : 5); d > 0; d--) value = chance(0.5) ? { kvlistValue: { values: [{ key: text(), value }] } } : { arrayValue: { values: [value, { intValue: pick(['0', '-1', '9223372036854775807']) }] } };
+  const msg = ExportLogsServiceRequest.fromObject({
+    resourceLogs: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: text() } }, { key: 'host.name', value: chance(0.5) ? { intValue: 5 } : { stringValue: 'h'.repeat(int(400)) } }] },
+      scopeLogs: [{
+        scope: { name: text(), version: text() },
+        logRecords: Array.from({ length: int(5) }, () => ({
+          timeUnixNano: pick(['0', '1', '18446744073709551615', '1795839000000000000', '9223372036854775807']),
+          severityNumber: pick([0, 1, 9, 17, 24, 25, -5]),
+          severityText: text(),
+          body: chance(0.5) ? value : { bytesValue: randomBytes(int(50)) },
+          attributes: [{ key: text(), value: { doubleValue: pick([Infinity, -Infinity, NaN, 1e308, -0]) } }, { key: text(), value }],
+          traceId: randomBytes(pick([0, 16, 3])),
+          spanId: randomBytes(pick([0, 8, 40])),
+        })),
+      }],
+    }],
+  });
+  return Buffer.from(ExportLogsServiceRequest.encode(msg).finish());
+}
+
 function randomBytes(n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = int(256);
@@ -185,8 +248,10 @@ function body(kind: 'native' | 'seed' | 'otlp' | 'loki'): { body: Buffer; type: 
   let data: Buffer;
   const r = rand();
   if (type === 'application/x-protobuf') {
-    data = randomBytes(int(300));
-    if (kind === 'loki' && chance(0.5)) data = Buffer.from(snappy.compress(data));
+    // Half well-formed messages with hostile field values, half random bytes.
+    data = chance(0.5) ? wellFormedProtobuf(kind) : randomBytes(int(300));
+    if (chance(0.05)) data = data.subarray(0, int(data.length));
+    if (kind === 'loki' && chance(0.8)) data = Buffer.from(snappy.compress(data));
   } else if (r < 0.4) {
     const value = kind === 'otlp' ? otlpJson() : kind === 'loki' ? lokiJson() : Array.from({ length: int(5) }, record);
     data = Buffer.from(type === 'application/x-ndjson' && Array.isArray(value) ? value.map((v) => JSON.stringify(v)).join('\n') : JSON.stringify(value));
