@@ -203,6 +203,8 @@ describe('live-tail subscribers and rate limit', () => {
       assertError(limited!, 429, 'LP_ERR_RATE_LIMITED', 'limited');
       const wait = Number(limited!.headers.get('retry-after'));
       assert.ok(wait >= 1 && wait <= 2, `Retry-After ${wait}`);
+      // Health probes are never limited: a load balancer must not see a busy server as down.
+      for (let i = 0; i < 30; i++) assert.equal((await http(`${srv.url}${i % 2 ? '/healthz' : '/ready'}`)).status, 200);
       await new Promise((r) => setTimeout(r, wait * 1000 + 100));
       assert.equal((await http(`${srv.url}/api/v1/sources`)).status, 200, 'allowed again after Retry-After');
     });

@@ -42,6 +42,9 @@ export function securityHeaders(): Record<string, string> {
 
 const API_PREFIXES = ['/api/', '/logs', '/metrics', '/v1/', '/loki/'];
 
+/** Liveness and readiness probes: never rate-limited. */
+const HEALTH_PATHS = new Set(['/healthz', '/ready']);
+
 function isApiPath(url: string): boolean {
   return API_PREFIXES.some((p) => url.startsWith(p));
 }
@@ -159,7 +162,9 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
         return reply.code(204).send();
       }
     }
-    if (limiter) {
+    // Health probes are exempt: behind a proxy that is not trusted, they share the proxy's
+    // address with all traffic, and a 429 there would take a busy server out of rotation.
+    if (limiter && !HEALTH_PATHS.has(req.url)) {
       const wait = limiter.take(req.ip);
       if (wait > 0) throw new LogpipeError('LP_ERR_RATE_LIMITED', `Too many requests from ${req.ip}; retry in ${wait} s.`, undefined, wait);
     }
