@@ -1,7 +1,7 @@
 // The disk-full path end to end: bin/logpipe collect ships a file into a server whose store
 // fills up (--sqlite-max-page-count), gets 503 LP_ERR_STORE_FULL with Retry-After, and keeps
 // retrying; the server is restarted with room to spare and every line arrives exactly once.
-// About 35 s: the collector honours the store's Retry-After of 30 s, as it must.
+// About 10 s: the collector honours the store's Retry-After of 5 s, as it must.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';

@@ -31,7 +31,7 @@ export function translatePgError(err: unknown): unknown {
   const code = codeOf(err);
   const reason = err instanceof Error ? err.message : String(err);
   if (code === '53100') {
-    return new LogpipeError('LP_ERR_STORE_FULL', `The PostgreSQL server is out of disk space (${reason}); nothing from this batch was stored, retry later.`, undefined, 30);
+    return new LogpipeError('LP_ERR_STORE_FULL', `The PostgreSQL server is out of disk space (${reason}); nothing from this batch was stored, retry later.`, undefined, 5);
   }
   if (
     isConnectionError(err) ||

@@ -23,7 +23,7 @@ export function translateWriteError(err: unknown): unknown {
   if (!code) return err;
   const reason = (err as Error).message;
   if (code === 'SQLITE_FULL') {
-    return new LogpipeError('LP_ERR_STORE_FULL', `The store is full (${reason}); nothing from this batch was stored, retry later.`, undefined, 30);
+    return new LogpipeError('LP_ERR_STORE_FULL', `The store is full (${reason}); nothing from this batch was stored, retry later.`, undefined, 5);
   }
   if (
     code.startsWith('SQLITE_READONLY') ||
