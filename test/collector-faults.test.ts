@@ -203,3 +203,24 @@ test('a named file that does not exist yet is picked up when it appears (and aft
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a second collector on the same state file is refused while the first runs', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-lock-');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, lines(1, 3));
+  const args = ['--url', sink.url, '--state', join(dir, 'state.json'), ...FAST, log];
+  const first = startCollector(args);
+  try {
+    await sink.waitFor(3);
+    const second = startCollector(args);
+    assert.equal(await second.exited, 1);
+    assert.match(second.output(), /LP_ERR_STATE_FILE.*in use by another collector \(pid \d+\)/);
+    assert.equal(await first.stop('SIGTERM'), 0);
+    assert.ok(!existsSync(join(dir, 'state.json.lock')), 'the lock is released on exit');
+  } finally {
+    await first.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

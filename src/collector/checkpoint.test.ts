@@ -80,3 +80,21 @@ test('a state file survives SIGKILL at random moments during saves (atomic repla
   }
   rmSync(dir, { recursive: true });
 });
+
+test('one collector per state file: a live owner is refused, a stale lock (killed owner) is taken over', async () => {
+  const dir = tmp();
+  const path = join(dir, 'state.json');
+  const a = await Checkpoint.load(path);
+  a.lock();
+  const b = await Checkpoint.load(path);
+  // Our own pid is alive, but a lock naming ourselves counts as stale; use the parent's pid.
+  writeFileSync(`${path}.lock`, `${process.ppid}\n`);
+  assert.throws(() => b.lock(), (e: any) => e.code === 'LP_ERR_STATE_FILE' && /in use by another collector \(pid \d+\)/.test(e.message));
+  // A pid that does not exist: the lock is stale and taken over.
+  writeFileSync(`${path}.lock`, '2147483646\n');
+  b.lock();
+  assert.equal(readFileSync(`${path}.lock`, 'utf8').trim(), String(process.pid));
+  b.unlock();
+  assert.deepEqual(readdirSync(dir), []);
+  rmSync(dir, { recursive: true });
+});

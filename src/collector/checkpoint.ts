@@ -9,7 +9,7 @@
 //    drops records at or below the stream's committed offset. So writes are coalesced
 //    (at most one every `minIntervalMs`) instead of one fsync per batch.
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { openSync, fsyncSync, closeSync, writeFileSync, renameSync } from 'node:fs';
+import { openSync, fsyncSync, closeSync, writeFileSync, renameSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LogpipeError } from '../shared/errors.js';
 
@@ -47,6 +47,7 @@ export class Checkpoint {
   #writing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #lastWrite = 0;
+  #lockPath: string | null = null;
   /** Number of completed writes (for tests and metrics). */
   writes = 0;
 
@@ -89,6 +90,54 @@ export class Checkpoint {
       cp.#files.set(f.key, f);
     }
     return cp;
+  }
+
+  /**
+   * Claims the state file for this process (a `.lock` file beside it holding our pid): two
+   * collectors saving over each other's offsets would lose or repeat lines. A lock left by a
+   * process that no longer exists (SIGKILL) is taken over.
+   */
+  lock(): void {
+    const lockPath = `${this.path}.lock`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(lockPath, 'wx');
+        writeFileSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        this.#lockPath = lockPath;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new LogpipeError('LP_ERR_STATE_FILE', `Cannot create "${lockPath}" beside the state file (${(err as NodeJS.ErrnoException).code}).`);
+        }
+      }
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(lockPath, 'utf8').trim());
+      } catch {
+        // Removed meanwhile: try again.
+      }
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${this.path}" is in use by another collector (pid ${owner}); give each collector its own --state.`);
+      }
+      try {
+        unlinkSync(lockPath); // stale: its process is gone
+      } catch {
+        // Someone else removed it.
+      }
+    }
+    throw new LogpipeError('LP_ERR_STATE_FILE', `Cannot lock the state file "${this.path}".`);
+  }
+
+  /** Releases the lock taken by lock(). */
+  unlock(): void {
+    if (!this.#lockPath) return;
+    try {
+      unlinkSync(this.#lockPath);
+    } catch {
+      // Already gone.
+    }
+    this.#lockPath = null;
   }
 
   /** The remembered state of one identity. */
@@ -187,5 +236,14 @@ export class Checkpoint {
       if (this.#dirty) this.#schedule();
     });
     return this.#writing;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

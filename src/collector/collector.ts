@@ -127,9 +127,16 @@ export class Collector {
   /** Loads the checkpoint, scans the patterns and starts tailing. */
   static async start(opts: CollectorOptions): Promise<Collector> {
     const checkpoint = await Checkpoint.load(opts.statePath);
+    checkpoint.lock();
     const c = new Collector(opts, checkpoint);
-    await c.#scan();
-    await c.#resumeMoved();
+    try {
+      await c.#scan();
+      await c.#resumeMoved();
+    } catch (err) {
+      c.#watcher.close();
+      checkpoint.unlock();
+      throw err;
+    }
     c.#startup = false;
     c.#pollTimer = setInterval(() => {
       c.#requestScan();
@@ -163,6 +170,7 @@ export class Collector {
     }
     clearTimeout(timer);
     await this.checkpoint.flush();
+    this.checkpoint.unlock();
     this.shipper.close();
     this.gzip.close();
   }
@@ -180,6 +188,7 @@ export class Collector {
   /** Synchronous last-resort checkpoint save (second signal). */
   saveNow(): void {
     this.checkpoint.flushSync();
+    this.checkpoint.unlock();
   }
 
   #onFsEvent(dir: string, name: string | null, kind: string): void {
