@@ -2,7 +2,7 @@
 // collector keeps tailing a file that keeps growing. Every line must arrive exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, startServer, type ServerHandle } from './helpers/server.js';
 import { assertSequence, fetchAll, waitForRecords, sleep, startCollector, writeSteadily } from './collector-helpers.js';
@@ -58,6 +58,29 @@ test('server down for 6 s: lines pile up in the file and all arrive once it is b
     await waitForRecords(server.url, 20_000, 30_000);
     await sleep(300);
     assertSequence((await fetchAll(server.url)).map((r) => r.message), 20_000, 'after 6 s down');
+  } finally {
+    await collector.stop();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a wrong token is retried, not dead-lettered: once the server accepts it, every line arrives', async () => {
+  let server: ServerHandle = await startServer({ args: ['--ingest-token', 'right-token-1'] });
+  const { port, dataDir } = server;
+  const dir = makeTempDir('logpipe-token-');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, Array.from({ length: 50 }, (_, i) => `line seq=${i + 1}\n`).join(''));
+  const collector = startCollector(['--url', server.url, '--token', 'wrong-token-1', '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_BACKOFF_BASE_MS: '100' });
+  try {
+    await sleep(1500);
+    assert.match(collector.output(), /answered 401/);
+    assert.equal(existsSync(join(dir, 'state.dead-letter.ndjson')), false, 'nothing is dead-lettered for a 401');
+    await server.stop();
+    // The operator rotates the server's tokens to accept the collector's.
+    server = await startServer({ port, dataDir, args: ['--ingest-token', 'right-token-1,wrong-token-1'] });
+    await waitForRecords(server.url, 50, 20_000);
   } finally {
     await collector.stop();
     await server.stop();

@@ -1,8 +1,11 @@
 // Sends batches to POST /api/v1/logs (gzip NDJSON) and does not give up: network errors, 5xx,
 // 408 and 429 are retried forever with exponential backoff and full jitter (from 500 ms,
-// capped at 30 s, at least what Retry-After asks); a 413 splits the batch in two; any other
-// 4xx is a batch the server will never take, so it is written to the dead-letter file and
-// reported loudly rather than retried forever or dropped silently.
+// capped at 30 s, at least what Retry-After asks); a 413 splits the batch in two. 401, 403
+// and 404 say the collector or server is misconfigured (token, URL), not that the batch is
+// bad: they are retried too, loudly, so fixing the server's tokens lets the data flow instead
+// of every batch meanwhile landing in the dead-letter file behind an advanced checkpoint.
+// Any other 4xx is a batch the server will never take, so it is written to the dead-letter
+// file and reported loudly rather than retried forever or dropped silently.
 import http from 'node:http';
 import https from 'node:https';
 import { appendFile } from 'node:fs/promises';
@@ -10,6 +13,9 @@ import { gzip } from 'node:zlib';
 import { LogpipeError } from '../shared/errors.js';
 import type { Batch } from './batcher.js';
 import type { Metrics } from './metrics.js';
+
+/** 4xx answers about the request's context, not its content: retried like 5xx. */
+const RETRIED_4XX = new Set([401, 403, 404, 408, 429]);
 
 /** Options of the HTTP shipper. */
 export interface ShipperOptions {
@@ -131,7 +137,7 @@ export class Shipper {
         await this.#split(batch);
         return;
       }
-      if (reply && reply.status >= 400 && reply.status < 500 && reply.status !== 408 && reply.status !== 429) {
+      if (reply && reply.status >= 400 && reply.status < 500 && !RETRIED_4XX.has(reply.status)) {
         await this.#deadLetter(batch, `${reply.status} ${reply.body.slice(0, 500)}`);
         return;
       }
@@ -142,7 +148,11 @@ export class Shipper {
       if (reply?.retryAfterMs != null) delay = Math.max(delay, Math.min(reply.retryAfterMs, 5 * 60_000));
       m.retries++;
       m.lastError = why;
-      if (attempt === 0 || attempt % 5 === 0) {
+      if (reply && (reply.status === 401 || reply.status === 403 || reply.status === 404)) {
+        if (attempt === 0 || attempt % 5 === 0) {
+          this.#opts.log(`ERROR: the server at "${this.#url.href}" answered ${reply.status} (${reply.body.slice(0, 200)}): check --url and --token; reading is paused and the batch is retried in ${Math.round(delay)} ms.`);
+        }
+      } else if (attempt === 0 || attempt % 5 === 0) {
         this.#opts.log(`Sending a batch of ${batch.lines} lines to "${this.#url.href}" failed (${why}); retrying in ${Math.round(delay)} ms (attempt ${attempt + 1}).`);
       }
       await this.#sleep(delay);
