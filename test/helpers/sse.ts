@@ -8,6 +8,13 @@ export interface SseEvent {
   data: string;
 }
 
+/** Records in a JSON array text without parsing it: each record is one `{"id":` object. */
+function countRecords(data: string): number {
+  let n = 0;
+  for (let i = data.indexOf('{"id":'); i >= 0; i = data.indexOf('{"id":', i + 6)) n++;
+  return n;
+}
+
 export class SseClient {
   events: SseEvent[] = [];
   status = 0;
@@ -17,7 +24,13 @@ export class SseClient {
   #closed = false;
   ended: Promise<void>;
 
-  constructor(url: string, headers: Record<string, string> = {}) {
+  /** Records received in `logs` events (counted even when events are not kept). */
+  count = 0;
+  #keep: boolean;
+
+  /** `keep: false` only counts records (long benchmarks), instead of keeping every event. */
+  constructor(url: string, headers: Record<string, string> = {}, opts: { keep?: boolean } = {}) {
+    this.#keep = opts.keep ?? true;
     let buf = '';
     let resolveEnd!: () => void;
     this.ended = new Promise((r) => (resolveEnd = r));
@@ -44,7 +57,10 @@ export class SseClient {
             else if (field === 'data') data.push(value), (any = true);
           }
           ev.data = data.join('\n');
-          if (any && (data.length || ev.event !== 'message')) this.events.push(ev);
+          if (any && (data.length || ev.event !== 'message')) {
+            if (ev.event === 'logs') this.count += countRecords(ev.data);
+            if (this.#keep || ev.event !== 'logs') this.events.push(ev);
+          }
         }
         this.#wake();
       });
