@@ -312,6 +312,8 @@ class FilePipe {
   readonly #batcher: Batcher;
   readonly #splitter: LineSplitter;
   readonly #joiner: MultilineJoiner | null;
+  /** batcher.linesIn already added to metrics.linesRead. */
+  #counted = 0;
   /** Small while the file is quiet, 1 MiB while there is a backlog (see #readSome). */
   #readBuf: Buffer;
   readonly #bigRead: number;
@@ -426,9 +428,8 @@ class FilePipe {
       }
       if (n > 0) {
         c.noteRead(n);
-        const before = this.#batcher.linesIn;
         this.#splitter.push(this.#readBuf, n, pos);
-        c.metrics.linesRead += this.#batcher.linesIn - before;
+        this.#countRead();
         if (this.#batcher.lines > 0 && this.#batchOpenedAt === 0) this.#batchOpenedAt = Date.now();
         if (n === this.#readBuf.length) {
           // A backlog: read in 1 MiB pieces. Hundreds of quiet files keep only 64 KiB each.
@@ -577,12 +578,26 @@ class FilePipe {
   #finishRecord(partialToo: boolean): void {
     if (partialToo) this.#splitter.flushPartial(this.tail.position);
     this.#joiner?.flush();
+    this.#countRead();
     this.#batcher.close();
   }
 
   #flushStaleMultiline(): void {
     const j = this.#joiner;
-    if (j && j.heldSince && Date.now() - j.heldSince >= this.#c.opts.multilineTimeoutMs) j.flush();
+    if (j && j.heldSince && Date.now() - j.heldSince >= this.#c.opts.multilineTimeoutMs) {
+      j.flush();
+      this.#countRead();
+    }
+  }
+
+  /**
+   * Counts records that reached the batcher since the last call. Records reach it from a read,
+   * but also later from the multiline joiner's timeout and at shutdown, so the count is taken
+   * from the batcher rather than around one call.
+   */
+  #countRead(): void {
+    this.#c.metrics.linesRead += this.#batcher.linesIn - this.#counted;
+    this.#counted = this.#batcher.linesIn;
   }
 
   /** Waits until every closed batch has been acknowledged. */
