@@ -4,7 +4,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import type { IngestRecord } from '../../src/shared/record.js';
 
-const LOGHUB = process.env.LOGPIPE_LOGHUB ?? '/work/shared/loghub';
+const LOGHUB = process.env.LOGHUB_DIR ?? process.env.LOGPIPE_LOGHUB ?? new URL('../../../shared/loghub', import.meta.url).pathname;
 
 // How to cut each system's own timestamp off its lines, and its source name.
 const SYSTEMS: { file: string; source: string; host: string; strip: RegExp }[] = [

@@ -126,7 +126,7 @@ test('PostgreSQL failures map to 503 catalogue errors; SQL bugs pass through unc
   }
   assert.equal(codeOf(translatePgError(new Error('Connection terminated unexpectedly'))), 'LP_ERR_STORE_UNAVAILABLE');
   assert.equal(codeOf(translatePgError(pgError('42601', 'syntax error'))), 'unchanged');
-  assert.equal((translatePgError(pgError('53100')) as LogpipeError).retryAfter, 30);
+  assert.equal((translatePgError(pgError('53100')) as LogpipeError).retryAfter, 5);
 });
 
 test('a URL that reaches no server is a clear start-up error', async () => {
