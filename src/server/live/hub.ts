@@ -2,7 +2,7 @@
 // after each commit (no polling); each subscriber filters and buffers on its own, so one slow
 // reader never slows ingestion or the others.
 import type { LogRecord } from '../../shared/record.js';
-import { tokenize } from './match.js';
+import { tokenize } from '../../shared/search.js';
 
 /**
  * One committed batch as subscribers see it. Serialization and tokenization are done at most

@@ -1,52 +1,10 @@
 // In-memory filters for the live tail. They must agree with what the store's query API
-// returns for the same parameters, so the text matcher follows SQLite FTS5's unicode61
-// tokenizer: case-folded, diacritics removed, tokens are runs of letters and digits; a query
-// is an AND of words, "quoted phrases" (consecutive tokens) and prefix* words.
+// returns for the same parameters, so the text matcher uses the one search grammar of
+// src/shared/search.ts that the stores translate into FTS5 and tsquery expressions.
 import type { Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
+import { parseSearch, termMatches } from '../../shared/search.js';
 import type { LogFilter } from '../storage/store.js';
-
-const TOKEN = /[\p{L}\p{N}]+/gu;
-
-export function tokenize(text: string): string[] {
-  // Fast path: ASCII needs no Unicode normalization.
-  const folded = /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  return folded.match(TOKEN) ?? [];
-}
-
-interface Term {
-  tokens: string[];
-  /** The last token matches as a prefix. */
-  prefix: boolean;
-}
-
-/** Parses user search text into terms; the same grammar the store turns into an FTS5 query. */
-export function parseSearch(q: string): Term[] {
-  const terms: Term[] = [];
-  const re = /"([^"]*)"?|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(q))) {
-    const raw = m[1] ?? m[2] ?? '';
-    const prefix = m[2] !== undefined && raw.endsWith('*');
-    const tokens = tokenize(raw);
-    if (tokens.length) terms.push({ tokens, prefix });
-  }
-  return terms;
-}
-
-function termMatches(term: Term, tokens: string[]): boolean {
-  const n = term.tokens.length;
-  outer: for (let i = 0; i + n <= tokens.length; i++) {
-    for (let j = 0; j < n; j++) {
-      const want = term.tokens[j];
-      const have = tokens[i + j];
-      const last = j === n - 1;
-      if (last && term.prefix ? !have.startsWith(want) : have !== want) continue outer;
-    }
-    return true;
-  }
-  return false;
-}
 
 /** Whether a record matches; `tokens` gives its message's tokens (computed once, shared). */
 export type RecordPredicate = (r: LogRecord, tokens: () => string[]) => boolean;

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LEVELS, type Level } from '../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../shared/record.js';
+import { tokenize } from '../../shared/search.js';
+import { compileFilter } from '../live/match.js';
 import type { LogFilter, Store } from './store.js';
 
 /** A store under test: `reopen` closes it and opens a new one over the same data; `cleanup` closes and deletes everything. */
@@ -254,6 +256,30 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         assert.deepEqual(await find('nomatchword'), []);
         // Filters combine with search.
         assert.deepEqual((await h.store.query({ q: 'upstream', levels: ['error'], order: 'asc', limit: 10 })).length, 0);
+      } finally {
+        await h.cleanup();
+      }
+    });
+
+    test('the live tail matcher selects exactly what the store returns for the same search', async () => {
+      const h = await makeStore();
+      try {
+        const messages = [
+          'Connection refused by upstream api-4', 'connected to upstream in 5ms', 'user NOT found AND retry OR fail',
+          'message: foo bar', 'pointer a -> b', 'naïve café reopened', 'GET /api/v1/users?id=42 200', 'error_count=0 all good',
+          'ERROR: disk full on /dev/sda1', 'Caused by: java.io.IOException: Broken pipe', 'résumé upload 413 too large', '🙂 emoji only 🙂',
+        ];
+        const records = (await h.store.insert(messages.map((message) => rec({ message })))).records;
+        const queries = [
+          'upstream', 'conn*', '"refused by upstream"', 'api', 'v1 users', '"api v1"', 'error', 'error_count', 'count=0', 'cafe', 'CAFÉ',
+          'resume*', 'dev sda1', '"io ioexception"', 'AND OR', 'NEAR(', '"', '*', '->', '🙂', 'disk full', '"full disk"', 'broken pip*',
+        ];
+        for (const q of queries) {
+          const fromStore = (await h.store.query({ q, order: 'asc', limit: 100 })).map((x) => x.id);
+          const predicate = compileFilter({ q });
+          const live = records.filter((r) => !predicate || predicate(r, () => tokenize(r.message))).map((x) => x.id);
+          assert.deepEqual(live, fromStore, `q=${JSON.stringify(q)}`);
+        }
       } finally {
         await h.cleanup();
       }

@@ -1,14 +1,9 @@
 // Finds what the search box matched inside a line, so rows can wrap those parts in <mark>.
-// It follows the server's search grammar (SQLite FTS5 unicode61): case- and accent-insensitive
-// tokens made of letters and digits; a query is an AND of words, "quoted phrases" (consecutive
-// tokens) and prefix* words. Text without any token character falls back to a substring match,
-// as the server does.
-
-/** One search term: its tokens in order; the last one may match as a prefix. */
-export interface SearchTerm {
-  tokens: string[];
-  prefix: boolean;
-}
+// It uses the server's search grammar (src/shared/search.ts, SQLite FTS5 unicode61): case- and
+// accent-insensitive tokens of letters and digits; a query is an AND of words, "quoted phrases"
+// (consecutive tokens) and prefix* words. Text without any token character falls back to a
+// substring match, as the server does.
+import { foldText, parseSearch as parseTerms, type SearchTerm } from '../../../src/shared/search.js';
 
 /** A compiled search: the terms, or the literal text when the query holds no token characters. */
 export interface SearchPattern {
@@ -22,24 +17,14 @@ export interface TextPart {
   match: boolean;
 }
 
-const TOKEN = /[\p{L}\p{N}]+/gu;
+export type { SearchTerm };
+export { foldText };
 
-/** Lowercases and strips diacritics, as the unicode61 tokenizer does (remove_diacritics). */
-export function foldText(text: string): string {
-  return /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-}
+const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
 
-/** Parses search-box text into terms (same grammar as the server's live matcher). */
+/** Parses search-box text into terms: the server's grammar (src/shared/search.ts), plus the substring fallback. */
 export function parseSearch(q: string): SearchPattern {
-  const terms: SearchTerm[] = [];
-  const re = /"([^"]*)"?|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(q))) {
-    const raw = m[1] ?? m[2] ?? '';
-    const prefix = m[2] !== undefined && raw.endsWith('*');
-    const tokens = foldText(raw).match(TOKEN) ?? [];
-    if (tokens.length) terms.push({ tokens, prefix });
-  }
+  const terms = parseTerms(q);
   const trimmed = q.trim();
   return { terms, substring: terms.length === 0 && trimmed ? trimmed : null };
 }

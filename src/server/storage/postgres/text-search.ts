@@ -8,8 +8,8 @@
 // tsquery literals built from the same tokens. Every lexeme is single-quoted and escaped, so
 // user text can never be a tsquery syntax error: `&`, `|`, `!`, `<->`, `:*` and parentheses
 // typed by a user are only ever characters inside a quoted lexeme (or dropped as separators).
-import { tokenize } from '../../live/match.js';
-import { MAX_FTS_TERMS, MAX_QUERY_CHARS } from '../sqlite/fts-query.js';
+import { splitTerms, tokenize } from '../../../shared/search.js';
+import { MAX_FTS_TERMS } from '../sqlite/fts-query.js';
 
 /** PostgreSQL's limit on one lexeme (2 KiB - 1 byte); longer tokens are not indexed. */
 const MAX_LEXEME_BYTES = 2046;
@@ -43,49 +43,6 @@ export function toTsvectorLiteral(message: string): string {
   let out = '';
   for (const [t, p] of positions) out += `${out ? ' ' : ''}${quoteLexeme(t)}:${p.join(',')}`;
   return out;
-}
-
-interface Term {
-  text: string;
-  prefix: boolean;
-}
-
-// The same grammar as the SQLite store's fts-query.ts: words and "quoted phrases" (an
-// unbalanced quote runs to the end), a `*` right after either marks a prefix.
-function splitTerms(q: string): Term[] {
-  const terms: Term[] = [];
-  const s = q.slice(0, MAX_QUERY_CHARS);
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i];
-    if (/\s/u.test(c)) {
-      i++;
-      continue;
-    }
-    let text: string;
-    if (c === '"') {
-      const end = s.indexOf('"', i + 1);
-      text = end === -1 ? s.slice(i + 1) : s.slice(i + 1, end);
-      i = end === -1 ? s.length : end + 1;
-    } else {
-      let j = i;
-      while (j < s.length && !/\s/u.test(s[j]) && s[j] !== '"') j++;
-      text = s.slice(i, j);
-      i = j;
-    }
-    let prefix = false;
-    if (s[i] === '*') {
-      prefix = true;
-      i++;
-    }
-    const stars = /\*+$/u.exec(text);
-    if (stars) {
-      prefix = true;
-      text = text.slice(0, stars.index);
-    }
-    terms.push({ text, prefix });
-  }
-  return terms;
 }
 
 /**

@@ -5,57 +5,14 @@
 
 /** Most terms we pass to FTS5; more would only slow the query (each term is a doclist read). */
 export const MAX_FTS_TERMS = 32;
-/** Longest user query we look at; the rest is ignored (a 10 KB paste is not a search). */
-export const MAX_QUERY_CHARS = 1024;
+import { MAX_QUERY_CHARS, splitTerms } from '../../../shared/search.js';
+
+export { MAX_QUERY_CHARS };
 
 // unicode61 (our tokenizer) treats letters, numbers and private-use characters as token
 // characters and everything else as a separator. A piece without any of them produces no
 // token, and FTS5 would match nothing for it, so such pieces are dropped here.
 const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
-
-interface Term {
-  text: string;
-  prefix: boolean;
-}
-
-/** Splits user text into words and "quoted phrases"; a `*` right after a word or phrase marks a prefix. */
-function splitTerms(q: string): Term[] {
-  const terms: Term[] = [];
-  const s = q.slice(0, MAX_QUERY_CHARS);
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i];
-    if (/\s/u.test(c)) {
-      i++;
-      continue;
-    }
-    let text: string;
-    if (c === '"') {
-      const end = s.indexOf('"', i + 1);
-      // An unbalanced quote makes the rest of the text one phrase, as most search boxes do.
-      text = end === -1 ? s.slice(i + 1) : s.slice(i + 1, end);
-      i = end === -1 ? s.length : end + 1;
-    } else {
-      let j = i;
-      while (j < s.length && !/\s/u.test(s[j]) && s[j] !== '"') j++;
-      text = s.slice(i, j);
-      i = j;
-    }
-    let prefix = false;
-    if (s[i] === '*') {
-      prefix = true;
-      i++;
-    }
-    // Inside a bare word, trailing stars mean prefix too ("connect*"); other stars are separators.
-    const stars = /\*+$/u.exec(text);
-    if (stars) {
-      prefix = true;
-      text = text.slice(0, stars.index);
-    }
-    terms.push({ text, prefix });
-  }
-  return terms;
-}
 
 /**
  * Translates user search text (words are ANDed, "quoted phrases", prefix*) into a safe FTS5

@@ -1,0 +1,101 @@
+// The search grammar, one definition for every place that must agree on it: the SQLite store
+// (FTS5 expression), the PostgreSQL store (tsquery), the live tail's in-memory matcher and the
+// dashboard's highlighter. A query is an AND of words and "quoted phrases" (an unbalanced quote
+// runs to the end); a `*` right after a word or phrase makes its last token a prefix. Text is
+// tokenized as SQLite FTS5's unicode61 does by default: case-folded, diacritics removed, tokens
+// are runs of letters, digits and private-use characters; everything else separates them.
+
+/** Longest user query looked at; the rest is ignored (a 10 KB paste is not a search). */
+export const MAX_QUERY_CHARS = 1024;
+
+/** One word or phrase as typed. */
+export interface RawTerm {
+  /** The text of the word, or the inside of the quotes. */
+  text: string;
+  prefix: boolean;
+}
+
+/** One term after tokenization: its tokens in order; the last may match as a prefix. */
+export interface SearchTerm {
+  tokens: string[];
+  prefix: boolean;
+}
+
+const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Lowercases and strips diacritics, as unicode61 does (remove_diacritics). */
+export function foldText(text: string): string {
+  return ASCII.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** The tokens of a text, as the FTS index sees them. */
+export function tokenize(text: string): string[] {
+  return foldText(text).match(TOKEN) ?? [];
+}
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || /\s/u.test(c);
+}
+
+/** Splits user text into words and "quoted phrases" as typed. */
+export function splitTerms(q: string): RawTerm[] {
+  const terms: RawTerm[] = [];
+  const s = q.slice(0, MAX_QUERY_CHARS);
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    let text: string;
+    if (c === '"') {
+      const end = s.indexOf('"', i + 1);
+      text = end === -1 ? s.slice(i + 1) : s.slice(i + 1, end);
+      i = end === -1 ? s.length : end + 1;
+    } else {
+      let j = i;
+      while (j < s.length && !isSpace(s[j]) && s[j] !== '"') j++;
+      text = s.slice(i, j);
+      i = j;
+    }
+    let prefix = false;
+    if (s[i] === '*') {
+      prefix = true;
+      i++;
+    }
+    // Inside a bare word, trailing stars mean prefix too ("connect*"); other stars are separators.
+    const stars = /\*+$/u.exec(text);
+    if (stars) {
+      prefix = true;
+      text = text.slice(0, stars.index);
+    }
+    terms.push({ text, prefix });
+  }
+  return terms;
+}
+
+/** The terms of a query that hold at least one token; empty when the query has nothing searchable. */
+export function parseSearch(q: string): SearchTerm[] {
+  const out: SearchTerm[] = [];
+  for (const t of splitTerms(q)) {
+    const tokens = tokenize(t.text);
+    if (tokens.length) out.push({ tokens, prefix: t.prefix });
+  }
+  return out;
+}
+
+/** Whether the tokens of a text contain the term (consecutive tokens; the last as a prefix when asked). */
+export function termMatches(term: SearchTerm, tokens: string[]): boolean {
+  const n = term.tokens.length;
+  outer: for (let i = 0; i + n <= tokens.length; i++) {
+    for (let j = 0; j < n; j++) {
+      const want = term.tokens[j];
+      const have = tokens[i + j];
+      if (j === n - 1 && term.prefix ? !have.startsWith(want) : have !== want) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
