@@ -5,22 +5,13 @@
 // and one common word ("request", in about a third of the lines).
 import type { Level } from '../src/shared/levels.js';
 import type { NormalizedRecord } from '../src/shared/record.js';
+import { mulberry32 as rng } from '../src/shared/random.js';
 
 export const RARE_WORD = 'zxqvortex';
 export const COMMON_WORD = 'request';
 export const SOURCES = ['api', 'worker', 'auth', 'billing', 'search', 'gateway', 'scheduler', 'mailer', 'cache', 'db'];
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pra', 'sto', 'gri', 'bel', 'dan', 'for', 'hul', 'jin', 'mor', 'tek', 'ush'];
 const VOCAB: string[] = [];

@@ -13,6 +13,7 @@ import { PushRequest } from '../src/server/interop/loki-schema.js';
 import { startServer } from './helpers/server.js';
 import { http as fetchHttp } from './helpers/http.js';
 import { memoryOf, rawRequest } from './helpers/proc.js';
+import { mulberry32 as prng } from '../src/shared/random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 5500);
@@ -22,17 +23,6 @@ const READ = 'fuzz-read-token-22';
 /** The whole run must finish well inside the per-file budget. */
 const TIME_BUDGET_MS = 55_000;
 
-/** mulberry32: small, fast, repeatable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = prng(SEED);
 const int = (n: number) => Math.floor(rand() * n);

@@ -13,18 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Collector } from './collector.js';
 import { startSink, type Sink } from '../../test/collector-sink.js';
+import { mulberry32 as rng } from '../shared/random.js';
 
-/** Small deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

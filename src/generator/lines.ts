@@ -5,6 +5,7 @@
 //
 // Lines are built with template strings from precomputed tables and a cached time prefix,
 // because the writer must sustain well over 200,000 records per second.
+import { mulberry32 } from '../shared/random.js';
 
 /** Output formats: `plain` (the prototype's leveled lines, with a few seed-style `Log N` lines),
  * `seed` (only `Log N` lines, exactly as the prototype's logs.sh wrote them), `json`, `logfmt`. */
@@ -42,20 +43,13 @@ export function extractRecordSeq(record: { message: string; attrs?: Record<strin
 
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** A small, fast, seedable PRNG (mulberry32); the same seed gives the same records. */
+/** Seedable random picks over mulberry32; the same seed gives the same records. */
 export class Rand {
-  #s: number;
+  /** Returns a float in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-
-  /** Returns a float in [0, 1). */
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** Returns an integer in [0, n). */

@@ -8,6 +8,7 @@ import type { LogRecord, NormalizedRecord } from '../../shared/record.js';
 import { tokenize } from '../../shared/search.js';
 import { compileFilter } from '../live/match.js';
 import type { LogFilter, Store } from './store.js';
+import { mulberry32 as rng } from '../../shared/random.js';
 
 /** A store under test: `reopen` closes it and opens a new one over the same data; `cleanup` closes and deletes everything. */
 export interface StoreHandle {
@@ -29,17 +30,6 @@ const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'connect', 'connection', 'time
 const SOURCES = ['api', 'worker', 'db', 'auth', 'edge'];
 const HOSTS = ['h1', 'h2', 'h3'];
 
-/** Deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)];
