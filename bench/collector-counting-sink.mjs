@@ -1,5 +1,8 @@
-// A minimal HTTP sink for the collector benchmarks: gunzips each POST body off the main thread,
-// counts its lines, answers {accepted, duplicates:0}. Prints "listening PORT", and "reached N"
+// A minimal HTTP sink for the collector benchmarks: gunzips each POST body off the main thread
+// (when it is gzip: Content-Encoding: gzip or the gzip magic bytes; otherwise the body is taken
+// as it is, which is what syslog-ng's http() destination sends), counts its lines (NDJSON or
+// plain text; a last line without its newline counts too, as syslog-ng joins a batch's lines
+// with "\n" and adds none after the last), answers {accepted, duplicates:0}. Prints "listening PORT", and "reached N"
 // once the count reaches argv[2] (if given). argv[3]: port (default: any free one). Run as a
 // child process so it has its own scheduler slot, as a real server would.
 import http from 'node:http';
@@ -14,13 +17,17 @@ const server = http.createServer((req, res) => {
   const parts = [];
   req.on('data', (d) => parts.push(d));
   req.on('end', () => {
-    gunzip(Buffer.concat(parts), (err, body) => {
+    const raw = Buffer.concat(parts);
+    const gzipped = req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b);
+    const decode = gzipped ? (cb) => gunzip(raw, cb) : (cb) => cb(null, raw);
+    decode((err, body) => {
       if (err) {
         res.writeHead(400).end('{"error":"LP_ERR_INVALID_ENCODING","message":"Bad gzip."}');
         return;
       }
       let n = 0;
       for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) n++;
+      if (body.length > 0 && body[body.length - 1] !== 10) n++;
       if (count === 0) {
         first = process.hrtime.bigint();
         firstLines = n;
