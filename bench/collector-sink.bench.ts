@@ -6,7 +6,7 @@
 // /proc/<pid>/stat (utime + stime, all threads) at that moment; the collector's own summary
 // figure (process.cpuUsage() at exit) is printed too. Runs alternate collector / syslog-ng.
 // Run: npm run build:node && node --import tsx bench/collector-sink.bench.ts [lines] [runs]
-// syslog-ng settings: SYSLOG_NG_WORKERS (default 2), SYSLOG_NG_BATCH_LINES (1000),
+// syslog-ng settings: SYSLOG_NG_WORKERS (default 4), SYSLOG_NG_BATCH_LINES (1000),
 // SYSLOG_NG_IW (log-iw-size, 20000), SYSLOG_NG_FETCH (log-fetch-limit, 1000); SYSLOG_NG=0 skips it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ async function runCollector(i: number): Promise<Run> {
 }
 
 const SNG = {
-  workers: Number(process.env.SYSLOG_NG_WORKERS ?? 2),
+  workers: Number(process.env.SYSLOG_NG_WORKERS ?? 4),
   batchLines: Number(process.env.SYSLOG_NG_BATCH_LINES ?? 1000),
   iw: Number(process.env.SYSLOG_NG_IW ?? 20_000),
   fetch: Number(process.env.SYSLOG_NG_FETCH ?? 1000),
@@ -109,7 +109,7 @@ const SNG = {
 /** syslog-ng config: the file from its start, unparsed, to the sink in batches, no loss (flow-control). */
 function syslogNgConfig(port: number): string {
   return `@version: 3.38
-options { stats-freq(0); threaded(yes); };
+options { stats-freq(0); stats-level(0); threaded(yes); use-dns(no); use-fqdn(no); dns-cache(no); };
 source s_file { file("${file}" flags(no-parse) follow-freq(1) log-fetch-limit(${SNG.fetch}) log-iw-size(${SNG.iw})); };
 destination d_http { http(url("http://127.0.0.1:${port}/api/v1/logs") method("POST") body("\${MSG}")
   batch-lines(${SNG.batchLines}) batch-bytes(1048576) batch-timeout(100) workers(${SNG.workers}) log-fifo-size(${SNG.iw})); };
