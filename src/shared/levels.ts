@@ -6,6 +6,14 @@ export type Level = (typeof LEVELS)[number];
 /** Numeric code stored in the database (column `level`); order follows severity, unknown last. */
 export const LEVEL_CODE: Record<Level, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5, unknown: 6 };
 
+const LEVEL_BY_CODE: Level[] = [];
+for (const l of LEVELS) LEVEL_BY_CODE[LEVEL_CODE[l]] = l;
+
+/** The level stored as `code` (LEVEL_CODE); unknown for a code we do not know. */
+export function levelFromCode(code: number): Level {
+  return LEVEL_BY_CODE[code] ?? 'unknown';
+}
+
 export function isLevel(x: unknown): x is Level {
   return typeof x === 'string' && (LEVELS as readonly string[]).includes(x);
 }

@@ -1,7 +1,7 @@
 // The PostgreSQL implementation of Store: several stateless servers share one database.
 import pg from 'pg';
 import { LogpipeError } from '../../../shared/errors.js';
-import { LEVEL_CODE, LEVELS, type Level } from '../../../shared/levels.js';
+import { LEVEL_CODE, levelFromCode } from '../../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import type {
   HistogramQuery,
@@ -14,7 +14,7 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
-import { HOUR_MS, layoutBuckets, MINUTE_MS } from '../sqlite/buckets.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../sqlite/buckets.js';
 import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
 import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
@@ -35,8 +35,6 @@ export interface PostgresStoreOptions {
   dropPartitions?: boolean;
 }
 
-const LEVEL_BY_CODE: Level[] = [];
-for (const l of LEVELS) LEVEL_BY_CODE[LEVEL_CODE[l]] = l;
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
 /** Days before now that still get a partition of their own; older rows go to the default partition. */
@@ -78,7 +76,7 @@ function toRecord(r: Row): LogRecord {
   return {
     id: r.id,
     ts: r.ts,
-    level: LEVEL_BY_CODE[r.level] ?? 'unknown',
+    level: levelFromCode(r.level),
     source: r.source,
     host: r.host,
     message: r.message,
@@ -353,7 +351,7 @@ export class PostgresStore implements Store {
           p.n++;
           p.maxId = id;
         } else parts.set(pname, { n: 1, maxId: id });
-        out.push({ id, ts: r.ts, level: LEVEL_BY_CODE[code], source, host, message, attrs: attrs === null ? null : (JSON.parse(attrs) as Record<string, unknown>) });
+        out.push({ id, ts: r.ts, level: levelFromCode(code), source, host, message, attrs: attrs === null ? null : (JSON.parse(attrs) as Record<string, unknown>) });
       }
       const ru = [...rollup.values()];
       const hu = [...hours.values()];
@@ -501,15 +499,9 @@ export class PostgresStore implements Store {
   }
 
   async histogram(hq: HistogramQuery): Promise<HistogramResult> {
-    const { start, step, count } = layoutBuckets(hq.from, hq.to, hq.buckets);
-    const counts = {} as Record<Level, number[]>;
-    for (const l of LEVELS) counts[l] = new Array<number>(count).fill(0);
-    const result: HistogramResult = { from: start, to: start + count * step, step, counts };
+    const { result, layout, add } = emptyHistogram(hq);
+    const { start, step } = layout;
     if (!(hq.to > hq.from)) return result;
-    const add = (bucket: number, code: number, n: number): void => {
-      const arr = counts[LEVEL_BY_CODE[code] ?? 'unknown'];
-      if (bucket >= 0 && bucket < count) arr[bucket] += n;
-    };
     const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
     const hasSearch = Boolean(hq.q?.trim());
     const s = this.#s;

@@ -7,6 +7,9 @@
 // counted. Steps of more than an hour are whole hours, so long ranges read the hourly
 // rollup. Counts still only include rows inside [from, to).
 
+import { LEVELS, levelFromCode, type Level } from '../../../shared/levels.js';
+import type { HistogramResult } from '../store.js';
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
@@ -36,4 +39,19 @@ export function layoutBuckets(from: number, to: number, buckets: number): Bucket
   const start = Math.floor(from / step) * step;
   const count = Math.max(1, Math.ceil((Math.max(to, from + 1) - start) / step));
   return { start, step, count };
+}
+
+/** Zeroed counts for every level and bucket of a histogram, and how to add rows to them. */
+export function emptyHistogram(hq: { from: number; to: number; buckets: number }): { result: HistogramResult; layout: BucketLayout; add: (bucket: number, levelCode: number, n: number) => void } {
+  const layout = layoutBuckets(hq.from, hq.to, hq.buckets);
+  const { start, step, count } = layout;
+  const counts = {} as Record<Level, number[]>;
+  for (const l of LEVELS) counts[l] = new Array<number>(count).fill(0);
+  return {
+    result: { from: start, to: start + count * step, step, counts },
+    layout,
+    add(bucket, levelCode, n) {
+      if (bucket >= 0 && bucket < count) counts[levelFromCode(levelCode)][bucket] += n;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // The SQLite implementation of Store: one connection, one writer, a transaction per batch.
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { LEVEL_CODE, LEVELS, type Level } from '../../../shared/levels.js';
+import { LEVEL_CODE, levelFromCode } from '../../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import type {
   HistogramQuery,
@@ -14,7 +14,7 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
-import { HOUR_MS, layoutBuckets, MINUTE_MS } from './buckets.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
 import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
@@ -25,8 +25,6 @@ export interface SqliteStoreOptions extends OpenOptions {
   now?: () => number;
 }
 
-const LEVEL_BY_CODE: Level[] = [];
-for (const l of LEVELS) LEVEL_BY_CODE[LEVEL_CODE[l]] = l;
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
 const MIN_ID = Number.MIN_SAFE_INTEGER;
@@ -75,7 +73,7 @@ function toRecord(r: Row): LogRecord {
   return {
     id: r.id,
     ts: r.ts,
-    level: LEVEL_BY_CODE[r.level] ?? 'unknown',
+    level: levelFromCode(r.level),
     source: r.source,
     host: r.host,
     message: r.message,
@@ -125,7 +123,7 @@ function insertedResult(kept: NormalizedRecord[], firstId: number, duplicates: n
       return (built ??= kept.map((r, i) => ({
         id: firstId + i,
         ts: r.ts,
-        level: LEVEL_BY_CODE[LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown],
+        level: levelFromCode(LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown),
         source: r.source,
         host: r.host,
         message: r.message,
@@ -502,15 +500,9 @@ export class SqliteStore implements Store {
   }
 
   async histogram(hq: HistogramQuery): Promise<HistogramResult> {
-    const { start, step, count } = layoutBuckets(hq.from, hq.to, hq.buckets);
-    const counts = {} as Record<Level, number[]>;
-    for (const l of LEVELS) counts[l] = new Array<number>(count).fill(0);
-    const result: HistogramResult = { from: start, to: start + count * step, step, counts };
+    const { result, layout, add } = emptyHistogram(hq);
+    const { start, step } = layout;
     if (!(hq.to > hq.from)) return result;
-    const add = (bucket: number, code: number, n: number): void => {
-      const arr = counts[LEVEL_BY_CODE[code] ?? 'unknown'];
-      if (bucket >= 0 && bucket < count) arr[bucket] += n;
-    };
     const q = hq.q?.trim() ? hq.q : undefined;
     const fts = q ? toFtsQuery(q) : null;
     const like = q && !fts ? fallbackSubstring(q) : null;
