@@ -28,7 +28,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 16 * 1024 * 1024,
-  maxDecompressedBytes: 64 * 1024 * 1024,
+  maxDecompressedBytes: 16 * 1024 * 1024,
   maxRecordsPerRequest: 50_000,
   maxLineBytes: 256 * 1024,
   maxJsonDepth: 16,
