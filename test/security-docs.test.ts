@@ -36,7 +36,7 @@ function formatDefault(kind: string, value: unknown): string {
   return String(value);
 }
 
-const LIMIT_FLAGS = ['max-body-bytes', 'max-decompressed-bytes', 'max-records', 'max-line-bytes', 'max-json-depth', 'max-attrs-bytes', 'max-subscribers', 'tail-buffer', 'rate-limit', 'max-query-limit', 'request-timeout'];
+const LIMIT_FLAGS = ['max-body-bytes', 'max-decompressed-bytes', 'max-inflight-bytes', 'max-records', 'max-line-bytes', 'max-json-depth', 'max-attrs-bytes', 'max-subscribers', 'tail-buffer', 'rate-limit', 'max-query-limit', 'request-timeout'];
 const ACCESS_FLAGS = ['host', 'ingest-token', 'ingest-token-file', 'read-token', 'read-token-file', 'insecure', 'cors-origin', 'trust-proxy', 'sqlite-max-page-count'];
 
 test('every limit and access option of logpipe server is in docs/security.md with its environment variable and default', () => {
@@ -57,6 +57,6 @@ test('every limit and access option of logpipe server is in docs/security.md wit
 test('every option whose name says it is a limit is listed', () => {
   const rows = documentedFlags();
   for (const flag of Object.keys(spec.options)) {
-    if (/^max-(body|decompressed|records|line|json|attrs|subscribers|query)|rate-limit|request-timeout|token|cors|proxy|insecure/.test(flag)) assert.ok(rows.has(flag), `--${flag} is in docs/security.md`);
+    if (/^max-(body|decompressed|inflight|records|line|json|attrs|subscribers|query)|rate-limit|request-timeout|token|cors|proxy|insecure/.test(flag)) assert.ok(rows.has(flag), `--${flag} is in docs/security.md`);
   }
 });

@@ -11,6 +11,7 @@ import { IngestPipeline } from './ingest.js';
 import { LiveHub } from './live/hub.js';
 import { followCommits } from './live/follow-commits.js';
 import { ServerMetrics } from './metrics.js';
+import { InflightBudget } from './inflight.js';
 import { RateLimiter } from './rate-limit.js';
 import { guardStore, StoreFileGuard } from './store-guard.js';
 import ingestRoutes from './routes/ingest.js';
@@ -144,6 +145,8 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   const pipeline = new IngestPipeline(store, hub, metrics, limits);
   const ingestTokens = new TokenSet(config.ingestTokens);
   const readTokens = new TokenSet(config.readTokens);
+  const inflight = new InflightBudget(limits.maxInflightBytes);
+  metrics.inflightBytes = () => inflight.used;
   const limiter = limits.rateLimit > 0 ? new RateLimiter(limits.rateLimit) : undefined;
   const cors = new Set(config.corsOrigins);
 
@@ -170,6 +173,12 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
     }
     const access = ((req.routeOptions.config as { access?: Access } | undefined)?.access) ?? (isApiPath(req.url) ? 'read' : 'public');
     authorize(req, access, ingestTokens, readTokens);
+    // Reserve the body before reading it: a chunked body (no length) reserves the most it may be.
+    if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+      const length = Number(req.headers['content-length']);
+      const bytes = Number.isFinite(length) ? Math.min(length, limits.maxBodyBytes) : req.headers['transfer-encoding'] ? limits.maxBodyBytes : 0;
+      inflight.reserve(req.raw, reply.raw, bytes);
+    }
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {

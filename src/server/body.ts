@@ -6,19 +6,31 @@ import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LogpipeError } from '../shared/errors.js';
 import type { Limits } from './config.js';
+import { reserveMore } from './inflight.js';
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 const brotli = promisify(zlib.brotliDecompress);
 const zstd = (zlib as any).zstdDecompress ? promisify((zlib as any).zstdDecompress) : undefined;
 
-/** Returns the body as sent, decompressed according to Content-Encoding, never larger than the limit. */
+/**
+ * Returns the body as sent, decompressed according to Content-Encoding, never larger than the
+ * limit, and counts the decompressed bytes against the in-flight budget. (Reserving after
+ * inflating lets the budget overshoot only by the inflates running at once, which the libuv
+ * pool bounds at four.)
+ */
 export async function decodeBody(req: FastifyRequest, body: Buffer, limits: Limits): Promise<Buffer> {
   const enc = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (enc === 'identity' || enc === '') {
     if (body.length > limits.maxDecompressedBytes) throw tooLarge(limits);
     return body;
   }
+  const out = await inflateBody(enc, body, limits);
+  reserveMore(req.raw, out.length);
+  return out;
+}
+
+async function inflateBody(enc: string, body: Buffer, limits: Limits): Promise<Buffer> {
   const opts = { maxOutputLength: limits.maxDecompressedBytes };
   try {
     if (enc === 'gzip' || enc === 'x-gzip') return await gunzip(body, opts);

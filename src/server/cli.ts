@@ -32,6 +32,7 @@ export const spec: CommandSpec = {
     'trust-proxy': { kind: 'list', help: 'addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (also loopback, linklocal, uniquelocal); off by default', arg: 'ADDRS' },
     'max-body-bytes': { kind: 'bytes', default: L.maxBodyBytes, help: 'largest request body as sent', arg: 'SIZE' },
     'max-decompressed-bytes': { kind: 'bytes', default: L.maxDecompressedBytes, help: 'largest request body after decompression', arg: 'SIZE' },
+    'max-inflight-bytes': { kind: 'bytes', default: L.maxInflightBytes, help: 'request bodies held in memory at once (as sent plus decompressed); past it, 503 with Retry-After', arg: 'SIZE' },
     'max-records': { kind: 'int', default: L.maxRecordsPerRequest, help: 'most records in one request', arg: 'N' },
     'max-line-bytes': { kind: 'bytes', default: L.maxLineBytes, help: 'longer messages are cut with a marker', arg: 'SIZE' },
     'max-json-depth': { kind: 'int', default: L.maxJsonDepth, help: 'deepest nesting of attrs', arg: 'N' },
@@ -84,6 +85,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
   const limits: Limits = {
     maxBodyBytes: o.maxBodyBytes,
     maxDecompressedBytes: o.maxDecompressedBytes,
+    maxInflightBytes: o.maxInflightBytes,
     maxRecordsPerRequest: o.maxRecords,
     maxLineBytes: o.maxLineBytes,
     maxJsonDepth: o.maxJsonDepth,
@@ -97,6 +99,9 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
   for (const [k, v] of Object.entries(limits)) if (!(v >= 0)) problems.push(`${k} must not be negative`);
   for (const k of ['maxBodyBytes', 'maxDecompressedBytes', 'maxRecordsPerRequest', 'maxLineBytes', 'maxSubscribers', 'maxQueryLimit', 'tailBufferRecords'] as const) {
     if (limits[k] < 1) problems.push(`${k} must be at least 1`);
+  }
+  if (o.maxInflightBytes < o.maxBodyBytes + o.maxDecompressedBytes) {
+    problems.push(`--max-inflight-bytes (${o.maxInflightBytes}) must hold at least one largest request: --max-body-bytes + --max-decompressed-bytes = ${o.maxBodyBytes + o.maxDecompressedBytes}`);
   }
   if (o.maxLineBytes < 64) problems.push('--max-line-bytes must be at least 64');
   if (o.requestTimeout < 1000) problems.push('--request-timeout must be at least 1s');

@@ -6,6 +6,8 @@ export interface Limits {
   maxBodyBytes: number;
   /** Largest request body after decompression, bytes; a gzip bomb stops here. */
   maxDecompressedBytes: number;
+  /** Request bodies held in memory at once (as sent plus decompressed), bytes. */
+  maxInflightBytes: number;
   /** Most records in one request. */
   maxRecordsPerRequest: number;
   /** Longer messages are cut (not rejected) and end with a marker. */
@@ -29,6 +31,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 16 * 1024 * 1024,
   maxDecompressedBytes: 16 * 1024 * 1024,
+  maxInflightBytes: 256 * 1024 * 1024,
   maxRecordsPerRequest: 50_000,
   maxLineBytes: 256 * 1024,
   maxJsonDepth: 16,

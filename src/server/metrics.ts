@@ -63,6 +63,8 @@ export class ServerMetrics {
   readonly dbBytes = new Counter('logpipe_db_size_bytes', 'Size of the database.', 'gauge');
   readonly dbRows = new Counter('logpipe_db_rows', 'Records in the database.', 'gauge');
   readonly errors = new Counter('logpipe_http_errors_total', 'Error responses, by status code.');
+  /** Bytes of request bodies held right now (set by the app). */
+  inflightBytes: () => number = () => 0;
 
   render(): string {
     const mem = process.memoryUsage();
@@ -70,6 +72,7 @@ export class ServerMetrics {
       this.ingestedLines, this.duplicateLines, this.ingestedBytes, this.batches, this.rejected, this.ingestSeconds,
       this.subscribers, this.gaps, this.retentionDeleted, this.dbBytes, this.dbRows, this.errors,
     ].map((m) => m.render());
+    all.push(`# HELP logpipe_inflight_body_bytes Bytes of request bodies held in memory now (as sent and decompressed).\n# TYPE logpipe_inflight_body_bytes gauge\nlogpipe_inflight_body_bytes ${this.inflightBytes()}`);
     all.push(`# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ${mem.rss}`);
     all.push(`# HELP process_uptime_seconds Seconds since the server started.\n# TYPE process_uptime_seconds gauge\nprocess_uptime_seconds ${process.uptime().toFixed(1)}`);
     return all.join('\n') + '\n';

@@ -23,6 +23,7 @@ export const ERRORS = {
   LP_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   LP_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   LP_ERR_TOO_MANY_SUBSCRIBERS: { status: 429, message: 'Too many live-tail subscribers; retry later.' },
+  LP_ERR_OVERLOADED: { status: 503, message: 'The server holds too many request bodies at once; retry shortly.' },
   LP_ERR_STORE_FULL: { status: 503, message: 'The store is full; retry later.' },
   LP_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot write right now; retry later.' },
   LP_ERR_STORE_OPEN: { status: 503, message: 'The store could not be opened.' },

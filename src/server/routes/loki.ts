@@ -12,6 +12,7 @@ import { mapPushJson, mapPushRequest } from '../interop/loki-map.js';
 import { PushRequest } from '../interop/loki-schema.js';
 import { uncompressSnappy } from '../interop/snappy-body.js';
 import type { Store } from '../storage/store.js';
+import { reserveMore } from '../inflight.js';
 
 /** What the Loki door needs from the app: the ingest pipeline, the body limits and (for labels) the store. */
 export interface LokiRoutesOptions {
@@ -68,12 +69,18 @@ export default async function lokiRoutes(app: FastifyInstance, opts: LokiRoutesO
     takeSnappyEncoding(req);
     const data = await decodeBody(req, raw, limits);
     // An empty body is an empty push (snappy itself would call it corrupt).
-    return data.length === 0 ? [] : decodePushBody('protobuf', uncompressSnappy(data, limits.maxDecompressedBytes));
+    if (data.length === 0) return [];
+    const body = uncompressSnappy(data, limits.maxDecompressedBytes);
+    reserveMore(req.raw, body.length);
+    return decodePushBody('protobuf', body);
   });
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (req: FastifyRequest, raw: Buffer) => {
     const snappy = takeSnappyEncoding(req);
     let data = await decodeBody(req, raw, limits);
-    if (snappy) data = uncompressSnappy(data, limits.maxDecompressedBytes);
+    if (snappy) {
+      data = uncompressSnappy(data, limits.maxDecompressedBytes);
+      reserveMore(req.raw, data.length);
+    }
     return decodePushBody('json', data);
   });
   app.addContentTypeParser('*', async (req: FastifyRequest) => {
