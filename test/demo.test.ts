@@ -145,3 +145,40 @@ test('demo: a pid file left by a killed demo does not block the next one', async
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('demo killed with SIGKILL: its server and collector stop by themselves and free the port', async () => {
+  const data = makeTempDir('logpipe-demo-kill-');
+  const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--data', data, '--rate', '20'], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no dashboard URL within 30 s:\n${out}`)), 30_000);
+      const check = () => {
+        const m = /logpipe demo: dashboard at http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+    });
+    assert.ok(processesMentioning(data).length >= 2, 'the server and the collector run');
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (processesMentioning(data).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(processesMentioning(data), [], 'no process of the demo is left');
+    // The port is free again: the next `npm start` can use it.
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pid of processesMentioning(data)) process.kill(pid, 'SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+  }
+});

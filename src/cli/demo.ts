@@ -47,7 +47,8 @@ function say(line: string): void {
 
 /** Spawns `bin/logpipe …` in its own process group, forwarding its output line by line with a prefix. */
 function spawnLogpipe(name: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // LOGPIPE_PARENT_PID: the child stops by itself if the demo dies without stopping it (SIGKILL).
+  const proc = spawn(process.execPath, [BIN, ...args], { env: { ...env, LOGPIPE_PARENT_PID: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<number | string>((r) => proc.on('exit', (code, sig) => r(code ?? sig ?? -1)));
   for (const stream of [proc.stdout!, proc.stderr!]) {
     let buf = '';

@@ -8,6 +8,7 @@ import { Collector, deadLetterPath, type CollectorOptions } from './collector.js
 import { parsePattern } from './discover.js';
 import { portOf } from './metrics.js';
 import { ingestUrl } from './shipper.js';
+import { exitWithParent } from '../cli/parent-watch.js';
 
 /** Default state file: in the working directory, so one collector per directory by default. */
 export const DEFAULT_STATE = '.logpipe-state.json';
@@ -148,6 +149,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
+    exitWithParent();
   });
   // A second signal while we wait for acknowledgements: save what is acknowledged and leave.
   const hurry = () => {

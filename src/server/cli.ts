@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
+import { exitWithParent } from '../cli/parent-watch.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
 import { openStore, sqlitePathFor } from './storage/open.js';
@@ -211,5 +212,6 @@ export async function run(o: ParsedOptions): Promise<number> {
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
+    exitWithParent();
   });
 }
