@@ -14,7 +14,7 @@ import pg from 'pg';
 import { LEVEL_CODE } from '../src/shared/levels.js';
 import type { NormalizedRecord } from '../src/shared/record.js';
 import { PostgresStore } from '../src/server/storage/postgres/pg-store.js';
-import { COMMON_WORD, makeRecords, RARE_WORD, rng } from './store-data.js';
+import { COMMON_WORD, makeRecords, RARE_WORD, rng, walkInfoPages } from './store-data.js';
 
 const URL_BASE = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.argv[2] ?? 50_000);
@@ -161,15 +161,7 @@ if (QUERY_ROWS > 0) {
     },
     {
       name: 'newest 100 with level=info, whole hour, page 50 (cursor)',
-      run: async () => {
-        let afterId: number | undefined;
-        let page: { id: number }[] = [];
-        for (let i = 0; i < 50; i++) {
-          page = await store.query({ levels: ['info'], from: START, to: START + HOUR, order: 'desc', limit: 100, afterId });
-          afterId = page[page.length - 1].id;
-        }
-        return page;
-      },
+      run: () => walkInfoPages(store, START, START + HOUR, 50),
       reference: q(`SELECT * FROM ${s}.logs WHERE level = 2 AND ts >= $1 AND ts < $2 ORDER BY id DESC LIMIT 100 OFFSET 4900`, [START, START + HOUR]),
     },
   ];

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/server/storage/sqlite/sqlite-store.js';
-import { COMMON_WORD, makeRecords, RARE_WORD, rng } from './store-data.js';
+import { COMMON_WORD, makeRecords, RARE_WORD, rng, walkInfoPages } from './store-data.js';
 
 const ROWS = Number(process.argv[2] ?? 5_000_000);
 const RUNS = Number(process.argv[3] ?? 25);
@@ -140,15 +140,7 @@ const cases: Case[] = [
   {
     name: 'newest 100 with level=info, whole hour, page 50 (cursor)',
     target: false,
-    run: async () => {
-      let afterId: number | undefined;
-      let page: { id: number }[] = [];
-      for (let i = 0; i < 50; i++) {
-        page = await store.query({ levels: ['info'], from: START, to: START + HOUR, order: 'desc', limit: 100, afterId });
-        afterId = page[page.length - 1].id;
-      }
-      return page;
-    },
+    run: () => walkInfoPages(store, START, START + HOUR, 50),
     reference: () => ref.prepare('SELECT * FROM logs WHERE level = 2 AND ts >= ? AND ts < ? ORDER BY id DESC LIMIT 100 OFFSET 4900').all(START, START + HOUR),
     check: sameIds,
   },

@@ -6,6 +6,7 @@
 import type { Level } from '../src/shared/levels.js';
 import type { NormalizedRecord } from '../src/shared/record.js';
 import { mulberry32 as rng } from '../src/shared/random.js';
+import type { Store } from '../src/server/storage/store.js';
 
 export const RARE_WORD = 'zxqvortex';
 export const COMMON_WORD = 'request';
@@ -125,4 +126,15 @@ export function makeRecords(r: () => number, first: number, count: number, total
     };
   }
   return out;
+}
+
+/** Walks `pages` pages of 100 newest level=info rows over [from, to) by cursor and returns the last page. */
+export async function walkInfoPages(store: Store, from: number, to: number, pages: number): Promise<{ id: number }[]> {
+  let afterId: number | undefined;
+  let page: { id: number }[] = [];
+  for (let i = 0; i < pages; i++) {
+    page = await store.query({ levels: ['info'], from, to, order: 'desc', limit: 100, afterId });
+    afterId = page[page.length - 1].id;
+  }
+  return page;
 }

@@ -10,6 +10,7 @@ import snappy from 'snappyjs';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
 import { startServer, type ServerHandle } from './helpers/server.js';
+import { logsOf as fetchLogsOf } from './helpers/http.js';
 import { PushRequest } from '../src/server/interop/loki-schema.js';
 import type { LogRecord } from '../src/shared/record.js';
 
@@ -24,11 +25,7 @@ after(async () => {
   server?.cleanup();
 });
 
-async function logsOf(source: string): Promise<LogRecord[]> {
-  const res = await fetch(`${server.url}/api/v1/logs?source=${encodeURIComponent(source)}&order=asc&limit=1000`);
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { logs: LogRecord[] }).logs;
-}
+const logsOf = (source: string): Promise<LogRecord[]> => fetchLogsOf(server.url, source);
 
 /** A PushRequest as Promtail sends it: protobuf, one snappy block, no Content-Encoding. */
 function promtailBody(obj: object): Buffer {

@@ -9,6 +9,7 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { startServer, type ServerHandle } from './helpers/server.js';
+import { logsOf as fetchLogsOf } from './helpers/http.js';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, RpcStatus } from '../src/server/interop/otlp-schema.js';
 import type { LogRecord } from '../src/shared/record.js';
 
@@ -25,11 +26,7 @@ after(async () => {
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-async function logsOf(source: string): Promise<LogRecord[]> {
-  const res = await fetch(`${server.url}/api/v1/logs?source=${encodeURIComponent(source)}&order=asc&limit=1000`);
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { logs: LogRecord[] }).logs;
-}
+const logsOf = (source: string): Promise<LogRecord[]> => fetchLogsOf(server.url, source);
 
 /** Emits three records through the SDK with the given exporter, then flushes and shuts down. */
 async function emitThroughSdk(exporter: JsonExporter | ProtoExporter, service: string, batch: boolean): Promise<number> {

@@ -4,32 +4,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { startServer, type ServerHandle } from './helpers/server.js';
+import { http } from './helpers/http.js';
 
 let srv: ServerHandle;
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const raw: any = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const res = await fetch(srv.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
+  const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const res = await http(srv.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
+  return { status: res.status, body: res.json ?? res.text, headers: res.headers };
 }
 
 async function get(path: string) {
-  const res = await fetch(srv.url + path);
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
+  const res = await http(srv.url + path);
+  return { status: res.status, body: res.json ?? res.text, headers: res.headers };
 }
 
 before(async () => {

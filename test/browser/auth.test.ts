@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page, Request } from 'playwright-core';
 import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle, SERVER_ARGS } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
 import { postRecords } from './seed.js';
 
 const TOKEN = 'read-secret-7f3a9c';
@@ -15,7 +15,7 @@ let page: Page;
 
 before(async () => {
   await assertDashboardBuilt();
-  server = await startServer({ args: [...SERVER_ARGS, '--read-token', TOKEN] });
+  server = await startServer({ args: ['--read-token', TOKEN] });
   browser = await launchBrowser();
   page = await browser.context.newPage();
 });

@@ -5,13 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/**
- * Arguments every browser-test server gets. The heartbeat is given explicitly because the
- * server's default ('15s') reaches it unconverted and becomes a 1 ms interval (reported to the
- * integrator); a thousand heartbeats a second per page made these tests slow on a busy machine.
- */
-export const SERVER_ARGS = ['--heartbeat', '15s'];
-
 export const CHROMIUM_PATH = process.env.LOGPIPE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** A running browser with its own profile directory; close() removes the profile. */

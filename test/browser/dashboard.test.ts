@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle, SERVER_ARGS } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
 import { postRecords } from './seed.js';
 import type { IngestRecord } from '../../src/shared/record.js';
 import { LEVELS } from '../../src/shared/levels.js';
@@ -39,7 +39,7 @@ async function liveConnected(): Promise<void> {
 
 before(async () => {
   await assertDashboardBuilt();
-  server = await startServer({ args: SERVER_ARGS });
+  server = await startServer();
   await postRecords(server.url, seeded);
   browser = await launchBrowser();
   page = await browser.context.newPage();

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle, SERVER_ARGS } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
 import { postRecords } from './seed.js';
 
 let server: ServerHandle;
@@ -17,7 +17,7 @@ let watch: ReturnType<typeof watchProblems>;
 before(async () => {
   await assertDashboardBuilt();
   // A tiny tail buffer: any burst over 100 matching lines reaches a subscriber as a gap.
-  server = await startServer({ args: [...SERVER_ARGS, '--tail-buffer', '100'] });
+  server = await startServer({ args: ['--tail-buffer', '100'] });
   browser = await launchBrowser();
   page = await browser.context.newPage();
   watch = watchProblems(page);

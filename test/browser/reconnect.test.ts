@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle, SERVER_ARGS } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
 import { postRecords } from './seed.js';
 
 let server: ServerHandle;
@@ -14,7 +14,7 @@ let page: Page;
 
 before(async () => {
   await assertDashboardBuilt();
-  server = await startServer({ args: SERVER_ARGS });
+  server = await startServer();
   browser = await launchBrowser();
   page = await browser.context.newPage();
 });
@@ -41,7 +41,7 @@ test('a restart of the server loses no live line and repeats none', async () => 
   assert.match((await page.locator('[data-testid=connection]').textContent()) ?? '', /Disconnected|Reconnecting/);
 
   // Same port and database; lines are committed before the dashboard is back.
-  server = await startServer({ port, dataDir, args: SERVER_ARGS });
+  server = await startServer({ port, dataDir });
   await postRecords(server.url, lines(7, 12));
   await waitFor(async () => (await state()) === 'live', 'the dashboard to reconnect', 20_000);
   await postRecords(server.url, lines(13, 18));

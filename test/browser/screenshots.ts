@@ -3,13 +3,13 @@
 // lines, with lines arriving live. Run: npm run build && node --import tsx test/browser/screenshots.ts
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, waitFor, watchProblems, SERVER_ARGS } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, waitFor, watchProblems } from './browser.js';
 import { postRecords, realisticRecords } from './seed.js';
 
 const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
 
 await assertDashboardBuilt();
-const server = await startServer({ args: SERVER_ARGS });
+const server = await startServer();
 try {
   await postRecords(server.url, realisticRecords(40_000, { spanMs: 58 * 60_000 }));
   // A trickle of live lines while the pictures are taken.

@@ -1,4 +1,5 @@
 // Small fetch wrapper for end-to-end tests: status, headers and the body as JSON when it is JSON.
+import type { LogRecord } from '../../src/shared/record.js';
 export interface HttpResult {
   status: number;
   headers: Headers;
@@ -49,4 +50,11 @@ export function postJson(url: string, value: unknown, headers: Record<string, st
 /** The `Authorization: Bearer` header for a token. */
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
+}
+
+/** The records of one source, oldest first (up to 1,000), through GET /api/v1/logs. */
+export async function logsOf(baseUrl: string, source: string): Promise<LogRecord[]> {
+  const res = await http(`${baseUrl}/api/v1/logs?source=${encodeURIComponent(source)}&order=asc&limit=1000`);
+  if (res.status !== 200) throw new Error(`GET /api/v1/logs answered ${res.status}: ${res.text.slice(0, 200)}`);
+  return (res.json as { logs: LogRecord[] }).logs;
 }

@@ -19,6 +19,7 @@ import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
 import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
+import { toRecord, type Row } from '../row.js';
 
 /** Options of the PostgreSQL store beyond the URL. */
 export interface PostgresStoreOptions {
@@ -45,16 +46,6 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const STREAMS_UPSERT = (s: string) => `INSERT INTO ${s}.streams (stream, last_offset)`;
 const STREAMS_CONFLICT = 'ON CONFLICT (stream) DO UPDATE SET last_offset = greatest(streams.last_offset, excluded.last_offset)';
 
-interface Row {
-  id: number;
-  ts: number;
-  level: number;
-  source: string;
-  host: string;
-  message: string;
-  attrs: string | null;
-}
-
 interface Agg {
   unit: number;
   level: number;
@@ -71,18 +62,6 @@ const TYPES = {
     return pg.types.getTypeParser(oid, format as 'text');
   },
 } as pg.CustomTypesConfig;
-
-function toRecord(r: Row): LogRecord {
-  return {
-    id: r.id,
-    ts: r.ts,
-    level: levelFromCode(r.level),
-    source: r.source,
-    host: r.host,
-    message: r.message,
-    attrs: r.attrs === null ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
-  };
-}
 
 /** PostgreSQL text cannot hold NUL; it is stored (and looked for) as U+FFFD, as ingest already does for messages. */
 function clean(s: string): string {
@@ -132,7 +111,6 @@ export class PostgresStore implements Store {
   #lockKey: number;
   #channel: string;
   #dropPartitions: boolean;
-  #where: string;
   #connectionString: string;
   #closed = false;
   #listener: pg.Client | undefined;
@@ -140,14 +118,13 @@ export class PostgresStore implements Store {
   #reconnectTimer: NodeJS.Timeout | undefined;
   #writeQueue: Promise<void> = Promise.resolve();
 
-  private constructor(connectionString: string, where: string, schema: string, options: PostgresStoreOptions) {
+  private constructor(connectionString: string, schema: string, options: PostgresStoreOptions) {
     this.schema = schema;
     this.#s = ident(schema);
     this.#now = options.now ?? Date.now;
     this.#lockKey = lockKey(schema);
     this.#channel = `logpipe_commits_${schema}`.slice(0, 63);
     this.#dropPartitions = options.dropPartitions ?? true;
-    this.#where = where;
     this.#connectionString = connectionString;
     this.#pool = new pg.Pool({
       connectionString,
@@ -169,7 +146,7 @@ export class PostgresStore implements Store {
     if (!SCHEMA_NAME.test(schema)) {
       throw new LogpipeError('LP_ERR_STORE_OPEN', `The PostgreSQL schema name "${schema.slice(0, 80)}" is not a plain identifier (letters, digits, underscore).`);
     }
-    const store = new PostgresStore(parsed.connectionString, parsed.where, schema, options);
+    const store = new PostgresStore(parsed.connectionString, schema, options);
     try {
       const client = await store.#pool.connect();
       try {

@@ -18,6 +18,7 @@ import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
 import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
+import { toRecord, type Row } from '../row.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -36,16 +37,6 @@ const ROW_COST = 8;
 const STATEMENT_CACHE_SIZE = 256;
 /** Ingest times are kept per window of this length (one row per window in `ingests`). */
 const INGEST_WINDOW_MS = 60_000;
-
-interface Row {
-  id: number;
-  ts: number;
-  level: number;
-  source: string;
-  host: string;
-  message: string;
-  attrs: string | null;
-}
 
 interface Agg {
   /** The time unit: a minute number in the minute rollup, an hour number in the hourly one. */
@@ -67,18 +58,6 @@ interface Estimate {
 interface Clauses {
   sql: string[];
   params: unknown[];
-}
-
-function toRecord(r: Row): LogRecord {
-  return {
-    id: r.id,
-    ts: r.ts,
-    level: levelFromCode(r.level),
-    source: r.source,
-    host: r.host,
-    message: r.message,
-    attrs: r.attrs === null ? null : (JSON.parse(r.attrs) as Record<string, unknown>),
-  };
 }
 
 /** Values per row of the rollup and totals upserts. */
