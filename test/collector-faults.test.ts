@@ -3,10 +3,10 @@
 // that speaks the ingest contract and can be told to misbehave.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from './helpers/server.js';
-import { seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
+import { assertSequence, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
 import { startSink } from './collector-sink.js';
 
 const FAST = ['--poll-interval', '100ms', '--progress-interval', '0'];
@@ -38,7 +38,8 @@ test('413 splits the batch until the server takes it; 400 goes to the dead-lette
     // A 400: loud log line, the batch in the dead-letter file, and the collector moves on.
     sink.faults.push({ status: 400, body: '{"error":"LP_ERR_INVALID_RECORD","message":"record 0: bad"}' });
     appendFileSync(log, lines(1001, 1010));
-    await waitUntil(() => existsSync(join(dir, 'state.dead-letter.ndjson')), 5000, 'the dead-letter file');
+    const deadPath = join(dir, 'state.dead-letter.ndjson');
+    await waitUntil(() => existsSync(deadPath) && readFileSync(deadPath, 'utf8').split('\n').length > 10, 5000, 'the dead-letter file with 10 records');
     const dead = readFileSync(join(dir, 'state.dead-letter.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(seqs(dead.map((r) => r.message)), Array.from({ length: 10 }, (_, i) => 1001 + i));
     await waitUntil(() => /ERROR: the server rejected a batch of 10 lines/.test(c.output()), 5000, 'the loud log line');
@@ -91,7 +92,8 @@ test('SIGTERM ships what was read and saves the checkpoint; a restart resumes wi
 
     appendFileSync(log, 'last words');
     c = startCollector([...args, '--flush-partial']);
-    await sleep(500);
+    // Its SIGTERM handler exists once it says it is shipping.
+    await waitUntil(() => /Shipping 1 file/.test(c.output()), 10_000, 'the collector to start');
     assert.equal(await c.stop('SIGTERM'), 0);
     assert.equal(sink.records.at(-1)!.message, 'last words');
   } finally {
@@ -155,7 +157,7 @@ test('clear errors: bad URL, missing --url, a directory as a file, a state file 
   }
 });
 
-test('SIGTERM against a server that never answers: gives up after --shutdown-timeout, keeps the checkpoint, exits 0', async () => {
+test('SIGTERM against a server that never answers: gives up after --shutdown-timeout, keeps the batches in the spool, exits 0; the next start delivers them once', async () => {
   const { createServer } = await import('node:net');
   const sockets: import('node:net').Socket[] = [];
   const hung = createServer((s) => sockets.push(s)); // accepts, never answers
@@ -171,8 +173,22 @@ test('SIGTERM against a server that never answers: gives up after --shutdown-tim
     assert.equal(await c.stop('SIGTERM'), 0);
     assert.ok(Date.now() - t0 < 5000, `exited after ${Date.now() - t0} ms`);
     assert.match(c.output(), /did not acknowledge everything within 1000 ms/);
+    // The checkpoint claims what is in the spool (not what the server took): the spool holds it.
     const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
-    assert.equal(saved.files[0].offset, 0, 'nothing acknowledged, nothing claimed');
+    assert.equal(saved.files[0].offset, statSync(log).size, 'read into the spool up to the end');
+    assert.ok(readdirSync(join(dir, 'state.spool')).some((n) => n.endsWith('.spool')), 'a spool segment holds the unacknowledged batch');
+    const sink = await startSink();
+    try {
+      const again = startCollector(['--url', sink.url, '--state', join(dir, 'state.json'), ...FAST, log]);
+      await sink.waitFor(50);
+      await waitUntil(() => /Shipping 1 file/.test(again.output()), 10_000, 'the collector to start');
+      assert.equal(await again.stop('SIGTERM'), 0);
+      assert.match(again.output(), /Sending 1 batch\(es\) left in the spool/);
+      assertSequence(sink.records.map((r) => r.message), 50, 'after the restart');
+      assert.deepEqual(readdirSync(join(dir, 'state.spool')), [], 'acknowledged segments are deleted');
+    } finally {
+      await sink.close();
+    }
   } finally {
     await c.stop();
     for (const s of sockets) s.destroy();

@@ -1,8 +1,9 @@
 // The collector's state file: per file identity, the stream generation and the offset the
 // server has acknowledged. Crash-safety rests on three rules, in this order:
 //
-// 1. An offset is recorded here only after the server acknowledged the batch ending there,
-//    so the file never claims more than the server holds (nothing is skipped on restart).
+// 1. An offset is recorded here only after the batch ending there is in the spool (spool.ts),
+//    and the spool is synced before every save (`beforeWrite`), so the state file never claims
+//    more than the spool or the server holds (nothing is skipped on restart).
 // 2. The file is replaced atomically: write a temp file, fsync it, rename it over the old one,
 //    fsync the directory. A crash leaves either the old or the new state, never half of one.
 // 3. Being behind is harmless: on restart we re-send from an older offset and the server
@@ -25,8 +26,15 @@ export interface FileState {
   path: string;
   fingerprint: string;
   generation: number;
-  /** Acknowledged end offset within the current generation. */
+  /**
+   * End offset within the current generation of what is safe: in the spool (or acknowledged).
+   * Reading resumes here.
+   */
   offset: number;
+  /** Hash of the (up to 256) bytes that end at `offset` (see identity.ts); absent in old files. */
+  window?: string;
+  /** Largest size the file was seen with (to report how much was lost if it vanishes unread). */
+  size?: number;
   /** The file was rotated away or deleted and fully shipped. */
   done?: boolean;
   updated: number;
@@ -50,6 +58,8 @@ export class Checkpoint {
   #lockPath: string | null = null;
   /** Number of completed writes (for tests and metrics). */
   writes = 0;
+  /** Runs before each save: makes the spool durable up to what the state will claim. */
+  beforeWrite: (() => void) | null = null;
 
   private constructor(path: string, minIntervalMs: number) {
     this.path = path;
@@ -173,6 +183,7 @@ export class Checkpoint {
   /** Last-resort synchronous save (a second signal while exiting). */
   flushSync(): void {
     if (!this.#dirty) return;
+    this.beforeWrite?.();
     const tmp = `${this.path}.tmp-${process.pid}-sync`;
     writeFileSync(tmp, this.#serialize());
     const fd = openSync(tmp, 'r+');
@@ -204,6 +215,7 @@ export class Checkpoint {
   async #write(): Promise<void> {
     const run = async () => {
       this.#dirty = false;
+      this.beforeWrite?.();
       const text = this.#serialize();
       const tmp = `${this.path}.tmp-${process.pid}`;
       const fh = await open(tmp, 'w');

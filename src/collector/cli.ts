@@ -34,7 +34,10 @@ export const spec: CommandSpec = {
     'multiline-start': { kind: 'string', arg: 'REGEX', help: 'a record starts at lines matching REGEX; others continue it (implies --multiline)' },
     'multiline-timeout': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'send a held multiline record after this much quiet' },
     'flush-partial': { kind: 'boolean', default: false, help: 'on shutdown, also ship a last line that has no newline yet' },
-    'rotate-wait': { kind: 'duration', arg: 'DURATION', default: '5s', help: 'keep reading a rotated or deleted file this long after it goes quiet' },
+    'rotate-wait': { kind: 'duration', arg: 'DURATION', default: '5s', help: 'keep reading a rotated or deleted file until it has been quiet this long' },
+    spool: { kind: 'string', arg: 'DIR', help: 'on-disk spool of batches not yet acknowledged (default: beside --state, "<state>.spool")' },
+    'spool-max': { kind: 'bytes', arg: 'SIZE', default: '1GiB', help: 'pause reading (loudly) when the spool holds this much' },
+    'read-compressed': { kind: 'boolean', default: false, help: 'import compressed rotated copies (.gz) matched by the patterns instead of skipping them' },
     'progress-interval': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'progress line on stderr every DURATION (0: only the summary)' },
     metrics: { kind: 'int', arg: 'PORT', help: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics' },
     'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'on SIGTERM, wait this long for the server to acknowledge' },
@@ -73,6 +76,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     if (!(v > 0)) problems.push(`${flag} must be greater than 0`);
   }
   if (!(opts.pollInterval > 0)) problems.push('--poll-interval must be greater than 0');
+  if (!(opts.spoolMax > 0)) problems.push('--spool-max must be greater than 0');
   if (!(opts.gzipLevel >= 0 && opts.gzipLevel <= 9)) problems.push('--gzip-level must be between 0 and 9');
   if (opts.metrics !== undefined && !(opts.metrics >= 0 && opts.metrics < 65536)) problems.push('--metrics must be a port number');
   let start: RegExp | null = null;
@@ -123,6 +127,9 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     multilineTimeoutMs: opts.multilineTimeout,
     flushPartial: Boolean(opts.flushPartial),
     rotateWaitMs: opts.rotateWait,
+    spoolDir: opts.spool ? resolve(opts.spool) : undefined,
+    spoolMaxBytes: opts.spoolMax,
+    readCompressed: Boolean(opts.readCompressed),
     shutdownTimeoutMs: opts.shutdownTimeout,
     gzipLevel: opts.gzipLevel,
     // Test hook: a shorter first backoff step keeps fault tests quick (same algorithm).
@@ -142,7 +149,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   }
   const files = collector.files;
   log(
-    `Shipping ${files.length} file(s) matching ${config.patterns.map((p) => `"${p}"`).join(', ')} to "${collector.shipper.url}"; state in "${config.statePath}", dead letters in "${deadLetterPath(config.statePath)}"${metricsNote}.`,
+    `Shipping ${files.length} file(s) matching ${config.patterns.map((p) => `"${p}"`).join(', ')} to "${collector.shipper.url}"; state in "${config.statePath}", spool in "${collector.spool.dir}", dead letters in "${deadLetterPath(config.statePath)}"${metricsNote}.`,
   );
   const progress = opts.progressInterval > 0 ? setInterval(() => process.stderr.write(m.formatProgress() + '\n'), opts.progressInterval) : null;
   progress?.unref();

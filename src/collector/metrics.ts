@@ -17,10 +17,17 @@ export class Metrics {
   rotations = 0;
   truncations = 0;
   filesOpen = 0;
+  /** Bytes that were gone before they could be read (rotated copy deleted, truncated unread). */
+  lostBytes = 0;
+  lossEvents = 0;
+  spoolFullEpisodes = 0;
   lastError = '';
   readonly startedAt = Date.now();
   /** Bytes on disk not yet acknowledged by the server, summed over files (set by the collector). */
   bytesBehind: () => number = () => 0;
+  /** Bytes of the spool on disk, and whether it is full (set by the collector). */
+  spoolBytes: () => number = () => 0;
+  spoolFull: () => number = () => 0;
 
   /** One progress line for stderr. */
   formatProgress(): string {
@@ -49,7 +56,12 @@ export class Metrics {
       ['logpipe_collector_rotations_total', 'counter', 'Rotations and deletions followed.', this.rotations],
       ['logpipe_collector_truncations_total', 'counter', 'Truncations (copytruncate) followed.', this.truncations],
       ['logpipe_collector_files_open', 'gauge', 'Files being tailed.', this.filesOpen],
-      ['logpipe_collector_bytes_behind', 'gauge', 'Bytes in files not yet acknowledged by the server.', this.bytesBehind()],
+      ['logpipe_collector_bytes_behind', 'gauge', 'Bytes not yet acknowledged by the server (unread in files plus waiting in the spool, uncompressed).', this.bytesBehind()],
+      ['logpipe_collector_lost_bytes_total', 'counter', 'Bytes that were gone (rotated copy deleted, file truncated) before they could be read.', this.lostBytes],
+      ['logpipe_collector_loss_events_total', 'counter', 'Times data was found gone before it could be read.', this.lossEvents],
+      ['logpipe_collector_spool_bytes', 'gauge', 'Bytes of the on-disk spool.', this.spoolBytes()],
+      ['logpipe_collector_spool_full', 'gauge', '1 while the spool is at --spool-max and reading is paused.', this.spoolFull()],
+      ['logpipe_collector_spool_full_total', 'counter', 'Times the spool became full.', this.spoolFullEpisodes],
     ];
     return rows.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
   }

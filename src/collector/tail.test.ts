@@ -45,6 +45,8 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
     flushPartial: false,
     rotateWaitMs: 300,
     shutdownTimeoutMs: 3000,
+    spoolMaxBytes: 64 * 1024 * 1024,
+    readCompressed: false,
     readBytes: 4096, // small reads: lines cross read boundaries all the time
     log: (l) => logs.push(l),
   });
@@ -58,7 +60,7 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
       if (expected.every((m) => have.has(m))) return;
       if (Date.now() > deadline) {
         const missing = expected.filter((m) => !have.has(m)).map((m) => m.replace(/x+$/, '…'));
-        throw new Error(`lines never arrived: ${missing.slice(0, 20).join(', ')}`);
+        throw new Error(`lines never arrived: ${missing.slice(0, 20).join(', ')}; ops: ${ops.join(', ')}; log: ${logs.join(' | ')}`);
       }
       await sleep(10);
     }

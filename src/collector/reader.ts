@@ -1,0 +1,482 @@
+// Reads one file from open to close: fingerprint, resume (identity.ts), read into the Encoder
+// (which spools batches), and follow the file through rotation:
+//
+// - rename (+create): we hold the descriptor, so the renamed file is read on for as long as it
+//   keeps growing (a writer that reopens late, or never); it is finished only after it has been
+//   quiet for --rotate-wait and fully read.
+// - truncation / rewrite in place (copytruncate, `: > file`, a file rewritten under the same
+//   first line): noticed after every read by checking that the first line and the 256 bytes
+//   before our position are still what we read. The unread rest of the old content is taken
+//   from a rotated copy found by content (recover.ts); if there is none and we had seen more
+//   than we read, the lost byte range is reported. Then the file goes on as a new generation.
+//
+// Reading never waits for the server: batches go to the spool. It pauses only while the spool
+// is full (--spool-max) or too many batches wait for gzip.
+import { readSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Batch } from './batcher.js';
+import type { Checkpoint, FileState } from './checkpoint.js';
+import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from './encode.js';
+import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, streamId } from './fingerprint.js';
+import { decideResume, shortHash, windowStart, WINDOW_BYTES } from './identity.js';
+import { findCopy, type Copy } from './recover.js';
+import type { Tail } from './tail.js';
+
+/** Read size of a file that is keeping up (no backlog). */
+const SMALL_READ = 64 * 1024;
+
+/** What a reader is told by the collector. */
+export interface ReaderOptions extends EncodeOptions {
+  source?: string;
+  host: string;
+  from: 'beginning' | 'end';
+  pollIntervalMs: number;
+  batchWaitMs: number;
+  flushPartial: boolean;
+  rotateWaitMs: number;
+  readBytes?: number;
+  log: (line: string) => void;
+}
+
+/** Bytes that were in a file but could not be read before they were gone. */
+export interface Lost {
+  path: string;
+  stream: string;
+  from: number;
+  to: number | null;
+  why: string;
+}
+
+/** What a reader needs from the rest of the collector (narrow on purpose). */
+export interface ReaderDeps extends EncodeDeps {
+  opts: ReaderOptions;
+  checkpoint: Checkpoint;
+  /** Whether reading must pause (the spool is full). */
+  paused(): boolean;
+  /** Whether a stream has a request in flight or frames waiting. */
+  busy(stream: string): boolean;
+  noteRead(bytes: number): void;
+  reportLost(lost: Lost): void;
+  /** Identity keys of the files being tailed (never taken for a rotated copy). */
+  liveKeys(): Set<string>;
+}
+
+/** One file from open to close. */
+export class FileReader {
+  readonly tail: Tail;
+  readonly done: Promise<void>;
+  /** Resolves once the reader knows where it starts (or waits for a first line to appear). */
+  readonly ready: Promise<void>;
+  #setReady!: () => void;
+  readonly #deps: ReaderDeps;
+  readonly #enc: Encoder;
+  readonly #source: string;
+  readonly #bigRead: number;
+  #readBuf: Buffer;
+  #fingerprint = '';
+  #fpBytes: Buffer = Buffer.alloc(0);
+  #generation = 0;
+  #stream = '';
+  /** Offset up to which batches are in the spool (what the checkpoint may claim). */
+  #spooled = 0;
+  /** The bytes just before tail.position, as read (compared after every read). */
+  #window: Buffer = Buffer.alloc(0);
+  /** Largest size seen of the current generation (to report a loss). */
+  #maxSeen = 0;
+  #moved = false;
+  #lastGrowth = Date.now();
+  #atEnd = false;
+  #wakeUp: (() => void) | null = null;
+  #woken = false;
+  #stopping = false;
+  /** Set while a copy is drained: its batches do not move this file's checkpoint. */
+  #draining = false;
+  readonly #head = Buffer.alloc(FINGERPRINT_BYTES);
+  readonly #check = Buffer.alloc(WINDOW_BYTES);
+  readonly #closedWindow = Buffer.alloc(WINDOW_BYTES);
+
+  constructor(deps: ReaderDeps, tail: Tail, atStartup: boolean, rotated: boolean) {
+    this.#deps = deps;
+    this.tail = tail;
+    const o = deps.opts;
+    this.#source = o.source ?? basename(tail.path);
+    this.#bigRead = o.readBytes ?? 1024 * 1024;
+    this.#readBuf = Buffer.allocUnsafe(Math.min(SMALL_READ, this.#bigRead));
+    this.#enc = new Encoder(deps);
+    this.#enc.onClosed = (b) => this.#onClosed(b);
+    this.#enc.onSpooled = (b) => this.#onSpooled(b);
+    if (rotated) this.#moved = true;
+    this.ready = new Promise((resolve) => (this.#setReady = resolve));
+    this.done = this.#run(atStartup)
+      .catch((err) => o.log(`Tailing "${tail.path}" stopped: ${(err as Error).message}`))
+      .finally(() => {
+        this.#setReady();
+        return tail.close();
+      });
+  }
+
+  /** Wakes the reader to look for new data (fs event, poll, spool space, shutdown). */
+  wake(): void {
+    this.#woken = true;
+    const w = this.#wakeUp;
+    if (w) {
+      this.#wakeUp = null;
+      w();
+    }
+  }
+
+  /** Asks the reader to spool what it has read and finish. */
+  stop(): void {
+    this.#stopping = true;
+    this.wake();
+  }
+
+  /** Bytes of this file not read into the spool yet. */
+  bytesBehind(): number {
+    return Math.max(0, this.tail.size - this.#spooled);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#woken || this.#stopping) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wakeUp = null;
+        resolve();
+      }, ms);
+      this.#wakeUp = () => {
+        clearTimeout(timer);
+        this.#woken = false;
+        resolve();
+      };
+    });
+  }
+
+  /** Whether reading must wait: the spool is full or gzip is behind. */
+  #mustPause(): boolean {
+    return this.#enc.pending >= MAX_PENDING_GZIP || this.#deps.paused();
+  }
+
+  async #run(atStartup: boolean): Promise<void> {
+    const o = this.#deps.opts;
+    if (!(await this.#waitForFingerprint())) return;
+    await this.#resume(atStartup);
+    this.#setReady();
+    for (;;) {
+      if (this.#enc.error) throw this.#enc.error;
+      if (this.#stopping) break;
+      if (this.#mustPause()) {
+        await this.#sleep(o.pollIntervalMs);
+        continue;
+      }
+      if (this.#atEnd) {
+        // Woken at the end of the file: before reading on, make sure it is still the same
+        // content (truncated, or rewritten while we slept) and still at its path.
+        this.#atEnd = false;
+        const status = await this.tail.check();
+        if (status === 'truncated' || (await this.#contentChanged())) {
+          if (!(await this.#rollover('it was truncated or rewritten'))) return;
+          continue;
+        }
+        if (this.tail.size > this.#maxSeen) this.#maxSeen = this.tail.size;
+        if (status === 'moved' && !this.#moved) {
+          this.#moved = true;
+          this.#deps.metrics.rotations++;
+        }
+      }
+      const pos = this.tail.position;
+      const n = await this.tail.read(this.#readBuf);
+      if (n > 0 && (await this.#contentChanged(pos))) {
+        // Truncated (and rewritten) while we read: these bytes may belong to the new content.
+        // Drop them and start the new generation from 0 instead of shipping a mix.
+        this.tail.position = pos;
+        if (!(await this.#rollover('it was truncated or rewritten while being read'))) return;
+        continue;
+      }
+      if (n > 0) {
+        this.#lastGrowth = Date.now();
+        this.#deps.noteRead(n);
+        this.#enc.push(this.#readBuf, n, pos);
+        this.#slideWindow(this.#readBuf, n);
+        if (this.tail.position > this.#maxSeen) this.#maxSeen = this.tail.position;
+        if (n === this.#readBuf.length) {
+          // A backlog: read in 1 MiB pieces. Hundreds of quiet files keep only 64 KiB each.
+          if (n < this.#bigRead) this.#readBuf = Buffer.allocUnsafe(this.#bigRead);
+          continue;
+        }
+        if (n < SMALL_READ && this.#readBuf.length > SMALL_READ) this.#readBuf = Buffer.allocUnsafe(SMALL_READ);
+      }
+      this.#atEnd = true;
+      // At the end of what is there: close the open batch now if nothing of this stream is on
+      // its way (low latency when traffic is light), or after --batch-wait.
+      this.#enc.flushStale(o.multilineTimeoutMs);
+      const enc = this.#enc;
+      if (enc.openLines > 0 && (!this.#deps.busy(this.#stream) || Date.now() - enc.openedAt >= o.batchWaitMs)) enc.close();
+      if (this.#moved && Date.now() - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
+        // Rotated away (or deleted) and quiet for --rotate-wait: this file is complete.
+        enc.finish(true, this.tail.position);
+        await enc.settled();
+        this.#saveState(true);
+        return;
+      }
+      let wait = o.pollIntervalMs;
+      if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - Date.now()));
+      if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - Date.now()));
+      if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - Date.now()));
+      await this.#sleep(wait);
+    }
+    // Shutdown: spool what was read (held multiline record; partial line only if asked).
+    this.#enc.finish(o.flushPartial, this.tail.position);
+    await this.#enc.settled();
+    this.#saveState(false);
+  }
+
+  /** Keeps the last WINDOW_BYTES bytes before tail.position. */
+  #slideWindow(buf: Buffer, n: number): void {
+    if (n >= WINDOW_BYTES) {
+      this.#window = Buffer.from(buf.subarray(n - WINDOW_BYTES, n));
+      return;
+    }
+    const keep = Math.min(this.#window.length, WINDOW_BYTES - n);
+    this.#window = Buffer.concat([this.#window.subarray(this.#window.length - keep), buf.subarray(0, n)]);
+  }
+
+  /**
+   * Whether the file no longer holds what we read: its first line or the bytes just before our
+   * position differ (a truncation, or a rewrite in place, even one under the same first line).
+   * Checked after every read, so bytes read from new content are never shipped as old.
+   */
+  async #contentChanged(position = this.tail.position): Promise<boolean> {
+    const want = this.#fpBytes;
+    const n = await this.tail.readAt(this.#head, 0);
+    if (n < want.length || !this.#head.subarray(0, want.length).equals(want)) return true;
+    const win = this.#window;
+    if (win.length === 0) return false;
+    const at = position - win.length;
+    const m = await this.tail.readAt(this.#check.subarray(0, win.length), at);
+    return m < win.length || !this.#check.subarray(0, win.length).equals(win);
+  }
+
+  /** Waits until the file has a complete first line (or enough bytes) to fingerprint. */
+  async #waitForFingerprint(): Promise<boolean> {
+    const head = Buffer.alloc(FINGERPRINT_BYTES);
+    for (;;) {
+      const n = await this.tail.readAt(head, 0);
+      const fp = fingerprintBytes(head, n, this.#stopping && this.#deps.opts.flushPartial);
+      if (fp) {
+        this.#fingerprint = fp;
+        this.#fpBytes = Buffer.from(head.subarray(0, fingerprintLength(head, n)));
+        return true;
+      }
+      if (this.#stopping) return false;
+      const status = await this.tail.check();
+      if (n > 0) this.#lastGrowth = Date.now();
+      if (status === 'moved') {
+        this.#moved = true;
+        if (Date.now() - this.#lastGrowth >= this.#deps.opts.rotateWaitMs) {
+          // A file that was never fingerprinted holds at most a partial first line.
+          const last = fingerprintBytes(head, n, true);
+          if (!last) return false;
+          this.#fingerprint = last;
+          this.#fpBytes = Buffer.from(head.subarray(0, fingerprintLength(head, n)));
+          return true;
+        }
+      }
+      this.#setReady();
+      await this.#sleep(this.#deps.opts.pollIntervalMs);
+    }
+  }
+
+  /** Picks the generation and offset (identity.ts), draining a replaced generation's copy first. */
+  async #resume(atStartup: boolean): Promise<void> {
+    const c = this.#deps;
+    const entry = c.checkpoint.get(this.tail.key);
+    const size = await this.tail.statSize();
+    let windowAtOffset: string | null = null;
+    if (entry?.window && entry.offset <= size) windowAtOffset = await this.#hashAt(entry.offset);
+    const startAt = !entry && atStartup && c.opts.from === 'end' ? await this.#lastLineStart(size) : 0;
+    const d = decideResume(entry, { fingerprint: this.#fingerprint, size, windowAtOffset }, startAt);
+    if (d.kind === 'replaced') {
+      c.metrics.truncations++;
+      const prev = d.previous;
+      c.opts.log(`"${this.tail.path}" was replaced while we were away (${d.why}); its previous content is looked for in rotated copies, then the file is read as a new generation.`);
+      const prevStream = streamId(c.opts.host, this.tail.identity, prev.fingerprint, prev.generation);
+      await this.#recoverRest({ path: this.tail.path, stream: prevStream, fingerprint: prev.fingerprint, offset: prev.offset, window: prev.window ?? '', from: prev.offset, seen: prev.size ?? prev.offset });
+    }
+    this.#generation = d.generation;
+    this.tail.position = d.offset;
+    this.#spooled = d.offset;
+    this.#enc.lineEnd = d.offset;
+    this.#maxSeen = size;
+    this.#window = await this.#bytesBefore(d.offset);
+    this.#setStream();
+    if (!entry || d.kind !== 'same' || entry.path !== this.tail.path || entry.done) {
+      // Known before anything of it is read: a crash right after a rotation must not forget
+      // this file, or a second rotation while we are down would hide it (see collector.ts).
+      this.#saveState(false);
+      await c.checkpoint.flush();
+    }
+  }
+
+  /**
+   * The current content was replaced: spool what was read, take the unread rest of the old
+   * content from a rotated copy if there is one (else report it lost), and go on with a new
+   * generation from offset 0. Resolves false if the reader should stop.
+   */
+  async #rollover(why: string): Promise<boolean> {
+    const c = this.#deps;
+    c.metrics.truncations++;
+    const verified = this.tail.position;
+    this.#enc.finish(false, verified);
+    await this.#enc.settled();
+    const from = this.#enc.lineEnd;
+    c.opts.log(`"${this.tail.path}" ${why}; the rest of its previous content is looked for in rotated copies, then it is read again from the start as a new stream generation.`);
+    await this.#recoverRest({
+      path: this.tail.path,
+      stream: this.#stream,
+      fingerprint: this.#fingerprint,
+      offset: verified,
+      window: verified > 0 ? shortHash(this.#window) : '',
+      from,
+      seen: this.#maxSeen,
+    });
+    this.#generation++;
+    this.tail.position = 0;
+    this.#spooled = 0;
+    this.#enc.lineEnd = 0;
+    this.#window = Buffer.alloc(0);
+    this.#maxSeen = 0;
+    this.#fingerprint = '';
+    this.#fpBytes = Buffer.alloc(0);
+    // Remember the new generation before anything of it is spooled (see checkpoint.ts).
+    this.#saveState(false);
+    await c.checkpoint.flush();
+    if (!(await this.#waitForFingerprint())) return false;
+    this.#setStream();
+    this.#saveState(false);
+    return true;
+  }
+
+  /**
+   * Drains the rest of a replaced content (from `from`) out of a rotated copy recognised by
+   * its first line and the window before `offset`; reports the range as lost if there is none.
+   */
+  async #recoverRest(w: { path: string; stream: string; fingerprint: string; offset: number; window: string; from: number; seen: number }): Promise<void> {
+    const c = this.#deps;
+    const copy = await findCopy({ path: w.path, fingerprint: w.fingerprint, offset: w.offset, window: w.window, exclude: c.liveKeys() });
+    if (!copy) {
+      this.#enc.finish(true, w.offset);
+      await this.#enc.settled();
+      this.#enc.reset();
+      if (w.seen > w.offset) c.reportLost({ path: w.path, stream: w.stream, from: w.offset, to: w.seen, why: 'the file was truncated or replaced before it was read to its end, and no rotated copy holds the rest' });
+      return;
+    }
+    this.#enc.reset();
+    const read = await this.#drain(copy, w.stream, w.from);
+    c.opts.log(`Read ${read} bytes of the previous content of "${w.path}" (from byte ${w.from}) out of its rotated copy "${copy.path}".`);
+  }
+
+  /** Spools a copy's bytes from `from` under the given stream id. */
+  async #drain(copy: Copy, stream: string, from: number): Promise<number> {
+    const o = this.#deps.opts;
+    this.#draining = true;
+    const current = this.#stream;
+    this.#enc.setFields({ stream, source: this.#source, host: o.host }, this.tail.key);
+    let read = 0;
+    let end = from;
+    try {
+      for await (const [buf, at] of copy.read(from)) {
+        while (this.#mustPause() && !this.#stopping) await this.#sleep(o.pollIntervalMs);
+        this.#deps.noteRead(buf.length);
+        this.#enc.push(buf, buf.length, at);
+        read += buf.length;
+        end = at + buf.length;
+      }
+      this.#enc.finish(true, end);
+      await this.#enc.settled();
+    } finally {
+      this.#draining = false;
+      this.#enc.reset();
+      if (current) this.#enc.setFields({ stream: current, source: this.#source, host: o.host }, this.tail.key);
+    }
+    return read;
+  }
+
+  /** The offset just after the last newline before `size` (where --from end starts). */
+  async #lastLineStart(size: number): Promise<number> {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - buf.length);
+      const n = await this.tail.readAt(buf.subarray(0, end - start), start);
+      const nl = buf.subarray(0, n).lastIndexOf(10);
+      if (nl !== -1) return start + nl + 1;
+      end = start;
+    }
+    return 0;
+  }
+
+  async #bytesBefore(offset: number): Promise<Buffer> {
+    const at = windowStart(offset);
+    const buf = Buffer.alloc(offset - at);
+    const n = await this.tail.readAt(buf, at);
+    return buf.subarray(0, n);
+  }
+
+  async #hashAt(offset: number): Promise<string | null> {
+    const win = await this.#bytesBefore(offset);
+    return win.length === offset - windowStart(offset) ? shortHash(win) : null;
+  }
+
+  #setStream(): void {
+    const o = this.#deps.opts;
+    this.#stream = streamId(o.host, this.tail.identity, this.#fingerprint, this.#generation);
+    this.#enc.setFields({ stream: this.#stream, source: this.#source, host: o.host }, this.tail.key);
+  }
+
+  /** Window of a closed batch's end, read now (the content was verified just before). */
+  #windows = new Map<Batch, string>();
+
+  #onClosed(batch: Batch): void {
+    if (this.#draining) return;
+    const at = windowStart(batch.lastOffset);
+    const len = batch.lastOffset - at;
+    const buf = this.#closedWindow.subarray(0, len);
+    let n = 0;
+    try {
+      n = readSync(this.tail.handle.fd, buf, 0, len, at);
+    } catch {
+      n = -1;
+    }
+    if (n === len) this.#windows.set(batch, shortHash(buf));
+  }
+
+  #onSpooled(batch: Batch): void {
+    const window = this.#windows.get(batch);
+    this.#windows.delete(batch);
+    if (this.#draining || batch.stream !== this.#stream) return;
+    this.#spooled = batch.lastOffset;
+    this.#saveState(false, window);
+  }
+
+  #saveState(done: boolean, window?: string): void {
+    const prev = this.#deps.checkpoint.get(this.tail.key);
+    const state: FileState = {
+      key: this.tail.key,
+      path: this.tail.path,
+      fingerprint: this.#fingerprint,
+      generation: this.#generation,
+      offset: this.#spooled,
+      size: Math.max(this.#maxSeen, this.tail.size),
+      updated: Date.now(),
+    };
+    // Keep the window only while it describes this offset.
+    if (window !== undefined) state.window = window;
+    else if (prev && prev.generation === this.#generation && prev.offset === this.#spooled && prev.window) state.window = prev.window;
+    else if (this.#spooled === 0) state.window = undefined;
+    if (done) state.done = true;
+    this.#deps.checkpoint.set(state);
+  }
+}

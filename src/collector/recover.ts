@@ -1,0 +1,190 @@
+// Finds the rotated copy of content we were reading, by content rather than by name: after a
+// copytruncate the unread rest of a file lives in a copy (a new inode: app.log.1, app.log-2026…,
+// app.1.log, maybe gzipped), and after a rename rotation while we were stopped the file may have
+// been compressed into a new inode. A copy is the same content if its first line has our
+// fingerprint and the bytes before our offset hash to our window.
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { fingerprintBytes, FINGERPRINT_BYTES, identityKey } from './fingerprint.js';
+import { compressionOf, shortHash, windowStart } from './identity.js';
+
+/** What the content we look for is known by. */
+export interface Wanted {
+  /** The file's last path (its directory is searched, names sharing its stem first). */
+  path: string;
+  fingerprint: string;
+  /** Offset read up to, and the hash of the window that ends there ('' when offset is 0). */
+  offset: number;
+  window: string;
+  /** Identities not to consider (the live file at the path). */
+  exclude: Set<string>;
+}
+
+/** A found copy: its bytes from an offset on, as chunks. */
+export interface Copy {
+  path: string;
+  compressed: boolean;
+  /** Yields [chunk, offset of its first byte] from `from` to the end of the copy. */
+  read(from: number): AsyncGenerator<[Buffer, number]>;
+}
+
+/** Most directory entries examined per search (a log directory with thousands of archives). */
+const MAX_CANDIDATES = 64;
+
+/** The stem copies of a file share: "app" for app.log (app.log.1, app-2026.log, app.1.log). */
+export function stemOf(path: string): string {
+  const name = basename(path);
+  const ext = extname(name);
+  return ext && ext !== name ? name.slice(0, -ext.length) : name;
+}
+
+/** Looks for a copy of the wanted content in the file's directory; null if there is none. */
+export async function findCopy(want: Wanted): Promise<Copy | null> {
+  const dir = join(want.path, '..');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return null;
+  }
+  const stem = stemOf(want.path);
+  const own = basename(want.path);
+  const candidates: { path: string; mtime: number; size: number; key: string }[] = [];
+  for (const name of names) {
+    if (name === own || !name.startsWith(stem)) continue;
+    const path = join(dir, name);
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) continue;
+      const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
+      if (want.exclude.has(key)) continue;
+      candidates.push({ path, mtime: st.mtimeMs, size: st.size, key });
+    } catch {
+      // Dangling symlink or gone meanwhile.
+    }
+  }
+  // Newest first: the copy made by the rotation we just saw is usually the newest.
+  candidates.sort((a, b) => b.mtime - a.mtime);
+  for (const c of candidates.slice(0, MAX_CANDIDATES)) {
+    const kind = compressionOf(c.path);
+    if (kind === 'other') continue;
+    const found = kind === 'gzip' ? await matchGzip(c.path, want) : await matchPlain(c.path, c.size, want);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Whether the start of some bytes has the wanted fingerprint. */
+function headMatches(head: Buffer, want: Wanted): boolean {
+  const final = head.length < FINGERPRINT_BYTES;
+  return fingerprintBytes(head, head.length, final) === want.fingerprint;
+}
+
+async function matchPlain(path: string, size: number, want: Wanted): Promise<Copy | null> {
+  if (size < want.offset) return null;
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return null;
+  try {
+    const head = Buffer.alloc(FINGERPRINT_BYTES);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    if (!headMatches(head.subarray(0, bytesRead), want)) return null;
+    if (want.offset > 0) {
+      const at = windowStart(want.offset);
+      const win = Buffer.alloc(want.offset - at);
+      const r = await fh.read(win, 0, win.length, at);
+      if (r.bytesRead !== win.length || shortHash(win) !== want.window) return null;
+    }
+  } finally {
+    await fh.close();
+  }
+  return {
+    path,
+    compressed: false,
+    async *read(from: number) {
+      // Opened again: the copy may be renamed or deleted meanwhile, the descriptor still reads it.
+      const f = await open(path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(1024 * 1024);
+        let pos = from;
+        for (;;) {
+          const { bytesRead } = await f.read(buf, 0, buf.length, pos);
+          if (bytesRead === 0) return;
+          yield [buf.subarray(0, bytesRead), pos];
+          pos += bytesRead;
+        }
+      } finally {
+        await f.close();
+      }
+    },
+  };
+}
+
+/** Decompresses a gzip file as chunks with their offsets in the uncompressed content, from `from` on. */
+export async function* gunzipChunks(path: string, from = 0): AsyncGenerator<[Buffer, number]> {
+  const stream = createReadStream(path).pipe(createGunzip());
+  let pos = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const end = pos + chunk.length;
+      if (end > from) {
+        const s = Math.max(0, from - pos);
+        yield [s > 0 ? chunk.subarray(s) : chunk, pos + s];
+      }
+      pos = end;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Whether a gzip file holds the wanted content; the copy reads it from an offset on. */
+export async function matchGzip(path: string, want: Wanted): Promise<Copy | null> {
+  // The gzip trailer holds the uncompressed size modulo 2^32: a cheap first filter.
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (st.size < 18) return null;
+      const trailer = Buffer.alloc(4);
+      await fh.read(trailer, 0, 4, st.size - 4);
+      const isize = trailer.readUInt32LE(0);
+      if (want.offset < 2 ** 32 && isize < want.offset && st.size < 2 ** 31) return null;
+    } finally {
+      await fh.close();
+    }
+    const head: Buffer[] = [];
+    let headLen = 0;
+    const winAt = windowStart(want.offset);
+    const win = Buffer.alloc(want.offset - winAt);
+    let winGot = 0;
+    let end = 0;
+    for await (const [chunk, at] of gunzipChunks(path)) {
+      if (headLen < FINGERPRINT_BYTES) {
+        const take = chunk.subarray(0, FINGERPRINT_BYTES - headLen);
+        head.push(take);
+        headLen += take.length;
+      }
+      const chunkEnd = at + chunk.length;
+      if (chunkEnd > winAt && at < want.offset) {
+        const s = Math.max(winAt, at);
+        const e = Math.min(want.offset, chunkEnd);
+        chunk.copy(win, s - winAt, s - at, e - at);
+        winGot += e - s;
+      }
+      end = chunkEnd;
+      if (end >= want.offset && headLen >= Math.min(FINGERPRINT_BYTES, end)) break;
+    }
+    if (end < want.offset) return null;
+    if (!headMatches(Buffer.concat(head), want)) return null;
+    if (want.offset > 0 && (winGot !== win.length || shortHash(win) !== want.window)) return null;
+  } catch {
+    return null; // damaged or not gzip after all
+  }
+  return {
+    path,
+    compressed: true,
+    read: (from: number) => gunzipChunks(path, from),
+  };
+}
