@@ -355,14 +355,14 @@ export class Collector {
     const fingerprint = fingerprintBytes(head, head.length, true) ?? '';
     for (const entry of this.checkpoint.entries()) {
       if (entry.key === key || entry.fingerprint !== fingerprint) continue;
-      const copy = await matchGzip(path, { path, fingerprint, offset: entry.offset, window: entry.window ?? '', exclude: new Set() });
-      if (!copy) continue;
-      await this.#track(this.#drainCopyOf(entry, copy, key));
+      const found = await matchGzip(path, { path, fingerprint, offset: entry.offset, window: entry.window ?? '', exclude: new Set() });
+      if (!found) continue;
+      await this.#track(this.#drainCopyOf(entry, { ...found, key }));
       return;
     }
     const own: FileState = { key, path, fingerprint, generation: 0, offset: 0, updated: Date.now() };
-    const copy: Copy = { path, compressed: true, read: (from) => gunzipChunks(path, from) };
-    await this.#track(this.#drainCopyOf(own, copy, key));
+    const copy: Copy = { path, key, compressed: true, read: (from) => gunzipChunks(path, from) };
+    await this.#track(this.#drainCopyOf(own, copy));
   }
 
   async #track(drain: Promise<void>): Promise<void> {
@@ -406,7 +406,7 @@ export class Collector {
       if (found) continue;
       const copy = entry.offset > 0 ? await findCopy({ path: entry.path, fingerprint: entry.fingerprint, offset: entry.offset, window: entry.window ?? '', exclude: new Set(this.#readers.keys()) }) : null;
       if (copy) {
-        void this.#track(this.#drainCopyOf(entry, copy, entry.key));
+        void this.#track(this.#drainCopyOf(entry, copy));
         continue;
       }
       if ((entry.size ?? 0) > entry.offset) {
@@ -419,9 +419,9 @@ export class Collector {
 
   /**
    * Spools the rest of a file's content (from the entry's offset) out of a copy, under the
-   * entry's stream; then records the copy (by `doneKey`) as read.
+   * entry's stream; then records the copy (by its own identity) as read.
    */
-  async #drainCopyOf(entry: FileState, copy: Copy, doneKey: string): Promise<void> {
+  async #drainCopyOf(entry: FileState, copy: Copy): Promise<void> {
     const [dev, ino, birth] = entry.key.split(':').map(Number);
     const host = this.opts.host;
     const enc = new Encoder(this.#deps);
@@ -438,7 +438,7 @@ export class Collector {
       enc.finish(true, end);
       await enc.settled();
       if (end > entry.offset) this.opts.log(`Read bytes ${entry.offset}-${end} of "${entry.path}" out of "${copy.path}".`);
-      if (doneKey !== entry.key) this.checkpoint.set({ key: doneKey, path: copy.path, fingerprint: entry.fingerprint, generation: 0, offset: end, done: true, updated: Date.now() });
+      if (copy.key !== entry.key) this.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: entry.fingerprint, generation: 0, offset: end, done: true, updated: Date.now() });
       this.checkpoint.set({ ...entry, offset: Math.max(end, entry.offset), done: true, updated: Date.now() });
     } catch (err) {
       this.opts.log(`Reading "${copy.path}" failed: ${(err as Error).message}`);

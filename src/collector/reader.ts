@@ -376,6 +376,10 @@ export class FileReader {
     this.#enc.reset();
     const read = await this.#drain(copy, w.stream, w.from);
     c.opts.log(`Read ${read} bytes of the previous content of "${w.path}" (from byte ${w.from}) out of its rotated copy "${copy.path}".`);
+    // Should a pattern match the copy later, it is known as read to its end, not a new file.
+    if (!c.checkpoint.get(copy.key)) {
+      c.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: w.fingerprint, generation: 0, offset: w.from + read, done: true, updated: Date.now() });
+    }
   }
 
   /** Spools a copy's bytes from `from` under the given stream id. */

@@ -25,6 +25,8 @@ export interface Wanted {
 /** A found copy: its bytes from an offset on, as chunks. */
 export interface Copy {
   path: string;
+  /** Identity key of the copy (so it is not read again as a file of its own). */
+  key: string;
   compressed: boolean;
   /** Yields [chunk, offset of its first byte] from `from` to the end of the copy. */
   read(from: number): AsyncGenerator<[Buffer, number]>;
@@ -71,7 +73,7 @@ export async function findCopy(want: Wanted): Promise<Copy | null> {
     const kind = compressionOf(c.path);
     if (kind === 'other') continue;
     const found = kind === 'gzip' ? await matchGzip(c.path, want) : await matchPlain(c.path, c.size, want);
-    if (found) return found;
+    if (found) return { ...found, key: c.key };
   }
   return null;
 }
@@ -82,7 +84,7 @@ function headMatches(head: Buffer, want: Wanted): boolean {
   return fingerprintBytes(head, head.length, final) === want.fingerprint;
 }
 
-async function matchPlain(path: string, size: number, want: Wanted): Promise<Copy | null> {
+async function matchPlain(path: string, size: number, want: Wanted): Promise<Omit<Copy, 'key'> | null> {
   if (size < want.offset) return null;
   const fh = await open(path, 'r').catch(() => null);
   if (!fh) return null;
@@ -140,7 +142,7 @@ export async function* gunzipChunks(path: string, from = 0): AsyncGenerator<[Buf
 }
 
 /** Whether a gzip file holds the wanted content; the copy reads it from an offset on. */
-export async function matchGzip(path: string, want: Wanted): Promise<Copy | null> {
+export async function matchGzip(path: string, want: Wanted): Promise<Omit<Copy, 'key'> | null> {
   // The gzip trailer holds the uncompressed size modulo 2^32: a cheap first filter.
   try {
     const fh = await open(path, 'r');
