@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogRecord } from '../../src/shared/record.js';
-import { fetchAll, sleep, startCollector, waitUntil, type CollectorHandle } from '../collector-helpers.js';
+import { fetchAll, seqLine, sleep, startCollector, waitUntil, type CollectorHandle } from '../collector-helpers.js';
 import { makeTempDir, startServer, type ServerHandle } from './server.js';
 import { startWriter, type WriterHandle, type WriterOptions } from './writer.js';
 
@@ -112,8 +112,9 @@ export function judge(messages: string[], o: JudgeOptions): Verdict {
   const junk: string[] = [];
   let headers = 0;
   for (const m of messages) {
-    const hit = /seq=(\d+) order accepted for customer c\d+$/.exec(m);
-    if (hit) seen.set(Number(hit[1]), (seen.get(Number(hit[1])) ?? 0) + 1);
+    // The whole line as written, not a fragment of one (a read from the middle of a line).
+    const hit = /seq=(\d+) /.exec(m);
+    if (hit && m === seqLine(Number(hit[1]))) seen.set(Number(hit[1]), (seen.get(Number(hit[1])) ?? 0) + 1);
     else if (o.header !== undefined && m === o.header) headers++;
     else junk.push(m);
   }
