@@ -9,7 +9,8 @@
 //          [--on-hup reopen|ignore] [--reopen-after LINES] [--header LINE]
 // Prints, on stdout: `ready PID` once the file is open and the SIGHUP handler exists,
 // `at SEQ` every 250 lines, `reopened SEQ` after each reopen (SEQ = last line written before),
-// and `done SEQ` before exiting 0.
+// and `done SEQ` once every line is written. It then stays alive (still reopening on SIGHUP, as
+// an idle daemon does, so a late postrotate `kill -HUP` finds it) until SIGTERM.
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -70,8 +71,10 @@ function tick() {
     process.stdout.write(`at ${seq}\n`);
   }
   if (seq >= last) {
-    closeSync(fd);
-    process.stdout.write(`done ${seq}\n`, () => process.exit(0));
+    process.stdout.write(`done ${seq}\n`);
+    setInterval(() => {
+      if (reopenIn !== -1) reopen();
+    }, 10);
     return;
   }
   setTimeout(tick, reopenIn === 0 ? 0 : 10);

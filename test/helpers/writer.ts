@@ -27,7 +27,7 @@ export interface WriterHandle {
   reopens: number[];
   /** Resolves once the writer has written at least `seq` (rejects after the timeout or if it died). */
   reached(seq: number, timeoutMs?: number): Promise<void>;
-  /** Resolves to the last seq when the writer has written everything and exited. */
+  /** Resolves to the last seq when the writer has written everything (it stays alive, idle, until stop()). */
   done: Promise<number>;
   stop(): Promise<void>;
 }
@@ -43,6 +43,8 @@ export async function startWriter(path: string, o: WriterOptions, timeoutMs = 10
   const reopens: number[] = [];
   const waiters: { seq: number; resolve: () => void }[] = [];
   let ready!: () => void;
+  let finish!: (seq: number) => void;
+  const allWritten = new Promise<number>((r) => (finish = r));
   const isReady = new Promise<void>((r) => (ready = r));
   let finished = false;
   const exited = new Promise<number | string>((r) => proc.on('exit', (code, sig) => ((finished = true), r(code ?? sig ?? -1))));
@@ -54,7 +56,8 @@ export async function startWriter(path: string, o: WriterOptions, timeoutMs = 10
       out = out.slice(nl + 1);
       const [word, n] = line.split(' ');
       if (word === 'ready') ready();
-      else if (word === 'at' || word === 'done') at = Math.max(at, Number(n));
+      else if (word === 'at') at = Math.max(at, Number(n));
+      else if (word === 'done') finish((at = Math.max(at, Number(n))));
       else if (word === 'reopened') reopens.push(Number(n));
     }
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -67,10 +70,12 @@ export async function startWriter(path: string, o: WriterOptions, timeoutMs = 10
   const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
   await Promise.race([isReady, exited.then((c) => Promise.reject(new Error(`writer exited with ${c} before it was ready`)))]);
   clearTimeout(timer);
-  const done = exited.then((code) => {
-    if (code !== 0) throw new Error(`writer exited with ${code} at seq ${at}`);
-    return at;
-  });
+  const done = Promise.race([
+    allWritten,
+    exited.then((code) => {
+      throw new Error(`writer exited with ${code} at seq ${at} before writing everything`);
+    }),
+  ]);
   done.catch(() => {});
   return {
     proc,
@@ -90,7 +95,7 @@ export async function startWriter(path: string, o: WriterOptions, timeoutMs = 10
     },
     done,
     async stop() {
-      if (!finished) proc.kill('SIGKILL');
+      if (!finished) proc.kill('SIGTERM');
       await exited;
     },
   };
