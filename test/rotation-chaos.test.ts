@@ -6,7 +6,7 @@
 // written between its copy and its truncate) may be absent, and never twice. (issue 9)
 import { test } from 'node:test';
 import { LogRotate, seqsOnDisk, type RotateConfig } from './helpers/logrotate.js';
-import { assertVerdict, judge, Rig, settle } from './helpers/chaos.js';
+import { assertVerdict, judge, Rig } from './helpers/chaos.js';
 
 /** Runs `fn` on a fresh rig and always cleans up. */
 async function withRig<T>(o: Parameters<typeof Rig.create>[0], fn: (rig: Rig) => Promise<T>): Promise<T> {
@@ -38,7 +38,7 @@ for (const [name, extra] of createVariants) {
         await rot.rotate();
       }
       const last = await w.done;
-      const all = await settle(rig.server.url, last);
+      const all = await rig.finish(last);
       assertVerdict(t, judge(all.map((r) => r.message), { last }), `create, ${name}`, { notes: rig.notes() });
     });
   });
@@ -56,7 +56,7 @@ test('logrotate copytruncate, nothing else happening: every line still on disk s
     const last = await w.done;
     // What logrotate lost between its copy and its truncate is not on disk: not owed.
     const expected = seqsOnDisk(rig.dir);
-    const all = await settle(rig.server.url, expected.size);
+    const all = await rig.finish(expected.size);
     const v = judge(all.map((r) => r.message), { last, expected });
     t.diagnostic(`copytruncate dropped ${last - expected.size} lines between copy and truncate (${rot.runs} rotations)`);
     assertVerdict(t, v, 'copytruncate idle', { notes: rig.notes() });
@@ -74,7 +74,7 @@ test('logrotate create + rename, the writer reopens late (2.5 s of lines into th
     await w.reached(9000);
     await rot.rotate();
     const last = await w.done;
-    const all = await settle(rig.server.url, last);
+    const all = await rig.finish(last);
     t.diagnostic(`writer reopened after seq ${w.reopens.join(', ')}`);
     assertVerdict(t, judge(all.map((r) => r.message), { last }), 'create, late reopen', { notes: rig.notes() });
   });
@@ -90,7 +90,7 @@ test('logrotate create + rename, the writer never reopens (keeps writing to app.
     await w.reached(5000);
     await rot.rotate();
     const last = await w.done;
-    const all = await settle(rig.server.url, last);
+    const all = await rig.finish(last);
     assertVerdict(t, judge(all.map((r) => r.message), { last }), 'create, writer never reopens', { notes: rig.notes() });
   });
 });
@@ -105,7 +105,7 @@ test('glob app.log* with logrotate compress: .gz copies are not shipped as binar
       await rot.rotate();
     }
     const last = await w.done;
-    const all = await settle(rig.server.url, last);
+    const all = await rig.finish(last);
     assertVerdict(t, judge(all.map((r) => r.message), { last }), 'glob + compress', { notes: rig.notes() });
   });
 });

@@ -48,7 +48,7 @@ test('a file truncated and rewritten in place with the same first line, five tim
       await settle(rig.server.url, records, { quietMs: 2000 });
     }
     assert.equal(statSync(rig.log).ino, ino, 'the file was rewritten in place');
-    const all = await settle(rig.server.url, records, { quietMs: 1000 });
+    const all = await rig.finish(records, { quietMs: 1000 });
     assertVerdict(t, judge(all.map((r) => r.message), { last, header: HEADER }), 'truncate+rewrite x5, same first line, running', { headers: 6, notes: rig.notes() });
   });
 });
@@ -61,7 +61,7 @@ test('a file truncated and rewritten in place with the same first line while the
     assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
     writeFileSync(rig.log, HEADER + '\n' + lines(1001, 4000));
     await rig.startCollector();
-    const all = await settle(rig.server.url, 4002, { quietMs: 2500 });
+    const all = await rig.finish(4002, { quietMs: 2500 });
     assertVerdict(t, judge(all.map((r) => r.message), { last: 4000, header: HEADER }), 'truncate+rewrite, same first line, stopped', { headers: 2, notes: rig.notes() });
   });
 });
@@ -83,7 +83,7 @@ for (const sameFirstLine of [false, true]) {
       rmSync(rig.state);
       appendFileSync(rig.log, lines(2001, 4000));
       await rig.startCollector();
-      const all = await settle(rig.server.url, 4000 + 2 * headers, { quietMs: 2500 });
+      const all = await rig.finish(4000 + 2 * headers, { quietMs: 2500 });
       assertVerdict(t, judge(all.map((r) => r.message), { last: 4000, header: sameFirstLine ? HEADER : undefined }), `checkpoint deleted after copytruncate, ${name}`, {
         headers: sameFirstLine ? 2 : undefined,
         notes: rig.notes(),
@@ -106,7 +106,7 @@ test('a file rotated while the collector was stopped, dangling symlinks listed b
     const names = readdirSync(rig.dir);
     assert.ok(names.indexOf('access.log') < names.indexOf('app.log.1'), `precondition: a dangling symlink is listed before app.log.1 (${names.join(' ')})`);
     await rig.startCollector();
-    const all = await settle(rig.server.url, 25, { quietMs: 2500 });
+    const all = await rig.finish(25, { quietMs: 2500 });
     assertVerdict(t, judge(all.map((r) => r.message), { last: 25 }), 'rotated while stopped, dangling symlinks', { notes: rig.notes() });
   });
 });

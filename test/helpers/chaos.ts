@@ -225,6 +225,17 @@ export class Rig {
     return this.writer;
   }
 
+  /**
+   * Waits for delivery to settle (see settle()), then stops the collector with SIGTERM — its
+   * summary ("… N duplicates skipped by the server …") goes into notes() — and returns
+   * everything the server stored by then.
+   */
+  async finish(target: number, o: SettleOptions = {}): Promise<LogRecord[]> {
+    await settle(this.server.url, target, o);
+    await this.stopCollector('SIGTERM');
+    return fetchAll(this.server.url);
+  }
+
   /** Everything every collector of this rig printed. */
   collectorOutput(): string {
     return this.#pastOutput + (this.collector?.output() ?? '');
