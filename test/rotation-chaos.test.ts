@@ -31,9 +31,9 @@ for (const [name, extra] of createVariants) {
   test(`logrotate create + rename, ${name}, writer reopens on SIGHUP: every line once`, async (t) => {
     await withRig({}, async (rig) => {
       await rig.startCollector();
-      const w = await rig.startWriter({ count: 8000 });
+      const w = await rig.startWriter({ count: 6000 });
       const rot = new LogRotate(rig.dir, { paths: [rig.log], style: 'create', postrotate: `kill -HUP ${w.pid}`, ...extra });
-      for (const at of [2000, 4000, 6000]) {
+      for (const at of [1500, 3000, 4500]) {
         await w.reached(at);
         await rot.rotate();
       }
