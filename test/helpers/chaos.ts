@@ -1,0 +1,259 @@
+// Shared pieces of the rotation chaos tests: a collector started and waited for, a server-side
+// count, "wait until delivery settles", and the verdict on what the server stored against what
+// was written and what still exists on disk (each seq exactly once, counts in the message).
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LogRecord } from '../../src/shared/record.js';
+import { fetchAll, seqLine, sleep, startCollector, waitUntil, type CollectorHandle } from '../collector-helpers.js';
+import { makeTempDir, startServer, type ServerHandle } from './server.js';
+import { startWriter, type WriterHandle, type WriterOptions } from './writer.js';
+
+/** Collector options of every chaos test: quick polls, and a short --rotate-wait so that "the rotated file is still growing after it" happens in seconds. */
+export const CHAOS_ARGS = ['--poll-interval', '100ms', '--rotate-wait', '1s'];
+
+/** Starts `logpipe collect` and resolves once it prints its "Shipping …" line (it tails from then on). */
+export async function startReadyCollector(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<CollectorHandle> {
+  const c = startCollector(args, env);
+  let exited: number | string | null = null;
+  c.exited.then((code) => (exited = code));
+  try {
+    await waitUntil(() => /Shipping /.test(c.output()) || exited !== null, timeoutMs, 'the collector to print "Shipping …"');
+  } catch (err) {
+    await c.stop('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${c.output()}`);
+  }
+  if (exited !== null) throw new Error(`the collector exited with ${exited} before it was ready:\n${c.output()}`);
+  return c;
+}
+
+/** Records the server stored (sum over sources: cheap), or -1 while it cannot answer. */
+export async function storedCount(url: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/api/v1/sources`);
+    if (res.status !== 200) return -1;
+    const body = (await res.json()) as { sources: { count: number }[] };
+    return body.sources.reduce((n, s) => n + Number(s.count), 0);
+  } catch {
+    return -1;
+  }
+}
+
+/** Waits until the server's count passes `n` (e.g. "delivery resumed"); rejects after the timeout. */
+export async function waitForCount(url: string, n: number, timeoutMs: number, what = `${n} stored records`): Promise<void> {
+  let last = -1;
+  await waitUntil(async () => (last = await storedCount(url)) >= n, timeoutMs, `${what} (server has ${last})`).catch((err) => {
+    throw new Error(`${(err as Error).message.replace(/\(server has -?\d+\)/, '')}(server has ${last})`);
+  });
+}
+
+export interface SettleOptions {
+  /** Stop waiting when nothing new arrived for this long (the collector has nothing more to send). */
+  quietMs?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Waits until delivery is over and returns everything stored: either `target` records arrived
+ * and nothing more came for a second (a late re-send would still be counted), or nothing at
+ * all arrived for `quietMs` (lines the collector lost never come; waiting longer would only
+ * hide that behind a timeout), or the timeout passed.
+ */
+export async function settle(url: string, target: number, o: SettleOptions = {}): Promise<LogRecord[]> {
+  const quietMs = o.quietMs ?? 3000;
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  let last = -2;
+  let since = Date.now();
+  for (;;) {
+    const n = await storedCount(url);
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    }
+    const quiet = Date.now() - since;
+    if (n >= target && quiet >= 1000) break;
+    if (quiet >= quietMs || Date.now() > deadline) break;
+    await sleep(100);
+  }
+  return fetchAll(url);
+}
+
+/** What was stored against what was written and what exists on disk. */
+export interface Verdict {
+  written: number;
+  /** Seqs that must be stored exactly once (written, or still on disk when the collector got to it). */
+  expected: number;
+  stored: number;
+  missing: number[];
+  twice: number[];
+  /** Stored seqs never written. */
+  extra: number[];
+  /** Stored records without a seq that are not an expected header: binary junk, mixed lines. */
+  junk: string[];
+  /** Header lines stored, when the test writes them. */
+  headers: number;
+}
+
+export interface JudgeOptions {
+  /** Seqs first..last were written. */
+  first?: number;
+  last: number;
+  /** The seqs that must be there once (default: all written). Others may be absent, never twice. */
+  expected?: Set<number>;
+  /** A line without a seq that the test writes on purpose. */
+  header?: string;
+}
+
+/** Counts seqs in stored messages against what was written. */
+export function judge(messages: string[], o: JudgeOptions): Verdict {
+  const first = o.first ?? 1;
+  const seen = new Map<number, number>();
+  const junk: string[] = [];
+  let headers = 0;
+  for (const m of messages) {
+    // The whole line as written, not a fragment of one (a read from the middle of a line).
+    const hit = /seq=(\d+) /.exec(m);
+    if (hit && m === seqLine(Number(hit[1]))) seen.set(Number(hit[1]), (seen.get(Number(hit[1])) ?? 0) + 1);
+    else if (o.header !== undefined && m === o.header) headers++;
+    else junk.push(m);
+  }
+  const expected = o.expected ?? new Set(Array.from({ length: o.last - first + 1 }, (_, i) => first + i));
+  const missing = [...expected].filter((s) => !seen.has(s)).sort((a, b) => a - b);
+  const twice = [...seen].filter(([, c]) => c > 1).map(([s]) => s).sort((a, b) => a - b);
+  const extra = [...seen.keys()].filter((s) => s < first || s > o.last).sort((a, b) => a - b);
+  return { written: o.last - first + 1, expected: expected.size, stored: messages.length, missing, twice, extra, junk, headers };
+}
+
+/** One line for the test report. */
+export function describe(v: Verdict): string {
+  const ranges = (xs: number[]) => {
+    const out: string[] = [];
+    for (let i = 0; i < xs.length && out.length < 6; ) {
+      let j = i;
+      while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
+      out.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
+      i = j + 1;
+    }
+    return out.join(',') + (out.length >= 6 ? ',…' : '');
+  };
+  return (
+    `written ${v.written}, expected once ${v.expected}, stored ${v.stored}: missing ${v.missing.length}` +
+    (v.missing.length ? ` [${ranges(v.missing)}]` : '') +
+    `, twice ${v.twice.length}` +
+    (v.twice.length ? ` [${ranges(v.twice)}]` : '') +
+    `, never written ${v.extra.length}, junk ${v.junk.length}` +
+    (v.junk.length ? ` (e.g. ${JSON.stringify(v.junk[0].slice(0, 60))})` : '')
+  );
+}
+
+/** Reports the verdict and fails unless every expected seq is stored once, nothing twice, no junk. */
+export function assertVerdict(t: TestContext, v: Verdict, label: string, o: { headers?: number; notes?: string } = {}): void {
+  const headers = o.headers;
+  const line = `${label}: ${describe(v)}` + (headers !== undefined ? `, headers ${v.headers} of ${headers}` : '');
+  t.diagnostic(line);
+  // Also on stderr, so that a run's log keeps the counts next to the collector's own lines.
+  process.stderr.write(`[chaos] ${line}\n`);
+  assert.deepEqual(
+    { missing: v.missing.length, twice: v.twice.length, extra: v.extra.length, junk: v.junk.length, headers: headers === undefined ? 0 : v.headers - headers },
+    { missing: 0, twice: 0, extra: 0, junk: 0, headers: 0 },
+    line + (o.notes ? `\n--- the collector said:\n${o.notes}` : ''),
+  );
+}
+
+
+/** One scenario's processes and files: a server, a directory with app.log, a collector, a writer. */
+export class Rig {
+  readonly dir: string;
+  readonly log: string;
+  readonly state: string;
+  server: ServerHandle;
+  collector: CollectorHandle | null = null;
+  writer: WriterHandle | null = null;
+  /** What the collector tails (default: the literal path of app.log). */
+  readonly pattern: string;
+  readonly env: Record<string, string>;
+  /** Output of collectors that were stopped or killed, kept for the failure report. */
+  #pastOutput = '';
+
+  private constructor(server: ServerHandle, dir: string, pattern: string | undefined, env: Record<string, string>) {
+    this.server = server;
+    this.dir = dir;
+    this.log = join(dir, 'app.log');
+    this.state = join(dir, 'state.json');
+    this.pattern = pattern ?? this.log;
+    this.env = env;
+  }
+
+  /** A fresh server and directory; app.log is created empty unless told otherwise. */
+  static async create(o: { pattern?: (dir: string) => string; createLog?: boolean; env?: Record<string, string> } = {}): Promise<Rig> {
+    const server = await startServer();
+    const dir = makeTempDir('logpipe-chaos-');
+    const rig = new Rig(server, dir, o.pattern?.(dir), { LOGPIPE_BACKOFF_BASE_MS: '50', ...o.env });
+    if (o.createLog !== false) writeFileSync(rig.log, '');
+    return rig;
+  }
+
+  get args(): string[] {
+    return ['--url', this.server.url, '--state', this.state, ...CHAOS_ARGS, this.pattern];
+  }
+
+  async startCollector(): Promise<CollectorHandle> {
+    this.collector = await startReadyCollector(this.args, this.env);
+    return this.collector;
+  }
+
+  /** Stops the collector (SIGTERM waits for its summary; SIGKILL is immediate). */
+  async stopCollector(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+    const c = this.collector;
+    if (!c) return -1;
+    this.collector = null;
+    const code = await c.stop(signal);
+    this.#pastOutput += c.output() + `--- collector ended: ${code}\n`;
+    return code;
+  }
+
+  /** Kills the server and starts it again on the same port and database. */
+  async restartServer(signal: NodeJS.Signals, beforeStart?: () => Promise<void>): Promise<void> {
+    await this.server.stop(signal);
+    if (beforeStart) await beforeStart();
+    this.server = await startServer({ dataDir: this.server.dataDir, port: this.server.port });
+  }
+
+  async startWriter(o: WriterOptions): Promise<WriterHandle> {
+    this.writer = await startWriter(this.log, o);
+    return this.writer;
+  }
+
+  /**
+   * Waits for delivery to settle (see settle()), then stops the collector with SIGTERM — its
+   * summary ("… N duplicates skipped by the server …") goes into notes() — and returns
+   * everything the server stored by then.
+   */
+  async finish(target: number, o: SettleOptions = {}): Promise<LogRecord[]> {
+    await settle(this.server.url, target, o);
+    await this.stopCollector('SIGTERM');
+    return fetchAll(this.server.url);
+  }
+
+  /** Everything every collector of this rig printed. */
+  collectorOutput(): string {
+    return this.#pastOutput + (this.collector?.output() ?? '');
+  }
+
+  /** Lines of the collectors' output that say something happened (not progress). */
+  notes(max = 15): string {
+    const lines = this.collectorOutput()
+      .split('\n')
+      .filter((l) => /truncat|rotat|moved|lost|gone|skip|fail|error|Cannot|ended|Done/i.test(l));
+    return lines.slice(-max).join('\n');
+  }
+
+  async cleanup(): Promise<void> {
+    await this.writer?.stop();
+    await this.stopCollector('SIGKILL');
+    await this.server.stop('SIGKILL');
+    rmSync(this.server.dataDir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
