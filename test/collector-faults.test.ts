@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from './helpers/server.js';
-import { seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
+import { collectorMetric, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
 import { startSink } from './collector-sink.js';
 
 const FAST = ['--poll-interval', '100ms', '--progress-interval', '0'];
@@ -90,8 +90,9 @@ test('SIGTERM ships what was read and saves the checkpoint; a restart resumes wi
     assert.equal(await c.stop('SIGINT'), 0);
 
     appendFileSync(log, 'last words');
-    c = startCollector([...args, '--flush-partial']);
-    await sleep(500);
+    c = startCollector([...args, '--flush-partial', '--metrics', '0']);
+    // A stop ends reading where it is: signal once the partial line has been read.
+    await waitUntil(async () => (await collectorMetric(c, 'logpipe_collector_bytes_read_total')) >= 'last words'.length, 60_000, 'the collector to read the partial line');
     assert.equal(await c.stop('SIGTERM'), 0);
     assert.equal(sink.records.at(-1)!.message, 'last words');
   } finally {
