@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from './helpers/server.js';
-import { assertSequence, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
+import { assertSequence, collectorMetric, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
 import { startSink } from './collector-sink.js';
 
 const FAST = ['--poll-interval', '100ms', '--progress-interval', '0'];
@@ -38,11 +38,12 @@ test('413 splits the batch until the server takes it; 400 goes to the dead-lette
     // A 400: loud log line, the batch in the dead-letter file, and the collector moves on.
     sink.faults.push({ status: 400, body: '{"error":"LP_ERR_INVALID_RECORD","message":"record 0: bad"}' });
     appendFileSync(log, lines(1001, 1010));
-    const deadPath = join(dir, 'state.dead-letter.ndjson');
-    await waitUntil(() => existsSync(deadPath) && readFileSync(deadPath, 'utf8').split('\n').length > 10, 5000, 'the dead-letter file with 10 records');
-    const dead = readFileSync(join(dir, 'state.dead-letter.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // The file appears (appendFile opens it) before its contents are written: wait for the whole batch.
+    const deadLetters = () => (existsSync(join(dir, 'state.dead-letter.ndjson')) ? readFileSync(join(dir, 'state.dead-letter.ndjson'), 'utf8') : '');
+    await waitUntil(() => deadLetters().split('\n').length > 10, 60_000, 'the batch of 10 in the dead-letter file');
+    const dead = deadLetters().trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(seqs(dead.map((r) => r.message)), Array.from({ length: 10 }, (_, i) => 1001 + i));
-    await waitUntil(() => /ERROR: the server rejected a batch of 10 lines/.test(c.output()), 5000, 'the loud log line');
+    await waitUntil(() => /ERROR: the server rejected a batch of 10 lines/.test(c.output()), 60_000, 'the loud log line');
     appendFileSync(log, lines(1011, 1020));
     await sink.waitFor(1010);
 
@@ -91,9 +92,9 @@ test('SIGTERM ships what was read and saves the checkpoint; a restart resumes wi
     assert.equal(await c.stop('SIGINT'), 0);
 
     appendFileSync(log, 'last words');
-    c = startCollector([...args, '--flush-partial']);
-    // Its SIGTERM handler exists once it says it is shipping.
-    await waitUntil(() => /Shipping 1 file/.test(c.output()), 10_000, 'the collector to start');
+    c = startCollector([...args, '--flush-partial', '--metrics', '0']);
+    // A stop ends reading where it is: signal once the partial line has been read.
+    await waitUntil(async () => (await collectorMetric(c, 'logpipe_collector_bytes_read_total')) >= 'last words'.length, 60_000, 'the collector to read the partial line');
     assert.equal(await c.stop('SIGTERM'), 0);
     assert.equal(sink.records.at(-1)!.message, 'last words');
   } finally {
@@ -110,7 +111,11 @@ test('--from end skips what is there at start-up; CRLF and invalid UTF-8 arrive 
   writeFileSync(log, lines(1, 100) + 'half a li');
   const c = startCollector(['--url', sink.url, '--state', join(dir, 'state.json'), '--from', 'end', '--metrics', '0', '--source', 'api', '--host', 'web-1', ...FAST, log]);
   try {
-    await waitUntil(() => /metrics on http:\/\/127\.0\.0\.1:\d+/.test(c.output()), 10_000, 'the collector to start');
+    await waitUntil(() => /metrics on http:\/\/127\.0\.0\.1:\d+/.test(c.output()), 60_000, 'the collector to start');
+    // Where "the end" is gets decided once the file is opened, which may come after the ready
+    // line; the state file says when (atomically written): append only after that.
+    const state = () => (existsSync(join(dir, 'state.json')) ? JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) : { files: [] });
+    await waitUntil(() => state().files[0]?.offset === Buffer.byteLength(lines(1, 100)), 60_000, 'the collector to save its start at the end of the file');
     appendFileSync(log, 'ne\n');
     appendFileSync(log, Buffer.concat([Buffer.from('crlf line\r\nbad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' bytes\n')]));
     await sink.waitFor(3);

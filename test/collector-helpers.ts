@@ -9,7 +9,15 @@ import type { LogRecord } from '../src/shared/record.js';
 export interface CollectorHandle {
   proc: ChildProcess;
   output(): string;
-  /** Sends a signal and resolves to the exit code (or signal name). */
+  /**
+   * Resolves true once the collector printed "Shipping …" (it handles SIGTERM and SIGINT from
+   * then on), or false if it exited first.
+   */
+  ready: Promise<boolean>;
+  /**
+   * Sends a signal and resolves to the exit code (or signal name). SIGTERM and SIGINT wait for
+   * `ready` first: sent earlier, they would find no handler yet and kill the process outright.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
   exited: Promise<number | string>;
 }
@@ -21,18 +29,39 @@ export function startCollector(args: string[], env: Record<string, string> = {})
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let announced: (v: boolean) => void = () => {};
+  const ready = new Promise<boolean>((resolve) => (announced = resolve));
   proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => {
+    out += d;
+    if (/logpipe collect: Shipping \d+ file/.test(out)) announced(true);
+  });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  void exited.then(() => announced(false));
   return {
     proc,
     output: () => out,
+    ready,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (signal === 'SIGTERM' || signal === 'SIGINT') {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 60_000)));
+        await Promise.race([ready, late]);
+        clearTimeout(timer);
+      }
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
   };
+}
+
+/** The value of one of the collector's Prometheus metrics (it must run with `--metrics 0`), or -1 while it is not serving them yet. */
+export async function collectorMetric(c: CollectorHandle, name: string): Promise<number> {
+  const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(c.output())?.[1];
+  if (!port) return -1;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
 }
 
 /** Every stored record, oldest first, through the paginated query API. */

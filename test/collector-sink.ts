@@ -94,7 +94,7 @@ export async function startSink(): Promise<Sink> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sink.waitFor = (n, timeoutMs = 15_000) =>
+  sink.waitFor = (n, timeoutMs = 60_000) => // an upper bound only: generous for a loaded machine
     new Promise<void>((resolve, reject) => {
       if (sink.records.length >= n) return resolve();
       const t = setTimeout(() => reject(new Error(`sink has ${sink.records.length} of ${n} records after ${timeoutMs} ms`)), timeoutMs);

@@ -14,6 +14,17 @@ async function postJson(url: string, body: unknown) {
   return { status: res.status, body: await res.json() };
 }
 
+/** Waits until the server's gauge `name` (from /metrics) reads `value`. */
+async function waitForMetric(url: string, name: string, value: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = await (await fetch(`${url}/metrics`)).text();
+    if (Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1]) === value) return;
+    if (Date.now() > deadline) assert.fail(`the server's ${name} did not reach ${value} within 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('re-sent stream offsets are duplicates, also after a restart', async () => {
   const srv = await startServer();
   const dataDir = srv.dataDir;
@@ -44,8 +55,8 @@ test('live tail: in order, filtered, resumable with Last-Event-ID without loss o
     const all = new SseClient(`${srv.url}/api/v1/tail`);
     const errorsOnly = new SseClient(`${srv.url}/api/v1/tail?level=error`);
     const search = new SseClient(`${srv.url}/api/v1/tail?q=${encodeURIComponent('"disk full"')}`);
-    await all.until(() => all.status === 200);
-    await new Promise((r) => setTimeout(r, 100));
+    // A 200 means subscribed (the route subscribes before it yields), so nothing posted next is missed.
+    await Promise.all([all, errorsOnly, search].map((s) => s.until(() => s.status === 200, 30_000)));
     for (let b = 0; b < 5; b++) {
       const recs = Array.from({ length: 20 }, (_, i) => ({ message: `m ${b * 20 + i}${i % 10 === 0 ? ' disk full' : ''}`, level: i % 5 === 0 ? 'error' : 'info' }));
       assert.equal((await postJson(`${srv.url}/api/v1/logs`, recs)).status, 200);
@@ -91,7 +102,7 @@ test('a subscriber that cannot keep up gets a gap event instead of unbounded mem
     await new Promise((r) => sock.once('connect', r));
     sock.write(`GET /api/v1/tail HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
     sock.pause();
-    await new Promise((r) => setTimeout(r, 200));
+    await waitForMetric(srv.url, 'logpipe_tail_subscribers', 1);
     const big = 'z'.repeat(2000);
     for (let b = 0; b < 40; b++) {
       await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 100 }, (_, i) => ({ message: `${b}-${i} ${big}` })));
@@ -100,8 +111,9 @@ test('a subscriber that cannot keep up gets a gap event instead of unbounded mem
     sock.setEncoding('utf8');
     sock.on('data', (d) => (text += d));
     sock.resume();
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.match(text, /event: gap\ndata: \{"from":\d+,"to":\d+,"cursor":"[^"]+"\}/);
+    const gap = /event: gap\ndata: \{"from":\d+,"to":\d+,"cursor":"[^"]+"\}/;
+    for (const deadline = Date.now() + 30_000; !gap.test(text) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    assert.match(text, gap);
     sock.destroy();
     const m = await (await fetch(`${srv.url}/metrics`)).text();
     assert.match(m, /^logpipe_tail_gaps_total [1-9]\d*$/m);
@@ -115,10 +127,10 @@ test('a burst larger than the tail buffer sends its gap event at once, not with 
   const srv = await startServer({ args: ['--tail-buffer', '10'] });
   try {
     const sub = new SseClient(`${srv.url}/api/v1/tail?level=error`);
-    await sub.until(() => sub.status === 200);
-    await new Promise((r) => setTimeout(r, 100));
+    await sub.until(() => sub.status === 200, 30_000); // subscribed: see the live-tail test
     await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 50 }, (_, i) => ({ message: `burst ${i}`, level: 'error' })));
-    await sub.until(() => sub.events.some((e) => e.event === 'gap'), 3000);
+    // No other line follows, so any gap event at all came with the burst.
+    await sub.until(() => sub.events.some((e) => e.event === 'gap'), 30_000);
     const gap = JSON.parse(sub.events.find((e) => e.event === 'gap')!.data);
     assert.equal(gap.to - gap.from, 50);
     sub.close();
@@ -186,20 +198,42 @@ test('start-up errors are clear: port taken, data directory not writable, corrup
 });
 
 test('SIGTERM finishes in-flight requests and closes the database cleanly', async () => {
-  const srv = await startServer();
+  // At info level the server says when it took the signal.
+  const srv = await startServer({ env: { LOGPIPE_LOG_LEVEL: 'info' } });
   try {
+    // One request surely in flight: its head and the start of its body arrive before the
+    // signal, the rest only after the server took it.
+    const body = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ message: `held ${i}`, source: 'term' })));
+    const held = net.connect(srv.port, '127.0.0.1');
+    let answer = '';
+    held.setEncoding('utf8');
+    held.on('data', (d) => (answer += d));
+    held.on('error', () => {});
+    const heldClosed = new Promise((r) => held.once('close', r));
+    await new Promise((r) => held.once('connect', r));
+    held.write(`POST /api/v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+    await waitForMetric(srv.url, 'logpipe_inflight_body_bytes', Buffer.byteLength(body));
+    // And a crowd of ordinary ones, some answered before the signal, others caught by it.
     const inflight = Array.from({ length: 10 }, (_, b) =>
       postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 1000 }, (_, i) => ({ message: `shutdown ${b}-${i}`, source: 'term' }))).catch(() => ({ status: 0, body: null })));
-    await new Promise((r) => setTimeout(r, 5));
-    const code = await srv.stop('SIGTERM');
+    await Promise.race(inflight);
+    const code = srv.stop('SIGTERM');
+    for (const deadline = Date.now() + 30_000; !/Received SIGTERM/.test(srv.output()); ) {
+      if (Date.now() > deadline) assert.fail(`the server did not log the SIGTERM within 30 s:\n${srv.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    held.end(body.slice(10));
+    await heldClosed;
+    assert.match(answer, /^HTTP\/1\.1 200 /, `the held request is answered after the signal:\n${answer}`);
+    assert.match(answer, /"accepted":100/);
     const results = await Promise.all(inflight);
-    assert.equal(code, 0);
+    assert.equal(await code, 0);
     assert.match(srv.output(), /stopped cleanly/);
-    const acked = results.filter((r) => r.status === 200).reduce((n, r) => n + r.body.accepted, 0);
+    const acked = 100 + results.filter((r) => r.status === 200).reduce((n, r) => n + r.body.accepted, 0);
     const again = await startServer({ dataDir: srv.dataDir });
     try {
       const stored = (await (await fetch(`${again.url}/api/v1/logs/export?source=term`)).text()).trim().split('\n').filter(Boolean).length;
-      assert.ok(acked > 0, 'some requests completed before the shutdown');
+      assert.ok(acked > 100, 'some requests completed before the shutdown');
       assert.ok(stored >= acked, `every acknowledged record is stored (${stored} >= ${acked})`);
     } finally {
       await again.stop();

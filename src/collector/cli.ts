@@ -147,17 +147,19 @@ export async function run(opts: ParsedOptions): Promise<number> {
     const server = await m.serve(opts.metrics);
     metricsNote = `; metrics on http://127.0.0.1:${portOf(server)}/metrics`;
   }
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    exitWithParent();
+  });
+  // Announced once SIGTERM is handled: whoever waits for this line may signal from here on.
   const files = collector.files;
   log(
     `Shipping ${files.length} file(s) matching ${config.patterns.map((p) => `"${p}"`).join(', ')} to "${collector.shipper.url}"; state in "${config.statePath}", spool in "${collector.spool.dir}", dead letters in "${deadLetterPath(config.statePath)}"${metricsNote}.`,
   );
   const progress = opts.progressInterval > 0 ? setInterval(() => process.stderr.write(m.formatProgress() + '\n'), opts.progressInterval) : null;
   progress?.unref();
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    exitWithParent();
-  });
+  const signal = await signalled;
   // A second signal while we wait for acknowledgements: save what is acknowledged and leave.
   const hurry = () => {
     log('Second signal: saving the checkpoint and exiting without waiting for the server.');

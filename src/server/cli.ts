@@ -187,10 +187,9 @@ export async function run(o: ParsedOptions): Promise<number> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stderr.write(`logpipe server: listening on http://${shownHost}:${port} (store: ${store.kind}${store.kind === 'sqlite' ? `, data: ${config.dataDir}` : ''})\n`);
   const stopRetention = startRetention(store, config, (n) => metrics.retentionDeleted.inc(undefined, n), (m) => app.log.warn(m));
 
-  return new Promise<number>((resolveExit) => {
+  const exited = new Promise<number>((resolveExit) => {
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) {
@@ -214,4 +213,8 @@ export async function run(o: ParsedOptions): Promise<number> {
     process.on('SIGINT', () => void shutdown('SIGINT'));
     exitWithParent();
   });
+  // Announced only now that SIGTERM and SIGINT are handled: whoever waits for this line (a
+  // supervisor, the demo, the tests) may signal from here on and get a graceful shutdown.
+  process.stderr.write(`logpipe server: listening on http://${shownHost}:${port} (store: ${store.kind}${store.kind === 'sqlite' ? `, data: ${config.dataDir}` : ''})\n`);
+  return exited;
 }
