@@ -86,7 +86,9 @@ function fromFastifyError(err: any): LogpipeError | undefined {
 /** Builds the app around a store; `config.webDir` adds the dashboard. */
 export async function buildApp(config: ServerConfig, openedStore: Store, fastifyOpts: FastifyServerOptions = {}): Promise<App> {
   const { limits } = config;
-  const guard = config.storeFile ? new StoreFileGuard(config.storeFile) : undefined;
+  // A lost WAL is rescued by a checkpoint into the database file (SQLite store only).
+  const checkpoint = (openedStore as { checkpoint?: () => void }).checkpoint?.bind(openedStore);
+  const guard = config.storeFile ? new StoreFileGuard(config.storeFile, checkpoint) : undefined;
   const store = guard ? guardStore(openedStore, guard) : openedStore;
   const metrics = new ServerMetrics();
   const app = Fastify({
