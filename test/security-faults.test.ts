@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, ROOT, makeTempDir, startServer } from './helpers/server.js';
@@ -203,3 +203,50 @@ test('data directory removed while running: writes answer 503 saying so instead 
   assert.equal(messages.length, 3);
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+for (const how of ['removed', 'replaced'] as const) {
+  test(`WAL ${how} while running: writes answer 503 before anything more is acknowledged, and what was acknowledged survives SIGKILL`, async () => {
+    const dataDir = makeTempDir();
+    const wal = join(dataDir, 'logpipe.db-wal');
+    const srv = await startServer({ dataDir });
+    const acknowledged: string[] = [];
+    const answers: string[] = [];
+    try {
+      for (let b = 0; b < 3; b++) {
+        const records = batch(`before-${b}`, 40, 1);
+        const res = await postJson(`${srv.url}/api/v1/logs`, records);
+        assert.equal(res.status, 200, res.text);
+        acknowledged.push(...records.map((r) => r.message));
+      }
+      assert.ok(existsSync(wal), 'the server runs in WAL mode');
+      rmSync(wal);
+      if (how === 'replaced') writeFileSync(wal, ''); // another inode at the same path
+      for (let i = 0; i < 3; i++) {
+        const records = batch(`after-${i}`, 5, 1);
+        const res = await postJson(`${srv.url}/api/v1/logs`, records);
+        if (res.status === 200) acknowledged.push(...records.map((r) => r.message));
+        answers.push(`${res.status} ${res.json?.error}`);
+        assert.equal(res.status, 503, res.text);
+        assert.equal(res.json.error, 'LP_ERR_STORE_UNAVAILABLE');
+        assert.match(res.json.message, new RegExp(`write-ahead log ".*logpipe\\.db-wal" was ${how}`));
+        assert.match(res.json.message, /Restart the server/);
+      }
+      const health = await http(`${srv.url}/healthz`);
+      assert.equal(health.status, 503);
+      assert.match(health.json.message, /write-ahead log/);
+    } finally {
+      // A crash, not a clean close: SQLite's close would checkpoint and hide the loss.
+      await srv.stop('SIGKILL');
+    }
+    const again = await startServer({ dataDir });
+    try {
+      const stored = (await http(`${again.url}/api/v1/logs?limit=5000&order=asc`)).json.logs.map((r: { message: string }) => r.message);
+      assert.deepEqual(stored, acknowledged, `every acknowledged record is there after SIGKILL and restart (answers after the ${how} WAL: ${answers.join(', ')})`);
+      assert.equal((await postJson(`${again.url}/api/v1/logs`, batch('restarted', 3, 1))).status, 200, 'a restart opens a fresh WAL');
+    } finally {
+      await again.stop();
+    }
+    assert.equal(inspect(dataDir).integrity, 'ok');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+}

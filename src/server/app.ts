@@ -86,7 +86,9 @@ function fromFastifyError(err: any): LogpipeError | undefined {
 /** Builds the app around a store; `config.webDir` adds the dashboard. */
 export async function buildApp(config: ServerConfig, openedStore: Store, fastifyOpts: FastifyServerOptions = {}): Promise<App> {
   const { limits } = config;
-  const guard = config.storeFile ? new StoreFileGuard(config.storeFile) : undefined;
+  // A lost WAL is rescued by a checkpoint into the database file (SQLite store only).
+  const checkpoint = (openedStore as { checkpoint?: () => void }).checkpoint?.bind(openedStore);
+  const guard = config.storeFile ? new StoreFileGuard(config.storeFile, checkpoint) : undefined;
   const store = guard ? guardStore(openedStore, guard) : openedStore;
   const metrics = new ServerMetrics();
   const app = Fastify({
@@ -222,15 +224,25 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   return { app, pipeline, hub, metrics };
 }
 
-/** OTLP and Loki doors, when their modules are present. */
+const INTEROP_DOORS = { otlp: 'OTLP/HTTP door (/v1/logs)', loki: 'Loki push door (/loki/api/v1/push)' } as const;
+
+/**
+ * The OTLP and Loki doors. They are part of the server, not options: a package they need that
+ * is missing (protobufjs, snappyjs) stops the start with a sentence saying which, rather than
+ * leaving a server that silently refuses every protobuf client.
+ */
 async function registerInterop(app: FastifyInstance, pipeline: IngestPipeline, config: ServerConfig, store: Store): Promise<void> {
-  for (const name of ['otlp', 'loki']) {
+  for (const [name, door] of Object.entries(INTEROP_DOORS)) {
     let mod: { default: (app: FastifyInstance, opts: any) => Promise<void> };
     try {
       mod = await import(`./routes/${name}.js`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
-      throw err;
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      throw Object.assign(
+        new Error(`The ${door} cannot be loaded: ${e.message.split('\n')[0]}. Reinstall logpipe's dependencies ("npm ci" in its folder) and start again.`),
+        { code: 'LP_ERR_MISSING_MODULE' },
+      );
     }
     await app.register(mod.default, { pipeline, limits: config.limits, store });
   }

@@ -29,18 +29,42 @@ export class TokenSet {
 }
 
 /**
+ * `scheme credentials` of an Authorization header, blanks around them dropped. A scan, not the
+ * regex `/^\s*(\w+)\s+(.+?)\s*$/`, whose lazy group retries the trailing `\s*$` from every
+ * character: quadratic on a header with a long run of blanks inside.
+ */
+export function splitAuthorization(h: string): { scheme: string; credentials: string } | undefined {
+  const t = h.trim();
+  let i = 0;
+  while (i < t.length && isWordChar(t.charCodeAt(i))) i++;
+  if (i === 0) return undefined;
+  let j = i;
+  while (j < t.length && isBlank(t.charCodeAt(j))) j++;
+  if (j === i || j === t.length) return undefined;
+  return { scheme: t.slice(0, i), credentials: t.slice(j) };
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff;
+}
+
+/**
  * The token a client sent: `Authorization: Bearer T` (our API, OTLP), or basic auth with the
  * token as password — or as user when the password is empty — as Loki clients send it.
  */
 export function requestToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (!h) return undefined;
-  const m = /^\s*(\w+)\s+(.+?)\s*$/.exec(h);
+  const m = splitAuthorization(h);
   if (!m) return undefined;
-  const scheme = m[1].toLowerCase();
-  if (scheme === 'bearer') return m[2];
+  const scheme = m.scheme.toLowerCase();
+  if (scheme === 'bearer') return m.credentials;
   if (scheme === 'basic') {
-    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const decoded = Buffer.from(m.credentials, 'base64').toString('utf8');
     const i = decoded.indexOf(':');
     if (i < 0) return decoded;
     const pass = decoded.slice(i + 1);

@@ -54,9 +54,39 @@ function jsonError(err: unknown, where: string): LogpipeError {
   return new LogpipeError('LP_ERR_INVALID_JSON', `${where} is not valid JSON: ${msg}.`);
 }
 
+/**
+ * `text` without its trailing CR and LF characters. A loop, not `replace(/\r?\n+$/, '')`: that
+ * regex retries the run of newlines from each of its characters, quadratic in the run's length
+ * (1 MB of blank lines took over a minute).
+ */
+export function trimTrailingNewlines(text: string): string {
+  let end = text.length;
+  for (let c = text.charCodeAt(end - 1); c === 10 || c === 13; c = text.charCodeAt(end - 1)) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/**
+ * Whether a JSON body that did not parse looks like NDJSON: a `}` and a `{` with only
+ * whitespace between them, including a newline. One pass: each run of whitespace is read once
+ * (the regex `/\}\s*\r?\n\s*\{/` backtracks through the run, quadratic in its length).
+ */
+export function looksLikeNdjson(text: string): boolean {
+  let i = text.indexOf('}');
+  while (i >= 0) {
+    let j = i + 1;
+    let newline = false;
+    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12; c = text.charCodeAt(++j)) {
+      if (c === 10) newline = true;
+    }
+    if (newline && text.charCodeAt(j) === 123) return true;
+    i = text.indexOf('}', j);
+  }
+  return false;
+}
+
 /** Parses NDJSON (one JSON value per line; blank lines skipped) into an array. */
 export function parseNdjson(text: string): unknown[] {
-  const body = text.replace(/\r?\n+$/, '').replace(/^\uFEFF/, '');
+  const body = trimTrailingNewlines(text).replace(/^\uFEFF/, '');
   if (!body) return [];
   // Fast path: one JSON.parse over the lines joined as an array. Raw newlines cannot occur
   // inside JSON strings, so the join is exact; any failure falls back to a line-by-line
@@ -69,16 +99,23 @@ export function parseNdjson(text: string): unknown[] {
       /* fall through to find the bad line */
     }
   }
+  // Line by line with indexOf, not split(): a body of blank lines would otherwise become an
+  // array of a million empty strings before the first one is skipped.
   const out: unknown[] = [];
-  const lines = body.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch (err) {
-      throw jsonError(err, `Line ${i + 1} of the NDJSON body`);
+  for (let start = 0, lineNo = 1; start <= body.length; lineNo++) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    if (end > start) {
+      const line = body.slice(start, end).trim();
+      if (line) {
+        try {
+          out.push(JSON.parse(line));
+        } catch (err) {
+          throw jsonError(err, `Line ${lineNo} of the NDJSON body`);
+        }
+      }
     }
+    start = end + 1;
   }
   return out;
 }
@@ -89,9 +126,15 @@ export function parseJson(text: string): unknown {
   } catch (err) {
     // A JSON body that is really NDJSON (several objects, one per line) is accepted too.
     const t = text.trimStart();
-    if (t.startsWith('{') && /\}\s*\r?\n\s*\{/.test(text)) return parseNdjson(text);
+    if (t.startsWith('{') && looksLikeNdjson(text)) return parseNdjson(text);
     throw jsonError(err, 'The body');
   }
+}
+
+/** The lines of a text/plain body (one record each); a final newline ends the last line rather than starting an empty one. */
+export function splitTextLines(text: string): string[] {
+  const body = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+  return body ? body.split(/\r?\n/) : [];
 }
 
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'];
@@ -110,7 +153,6 @@ export function registerBodyParsers(app: FastifyInstance, limits: Limits): void 
   // Plain text: one record per line (`curl --data-binary @app.log -H 'Content-Type: text/plain'`).
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, async (req: FastifyRequest, body: Buffer) => {
     const buf = await decodeBody(req, body, limits);
-    const text = buf.toString('utf8').replace(/\r?\n$/, '');
-    return { lines: text ? text.split(/\r?\n/) : [] };
+    return { lines: splitTextLines(buf.toString('utf8')) };
   });
 }

@@ -33,6 +33,7 @@ export const ERRORS = {
   LP_ERR_PORT_IN_USE: { status: 500, message: 'The port is already in use (server start-up).' },
   LP_ERR_BAD_HOST: { status: 500, message: 'The address to listen on is not a local address (server start-up).' },
   LP_ERR_PORT_DENIED: { status: 500, message: 'Listening on the port is not allowed (server start-up).' },
+  LP_ERR_MISSING_MODULE: { status: 500, message: 'A package the server needs is not installed (server start-up).' },
   LP_ERR_COLLECTOR_CONFIG: { status: 400, message: 'The collector options are invalid (URL, paths or limits).' },
   LP_ERR_STATE_FILE: { status: 500, message: 'The collector state file is unreadable, damaged or from another version.' },
   LP_ERR_FILE_UNREADABLE: { status: 500, message: 'A log file named on the command line cannot be read.' },

@@ -94,6 +94,22 @@ function mapLogRecord(lr: Message, base: Record<string, unknown>, source: string
   return rec;
 }
 
+/**
+ * `_x` → `X` for every lowercase letter x (`time_unix_nano` → `timeUnixNano`). Split and join,
+ * not `replace(/_([a-z])/g, fn)`: a callback per match slowed super-linearly on a 1 MiB key
+ * (0.1 s at 256 KiB, 1.5 s at 1 MiB).
+ */
+function camelize(k: string): string {
+  const parts = k.split('_');
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i];
+    const c = p.charCodeAt(0);
+    out += c >= 97 && c <= 122 ? String.fromCharCode(c - 32) + p.slice(1) : `_${p}`;
+  }
+  return out;
+}
+
 /** Rewrites snake_case keys (accepted from lenient OTLP/JSON producers) to the lowerCamelCase that OTLP/JSON specifies. */
 export function camelizeKeys(v: unknown, depth = 0): unknown {
   if (depth > 64 || v == null || typeof v !== 'object') return v;
@@ -104,7 +120,7 @@ export function camelizeKeys(v: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) {
     // Attribute keys live in `key` values, never in property names, so renaming every property is safe.
-    const key = k.includes('_') ? k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : k;
+    const key = k.includes('_') ? camelize(k) : k;
     // Keep a "__proto__" key as data: assigning it would swap the new object's prototype.
     Object.defineProperty(out, key, { value: camelizeKeys(val, depth + 1), enumerable: true, writable: true, configurable: true });
   }

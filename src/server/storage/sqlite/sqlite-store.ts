@@ -579,6 +579,15 @@ export class SqliteStore implements Store {
     return { rows, dbBytes: this.usedBytes(), lastId };
   }
 
+  /**
+   * Copies every commit in the write-ahead log into the database file (and empties the log).
+   * The store guard calls it when the WAL file was deleted under us: SQLite still holds the
+   * unlinked log open, and this moves what was acknowledged from it to the file that persists.
+   */
+  checkpoint(): void {
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   /** Bytes of the database and WAL files on disk. */
   fileBytes(): number {
     const pages = this.#db.pragma('page_count', { simple: true }) as number;
