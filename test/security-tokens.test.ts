@@ -154,7 +154,12 @@ describe('tokens from flags', () => {
     const page = await http(`${srv.url}/`, { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-    assertDenied(await http(`${srv.url}/api/v1/nothing-here`), 401, 'unknown API path without a token');
+    // A path no route matches runs no route: a plain 404 that holds nothing but the path
+    // (access is decided by the route that runs, never by the path's prefix).
+    const none = await http(`${srv.url}/api/v1/nothing-here`);
+    assert.equal(none.status, 404, none.text);
+    assert.equal(none.json?.error, 'LP_ERR_NOT_FOUND');
+    assertDenied(await http(`${srv.url}/api/v1/sources`), 401, 'the API without a token');
   });
 });
 

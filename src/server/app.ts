@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { ERRORS, LogpipeError } from '../shared/errors.js';
 import type { ErrorBody } from '../shared/api.js';
-import { authorize, TokenSet, type Access } from './auth.js';
+import { ACCESS_LEVELS, authorize, TokenSet, type Access, type RouteConfig } from './auth.js';
 import { registerBodyParsers } from './body.js';
 import type { ServerConfig } from './config.js';
 import { IngestPipeline } from './ingest.js';
@@ -26,6 +26,15 @@ export interface App {
   pipeline: IngestPipeline;
   hub: LiveHub;
   metrics: ServerMetrics;
+  /** Every route the app registered (HEAD twins included) with the access it declared. */
+  routes: RouteInfo[];
+}
+
+/** One registered route, as the onRoute hook saw it. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: Access;
 }
 
 /** Content-Security-Policy of the dashboard: no inline script, nothing from elsewhere. */
@@ -41,10 +50,8 @@ export function securityHeaders(): Record<string, string> {
   };
 }
 
+/** Paths that never get the dashboard's index.html as a 404 fallback (an API client wants JSON). */
 const API_PREFIXES = ['/api/', '/logs', '/metrics', '/v1/', '/loki/'];
-
-/** Liveness and readiness probes: never rate-limited. */
-const HEALTH_PATHS = new Set(['/healthz', '/ready']);
 
 function isApiPath(url: string): boolean {
   return API_PREFIXES.some((p) => url.startsWith(p));
@@ -132,7 +139,9 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
           'connection: close',
           ...Object.entries(securityHeaders()).map(([k, v]) => `${k}: ${v}`),
         ];
-        socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+        // A response to HEAD has no body, even an error: a client would read it as garbage.
+        const isHead = (err as unknown as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+        socket.write(`${head.join('\r\n')}\r\n\r\n${isHead ? '' : body}`);
       }
       socket.destroy(err);
     },
@@ -154,6 +163,21 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
 
   registerBodyParsers(app, limits);
 
+  // Who may call a route is part of the route: each declares `config.access`, and the onRequest
+  // hook below reads it from the route Fastify's router actually matched — after it decoded the
+  // path — never from the raw URL, which a client can spell in many ways (`/%6Coki/…` is
+  // `/loki/…` to the router but not to a string prefix test). A route that declares nothing
+  // stops the server from starting, so a new route cannot be open by omission.
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as Partial<RouteConfig> | undefined)?.access;
+    const methods = ([] as string[]).concat(route.method);
+    if (!access || !ACCESS_LEVELS.includes(access)) {
+      throw new Error(`Route "${methods.join(',')} ${route.url}" declares no access level: give it config.access = ${ACCESS_LEVELS.map((a) => `'${a}'`).join(' | ')}.`);
+    }
+    for (const method of methods) routes.push({ method, url: route.url, access });
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     const origin = req.headers.origin;
     if (origin && cors.has(origin)) {
@@ -167,13 +191,17 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
         return reply.code(204).send();
       }
     }
+    // A request that matched no route runs only the 404 handler, which serves nothing but the
+    // public index.html or a JSON 404. Every matched route declared its access (onRoute above);
+    // should one somehow lack it, it needs the read token — closed, not open.
+    const route: Partial<RouteConfig> | undefined = req.is404 ? undefined : req.routeOptions.config;
     // Health probes are exempt: behind a proxy that is not trusted, they share the proxy's
     // address with all traffic, and a 429 there would take a busy server out of rotation.
-    if (limiter && !HEALTH_PATHS.has(req.url)) {
+    if (limiter && !route?.probe) {
       const wait = limiter.take(req.ip);
       if (wait > 0) throw new LogpipeError('LP_ERR_RATE_LIMITED', `Too many requests from ${req.ip}; retry in ${wait} s.`, undefined, wait);
     }
-    const access = ((req.routeOptions.config as { access?: Access } | undefined)?.access) ?? (isApiPath(req.url) ? 'read' : 'public');
+    const access: Access = req.is404 ? 'public' : (route?.access ?? 'read');
     authorize(req, access, ingestTokens, readTokens);
     // Reserve the body before reading it: a chunked body (no length) reserves the most it may be.
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
@@ -221,7 +249,7 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   await app.register(opsRoutes, { store, hub, metrics, storeProblem: guard && (() => guard.problem()) });
   await registerInterop(app, pipeline, config, store);
   if (config.webDir) await app.register(webRoutes, { webDir: config.webDir });
-  return { app, pipeline, hub, metrics };
+  return { app, pipeline, hub, metrics, routes };
 }
 
 const INTEROP_DOORS = { otlp: 'OTLP/HTTP door (/v1/logs)', loki: 'Loki push door (/loki/api/v1/push)' } as const;

@@ -4,7 +4,21 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { LogpipeError } from '../shared/errors.js';
 
+/** Who may call a route: anyone, holders of a read token, or holders of an ingest token. */
 export type Access = 'public' | 'read' | 'ingest';
+
+export const ACCESS_LEVELS: readonly Access[] = ['public', 'read', 'ingest'];
+
+/** What every route declares in its Fastify `config` (checked when it is registered, see app.ts). */
+export interface RouteConfig {
+  access: Access;
+  /** A liveness or readiness probe: never rate-limited. */
+  probe?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig extends Partial<RouteConfig> {}
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();

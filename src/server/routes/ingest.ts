@@ -29,7 +29,7 @@ function recordsOf(body: unknown): unknown {
 
 export default async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptions): Promise<void> {
   const { pipeline } = opts;
-  const ingest = { config: { access: 'ingest' } };
+  const ingest = { config: { access: 'ingest' as const } };
 
   app.post('/api/v1/logs', ingest, async (req): Promise<IngestResponse> => {
     return pipeline.ingest(recordsOf(req.body), { door: 'native', host: req.ip, bytes: bodyBytes(req) });

@@ -94,7 +94,7 @@ export default async function lokiRoutes(app: FastifyInstance, opts: LokiRoutesO
     return reply.code(204).send();
   });
 
-  app.get('/ready', { config: { access: 'public' } }, async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ready\n'));
+  app.get('/ready', { config: { access: 'public', probe: true } }, async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ready\n'));
 
   async function sourceNames(): Promise<string[]> {
     return store ? (await store.sources()).map((s) => s.source).sort() : [];
@@ -111,10 +111,11 @@ export default async function lokiRoutes(app: FastifyInstance, opts: LokiRoutesO
     const data = [...(sources.length ? ['job', 'service_name'] : []), ...(hosts.length ? ['host'] : [])].sort();
     return { status: 'success', data };
   };
-  app.get('/loki/api/v1/labels', labels);
-  app.get('/loki/api/v1/label', labels);
+  const read = { config: { access: 'read' as const } };
+  app.get('/loki/api/v1/labels', read, labels);
+  app.get('/loki/api/v1/label', read, labels);
 
-  app.get<{ Params: { name: string } }>('/loki/api/v1/label/:name/values', async (req) => {
+  app.get<{ Params: { name: string } }>('/loki/api/v1/label/:name/values', read, async (req) => {
     const name = req.params.name;
     const data = SOURCE_LABELS.includes(name) ? await sourceNames() : HOST_LABELS.includes(name) ? await hostNames() : [];
     return { status: 'success', data };

@@ -16,7 +16,7 @@ export interface OpsRoutesOptions {
 export default async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { store, metrics, hub } = opts;
 
-  app.get('/healthz', { config: { access: 'public' } }, async () => {
+  app.get('/healthz', { config: { access: 'public', probe: true } }, async () => {
     // A server that can no longer write must leave the load balancer's rotation (and be restarted).
     const problem = opts.storeProblem?.();
     if (problem) throw new LogpipeError('LP_ERR_STORE_UNAVAILABLE', `${problem}; restart the server.`, undefined, 30);

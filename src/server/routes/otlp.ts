@@ -144,7 +144,7 @@ export default async function otlpRoutes(app: FastifyInstance, opts: OtlpRoutesO
     return sendExportResponse(reply, body.format, res.rejected.length, `${res.rejected.length} of ${records.length} log records were rejected. ${why}`);
   };
 
-  const route = { config: { access: 'ingest' } };
+  const route = { config: { access: 'ingest' as const } };
   app.post('/v1/logs', route, handler);
   app.post('/otlp/v1/logs', route, handler);
 }

@@ -23,7 +23,7 @@ function csvField(v: unknown): string {
 
 export default async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
   const { store, limits } = opts;
-  const read = { config: { access: 'read' } };
+  const read = { config: { access: 'read' as const } };
 
   app.get('/api/v1/logs', read, async (req): Promise<LogsPage> => {
     const q = req.query as Query;

@@ -122,6 +122,12 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    // HEAD (Fastify's twin of every GET) gets the head and nothing else: a response that can
+    // carry no body would otherwise hold a subscriber slot, unsent, for as long as the client waits.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write(`retry: 2000\n: connected, last id ${lastSent}\n\n`);
     const unsubscribe = hub.subscribe(subscriber);
     metrics.subscribers.set(hub.size);
