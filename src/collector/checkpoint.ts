@@ -31,8 +31,10 @@ export interface FileState {
    * Reading resumes here.
    */
   offset: number;
-  /** Hash of the (up to 256) bytes that end at `offset` (see identity.ts); absent in old files. */
+  /** Hash of the (up to 256) bytes read that end at `windowAt` (see identity.ts); absent in old files. */
   window?: string;
+  /** Where the window ends: at or past `offset` (bytes read but not yet in a batch). Default: `offset`. */
+  windowAt?: number;
   /** Largest size the file was seen with (to report how much was lost if it vanishes unread). */
   size?: number;
   /** The file was rotated away or deleted and fully shipped. */

@@ -355,13 +355,13 @@ export class Collector {
     const fingerprint = fingerprintBytes(head, head.length, true) ?? '';
     for (const entry of this.checkpoint.entries()) {
       if (entry.key === key || entry.fingerprint !== fingerprint) continue;
-      const found = await matchGzip(path, { path, fingerprint, offset: entry.offset, window: entry.window ?? '', exclude: new Set() });
+      const found = await matchGzip(path, { path, fingerprint, offset: entry.windowAt ?? entry.offset, window: entry.window ?? '', exclude: new Set() });
       if (!found) continue;
-      await this.#track(this.#drainCopyOf(entry, { ...found, key }));
+      await this.#track(this.#drainCopyOf(entry, { ...found, key, mtime: 0 }));
       return;
     }
     const own: FileState = { key, path, fingerprint, generation: 0, offset: 0, updated: Date.now() };
-    const copy: Copy = { path, key, compressed: true, read: (from) => gunzipChunks(path, from) };
+    const copy: Copy = { path, key, mtime: 0, compressed: true, read: (from) => gunzipChunks(path, from) };
     await this.#track(this.#drainCopyOf(own, copy));
   }
 
@@ -404,7 +404,7 @@ export class Collector {
         break;
       }
       if (found) continue;
-      const copy = entry.offset > 0 ? await findCopy({ path: entry.path, fingerprint: entry.fingerprint, offset: entry.offset, window: entry.window ?? '', exclude: new Set(this.#readers.keys()) }) : null;
+      const copy = entry.offset > 0 ? await findCopy({ path: entry.path, fingerprint: entry.fingerprint, offset: entry.windowAt ?? entry.offset, window: entry.window ?? '', exclude: new Set(this.#readers.keys()) }) : null;
       if (copy) {
         void this.#track(this.#drainCopyOf(entry, copy));
         continue;

@@ -27,8 +27,8 @@ export function shortHash(bytes: Uint8Array): string {
 export interface Observed {
   fingerprint: string;
   size: number;
-  /** Hash of the bytes [offset - windowLen, offset) for the checkpoint's offset and window length; null if not readable. */
-  windowAtOffset: string | null;
+  /** Hash of the window's bytes (ending at the entry's windowAt, else offset) in the file now; null if not readable. */
+  windowHash: string | null;
 }
 
 /** How to go on with a file. */
@@ -45,8 +45,9 @@ export function decideResume(entry: FileState | undefined, seen: Observed, start
   if (!entry) return { kind: 'new', generation: 0, offset: startAt };
   const replaced = (why: string): Resume => ({ kind: 'replaced', why, previous: entry, generation: entry.generation + 1, offset: 0 });
   if (entry.fingerprint !== '' && entry.fingerprint !== seen.fingerprint) return replaced('its first line changed');
-  if (seen.size < entry.offset) return replaced(`it is shorter (${seen.size} bytes) than the offset read up to (${entry.offset})`);
-  if (entry.window && seen.windowAtOffset !== entry.window) return replaced('the bytes before the offset read up to changed (rewritten in place)');
+  const readUpTo = Math.max(entry.offset, entry.windowAt ?? 0);
+  if (seen.size < readUpTo) return replaced(`it is shorter (${seen.size} bytes) than what was read of it (${readUpTo})`);
+  if (entry.window && seen.windowHash !== entry.window) return replaced('the bytes read last changed (rewritten in place)');
   return { kind: 'same', generation: entry.generation, offset: entry.offset };
 }
 

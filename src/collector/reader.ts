@@ -12,14 +12,13 @@
 //
 // Reading never waits for the server: batches go to the spool. It pauses only while the spool
 // is full (--spool-max) or too many batches wait for gzip.
-import { readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Batch } from './batcher.js';
 import type { Checkpoint, FileState } from './checkpoint.js';
 import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from './encode.js';
 import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, streamId } from './fingerprint.js';
 import { decideResume, shortHash, windowStart, WINDOW_BYTES } from './identity.js';
-import { findCopy, type Copy } from './recover.js';
+import { findCopy, newerCopies, type Copy } from './recover.js';
 import type { Tail } from './tail.js';
 
 /** Read size of a file that is keeping up (no backlog). */
@@ -81,6 +80,8 @@ export class FileReader {
   #spooled = 0;
   /** The bytes just before tail.position, as read (compared after every read). */
   #window: Buffer = Buffer.alloc(0);
+  /** The offset #window ends at (bytes read and verified up to there). */
+  #windowAt = 0;
   /** Largest size seen of the current generation (to report a loss). */
   #maxSeen = 0;
   #moved = false;
@@ -93,7 +94,6 @@ export class FileReader {
   #draining = false;
   readonly #head = Buffer.alloc(FINGERPRINT_BYTES);
   readonly #check = Buffer.alloc(WINDOW_BYTES);
-  readonly #closedWindow = Buffer.alloc(WINDOW_BYTES);
 
   constructor(deps: ReaderDeps, tail: Tail, atStartup: boolean, rotated: boolean) {
     this.#deps = deps;
@@ -103,7 +103,6 @@ export class FileReader {
     this.#bigRead = o.readBytes ?? 1024 * 1024;
     this.#readBuf = Buffer.allocUnsafe(Math.min(SMALL_READ, this.#bigRead));
     this.#enc = new Encoder(deps);
-    this.#enc.onClosed = (b) => this.#onClosed(b);
     this.#enc.onSpooled = (b) => this.#onSpooled(b);
     if (rotated) this.#moved = true;
     this.ready = new Promise((resolve) => (this.#setReady = resolve));
@@ -233,8 +232,9 @@ export class FileReader {
     this.#saveState(false);
   }
 
-  /** Keeps the last WINDOW_BYTES bytes before tail.position. */
+  /** Keeps the last WINDOW_BYTES bytes read (ending at #windowAt). */
   #slideWindow(buf: Buffer, n: number): void {
+    this.#windowAt += n;
     if (n >= WINDOW_BYTES) {
       this.#window = Buffer.from(buf.subarray(n - WINDOW_BYTES, n));
       return;
@@ -254,7 +254,8 @@ export class FileReader {
     if (n < want.length || !this.#head.subarray(0, want.length).equals(want)) return true;
     const win = this.#window;
     if (win.length === 0) return false;
-    const at = position - win.length;
+    const at = this.#windowAt - win.length;
+    void position;
     const m = await this.tail.readAt(this.#check.subarray(0, win.length), at);
     return m < win.length || !this.#check.subarray(0, win.length).equals(win);
   }
@@ -294,16 +295,17 @@ export class FileReader {
     const c = this.#deps;
     const entry = c.checkpoint.get(this.tail.key);
     const size = await this.tail.statSize();
-    let windowAtOffset: string | null = null;
-    if (entry?.window && entry.offset <= size) windowAtOffset = await this.#hashAt(entry.offset);
+    let windowHash: string | null = null;
+    const checkAt = entry ? (entry.windowAt ?? entry.offset) : 0;
+    if (entry?.window && checkAt <= size) windowHash = await this.#hashAt(checkAt);
     const startAt = !entry && atStartup && c.opts.from === 'end' ? await this.#lastLineStart(size) : 0;
-    const d = decideResume(entry, { fingerprint: this.#fingerprint, size, windowAtOffset }, startAt);
+    const d = decideResume(entry, { fingerprint: this.#fingerprint, size, windowHash }, startAt);
     if (d.kind === 'replaced') {
       c.metrics.truncations++;
       const prev = d.previous;
       c.opts.log(`"${this.tail.path}" was replaced while we were away (${d.why}); its previous content is looked for in rotated copies, then the file is read as a new generation.`);
       const prevStream = streamId(c.opts.host, this.tail.identity, prev.fingerprint, prev.generation);
-      await this.#recoverRest({ path: this.tail.path, stream: prevStream, fingerprint: prev.fingerprint, offset: prev.offset, window: prev.window ?? '', from: prev.offset, seen: prev.size ?? prev.offset });
+      await this.#recoverRest({ path: this.tail.path, stream: prevStream, fingerprint: prev.fingerprint, offset: prev.windowAt ?? prev.offset, window: prev.window ?? '', from: prev.offset, seen: prev.size ?? prev.offset });
     }
     this.#generation = d.generation;
     this.tail.position = d.offset;
@@ -311,6 +313,7 @@ export class FileReader {
     this.#enc.lineEnd = d.offset;
     this.#maxSeen = size;
     this.#window = await this.#bytesBefore(d.offset);
+    this.#windowAt = d.offset;
     this.#setStream();
     if (!entry || d.kind !== 'same' || entry.path !== this.tail.path || entry.done) {
       // Known before anything of it is read: a crash right after a rotation must not forget
@@ -328,7 +331,7 @@ export class FileReader {
   async #rollover(why: string): Promise<boolean> {
     const c = this.#deps;
     c.metrics.truncations++;
-    const verified = this.tail.position;
+    const verified = this.#windowAt;
     this.#enc.finish(false, verified);
     await this.#enc.settled();
     const from = this.#enc.lineEnd;
@@ -347,15 +350,17 @@ export class FileReader {
     this.#spooled = 0;
     this.#enc.lineEnd = 0;
     this.#window = Buffer.alloc(0);
+    this.#windowAt = 0;
     this.#maxSeen = 0;
     this.#fingerprint = '';
     this.#fpBytes = Buffer.alloc(0);
-    // Remember the new generation before anything of it is spooled (see checkpoint.ts).
-    this.#saveState(false);
-    await c.checkpoint.flush();
+    // Until the new content has a first line, the state still names the old generation: a
+    // crash now finds the content replaced again and takes the old one's rest from its copy.
     if (!(await this.#waitForFingerprint())) return false;
     this.#setStream();
+    // Remember the new generation (with its first line) before anything of it is spooled.
     this.#saveState(false);
+    await c.checkpoint.flush();
     return true;
   }
 
@@ -379,6 +384,16 @@ export class FileReader {
     // Should a pattern match the copy later, it is known as read to its end, not a new file.
     if (!c.checkpoint.get(copy.key)) {
       c.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: w.fingerprint, generation: 0, offset: w.from + read, done: true, updated: Date.now() });
+    }
+    // Whole generations copied away after this one, before we looked (two copytruncates while
+    // we were down or busy): each is read in full, as a stream of its own copy's identity.
+    const between = await newerCopies(w.path, copy, (key) => c.checkpoint.get(key) !== undefined, c.liveKeys());
+    for (const gen of between) {
+      const [dev, ino, birth] = gen.key.split(':').map(Number);
+      const stream = streamId(c.opts.host, { dev, ino, birth }, 'copy', 0);
+      const n = await this.#drain(gen, stream, 0);
+      c.opts.log(`Read ${n} bytes of "${gen.path}", a generation of "${w.path}" that was copied away before it could be read.`);
+      c.checkpoint.set({ key: gen.key, path: gen.path, fingerprint: '', generation: 0, offset: n, done: true, updated: Date.now() });
     }
   }
 
@@ -440,33 +455,18 @@ export class FileReader {
     this.#enc.setFields({ stream: this.#stream, source: this.#source, host: o.host }, this.tail.key);
   }
 
-  /** Window of a closed batch's end, read now (the content was verified just before). */
-  #windows = new Map<Batch, string>();
-
-  #onClosed(batch: Batch): void {
-    if (this.#draining) return;
-    const at = windowStart(batch.lastOffset);
-    const len = batch.lastOffset - at;
-    const buf = this.#closedWindow.subarray(0, len);
-    let n = 0;
-    try {
-      n = readSync(this.tail.handle.fd, buf, 0, len, at);
-    } catch {
-      n = -1;
-    }
-    if (n === len) this.#windows.set(batch, shortHash(buf));
-  }
-
   #onSpooled(batch: Batch): void {
-    const window = this.#windows.get(batch);
-    this.#windows.delete(batch);
     if (this.#draining || batch.stream !== this.#stream) return;
     this.#spooled = batch.lastOffset;
-    this.#saveState(false, window);
+    this.#saveState(false);
   }
 
-  #saveState(done: boolean, window?: string): void {
-    const prev = this.#deps.checkpoint.get(this.tail.key);
+  /**
+   * Records where this file stands. The window saved is the one of the bytes we read and
+   * verified (never re-read from the file, which may have changed meanwhile), and it ends at
+   * `windowAt` (at or past `offset`): a copy of this content is recognised by it after a restart.
+   */
+  #saveState(done: boolean): void {
     const state: FileState = {
       key: this.tail.key,
       path: this.tail.path,
@@ -476,10 +476,10 @@ export class FileReader {
       size: Math.max(this.#maxSeen, this.tail.size),
       updated: Date.now(),
     };
-    // Keep the window only while it describes this offset.
-    if (window !== undefined) state.window = window;
-    else if (prev && prev.generation === this.#generation && prev.offset === this.#spooled && prev.window) state.window = prev.window;
-    else if (this.#spooled === 0) state.window = undefined;
+    if (this.#window.length > 0 && this.#windowAt >= this.#spooled) {
+      state.window = shortHash(this.#window);
+      state.windowAt = this.#windowAt;
+    }
     if (done) state.done = true;
     this.#deps.checkpoint.set(state);
   }

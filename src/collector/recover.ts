@@ -27,6 +27,8 @@ export interface Copy {
   path: string;
   /** Identity key of the copy (so it is not read again as a file of its own). */
   key: string;
+  /** Modification time of the copy (orders the copies of successive generations). */
+  mtime: number;
   compressed: boolean;
   /** Yields [chunk, offset of its first byte] from `from` to the end of the copy. */
   read(from: number): AsyncGenerator<[Buffer, number]>;
@@ -73,9 +75,67 @@ export async function findCopy(want: Wanted): Promise<Copy | null> {
     const kind = compressionOf(c.path);
     if (kind === 'other') continue;
     const found = kind === 'gzip' ? await matchGzip(c.path, want) : await matchPlain(c.path, c.size, want);
-    if (found) return { ...found, key: c.key };
+    if (found) return { ...found, key: c.key, mtime: c.mtime };
   }
   return null;
+}
+
+/**
+ * Copies made after `than` that we know nothing of: whole generations that were copied away
+ * between two looks (two copytruncates while the collector was down or busy). Oldest first.
+ */
+export async function newerCopies(path: string, than: Copy, known: (key: string) => boolean, exclude: Set<string>): Promise<Copy[]> {
+  const dir = join(path, '..');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stem = stemOf(path);
+  const own = basename(path);
+  const out: Copy[] = [];
+  for (const name of names) {
+    if (name === own || !name.startsWith(stem)) continue;
+    const p = join(dir, name);
+    try {
+      const st = await stat(p);
+      if (!st.isFile() || st.size === 0) continue;
+      const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
+      if (key === than.key || exclude.has(key) || known(key) || st.mtimeMs <= than.mtime) continue;
+      const kind = compressionOf(p);
+      if (kind === 'other') continue;
+      const compressed = kind === 'gzip';
+      out.push({
+        path: p,
+        key,
+        mtime: st.mtimeMs,
+        compressed,
+        read: compressed ? (from: number) => gunzipChunks(p, from) : (from: number) => readPlain(p, from),
+      });
+    } catch {
+      // Dangling symlink or gone meanwhile.
+    }
+  }
+  return out.sort((a, b) => a.mtime - b.mtime);
+}
+
+/** Reads a plain file from an offset to its end, as chunks with their offsets. */
+async function* readPlain(path: string, from: number): AsyncGenerator<[Buffer, number]> {
+  // Opened once: the copy may be renamed or deleted meanwhile, the descriptor still reads it.
+  const f = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let pos = from;
+    for (;;) {
+      const { bytesRead } = await f.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return;
+      yield [buf.subarray(0, bytesRead), pos];
+      pos += bytesRead;
+    }
+  } finally {
+    await f.close();
+  }
 }
 
 /** Whether the start of some bytes has the wanted fingerprint. */
@@ -84,7 +144,7 @@ function headMatches(head: Buffer, want: Wanted): boolean {
   return fingerprintBytes(head, head.length, final) === want.fingerprint;
 }
 
-async function matchPlain(path: string, size: number, want: Wanted): Promise<Omit<Copy, 'key'> | null> {
+async function matchPlain(path: string, size: number, want: Wanted): Promise<Omit<Copy, 'key' | 'mtime'> | null> {
   if (size < want.offset) return null;
   const fh = await open(path, 'r').catch(() => null);
   if (!fh) return null;
@@ -104,22 +164,7 @@ async function matchPlain(path: string, size: number, want: Wanted): Promise<Omi
   return {
     path,
     compressed: false,
-    async *read(from: number) {
-      // Opened again: the copy may be renamed or deleted meanwhile, the descriptor still reads it.
-      const f = await open(path, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(1024 * 1024);
-        let pos = from;
-        for (;;) {
-          const { bytesRead } = await f.read(buf, 0, buf.length, pos);
-          if (bytesRead === 0) return;
-          yield [buf.subarray(0, bytesRead), pos];
-          pos += bytesRead;
-        }
-      } finally {
-        await f.close();
-      }
-    },
+    read: (from: number) => readPlain(path, from),
   };
 }
 
@@ -142,7 +187,7 @@ export async function* gunzipChunks(path: string, from = 0): AsyncGenerator<[Buf
 }
 
 /** Whether a gzip file holds the wanted content; the copy reads it from an offset on. */
-export async function matchGzip(path: string, want: Wanted): Promise<Omit<Copy, 'key'> | null> {
+export async function matchGzip(path: string, want: Wanted): Promise<Omit<Copy, 'key' | 'mtime'> | null> {
   // The gzip trailer holds the uncompressed size modulo 2^32: a cheap first filter.
   try {
     const fh = await open(path, 'r');
