@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { memoryOf } from './helpers/proc.js';
 import { startServer } from './helpers/server.js';
 import { http } from './helpers/http.js';
 
@@ -77,4 +78,31 @@ test('--max-inflight-bytes must hold one largest request', async () => {
   const r = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--max-inflight-bytes', '1MB'], { encoding: 'utf8', timeout: 15_000 });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--max-inflight-bytes .* must hold at least one largest request/);
+});
+
+test('32 concurrent gzip bombs all get 413 and the server\'s peak RSS grows by far less than 32 inflated bodies', async (t) => {
+  const before = memoryOf(process.pid);
+  if (!before) return t.skip('needs /proc');
+  // 261 KB of gzip that inflates to 256 MiB; the default limit stops each at 16 MiB.
+  const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024, 0x20), { level: 9 });
+  const srv = await startServer();
+  try {
+    const rest = memoryOf(srv.proc.pid!)!.rss;
+    const statuses = await Promise.all(
+      Array.from({ length: 32 }, () =>
+        http(`${srv.url}/api/v1/logs`, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb }).then((r) => `${r.status} ${r.json?.error}`),
+      ),
+    );
+    const peak = memoryOf(srv.proc.pid!)!.peak;
+    for (const s of statuses) assert.match(s, /^(413 LP_ERR_TOO_LARGE|503 LP_ERR_OVERLOADED)$/);
+    const grewMiB = (peak - rest) / 1048576;
+    // Inflating all at once held ~17 MiB each (about 550 MiB for 32); four at a time with each
+    // chunk reserved first holds a few bodies plus garbage not yet collected (about 110 MiB).
+    assert.ok(grewMiB < 250, `peak RSS grew by ${grewMiB.toFixed(0)} MiB over ${(rest / 1048576).toFixed(0)} MiB at rest`);
+    assert.equal((await http(`${srv.url}/healthz`)).status, 200);
+    assert.equal(await inflightBytes(srv.url), 0, 'every reservation came back');
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
 });

@@ -8,7 +8,9 @@ import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options
 import { exitWithParent } from '../cli/parent-watch.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
+import type { ServerMetrics } from './metrics.js';
 import { openStore, sqlitePathFor } from './storage/open.js';
+import { enforceGuardedRetention, RetentionGuard } from './storage/retention.js';
 import type { Store } from './storage/store.js';
 
 const L = DEFAULT_LIMITS;
@@ -141,19 +143,26 @@ function prepareDataDir(dir: string): void {
   }
 }
 
-/** Deletes expired records in small chunks, yielding between them, so ingestion never stalls. */
-function startRetention(store: Store, config: ServerConfig, onDeleted: (n: number) => void, log: (msg: string) => void): () => void {
+/**
+ * Deletes expired records in small chunks, yielding between them, so ingestion never stalls.
+ * Age retention goes through a RetentionGuard, so a wall clock that jumped cannot expire more
+ * than a bounded share of the data at once (storage/retention.ts).
+ */
+function startRetention(store: Store, config: ServerConfig, metrics: ServerMetrics, log: (msg: string) => void): () => void {
   if (!config.retentionMs && !config.maxDbBytes) return () => {};
   const policy = { maxAgeMs: config.retentionMs, maxBytes: config.maxDbBytes };
+  const guard = config.retentionMs ? new RetentionGuard({ maxAgeMs: config.retentionMs, warn: log }) : undefined;
   let stopped = false;
   let timer: NodeJS.Timeout;
   const tick = async () => {
     const started = Date.now();
     try {
       while (!stopped && Date.now() - started < 100) {
-        const n = await store.enforceRetention(policy, 2000);
+        const refusedBefore = guard?.refusals ?? 0;
+        const n = await enforceGuardedRetention(store, policy, guard, 2000);
+        if (guard && guard.refusals > refusedBefore) metrics.retentionRefused.inc(undefined, guard.refusals - refusedBefore);
         if (!n) break;
-        onDeleted(n);
+        metrics.retentionDeleted.inc(undefined, n);
         await new Promise((r) => setImmediate(r));
       }
     } catch (err) {
@@ -187,7 +196,7 @@ export async function run(o: ParsedOptions): Promise<number> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const stopRetention = startRetention(store, config, (n) => metrics.retentionDeleted.inc(undefined, n), (m) => app.log.warn(m));
+  const stopRetention = startRetention(store, config, metrics, (m) => app.log.warn(m));
 
   const exited = new Promise<number>((resolveExit) => {
     let stopping = false;

@@ -1,6 +1,7 @@
 // A budget for request bodies held in memory at once. Each request reserves its Content-Length
-// when its headers arrive (before a byte of body is read) and its decompressed size once it is
-// inflated; the reservation is returned when the response is done or the connection closes.
+// when its headers arrive (before a byte of body is read) and its decompressed size as it is
+// inflated, 64 KiB at a time before each chunk is kept (body.ts); the reservation is returned
+// when the response is done or the connection closes.
 // Past the budget a request gets 503 with Retry-After at once, so many large requests arriving
 // together cost at most the budget, not concurrency × --max-decompressed-bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -44,7 +45,7 @@ export class InflightBudget {
     r.bytes += bytes;
   }
 
-  /** Grows an existing reservation (the body once decompressed). */
+  /** Grows an existing reservation (the body as it is decompressed). */
   grow(r: Reservation, bytes: number): void {
     if (bytes <= 0) return;
     this.#check(bytes);
@@ -64,7 +65,7 @@ export class InflightBudget {
   }
 }
 
-/** Adds `bytes` to the reservation of a request that holds one (its body once decompressed); throws 503 past the budget. */
+/** Adds `bytes` to the reservation of a request that holds one (its body as it is decompressed); throws 503 past the budget. */
 export function reserveMore(req: IncomingMessage, bytes: number): void {
   const r = reservations.get(req);
   if (r) r.budget.grow(r, bytes);

@@ -60,6 +60,7 @@ export class ServerMetrics {
   readonly subscribers = new Counter('logpipe_tail_subscribers', 'Live-tail subscribers connected now.', 'gauge');
   readonly gaps = new Counter('logpipe_tail_gaps_total', 'Gap events sent to live-tail subscribers too slow to keep up.');
   readonly retentionDeleted = new Counter('logpipe_retention_deleted_total', 'Records deleted by retention.');
+  readonly retentionRefused = new Counter('logpipe_retention_refused_total', 'Retention passes that deleted nothing by age because the wall clock looked like it jumped.');
   readonly dbBytes = new Counter('logpipe_db_size_bytes', 'Size of the database.', 'gauge');
   readonly dbRows = new Counter('logpipe_db_rows', 'Records in the database.', 'gauge');
   readonly errors = new Counter('logpipe_http_errors_total', 'Error responses, by status code.');
@@ -70,7 +71,7 @@ export class ServerMetrics {
     const mem = process.memoryUsage();
     const all = [
       this.ingestedLines, this.duplicateLines, this.ingestedBytes, this.batches, this.rejected, this.ingestSeconds,
-      this.subscribers, this.gaps, this.retentionDeleted, this.dbBytes, this.dbRows, this.errors,
+      this.subscribers, this.gaps, this.retentionDeleted, this.retentionRefused, this.dbBytes, this.dbRows, this.errors,
     ].map((m) => m.render());
     all.push(`# HELP logpipe_inflight_body_bytes Bytes of request bodies held in memory now (as sent and decompressed).\n# TYPE logpipe_inflight_body_bytes gauge\nlogpipe_inflight_body_bytes ${this.inflightBytes()}`);
     all.push(`# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ${mem.rss}`);

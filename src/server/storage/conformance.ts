@@ -8,6 +8,7 @@ import type { LogRecord, NormalizedRecord } from '../../shared/record.js';
 import { tokenize } from '../../shared/search.js';
 import { compileFilter } from '../live/match.js';
 import type { LogFilter, Store } from './store.js';
+import { enforceGuardedRetention, RetentionGuard } from './retention.js';
 import { mulberry32 as rng } from '../../shared/random.js';
 
 /** A store under test: `reopen` closes it and opens a new one over the same data; `cleanup` closes and deletes everything. */
@@ -495,6 +496,86 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         now += 2 * day;
         assert.equal(await h.store.enforceRetention(policy, 100), 10);
         assert.equal(await h.store.enforceRetention(policy, 100), 0);
+      } finally {
+        await h.cleanup();
+      }
+    });
+
+    test('retention by age under a jumping clock deletes only what real time expired; a reading that would expire most of the data waits until it proves steady', async () => {
+      const day = 24 * HOUR;
+      let wall = T0 + 10 * day;
+      let mono = 0;
+      const h = await makeStore({ now: () => wall });
+      const warnings: string[] = [];
+      const guardOf = () => new RetentionGuard({ maxAgeMs: day, settleMs: 10 * 60_000, wallNow: () => wall, monoNow: () => mono, warn: (m) => warnings.push(m) });
+      let guard = guardOf();
+      const policy = { maxAgeMs: day };
+      const pass = async () => {
+        let total = 0;
+        for (let n = -1, i = 0; n !== 0 && i < 1000; i++) total += n = await enforceGuardedRetention(h.store, policy, guard, 50);
+        return total;
+      };
+      const rows = async () => (await h.store.stats()).rows;
+      const tick = (ms: number) => {
+        wall += ms;
+        mono += ms;
+      };
+      try {
+        // Two days of steady ingestion, 5 records an hour, retention running as time passes.
+        for (let i = 0; i < 48; i++) {
+          await h.store.insert(Array.from({ length: 5 }, (_, j) => rec({ message: `steady ${i} ${j}`, ts: wall })));
+          await pass();
+          tick(HOUR);
+        }
+        await pass();
+        const steady = await rows();
+        assert.ok(steady >= 24 * 5 && steady <= 26 * 5, `one day of records is kept (${steady})`);
+        assert.deepEqual(warnings, []);
+
+        // The wall clock jumps three days forward for six seconds; a batch arrives meanwhile.
+        wall += 3 * day;
+        mono += 2000;
+        await h.store.insert(Array.from({ length: 5 }, (_, j) => rec({ message: `during jump ${j}`, ts: wall })));
+        for (let i = 0; i < 3; i++) {
+          assert.equal(await pass(), 0, 'nothing is deleted on the jumped reading');
+          mono += 1000;
+        }
+        assert.ok(guard.refusals >= 3);
+        assert.equal(warnings.length, 1, 'one warning for the episode');
+        assert.match(warnings[0], /jumped forward by 3\.0 d/);
+        assert.match(warnings[0], /Retention by age is paused/);
+        assert.equal(await rows(), steady + 5);
+
+        // The clock comes back: retention goes on with what six seconds expired (almost nothing).
+        wall -= 3 * day;
+        wall += 6000;
+        mono += 1000;
+        const back = await pass();
+        assert.ok(back <= 5, `only what real time expired goes (${back})`);
+        assert.ok((await rows()) >= steady);
+
+        // A restart two days later: most of the data would expire on the first reading.
+        tick(2 * day);
+        mono = 0;
+        guard = guardOf();
+        const before = await rows();
+        const outlook = await h.store.retentionOutlook(wall - day);
+        assert.ok(outlook.expiring >= before - 5 && outlook.expiring <= before, `outlook ${JSON.stringify(outlook)} of ${before}`);
+        assert.equal(await pass(), 0, 'an untrusted reading that would expire most of the data waits');
+        assert.match(warnings.at(-1)!, /would delete about \d+ of \d+ records/);
+        tick(10 * 60_000 - 1000);
+        assert.equal(await pass(), 0, 'still waiting before settleMs');
+        tick(2000);
+        const settled = await pass();
+        assert.match(warnings.at(-1)!, /trusts the clock again/);
+        assert.equal(settled, before - 5, 'after agreeing with the monotonic clock for settleMs, the reading is trusted');
+        // Records ingested during the jump carry a future ingest time and wait for it.
+        assert.deepEqual((await h.store.query({ order: 'asc', limit: 10 })).map((x) => x.message.replace(/ \d+$/, '')), new Array(5).fill('during jump'));
+        // A small step (NTP) that expires little is not a refusal.
+        const refusals = guard.refusals;
+        wall += 90_000;
+        await pass();
+        assert.equal(guard.refusals, refusals);
       } finally {
         await h.cleanup();
       }

@@ -69,6 +69,18 @@ export interface RetentionPolicy {
   /** Delete records with ts older than now - maxAgeMs (by ts, but never rows ingested less than maxAgeMs ago). */
   maxAgeMs?: number;
   maxBytes?: number;
+  /** The clock reading age retention expires against (default: the store's clock); see retention.ts. */
+  now?: number;
+}
+
+/** What an age cutoff would expire, for deciding whether a clock reading is plausible (retention.ts). */
+export interface RetentionOutlook {
+  /** Records ingested before the cutoff: an upper bound on what age retention would delete. */
+  expiring: number;
+  /** Records stored. */
+  rows: number;
+  /** Time of the newest ingest stored (ms since epoch), undefined when nothing was ingested. */
+  newestIngestAt?: number;
 }
 
 /** Storage of log records. Implementations must be safe to call from one event loop. */
@@ -88,6 +100,8 @@ export interface Store {
   streamOffset(stream: string): Promise<number>;
   /** Deletes one small chunk under the policy; resolves to the rows deleted (0 = nothing left to do). */
   enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number>;
+  /** What age retention with this cutoff would expire (estimates from ingest times, no row scans). */
+  retentionOutlook(cutoff: number): Promise<RetentionOutlook>;
   /**
    * Optional: calls `listener` with the last committed id whenever a commit may have happened
    * that this process did not make (another server sharing the database); returns the function

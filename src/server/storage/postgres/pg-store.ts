@@ -9,6 +9,7 @@ import type {
   InsertResult,
   LogFilter,
   QueryOptions,
+  RetentionOutlook,
   RetentionPolicy,
   SourceInfo,
   Store,
@@ -570,7 +571,7 @@ export class PostgresStore implements Store {
     const limit = Math.max(1, Math.floor(chunk));
     const s = this.#s;
     if (policy.maxAgeMs !== undefined && policy.maxAgeMs > 0) {
-      const cutoff = this.#now() - policy.maxAgeMs;
+      const cutoff = (policy.now ?? this.#now()) - policy.maxAgeMs;
       // Only rows ingested before the cutoff may go: the newest id inserted in a whole second
       // before the cutoff bounds them (an imported old file must not vanish on arrival).
       const [ing] = await this.#run<{ last_id: number }>(`SELECT last_id FROM ${s}.ingests WHERE second < $1 ORDER BY second DESC LIMIT 1`, [Math.floor(cutoff / 1000)]);
@@ -604,6 +605,20 @@ export class PostgresStore implements Store {
       return this.#deleteRows('true', [], limit);
     }
     return 0;
+  }
+
+  async retentionOutlook(cutoff: number): Promise<RetentionOutlook> {
+    const s = this.#s;
+    // The same bound enforceRetention uses: ids ingested in whole seconds before the cutoff.
+    const [r] = await this.#run<{ max_old_id: number | null; rows: number; newest: number | null; min_id: number | null }>(
+      `SELECT (SELECT last_id FROM ${s}.ingests WHERE second < $1 ORDER BY second DESC LIMIT 1) AS max_old_id, ` +
+        `(SELECT coalesce(sum(n), 0) FROM ${s}.totals) AS rows, (SELECT max(at) FROM ${s}.ingests) AS newest, (SELECT min(id) FROM ${s}.logs) AS min_id`,
+      [Math.floor(cutoff / 1000)],
+    );
+    const rows = Number(r.rows);
+    // Ids are dense in ingest order, so the id range is an upper bound on the rows in it.
+    const expiring = r.max_old_id === null || r.min_id === null ? 0 : Math.min(rows, Math.max(0, Number(r.max_old_id) - Number(r.min_id) + 1));
+    return { expiring, rows, newestIngestAt: r.newest === null ? undefined : Number(r.newest) };
   }
 
   // Deletes the oldest `limit` rows matching `cond` in one transaction, keeping the rollups,

@@ -9,6 +9,7 @@ import type {
   InsertResult,
   LogFilter,
   QueryOptions,
+  RetentionOutlook,
   RetentionPolicy,
   SourceInfo,
   Store,
@@ -618,7 +619,7 @@ export class SqliteStore implements Store {
     const limit = Math.max(1, Math.floor(chunk));
     try {
       if (policy.maxAgeMs !== undefined && policy.maxAgeMs > 0) {
-        const cutoff = this.#now() - policy.maxAgeMs;
+        const cutoff = (policy.now ?? this.#now()) - policy.maxAgeMs;
         // Only rows ingested before the cutoff may go: the newest id inserted in an ingest
         // window that ended before the cutoff bounds them. Windows are a minute long, so rows
         // may outlive their age by up to a minute, never the reverse. (Assumes the clock
@@ -648,6 +649,18 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw translateWriteError(err);
     }
+  }
+
+  async retentionOutlook(cutoff: number): Promise<RetentionOutlook> {
+    // The same bound enforceRetention uses: ids ingested in windows that ended before the cutoff.
+    const lastWindow = Math.floor(cutoff / 1000) - INGEST_WINDOW_MS / 1000;
+    const maxOldId = this.#stmt('SELECT last_id FROM ingests WHERE second <= ? ORDER BY second DESC LIMIT 1').pluck().get(lastWindow) as number | undefined;
+    const rows = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
+    const newest = this.#stmt('SELECT max(at) FROM ingests').pluck().get() as number | null;
+    const minId = this.#stmt('SELECT min(id) FROM logs').pluck().get() as number | null;
+    // Ids are dense in ingest order, so the id range is an upper bound on the rows in it.
+    const expiring = maxOldId === undefined || minId === null ? 0 : Math.min(rows, Math.max(0, maxOldId - minId + 1));
+    return { expiring, rows, newestIngestAt: newest ?? undefined };
   }
 
   // Deletes rows in one transaction, keeping every derived structure exact: the FTS index
