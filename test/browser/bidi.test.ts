@@ -119,3 +119,13 @@ test('a search match around an escape keeps both the mark and the escape', async
   assert.deepEqual(watch.problems, []);
   assert.deepEqual(watch.cspViolations, []);
 });
+
+test('the source filter lists the source with its escape', async () => {
+  await page.getByRole('button', { name: /^Sources:/ }).click();
+  const name = page.locator('.popover .source-name', { hasText: 'js' });
+  await name.waitFor();
+  await assertEscaped(name, 'source in the filter', 'uploads<U+202E>js');
+  await name.click();
+  await waitFor(async () => ((await page.getByRole('button', { name: /^Sources:/ }).getAttribute('aria-label')) ?? '').includes('uploads<U+202E>js'), 'the filter button to name the source');
+  assert.doesNotMatch((await page.getByRole('button', { name: /^Sources:/ }).textContent()) ?? '', BIDI);
+});
