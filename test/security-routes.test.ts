@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type RouteInfo } from '../src/server/app.js';
 import { DEFAULT_LIMITS } from '../src/server/config.js';
@@ -131,9 +131,8 @@ export function spellings(path: string): string[] {
   return [...out];
 }
 
-before(async () => {
-  builtFiles = (JSON.parse(readFileSync(join(WEB_DIR, '.vite', 'logpipe-files.json'), 'utf8')) as { files: string[] }).files;
-  // The routes, from the app itself: the same build the server process runs, with the same web dir.
+/** The app as the server process builds it (same web dir and tokens), in this process; close() undoes it. */
+async function buildInProcess(): Promise<{ built: Awaited<ReturnType<typeof buildApp>>; close(): Promise<void> }> {
   const dir = makeTempDir('logpipe-routes-');
   const store = await openStore({ dataDir: dir });
   const built = await buildApp(
@@ -141,10 +140,23 @@ before(async () => {
     store,
     { logger: false },
   );
-  await built.app.ready();
-  routes = built.routes;
-  await built.app.close();
-  await store.close();
+  return {
+    built,
+    async close() {
+      await built.app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+before(async () => {
+  builtFiles = (JSON.parse(readFileSync(join(WEB_DIR, '.vite', 'logpipe-files.json'), 'utf8')) as { files: string[] }).files;
+  // The routes, from the app itself.
+  const inProcess = await buildInProcess();
+  await inProcess.built.app.ready();
+  routes = inProcess.built.routes;
+  await inProcess.close();
 
   server = await startServer({ args: ['--ingest-token', INGEST, '--read-token', READ, '--web-dir', WEB_DIR] });
   const res = await postJson(`${server.url}/api/v1/logs`, [{ message: `first line ${SECRET}`, source: 'matrix', host: 'matrix-host' }], bearer(INGEST));
@@ -179,6 +191,16 @@ test('every route the app registers declares the access this test expects of it,
   // Every GET has its HEAD twin, which needs the same.
   for (const r of routes.filter((x) => x.method === 'GET')) {
     assert.ok(routes.some((x) => x.method === 'HEAD' && x.url === r.url && x.access === r.access), `HEAD ${r.url}`);
+  }
+});
+
+test('a route that declares no access level cannot be added: the app refuses it', async () => {
+  const inProcess = await buildInProcess();
+  try {
+    assert.throws(() => inProcess.built.app.get('/api/v1/undeclared', async () => 'open?'), /declares no access level/);
+    assert.throws(() => inProcess.built.app.post('/x', { config: { access: 'everyone' as 'public' } }, async () => 'open?'), /declares no access level/);
+  } finally {
+    await inProcess.close();
   }
 });
 

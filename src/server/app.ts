@@ -50,13 +50,6 @@ export function securityHeaders(): Record<string, string> {
   };
 }
 
-/** Paths that never get the dashboard's index.html as a 404 fallback (an API client wants JSON). */
-const API_PREFIXES = ['/api/', '/logs', '/metrics', '/v1/', '/loki/'];
-
-function isApiPath(url: string): boolean {
-  return API_PREFIXES.some((p) => url.startsWith(p));
-}
-
 function errorBody(code: string, message: string, details?: unknown): ErrorBody {
   return details === undefined ? { error: code, message } : { error: code, message, details };
 }
@@ -230,11 +223,11 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
     return reply.code(e.statusCode).send(errorBody(e.code, e.message, e.details));
   });
 
+  // No index.html fallback for unknown paths: the dashboard lives at `/` alone (its state is in
+  // the query string), so an unknown path is a 404 for browsers and API clients alike. (The
+  // fallback this replaces never ran — reply.sendFile is not decorated at this level — and
+  // chose by a prefix test on the raw URL.)
   app.setNotFoundHandler(async (req, reply) => {
-    const accept = String(req.headers.accept ?? '');
-    if (config.webDir && req.method === 'GET' && !isApiPath(req.url) && accept.includes('text/html') && (reply as any).sendFile) {
-      return (reply as any).sendFile('index.html');
-    }
     metrics.errors.inc({ status: '404' });
     return reply.code(404).send(errorBody('LP_ERR_NOT_FOUND', `Nothing is at "${req.method} ${req.url.split('?')[0].slice(0, 200)}".`));
   });

@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { HistogramResponse, LogsPage } from '../../shared/api.js';
+import { escapeBidiJson, escapeBidiText } from '../../shared/bidi.js';
 import { LogpipeError } from '../../shared/errors.js';
 import { LEVELS, type Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
@@ -16,8 +17,13 @@ export interface QueryRoutesOptions {
   limits: Limits;
 }
 
+/**
+ * One CSV cell. CSV is read by people (a spreadsheet, a pager), so bidirectional formatting
+ * characters are written as visible "<U+202E>" escapes rather than applied (docs/security.md);
+ * the NDJSON export is the lossless one.
+ */
 function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  const s = escapeBidiText(v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -68,7 +74,7 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
         for (const r of rows) {
           chunk += format === 'csv'
             ? [r.id, new Date(r.ts).toISOString(), r.level, csvField(r.source), csvField(r.host), csvField(r.message), csvField(r.attrs)].join(',') + '\r\n'
-            : JSON.stringify(r) + '\n';
+            : escapeBidiJson(JSON.stringify(r)) + '\n';
         }
         yield chunk;
         if (rows.length < 2000) return;

@@ -9,6 +9,8 @@ import { CopyButton } from './CopyButton.js';
 import { Highlighted } from './Highlighted.js';
 import { LevelBadge } from './LevelBadge.js';
 import { revealRow } from './revealRow.js';
+import { VisibleText } from './VisibleText.js';
+import { escapeBidiJson } from '../lib/bidi.js';
 
 type ContextState = { state: 'idle' } | { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; before: LogRecord[]; after: LogRecord[] };
 
@@ -17,7 +19,7 @@ function ContextLine({ r, current }: { r: LogRecord; current?: boolean }) {
     <li className={`context-line lv-row-${r.level}${current ? ' current' : ''}`} data-testid="context-line" aria-current={current ? 'true' : undefined}>
       <span className="ts">{formatClock(r.ts)}</span>
       <LevelBadge level={r.level} />
-      <span className="msg">{stripAnsi(r.message)}</span>
+      <span className="msg"><VisibleText text={stripAnsi(r.message)} /></span>
     </li>
   );
 }
@@ -46,8 +48,8 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
     <div className="details" data-testid="log-details" onClick={(e) => e.stopPropagation()}>
       <dl className="meta">
         <div><dt>Time</dt><dd>{formatDate(record.ts)} {formatClock(record.ts)} <span className="dim">({new Date(record.ts).toISOString()})</span></dd></div>
-        <div><dt>Source</dt><dd>{record.source}</dd></div>
-        <div><dt>Host</dt><dd>{record.host || '—'}</dd></div>
+        <div><dt>Source</dt><dd><VisibleText text={record.source} /></dd></div>
+        <div><dt>Host</dt><dd>{record.host ? <VisibleText text={record.host} /> : '—'}</dd></div>
         <div><dt>Id</dt><dd>#{record.id}</dd></div>
       </dl>
       <pre className="full-message"><Highlighted text={stripAnsi(record.message)} pattern={pattern} /></pre>
@@ -57,8 +59,8 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
           <tbody>
             {attrs.map(([k, v]) => (
               <tr key={k}>
-                <th scope="row">{k}</th>
-                <td>{formatValue(v)}</td>
+                <th scope="row"><VisibleText text={k} /></th>
+                <td><VisibleText text={formatValue(v)} /></td>
                 <td className="copy-cell"><CopyButton text={formatValue(v)} label={`Copy ${k}`} short="Copy" /></td>
               </tr>
             ))}
@@ -67,7 +69,7 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
       )}
       <div className="details-actions">
         <CopyButton text={record.message} label="Copy message" />
-        <CopyButton text={JSON.stringify(record, null, 2)} label="Copy as JSON" />
+        <CopyButton text={escapeBidiJson(JSON.stringify(record, null, 2))} label="Copy as JSON" />
         <button type="button" className="btn small" onClick={showContext} disabled={ctx.state === 'loading'}>
           {ctx.state === 'done' ? 'Refresh context' : 'Show context'}
         </button>
@@ -76,7 +78,7 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
       {ctx.state === 'error' && <p className="state-text error">Could not load the context: {ctx.message}</p>}
       {ctx.state === 'done' && (
         <section ref={contextRef} className="context" aria-label={`Context from ${record.source}`}>
-          <h3>Context from {record.source}</h3>
+          <h3>Context from <VisibleText text={record.source} /></h3>
           {ctx.before.length === 0 && ctx.after.length === 0 && <p className="state-text">No other lines from this source near this one.</p>}
           <ol>
             {ctx.before.map((r) => <ContextLine key={r.id} r={r} />)}

@@ -7,6 +7,8 @@ import type { SearchPattern } from '../lib/highlight.js';
 import { Highlighted } from './Highlighted.js';
 import { LevelBadge } from './LevelBadge.js';
 import { LogDetails } from './LogDetails.js';
+import { VisibleText } from './VisibleText.js';
+import { escapeBidiText } from '../lib/bidi.js';
 
 interface Props {
   record: LogRecord;
@@ -45,7 +47,7 @@ export const LogRow = memo(function LogRow({ record, expanded, pattern, onToggle
           <span className="ms">{clock.slice(8)}</span>
         </time>
         <LevelBadge level={record.level} />
-        <span className="src" title={record.host ? `${record.source} on ${record.host}` : record.source}>{record.source}</span>
+        <span className="src" title={escapeBidiText(record.host ? `${record.source} on ${record.host}` : record.source)}><VisibleText text={record.source} /></span>
         <span className="msg">
           <Highlighted text={line.text} pattern={pattern} />
           {line.more && <span className="more" aria-label="more text">↵</span>}

@@ -1,7 +1,9 @@
 // Chooses which sources to show: a button that opens a list of checkboxes with counts.
 import { useEffect, useRef, useState } from 'react';
 import type { SourcesResponse } from '../../../src/shared/api.js';
+import { escapeBidiText } from '../lib/bidi.js';
 import { formatCount } from '../lib/format.js';
+import { VisibleText } from './VisibleText.js';
 
 interface Props {
   sources: SourcesResponse['sources'] | null;
@@ -32,7 +34,8 @@ export function SourceFilter({ sources, selected, onChange }: Props) {
       document.removeEventListener('keydown', onKey, true);
     };
   }, [open]);
-  const label = selected.length === 0 ? 'All sources' : selected.length === 1 ? selected[0] : `${selected.length} sources`;
+  // Source names come from log senders: bidirectional formatting characters in them are shown, not applied.
+  const label = selected.length === 0 ? 'All sources' : selected.length === 1 ? escapeBidiText(selected[0]) : `${selected.length} sources`;
   const known = new Map((sources ?? []).map((s) => [s.source, s.count]));
   for (const s of selected) if (!known.has(s)) known.set(s, 0);
   const needle = find.trim().toLowerCase();
@@ -62,7 +65,7 @@ export function SourceFilter({ sources, selected, onChange }: Props) {
                     checked={selected.includes(name)}
                     onChange={(e) => onChange(e.target.checked ? [...selected, name].sort() : selected.filter((s) => s !== name))}
                   />
-                  <span className="source-name">{name}</span>
+                  <span className="source-name"><VisibleText text={name} /></span>
                   <span className="count">{formatCount(known.get(name) ?? 0)}</span>
                 </label>
               </li>
