@@ -103,28 +103,31 @@ test('collector and server SIGKILLed together during create rotations of a liter
         await rig.startCollector();
       },
     ];
-    // Crashes right after a rotation (2,600, 10,100) and between rotations (6,200, 14,000).
-    await onSchedule(w, [...[2500, 5000, 7500, 10_000, 12_500, 15_000, 17_500].map((at) => [at, () => rot.rotate()] as [number, () => Promise<void>]), ...[2600, 6200, 10_100, 14_000].map(crash)]);
+    // Crashes 10–100 ms after a rotation (the new app.log barely seen) and one between rotations.
+    await onSchedule(w, [...[2500, 5000, 7500, 10_000, 12_500, 15_000, 17_500].map((at) => [at, () => rot.rotate()] as [number, () => Promise<void>]), ...[2520, 6200, 7600, 12_700, 15_060].map(crash)]);
     const last = await w.done;
     const all = await rig.finish(last);
     assertVerdict(t, judge(all.map((r) => r.message), { last }), 'collector+server SIGKILL during create', { notes: rig.notes() });
   });
 });
 
-test('collector SIGKILLed 50 ms after a rename rotation, rotated again while it is down: every line once', async (t) => {
+test('collector SIGKILLed 50 ms after a rename rotation and rotated again while it is down, three times: every line once', async (t) => {
   await withRig(async (rig) => {
     await rig.startCollector();
-    const w = await rig.startWriter({ count: 10_000 });
+    const w = await rig.startWriter({ count: 15_000 });
     const rot = new LogRotate(rig.dir, { paths: [rig.log], style: 'create', postrotate: `kill -HUP ${w.pid}` });
-    await w.reached(3000);
-    await rot.rotate();
-    // The scenario itself: the new app.log was seen (or not) for 50 ms when the collector dies.
-    await sleep(50);
-    await rig.stopCollector('SIGKILL');
-    await w.reached(5000);
-    await rot.rotate(); // app.log.1 → app.log.2, the second app.log → app.log.1, a third app.log
-    await w.reached(6000);
-    await rig.startCollector();
+    // Three times: rename rotation; 50 ms later (the new app.log barely seen) SIGKILL; a second
+    // rotation while the collector is down hides the first new file as app.log.1; restart.
+    for (const at of [2000, 6500, 11_000]) {
+      await w.reached(at);
+      await rot.rotate();
+      await sleep(50); // the scenario's own timing, not a wait for readiness
+      await rig.stopCollector('SIGKILL');
+      await w.reached(at + 1500);
+      await rot.rotate(); // app.log.1 → app.log.2, the new app.log → app.log.1, a third app.log
+      await w.reached(at + 2000);
+      await rig.startCollector();
+    }
     const last = await w.done;
     const all = await rig.finish(last);
     assertVerdict(t, judge(all.map((r) => r.message), { last }), 'SIGKILL 50 ms after rename, rotated again while down', { notes: rig.notes() });

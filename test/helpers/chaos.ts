@@ -3,8 +3,8 @@
 // was written and what still exists on disk (each seq exactly once, counts in the message).
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { LogRecord } from '../../src/shared/record.js';
 import { fetchAll, seqLine, sleep, startCollector, waitUntil, type CollectorHandle } from '../collector-helpers.js';
 import { makeTempDir, startServer, type ServerHandle } from './server.js';
@@ -252,6 +252,21 @@ export class Rig {
   async cleanup(): Promise<void> {
     await this.writer?.stop();
     await this.stopCollector('SIGKILL');
+    // CHAOS_DUMP=DIR keeps each scenario's collector output, state file and file listing there.
+    const dump = process.env.CHAOS_DUMP;
+    if (dump) {
+      mkdirSync(dump, { recursive: true });
+      const listing = readdirSync(this.dir).map((n) => {
+        try {
+          const st = statSync(join(this.dir, n));
+          return `${n} ino=${st.ino} size=${st.size}`;
+        } catch {
+          return `${n} (dangling)`;
+        }
+      });
+      const state = existsSync(this.state) ? readFileSync(this.state, 'utf8') : '(no state file)';
+      writeFileSync(join(dump, `${basename(this.dir)}.log`), `${this.collectorOutput()}\n--- files\n${listing.join('\n')}\n--- state\n${state}\n`);
+    }
     await this.server.stop('SIGKILL');
     rmSync(this.server.dataDir, { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
