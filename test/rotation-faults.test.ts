@@ -37,10 +37,11 @@ test('server away ~10 s during copytruncate rotations: every line still on disk 
     await w.reached(2000);
     // Away while 20,000 lines (10 s) are written and five copytruncates move them into copies.
     await rig.restartServer('SIGTERM', () => onSchedule(w, [...[5000, 9000, 13_000, 17_000, 21_000].map((at) => [at, () => rot.rotate()] as Step), [22_000, async () => {}]]));
-    // Back: the collector's next retry (backoff from 50 ms here, capped at 30 s) delivers again.
+    // Back: 1,000 more lines, then the writer stops; the collector's next retry (backoff from
+    // 50 ms here, capped at 30 s) delivers again.
     const atRestart = await storedCount(rig.server.url);
-    await waitForCount(rig.server.url, atRestart + 1, 45_000, 'the first delivery after the server came back').catch((err) => t.diagnostic((err as Error).message));
     const last = await endWriting(w);
+    await waitForCount(rig.server.url, atRestart + 1, 45_000, 'the first delivery after the server came back').catch((err) => t.diagnostic((err as Error).message));
     const expected = seqsOnDisk(rig.dir);
     const all = await rig.finish(expected.size);
     t.diagnostic(`copytruncate dropped ${last - expected.size} lines between copy and truncate (${rot.runs} rotations)`);
