@@ -102,9 +102,13 @@ test('collector and server SIGKILLed together during create rotations of a liter
     const crash = (at: number): Step => [
       at,
       async () => {
+        const t0 = Date.now();
+        const seq = w.written();
         await Promise.all([rig.stopCollector('SIGKILL'), rig.server.stop('SIGKILL')]);
         await rig.restartServer('SIGKILL');
+        const t1 = Date.now();
         await rig.startCollector();
+        t.diagnostic(`crash at seq ${seq}: server back in ${t1 - t0} ms, collector in ${Date.now() - t1} ms`);
       },
     ];
     // Crashes 10–100 ms after a rotation (the new app.log barely seen) and one between rotations.
