@@ -3,12 +3,13 @@
 // was written and what still exists on disk (each seq exactly once, counts in the message).
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { LogRecord } from '../../src/shared/record.js';
 import { fetchAll, seqLine, sleep, startCollector, waitUntil, type CollectorHandle } from '../collector-helpers.js';
 import { makeTempDir, startServer, type ServerHandle } from './server.js';
 import { startWriter, type WriterHandle, type WriterOptions } from './writer.js';
+import { filesOnDisk } from './logrotate.js';
 
 /** Collector options of every chaos test: quick polls, and a short --rotate-wait so that "the rotated file is still growing after it" happens in seconds. */
 export const CHAOS_ARGS = ['--poll-interval', '100ms', '--rotate-wait', '1s'];
@@ -252,8 +253,42 @@ export class Rig {
   async cleanup(): Promise<void> {
     await this.writer?.stop();
     await this.stopCollector('SIGKILL');
+    // CHAOS_DUMP=DIR keeps each scenario's collector output, state file and file listing there.
+    const dump = process.env.CHAOS_DUMP;
+    if (dump) {
+      mkdirSync(dump, { recursive: true });
+      const listing = readdirSync(this.dir).map((n) => {
+        try {
+          const st = statSync(join(this.dir, n));
+          const f = n.startsWith('app.log') ? filesOnDisk(this.dir).find((d) => d.name === n) : undefined;
+          const seqs = f && f.seqs.length ? ` seqs=${f.seqs.length} [${f.seqs[0]}…${f.seqs[f.seqs.length - 1]}]` : '';
+          return `${n} ino=${st.ino} size=${st.size}${seqs}`;
+        } catch {
+          return `${n} (dangling)`;
+        }
+      });
+      const state = existsSync(this.state) ? readFileSync(this.state, 'utf8') : '(no state file)';
+      writeFileSync(join(dump, `${basename(this.dir)}.log`), `${this.collectorOutput()}\n--- files\n${listing.join('\n')}\n--- state\n${state}\n`);
+    }
     await this.server.stop('SIGKILL');
     rmSync(this.server.dataDir, { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A step of a scenario, run when the writer has written `at` lines. */
+export type Step = [at: number, run: () => Promise<void>];
+
+/**
+ * Runs the steps in order of `at`, each when the writer has written `at` lines — and at least
+ * `gap` lines after the previous step finished. On a loaded machine a restart can take seconds
+ * while the writer keeps its pace; without the gap, the steps behind it would bunch up (a
+ * collector killed the moment it started, rotations of an empty file) and the scenario would
+ * quietly become another one.
+ */
+export async function onSchedule(w: WriterHandle, steps: Step[], gap = 400): Promise<void> {
+  for (const [at, run] of [...steps].sort((a, b) => a[0] - b[0])) {
+    await w.reached(Math.max(at, w.written() + gap));
+    await run();
   }
 }

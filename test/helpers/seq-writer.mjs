@@ -9,7 +9,7 @@
 //          [--on-hup reopen|ignore] [--reopen-after LINES] [--header LINE]
 // Prints, on stdout: `ready PID` once the file is open and the SIGHUP handler exists,
 // `at SEQ` every 250 lines, `reopened SEQ` after each reopen (SEQ = last line written before),
-// and `done SEQ` once every line is written. It then stays alive (still reopening on SIGHUP, as
+// and `done SEQ` once every line is written (or after SIGUSR2, which ends writing early). It then stays alive (still reopening on SIGHUP, as
 // an idle daemon does, so a late postrotate `kill -HUP` finds it) until SIGTERM.
 import { closeSync, openSync, writeSync } from 'node:fs';
 
@@ -25,7 +25,7 @@ const rate = Number(opt('rate', '2000'));
 const onHup = opt('on-hup', 'reopen');
 const reopenAfter = Number(opt('reopen-after', '0'));
 const header = opt('header', '');
-const last = first + count - 1;
+let last = first + count - 1;
 
 /** The same shape as test/collector-helpers.ts seqLine(): a timestamp, a level, seq=N. */
 function line(seq) {
@@ -42,6 +42,10 @@ process.on('SIGHUP', () => {
   if (onHup === 'reopen' && reopenIn === -1) reopenIn = reopenAfter;
 });
 process.on('SIGTERM', () => process.exit(0));
+// SIGUSR2: stop writing now (the test decides when enough was written, not a count).
+process.on('SIGUSR2', () => {
+  last = Math.max(seq, first - 1);
+});
 
 function reopen() {
   closeSync(fd);
@@ -58,6 +62,7 @@ function tick() {
   if (reopenIn === 0) reopen();
   // Lines due by now at the steady rate (catching up after a stall, at most 500 per tick).
   const due = Math.min(last, first - 1 + Math.floor(((Date.now() - started) * rate) / 1000), seq + 500);
+  if (seq >= last) return finish();
   let chunk = '';
   while (seq < due) {
     seq++;
@@ -70,13 +75,14 @@ function tick() {
     lastReport = seq;
     process.stdout.write(`at ${seq}\n`);
   }
-  if (seq >= last) {
-    process.stdout.write(`done ${seq}\n`);
-    setInterval(() => {
-      if (reopenIn !== -1) reopen();
-    }, 10);
-    return;
-  }
+  if (seq >= last) return finish();
   setTimeout(tick, reopenIn === 0 ? 0 : 10);
+}
+
+function finish() {
+  process.stdout.write(`done ${seq}\n`);
+  setInterval(() => {
+    if (reopenIn !== -1) reopen();
+  }, 10);
 }
 tick();

@@ -29,6 +29,8 @@ export interface WriterHandle {
   reached(seq: number, timeoutMs?: number): Promise<void>;
   /** Resolves to the last seq when the writer has written everything (it stays alive, idle, until stop()). */
   done: Promise<number>;
+  /** Ends writing now (SIGUSR2) and resolves to the last seq written. */
+  finish(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,10 @@ export async function startWriter(path: string, o: WriterOptions, timeoutMs = 10
       });
     },
     done,
+    finish() {
+      if (!finished) proc.kill('SIGUSR2');
+      return done;
+    },
     async stop() {
       if (!finished) proc.kill('SIGTERM');
       await exited;
