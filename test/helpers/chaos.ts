@@ -92,6 +92,8 @@ export interface Verdict {
   extra: number[];
   /** Stored records without a seq that are not an expected header: binary junk, mixed lines. */
   junk: string[];
+  /** The collector's loss reports (warn records from source "logpipe"). */
+  notices: string[];
   /** Header lines stored, when the test writes them. */
   headers: number;
 }
@@ -111,19 +113,23 @@ export function judge(messages: string[], o: JudgeOptions): Verdict {
   const first = o.first ?? 1;
   const seen = new Map<number, number>();
   const junk: string[] = [];
+  const notices: string[] = [];
   let headers = 0;
   for (const m of messages) {
     // The whole line as written, not a fragment of one (a read from the middle of a line).
     const hit = /seq=(\d+) /.exec(m);
     if (hit && m === seqLine(Number(hit[1]))) seen.set(Number(hit[1]), (seen.get(Number(hit[1])) ?? 0) + 1);
     else if (o.header !== undefined && m === o.header) headers++;
+    // The collector's own warn record about bytes that were gone before it could read them
+    // (e.g. lines written between logrotate's copy and its truncate): a true report, not junk.
+    else if (m.startsWith('logpipe collect lost bytes ')) notices.push(m);
     else junk.push(m);
   }
   const expected = o.expected ?? new Set(Array.from({ length: o.last - first + 1 }, (_, i) => first + i));
   const missing = [...expected].filter((s) => !seen.has(s)).sort((a, b) => a - b);
   const twice = [...seen].filter(([, c]) => c > 1).map(([s]) => s).sort((a, b) => a - b);
   const extra = [...seen.keys()].filter((s) => s < first || s > o.last).sort((a, b) => a - b);
-  return { written: o.last - first + 1, expected: expected.size, stored: messages.length, missing, twice, extra, junk, headers };
+  return { written: o.last - first + 1, expected: expected.size, stored: messages.length, missing, twice, extra, junk, headers, notices };
 }
 
 /** One line for the test report. */
@@ -144,7 +150,8 @@ export function describe(v: Verdict): string {
     `, twice ${v.twice.length}` +
     (v.twice.length ? ` [${ranges(v.twice)}]` : '') +
     `, never written ${v.extra.length}, junk ${v.junk.length}` +
-    (v.junk.length ? ` (e.g. ${JSON.stringify(v.junk[0].slice(0, 60))})` : '')
+    (v.junk.length ? ` (e.g. ${JSON.stringify(v.junk[0].slice(0, 60))})` : '') +
+    (v.notices.length ? `, ${v.notices.length} loss report(s) (e.g. ${JSON.stringify(v.notices[0].slice(0, 80))})` : '')
   );
 }
 
