@@ -46,6 +46,10 @@ interface StateFileBody {
   kind: string;
   version: number;
   files: FileState[];
+  /** Per stream, the highest offset the server acknowledged (spooled frames at or below it are not sent again). */
+  acked?: Record<string, number>;
+  /** Number of the collector's own notices sent so far (their offsets in the notice stream). */
+  notices?: number;
 }
 
 /** Loads, updates and atomically saves the collector state file. */
@@ -62,6 +66,9 @@ export class Checkpoint {
   writes = 0;
   /** Runs before each save: makes the spool durable up to what the state will claim. */
   beforeWrite: (() => void) | null = null;
+  /** Per stream, the highest offset the server acknowledged. */
+  readonly acked = new Map<string, number>();
+  #notices = 0;
 
   private constructor(path: string, minIntervalMs: number) {
     this.path = path;
@@ -95,6 +102,10 @@ export class Checkpoint {
       );
     }
     if (!Array.isArray(body.files)) throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" has no "files" list.`);
+    if (body.acked && typeof body.acked === 'object') {
+      for (const [stream, offset] of Object.entries(body.acked)) if (typeof offset === 'number') cp.acked.set(stream, offset);
+    }
+    if (typeof body.notices === 'number') cp.#notices = body.notices;
     for (const f of body.files) {
       if (typeof f?.key !== 'string' || typeof f.offset !== 'number' || typeof f.generation !== 'number' || typeof f.fingerprint !== 'string') {
         throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" has a damaged entry: ${JSON.stringify(f)}.`);
@@ -162,6 +173,22 @@ export class Checkpoint {
     return [...this.#files.values()];
   }
 
+  /** Records that the server acknowledged a stream up to an offset (kept if higher). */
+  setAcked(stream: string, offset: number): void {
+    if ((this.acked.get(stream) ?? -1) >= offset) return;
+    this.acked.set(stream, offset);
+    this.#dirty = true;
+    this.#schedule();
+  }
+
+  /** The number of the next notice (its offset in the collector's notice stream). */
+  nextNotice(): number {
+    this.#notices++;
+    this.#dirty = true;
+    this.#schedule();
+    return this.#notices;
+  }
+
   /** Records new state for one identity and schedules a save. */
   set(state: FileState): void {
     this.#files.set(state.key, state);
@@ -210,7 +237,7 @@ export class Checkpoint {
     const all = [...this.#files.values()];
     const done = all.filter((f) => f.done).sort((a, b) => a.updated - b.updated);
     for (let i = 0; i < done.length - 1000; i++) this.#files.delete(done[i].key);
-    const body: StateFileBody = { kind: KIND, version: STATE_VERSION, files: [...this.#files.values()] };
+    const body: StateFileBody = { kind: KIND, version: STATE_VERSION, files: [...this.#files.values()], acked: Object.fromEntries(this.acked), notices: this.#notices };
     return JSON.stringify(body, null, 1) + '\n';
   }
 

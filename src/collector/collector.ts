@@ -18,6 +18,7 @@
 import { basename, dirname, join } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { Checkpoint, type FileState } from './checkpoint.js';
 import { DirWatcher, expandPatterns, parsePattern, type Pattern } from './discover.js';
 import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId } from './fingerprint.js';
@@ -27,7 +28,7 @@ import { FileReader, type Lost, type ReaderDeps, type ReaderOptions } from './re
 import { findCopy, gunzipChunks, matchGzip, type Copy } from './recover.js';
 import { Sender } from './sender.js';
 import { Shipper } from './shipper.js';
-import { Spool, type FrameMeta } from './spool.js';
+import { Spool, type Frame, type FrameMeta } from './spool.js';
 import { GzipPool } from './compress.js';
 import { Encoder } from './encode.js';
 import { collectGarbage } from './gc.js';
@@ -97,7 +98,7 @@ export class Collector {
       baseBackoffMs: opts.baseBackoffMs,
       gzipLevel: opts.gzipLevel,
     });
-    this.sender = new Sender({ shipper: this.shipper, spool, batchBytes: opts.batchBytes, onAcked: () => this.#onAcked() });
+    this.sender = new Sender({ shipper: this.shipper, spool, batchBytes: opts.batchBytes, onAcked: (frames) => this.#onAcked(frames) });
     this.gzip = new GzipPool(opts.gzipLevel ?? 1, 2);
     this.#watcher = new DirWatcher((dir, name, kind) => this.#onFsEvent(dir, name, kind));
     this.#deps = {
@@ -131,8 +132,17 @@ export class Collector {
       const { spool, frames } = Spool.open({ dir: opts.spoolDir ?? spoolPath(opts.statePath), maxBytes: opts.spoolMaxBytes, log: opts.log });
       c = new Collector(opts, checkpoint, spool);
       checkpoint.beforeWrite = () => spool.sync();
-      if (frames.length) opts.log(`Sending ${frames.length} batch(es) left in the spool "${spool.dir}" by the previous run.`);
-      for (const f of frames) c.sender.push(f);
+      // Frames the server acknowledged before we stopped are not sent again; acknowledgements of
+      // streams that have nothing left in the spool are forgotten.
+      const live = new Set(frames.map((f) => f.stream));
+      for (const stream of [...checkpoint.acked.keys()]) if (!live.has(stream)) checkpoint.acked.delete(stream);
+      const pending = frames.filter((f) => {
+        if ((checkpoint.acked.get(f.stream) ?? -1) < f.lastOffset) return true;
+        spool.ack(f);
+        return false;
+      });
+      if (pending.length) opts.log(`Sending ${pending.length} batch(es) left in the spool "${spool.dir}" by the previous run.`);
+      for (const f of pending) c.sender.push(f);
     } catch (err) {
       checkpoint.unlock();
       throw err;
@@ -217,7 +227,8 @@ export class Collector {
     return full;
   }
 
-  #onAcked(): void {
+  #onAcked(frames: Frame[]): void {
+    for (const f of frames) this.checkpoint.setAcked(f.stream, f.lastOffset);
     if (this.#spoolWasFull && !this.spool.full) {
       this.#spoolWasFull = false;
       this.opts.log(`The spool has room again (${this.spool.bytes} bytes); reading goes on.`);
@@ -237,8 +248,11 @@ export class Collector {
     const range = lost.to === null ? `from byte ${lost.from} on` : `bytes ${lost.from}-${lost.to} (${size} bytes)`;
     const message = `logpipe collect lost ${range} of "${lost.path}" (stream ${lost.stream}): ${lost.why}.`;
     this.opts.log(`WARNING: ${message}`);
-    const body = Buffer.from(JSON.stringify({ message, level: 'warn', source: 'logpipe', host: this.opts.host, ts: Date.now() }) + '\n');
-    this.sender.push(this.spool.append({ stream: '', file: '', lastOffset: 0, lines: 1, plainBytes: body.length }, [gzipSync(body)]));
+    // A stream of its own with numbered offsets, so a notice re-sent after a crash is stored once.
+    const stream = `notices-${createHash('sha256').update(`${this.opts.host}\0${this.opts.statePath}`).digest('hex').slice(0, 16)}`;
+    const offset = this.checkpoint.nextNotice();
+    const body = Buffer.from(JSON.stringify({ message, level: 'warn', source: 'logpipe', host: this.opts.host, ts: Date.now(), stream, offset }) + '\n');
+    this.sender.push(this.spool.append({ stream, file: '', lastOffset: offset, lines: 1, plainBytes: body.length }, [gzipSync(body)]));
   }
 
   #onFsEvent(dir: string, name: string | null, kind: string): void {
