@@ -1,11 +1,12 @@
 // Memory: the server is down while a large amount of new lines piles up in the tailed file;
-// the collector's RSS must stay under 100 MB (reading pauses while a batch is unacknowledged:
-// the file is the buffer). Then a counting sink comes up on the same port and the collector
-// catches up at full speed; RSS is watched during that too. Reference: the RSS of the same
-// collector idle before the pile-up, and the size of the backlog.
+// the collector reads all of it into its on-disk spool meanwhile, and its RSS must stay under
+// 100 MB. Then a counting sink comes up on the same port and the collector catches up at full
+// speed from the spool; RSS is watched during that too. Reference: the RSS of the same
+// collector idle before the pile-up, the size of the backlog, and the spool's size on disk.
 // Run: npm run build:node && node --import tsx bench/collector-memory.bench.ts [MB=1024]
+// BENCH_ENV=NAME=VALUE passes one variable to the collector (e.g. MALLOC_ARENA_MAX=2).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), 'logpipe-mem-'));
 const log = join(dir, 'app.log');
 writeFileSync(log, '');
 const port = await freePort(); // nothing listens here: the server is down
-const collector = startCollector(['--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), log], { LOGPIPE_BACKOFF_BASE_MS: '500' });
+const collector = startCollector(['--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), log], { LOGPIPE_BACKOFF_BASE_MS: '500', ...(process.env.BENCH_ENV ? Object.fromEntries([process.env.BENCH_ENV.split('=')]) : {}) });
 const pid = collector.proc.pid!;
 let peakDown = 0;
 let peakUp = 0;
@@ -59,7 +60,17 @@ try {
   }
   const size = statSync(log).size;
   const writeSecs = (Date.now() - t0) / 1000;
-  await sleep(1000);
+  // Wait until the collector has read the whole backlog into its spool (the state file's offset).
+  const spooled = () => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { files: { offset: number }[] }).files[0]?.offset ?? 0;
+    } catch {
+      return 0;
+    }
+  };
+  while (spooled() < size) await sleep(200);
+  const spoolBytes = readdirSync(join(dir, 'state.spool')).reduce((n, f) => n + statSync(join(dir, 'state.spool', f)).size, 0);
+  console.log(`spool on disk once the backlog is read: ${(spoolBytes / 1024 / 1024).toFixed(0)} MB (${(spoolBytes / size).toFixed(2)}x the backlog), read in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`backlog: ${(size / 1024 / 1024).toFixed(0)} MB, ${lines.toLocaleString('en')} lines written in ${writeSecs.toFixed(1)} s while the server was down`);
   console.log(`reference  collector RSS idle before the backlog:   ${idle.toFixed(1)} MB`);
   console.log(`collector  peak RSS while the server was down:      ${peakDown.toFixed(1)} MB`);

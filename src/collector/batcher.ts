@@ -108,7 +108,7 @@ export class Batcher implements LineSink {
   recycle(batch: Batch): void {
     const buf = batch.storage;
     batch.storage = undefined;
-    if (buf && this.#spare.length < 12) this.#spare.push(buf);
+    if (buf && this.#spare.length < 4) this.#spare.push(buf);
   }
 
   #take(size: number): Buffer {

@@ -35,7 +35,7 @@ import { collectGarbage } from './gc.js';
 import { Tail } from './tail.js';
 
 /** Bytes read between garbage collections while reading fast (see gc.ts). */
-const GC_EVERY_BYTES = 32 * 1024 * 1024;
+const GC_EVERY_BYTES = 16 * 1024 * 1024;
 
 /** Everything `logpipe collect` can be told. */
 export interface CollectorOptions extends ReaderOptions {

@@ -27,7 +27,7 @@ const HEADER = 16;
 /** A segment is closed for appends at this size. */
 const SEGMENT_BYTES = 32 * 1024 * 1024;
 /** Gzipped bodies kept in memory (the rest are read back from disk when sent). */
-const MEMORY_BUDGET = 16 * 1024 * 1024;
+const MEMORY_BUDGET = 4 * 1024 * 1024;
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
 
 /** What a frame says about the batch it holds. */
