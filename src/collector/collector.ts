@@ -106,7 +106,15 @@ export class Collector {
       gzip: this.gzip,
       metrics: this.metrics,
       checkpoint,
-      spool: (meta, gz) => this.sender.push(this.spool.append(meta, gz)),
+      spool: (meta, gz) => {
+        const frame = this.spool.append(meta, gz);
+        if (this.#spoolWriteError) {
+          this.#spoolWriteError = '';
+          this.opts.log(`The spool "${this.spool.dir}" can be written again; reading goes on.`);
+        }
+        this.sender.push(frame);
+      },
+      spoolFailed: (err) => this.#spoolFailed(err),
       paused: () => this.#spoolFull(),
       busy: (stream) => this.sender.busy(stream),
       noteRead: (n) => this.noteRead(n),
@@ -227,6 +235,22 @@ export class Collector {
     return full;
   }
 
+  #spoolWriteError = '';
+
+  /** The spool cannot be written: said loudly once per kind of error, retried every second. */
+  async #spoolFailed(err: Error): Promise<boolean> {
+    const code = (err as NodeJS.ErrnoException).code ?? err.message;
+    if (code !== this.#spoolWriteError) {
+      this.#spoolWriteError = code;
+      this.metrics.spoolWriteErrors++;
+      this.opts.log(`ERROR: cannot write to the spool "${this.spool.dir}" (${code}: ${err.message}); reading is paused and the batch is tried again every second. Free some space.`);
+    }
+    if (this.#stopping) return false;
+    await new Promise((r) => setTimeout(r, 1000));
+    if (this.#stopping) return false;
+    return true;
+  }
+
   #onAcked(frames: Frame[]): void {
     for (const f of frames) this.checkpoint.setAcked(f.stream, f.lastOffset);
     if (this.#spoolWasFull && !this.spool.full) {
@@ -252,7 +276,11 @@ export class Collector {
     const stream = `notices-${createHash('sha256').update(`${this.opts.host}\0${this.opts.statePath}`).digest('hex').slice(0, 16)}`;
     const offset = this.checkpoint.nextNotice();
     const body = Buffer.from(JSON.stringify({ message, level: 'warn', source: 'logpipe', host: this.opts.host, ts: Date.now(), stream, offset }) + '\n');
-    this.sender.push(this.spool.append({ stream, file: '', lastOffset: offset, lines: 1, plainBytes: body.length }, [gzipSync(body)]));
+    try {
+      this.sender.push(this.spool.append({ stream, file: '', lastOffset: offset, lines: 1, plainBytes: body.length }, [gzipSync(body)]));
+    } catch (err) {
+      this.opts.log(`The loss could not be sent as a record: the spool cannot be written (${(err as Error).message}).`);
+    }
   }
 
   #onFsEvent(dir: string, name: string | null, kind: string): void {

@@ -28,6 +28,11 @@ export interface EncodeDeps {
   metrics: Metrics;
   /** Appends a gzipped batch to the spool (and queues it for sending). */
   spool(meta: FrameMeta, gz: Buffer[]): void;
+  /**
+   * Called when the spool cannot be written (disk full, quota, I/O error); resolves when to
+   * try again, or to false to give up (shutdown: the batch is read again on the next start).
+   */
+  spoolFailed(err: Error): Promise<boolean>;
 }
 
 /** Turns the bytes of one stream into spooled batches. */
@@ -151,7 +156,19 @@ export class Encoder {
         const parts = await gz;
         this.#batcher.recycle(batch);
         if (this.#error) return;
-        this.#deps.spool(meta, parts);
+        // A spool that cannot be written (a full disk) stops nothing for good: the batch waits
+        // and is tried again; what was read stays unclaimed in the checkpoint meanwhile.
+        for (;;) {
+          try {
+            this.#deps.spool(meta, parts);
+            break;
+          } catch (err) {
+            if (!(await this.#deps.spoolFailed(err as Error))) {
+              this.#error ??= err;
+              return;
+            }
+          }
+        }
         this.onSpooled?.(batch);
       } catch (err) {
         this.#error ??= err;

@@ -21,6 +21,7 @@ export class Metrics {
   lostBytes = 0;
   lossEvents = 0;
   spoolFullEpisodes = 0;
+  spoolWriteErrors = 0;
   lastError = '';
   readonly startedAt = Date.now();
   /** Bytes on disk not yet acknowledged by the server, summed over files (set by the collector). */
@@ -62,6 +63,7 @@ export class Metrics {
       ['logpipe_collector_spool_bytes', 'gauge', 'Bytes of the on-disk spool.', this.spoolBytes()],
       ['logpipe_collector_spool_full', 'gauge', '1 while the spool is at --spool-max and reading is paused.', this.spoolFull()],
       ['logpipe_collector_spool_full_total', 'counter', 'Times the spool became full.', this.spoolFullEpisodes],
+      ['logpipe_collector_spool_write_errors_total', 'counter', 'Times the spool could not be written (disk full, I/O error); reading waits and retries.', this.spoolWriteErrors],
     ];
     return rows.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
   }
