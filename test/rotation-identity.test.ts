@@ -162,8 +162,10 @@ test('recording sink: after SIGKILL with a batch in flight the collector re-send
     const [[stream, ackedOffset]] = [...acked];
     // The acknowledgement is saved (the checkpoint mentions the offset) before the kill: what
     // the collector may re-send is then only what the server never acknowledged.
-    const saved = await waitForText(state, new RegExp(`\\b${ackedOffset}\\b`), 5000);
-    if (!saved) t.diagnostic(`the state file never mentioned the acknowledged offset ${ackedOffset}; going on`);
+    // The state file's per-stream acknowledgements (not the file's read offset, which may be
+    // the same number) must name it.
+    const saved = await waitForText(state, new RegExp(`"${stream}": ${ackedOffset}\\b`), 30_000);
+    assert.ok(saved, `the state file names the acknowledged offset ${ackedOffset} of stream ${stream}`);
     sink.hold = true;
     appendFileSync(log, lines(2001, 3000));
     await sink.waitFor(() => sink.held().length > 0, 10_000, 'a request held in flight');
