@@ -61,12 +61,18 @@ function linear<T = string>(name: string, input: (size: number) => string, run: 
       const text = input(size);
       const arg = prepare(text); // not timed: what the function under test is handed
       const fixed = Math.max(MIN_BUDGET_MS, (MS_PER_MIB * size) / MIB);
-      const t0 = performance.now();
-      quietly(() => run(arg));
-      const ms = performance.now() - t0;
+      const time = () => {
+        const t0 = performance.now();
+        quietly(() => run(arg));
+        return performance.now() - t0;
+      };
+      let ms = time();
+      // One slow run can be a pause (GC, the process descheduled on a busy machine): the best
+      // of three decides. A super-linear function is slow in every run.
+      for (let i = 0; i < 2 && ms > fixed; i++) ms = Math.min(ms, time());
       let figure = `${Math.round(size / 1024)} KiB: ${ms.toFixed(1)} ms`;
       if (ms > fixed) {
-        const ref = Math.min(referenceMs(text), referenceMs(text));
+        const ref = Math.min(referenceMs(text), referenceMs(text), referenceMs(text));
         figure += ` (reference ${ref.toFixed(1)} ms)`;
         seen.push(figure);
         assert.ok(ms <= 20 * ref, `${name}: ${seen.join(', ')}: over ${fixed} ms and over 20x the linear reference`);
