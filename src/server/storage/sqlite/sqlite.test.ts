@@ -27,14 +27,15 @@ function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedReco
 runStoreConformance('sqlite', async (options?: MakeStoreOptions) => {
   const dir = tempDir();
   const file = join(dir, 'logpipe.db');
-  let store = new SqliteStore(file, { now: options?.now });
+  // A short walk, so word searches use both phases (JS walk, then FTS windows) on small data.
+  let store = new SqliteStore(file, { now: options?.now, searchWalkRows: 40 });
   return {
     get store() {
       return store;
     },
     async reopen() {
       await store.close();
-      store = new SqliteStore(file, { now: options?.now });
+      store = new SqliteStore(file, { now: options?.now, searchWalkRows: 40 });
       return store;
     },
     async cleanup() {
