@@ -129,12 +129,12 @@ export function makeRecords(r: () => number, first: number, count: number, total
 }
 
 /** Walks `pages` pages of 100 newest level=info rows over [from, to) by cursor and returns the last page. */
-export async function walkInfoPages(store: Store, from: number, to: number, pages: number): Promise<{ id: number }[]> {
-  let afterId: number | undefined;
-  let page: { id: number }[] = [];
+export async function walkInfoPages(store: Store, from: number, to: number, pages: number): Promise<{ id: number; ts: number }[]> {
+  let after: { ts: number; id: number } | undefined;
+  let page: { id: number; ts: number }[] = [];
   for (let i = 0; i < pages; i++) {
-    page = await store.query({ levels: ['info'], from, to, order: 'desc', limit: 100, afterId });
-    afterId = page[page.length - 1].id;
+    page = await store.query({ levels: ['info'], from, to, order: 'desc', limit: 100, after });
+    after = { ts: page[page.length - 1].ts, id: page[page.length - 1].id };
   }
   return page;
 }

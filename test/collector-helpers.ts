@@ -111,13 +111,13 @@ export async function waitUntil(fn: () => boolean | Promise<boolean>, timeoutMs:
   }
 }
 
-/** The id of the newest stored record (ids are monotonic: a cheap progress hint). */
-export async function newestId(url: string): Promise<number> {
+/** How many records the server stores, from /api/v1/sources (a cheap progress hint; the newest record by time need not be the last one stored). */
+export async function storedCount(url: string): Promise<number> {
   try {
-    const res = await fetch(`${url}/api/v1/logs?limit=1&order=desc`);
+    const res = await fetch(`${url}/api/v1/sources`);
     if (res.status !== 200) return 0;
-    const page = (await res.json()) as { logs: LogRecord[] };
-    return page.logs[0]?.id ?? 0;
+    const body = (await res.json()) as { sources: { count: number }[] };
+    return body.sources.reduce((a, s) => a + s.count, 0);
   } catch {
     return 0; // the server is restarting
   }
@@ -128,7 +128,7 @@ export async function waitForRecords(url: string, n: number, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   let last = 0;
   for (;;) {
-    if ((await newestId(url)) >= n) {
+    if ((await storedCount(url)) >= n) {
       const all = await fetchAll(url);
       last = all.length;
       if (all.length >= n) return all;

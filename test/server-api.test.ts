@@ -167,6 +167,50 @@ describe('native ingest and query', () => {
   });
 });
 
+describe('event-time order over HTTP', () => {
+  const source = 'late-' + Date.now();
+  const base = Date.UTC(2026, 0, 2, 12, 0, 0);
+
+  test('a file imported late lands in its place in time: pages, cursors (both forms), export and context follow ts, ties by id', async () => {
+    // Newer lines arrive first, then an old file (the 22:53 ERROR below 22:55 lines of the
+    // issue), then a line sharing a timestamp with one already stored.
+    const live = await post('/api/v1/logs', [0, 1, 2, 3].map((i) => ({ message: `live ${i}`, ts: base + 60_000 + i * 1000, source, host: 'h' })));
+    assert.equal(live.status, 200);
+    const old = await post('/api/v1/logs', [0, 1, 2].map((i) => ({ message: `imported ${i}`, ts: base + i * 1000, level: 'error', source, host: 'h' })));
+    assert.equal(old.status, 200);
+    const tie = await post('/api/v1/logs', [{ message: 'tie with live 1', ts: base + 61_000, source, host: 'h' }]);
+    assert.equal(tie.status, 200);
+    const all = (await get(`/api/v1/logs?source=${source}&limit=100&order=asc`)).body.logs;
+    assert.deepEqual(all.map((r: any) => r.message), ['imported 0', 'imported 1', 'imported 2', 'live 0', 'live 1', 'tie with live 1', 'live 2', 'live 3']);
+    // Newest first, three at a time, by the cursors the server hands out.
+    const seen: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 10; i++) {
+      const page = await get(`/api/v1/logs?source=${source}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(page.status, 200);
+      seen.push(...page.body.logs.map((r: any) => r.message));
+      if (!page.body.nextCursor) break;
+      cursor = page.body.nextCursor;
+    }
+    assert.deepEqual(seen, all.map((r: any) => r.message).reverse());
+    // An id-only cursor (what a dashboard builds from a row it shows) continues from that row's time.
+    const legacy = Buffer.from(`desc.${all[3].id}`).toString('base64url');
+    const older = await get(`/api/v1/logs?source=${source}&limit=10&cursor=${legacy}`);
+    assert.deepEqual(older.body.logs.map((r: any) => r.message), ['imported 2', 'imported 1', 'imported 0']);
+    const gone = await get(`/api/v1/logs?cursor=${Buffer.from('desc.987654321').toString('base64url')}`);
+    assert.equal(gone.status, 400);
+    assert.equal(gone.body.error, 'LP_ERR_INVALID_CURSOR');
+    const nd = await (await fetch(`${srv.url}/api/v1/logs/export?source=${source}&format=ndjson`)).text();
+    assert.deepEqual(nd.trim().split('\n').map((l) => JSON.parse(l).message), all.map((r: any) => r.message));
+    const ctx = await get(`/api/v1/logs/${all[3].id}/context?before=2&after=2`);
+    assert.deepEqual(ctx.body.before.map((r: any) => r.message), ['imported 1', 'imported 2']);
+    assert.deepEqual(ctx.body.after.map((r: any) => r.message), ['live 1', 'tie with live 1']);
+    // The seed's GET /logs: the newest by time, oldest first.
+    const seed = await get(`/logs?limit=2&from=${base}&to=${base + 120_000}`);
+    assert.deepEqual(seed.body, ['live 2', 'live 3']);
+  });
+});
+
 describe('bodies', () => {
   test('gzip NDJSON, plain text and a single object are accepted', async () => {
     const source = 'bodies-' + Date.now();

@@ -8,8 +8,8 @@ import { LogpipeError } from '../../shared/errors.js';
 import { LEVELS, type Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
 import type { Limits } from '../config.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { Store } from '../storage/store.js';
+import { decodeCursor, encodeCursor, type Cursor } from '../cursor.js';
+import type { Position, Store } from '../storage/store.js';
 import { one, parseFilter, parseIntParam, parseTime, type Query } from './filters.js';
 
 export interface QueryRoutesOptions {
@@ -43,15 +43,16 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     }
     // A cursor carries its own direction: following it continues the same walk.
     const order = cursor?.order ?? (orderParam as 'asc' | 'desc' | undefined) ?? 'desc';
-    const rows = await store.query({ ...filter, limit: limit + 1, order, afterId: cursor?.id });
+    const after = cursor ? await cursorPosition(store, cursor) : undefined;
+    const rows = await store.query({ ...filter, limit: limit + 1, order, after });
     const more = rows.length > limit;
     const logs = more ? rows.slice(0, limit) : rows;
     const last = logs[logs.length - 1];
     const first = logs[0];
     return {
       logs,
-      nextCursor: more && last ? encodeCursor({ order, id: last.id }) : null,
-      prevCursor: cursor && first ? encodeCursor({ order: order === 'asc' ? 'desc' : 'asc', id: first.id }) : null,
+      nextCursor: more && last ? encodeCursor({ order, ts: last.ts, id: last.id }) : null,
+      prevCursor: cursor && first ? encodeCursor({ order: order === 'asc' ? 'desc' : 'asc', ts: first.ts, id: first.id }) : null,
     };
   });
 
@@ -66,9 +67,9 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     // Pages of 2,000 rows pulled as the client reads: memory stays flat however many lines match.
     async function* lines(): AsyncGenerator<string> {
       if (format === 'csv') yield 'id,time,level,source,host,message,attrs\r\n';
-      let afterId: number | undefined;
+      let after: Position | undefined;
       for (;;) {
-        const rows = await store.query({ ...filter, limit: 2000, order, afterId });
+        const rows = await store.query({ ...filter, limit: 2000, order, after });
         if (!rows.length) return;
         let chunk = '';
         for (const r of rows) {
@@ -78,7 +79,8 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
         }
         yield chunk;
         if (rows.length < 2000) return;
-        afterId = rows[rows.length - 1].id;
+        const last = rows[rows.length - 1];
+        after = { ts: last.ts, id: last.id };
       }
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -138,6 +140,18 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     for (let i = 0; i < rows.length; i++) out[i] = rows[rows.length - 1 - i].message;
     return out;
   });
+}
+
+/**
+ * Where a cursor continues from in event-time order. An id-only cursor (the older form, or one
+ * a client built from a record it shows) takes the ts of that record; one whose record is gone
+ * (retention) cannot be placed in time and is a 400, so the client starts over.
+ */
+async function cursorPosition(store: Store, c: Cursor): Promise<Position> {
+  if (c.ts !== undefined) return { ts: c.ts, id: c.id };
+  const rec = await store.get(c.id);
+  if (!rec) throw new LogpipeError('LP_ERR_INVALID_CURSOR', `The cursor points at record ${c.id}, which no longer exists; start again without a cursor.`);
+  return { ts: rec.ts, id: rec.id };
 }
 
 function parseId(text: string): number {

@@ -7,7 +7,7 @@ import { LEVELS, type Level } from '../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../shared/record.js';
 import { tokenize } from '../../shared/search.js';
 import { compileFilter } from '../live/match.js';
-import type { LogFilter, Store } from './store.js';
+import type { LogFilter, Position, Store } from './store.js';
 import { enforceGuardedRetention, RetentionGuard } from './retention.js';
 import { mulberry32 as rng } from '../../shared/random.js';
 
@@ -53,7 +53,8 @@ function randomRecords(r: () => number, n: number): NormalizedRecord[] {
   let t = T0;
   for (let i = 0; i < n; i++) {
     const scattered = Math.floor(i / 50) % 2 === 1;
-    t += Math.floor(r() * 12_000);
+    // Ties: about one record in eight shares its ts with the one before it.
+    if (r() >= 0.125) t += Math.floor(r() * 12_000);
     const ts = scattered ? T0 + Math.floor(r() * 2 * HOUR) : t;
     const words = Array.from({ length: 2 + Math.floor(r() * 6) }, () => pick(r, WORDS));
     const level = r() < 0.05 ? pick(r, LEVELS) : pick(r, ['info', 'info', 'info', 'debug', 'warn', 'error'] as Level[]);
@@ -128,6 +129,25 @@ function matches(x: LogRecord, f: Modelled): boolean {
   return true;
 }
 
+/** Event-time order: ts, ties by id (what every query, page and export follows). */
+function byTime(a: LogRecord, b: LogRecord): number {
+  return a.ts - b.ts || a.id - b.id;
+}
+
+/** Every record matching `f` read page by page through `after` positions, as a cursor would. */
+async function readAllPages(store: Store, f: LogFilter, order: 'asc' | 'desc', limit: number): Promise<LogRecord[]> {
+  const got: LogRecord[] = [];
+  let after: Position | undefined;
+  for (let page = 0; page < 5000; page++) {
+    const rows = await store.query({ ...f, order, limit, after });
+    assert.ok(rows.length <= limit);
+    got.push(...rows);
+    if (rows.length < limit) break;
+    after = { ts: rows[rows.length - 1].ts, id: rows[rows.length - 1].id };
+  }
+  return got;
+}
+
 function filterOf(f: Modelled): LogFilter {
   const { model: _model, ...rest } = f;
   return rest;
@@ -195,24 +215,56 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         for (let i = 0; i < 60; i++) {
           const f = randomFilter(r);
           for (const order of ['desc', 'asc'] as const) {
-            const want = all.filter((x) => matches(x, f)).map((x) => x.id);
+            const want = all.filter((x) => matches(x, f)).sort(byTime).map((x) => x.id);
             if (order === 'desc') want.reverse();
             const limit = 1 + Math.floor(r() * 60);
-            const got: number[] = [];
-            let afterId: number | undefined;
-            for (let page = 0; page < 2000; page++) {
-              const rows = await h.store.query({ ...filterOf(f), order, limit, afterId });
-              assert.ok(rows.length <= limit);
-              got.push(...rows.map((x) => x.id));
-              if (rows.length < limit) break;
-              afterId = rows[rows.length - 1].id;
-            }
+            const got = (await readAllPages(h.store, filterOf(f), order, limit)).map((x) => x.id);
             assert.deepEqual(got, want, `seed ${seed} filter #${i} ${JSON.stringify(filterOf(f))} order ${order} limit ${limit}`);
           }
         }
         // Whole records come back as inserted.
         const newest = await h.store.query({ order: 'desc', limit: 5 });
-        assert.deepEqual(newest, all.slice(-5).reverse());
+        assert.deepEqual(newest, [...all].sort(byTime).slice(-5).reverse());
+      } finally {
+        await h.cleanup();
+      }
+    });
+
+    test('event-time order: late lines land in their place in time, ties by id, across pages and orders', async () => {
+      const seed = 4242;
+      const r = rng(seed);
+      const h = await makeStore();
+      try {
+        // Three hours of lines in order, then a file imported late (hours older, arriving
+        // last), then lines with the very same timestamps as ones already stored.
+        const recs: NormalizedRecord[] = [];
+        for (let i = 0; i < 900; i++) recs.push(rec({ ts: T0 + i * 12_000, message: `${pick(r, WORDS)} ${pick(r, WORDS)} live${i}`, level: pick(r, ['info', 'warn', 'error'] as Level[]), source: pick(r, SOURCES) }));
+        const all = await insertAll(h.store, recs, 150);
+        const late = await insertAll(h.store, Array.from({ length: 120 }, (_, i) => rec({ ts: T0 + Math.floor(r() * 3 * HOUR), message: `${pick(r, WORDS)} lateword late${i}`, source: 'import' })), 40);
+        const ties = await insertAll(h.store, Array.from({ length: 60 }, (_, i) => rec({ ts: all[Math.floor(r() * all.length)].ts, message: `${pick(r, WORDS)} tieword tie${i}`, level: 'error' })), 30);
+        const every = [...all, ...late, ...ties];
+        const cases: Modelled[] = [
+          {},
+          { q: 'lateword', model: { q: 'lateword', match: (t) => t.includes('lateword') } },
+          { q: 'retry', model: { q: 'retry', match: (t) => t.includes('retry') } },
+          { levels: ['error'] },
+          { levels: ['error', 'warn'], from: T0 + HOUR, to: T0 + 2 * HOUR },
+          { sources: ['import', 'api'] },
+          { q: 'tie*', levels: ['error'], model: { q: 'tie*', match: (t) => t.some((x) => x.startsWith('tie')) } },
+        ];
+        for (const [i, f] of cases.entries()) {
+          for (const order of ['asc', 'desc'] as const) {
+            for (const limit of [7, 100]) {
+              const want = every.filter((x) => matches(x, f)).sort(byTime);
+              if (order === 'desc') want.reverse();
+              const got = await readAllPages(h.store, filterOf(f), order, limit);
+              assert.deepEqual(got.map((x) => x.id), want.map((x) => x.id), `seed ${seed} case #${i} ${JSON.stringify(filterOf(f))} ${order} limit ${limit}`);
+            }
+          }
+        }
+        // The newest line by time is not the last to arrive.
+        const [newest] = await h.store.query({ order: 'desc', limit: 1 });
+        assert.equal(newest.id, [...every].sort(byTime).at(-1)!.id);
       } finally {
         await h.cleanup();
       }
@@ -422,12 +474,13 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       }
     });
 
-    test('context() returns neighbours from the same source in id order', async () => {
+    test('context() returns neighbours from the same source in event-time order', async () => {
       const h = await makeStore();
       try {
-        const recs = Array.from({ length: 30 }, (_, i) => rec({ message: `m${i}`, source: i % 3 === 0 ? 'a' : 'b', ts: T0 + (30 - i) * 1000 }));
+        // Arrival order is the reverse of time order, and two pairs share a timestamp.
+        const recs = Array.from({ length: 30 }, (_, i) => rec({ message: `m${i}`, source: i % 3 === 0 ? 'a' : 'b', ts: T0 + (i === 9 || i === 15 ? 18 : 30 - i) * 1000 }));
         const all = (await h.store.insert(recs)).records;
-        const a = all.filter((x) => x.source === 'a');
+        const a = all.filter((x) => x.source === 'a').sort(byTime);
         const mid = a[4];
         const c = await h.store.context(mid.id, 2, 3);
         assert.ok(c);
@@ -596,12 +649,14 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         }
         assert.ok(deleted > 0 && deleted < all.length, `deleted ${deleted} of ${all.length}`);
         const left = await h.store.query({ order: 'asc', limit: 10_000 });
-        assert.deepEqual(left.map((x) => x.id), all.slice(deleted).map((x) => x.id), 'the oldest rows go first');
+        // Size retention removes the first ingested (an old file imported last must not go
+        // first); what is left still comes back in event-time order.
+        assert.deepEqual(left.map((x) => x.id), all.slice(deleted).sort(byTime).map((x) => x.id), 'the oldest rows go first');
         // Derived data follows the deletes.
         const gone = all[0].message.split(' ')[all[0].message.split(' ').length - 1];
         assert.deepEqual(await h.store.query({ q: gone, order: 'desc', limit: 5 }), []);
-        const kept = left[0].message.split(' ').pop()!;
-        assert.equal((await h.store.query({ q: kept, order: 'desc', limit: 5 }))[0]?.id, left[0].id);
+        const kept = all[deleted].message.split(' ').pop()!;
+        assert.equal((await h.store.query({ q: kept, order: 'desc', limit: 5 }))[0]?.id, all[deleted].id);
         assert.equal((await h.store.stats()).rows, left.length);
         assert.equal((await h.store.sources()).reduce((a, s) => a + s.count, 0), left.length);
         await naiveHistogramCheck(h.store, left, {}, T0 - HOUR, T0 + 3 * HOUR, 40, 'after size retention');
@@ -624,10 +679,10 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
             model = model.slice(n);
           }
           const label = `seed ${seed} round ${round}`;
-          assert.deepEqual((await h.store.query({ order: 'asc', limit: 100_000 })).map((x) => x.id), model.map((x) => x.id), label);
+          assert.deepEqual((await h.store.query({ order: 'asc', limit: 100_000 })).map((x) => x.id), [...model].sort(byTime).map((x) => x.id), label);
           for (let i = 0; i < 8; i++) {
             const f = randomFilter(r);
-            const want = model.filter((x) => matches(x, f)).map((x) => x.id).reverse().slice(0, 25);
+            const want = model.filter((x) => matches(x, f)).sort(byTime).map((x) => x.id).reverse().slice(0, 25);
             assert.deepEqual((await h.store.query({ ...filterOf(f), order: 'desc', limit: 25 })).map((x) => x.id), want, `${label} filter ${JSON.stringify(filterOf(f))}`);
             const from = T0 + Math.floor(r() * 2 * HOUR) - 600_000;
             await naiveHistogramCheck(h.store, model, f, from, from + 1 + Math.floor(r() * 3 * HOUR), 1 + Math.floor(r() * 80), `${label} histogram ${i}`);

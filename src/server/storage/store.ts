@@ -15,13 +15,20 @@ export interface LogFilter {
   to?: number;
 }
 
+/** A place in event-time order: records sort by ts, ties by id. */
+export interface Position {
+  ts: number;
+  id: number;
+}
+
 export interface QueryOptions extends LogFilter {
   limit: number;
-  /** 'desc' = newest first (default). */
+  /** Order by (ts, id): 'desc' = newest first (default). */
   order: 'asc' | 'desc';
-  /** Continue strictly after this id in `order` direction. */
-  afterId?: number;
+  /** Continue strictly after this position in `order` direction (keyset paging). */
+  after?: Position;
 }
+
 
 export interface InsertResult {
   accepted: number;
@@ -88,8 +95,10 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Inserts a batch atomically; records with a stream skip offsets at or below the committed one. */
   insert(records: NormalizedRecord[]): Promise<InsertResult>;
+  /** Records matching the filter in event-time order (ts, ties by id), `limit` of them after `after`. */
   query(opts: QueryOptions): Promise<LogRecord[]>;
   get(id: number): Promise<LogRecord | undefined>;
+  /** The record and its neighbours from the same source in event-time order (ts, ties by id). */
   context(id: number, before: number, after: number): Promise<{ before: LogRecord[]; record: LogRecord; after: LogRecord[] } | undefined>;
   /** Records with id > afterId matching the filter, oldest first (live tail catch-up). */
   since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]>;

@@ -46,6 +46,7 @@ CREATE INDEX logs_ts ON ${s}.logs (ts, level);
 CREATE INDEX logs_level_id ON ${s}.logs (level, id);
 CREATE INDEX logs_source_id ON ${s}.logs (source, id);
 CREATE INDEX logs_tsv ON ${s}.logs USING gin (tsv);
+${orderIndexes(s)}
 CREATE TABLE ${s}.logs_default PARTITION OF ${s}.logs DEFAULT;
 CREATE TABLE ${s}.partitions (
   name text PRIMARY KEY,
@@ -106,6 +107,16 @@ export function partitionName(day: number): string {
 }
 
 /**
+ * Indexes that serve event-time order (ts, ties by id): pages of all records, and a source's
+ * neighbours for context(). IF NOT EXISTS, so that schemas made before they existed gain them
+ * when a server opens them (same schema version: nothing else changed).
+ */
+function orderIndexes(s: string): string {
+  return `CREATE INDEX IF NOT EXISTS logs_ts_id ON ${s}.logs (ts, id);
+CREATE INDEX IF NOT EXISTS logs_source_ts_id ON ${s}.logs (source, ts, id);`;
+}
+
+/**
  * Creates the schema if it is missing and checks its version, holding a session advisory lock
  * so that servers starting together neither race on CREATE nor see a half-made schema.
  */
@@ -138,6 +149,7 @@ export async function migrateSchema(client: pg.ClientBase, schema: string): Prom
         `The PostgreSQL schema "${schema}" has logpipe schema version ${version}, newer than this logpipe understands (${PG_SCHEMA_VERSION}); upgrade logpipe.`,
       );
     }
+    await client.query(orderIndexes(s));
   } finally {
     await client.query('SELECT pg_advisory_unlock($1, $2)', [MIGRATE_LOCK_CLASS, lockKey(schema)]).catch(() => {});
   }

@@ -390,9 +390,30 @@ export class PostgresStore implements Store {
   }
 
   async query(opts: QueryOptions): Promise<LogRecord[]> {
-    return this.#query(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.afterId, opts.limit);
+    const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
+    const limit = Math.floor(opts.limit);
+    if (!(limit > 0)) return [];
+    const p = new Params();
+    const search = this.#searchTerms(opts.q, p);
+    if (search === null) return [];
+    const terms = [...search, ...this.#filterTerms(opts, p)];
+    // The rollup's id range bounds the matches of a level/source/time filter: a cheap extra
+    // condition (ids are not the order here, ts is).
+    const bounds = await this.#idBounds(opts);
+    if (bounds) {
+      if (bounds.n === 0) return [];
+      terms.push(`id >= ${p.add(bounds.lo)}::bigint`, `id <= ${p.add(bounds.hi)}::bigint`);
+    }
+    if (opts.after) {
+      // A row comparison, which PostgreSQL matches to the (ts, id) index as one range.
+      terms.push(`(ts, id) ${dir === 'DESC' ? '<' : '>'} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
+    }
+    const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
+    const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ${p.add(limit)}`, p.values);
+    return rows.map(toRecord);
   }
 
+  // Arrival (id) order, for the live tail's catch-up (since()).
   async #query(f: LogFilter, dir: 'ASC' | 'DESC', afterId: number | undefined, limit: number): Promise<LogRecord[]> {
     limit = Math.floor(limit);
     if (!(limit > 0)) return [];
@@ -466,8 +487,8 @@ export class PostgresStore implements Store {
     const a = Math.max(0, Math.floor(after));
     const s = this.#s;
     const [prev, next] = await Promise.all([
-      b ? this.#run<Row>(`SELECT ${COLUMNS} FROM ${s}.logs WHERE source = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [record.source, id, b]) : [],
-      a ? this.#run<Row>(`SELECT ${COLUMNS} FROM ${s}.logs WHERE source = $1 AND id > $2 ORDER BY id ASC LIMIT $3`, [record.source, id, a]) : [],
+      b ? this.#run<Row>(`SELECT ${COLUMNS} FROM ${s}.logs WHERE source = $1 AND (ts, id) < ($2::bigint, $3::bigint) ORDER BY ts DESC, id DESC LIMIT $4`, [record.source, record.ts, id, b]) : [],
+      a ? this.#run<Row>(`SELECT ${COLUMNS} FROM ${s}.logs WHERE source = $1 AND (ts, id) > ($2::bigint, $3::bigint) ORDER BY ts ASC, id ASC LIMIT $4`, [record.source, record.ts, id, a]) : [],
     ]);
     return { before: prev.reverse().map(toRecord), record, after: next.map(toRecord) };
   }

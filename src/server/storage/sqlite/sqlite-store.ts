@@ -8,6 +8,7 @@ import type {
   HistogramResult,
   InsertResult,
   LogFilter,
+  Position,
   QueryOptions,
   RetentionOutlook,
   RetentionPolicy,
@@ -18,6 +19,7 @@ import type {
 import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
 import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
+import { parseSearch, termMatches, tokenize } from '../../../shared/search.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
 
@@ -25,10 +27,13 @@ import { toRecord, type Row } from '../row.js';
 export interface SqliteStoreOptions extends OpenOptions {
   /** Clock for ingest times (retention); tests may move it. */
   now?: () => number;
+  /** Rows a word search matches in JS before using the FTS index (default WALK_ROWS); tests lower it to reach both phases. */
+  searchWalkRows?: number;
 }
 
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
+const LCOLUMNS = 'l.id, l.ts, l.level, l.source, l.host, l.message, l.attrs';
 const MIN_ID = Number.MIN_SAFE_INTEGER;
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 /** Past this many rollup rows an estimate reads `totals` instead (cheaper, no id bounds). */
@@ -36,6 +41,8 @@ const MAX_ROLLUP_ROWS_FOR_ESTIMATE = 50_000;
 /** Relative cost of reading a table row in id order versus an index entry (measured roughly). */
 const ROW_COST = 8;
 const STATEMENT_CACHE_SIZE = 256;
+/** Rows a word search reads in time order and matches in JS before it turns to the FTS index. */
+const WALK_ROWS = 2000;
 /** Ingest times are kept per window of this length (one row per window in `ingests`). */
 const INGEST_WINDOW_MS = 60_000;
 
@@ -132,8 +139,9 @@ function placeholders(n: number): string {
  * With `noIndex`, columns are written `+t.col` so SQLite cannot drive the scan from an
  * index: used when we have decided to walk the table in id order instead.
  */
-function filterClauses(f: LogFilter, t: string, noIndex: boolean): Clauses {
+function filterClauses(f: LogFilter, t: string, noIndex: boolean, timeIndex = !noIndex): Clauses {
   const p = noIndex ? '+' : '';
+  const pt = timeIndex ? '' : '+';
   const sql: string[] = [];
   const params: unknown[] = [];
   if (f.levels?.length) {
@@ -149,14 +157,27 @@ function filterClauses(f: LogFilter, t: string, noIndex: boolean): Clauses {
     params.push(f.host);
   }
   if (f.from !== undefined) {
-    sql.push(`${p}${t}.ts >= ?`);
+    sql.push(`${pt}${t}.ts >= ?`);
     params.push(f.from);
   }
   if (f.to !== undefined) {
-    sql.push(`${p}${t}.ts < ?`);
+    sql.push(`${pt}${t}.ts < ?`);
     params.push(f.to);
   }
   return { sql, params };
+}
+
+/**
+ * Adds the keyset condition "strictly after `after` in (ts, id) order `dir`" on alias `t`.
+ * Written as a plain bound on ts plus a tie-break, so the time index can seek to it; with
+ * `noIndex` the ts bound is hidden from the planner (another index drives the query).
+ */
+function keysetClause(after: Position | undefined, dir: 'ASC' | 'DESC', t: string, terms: string[], params: unknown[], noIndex = false): void {
+  if (!after) return;
+  const p = noIndex ? '+' : '';
+  if (dir === 'DESC') terms.push(`${p}${t}.ts <= ?`, `(${t}.ts < ? OR ${t}.id < ?)`);
+  else terms.push(`${p}${t}.ts >= ?`, `(${t}.ts > ? OR ${t}.id > ?)`);
+  params.push(after.ts, after.ts, after.id);
 }
 
 function where(terms: string[]): string {
@@ -171,6 +192,7 @@ export class SqliteStore implements Store {
   #now: () => number;
   #cache = new Map<string, Database.Statement>();
   #closed = false;
+  #walkRows: number;
 
   #insertLog: Database.Statement;
   #insertFts: Database.Statement;
@@ -187,6 +209,7 @@ export class SqliteStore implements Store {
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file;
     this.#now = options.now ?? Date.now;
+    this.#walkRows = options.searchWalkRows ?? WALK_ROWS;
     this.#db = openDatabase(file, options);
     const db = this.#db;
     this.#insertLog = db.prepare(`INSERT INTO logs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -390,10 +413,125 @@ export class SqliteStore implements Store {
   }
 
   async query(opts: QueryOptions): Promise<LogRecord[]> {
-    return this.#query(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.afterId, opts.limit);
+    return this.#queryByTime(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.after, Math.floor(opts.limit));
   }
 
-  #query(f: LogFilter, dir: 'ASC' | 'DESC', afterId: number | undefined, limit: number): LogRecord[] {
+  // Event-time order: (ts, id) in `dir`, strictly after `after`. Plain and substring filters
+  // walk an index whose order is (ts, rowid) and stop after `limit` matches; a word search is
+  // answered window by window (see #searchByTime), since FTS5 returns matches in id order.
+  #queryByTime(f: LogFilter, dir: 'ASC' | 'DESC', after: Position | undefined, limit: number): LogRecord[] {
+    if (!(limit > 0)) return [];
+    const q = f.q?.trim() ? f.q : undefined;
+    const fts = q ? toFtsQuery(q) : null;
+    const like = q && !fts ? fallbackSubstring(q) : null;
+    const indexable = Boolean(f.levels?.length || f.sources?.length || f.from !== undefined || f.to !== undefined);
+    let est: Estimate | undefined;
+    if (indexable) {
+      est = this.#estimate(f);
+      if (est.n === 0) return [];
+    }
+    if (fts) return this.#searchByTime(f, fts, dir, after, limit, est);
+    // Two plans, both exact: (a) let SQLite drive from the level/source index and sort what
+    // it finds (cost ~ all matches in the range), or (b) walk the time index in order and
+    // stop after `limit` matches (cost ~ limit / density rows). Density comes from the rollup.
+    let noIndex = true;
+    if (est && !like && (f.levels?.length || f.sources?.length)) {
+      const all = this.#estimate({ from: f.from, to: f.to });
+      const density = Math.min(1, est.n / Math.max(1, all.n));
+      const walk = Math.min(all.n, limit / density) * ROW_COST;
+      noIndex = !(est.n < walk);
+    }
+    const c = filterClauses(f, 'l', noIndex, true);
+    const terms = [...c.sql];
+    const params: unknown[] = [...c.params];
+    if (est) {
+      // Every match lies in the id range the rollup gives: a cheap extra bound.
+      terms.push('+l.id >= ?', '+l.id <= ?');
+      params.push(est.lo, est.hi);
+    }
+    keysetClause(after, dir, 'l', terms, params);
+    if (like) {
+      terms.push("+l.message LIKE ? ESCAPE '\\'");
+      params.push(toLikePattern(like));
+    }
+    const sql = `SELECT ${LCOLUMNS} FROM logs AS l ${where(terms)} ORDER BY l.ts ${dir}, l.id ${dir} LIMIT ?`;
+    return (this.#stmt(sql).all(...params, limit) as Row[]).map(toRecord);
+  }
+
+  // A word search in event-time order. FTS5 yields matches in rowid (arrival) order, not
+  // in time order, so it is answered in two phases:
+  // 1. Walk: the first WALK_ROWS rows of the other filters in (ts, id) order are read from the
+  //    time index and matched in JS with the shared grammar (the live tail's matcher, so the
+  //    semantics are the same). A common word is done here after a few hundred rows.
+  // 2. Windows: past that, time is cut into windows walked in `dir`, starting one minute
+  //    wide and doubling; each window's id range comes from the rollup (exact bounds: it is
+  //    keyed by the minute of ts, so a late line widens its minute's range), FTS5 reads only
+  //    the doclist entries inside it, and the matches are sorted by (ts, id). Windows
+  //    partition time, so once `limit` matches are found no later window can hold a record
+  //    that sorts before them.
+  #searchByTime(f: LogFilter, fts: string, dir: 'ASC' | 'DESC', after: Position | undefined, limit: number, est: Estimate | undefined): LogRecord[] {
+    const out: LogRecord[] = [];
+    const terms0 = parseSearch(f.q ?? '');
+    if (terms0.length) {
+      const c0 = filterClauses(f, 'l', true, true);
+      const t0 = [...c0.sql];
+      const p0: unknown[] = [...c0.params];
+      keysetClause(after, dir, 'l', t0, p0);
+      const rows = this.#stmt(`SELECT ${LCOLUMNS} FROM logs AS l ${where(t0)} ORDER BY l.ts ${dir}, l.id ${dir} LIMIT ?`).all(...p0, this.#walkRows) as Row[];
+      for (const r of rows) {
+        const tokens = tokenize(r.message);
+        if (terms0.every((t) => termMatches(t, tokens))) {
+          out.push(toRecord(r));
+          if (out.length >= limit) return out;
+        }
+      }
+      if (rows.length < this.#walkRows) return out;
+      const last = rows[rows.length - 1];
+      after = { ts: last.ts, id: last.id };
+    }
+    const span = this.#stmt('SELECT min(minute) AS lo, max(minute) AS hi FROM rollup').get() as { lo: number | null; hi: number | null };
+    if (span.lo === null || span.hi === null) return [];
+    let lo = Math.max(span.lo * MINUTE_MS, f.from ?? -Infinity);
+    let hi = Math.min((span.hi + 1) * MINUTE_MS, f.to ?? Infinity);
+    if (after) {
+      if (dir === 'DESC') hi = Math.min(hi, after.ts + 1);
+      else lo = Math.max(lo, after.ts);
+    }
+    let width = MINUTE_MS;
+    const c = filterClauses(f, 'l', false, true);
+    while (hi > lo && out.length < limit) {
+      const a = dir === 'DESC' ? Math.max(lo, hi - width) : lo;
+      const b = dir === 'DESC' ? hi : Math.min(hi, lo + width);
+      const ids = this.#idRange(a, b);
+      if (ids) {
+        const terms = ['logs_fts MATCH ?', 'logs_fts.rowid >= ?', 'logs_fts.rowid <= ?', '+l.ts >= ?', '+l.ts < ?', ...c.sql];
+        const params: unknown[] = [fts, Math.max(ids.lo, est?.lo ?? ids.lo), Math.min(ids.hi, est?.hi ?? ids.hi), a, b, ...c.params];
+        keysetClause(after, dir, 'l', terms, params, true);
+        const sql = `SELECT ${LCOLUMNS} FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid ${where(terms)} ORDER BY l.ts ${dir}, l.id ${dir} LIMIT ?`;
+        for (const r of this.#stmt(sql).all(...params, limit - out.length) as Row[]) out.push(toRecord(r));
+      }
+      if (dir === 'DESC') hi = a;
+      else lo = b;
+      width *= 2;
+    }
+    return out;
+  }
+
+  /** The ids of rows with a <= ts < b lie in the returned range (from the rollups); undefined when there are none. */
+  #idRange(a: number, b: number): { lo: number; hi: number } | undefined {
+    const m0 = Math.floor(a / MINUTE_MS);
+    const m1 = Math.floor((b - 1) / MINUTE_MS);
+    let r: { lo: number | null; hi: number | null };
+    if (m1 - m0 <= 1440) {
+      r = this.#stmt('SELECT min(min_id) AS lo, max(max_id) AS hi FROM rollup WHERE minute BETWEEN ? AND ?').get(m0, m1) as typeof r;
+    } else {
+      r = this.#stmt('SELECT min(min_id) AS lo, max(max_id) AS hi FROM rollup_hour WHERE hour BETWEEN ? AND ?').get(Math.floor(m0 / 60), Math.floor(m1 / 60)) as typeof r;
+    }
+    return r.lo === null || r.hi === null ? undefined : { lo: r.lo, hi: r.hi };
+  }
+
+  // Arrival (id) order, for the live tail's catch-up (since()).
+  #queryById(f: LogFilter, dir: 'ASC' | 'DESC', afterId: number | undefined, limit: number): LogRecord[] {
     limit = Math.floor(limit);
     if (!(limit > 0)) return [];
     const q = f.q?.trim() ? f.q : undefined;
@@ -462,21 +600,21 @@ export class SqliteStore implements Store {
   async context(id: number, before: number, after: number): Promise<{ before: LogRecord[]; record: LogRecord; after: LogRecord[] } | undefined> {
     const r = this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Row | undefined;
     if (!r) return undefined;
-    // Neighbours are found walking ids outward from the record (the `+source` keeps SQLite
-    // on the rowid): the same source usually writes densely, so this reads few rows, and
-    // the source's id range from `totals` stops the walk where the source has no more rows.
+    // Neighbours in event-time order, read from the (source, ts) index, whose entries end
+    // with the rowid: "same source, before (ts, id)" is one index seek and a short walk.
     const b = Math.max(0, Math.floor(before));
     const a = Math.max(0, Math.floor(after));
-    const span = this.#stmt('SELECT min(min_id) AS lo, max(max_id) AS hi FROM totals WHERE source = ?').get(r.source) as { lo: number | null; hi: number | null };
-    const lo = span.lo ?? r.id;
-    const hi = span.hi ?? r.id;
-    const prev = b ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id < ? AND id >= ? AND +source = ? ORDER BY id DESC LIMIT ?`).all(id, lo, r.source, b) as Row[]) : [];
-    const next = a ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id > ? AND id <= ? AND +source = ? ORDER BY id ASC LIMIT ?`).all(id, hi, r.source, a) as Row[]) : [];
+    const prev = b
+      ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE source = ? AND ts <= ? AND (ts < ? OR id < ?) ORDER BY ts DESC, id DESC LIMIT ?`).all(r.source, r.ts, r.ts, r.id, b) as Row[])
+      : [];
+    const next = a
+      ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE source = ? AND ts >= ? AND (ts > ? OR id > ?) ORDER BY ts ASC, id ASC LIMIT ?`).all(r.source, r.ts, r.ts, r.id, a) as Row[])
+      : [];
     return { before: prev.reverse().map(toRecord), record: toRecord(r), after: next.map(toRecord) };
   }
 
   async since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]> {
-    return this.#query(filter, 'ASC', afterId, limit);
+    return this.#queryById(filter, 'ASC', afterId, limit);
   }
 
   async histogram(hq: HistogramQuery): Promise<HistogramResult> {

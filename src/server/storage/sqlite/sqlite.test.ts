@@ -1,7 +1,7 @@
 // The SQLite store: the shared conformance suite, plus what only SQLite has (files, pragmas,
 // a full disk, corrupt files, query plans).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,14 +27,15 @@ function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedReco
 runStoreConformance('sqlite', async (options?: MakeStoreOptions) => {
   const dir = tempDir();
   const file = join(dir, 'logpipe.db');
-  let store = new SqliteStore(file, { now: options?.now });
+  // A short walk, so word searches use both phases (JS walk, then FTS windows) on small data.
+  let store = new SqliteStore(file, { now: options?.now, searchWalkRows: 40 });
   return {
     get store() {
       return store;
     },
     async reopen() {
       await store.close();
-      store = new SqliteStore(file, { now: options?.now });
+      store = new SqliteStore(file, { now: options?.now, searchWalkRows: 40 });
       return store;
     },
     async cleanup() {
@@ -285,6 +286,42 @@ test('query plans: FTS newest-first follows the FTS rowid, and no filter sorts t
     assert.ok(!/TEMP B-TREE/.test(fts), fts);
     const cand = plan('SELECT id FROM logs WHERE id IN (SELECT id FROM logs WHERE level IN (4) AND ts >= ? AND ts < ? AND +id >= ? AND +id <= ? ORDER BY id DESC LIMIT 100) ORDER BY id DESC', 0, 1, 0, 1);
     assert.match(cand, /COVERING INDEX logs_level_ts/);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a schema-1 database written by an earlier logpipe (test/fixtures/schema1.db) opens and reads in event-time order', async () => {
+  // The fixture is never opened in place: a store may convert what it opens.
+  const fixture = fileURLToPath(new URL('../../../../test/fixtures/schema1.db', import.meta.url));
+  const raw = new Database(fixture, { readonly: true });
+  assert.equal(raw.pragma('user_version', { simple: true }), 1, 'the fixture must stay a schema-1 database');
+  raw.close();
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'old.db');
+    writeFileSync(file, readFileSync(fixture));
+    const store = new SqliteStore(file);
+    assert.equal((await store.stats()).rows, 261);
+    const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+    const first = await store.query({ order: 'asc', limit: 3 });
+    assert.deepEqual(first.map((r) => r.message), ['imported 0 lateword', 'imported 1 lateword', 'imported 2 lateword']);
+    const newest = await store.query({ order: 'desc', limit: 1 });
+    assert.equal(newest[0].ts, T0 + 239_000);
+    const tie = await store.query({ order: 'asc', limit: 2, from: T0 + 5000, to: T0 + 5001 });
+    assert.deepEqual(tie.map((r) => r.message), ['line 5 request ok user=u0', 'tie with line 5']);
+    assert.equal((await store.query({ q: 'lateword', order: 'desc', limit: 100 })).length, 20);
+    const withAttrs = await store.get(first.length ? (await store.query({ order: 'asc', limit: 1, from: T0, sources: ['api'] }))[0].id : 0);
+    assert.deepEqual(withAttrs?.attrs, { request_id: 'r0', http: { status: 200 }, ms: 0 });
+    assert.equal(await store.streamOffset('s1'), 24_000);
+    // Writing goes on where it stopped: a re-sent line is a duplicate, ids continue.
+    const res = await store.insert([
+      { ts: T0, level: 'info', source: 'api', host: 'h0', message: 'resent', attrs: null, stream: 's1', offset: 24_000 },
+      { ts: T0 + 240_000, level: 'info', source: 'api', host: 'h0', message: 'next', attrs: null, stream: 's1', offset: 24_100 },
+    ]);
+    assert.equal(res.duplicates, 1);
+    assert.equal(res.firstId, 262);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
