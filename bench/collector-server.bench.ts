@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startServer, type ServerHandle } from '../test/helpers/server.js';
-import { newestId, sleep, startCollector } from '../test/collector-helpers.js';
+import { sleep, startCollector, storedCount } from '../test/collector-helpers.js';
 import { writeSequencedFile } from './collector-file.js';
 
 const LINES = Number(process.argv[2] ?? 2_000_000);
@@ -63,7 +63,7 @@ async function postAll(url: string, batches: Buffer[], inFlight: number): Promis
 }
 
 async function untilStored(server: ServerHandle, n: number): Promise<void> {
-  while ((await newestId(server.url)) < n) await sleep(100);
+  while ((await storedCount(server.url)) < n) await sleep(100);
 }
 
 let server = await startServer();
