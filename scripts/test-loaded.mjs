@@ -25,7 +25,11 @@ const sampler = setInterval(sample, 5000);
 const started = Date.now();
 console.log(`# test:loaded: ${hogCount} CPU hog process(es) spinning (pids ${hogs.map((h) => h.pid).join(', ')}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-const runner = spawn(process.execPath, [new URL('./run-tests.mjs', import.meta.url).pathname, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+// Each file's hang guard (300 s by default) is tripled: at a load of 15-20 on two cores a
+// file that takes a minute idle takes five (measured: security-limits 300+ s, fuzz 265 s).
+// Tests themselves wait for events, not for times, so nothing else needs to change.
+const env = { ...process.env, LOGPIPE_TEST_TIMEOUT_MS: process.env.LOGPIPE_TEST_TIMEOUT_MS ?? '900000' };
+const runner = spawn(process.execPath, [new URL('./run-tests.mjs', import.meta.url).pathname, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
 // Ctrl-C reaches the runner through the terminal's process group; on SIGTERM pass it on.
 process.on('SIGTERM', () => runner.kill('SIGTERM'));
 process.on('SIGINT', () => {});

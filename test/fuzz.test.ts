@@ -20,8 +20,13 @@ const COUNT = Number(process.env.FUZZ_COUNT ?? 5500);
 const CONCURRENCY = 8;
 const INGEST = 'fuzz-ingest-token-1';
 const READ = 'fuzz-read-token-22';
-/** The whole run must finish well inside the per-file budget. */
-const TIME_BUDGET_MS = 55_000;
+/**
+ * A guard against a hung run, well inside the per-file timeout (scripts/run-tests.mjs): every
+ * request is sent unless this runs out. (It used to be a 55 s budget that 5,000 requests had
+ * to fit in: a throughput figure of the machine, which a busy one misses — 1,544 in 55 s at a
+ * load of 15.)
+ */
+const WALL_LIMIT_MS = 0.8 * (Number(process.env.LOGPIPE_TEST_TIMEOUT_MS) || 300_000);
 
 
 const rand = prng(SEED);
@@ -120,23 +125,44 @@ function lokiJson(): unknown {
 }
 
 /** One length-delimited protobuf field. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** The tag and length of a length-delimited field, without its payload. */
+function fieldHead(no: number, payloadLength: number): Buffer {
+  return Buffer.concat([varint((no << 3) | 2), varint(payloadLength)]);
+}
+
 function field(no: number, payload: Buffer): Buffer {
-  const varint = (n: number) => {
-    const out: number[] = [];
-    while (n > 0x7f) {
-      out.push((n & 0x7f) | 0x80);
-      n = Math.floor(n / 128);
-    }
-    out.push(n);
-    return Buffer.from(out);
-  };
-  return Buffer.concat([varint((no << 3) | 2), varint(payload.length), payload]);
+  return Buffer.concat([fieldHead(no, payload.length), payload]);
 }
 
 /** An OTLP request whose record body is an AnyValue nested `depth` kvlists deep, encoded by hand. */
 function deepOtlpProtobuf(depth: number): Buffer {
   let value = field(1, Buffer.from('leaf')); // AnyValue.string_value
-  for (let i = 0; i < depth; i++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('k')), field(2, value)]))); // kvlist_value.values[{key, value}]
+  // Each level is kvlist_value.values[{key, value}]: field(6, field(1, [field(1, 'k'), field(2, value)])).
+  // The inner value comes last, so a level is a prefix (tags and lengths) before it; building
+  // the prefixes first and joining once is linear (re-wrapping the whole value per level was
+  // quadratic: 20,000 levels took seconds of CPU, minutes on a loaded machine).
+  const key = field(1, Buffer.from('k'));
+  const prefixes: Buffer[] = [];
+  let length = value.length;
+  for (let i = 0; i < depth; i++) {
+    const valueHead = fieldHead(2, length);
+    const kvLength = key.length + valueHead.length + length;
+    const kvHead = fieldHead(1, kvLength);
+    const listHead = fieldHead(6, kvHead.length + kvLength);
+    prefixes.push(Buffer.concat([listHead, kvHead, key, valueHead]));
+    length = listHead.length + kvHead.length + kvLength;
+  }
+  value = Buffer.concat([...prefixes.reverse(), value]);
   return field(1, field(2, field(2, field(5, value)))); // resource_logs.scope_logs.log_records.body
 }
 
@@ -367,7 +393,6 @@ function send(port: number, req: Req): Promise<Outcome> {
 test(`fuzz: ${COUNT} hostile requests (seed ${SEED}) get no 5xx, and the server stays up and bounded`, async () => {
   const srv = await startServer({ args: ['--ingest-token', INGEST, '--read-token', READ, '--max-subscribers', '64'] });
   const pid = srv.proc.pid!;
-  const started = Date.now();
   const failures: string[] = [];
   const counts = new Map<number, number>();
   let rssMax = 0;
@@ -379,9 +404,10 @@ test(`fuzz: ${COUNT} hostile requests (seed ${SEED}) get no 5xx, and the server 
     // Generation is sequential (repeatable for a seed); only the sending is concurrent.
     const requests: (Req | { raw: string | Buffer })[] = [];
     for (let i = 0; i < COUNT; i++) requests.push(chance(0.03) ? { raw: generateRaw() } : generate());
+    const started = Date.now();
     let next = 0;
     const worker = async () => {
-      while (next < requests.length && Date.now() - started < TIME_BUDGET_MS) {
+      while (next < requests.length && Date.now() - started < WALL_LIMIT_MS) {
         const i = next++;
         const req = requests[i];
         let out: Outcome;
@@ -431,7 +457,7 @@ test(`fuzz: ${COUNT} hostile requests (seed ${SEED}) get no 5xx, and the server 
     console.log(`# fuzz: ${summary}`);
     if (process.env.FUZZ_PROFILE) console.log([...timeByPath].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `# ${k}: ${Math.round(v)} ms`).join('\n'));
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures; ${summary}`);
-    assert.ok(sent >= Math.min(5000, COUNT * 0.95), `at least 5,000 requests (by default) answered within the time budget: ${summary}`);
+    assert.ok(sent >= Math.min(5000, COUNT * 0.95), `at least 5,000 requests (by default) answered within ${WALL_LIMIT_MS / 1000} s: ${summary}`);
     if (end) assert.ok(end.peak < 700 * 2 ** 20, `peak RSS stays bounded: ${summary}`);
 
     // The server is healthy and fully usable afterwards.

@@ -61,21 +61,25 @@ test('--rate is roughly respected over 2 s and SIGINT stops cleanly with exit 0'
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     // Count from the first record so node's start-up time does not count.
+    // (An upper bound only: node alone takes seconds to start on a loaded machine.)
     let first = 0;
-    for (let i = 0; i < 100 && !first; i++) {
+    for (const deadline = Date.now() + 60_000; !first && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 50));
       try {
         if (readFileSync(out, 'utf8').length) first = Date.now();
       } catch {}
     }
-    assert.ok(first, 'the generator started writing');
+    assert.ok(first, 'the generator started writing within 60 s');
     const before = seqs(readFileSync(out, 'utf8')).length;
+    const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 2000));
+    // The rate is judged over the time that really passed: a timer on a busy machine fires late.
     const after = seqs(readFileSync(out, 'utf8')).length;
+    const secs = (Date.now() - t0) / 1000;
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
     const n = after - before;
-    assert.ok(n >= 700 && n <= 1300, `${n} records in 2 s at --rate 500`);
+    assert.ok(n >= 350 * secs && n <= 650 * secs, `${n} records in ${secs} s at --rate 500`);
     assert.deepEqual(seqs(readFileSync(out, 'utf8')), range(1, seqs(readFileSync(out, 'utf8')).length));
   } finally {
     rmSync(dir, { recursive: true, force: true });

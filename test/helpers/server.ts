@@ -51,7 +51,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     // An upper bound only: a server on an idle machine listens in well under a second, but on
     // two cores with a load of 10+ node alone takes seconds to start (see npm run test:loaded).
     const timeoutMs = opts.timeoutMs ?? 60_000;
-    const timer = setTimeout(() => reject(new Error(`the server did not print "listening on" within ${timeoutMs} ms; its output:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Killed, or the child would keep the test file's process alive until its own timeout.
+      proc.kill('SIGKILL');
+      reject(new Error(`the server did not print "listening on" within ${timeoutMs} ms; its output:\n${out}`));
+    }, timeoutMs);
     proc.stderr!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);

@@ -355,7 +355,12 @@ test('a server that goes away mid-flight turns into LP_ERR_STORE_UNAVAILABLE, th
     await store.insert([rec({ message: 'one' })]);
     // Kill our connections while a query runs in one of them.
     const slow = store.pool.query('SELECT pg_sleep(5)').catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 200));
+    // Terminate it once the server runs it (polled, not a fixed pause before looking).
+    const running = "SELECT pid FROM pg_stat_activity WHERE application_name = 'logpipe' AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%pg_sleep%'";
+    for (const deadline = Date.now() + 30_000; (await admin.query(running)).rowCount === 0; ) {
+      if (Date.now() > deadline) assert.fail('the slow query did not show up in pg_stat_activity within 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'logpipe' AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'");
     const err = await slow;
     assert.ok(err instanceof Error);
