@@ -37,7 +37,7 @@ test('a file truncated and rewritten in place with the same first line, five tim
     await rig.startCollector();
     let last = 500;
     let records = 501;
-    await settle(rig.server.url, records, { quietMs: 2000 });
+    await settle(rig.server.url, records, { quietMs: 10_000 });
     // Each new content is longer than the one before, so the size never drops below the
     // collector's offset: only the content tells that the file restarted.
     for (let k = 1; k <= 5; k++) {
@@ -45,10 +45,10 @@ test('a file truncated and rewritten in place with the same first line, five tim
       writeFileSync(rig.log, HEADER + '\n' + lines(last + 1, last + size)); // O_TRUNC: same inode
       last += size;
       records += 1 + size;
-      await settle(rig.server.url, records, { quietMs: 2000 });
+      await settle(rig.server.url, records, { quietMs: 10_000 });
     }
     assert.equal(statSync(rig.log).ino, ino, 'the file was rewritten in place');
-    const all = await rig.finish(records, { quietMs: 1000 });
+    const all = await rig.finish(records, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { last, header: HEADER }), 'truncate+rewrite x5, same first line, running', { headers: 6, notes: rig.notes() });
   });
 });
@@ -57,11 +57,11 @@ test('a file truncated and rewritten in place with the same first line while the
   await withRig({}, async (rig) => {
     writeFileSync(rig.log, HEADER + '\n' + lines(1, 1000));
     await rig.startCollector();
-    await settle(rig.server.url, 1001, { quietMs: 2000 });
+    await settle(rig.server.url, 1001, { quietMs: 10_000 });
     assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
     writeFileSync(rig.log, HEADER + '\n' + lines(1001, 4000));
     await rig.startCollector();
-    const all = await rig.finish(4002, { quietMs: 2500 });
+    const all = await rig.finish(4002, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { last: 4000, header: HEADER }), 'truncate+rewrite, same first line, stopped', { headers: 2, notes: rig.notes() });
   });
 });
@@ -76,16 +76,16 @@ for (const sameFirstLine of [false, true]) {
       const headers = sameFirstLine ? 1 : 0;
       writeFileSync(rig.log, head + lines(1, 1000));
       await rig.startCollector();
-      await settle(rig.server.url, 1000 + headers, { quietMs: 2000 });
+      await settle(rig.server.url, 1000 + headers, { quietMs: 10_000 });
       // copytruncate with nothing writing: app.log.1 holds 1..1000, app.log is emptied in place.
       await new LogRotate(rig.dir, { paths: [rig.log], style: 'copytruncate' }).rotate();
       appendFileSync(rig.log, head + lines(1001, 2000));
-      await settle(rig.server.url, 2000 + 2 * headers, { quietMs: 2000 });
+      await settle(rig.server.url, 2000 + 2 * headers, { quietMs: 10_000 });
       assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
       rmSync(rig.state);
       appendFileSync(rig.log, lines(2001, 4000));
       await rig.startCollector();
-      const all = await rig.finish(4000 + 2 * headers, { quietMs: 2500 });
+      const all = await rig.finish(4000 + 2 * headers, { quietMs: 10_000 });
       assertVerdict(t, judge(all.map((r) => r.message), { last: 4000, header: sameFirstLine ? HEADER : undefined }), `checkpoint deleted after copytruncate, ${name}`, {
         headers: sameFirstLine ? 2 : undefined,
         notes: rig.notes(),
@@ -98,7 +98,7 @@ test('a file rotated while the collector was stopped, dangling symlinks listed b
   await withRig({}, async (rig) => {
     writeFileSync(rig.log, lines(1, 15));
     await rig.startCollector();
-    await settle(rig.server.url, 15, { quietMs: 2000 });
+    await settle(rig.server.url, 15, { quietMs: 10_000 });
     assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
     appendFileSync(rig.log, lines(16, 25)); // unread when the file is rotated
     await new LogRotate(rig.dir, { paths: [rig.log], style: 'create' }).rotate();
@@ -108,7 +108,7 @@ test('a file rotated while the collector was stopped, dangling symlinks listed b
     const names = readdirSync(rig.dir);
     assert.ok(names.indexOf('access.log') < names.indexOf('app.log.1'), `precondition: a dangling symlink is listed before app.log.1 (${names.join(' ')})`);
     await rig.startCollector();
-    const all = await rig.finish(25, { quietMs: 2500 });
+    const all = await rig.finish(25, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { last: 25 }), 'rotated while stopped, dangling symlinks', { notes: rig.notes() });
   });
 });

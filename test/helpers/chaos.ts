@@ -62,7 +62,9 @@ export interface SettleOptions {
  * hide that behind a timeout), or the timeout passed.
  */
 export async function settle(url: string, target: number, o: SettleOptions = {}): Promise<LogRecord[]> {
-  const quietMs = o.quietMs ?? 3000;
+  // Generous on purpose: on a busy machine a restarted collector can take seconds before it
+  // sends again, and judging then would report lines as missing that are merely late.
+  const quietMs = o.quietMs ?? 15_000;
   const deadline = Date.now() + (o.timeoutMs ?? 60_000);
   let last = -2;
   let since = Date.now();
@@ -73,7 +75,7 @@ export async function settle(url: string, target: number, o: SettleOptions = {})
       since = Date.now();
     }
     const quiet = Date.now() - since;
-    if (n >= target && quiet >= 1000) break;
+    if (n >= target && quiet >= 3000) break;
     if (quiet >= quietMs || Date.now() > deadline) break;
     await sleep(100);
   }
