@@ -456,6 +456,8 @@ export class FileReader {
   }
 
   #onSpooled(batch: Batch): void {
+    // Reading may be paused until gzip catches up (MAX_PENDING_GZIP): go on at once.
+    this.wake();
     if (this.#draining || batch.stream !== this.#stream) return;
     this.#spooled = batch.lastOffset;
     this.#saveState(false);
