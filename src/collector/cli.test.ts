@@ -5,7 +5,7 @@ import { buildOptions, spec } from './cli.js';
 
 test('defaults written as text become numbers; flags and LOGPIPE_* variables override them', () => {
   const o = buildOptions(parseOptions(spec, ['--url', 'http://127.0.0.1:8000', 'app.log'], {}));
-  assert.equal(o.pollIntervalMs, 250);
+  assert.equal(o.pollIntervalMs, 1000);
   assert.equal(o.batchBytes, 1024 * 1024);
   assert.equal(o.batchWaitMs, 1000);
   assert.equal(o.maxLineBytes, 256 * 1024);
