@@ -2,13 +2,13 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
+import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
 import { parsePattern } from './discover.js';
 import { portOf } from './metrics.js';
 import { ingestUrl } from './shipper.js';
-import { exitWithParent } from '../cli/parent-watch.js';
+import { exitWithParent } from '../command/parent-watch.js';
 
 /** Default state file: in the working directory, so one collector per directory by default. */
 export const DEFAULT_STATE = '.logpipe-state.json';
@@ -41,6 +41,7 @@ export const spec: CommandSpec = {
     'progress-interval': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'progress line on stderr every DURATION (0: only the summary)' },
     metrics: { kind: 'int', arg: 'PORT', help: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics' },
     'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'on SIGTERM, wait this long for the server to acknowledge' },
+    'retry-base': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'first retry delay ceiling; doubles per failed attempt up to 30s, with full jitter' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
   },
 };
@@ -76,6 +77,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     if (!(v > 0)) problems.push(`${flag} must be greater than 0`);
   }
   if (!(opts.pollInterval > 0)) problems.push('--poll-interval must be greater than 0');
+  if (!(opts.retryBase > 0)) problems.push('--retry-base must be greater than 0');
   if (!(opts.spoolMax > 0)) problems.push('--spool-max must be greater than 0');
   if (!(opts.gzipLevel >= 0 && opts.gzipLevel <= 9)) problems.push('--gzip-level must be between 0 and 9');
   if (opts.metrics !== undefined && !(opts.metrics >= 0 && opts.metrics < 65536)) problems.push('--metrics must be a port number');
@@ -132,8 +134,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     readCompressed: Boolean(opts.readCompressed),
     shutdownTimeoutMs: opts.shutdownTimeout,
     gzipLevel: opts.gzipLevel,
-    // Test hook: a shorter first backoff step keeps fault tests quick (same algorithm).
-    baseBackoffMs: Number(process.env.LOGPIPE_BACKOFF_BASE_MS) || undefined,
+    baseBackoffMs: opts.retryBase,
     log,
   };
 }
