@@ -160,9 +160,10 @@ test('recording sink: after SIGKILL with a batch in flight the collector re-send
     const acked = sink.ackedOffsets();
     assert.equal(acked.size, 1, 'one stream');
     const [[stream, ackedOffset]] = [...acked];
-    // The acknowledgement is saved (the checkpoint mentions the offset) before the kill: what
-    // the collector may re-send is then only what the server never acknowledged.
-    const saved = await waitForText(state, new RegExp(`\\b${ackedOffset}\\b`), 5000);
+    // The acknowledgement is saved (the checkpoint's "acked" map holds the stream's offset; the
+    // file's own offset, saved as soon as the batch was spooled, does not count) before the
+    // kill: what the collector may re-send is then only what the server never acknowledged.
+    const saved = await waitForText(state, new RegExp(`"${stream}": ${ackedOffset}\\b`), 5000);
     if (!saved) t.diagnostic(`the state file never mentioned the acknowledged offset ${ackedOffset}; going on`);
     sink.hold = true;
     appendFileSync(log, lines(2001, 3000));
