@@ -3,7 +3,8 @@
 // as it is, which is what syslog-ng's http() destination sends), counts its lines (NDJSON or
 // plain text; a last line without its newline counts too, as syslog-ng joins a batch's lines
 // with "\n" and adds none after the last), answers {accepted, duplicates:0}. Prints "listening PORT", and "reached N"
-// once the count reaches argv[2] (if given). argv[3]: port (default: any free one). Run as a
+// once the count reaches argv[2] (if given). argv[3]: port (default: any free one). With
+// SINK_PROGRESS=1 it also prints "count N" after every request (the trickle bench waits on it). Run as a
 // child process so it has its own scheduler slot, as a real server would.
 import http from 'node:http';
 import { gunzip } from 'node:zlib';
@@ -13,6 +14,8 @@ let count = 0;
 let reported = false;
 let first = 0n;
 let firstLines = 0;
+const progress = process.env.SINK_PROGRESS === '1';
+let requests = 0;
 const server = http.createServer((req, res) => {
   const parts = [];
   req.on('data', (d) => parts.push(d));
@@ -33,6 +36,8 @@ const server = http.createServer((req, res) => {
         firstLines = n;
       }
       count += n;
+      requests++;
+      if (progress) process.stdout.write(`count ${count} ${requests}\n`);
       res.writeHead(200, { 'content-type': 'application/json' }).end(`{"accepted":${n},"duplicates":0}`);
       if (target && !reported && count >= target) {
         reported = true;

@@ -34,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), 'logpipe-mem-'));
 const log = join(dir, 'app.log');
 writeFileSync(log, '');
 const port = await freePort(); // nothing listens here: the server is down
-const collector = startCollector(['--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), log], { LOGPIPE_BACKOFF_BASE_MS: '500', ...(process.env.BENCH_ENV ? Object.fromEntries([process.env.BENCH_ENV.split('=')]) : {}) });
+const collector = startCollector(['--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), log], { LOGPIPE_RETRY_BASE: '500ms', ...(process.env.BENCH_ENV ? Object.fromEntries([process.env.BENCH_ENV.split('=')]) : {}) });
 const pid = collector.proc.pid!;
 let peakDown = 0;
 let peakUp = 0;

@@ -28,7 +28,7 @@ test('413 splits the batch until the server takes it; 400 goes to the dead-lette
   const state = join(dir, 'state.json');
   writeFileSync(log, lines(1, 1000));
   sink.maxRecords = 300;
-  const c = startCollector(['--url', sink.url, '--state', state, '--token', 's3cret', ...FAST, log], { LOGPIPE_BACKOFF_BASE_MS: '50' });
+  const c = startCollector(['--url', sink.url, '--state', state, '--token', 's3cret', ...FAST, log], { LOGPIPE_RETRY_BASE: '50ms' });
   try {
     await sink.waitFor(1000);
     assert.ok(sink.requests.some((r) => r.status === 413), 'the server said 413');

@@ -16,7 +16,7 @@ test('server SIGKILLed and restarted while lines are written: every line once', 
   const log = join(dir, 'app.log');
   writeFileSync(log, '');
   // A short backoff base keeps the test quick; the retry logic is the same.
-  const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_BACKOFF_BASE_MS: '100' });
+  const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_RETRY_BASE: '100ms' });
   try {
     const N = 20_000;
     const writing = writeSteadily(log, 1, N, 300, 20);
@@ -46,7 +46,7 @@ test('server down for 6 s: lines pile up in the file and all arrive once it is b
   const dir = makeTempDir('logpipe-down-');
   const log = join(dir, 'app.log');
   writeFileSync(log, '');
-  const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_BACKOFF_BASE_MS: '200' });
+  const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_RETRY_BASE: '200ms' });
   try {
     await writeSteadily(log, 1, 2000, 200, 20);
     await waitForRecords(server.url, 2000, 10_000);
@@ -72,7 +72,7 @@ test('a wrong token is retried, not dead-lettered: once the server accepts it, e
   const dir = makeTempDir('logpipe-token-');
   const log = join(dir, 'app.log');
   writeFileSync(log, Array.from({ length: 50 }, (_, i) => `line seq=${i + 1}\n`).join(''));
-  const collector = startCollector(['--url', server.url, '--token', 'wrong-token-1', '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_BACKOFF_BASE_MS: '100' });
+  const collector = startCollector(['--url', server.url, '--token', 'wrong-token-1', '--state', join(dir, 'state.json'), ...FAST, log], { LOGPIPE_RETRY_BASE: '100ms' });
   try {
     await waitUntil(() => /answered 401/.test(collector.output()), 60_000, 'the collector to report the 401');
     assert.equal(existsSync(join(dir, 'state.dead-letter.ndjson')), false, 'nothing is dead-lettered for a 401');

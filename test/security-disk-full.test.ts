@@ -22,7 +22,7 @@ test('store full → 503 and collector retries; after a restart with space every
 
   let server = await startServer({ dataDir, args: ['--sqlite-max-page-count', '300'] });
   const port = server.port;
-  const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), '--batch-lines', '500', '--poll-interval', '100ms', log], { LOGPIPE_BACKOFF_BASE_MS: '100' });
+  const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), '--batch-lines', '500', '--poll-interval', '100ms', log], { LOGPIPE_RETRY_BASE: '100ms' });
   try {
     // Wait for the store to refuse a batch.
     await waitUntil(async () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBytes, parseDuration } from '../src/cli/options.js';
+import { parseBytes, parseDuration } from '../src/command/options.js';
 import { spec } from '../src/server/cli.js';
 import { DEFAULT_LIMITS } from '../src/server/config.js';
 import { ROOT } from './helpers/server.js';

@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSeq, LineFactory, type Format } from '../generator/lines.js';
 import { generate } from '../generator/writer.js';
-import { UsageError, type CommandSpec, type ParsedOptions } from './options.js';
+import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
 
 const BIN = fileURLToPath(new URL('../../bin/logpipe', import.meta.url));
 const HOST = '127.0.0.1';

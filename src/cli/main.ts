@@ -1,6 +1,7 @@
 // Dispatches `logpipe <command>`; each command's module is imported only when it runs,
 // so `logpipe collect` never loads the server or SQLite.
-import { UsageError, formatHelp, parseOptions, type CommandSpec, type ParsedOptions } from './options.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, formatHelp, parseOptions, type CommandSpec, type ParsedOptions } from '../command/options.js';
 
 interface CommandModule {
   spec: CommandSpec;
@@ -21,6 +22,11 @@ function mainHelp(): string {
   return lines.join('\n') + '\n';
 }
 
+/** The version in package.json (src/cli/main.ts and dist/cli/main.js both sit two folders below it). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Runs the CLI with the given arguments and resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -29,7 +35,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return name ? 0 : 1;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write('0.1.0\n');
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const entry = COMMANDS[name];

@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOptions, UsageError } from '../cli/options.js';
+import { parseOptions, UsageError } from '../command/options.js';
 import { buildOptions, spec } from './cli.js';
 
 test('defaults written as text become numbers; flags and LOGPIPE_* variables override them', () => {
   const o = buildOptions(parseOptions(spec, ['--url', 'http://127.0.0.1:8000', 'app.log'], {}));
-  assert.equal(o.pollIntervalMs, 250);
+  assert.equal(o.pollIntervalMs, 1000);
+  assert.equal(o.baseBackoffMs, 500);
+  assert.equal(buildOptions(parseOptions(spec, ['--url', 'http://h:1', '--retry-base', '50ms', 'x.log'], {})).baseBackoffMs, 50);
+  assert.equal(buildOptions(parseOptions(spec, ['--url', 'http://h:1', 'x.log'], { LOGPIPE_RETRY_BASE: '100ms' })).baseBackoffMs, 100);
   assert.equal(o.batchBytes, 1024 * 1024);
   assert.equal(o.batchWaitMs, 1000);
   assert.equal(o.maxLineBytes, 256 * 1024);

@@ -2,13 +2,13 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
+import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
 import { parsePattern } from './discover.js';
 import { portOf } from './metrics.js';
 import { ingestUrl } from './shipper.js';
-import { exitWithParent } from '../cli/parent-watch.js';
+import { exitWithParent } from '../command/parent-watch.js';
 
 /** Default state file: in the working directory, so one collector per directory by default. */
 export const DEFAULT_STATE = '.logpipe-state.json';
@@ -25,7 +25,7 @@ export const spec: CommandSpec = {
     source: { kind: 'string', arg: 'NAME', help: 'source name for every record (default: the file basename)' },
     host: { kind: 'string', arg: 'NAME', help: 'host name for every record (default: os.hostname())', env: 'LOGPIPE_COLLECT_HOST' },
     from: { kind: 'string', arg: 'WHERE', default: 'beginning', choices: ['beginning', 'end'], help: 'where to start in a file seen for the first time at start-up' },
-    'poll-interval': { kind: 'duration', arg: 'DURATION', default: '250ms', help: 'stat poll interval (fallback when file events are missed)' },
+    'poll-interval': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'stat poll interval (fallback when file events are missed)' },
     'batch-lines': { kind: 'int', arg: 'N', default: 1000, help: 'close a batch at this many lines' },
     'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: '1MiB', help: 'close a batch at this many (uncompressed) bytes' },
     'batch-wait': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'close a batch after this long while another is in flight' },
@@ -41,6 +41,7 @@ export const spec: CommandSpec = {
     'progress-interval': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'progress line on stderr every DURATION (0: only the summary)' },
     metrics: { kind: 'int', arg: 'PORT', help: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics' },
     'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'on SIGTERM, wait this long for the server to acknowledge' },
+    'retry-base': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'first retry delay ceiling; doubles per failed attempt up to 30s, with full jitter' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
   },
 };
@@ -76,6 +77,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     if (!(v > 0)) problems.push(`${flag} must be greater than 0`);
   }
   if (!(opts.pollInterval > 0)) problems.push('--poll-interval must be greater than 0');
+  if (!(opts.retryBase > 0)) problems.push('--retry-base must be greater than 0');
   if (!(opts.spoolMax > 0)) problems.push('--spool-max must be greater than 0');
   if (!(opts.gzipLevel >= 0 && opts.gzipLevel <= 9)) problems.push('--gzip-level must be between 0 and 9');
   if (opts.metrics !== undefined && !(opts.metrics >= 0 && opts.metrics < 65536)) problems.push('--metrics must be a port number');
@@ -132,8 +134,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     readCompressed: Boolean(opts.readCompressed),
     shutdownTimeoutMs: opts.shutdownTimeout,
     gzipLevel: opts.gzipLevel,
-    // Test hook: a shorter first backoff step keeps fault tests quick (same algorithm).
-    baseBackoffMs: Number(process.env.LOGPIPE_BACKOFF_BASE_MS) || undefined,
+    baseBackoffMs: opts.retryBase,
     log,
   };
 }

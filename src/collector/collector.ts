@@ -16,6 +16,7 @@
 //    stream id from offset 0) after the unread rest of the old content was taken from its
 //    rotated copy (recover.ts); what really is gone is reported (log, metric, a warn record).
 import { basename, dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -285,11 +286,29 @@ export class Collector {
 
   #onFsEvent(dir: string, name: string | null, kind: string): void {
     if (this.#stopping) return;
+    // Events about other files in a watched directory (our own state file and its temp copy,
+    // other applications' logs) are dropped here: each one used to wake every reader and
+    // start a scan, and a checkpoint save beside the log made three of them per batch.
+    if (name !== null && !this.#mayMatter(join(dir, name))) return;
     if (kind === 'rename' || name === null) this.#requestScan(5);
     const path = name === null ? null : join(dir, name);
     for (const r of this.#readers.values()) {
       if (path === null || r.tail.path === path || (kind === 'rename' && dirname(r.tail.path) === dir)) r.wake();
     }
+  }
+
+  /**
+   * Whether an event about `path` can concern us: a file being read, a path a pattern names or
+   * matches, or anything below a glob that reaches into subdirectories (a new directory).
+   */
+  #mayMatter(path: string): boolean {
+    for (const r of this.#readers.values()) if (r.tail.path === path) return true;
+    for (const p of this.#patterns) {
+      if (!p.match) {
+        if (path === join(p.base, basename(p.raw))) return true;
+      } else if (p.depth > 1 || p.match(path)) return true;
+    }
+    return false;
   }
 
   /** Schedules a scan soon (coalesced); scans already running are followed by one more. */
@@ -338,7 +357,7 @@ export class Collector {
     }
     let st;
     try {
-      st = await stat(path);
+      st = statSync(path); // every poll, for every matched file: kept off the thread pool
     } catch {
       return;
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { GzipPool } from './compress.js';
+import { GzipPool, STORED_MAX, storedGzip } from './compress.js';
 
 test('reused deflate contexts give standalone gzip members that also concatenate', async () => {
   const pool = new GzipPool(1, 2);
@@ -15,5 +15,20 @@ test('reused deflate contexts give standalone gzip members that also concatenate
   }
   // Members one after another are one gzip stream holding all bodies (merged requests).
   assert.ok(gunzipSync(Buffer.concat(outs.flat())).equals(Buffer.concat(bodies)));
+  pool.close();
+});
+
+test('a small body is a stored gzip member (no deflate trip) that gunzips and concatenates like the others', async () => {
+  const pool = new GzipPool(1, 1);
+  const sizes = [0, 1, 100, STORED_MAX - 1, STORED_MAX, STORED_MAX + 1, 10_000];
+  const bodies = sizes.map((n, i) => Buffer.from(`{"message":"${String(i).repeat(n)}"}\n`.slice(-Math.max(1, n))));
+  const outs = await Promise.all(bodies.map((b) => pool.gzip(b)));
+  for (let i = 0; i < bodies.length; i++) {
+    assert.ok(gunzipSync(Buffer.concat(outs[i])).equals(bodies[i]), `size ${bodies[i].length}`);
+    const size = outs[i].reduce((n, b) => n + b.length, 0);
+    if (bodies[i].length <= STORED_MAX) assert.equal(size, bodies[i].length + 23, `stored: 10 header + 5 block header + body + 8 trailer (size ${bodies[i].length})`);
+  }
+  assert.ok(gunzipSync(Buffer.concat(outs.flat())).equals(Buffer.concat(bodies)));
+  assert.ok(gunzipSync(Buffer.concat(storedGzip(Buffer.from('x\n')))).equals(Buffer.from('x\n')));
   pool.close();
 });

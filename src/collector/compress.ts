@@ -12,6 +12,26 @@ const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 const crc32 = (zlib as unknown as { crc32(data: Buffer): number }).crc32;
 
+/**
+ * Bodies up to this size are sent as a gzip member with one stored (uncompressed) block: a line
+ * or two shipped alone saves a few hundred bytes by deflate, but the trip through a deflate
+ * stream and the thread pool was a large part of the CPU spent per line of a trickle.
+ */
+export const STORED_MAX = 2048;
+
+/** A standalone gzip member holding `body` in one stored deflate block (body ≤ 65535 bytes). */
+export function storedGzip(body: Buffer): Buffer[] {
+  const head = Buffer.allocUnsafe(HEADER.length + 5);
+  HEADER.copy(head, 0);
+  head[HEADER.length] = 0x01; // BFINAL=1, BTYPE=00 (stored)
+  head.writeUInt16LE(body.length, HEADER.length + 1);
+  head.writeUInt16LE(~body.length & 0xffff, HEADER.length + 3);
+  const end = Buffer.allocUnsafe(8);
+  end.writeUInt32LE(crc32(body) >>> 0, 0);
+  end.writeUInt32LE(body.length >>> 0, 4);
+  return [head, body, end];
+}
+
 /** Compresses buffers into standalone gzip members on a small pool of reusable contexts. */
 export class GzipPool {
   readonly #level: number;
@@ -31,6 +51,7 @@ export class GzipPool {
    */
   async gzip(body: Buffer): Promise<Buffer[]> {
     if (typeof crc32 !== 'function') return [await gzipOnce(body, this.#level)];
+    if (body.length <= STORED_MAX) return storedGzip(body);
     const d = await this.#acquire();
     let healthy = false;
     try {

@@ -90,6 +90,8 @@ export class FileReader {
   #wakeUp: (() => void) | null = null;
   #woken = false;
   #stopping = false;
+  /** Set while reading waits for gzip or spool room (see #pause). */
+  #paused = false;
   /** Set while a copy is drained: its batches do not move this file's checkpoint. */
   #draining = false;
   readonly #head = Buffer.alloc(FINGERPRINT_BYTES);
@@ -141,16 +143,33 @@ export class FileReader {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wakeUp = null;
-        resolve();
-      }, ms);
+      // Infinity: no timer of our own; the collector's poll (or an fs event) wakes us.
+      const timer =
+        ms === Infinity
+          ? undefined
+          : setTimeout(() => {
+              this.#wakeUp = null;
+              resolve();
+            }, ms);
       this.#wakeUp = () => {
         clearTimeout(timer);
         this.#woken = false;
         resolve();
       };
     });
+  }
+
+  /**
+   * Waits while reading must pause: woken as soon as gzip spooled a batch (#onSpooled) or the
+   * spool has room again (the collector wakes every reader), else by the poll.
+   */
+  async #pause(): Promise<void> {
+    this.#paused = true;
+    try {
+      await this.#sleep(this.#deps.opts.pollIntervalMs);
+    } finally {
+      this.#paused = false;
+    }
   }
 
   /** Whether reading must wait: the spool is full or gzip is behind. */
@@ -167,7 +186,7 @@ export class FileReader {
       if (this.#enc.error) throw this.#enc.error;
       if (this.#stopping) break;
       if (this.#mustPause()) {
-        await this.#sleep(o.pollIntervalMs);
+        await this.#pause();
         continue;
       }
       if (this.#atEnd) {
@@ -220,7 +239,9 @@ export class FileReader {
         this.#saveState(true);
         return;
       }
-      let wait = o.pollIntervalMs;
+      // A quiet file waits for an fs event or the collector's poll, which wakes every reader:
+      // a timer of its own would double the wake-ups of an idle collector.
+      let wait = Infinity;
       if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - Date.now()));
       if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - Date.now()));
       if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - Date.now()));
@@ -407,7 +428,7 @@ export class FileReader {
     let end = from;
     try {
       for await (const [buf, at] of copy.read(from)) {
-        while (this.#mustPause() && !this.#stopping) await this.#sleep(o.pollIntervalMs);
+        while (this.#mustPause() && !this.#stopping) await this.#pause();
         this.#deps.noteRead(buf.length);
         this.#enc.push(buf, buf.length, at);
         read += buf.length;
@@ -456,8 +477,7 @@ export class FileReader {
   }
 
   #onSpooled(batch: Batch): void {
-    // Reading may be paused until gzip catches up (MAX_PENDING_GZIP): go on at once.
-    this.wake();
+    if (this.#paused) this.wake();
     if (this.#draining || batch.stream !== this.#stream) return;
     this.#spooled = batch.lastOffset;
     this.#saveState(false);

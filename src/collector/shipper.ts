@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { appendFile } from 'node:fs/promises';
 import { gzip } from 'node:zlib';
+import { backoffDelay } from '../shared/backoff.js';
 import { LogpipeError } from '../shared/errors.js';
 import type { Batch } from './batcher.js';
 import type { Metrics } from './metrics.js';
@@ -142,9 +143,7 @@ export class Shipper {
         return;
       }
       const why = reply ? `HTTP ${reply.status}` : failure;
-      const cap = this.#opts.maxBackoffMs ?? 30_000;
-      const ceiling = Math.min(cap, (this.#opts.baseBackoffMs ?? 500) * 2 ** Math.min(attempt, 20));
-      let delay = Math.random() * ceiling;
+      let delay = backoffDelay(attempt, { baseMs: this.#opts.baseBackoffMs ?? 500, capMs: this.#opts.maxBackoffMs ?? 30_000 });
       if (reply?.retryAfterMs != null) delay = Math.max(delay, Math.min(reply.retryAfterMs, 5 * 60_000));
       m.retries++;
       m.lastError = why;

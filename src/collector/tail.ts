@@ -2,8 +2,19 @@
 // rename+create rotation the descriptor still reads the old file (so its end is drained), and
 // after a deletion the data stays readable until we close it. The path is only consulted to
 // notice that it now names another file (or nothing).
-import { open, stat, type FileHandle } from 'node:fs/promises';
+//
+// Stats and small reads are made synchronously: a quiet file is looked at on every fs event
+// and poll, and each of those looks is a few microseconds from the page cache, where a round
+// trip through libuv's thread pool (futex, eventfd, epoll wake, promise) cost 10-30 times that
+// (most of the collector's CPU while it shipped a trickle; bench/collector-trickle.bench.ts).
+// Reads of a backlog (more than SYNC_READ_BYTES expected) stay asynchronous, so they overlap
+// with gzip on the pool.
+import { fstatSync, readSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { identityKey, type FileIdentity } from './fingerprint.js';
+
+/** Reads expected to be at most this large are made synchronously. */
+const SYNC_READ_BYTES = 64 * 1024;
 
 /** What a check of the open file found. */
 export type TailStatus = 'ok' | 'truncated' | 'moved';
@@ -51,7 +62,8 @@ export class Tail {
 
   /** Reads up to buf.length bytes at the current position and advances; 0 at the end. */
   async read(buf: Buffer): Promise<number> {
-    const { bytesRead } = await this.#fh.read(buf, 0, buf.length, this.position);
+    const bytesRead =
+      this.size - this.position <= SYNC_READ_BYTES ? readSync(this.#fh.fd, buf, 0, buf.length, this.position) : (await this.#fh.read(buf, 0, buf.length, this.position)).bytesRead;
     this.position += bytesRead;
     if (this.position > this.size) this.size = this.position;
     return bytesRead;
@@ -59,13 +71,14 @@ export class Tail {
 
   /** Reads bytes at an absolute position without moving (used to find a line start). */
   async readAt(buf: Buffer, position: number): Promise<number> {
+    if (buf.length <= SYNC_READ_BYTES) return readSync(this.#fh.fd, buf, 0, buf.length, position);
     const { bytesRead } = await this.#fh.read(buf, 0, buf.length, position);
     return bytesRead;
   }
 
   /** Current size of the open file (not of whatever the path names now). */
   async statSize(): Promise<number> {
-    this.size = (await this.#fh.stat()).size;
+    this.size = fstatSync(this.#fh.fd).size;
     return this.size;
   }
 
@@ -73,7 +86,7 @@ export class Tail {
   async check(): Promise<TailStatus> {
     if ((await this.statSize()) < this.position) return 'truncated';
     try {
-      const st = await stat(this.path);
+      const st = statSync(this.path);
       if (st.ino !== this.identity.ino || st.dev !== this.identity.dev) return 'moved';
     } catch {
       return 'moved';

@@ -1,7 +1,7 @@
 // `logpipe generate`: realistic log records to a file or stdout, at a rate or as fast as possible.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
+import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
 import { FORMATS, LineFactory, SERVICES, type Format } from './lines.js';
 import { ProgressBar } from './progress.js';
 import { generate, type Progress } from './writer.js';

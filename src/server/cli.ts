@@ -4,8 +4,8 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../cli/options.js';
-import { exitWithParent } from '../cli/parent-watch.js';
+import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { exitWithParent } from '../command/parent-watch.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';

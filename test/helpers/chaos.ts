@@ -199,7 +199,7 @@ export class Rig {
   static async create(o: { pattern?: (dir: string) => string; createLog?: boolean; env?: Record<string, string> } = {}): Promise<Rig> {
     const server = await startServer();
     const dir = makeTempDir('logpipe-chaos-');
-    const rig = new Rig(server, dir, o.pattern?.(dir), { LOGPIPE_BACKOFF_BASE_MS: '50', ...o.env });
+    const rig = new Rig(server, dir, o.pattern?.(dir), { LOGPIPE_RETRY_BASE: '50ms', ...o.env });
     if (o.createLog !== false) writeFileSync(rig.log, '');
     return rig;
   }

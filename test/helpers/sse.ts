@@ -1,6 +1,7 @@
 // A minimal Server-Sent Events reader over node:http for tests: it records every event
-// and lets a test wait for a condition.
+// and lets a test wait for a condition. Events are parsed by the dashboard's parser (src/shared/sse.ts).
 import http from 'node:http';
+import { SseParser } from '../../src/shared/sse.js';
 
 export interface SseEvent {
   event: string;
@@ -31,7 +32,7 @@ export class SseClient {
   /** `keep: false` only counts records (long benchmarks), instead of keeping every event. */
   constructor(url: string, headers: Record<string, string> = {}, opts: { keep?: boolean } = {}) {
     this.#keep = opts.keep ?? true;
-    let buf = '';
+    const parser = new SseParser();
     let resolveEnd!: () => void;
     this.ended = new Promise((r) => (resolveEnd = r));
     this.#req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
@@ -39,28 +40,11 @@ export class SseClient {
       this.headers = res.headers;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev: SseEvent = { event: 'message', data: '' };
-          const data: string[] = [];
-          let any = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const c = line.indexOf(':');
-            const field = c < 0 ? line : line.slice(0, c);
-            const value = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
-            if (field === 'event') (ev.event = value), (any = true);
-            else if (field === 'id') (ev.id = value), (any = true);
-            else if (field === 'data') data.push(value), (any = true);
-          }
-          ev.data = data.join('\n');
-          if (any && (data.length || ev.event !== 'message')) {
-            if (ev.event === 'logs') this.count += countRecords(ev.data);
-            if (this.#keep || ev.event !== 'logs') this.events.push(ev);
-          }
+        for (const e of parser.push(chunk)) {
+          const ev: SseEvent = { event: e.event, data: e.data };
+          if (e.id !== undefined) ev.id = e.id;
+          if (ev.event === 'logs') this.count += countRecords(ev.data);
+          if (this.#keep || ev.event !== 'logs') this.events.push(ev);
         }
         this.#wake();
       });

@@ -3,9 +3,10 @@
 // batch per animation frame, resumed after any break from the last id seen so that a
 // reconnect neither loses nor repeats lines, and reporting its state for the UI.
 import { useEffect, useRef, useState } from 'react';
+import { backoffDelay } from '../../../src/shared/backoff.js';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, openTail } from '../api.js';
-import { SseParser } from '../lib/sseParser.js';
+import { SseParser } from '../../../src/shared/sse.js';
 import { TailBuffer } from '../lib/tailBuffer.js';
 
 export type TailState = 'off' | 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
@@ -144,7 +145,7 @@ export function useLiveTail(opts: LiveTailOptions): TailStatus {
         }
         attempt++;
         // Exponential backoff with jitter, so that many tabs do not reconnect in lockstep.
-        const delay = Math.min(MAX_BACKOFF_MS, 300 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        const delay = backoffDelay(attempt - 1, { baseMs: 300, capMs: MAX_BACKOFF_MS });
         setStatus((s) => ({ state: 'reconnecting', retryAt: Date.now() + delay, error: s.error }));
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);

@@ -21,6 +21,10 @@ import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName,
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 import { toRecord, type Row } from '../row.js';
+import { backoffDelay } from '../../../shared/backoff.js';
+
+/** Reconnect delays of the LISTEN connection (live tail across servers). */
+const LISTEN_BACKOFF = { baseMs: 250, capMs: 10_000 };
 
 /** Options of the PostgreSQL store beyond the URL. */
 export interface PostgresStoreOptions {
@@ -765,7 +769,7 @@ export class PostgresStore implements Store {
       this.#listener = undefined;
       client.end().catch(() => {});
       if (this.#closed || !this.#watchers.size) return;
-      const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+      const delay = backoffDelay(attempt, LISTEN_BACKOFF);
       this.#reconnectTimer = setTimeout(() => this.#listen(attempt + 1), delay);
       this.#reconnectTimer.unref();
     };

@@ -1,4 +1,5 @@
-// Declarative command-line options: one spec per option gives its flag, its environment
+// Declarative command-line options, shared by every command (src/cli dispatches; each part's cli.ts
+// declares its spec here): one spec per option gives its flag, its environment
 // variable, its default and its help line. Parsing reports every problem at once.
 import { parseArgs } from 'node:util';
 

@@ -1,5 +1,6 @@
-// An incremental parser for text/event-stream (the WHATWG EventSource rules), for the live
-// tail read through fetch(): EventSource cannot send an Authorization header.
+// An incremental parser for text/event-stream (the WHATWG EventSource rules: lines end in CR,
+// LF or CRLF), the one used by the dashboard's live tail (read through fetch(): EventSource
+// cannot send an Authorization header) and by the tests' SSE client.
 
 /** One dispatched event; `event` is "message" when the stream named none. */
 export interface SseEvent {
@@ -7,6 +8,8 @@ export interface SseEvent {
   data: string;
   /** The last event id seen so far on the stream (ids persist across events). */
   lastEventId: string;
+  /** The id field of this event itself, when it had one. */
+  id?: string;
 }
 
 /** Feeds decoded text chunks in, gets whole events out; lines may be split anywhere. */
@@ -16,6 +19,8 @@ export class SseParser {
   #event = '';
   #lastEventId = '';
   #sawData = false;
+  #id: string | undefined;
+  #skipLf = false;
 
   get lastEventId(): string {
     return this.#lastEventId;
@@ -23,6 +28,10 @@ export class SseParser {
 
   /** Parses a chunk of the stream and returns the events it completed. */
   push(chunk: string): SseEvent[] {
+    // The chunk before ended in a CR, taken as a line end at once: an LF now is its CRLF's rest.
+    if (chunk === '') return [];
+    if (this.#skipLf && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+    this.#skipLf = false;
     this.#buffer += chunk;
     const out: SseEvent[] = [];
     let start = 0;
@@ -43,8 +52,12 @@ export class SseParser {
       const c = b.charCodeAt(i);
       if (c === 10) return { index: i, length: 1 };
       if (c === 13) {
-        // A CR at the very end may be the first half of CRLF: wait for the next chunk.
-        if (i + 1 === b.length) return -1;
+        // A CR at the very end ends the line now (a stream with CR line endings must not wait
+        // for the next chunk to dispatch an event); an LF starting the next chunk is skipped.
+        if (i + 1 === b.length) {
+          this.#skipLf = true;
+          return { index: i, length: 1 };
+        }
         return { index: i, length: b.charCodeAt(i + 1) === 10 ? 2 : 1 };
       }
     }
@@ -53,7 +66,12 @@ export class SseParser {
 
   #line(line: string, out: SseEvent[]): void {
     if (line === '') {
-      if (this.#sawData) out.push({ event: this.#event || 'message', data: this.#data.join('\n'), lastEventId: this.#lastEventId });
+      if (this.#sawData) {
+        const ev: SseEvent = { event: this.#event || 'message', data: this.#data.join('\n'), lastEventId: this.#lastEventId };
+        if (this.#id !== undefined) ev.id = this.#id;
+        out.push(ev);
+      }
+      this.#id = undefined;
       this.#data = [];
       this.#event = '';
       this.#sawData = false;
@@ -68,6 +86,6 @@ export class SseParser {
       this.#data.push(value);
       this.#sawData = true;
     } else if (field === 'event') this.#event = value;
-    else if (field === 'id' && !value.includes('\0')) this.#lastEventId = value;
+    else if (field === 'id' && !value.includes('\0')) this.#lastEventId = this.#id = value;
   }
 }
