@@ -31,6 +31,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/logs': 'ingest',
   'POST /otlp/v1/logs': 'ingest',
   'POST /loki/api/v1/push': 'ingest',
+  'GET /api/v1/streams': 'ingest',
   'GET /api/v1/logs': 'read',
   'GET /api/v1/logs/export': 'read',
   'GET /api/v1/logs/:id': 'read',

@@ -66,6 +66,8 @@ export class Checkpoint {
   #lockPath: string | null = null;
   /** Number of completed writes (for tests and metrics). */
   writes = 0;
+  /** There was no state file at start (a first run, or one deleted): identities are unknown. */
+  fresh = false;
   /** Runs before each save: makes the spool durable up to what the state will claim. */
   beforeWrite: (() => void) | null = null;
   /** Per stream, the highest offset the server acknowledged. */
@@ -85,7 +87,10 @@ export class Checkpoint {
       text = await readFile(path, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return cp;
+      if (code === 'ENOENT') {
+        cp.fresh = true;
+        return cp;
+      }
       throw new LogpipeError('LP_ERR_STATE_FILE', `The state file "${path}" cannot be read (${code ?? (err as Error).message}).`);
     }
     let body: StateFileBody;

@@ -22,7 +22,7 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { Checkpoint, type FileState } from './checkpoint.js';
 import { DirWatcher, expandPatterns, parsePattern, type Pattern } from './discover.js';
-import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId } from './fingerprint.js';
+import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId, type FileIdentity } from './fingerprint.js';
 import { compressionOf } from './identity.js';
 import { Metrics } from './metrics.js';
 import { FileReader, type Lost, type ReaderDeps, type ReaderOptions } from './reader.js';
@@ -35,6 +35,8 @@ import { Encoder } from './encode.js';
 import { collectGarbage } from './gc.js';
 import { Tail } from './tail.js';
 
+/** Generations of a file's stream ids asked about when starting without a state file. */
+const LOOKUP_GENERATIONS = 32;
 /** Bytes read between garbage collections while reading fast (see gc.ts). */
 const GC_EVERY_BYTES = 16 * 1024 * 1024;
 
@@ -121,6 +123,7 @@ export class Collector {
       noteRead: (n) => this.noteRead(n),
       reportLost: (lost) => this.reportLost(lost),
       liveKeys: () => new Set(this.#readers.keys()),
+      lookup: checkpoint.fresh ? (identity, fingerprint, lineCheckAt) => this.#lookup(identity, fingerprint, lineCheckAt) : undefined,
     };
     const m = this.metrics;
     m.bytesBehind = () => {
@@ -223,6 +226,35 @@ export class Collector {
   saveNow(): void {
     this.checkpoint.flushSync();
     this.checkpoint.unlock();
+  }
+
+  /**
+   * Started without a state file: which generation of a file's stream ids holds this content?
+   * The server keeps a check of the line at each stream's committed offset; the highest
+   * generation whose check matches our file's line at that offset is this content, and we go
+   * on after what the server has. If the server knows generations of this file but none
+   * matches, the content is new: a generation above them. Nothing known: null.
+   */
+  async #lookup(identity: FileIdentity, fingerprint: string, lineCheckAt: (offset: number) => Promise<string | null>): Promise<{ generation: number; offset: number | null } | null> {
+    const ids = Array.from({ length: LOOKUP_GENERATIONS }, (_, g) => streamId(this.opts.host, identity, fingerprint, g));
+    let known: Awaited<ReturnType<Shipper['lookupStreams']>>;
+    try {
+      known = await this.shipper.lookupStreams(ids);
+    } catch (err) {
+      this.opts.log(`Cannot ask the server which stream ids it already holds (${(err as Error).message}); files are read as generation 0, as on a first run.`);
+      return null;
+    }
+    let highest = -1;
+    for (let g = ids.length - 1; g >= 0; g--) {
+      const k = known[ids[g]];
+      if (!k) continue;
+      if (highest === -1) highest = g;
+      if (k.check !== null && k.at !== null && (await lineCheckAt(k.at)) === k.check) {
+        this.opts.log(`The server already holds this file's content up to byte ${k.offset} (generation ${g}); going on from there.`);
+        return { generation: g, offset: k.offset };
+      }
+    }
+    return highest === -1 ? null : { generation: highest + 1, offset: null };
   }
 
   /** Whether the spool is at --spool-max (said loudly once per episode). */

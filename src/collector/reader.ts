@@ -16,7 +16,8 @@ import { basename } from 'node:path';
 import type { Batch } from './batcher.js';
 import type { Checkpoint, FileState } from './checkpoint.js';
 import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from './encode.js';
-import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, streamId } from './fingerprint.js';
+import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, streamId, type FileIdentity } from './fingerprint.js';
+import { lineCheck } from '../shared/stream-check.js';
 import { decideResume, shortHash, windowStart, WINDOW_BYTES } from './identity.js';
 import { findCopy, newerCopies, type Copy } from './recover.js';
 import type { Tail } from './tail.js';
@@ -58,6 +59,12 @@ export interface ReaderDeps extends EncodeDeps {
   reportLost(lost: Lost): void;
   /** Identity keys of the files being tailed (never taken for a rotated copy). */
   liveKeys(): Set<string>;
+  /**
+   * Without a state file, asks the server which generation of this file's stream ids holds
+   * this content (by a check of the line at its committed offset): where to go on, a generation
+   * no one used yet, or null (nothing known, or the server cannot be asked).
+   */
+  lookup?(identity: FileIdentity, fingerprint: string, lineCheckAt: (offset: number) => Promise<string | null>): Promise<{ generation: number; offset: number | null } | null>;
 }
 
 /** One file from open to close. */
@@ -320,7 +327,13 @@ export class FileReader {
     const checkAt = entry ? (entry.windowAt ?? entry.offset) : 0;
     if (entry?.window && checkAt <= size) windowHash = await this.#hashAt(checkAt);
     const startAt = !entry && atStartup && c.opts.from === 'end' ? await this.#lastLineStart(size) : 0;
-    const d = decideResume(entry, { fingerprint: this.#fingerprint, size, windowHash }, startAt);
+    let d = decideResume(entry, { fingerprint: this.#fingerprint, size, windowHash }, startAt);
+    if (d.kind === 'new' && atStartup && c.lookup) {
+      // No state for this file: the server may hold its content under one of its stream ids
+      // (a state file deleted), or other content under the id generation 0 would get.
+      const found = await c.lookup(this.tail.identity, this.#fingerprint, (offset) => this.#lineCheckAt(offset, size));
+      if (found) d = { kind: 'new', generation: found.generation, offset: found.offset ?? d.offset };
+    }
     if (d.kind === 'replaced') {
       c.metrics.truncations++;
       const prev = d.previous;
@@ -456,6 +469,20 @@ export class FileReader {
       end = start;
     }
     return 0;
+  }
+
+  /** lineCheck() of the line that ends at `offset` (its text as the collector sends it), or null. */
+  async #lineCheckAt(offset: number, size: number): Promise<string | null> {
+    if (offset <= 0 || offset > size) return null;
+    const start = Math.max(0, offset - 1024 * 1024);
+    const buf = Buffer.allocUnsafe(offset - start);
+    const n = await this.tail.readAt(buf, start);
+    if (n !== buf.length || buf[n - 1] !== 10) return null;
+    const prev = buf.lastIndexOf(10, n - 2);
+    if (prev === -1 && start > 0) return null;
+    let end = n - 1;
+    if (end > prev + 1 && buf[end - 1] === 13) end--;
+    return lineCheck(buf.toString('utf8', prev + 1, end));
   }
 
   async #bytesBefore(offset: number): Promise<Buffer> {

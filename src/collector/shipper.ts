@@ -107,6 +107,37 @@ export class Shipper {
     this.#agent.destroy();
   }
 
+  /**
+   * Asks the server what it holds under some stream ids (GET /api/v1/streams): committed
+   * offsets and a check of the line at each. One attempt, bounded in time; throws on failure.
+   */
+  lookupStreams(ids: string[], timeoutMs = 3000): Promise<Record<string, { offset: number; at: number | null; check: string | null }>> {
+    const url = new URL(this.#url.href);
+    url.pathname = url.pathname.replace(/\/logs\/?$/, '/streams');
+    url.search = `ids=${ids.map(encodeURIComponent).join(',')}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#opts.token) headers.authorization = `Bearer ${this.#opts.token}`;
+    return new Promise((resolve, reject) => {
+      const req = this.#mod.request(url, { method: 'GET', agent: this.#agent, headers, timeout: timeoutMs }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} ${text.slice(0, 200)}`));
+          try {
+            resolve((JSON.parse(text) as { streams: Record<string, { offset: number; at: number | null; check: string | null }> }).streams ?? {});
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('the request timed out')));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   /** Sends one batch until the server acknowledged it (or it was dead-lettered). */
   async ship(batch: Batch): Promise<void> {
     const body = await (batch.gzipped ?? gzipBody(batch.body, this.#opts.gzipLevel).then((b) => [b]));

@@ -1,6 +1,7 @@
 // The one ingest pipeline every door uses (native, seed, OTLP, Loki): validate and normalize
 // each record, commit the batch atomically, then publish it to the live tail and count it.
 // Nothing is stored differently because of the door it came in.
+import { lineCheck } from '../shared/stream-check.js';
 import { LogpipeError } from '../shared/errors.js';
 import { isLevel, normalizeLevel, type Level } from '../shared/levels.js';
 import { parseLine, parseTimestamp } from '../shared/parse/index.js';
@@ -167,6 +168,26 @@ function encodeAttrs(attrs: Record<string, unknown> | undefined, limits: Limits)
 }
 
 /** Validates, stores and publishes batches of records. */
+/**
+ * Puts a lineCheck() of the message as sent on the record with the highest offset of each
+ * stream: the store keeps it beside the stream's committed offset (see stream-check.ts).
+ */
+function markChecks(raw: unknown[], out: NormalizedRecord[]): void {
+  let last: Map<string, number> | null = null;
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i];
+    if (r.stream === null || r.offset === null) continue;
+    last ??= new Map();
+    const j = last.get(r.stream);
+    if (j === undefined || (out[j].offset as number) < r.offset) last.set(r.stream, i);
+  }
+  if (!last) return;
+  for (const i of last.values()) {
+    const message = (raw[i] as { message?: unknown }).message;
+    if (typeof message === 'string') out[i].check = lineCheck(message);
+  }
+}
+
 export class IngestPipeline {
   #store: Store;
   #hub: LiveHub;
@@ -200,7 +221,13 @@ export class IngestPipeline {
         throw new LogpipeError('LP_ERR_INVALID_RECORD', `Record ${i}: ${err.message}.`, { index: i, reason: err.message });
       }
     }
+    markChecks(records, out);
     return out;
+  }
+
+  /** What the store knows of some streams (committed offset and a check of one record's text). */
+  streamChecks(streams: string[]): ReturnType<Store['streamChecks']> {
+    return this.#store.streamChecks(streams);
   }
 
   /** Stores a batch atomically: all records or none. */

@@ -39,4 +39,6 @@ export interface NormalizedRecord {
   attrs: string | null;
   stream: string | null;
   offset: number | null;
+  /** lineCheck() of the message as sent, on the last record of each stream in a request. */
+  check?: string;
 }

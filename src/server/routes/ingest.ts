@@ -35,6 +35,20 @@ export default async function ingestRoutes(app: FastifyInstance, opts: IngestRou
     return pipeline.ingest(recordsOf(req.body), { door: 'native', host: req.ip, bytes: bodyBytes(req) });
   });
 
+  // For a collector that starts without its state file: what the server holds under some
+  // stream ids (committed offset, and a check of the line at it), so it can tell its file's
+  // content from another that had the same id (docs/collector-identity.md).
+  app.get('/api/v1/streams', ingest, async (req) => {
+    const raw = (req.query as { ids?: unknown }).ids;
+    if (raw === undefined || raw === '') return { streams: {} };
+    if (typeof raw !== 'string') throw new LogpipeError('LP_ERR_BAD_REQUEST', 'Give the stream ids to look up once, as ids=a,b,c.');
+    const ids = raw.split(',');
+    if (ids.length > 64) throw new LogpipeError('LP_ERR_BAD_REQUEST', `At most 64 stream ids per request (got ${ids.length}).`);
+    if (ids.some((id) => id === '' || id.length > 256)) throw new LogpipeError('LP_ERR_BAD_REQUEST', 'Each stream id must be 1 to 256 characters.');
+    const known = await pipeline.streamChecks(ids);
+    return { streams: Object.fromEntries(known) };
+  });
+
   // The prototype's contract, byte for byte: [{"message": …}] → {"status":"success","inserted":N}.
   app.post('/logs', ingest, async (req) => {
     const res = await pipeline.ingest(recordsOf(req.body), { door: 'seed', host: req.ip, bytes: bodyBytes(req) });

@@ -107,6 +107,8 @@ export interface Store {
   stats(): Promise<StoreStats>;
   /** Highest committed offset of a stream, or -1. */
   streamOffset(stream: string): Promise<number>;
+  /** For each known stream: its committed offset and the check of the record at `at` (see stream-check.ts). */
+  streamChecks(streams: string[]): Promise<Map<string, StreamCheck>>;
   /** Deletes one small chunk under the policy; resolves to the rows deleted (0 = nothing left to do). */
   enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number>;
   /** What age retention with this cutoff would expire (estimates from ingest times, no row scans). */
@@ -118,4 +120,12 @@ export interface Store {
    */
   watchCommits?(listener: (lastId: number) => void): () => void;
   close(): Promise<void>;
+}
+
+/** What the store knows of a stream: its committed offset and a check of one record's text. */
+export interface StreamCheck {
+  offset: number;
+  /** The offset whose record the check is of (the committed one unless older servers wrote it), or null. */
+  at: number | null;
+  check: string | null;
 }

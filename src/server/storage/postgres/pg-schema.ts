@@ -108,12 +108,13 @@ export function partitionName(day: number): string {
 
 /**
  * Indexes that serve event-time order (ts, ties by id): pages of all records, and a source's
- * neighbours for context(). IF NOT EXISTS, so that schemas made before they existed gain them
+ * neighbours for context(); and the stream checks (stream-check.ts). IF NOT EXISTS, so that schemas made before they existed gain them
  * when a server opens them (same schema version: nothing else changed).
  */
 function orderIndexes(s: string): string {
   return `CREATE INDEX IF NOT EXISTS logs_ts_id ON ${s}.logs (ts, id);
-CREATE INDEX IF NOT EXISTS logs_source_ts_id ON ${s}.logs (source, ts, id);`;
+CREATE INDEX IF NOT EXISTS logs_source_ts_id ON ${s}.logs (source, ts, id);
+CREATE TABLE IF NOT EXISTS ${s}.stream_checks (stream text PRIMARY KEY, at bigint NOT NULL, check_hash text NOT NULL);`;
 }
 
 /**

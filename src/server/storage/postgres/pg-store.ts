@@ -14,6 +14,7 @@ import type {
   SourceInfo,
   Store,
   StoreStats,
+  StreamCheck,
 } from '../store.js';
 import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../sqlite/buckets.js';
 import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
@@ -265,6 +266,7 @@ export class PostgresStore implements Store {
       ).rows as { last_id: number; parts: string[]; offsets: [string, number][] }[];
       const committed = new Map<string, number>(state.offsets);
       const max = new Map<string, number>();
+      const checks = new Map<string, string>();
       const keep: number[] = [];
       let duplicates = 0;
       for (let i = 0; i < records.length; i++) {
@@ -277,10 +279,21 @@ export class PostgresStore implements Store {
             continue;
           }
           max.set(key, r.offset);
+          if (r.check) checks.set(key, r.check);
+          else checks.delete(key);
         }
         keep.push(i);
       }
       const sv = [...max];
+      // The check of the record at each stream's new committed offset (see stream-check.ts).
+      const cv = sv.filter(([k]) => checks.has(k));
+      if (cv.length) {
+        await c.query(
+          `INSERT INTO ${s}.stream_checks (stream, at, check_hash) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ` +
+            'ON CONFLICT (stream) DO UPDATE SET at = excluded.at, check_hash = excluded.check_hash WHERE stream_checks.at < excluded.at',
+          [cv.map(([k]) => k), cv.map(([, v]) => v), cv.map(([k]) => checks.get(k)!)],
+        );
+      }
       if (!keep.length) {
         if (sv.length) await c.query(`${STREAMS_UPSERT(s)} SELECT * FROM unnest($1::text[], $2::bigint[]) ${STREAMS_CONFLICT}`, [sv.map(([k]) => k), sv.map(([, v]) => v)]);
         return { accepted: 0, duplicates, records: [] };
@@ -585,6 +598,17 @@ export class PostgresStore implements Store {
       [this.schema],
     );
     return r.n;
+  }
+
+  async streamChecks(streams: string[]): Promise<Map<string, StreamCheck>> {
+    const s = this.#s;
+    const rows = await this.#run<{ stream: string; offset: string | number; at: string | number | null; check: string | null }>(
+      `SELECT o.stream, o.last_offset AS offset, c.at, c.check_hash AS check FROM ${s}.streams o LEFT JOIN ${s}.stream_checks c ON c.stream = o.stream WHERE o.stream = ANY($1::text[])`,
+      [streams.map(clean)],
+    );
+    const out = new Map<string, StreamCheck>();
+    for (const r of rows) out.set(r.stream, { offset: Number(r.offset), at: r.at === null ? null : Number(r.at), check: r.check });
+    return out;
   }
 
   async streamOffset(stream: string): Promise<number> {

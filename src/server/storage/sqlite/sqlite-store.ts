@@ -15,6 +15,7 @@ import type {
   SourceInfo,
   Store,
   StoreStats,
+  StreamCheck,
 } from '../store.js';
 import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
 import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
@@ -85,6 +86,8 @@ interface StreamState {
   stream: string;
   committed: number;
   max: number;
+  /** lineCheck of the record at `max`, when the request carried one. */
+  check?: string;
 }
 
 interface SourceAgg {
@@ -198,6 +201,8 @@ export class SqliteStore implements Store {
   #insertFts: Database.Statement;
   #getLastId: Database.Statement;
   #setLastId: Database.Statement;
+  #setCheck: Database.Statement;
+  #getChecks: Database.Statement;
   #getStream: Database.Statement;
   #setStream: Database.Statement;
   #upsertRollup: Upsert;
@@ -218,6 +223,11 @@ export class SqliteStore implements Store {
     this.#setLastId = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_id'");
     this.#getStream = db.prepare('SELECT last_offset FROM streams WHERE stream = ?').pluck();
     this.#setStream = db.prepare('INSERT INTO streams (stream, last_offset) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET last_offset = excluded.last_offset');
+    // Added beside the streams table (no schema version change): databases made before it
+    // simply have no checks for their older streams.
+    db.exec('CREATE TABLE IF NOT EXISTS stream_checks (stream TEXT PRIMARY KEY, at INTEGER NOT NULL, check_hash TEXT NOT NULL) WITHOUT ROWID');
+    this.#setCheck = db.prepare('INSERT INTO stream_checks (stream, at, check_hash) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET at = excluded.at, check_hash = excluded.check_hash');
+    this.#getChecks = db.prepare('SELECT s.last_offset AS offset, c.at AS at, c.check_hash AS "check" FROM streams s LEFT JOIN stream_checks c ON c.stream = s.stream WHERE s.stream = ?');
     this.#upsertRollup = prepareUpsert(
       db,
       'INSERT INTO rollup (minute, level, source, n, min_id, max_id) VALUES',
@@ -296,6 +306,7 @@ export class SqliteStore implements Store {
           continue;
         }
         st.max = r.offset;
+        st.check = r.check;
       }
       const id = ++lastId;
       const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
@@ -341,7 +352,11 @@ export class SqliteStore implements Store {
       const now = this.#now();
       this.#upsertIngest.run(Math.floor(now / INGEST_WINDOW_MS) * (INGEST_WINDOW_MS / 1000), lastId, now);
     }
-    for (const [stream, st] of streams) if (st.max > st.committed) this.#setStream.run(stream, st.max);
+    for (const [stream, st] of streams) {
+      if (st.max <= st.committed) continue;
+      this.#setStream.run(stream, st.max);
+      if (st.check) this.#setCheck.run(stream, st.max, st.check);
+    }
     if (!kept.length) return { accepted: 0, duplicates, records: [] };
     return insertedResult(kept, firstId, duplicates);
   }
@@ -751,6 +766,15 @@ export class SqliteStore implements Store {
   async streamOffset(stream: string): Promise<number> {
     const v = this.#getStream.get(stream) as number | undefined;
     return v ?? -1;
+  }
+
+  async streamChecks(streams: string[]): Promise<Map<string, StreamCheck>> {
+    const out = new Map<string, StreamCheck>();
+    for (const stream of streams) {
+      const row = this.#getChecks.get(stream) as { offset: number; at: number | null; check: string | null } | undefined;
+      if (row) out.set(stream, { offset: row.offset, at: row.at, check: row.check });
+    }
+    return out;
   }
 
   async enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number> {
