@@ -316,3 +316,24 @@ describe('operations', () => {
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
   });
 });
+
+describe('stream lookup for collectors without a state file', () => {
+  test('GET /api/v1/streams returns the committed offset and the check of the line sent last; bad id lists are a 400', async () => {
+    const message = 'lookup line seq=3';
+    const r = await post('/api/v1/logs', [
+      { message: 'lookup line seq=1', stream: 'lookup-s1', offset: 18 },
+      { message, stream: 'lookup-s1', offset: 36 },
+    ]);
+    assert.equal(r.status, 200);
+    const got = await get('/api/v1/streams?ids=lookup-s1,lookup-unknown');
+    assert.equal(got.status, 200);
+    const { lineCheck } = await import('../src/shared/stream-check.js');
+    assert.deepEqual(got.body, { streams: { 'lookup-s1': { offset: 36, at: 36, check: lineCheck(message) } } });
+    assert.deepEqual((await get('/api/v1/streams')).body, { streams: {} });
+    const many = await get(`/api/v1/streams?ids=${Array.from({ length: 65 }, (_, i) => `s${i}`).join(',')}`);
+    assert.equal(many.status, 400);
+    assert.match((many.body as { message: string }).message, /At most 64 stream ids/);
+    const long = await get(`/api/v1/streams?ids=${'x'.repeat(300)}`);
+    assert.equal(long.status, 400);
+  });
+});

@@ -387,6 +387,26 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       }
     });
 
+    test('stream checks: the check of the record at the committed offset is kept with it, moves only forward, and survives reopening', async () => {
+      const h = await makeStore();
+      try {
+        const s = (offset: number, check?: string, stream = 'chk:a') => ({ ...rec({ message: `m${offset}`, stream, offset }), check });
+        assert.deepEqual([...(await h.store.streamChecks(['chk:a']))], []);
+        await h.store.insert([s(10, 'c10'), s(20, 'c20')]);
+        assert.deepEqual((await h.store.streamChecks(['chk:a', 'chk:none'])).get('chk:a'), { offset: 20, at: 20, check: 'c20' });
+        // Re-sends (at or below the committed offset) change nothing.
+        await h.store.insert([s(20, 'other')]);
+        assert.deepEqual((await h.store.streamChecks(['chk:a'])).get('chk:a'), { offset: 20, at: 20, check: 'c20' });
+        await h.store.insert([s(30, 'c30'), s(40, undefined, 'chk:b')]);
+        const store = await h.reopen();
+        const got = await store.streamChecks(['chk:a', 'chk:b']);
+        assert.deepEqual(got.get('chk:a'), { offset: 30, at: 30, check: 'c30' });
+        assert.deepEqual(got.get('chk:b'), { offset: 40, at: null, check: null }, 'a stream without checks is known by its offset alone');
+      } finally {
+        await h.cleanup();
+      }
+    });
+
     test('a batch that fails part-way leaves nothing behind', async () => {
       const h = await makeStore();
       try {
