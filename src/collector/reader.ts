@@ -213,7 +213,7 @@ export class FileReader {
       }
       const pos = this.tail.position;
       const n = await this.tail.read(this.#readBuf);
-      if (n > 0 && (await this.#contentChanged(pos))) {
+      if (n > 0 && (await this.#contentChanged())) {
         // Truncated (and rewritten) while we read: these bytes may belong to the new content.
         // Drop them and start the new generation from 0 instead of shipping a mix.
         this.tail.position = pos;
@@ -276,14 +276,13 @@ export class FileReader {
    * position differ (a truncation, or a rewrite in place, even one under the same first line).
    * Checked after every read, so bytes read from new content are never shipped as old.
    */
-  async #contentChanged(position = this.tail.position): Promise<boolean> {
+  async #contentChanged(): Promise<boolean> {
     const want = this.#fpBytes;
     const n = await this.tail.readAt(this.#head, 0);
     if (n < want.length || !this.#head.subarray(0, want.length).equals(want)) return true;
     const win = this.#window;
     if (win.length === 0) return false;
     const at = this.#windowAt - win.length;
-    void position;
     const m = await this.tail.readAt(this.#check.subarray(0, win.length), at);
     return m < win.length || !this.#check.subarray(0, win.length).equals(win);
   }
