@@ -1,7 +1,10 @@
 // The Store interface: everything the HTTP layer may ask of storage. The SQLite and the
 // PostgreSQL implementations both pass the conformance suite in ./conformance.ts.
 import type { Level } from '../../shared/levels.js';
+import type { FieldFilter } from '../../shared/fields.js';
 import type { LogRecord, NormalizedRecord } from '../../shared/record.js';
+
+export type { FieldFilter };
 
 export interface LogFilter {
   /** Full-text query in user syntax (words, "phrases", prefix*); already validated. */
@@ -13,7 +16,10 @@ export interface LogFilter {
   from?: number;
   /** Exclusive upper bound on ts (ms). */
   to?: number;
+  /** Filters on fields of `attrs`; a record must satisfy every one (see FieldFilter). */
+  fields?: FieldFilter[];
 }
+
 
 /** A place in event-time order: records sort by ts, ties by id. */
 export interface Position {
