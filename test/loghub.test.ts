@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseLine } from '../src/shared/parse/index.js';
+import { newLayout, parseLine } from '../src/shared/parse/index.js';
 import type { Level } from '../src/shared/levels.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -17,8 +17,8 @@ const dir = process.env.LOGHUB_DIR ?? resolve(repoRoot, '../shared/loghub');
 const NOW = new Date(2017, 11, 31, 12, 0, 0).getTime();
 const YEARLESS_YEAR = 2017;
 
-const MIN_LEVEL_ACCURACY = 0.99;
-const MIN_TS_ACCURACY = 0.99;
+const MIN_LEVEL_ACCURACY = 0.995;
+const MIN_TS_ACCURACY = 0.995;
 
 /** Reads RFC 4180 CSV: quoted fields may hold commas, newlines and doubled quotes. */
 function readCsv(text: string): string[][] {
@@ -176,11 +176,14 @@ for (const sys of SYSTEMS) {
     let levelOk = 0;
     let tsOk = 0;
     const misses: string[] = [];
+    // One layout per file, as the server keeps one per source.
+    const layout = newLayout();
     for (let i = 0; i < data.length; i++) {
       const row: Row = Object.fromEntries(header.map((h, j) => [h, data[i][j] ?? '']));
       assert.equal(Number(row.LineId), i + 1);
-      const parsed = parseLine(lines[i], { now: NOW });
-      assert.equal(parsed.message, lines[i], 'a plain line is stored as written');
+      const parsed = parseLine(lines[i], { now: NOW, layout });
+      // As written, but for the CR of the samples' CRLF line ends, which the parser drops.
+      assert.equal(parsed.message, lines[i].replace(/\r$/, ''), 'a plain line is stored as written');
       const wantLevel = sys.level(row);
       const wantTs = sys.ts(row);
       if (parsed.level === wantLevel) levelOk++;

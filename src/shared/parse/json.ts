@@ -1,8 +1,9 @@
 // JSON lines (pino, bunyan, winston, zap, logrus, slog, ECS, GCP): the well-known fields become
 // columns and everything else stays in attrs, nested objects included. A field is moved only when
 // its value is usable (a level we know, a time we can read), so nothing is ever silently dropped.
-import { levelFromNumber, normalizeLevel, type Level } from '../levels.js';
+import { levelFromNumber, levelFromSyslogSeverity, normalizeLevel, type Level } from '../levels.js';
 import { epochToMs, parseTimestamp } from './epoch.js';
+import { cleanLine } from './clean.js';
 import { parsePlainLine } from './plain.js';
 import type { ParsedLine } from './types.js';
 
@@ -66,10 +67,26 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
       case 'loglevel':
       case 'log.level':
       case 'levelname':
+      case 'Level':
+      case 'LogLevel':
+      case 'logLevel':
+      case 'Severity':
+      case '@l': // Serilog's compact JSON
         if (level === undefined && (level = levelFromValue(v)) !== undefined) continue;
+        break;
+      case 's':
+        // MongoDB's structured log: "s":"I" (and D1…D5 for its debug verbosities).
+        if (level === undefined && typeof v === 'string' && /^(?:[FEWID]|D[1-5])$/.test(v) && (level = normalizeLevel(v[0], true)) !== undefined) continue;
+        break;
+      case 'PRIORITY':
+        // journald's JSON export: the syslog severity as a string.
+        if (level === undefined && typeof v === 'string' && /^[0-7]$/.test(v) && (level = levelFromSyslogSeverity(Number(v))) !== undefined) continue;
         break;
       case 'msg':
       case 'message':
+      case 'Message':
+      case 'MESSAGE':
+      case '@m':
         if (message === undefined && typeof v === 'string') {
           message = v;
           continue;
@@ -80,7 +97,23 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
       case 'timestamp':
       case '@timestamp':
       case 'date':
+      case 'Timestamp':
+      case 'Time':
+      case 'datetime':
+      case 'asctime':
+      case '@t':
         if (ts === undefined && (ts = timeFromValue(v, now)) !== undefined) continue;
+        break;
+      case 't':
+        // MongoDB: "t":{"$date":"2026-11-28T03:29:09.123+00:00"}.
+        if (ts === undefined && v !== null && typeof v === 'object' && typeof (v as { $date?: unknown }).$date === 'string' && (ts = timeFromValue((v as { $date: string }).$date, now)) !== undefined) continue;
+        break;
+      case '__REALTIME_TIMESTAMP':
+        // journald: µs since the epoch, as a string.
+        if (ts === undefined && typeof v === 'string' && /^\d{13,17}$/.test(v)) {
+          ts = Math.floor(Number(v) / 1000);
+          continue;
+        }
         break;
       case 'log':
         // Docker's json-file driver: {"log":"<the line>\n","stream":"stdout","time":…}.
@@ -89,20 +122,17 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
           continue;
         }
         break;
+      // Source and host fields name a column but stay in attrs too: a record's own source (the
+      // collector's file name) wins over them, and they must not disappear then.
       case 'service':
       case 'service.name':
       case 'app':
-        if (source === undefined && typeof v === 'string' && v !== '') {
-          source = v;
-          continue;
-        }
+        if (source === undefined && typeof v === 'string' && v !== '') source = v;
         break;
       case 'host':
       case 'hostname':
-        if (host === undefined && typeof v === 'string' && v !== '') {
-          host = v;
-          continue;
-        }
+      case '_HOSTNAME':
+        if (host === undefined && typeof v === 'string' && v !== '') host = v;
         break;
     }
     setField((attrs ??= {}), key, v);
@@ -112,7 +142,7 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
     else {
       // The wrapped line is the message; what it says itself (time, level, JSON fields) counts
       // wherever the wrapper says nothing.
-      const text = inner.endsWith('\n') ? inner.slice(0, inner.endsWith('\r\n') ? -2 : -1) : inner;
+      const text = cleanLine(inner.endsWith('\n') ? inner.slice(0, -1) : inner);
       const wrapped = (text.charCodeAt(0) === 123 ? parseJsonLine(text, now) : undefined) ?? parsePlainLine(text, 0, now);
       message = wrapped.message;
       ts ??= wrapped.ts;
@@ -122,5 +152,5 @@ export function parseJsonLine(line: string, now: number | undefined): ParsedLine
       if (wrapped.attrs !== undefined) attrs = attrs === undefined ? wrapped.attrs : { ...wrapped.attrs, ...attrs };
     }
   }
-  return { ts, level: level ?? 'unknown', message: message ?? line, attrs, source, host };
+  return { ts, level: level ?? 'unknown', message: message === undefined ? line : cleanLine(message), attrs, source, host };
 }

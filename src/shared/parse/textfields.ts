@@ -1,0 +1,189 @@
+// Fields read out of plain text, so queries can filter on them: `key=value` pairs (quoted values
+// too), runs of `key: value` with numeric values (`status: 200 len: 1893 time: 0.247`), the
+// fields of an HTTP access log (`"GET /path HTTP/1.1" 200 1234 "referer" "agent"`) and a
+// bracketed request id (`[8706c4fb-2627-4c1e-9f4e-1b2c3d4e5f60]`). Values are strings, as in
+// logfmt. Nothing here decides the time or the level; the line is left as written.
+import { setField } from './json.js';
+
+/** What the last readTextFields call saw besides the fields: whether the line is an access log. */
+export const textFields = { access: false };
+
+const MAX_PAIRS = 64;
+const MAX_KEY = 64;
+// How far into a line an access log's request or a request id is looked for.
+const SEARCH_CHARS = 400;
+
+function isKeyChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
+
+function isKeyStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Characters that may stand right before a key: start, blank, `[`, `(`, `{`, `,`, `;`, `|`. */
+function isBoundary(c: number): boolean {
+  return c !== c || c === 32 || c === 9 || c === 91 || c === 40 || c === 123 || c === 44 || c === 59 || c === 124;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function put(attrs: Record<string, unknown> | undefined, key: string, value: string): Record<string, unknown> {
+  const a = attrs ?? {};
+  if (!Object.hasOwn(a, key)) setField(a, key, value);
+  return a;
+}
+
+/** Reads the fields of s from `from` on; undefined when there are none. */
+export function readTextFields(s: string, from: number): Record<string, unknown> | undefined {
+  textFields.access = false;
+  let attrs: Record<string, unknown> | undefined;
+  if (s.indexOf('"', from) >= 0) attrs = readAccess(s, from, attrs);
+  if (s.indexOf('=', from) >= 0) attrs = readPairs(s, from, attrs);
+  if (s.indexOf(': ', from) >= 0) attrs = readColonRun(s, from, attrs);
+  if (s.indexOf('[', from) >= 0) attrs = readRequestId(s, from, attrs);
+  return attrs;
+}
+
+/** `key=value` and `key="quoted value"` pairs. */
+function readPairs(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const n = s.length;
+  let pairs = 0;
+  for (let eq = s.indexOf('=', from); eq > from && pairs < MAX_PAIRS; eq = s.indexOf('=', eq + 1)) {
+    let k = eq;
+    while (k > from && eq - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
+    if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? NaN : s.charCodeAt(k - 1)) || s.charCodeAt(eq + 1) === 61) continue;
+    let v = eq + 1;
+    let value: string;
+    if (s.charCodeAt(v) === 34) {
+      const close = s.indexOf('"', v + 1);
+      if (close < 0) continue;
+      value = s.slice(v + 1, close);
+      v = close + 1;
+    } else {
+      const start = v;
+      let c = s.charCodeAt(v);
+      while (v < n && c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 93 && c !== 41 && c !== 125 && c !== 34) c = s.charCodeAt(++v);
+      value = s.slice(start, v);
+    }
+    attrs = put(attrs, s.slice(k, eq), value);
+    pairs++;
+    eq = v - 1;
+  }
+  return attrs;
+}
+
+/** Runs of `key: number` (two or more in the line), as `status: 200 len: 1893 time: 0.247`. */
+function readColonRun(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  let found: string[] | undefined;
+  let count = 0;
+  for (let c = s.indexOf(': ', from); c > from && count < MAX_PAIRS; c = s.indexOf(': ', c + 2)) {
+    let k = c;
+    while (k > from && c - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
+    if (k === c || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? NaN : s.charCodeAt(k - 1))) continue;
+    let v = c + 2;
+    const start = v;
+    if (s.charCodeAt(v) === 45) v++;
+    if (!isDigit(s.charCodeAt(v))) continue;
+    while (v < s.length && s.charCodeAt(v) !== 32 && s.charCodeAt(v) !== 9 && s.charCodeAt(v) !== 44 && s.charCodeAt(v) !== 59) v++;
+    (found ??= []).push(s.slice(k, c), s.slice(start, v));
+    count++;
+  }
+  if (found === undefined || count < 2) return attrs;
+  for (let i = 0; i < found.length; i += 2) attrs = put(attrs, found[i], found[i + 1]);
+  return attrs;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND'];
+
+/** The quoted string starting at p (`"…"`, no escapes but `\"`); its end (after the quote) in `quotedEnd`. */
+let quotedEnd = 0;
+function quoted(s: string, p: number): string | undefined {
+  if (s.charCodeAt(p) !== 34) return undefined;
+  let q = p + 1;
+  while (q < s.length && s.charCodeAt(q) !== 34) q += s.charCodeAt(q) === 92 ? 2 : 1;
+  if (q >= s.length) return undefined;
+  quotedEnd = q + 1;
+  return s.slice(p + 1, q);
+}
+
+/** An access log: `"METHOD path PROTO" status bytes ["referer" "user agent"] … [duration]`. */
+function readAccess(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const limit = Math.min(s.length, from + SEARCH_CHARS);
+  for (let q = s.indexOf('"', from); q >= 0 && q < limit; q = s.indexOf('"', q + 1)) {
+    let m = q + 1;
+    while (m < s.length && s.charCodeAt(m) >= 65 && s.charCodeAt(m) <= 90) m++;
+    if (m - q - 1 < 3 || s.charCodeAt(m) !== 32 || !METHODS.includes(s.slice(q + 1, m))) continue;
+    const request = quoted(s, q);
+    if (request === undefined) return attrs;
+    let p = quotedEnd;
+    if (s.charCodeAt(p) !== 32 || !isDigit(s.charCodeAt(p + 1)) || !isDigit(s.charCodeAt(p + 3)) || isDigit(s.charCodeAt(p + 4))) return attrs;
+    const status = s.slice(p + 1, p + 4);
+    const parts = request.split(' ');
+    attrs = put(attrs, 'method', parts[0]);
+    if (parts[1] !== undefined) attrs = put(attrs, 'path', parts[1]);
+    if (parts[2] !== undefined && parts[2].startsWith('HTTP/')) attrs = put(attrs, 'protocol', parts[2]);
+    attrs = put(attrs, 'status', status);
+    textFields.access = true;
+    p += 4;
+    if (s.charCodeAt(p) === 32 && isDigit(s.charCodeAt(p + 1))) {
+      let e = p + 1;
+      while (isDigit(s.charCodeAt(e))) e++;
+      attrs = put(attrs, 'bytes', s.slice(p + 1, e));
+      p = e;
+    } else if (s.charCodeAt(p) === 32 && s.charCodeAt(p + 1) === 45) p += 2;
+    if (s.charCodeAt(p) === 32) {
+      const referer = quoted(s, p + 1);
+      if (referer !== undefined && s.charCodeAt(quotedEnd) === 32) {
+        const agent = quoted(s, quotedEnd + 1);
+        if (agent !== undefined) {
+          if (referer !== '-' && referer !== '') attrs = put(attrs, 'referer', referer);
+          if (agent !== '-' && agent !== '') attrs = put(attrs, 'user_agent', agent);
+        }
+      }
+    }
+    // A duration as the line's last token (`0.123`, `18ms`, `1.2s`), as nginx and Traefik append it.
+    let e = s.length;
+    while (e > p && s.charCodeAt(e - 1) === 32) e--;
+    let b = e;
+    while (b > p && s.charCodeAt(b - 1) !== 32) b--;
+    if (b > p && /^\d+(\.\d+)?(ms|s|us|µs)?$/.test(s.slice(b, e))) attrs = put(attrs, 'duration', s.slice(b, e));
+    return attrs;
+  }
+  return attrs;
+}
+
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** A bracketed request id: a UUID, a long hex string, or `req-…`/`request-…` (Rails' tagged logging, many tracers). */
+function readRequestId(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const limit = Math.min(s.length, from + SEARCH_CHARS);
+  for (let b = s.indexOf('[', from); b >= 0 && b < limit; b = s.indexOf('[', b + 1)) {
+    const close = s.indexOf(']', b + 1);
+    if (close < 0 || close - b > 66) return attrs;
+    const len = close - b - 1;
+    if (len < 8) continue;
+    let hex = 0;
+    let dashes = 0;
+    let other = false;
+    for (let i = b + 1; i < close; i++) {
+      const c = s.charCodeAt(i);
+      if (isHex(c)) hex++;
+      else if (c === 45) dashes++;
+      else if (!isKeyChar(c)) {
+        other = true;
+        break;
+      }
+    }
+    if (other) continue;
+    const text = s.slice(b + 1, close);
+    const uuidLike = hex + dashes === len && ((len === 36 && dashes === 4) || (dashes === 0 && len >= 16));
+    const named = /^req(uest)?[-_]?[A-Za-z0-9][A-Za-z0-9_-]{5,}$/.test(text);
+    if (uuidLike || named) return put(attrs, 'request_id', text);
+  }
+  return attrs;
+}
