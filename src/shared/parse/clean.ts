@@ -8,8 +8,10 @@ const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)
 /** The line without ANSI escape sequences and without CRs before line ends. */
 export function cleanLine(line: string): string {
   if (line.indexOf('\u001b') >= 0) line = line.replace(ANSI, '');
-  if (line.indexOf('\r') >= 0) {
-    line = line.replace(/\r\n/g, '\n');
+  const cr = line.indexOf('\r');
+  if (cr >= 0) {
+    // Most often the one CR is the last character (a CRLF file split at LF).
+    if (cr !== line.length - 1) line = line.replace(/\r\n/g, '\n');
     if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
   }
   return line;

@@ -18,7 +18,7 @@ export function readCriPrefix(s: string, p: number, now: number | undefined): bo
   if (s.charCodeAt(p + 10) !== 84) return false;
   const blank = s.indexOf(' ', p + 19);
   if (blank < 0 || blank > p + 40 || !isWord(s, blank + 1, 'std')) return false;
-  if (!scanTimestamp(s, p, now, false) || s.charCodeAt(scanned.end) !== 32) return false;
+  if (!scanTimestamp(s, p, now, 0) || s.charCodeAt(scanned.end) !== 32) return false;
   const q = scanned.end + 1;
   const stream = isWord(s, q, 'stdout ') ? 'stdout' : isWord(s, q, 'stderr ') ? 'stderr' : '';
   if (stream === '') return false;

@@ -1,6 +1,6 @@
 // Timestamps given on their own (a JSON field, an API record's `ts`, a query's `from`): epoch
 // numbers of any common unit, and every textual form the line parser knows.
-import { scanned, scanTimestamp } from './timestamp.js';
+import { SCAN_DATE, scanned, scanTimestamp } from './timestamp.js';
 
 // Epoch values are told apart by magnitude: seconds below 1e11 (year 5138), then ms, µs, ns.
 // Anything below 1e8 seconds (1973) is more likely a count or a duration than a time.
@@ -48,7 +48,7 @@ export function parseTimestamp(text: string, now?: number): number | undefined {
     const last = s.charCodeAt(s.length - 1);
     if (last >= 48 && last <= 57 && /^\d+(\.\d+)?$/.test(s)) return epochFromDigits(s);
   }
-  if (scanTimestamp(s, 0, now, true) && scanned.end === s.length) return scanned.ts;
+  if (scanTimestamp(s, 0, now, SCAN_DATE) && scanned.end === s.length) return scanned.ts;
   // RFC 2822 and JavaScript's Date#toString ("Tue, 15 Nov 1994 08:12:31 GMT"): left to Date,
   // but only when the text has a four-digit year and a time, since Date.parse accepts nonsense.
   if (((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && /\b\d{4}\b/.test(s) && /\d:\d\d/.test(s)) {

@@ -23,7 +23,7 @@ function isKeyStart(c: number): boolean {
 
 /** Characters that may stand right before a key: start, blank, `[`, `(`, `{`, `,`, `;`, `|`. */
 function isBoundary(c: number): boolean {
-  return c !== c || c === 32 || c === 9 || c === 91 || c === 40 || c === 123 || c === 44 || c === 59 || c === 124;
+  return c === -1 || c === 32 || c === 9 || c === 91 || c === 40 || c === 123 || c === 44 || c === 59 || c === 124;
 }
 
 function isDigit(c: number): boolean {
@@ -31,9 +31,13 @@ function isDigit(c: number): boolean {
 }
 
 function put(attrs: Record<string, unknown> | undefined, key: string, value: string): Record<string, unknown> {
-  const a = attrs ?? {};
-  if (!Object.hasOwn(a, key)) setField(a, key, value);
-  return a;
+  if (attrs === undefined) {
+    const a: Record<string, unknown> = {};
+    setField(a, key, value);
+    return a;
+  }
+  if (!Object.hasOwn(attrs, key)) setField(attrs, key, value);
+  return attrs;
 }
 
 /** Reads the fields of s from `from` on; undefined when there are none. */
@@ -54,7 +58,7 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
   for (let eq = s.indexOf('=', from); eq > from && pairs < MAX_PAIRS; eq = s.indexOf('=', eq + 1)) {
     let k = eq;
     while (k > from && eq - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
-    if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? NaN : s.charCodeAt(k - 1)) || s.charCodeAt(eq + 1) === 61) continue;
+    if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? -1 : s.charCodeAt(k - 1)) || s.charCodeAt(eq + 1) === 61) continue;
     let v = eq + 1;
     let value: string;
     if (s.charCodeAt(v) === 34) {
@@ -77,23 +81,33 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
 
 /** Runs of `key: number` (two or more in the line), as `status: 200 len: 1893 time: 0.247`. */
 function readColonRun(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  let found: string[] | undefined;
+  // Count first (no allocation): most lines have at most one such pair.
   let count = 0;
+  for (let c = s.indexOf(': ', from); c > from && count < 2; c = s.indexOf(': ', c + 2)) {
+    if (colonPairKey(s, from, c) >= 0) count++;
+  }
+  if (count < 2) return attrs;
+  count = 0;
   for (let c = s.indexOf(': ', from); c > from && count < MAX_PAIRS; c = s.indexOf(': ', c + 2)) {
-    let k = c;
-    while (k > from && c - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
-    if (k === c || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? NaN : s.charCodeAt(k - 1))) continue;
-    let v = c + 2;
-    const start = v;
-    if (s.charCodeAt(v) === 45) v++;
-    if (!isDigit(s.charCodeAt(v))) continue;
+    const k = colonPairKey(s, from, c);
+    if (k < 0) continue;
+    const start = c + 2;
+    let v = start;
     while (v < s.length && s.charCodeAt(v) !== 32 && s.charCodeAt(v) !== 9 && s.charCodeAt(v) !== 44 && s.charCodeAt(v) !== 59) v++;
-    (found ??= []).push(s.slice(k, c), s.slice(start, v));
+    attrs = put(attrs, s.slice(k, c), s.slice(start, v));
     count++;
   }
-  if (found === undefined || count < 2) return attrs;
-  for (let i = 0; i < found.length; i += 2) attrs = put(attrs, found[i], found[i + 1]);
   return attrs;
+}
+
+/** Where the key of a `key: number` pair whose colon is at c starts, or -1. */
+function colonPairKey(s: string, from: number, c: number): number {
+  let k = c;
+  while (k > from && c - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
+  if (k === c || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? -1 : s.charCodeAt(k - 1))) return -1;
+  let v = c + 2;
+  if (s.charCodeAt(v) === 45) v++;
+  return isDigit(s.charCodeAt(v)) ? k : -1;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND'];
@@ -180,10 +194,10 @@ function readRequestId(s: string, from: number, attrs: Record<string, unknown> |
       }
     }
     if (other) continue;
-    const text = s.slice(b + 1, close);
     const uuidLike = hex + dashes === len && ((len === 36 && dashes === 4) || (dashes === 0 && len >= 16));
-    const named = /^req(uest)?[-_]?[A-Za-z0-9][A-Za-z0-9_-]{5,}$/.test(text);
-    if (uuidLike || named) return put(attrs, 'request_id', text);
+    if (uuidLike || ((s.charCodeAt(b + 1) | 0x20) === 114 && /^req(uest)?[-_]?[A-Za-z0-9][A-Za-z0-9_-]{5,}$/.test(s.slice(b + 1, close)))) {
+      return put(attrs, 'request_id', s.slice(b + 1, close));
+    }
   }
   return attrs;
 }

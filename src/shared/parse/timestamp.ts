@@ -413,6 +413,17 @@ function readNumber(s: string, p: number, max: number): number {
 function scanYearFirst(s: string, p: number, flags: number): boolean {
   const y = d4(s, p);
   const sep = s.charCodeAt(p + 4);
+  // The common case first, at fixed places: `yyyy-MM-dd[T ]HH:mm:ss…`.
+  const mo2 = d2(s, p + 5);
+  const d2v = d2(s, p + 8);
+  if (mo2 >= 0 && d2v >= 0 && s.charCodeAt(p + 7) === sep && digit(s, p + 10) < 0) {
+    const t = s.charCodeAt(p + 10);
+    if (t === 84 || t === 32 || t === 116) {
+      const e = readTime(s, p + 11, t !== 32, false);
+      if (e >= 0) return finish(y, mo2, d2v, readZone(s, e), KIND_GENERAL);
+    }
+    return dateTail(s, p + 10, y, mo2, d2v, flags);
+  }
   let mo: number;
   let q: number;
   const m = monthAt(s, p + 5);
@@ -677,10 +688,8 @@ function scanDayName(s: string, p: number, flags: number): boolean {
 /**
  * Tries every timestamp shape at p. On success fills `scanned` and returns true. `flags` says
  * whether a date alone (SCAN_DATE), an epoch number (SCAN_EPOCH) or a time alone (SCAN_TIME) count.
- * A boolean (true) is read as SCAN_DATE, for whole-string timestamps.
  */
-export function scanTimestamp(s: string, p: number, now: number | undefined, flags: number | boolean = 0): boolean {
-  const f = flags === true ? SCAN_DATE : flags === false ? 0 : flags;
+export function scanTimestamp(s: string, p: number, now: number | undefined, f: number): boolean {
   scanned.order = 0;
   const c = s.charCodeAt(p);
   if (c >= 48 && c <= 57) return scanDigits(s, p, now, f);
