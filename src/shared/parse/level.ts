@@ -91,6 +91,11 @@ function skipLetters(s: string, p: number): number {
   return p;
 }
 
+function skipBlanks(s: string, p: number): number {
+  while (s.charCodeAt(p) === 32) p++;
+  return p;
+}
+
 function skipToSpace(s: string, p: number, limit: number): number {
   while (p < limit) {
     const c = s.charCodeAt(p);
@@ -117,6 +122,12 @@ function bracketedLevel(s: string, p: number, close: number): Level | undefined 
   while (s.charCodeAt(q) === 32) q++;
   let start = q;
   let end = skipLetters(s, q);
+  if (s.charCodeAt(end) !== 58 && s.charCodeAt(end) !== close) {
+    // A module name with digits, `_` or `-` before the colon: `[mpm_event:notice]`, `[proxy_http2:error]`.
+    let m = end;
+    while (m - q < 40 && (isLetter(s.charCodeAt(m)) || (s.charCodeAt(m) >= 48 && s.charCodeAt(m) <= 57) || s.charCodeAt(m) === 95 || s.charCodeAt(m) === 45)) m++;
+    if (s.charCodeAt(m) === 58) end = m;
+  }
   if (s.charCodeAt(end) === 58 && isLetter(s.charCodeAt(end + 1))) {
     start = end + 1;
     end = skipLetters(s, start);
@@ -241,6 +252,16 @@ export function scanLevel(s: string, p: number, limit: number, strict: boolean):
         if (level !== undefined) return level;
       }
       const te = skipToSpace(s, p, limit);
+      if (te === e + 1 && term === 58 && isLevelKey(s, p, e)) {
+        // `LEVEL: Warning` (DB2), `severity: error`: a level key, a colon, the word.
+        const v = skipBlanks(s, te);
+        const vEnd = skipLetters(s, v);
+        const lw = vEnd > v ? wordAt(s, v, vEnd) : undefined;
+        if (lw !== undefined) {
+          levelToken.end = vEnd;
+          return lw.level;
+        }
+      }
       if (s.charCodeAt(te - 1) === 58 && s.charCodeAt(te - 2) !== 58) {
         // `prog[pid]:`, `logger:`: the message follows; only a strict level may still come.
         return scanLevel(s, te, limit, true);

@@ -216,6 +216,24 @@ function findTimestamp(s: string, p: number, now: number | undefined, layout: La
   return found;
 }
 
+/**
+ * Redis writes `pid:role dd Mon yyyy HH:mm:ss.mmm <symbol> message`, the symbol being its level:
+ * `.` debug, `-` verbose, `*` notice, `#` warning.
+ */
+function redisLevel(s: string, p: number, at: number, end: number): Level | undefined {
+  const q = skipDigits(s, p);
+  if (q === p || s.charCodeAt(q) !== 58 || q + 3 !== at || s.charCodeAt(q + 2) !== 32) return undefined;
+  if (s.charCodeAt(end) !== 32 || s.charCodeAt(end + 2) !== 32) return undefined;
+  levelToken.end = end + 2;
+  switch (s.charCodeAt(end + 1)) {
+    case 46: return 'debug';
+    case 45: return 'debug';
+    case 42: return 'info';
+    case 35: return 'warn';
+    default: return undefined;
+  }
+}
+
 /** Levels that a line states by its opening words: tracebacks, panics, uncaught exceptions. */
 function openingLevel(s: string, p: number): Level | undefined {
   const c = s.charCodeAt(p);
@@ -223,6 +241,14 @@ function openingLevel(s: string, p: number): Level | undefined {
   if (c === 102 && s.startsWith('fatal error: ', p)) return 'fatal';
   if (c === 103 && s.startsWith('goroutine ', p) && s.includes(' [running]:', p)) return 'fatal';
   if (c === 69 && s.startsWith('Exception in thread "', p)) return 'error';
+  // logcat's brief format: `W/ActivityManager( 1234): …`.
+  if (s.charCodeAt(p + 1) === 47 && letterLevel(c) !== undefined) {
+    const paren = s.indexOf('(', p + 2);
+    if (paren > p + 2 && paren < p + 80 && s.indexOf('): ', paren) > 0) {
+      levelToken.end = p + 1;
+      return letterLevel(c);
+    }
+  }
   // `ValueError: …`, `java.lang.IllegalStateException: …`, `TypeError: …` on a line of their own.
   let q = p;
   const n = Math.min(s.length, p + 100);
@@ -263,7 +289,7 @@ export function parsePlainLine(line: string, p: number, now: number | undefined,
     const end = scanned.end;
     headerEnd = end;
     // A level before the stamp (`INFO  [main] 2026-…`), else after it where the kind puts it.
-    if (at > p) level = scanLevel(line, p, at, false);
+    if (at > p) level = scanLevel(line, p, at, false) ?? redisLevel(line, p, at, end);
     if (level !== undefined) headerEnd = Math.max(end, levelToken.end);
     else {
       level = kind === KIND_LOGCAT ? logcatLevel(line, end) : kind === KIND_SYSLOG ? syslogLevel(line, end, limit) : scanLevel(line, end, limit, false);

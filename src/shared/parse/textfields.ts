@@ -110,6 +110,7 @@ function colonPairKey(s: string, from: number, c: number): number {
   return isDigit(s.charCodeAt(v)) ? k : -1;
 }
 
+const HAPROXY_STATUS = / -?\d+\/-?\d+\/-?\d+\/-?\d+\/\+?-?\d+ (\d{3}) /;
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND'];
 
 /** The quoted string starting at p (`"…"`, no escapes but `\"`); its end (after the quote) in `quotedEnd`. */
@@ -133,8 +134,15 @@ function readAccess(s: string, from: number, attrs: Record<string, unknown> | un
     const request = quoted(s, q);
     if (request === undefined) return attrs;
     let p = quotedEnd;
-    if (s.charCodeAt(p) !== 32 || !isDigit(s.charCodeAt(p + 1)) || !isDigit(s.charCodeAt(p + 3)) || isDigit(s.charCodeAt(p + 4))) return attrs;
-    const status = s.slice(p + 1, p + 4);
+    let status: string;
+    if (s.charCodeAt(p) === 32 && isDigit(s.charCodeAt(p + 1)) && isDigit(s.charCodeAt(p + 3)) && !isDigit(s.charCodeAt(p + 4))) status = s.slice(p + 1, p + 4);
+    else {
+      // HAProxy puts the status before the request, after its timers `Tq/Tw/Tc/Tr/Tt`.
+      const m = HAPROXY_STATUS.exec(s.slice(from, q));
+      if (m === null) return attrs;
+      status = m[1];
+      p = s.length;
+    }
     const parts = request.split(' ');
     attrs = put(attrs, 'method', parts[0]);
     if (parts[1] !== undefined) attrs = put(attrs, 'path', parts[1]);
