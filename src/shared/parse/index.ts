@@ -49,7 +49,13 @@ function parseCleanLine(line: string, now: number | undefined, layout: Layout | 
     const json = parseJsonLine(line.charCodeAt(0) === 0xfeff ? line.slice(p) : line, now);
     if (json !== undefined) return json;
   } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 64) {
-    if (startsWithLogfmtKey(line, p)) return parseLogfmtLine(line, p, now);
+    if (startsWithLogfmtKey(line, p)) {
+      const kv = parseLogfmtLine(line, p, now);
+      if (kv.ts !== undefined && kv.level !== 'unknown') return kv;
+      // Text that only starts with a pair (`pid=17 [28/Nov/2026:…] INFO …`): its header says the rest.
+      const plain = parsePlainLine(line, p, now, layout);
+      return { ...kv, ts: kv.ts ?? plain.ts, level: kv.level !== 'unknown' ? kv.level : plain.level, headerEnd: plain.headerEnd };
+    }
   } else if (c >= 48 && c <= 57 && readCriPrefix(line, p, now)) {
     return parseCriLine(line, now, layout);
   }
