@@ -6,6 +6,7 @@
 // are plain ASCII without quotes or backslashes, so a byte scan checks each line and such
 // lines are copied verbatim. Only lines with a byte that needs care (control, quote, backslash,
 // non-ASCII) go through toString + JSON.stringify, which also replaces invalid UTF-8 with U+FFFD.
+import { applyOverride, cleanLine, parseLine, type LineOverride } from '../shared/parse/index.js';
 import type { LineSink } from './lines.js';
 
 /** A closed batch: the NDJSON body and what the checkpoint needs once it is acknowledged. */
@@ -46,10 +47,32 @@ export function truncationMarker(dropped: number): string {
   return `… [truncated ${dropped} bytes]`;
 }
 
+/** Picks the operator's parsing override (--timestamp-format, --line-regex …) for a source, if any. */
+export type OverrideFor = (source: string) => LineOverride | undefined;
+
+/**
+ * The fields an override gives a line, as a JSON fragment to append to its record
+ * (`,"ts":…,"level":"…","attrs":{…}`); empty when it says nothing. The server takes explicit
+ * fields as given and parses the rest of the line itself.
+ */
+export function overrideFragment(text: string, ov: LineOverride, now: number): string {
+  const line = cleanLine(text);
+  // --level-field names a JSON/logfmt key or a key=value field: those come from the parser.
+  const fields = ov.spec.levelField !== undefined ? parseLine(line, { now }).attrs : undefined;
+  const o = applyOverride(line, ov, now, fields);
+  let out = '';
+  if (o.ts !== undefined && Number.isSafeInteger(o.ts) && o.ts >= 0) out += `,"ts":${o.ts}`;
+  if (o.level !== undefined) out += `,"level":"${o.level}"`;
+  if (o.attrs !== undefined) out += `,"attrs":${JSON.stringify(o.attrs)}`;
+  return out;
+}
+
 /** Accumulates records into NDJSON batches; calls `onBatch` whenever one closes. */
 export class Batcher implements LineSink {
   readonly #limits: BatchLimits;
   readonly #onBatch: (batch: Batch) => void;
+  readonly #overrideFor: OverrideFor | undefined;
+  #override: LineOverride | undefined;
   #buf: Buffer;
   #len = 0;
   #lines = 0;
@@ -60,8 +83,9 @@ export class Batcher implements LineSink {
   /** Records added in total (for progress). */
   linesIn = 0;
 
-  constructor(limits: BatchLimits, onBatch: (batch: Batch) => void) {
+  constructor(limits: BatchLimits, onBatch: (batch: Batch) => void, overrideFor?: OverrideFor) {
     this.#limits = limits;
+    this.#overrideFor = overrideFor;
     this.#onBatch = onBatch;
     // Starts small (many quiet files cost little) and grows with the traffic (see close()).
     this.#buf = Buffer.allocUnsafe(Math.min(limits.bytes, 16 * 1024) + 1024);
@@ -81,6 +105,7 @@ export class Batcher implements LineSink {
   setFields(fields: RecordFields): void {
     this.close();
     this.#stream = fields.stream;
+    this.#override = this.#overrideFor?.(fields.source);
     this.#tail = Buffer.from(
       `","source":${JSON.stringify(fields.source)},"host":${JSON.stringify(fields.host)},"stream":${JSON.stringify(fields.stream)}}\n`,
       'utf8',
@@ -121,7 +146,7 @@ export class Batcher implements LineSink {
   beginChunk(): void {}
 
   line(buf: Buffer, start: number, end: number, endOffset: number, dropped: number): void {
-    if (dropped === 0 && this.#addPlain(buf, start, end, endOffset)) return;
+    if (dropped === 0 && this.#override === undefined && this.#addPlain(buf, start, end, endOffset)) return;
     let text = buf.toString('utf8', start, end);
     if (dropped > 0) text += truncationMarker(dropped);
     this.addText(text, endOffset);
@@ -130,11 +155,19 @@ export class Batcher implements LineSink {
   /** Adds one record whose message is a JS string (multiline records, cut lines, non-ASCII). */
   addText(text: string, endOffset: number): void {
     const json = JSON.stringify(text);
-    const need = HEAD.length + 20 + MSG.length + Buffer.byteLength(json) + this.#tail.length;
+    const extra = this.#override === undefined ? '' : overrideFragment(text, this.#override, Date.now());
+    const need = HEAD.length + 20 + MSG.length + Buffer.byteLength(json) + Buffer.byteLength(extra) + this.#tail.length;
     this.#reserve(need);
     let p = this.#writeHead(endOffset);
     // json carries both quotes: MSG already wrote the opening one and the tail brings the closing one.
     p = p - 1 + this.#buf.write(json, p - 1, 'utf8') - 1;
+    if (extra !== '') {
+      // After the closing quote come the override's fields; the tail's own quote is then skipped.
+      p = p + 1 + this.#buf.write(extra, p + 1, 'utf8');
+      this.#len = p;
+      this.#finish(endOffset, 1);
+      return;
+    }
     this.#len = p;
     this.#finish(endOffset);
   }
@@ -178,12 +211,12 @@ export class Batcher implements LineSink {
     return p;
   }
 
-  #finish(endOffset: number): void {
+  #finish(endOffset: number, skip = 0): void {
     const tail = this.#tail;
     const out = this.#buf;
     let p = this.#len;
-    out.set(tail, p);
-    p += tail.length;
+    out.set(skip === 0 ? tail : tail.subarray(skip), p);
+    p += tail.length - skip;
     this.#len = p;
     this.#lines++;
     this.linesIn++;

@@ -5,6 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
+import picomatch from 'picomatch';
+import { compileOverride, type LineOverride, type OverrideSpec } from '../shared/parse/index.js';
+import type { OverrideFor } from './batcher.js';
 import { parsePattern } from './discover.js';
 import { portOf } from './metrics.js';
 import { ingestUrl } from './shipper.js';
@@ -42,6 +45,10 @@ export const spec: CommandSpec = {
     metrics: { kind: 'int', arg: 'PORT', help: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics' },
     'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'on SIGTERM, wait this long for the server to acknowledge' },
     'retry-base': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'first retry delay ceiling; doubles per failed attempt up to 30s, with full jitter' },
+    'timestamp-format': { kind: 'string', arg: 'FORMAT', help: 'read timestamps with this layout instead of guessing, e.g. "dd/MM/yyyy HH:mm:ss.SSS", "%d/%b/%Y:%H:%M:%S %z" or epoch_ms' },
+    'level-field': { kind: 'string', arg: 'NAME', help: 'take the level from this field (JSON or logfmt key, key=value name, or --line-regex group)' },
+    'level-regex': { kind: 'string', arg: 'REGEX', help: 'take the level from the group "level" (or group 1) of REGEX, e.g. "\\|(?<level>[A-Z]+)\\|"' },
+    'line-regex': { kind: 'list', arg: 'GLOB=REGEX', help: 'for files whose name matches GLOB, read the line with REGEX\'s named groups: ts, level, msg, any other becomes a field (repeatable)' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
   },
 };
@@ -89,6 +96,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
       problems.push(`--multiline-start is not a valid regular expression: ${(err as Error).message}`);
     }
   }
+  const overrideFor = buildOverrides(opts, problems);
   const statePath = resolve(opts.state);
   try {
     if (!statSync(dirname(statePath)).isDirectory()) problems.push(`--state: "${dirname(statePath)}" is not a directory`);
@@ -135,7 +143,48 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     shutdownTimeoutMs: opts.shutdownTimeout,
     gzipLevel: opts.gzipLevel,
     baseBackoffMs: opts.retryBase,
+    overrideFor,
     log,
+  };
+}
+
+/**
+ * The per-file parsing overrides: --timestamp-format, --level-field and --level-regex apply to
+ * every file; each --line-regex GLOB=REGEX to the files whose name (the record's source) matches
+ * GLOB, the first match winning. Problems are added to `problems`.
+ */
+function buildOverrides(opts: ParsedOptions, problems: string[]): OverrideFor | undefined {
+  const base: OverrideSpec = {};
+  if (opts.timestampFormat !== undefined) base.timestampFormat = opts.timestampFormat;
+  if (opts.levelField !== undefined) base.levelField = opts.levelField;
+  if (opts.levelRegex !== undefined) base.levelRegex = opts.levelRegex;
+  const rules: { match: (name: string) => boolean; override: LineOverride }[] = [];
+  for (const raw of (opts.lineRegex ?? []) as string[]) {
+    const eq = raw.indexOf('=');
+    if (eq <= 0 || eq === raw.length - 1) {
+      problems.push(`--line-regex "${raw}": write GLOB=REGEX, e.g. 'app-*.log=^(?<ts>\\S+ \\S+) (?<level>\\w+) (?<msg>.*)$'`);
+      continue;
+    }
+    const glob = raw.slice(0, eq);
+    try {
+      rules.push({ match: picomatch(glob, { dot: true, basename: true }), override: compileOverride({ ...base, regex: raw.slice(eq + 1) }) });
+    } catch (err) {
+      problems.push(`--line-regex "${glob}=…": ${(err as Error).message}`);
+    }
+  }
+  let fallback: LineOverride | undefined;
+  if (Object.keys(base).length > 0) {
+    try {
+      fallback = compileOverride(base);
+    } catch (err) {
+      problems.push(`--timestamp-format/--level-field/--level-regex: ${(err as Error).message}`);
+    }
+  }
+  if (rules.length === 0 && fallback === undefined) return undefined;
+  const cache = new Map<string, LineOverride | undefined>();
+  return (source) => {
+    if (!cache.has(source)) cache.set(source, rules.find((r) => r.match(source))?.override ?? fallback);
+    return cache.get(source);
   };
 }
 

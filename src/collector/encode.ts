@@ -1,7 +1,7 @@
 // Bytes of one stream → lines → (multiline records) → NDJSON batches → gzip → the spool.
 // One Encoder per file being read, and a short-lived one per rotated copy being drained.
 // Batches reach the spool in the order they closed, whatever order gzip finishes them in.
-import { Batcher, type Batch, type RecordFields } from './batcher.js';
+import { Batcher, type Batch, type OverrideFor, type RecordFields } from './batcher.js';
 import type { GzipPool } from './compress.js';
 import { LineSplitter, type LineSink } from './lines.js';
 import type { Metrics } from './metrics.js';
@@ -19,6 +19,8 @@ export interface EncodeOptions {
   multiline: boolean;
   multilineStart?: RegExp | null;
   multilineTimeoutMs: number;
+  /** The operator's parsing override for a source (--timestamp-format, --level-*, --line-regex). */
+  overrideFor?: OverrideFor;
 }
 
 /** Where encoded batches go. */
@@ -57,7 +59,7 @@ export class Encoder {
   constructor(deps: EncodeDeps) {
     this.#deps = deps;
     const o = deps.opts;
-    this.#batcher = new Batcher({ lines: o.batchLines, bytes: o.batchBytes }, (b) => this.#onBatch(b));
+    this.#batcher = new Batcher({ lines: o.batchLines, bytes: o.batchBytes }, (b) => this.#onBatch(b), o.overrideFor);
     this.#joiner = o.multiline ? new MultilineJoiner(this.#batcher, { start: o.multilineStart, maxBytes: o.maxLineBytes }) : null;
     const sink: LineSink = this.#joiner ?? this.#batcher;
     this.#splitter = new LineSplitter(o.maxLineBytes, sink);

@@ -9,6 +9,7 @@ import { registerBodyParsers } from './body.js';
 import type { ServerConfig } from './config.js';
 import { IngestPipeline } from './ingest.js';
 import { LiveHub } from './live/hub.js';
+import { SourceParsing } from './source-parsing.js';
 import { followCommits } from './live/follow-commits.js';
 import { ServerMetrics } from './metrics.js';
 import { InflightBudget } from './inflight.js';
@@ -146,7 +147,7 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   // in id order, interleaved with ours (no-op for SQLite).
   const stopFollowing = followCommits(store, hub, (message) => app.log.warn(message));
   app.addHook('onClose', async () => stopFollowing());
-  const pipeline = new IngestPipeline(store, hub, metrics, limits);
+  const pipeline = new IngestPipeline(store, hub, metrics, limits, new SourceParsing(config.parseOverrides));
   const ingestTokens = new TokenSet(config.ingestTokens);
   const readTokens = new TokenSet(config.readTokens);
   const inflight = new InflightBudget(limits.maxInflightBytes);

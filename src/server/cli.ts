@@ -9,6 +9,7 @@ import { exitWithParent } from '../command/parent-watch.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
+import { readParseConfig } from './source-parsing.js';
 import { openStore, sqlitePathFor } from './storage/open.js';
 import { enforceGuardedRetention, RetentionGuard } from './storage/retention.js';
 import type { Store } from './storage/store.js';
@@ -46,6 +47,7 @@ export const spec: CommandSpec = {
     'max-query-limit': { kind: 'int', default: L.maxQueryLimit, help: 'most records one query returns', arg: 'N' },
     'request-timeout': { kind: 'duration', default: `${L.requestTimeoutMs / 1000}s`, help: 'longest time to receive one request, headers and body (the live tail\'s response is not limited)', arg: 'DURATION' },
     heartbeat: { kind: 'duration', default: '15s', help: 'live-tail heartbeat interval', arg: 'DURATION' },
+    'parse-config': { kind: 'string', help: 'JSON file of per-source parsing overrides: {"sources": {"NAME": {"timestampFormat", "levelField", "levelRegex", "regex"}}} (see README)', arg: 'FILE' },
     'web-dir': { kind: 'string', help: 'directory of the built dashboard (default: the package\'s dist/web)', arg: 'DIR' },
     'sqlite-max-page-count': { kind: 'int', help: 'testing only: cap the SQLite database at N pages (PRAGMA max_page_count) to simulate a full disk', arg: 'N' },
     'log-level': { kind: 'string', default: 'info', help: 'log level of the server\'s own logs', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
@@ -111,6 +113,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
   if (o.retention !== undefined && o.retention < 60_000) problems.push('--retention must be at least 1m');
   for (const p of o.trustProxy ?? []) if (!isProxySpec(p)) problems.push(`--trust-proxy: "${p}" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`);
   if (o.sqliteMaxPageCount !== undefined && !(o.sqliteMaxPageCount >= 1)) problems.push('--sqlite-max-page-count must be at least 1');
+  const parseOverrides = o.parseConfig ? readParseConfig(resolve(o.parseConfig), problems) : undefined;
   if (problems.length) throw new UsageError(problems);
   const defaultWeb = fileURLToPath(new URL('../web', import.meta.url));
   return {
@@ -130,6 +133,7 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
     webDir: o.webDir ? resolve(o.webDir) : existsSync(defaultWeb) ? defaultWeb : undefined,
     logLevel: o.logLevel,
     sqliteMaxPageCount: o.sqliteMaxPageCount,
+    parseOverrides,
   };
 }
 

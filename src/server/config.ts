@@ -65,6 +65,8 @@ export interface ServerConfig {
   logLevel: string;
   /** The SQLite file the store opened: writes and /healthz check it is still there (see store-guard.ts). */
   storeFile?: string;
+  /** Per-source parsing overrides from --parse-config (source name → compiled override). */
+  parseOverrides?: Map<string, import('../shared/parse/index.js').LineOverride>;
   /** Testing only: PRAGMA max_page_count of the SQLite store, to simulate a full disk. */
   sqliteMaxPageCount?: number;
 }

@@ -9,6 +9,7 @@ import type { IngestRecord, NormalizedRecord } from '../shared/record.js';
 import type { Limits } from './config.js';
 import type { LiveHub } from './live/hub.js';
 import type { ServerMetrics } from './metrics.js';
+import { SourceParsing } from './source-parsing.js';
 import type { Store } from './storage/store.js';
 
 export type Door = 'native' | 'seed' | 'otlp' | 'loki';
@@ -88,7 +89,7 @@ function normalizeTs(v: unknown, now: number): number {
  * Validates one record and turns it into what the store keeps. Throws RecordError with a
  * reason that names the field.
  */
-function normalizeOne(raw: unknown, limits: Limits, ctx: IngestContext, now: number): NormalizedRecord {
+function normalizeOne(raw: unknown, limits: Limits, ctx: IngestContext, now: number, parsing: SourceParsing): NormalizedRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RecordError('must be a JSON object');
   const r = raw as IngestRecord & Record<string, unknown>;
   if (typeof r.message !== 'string') {
@@ -98,7 +99,9 @@ function normalizeOne(raw: unknown, limits: Limits, ctx: IngestContext, now: num
   if (text.includes('\u0000')) text = text.replace(/\u0000/g, '\ufffd');
   text = truncateMessage(text, limits.maxLineBytes);
 
-  const parsed = parseLine(text, { now });
+  // The source the record names (or the door's) picks the remembered layout and any override.
+  const named = typeof r.source === 'string' ? r.source : ctx.source ?? 'default';
+  const parsed = parseLine(text, { now, layout: parsing.layout(named), override: parsing.override(named) });
   let level: Level = parsed.level;
   if (r.level !== undefined && r.level !== null) {
     if (typeof r.level !== 'string') throw new RecordError('level must be a string');
@@ -193,8 +196,10 @@ export class IngestPipeline {
   #hub: LiveHub;
   #metrics: ServerMetrics;
   #limits: Limits;
+  #parsing: SourceParsing;
 
-  constructor(store: Store, hub: LiveHub, metrics: ServerMetrics, limits: Limits) {
+  constructor(store: Store, hub: LiveHub, metrics: ServerMetrics, limits: Limits, parsing = new SourceParsing()) {
+    this.#parsing = parsing;
     this.#store = store;
     this.#hub = hub;
     this.#metrics = metrics;
@@ -215,7 +220,7 @@ export class IngestPipeline {
     const out = new Array<NormalizedRecord>(records.length);
     for (let i = 0; i < records.length; i++) {
       try {
-        out[i] = normalizeOne(records[i], this.#limits, ctx, now);
+        out[i] = normalizeOne(records[i], this.#limits, ctx, now, this.#parsing);
       } catch (err) {
         if (!(err instanceof RecordError)) throw err;
         throw new LogpipeError('LP_ERR_INVALID_RECORD', `Record ${i}: ${err.message}.`, { index: i, reason: err.message });
@@ -252,7 +257,7 @@ export class IngestPipeline {
     const rejected: { index: number; reason: string }[] = [];
     for (let i = 0; i < records.length; i++) {
       try {
-        ok.push(normalizeOne(records[i], this.#limits, ctx, now));
+        ok.push(normalizeOne(records[i], this.#limits, ctx, now, this.#parsing));
       } catch (err) {
         if (!(err instanceof RecordError)) throw err;
         rejected.push({ index: i, reason: err.message });
