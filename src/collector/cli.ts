@@ -48,7 +48,7 @@ export const spec: CommandSpec = {
     'timestamp-format': { kind: 'string', arg: 'FORMAT', help: 'read timestamps with this layout instead of guessing, e.g. "dd/MM/yyyy HH:mm:ss.SSS", "%d/%b/%Y:%H:%M:%S %z" or epoch_ms' },
     'level-field': { kind: 'string', arg: 'NAME', help: 'take the level from this field (JSON or logfmt key, key=value name, or --line-regex group)' },
     'level-regex': { kind: 'string', arg: 'REGEX', help: 'take the level from the group "level" (or group 1) of REGEX, e.g. "\\|(?<level>[A-Z]+)\\|"' },
-    'line-regex': { kind: 'list', arg: 'GLOB=REGEX', help: 'for files whose name matches GLOB, read the line with REGEX\'s named groups: ts, level, msg, any other becomes a field (repeatable)' },
+    'line-regex': { kind: 'list', arg: 'GLOB=REGEX', help: 'for files whose name matches GLOB, read each line with REGEX\'s named groups (ts, level, msg; any other becomes a field), e.g. \'app-*.log=^(?<ts>\\S+ \\S+) (?<level>\\w+) (?<msg>.*)$\' (repeatable)' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
   },
 };
