@@ -101,3 +101,24 @@ test('server --parse-config with problems is refused with every problem named', 
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /--parse-config: cannot read/);
 });
+
+test('through POST /api/v1/logs a JSON line keeps its service key in attrs and ANSI colour codes leave the stored message', async (t) => {
+  const server = await startServer({ env: { TZ: 'UTC' } });
+  t.after(async () => {
+    await server.stop();
+    server.cleanup();
+  });
+  const res = await postJson(`${server.url}/api/v1/logs`, [
+    // The record names its own source (as the collector does): the line's service must still be kept.
+    { message: '{"service":"billing","service.name":"billing-api","level":"warn","msg":"card declined"}', source: 'app.log' },
+    { message: '\u001b[31mERROR\u001b[0m 2026-11-29 03:29:09 payment failed\r', source: 'color.log' },
+  ]);
+  assert.equal(res.status, 200, res.text);
+  const [json] = await logsOf(server.url, 'app.log');
+  assert.equal(json.level, 'warn');
+  assert.deepEqual(json.attrs, { service: 'billing', 'service.name': 'billing-api' });
+  const [color] = await logsOf(server.url, 'color.log');
+  assert.equal(color.message, 'ERROR 2026-11-29 03:29:09 payment failed');
+  assert.equal(color.level, 'error');
+  assert.equal(color.ts, Date.UTC(2026, 10, 29, 3, 29, 9));
+});

@@ -102,12 +102,13 @@ function readColonRun(s: string, from: number, attrs: Record<string, unknown> | 
 
 /** Where the key of a `key: number` pair whose colon is at c starts, or -1. */
 function colonPairKey(s: string, from: number, c: number): number {
+  // The value first: it is rarely a number, and that is the cheapest thing to check.
+  const v0 = s.charCodeAt(c + 2);
+  if (!isDigit(v0) && !(v0 === 45 && isDigit(s.charCodeAt(c + 3)))) return -1;
   let k = c;
   while (k > from && c - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
   if (k === c || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? -1 : s.charCodeAt(k - 1))) return -1;
-  let v = c + 2;
-  if (s.charCodeAt(v) === 45) v++;
-  return isDigit(s.charCodeAt(v)) ? k : -1;
+  return k;
 }
 
 const HAPROXY_STATUS = / -?\d+\/-?\d+\/-?\d+\/-?\d+\/\+?-?\d+ (\d{3}) /;
@@ -128,6 +129,8 @@ function quoted(s: string, p: number): string | undefined {
 function readAccess(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const limit = Math.min(s.length, from + SEARCH_CHARS);
   for (let q = s.indexOf('"', from); q >= 0 && q < limit; q = s.indexOf('"', q + 1)) {
+    const c1 = s.charCodeAt(q + 1);
+    if (c1 < 65 || c1 > 90) continue;
     let m = q + 1;
     while (m < s.length && s.charCodeAt(m) >= 65 && s.charCodeAt(m) <= 90) m++;
     if (m - q - 1 < 3 || s.charCodeAt(m) !== 32 || !METHODS.includes(s.slice(q + 1, m))) continue;
