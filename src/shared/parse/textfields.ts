@@ -55,26 +55,39 @@ export function readTextFields(s: string, from: number): Record<string, unknown>
 function readPairs(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const n = s.length;
   let pairs = 0;
-  for (let eq = s.indexOf('=', from); eq > from && pairs < MAX_PAIRS; eq = s.indexOf('=', eq + 1)) {
+  let eq = s.indexOf('=', from);
+  while (eq > from && pairs < MAX_PAIRS) {
     let k = eq;
-    while (k > from && eq - k <= MAX_KEY && isKeyChar(s.charCodeAt(k - 1))) k--;
-    if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(k === 0 ? -1 : s.charCodeAt(k - 1)) || s.charCodeAt(eq + 1) === 61) continue;
+    let c = s.charCodeAt(k - 1);
+    while (k > from && eq - k <= MAX_KEY && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) c = s.charCodeAt(--k - 1);
+    const before = k === 0 ? 32 : s.charCodeAt(k - 1);
+    if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(before) || s.charCodeAt(eq + 1) === 61) {
+      eq = s.indexOf('=', eq + 1);
+      continue;
+    }
     let v = eq + 1;
     let value: string;
     if (s.charCodeAt(v) === 34) {
       const close = s.indexOf('"', v + 1);
-      if (close < 0) continue;
+      if (close < 0) {
+        eq = s.indexOf('=', eq + 1);
+        continue;
+      }
       value = s.slice(v + 1, close);
       v = close + 1;
     } else {
       const start = v;
-      let c = s.charCodeAt(v);
+      c = s.charCodeAt(v);
       while (v < n && c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 93 && c !== 41 && c !== 125 && c !== 34) c = s.charCodeAt(++v);
       value = s.slice(start, v);
     }
-    attrs = put(attrs, s.slice(k, eq), value);
+    const key = s.slice(k, eq);
+    if (attrs === undefined) {
+      attrs = {};
+      setField(attrs, key, value);
+    } else if (!Object.hasOwn(attrs, key)) setField(attrs, key, value);
     pairs++;
-    eq = v - 1;
+    eq = s.indexOf('=', v);
   }
   return attrs;
 }
