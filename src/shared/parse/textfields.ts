@@ -10,6 +10,8 @@ export const textFields = { access: false };
 
 const MAX_PAIRS = 64;
 const MAX_KEY = 64;
+// Colons looked at before deciding a line has no `key: number` run.
+const MAX_COLONS = 12;
 // How far into a line an access log's request or a request id is looked for.
 const SEARCH_CHARS = 400;
 
@@ -96,7 +98,9 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
 function readColonRun(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   // Count first (no allocation): most lines have at most one such pair.
   let count = 0;
-  for (let c = s.indexOf(': ', from); c > from && count < 2; c = s.indexOf(': ', c + 2)) {
+  let seen = 0;
+  // A run of pairs is the line's structure, so it shows among its first colons.
+  for (let c = s.indexOf(': ', from); c > from && count < 2 && seen < MAX_COLONS; c = s.indexOf(': ', c + 2), seen++) {
     if (colonPairKey(s, from, c) >= 0) count++;
   }
   if (count < 2) return attrs;
@@ -204,7 +208,8 @@ function readRequestId(s: string, from: number, attrs: Record<string, unknown> |
     const close = s.indexOf(']', b + 1);
     if (close < 0 || close - b > 66) return attrs;
     const len = close - b - 1;
-    if (len < 8) continue;
+    const first = s.charCodeAt(b + 1) | 0x20;
+    if (len < 8 || !(isHex(first) || first === 114)) continue;
     let hex = 0;
     let dashes = 0;
     let other = false;
