@@ -154,19 +154,20 @@ function readAccess(s: string, from: number, attrs: Record<string, unknown> | un
     const request = quoted(s, q);
     if (request === undefined) return attrs;
     let p = quotedEnd;
+    const parts = request.split(' ');
+    attrs = put(attrs, 'method', parts[0]);
+    if (parts[1] !== undefined) attrs = put(attrs, 'path', parts[1]);
+    if (parts[2] !== undefined && parts[2].startsWith('HTTP/')) attrs = put(attrs, 'protocol', parts[2]);
     let status: string;
     if (s.charCodeAt(p) === 32 && isDigit(s.charCodeAt(p + 1)) && isDigit(s.charCodeAt(p + 3)) && !isDigit(s.charCodeAt(p + 4))) status = s.slice(p + 1, p + 4);
     else {
       // HAProxy puts the status before the request, after its timers `Tq/Tw/Tc/Tr/Tt`.
       const m = HAPROXY_STATUS.exec(s.slice(from, q));
+      // Without a status where access logs put one, the request's fields are all there is.
       if (m === null) return attrs;
       status = m[1];
       p = s.length;
     }
-    const parts = request.split(' ');
-    attrs = put(attrs, 'method', parts[0]);
-    if (parts[1] !== undefined) attrs = put(attrs, 'path', parts[1]);
-    if (parts[2] !== undefined && parts[2].startsWith('HTTP/')) attrs = put(attrs, 'protocol', parts[2]);
     attrs = put(attrs, 'status', status);
     textFields.access = true;
     p += 4;
@@ -205,8 +206,12 @@ function isHex(c: number): boolean {
 function readRequestId(s: string, from: number, attrs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const limit = Math.min(s.length, from + SEARCH_CHARS);
   for (let b = s.indexOf('[', from); b >= 0 && b < limit; b = s.indexOf('[', b + 1)) {
-    const close = s.indexOf(']', b + 1);
-    if (close < 0 || close - b > 66) return attrs;
+    let close = s.indexOf(']', b + 1);
+    if (close < 0) return attrs;
+    // The id may be the first of several words (`[req-38101a0b-… user-id project-id]`).
+    const blank = s.indexOf(' ', b + 1);
+    if (blank > b && blank < close) close = blank;
+    if (close - b > 66) continue;
     const len = close - b - 1;
     const first = s.charCodeAt(b + 1) | 0x20;
     if (len < 8 || !(isHex(first) || first === 114)) continue;

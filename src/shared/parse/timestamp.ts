@@ -526,10 +526,18 @@ function scanEpoch(s: string, p: number, n: number): boolean {
  * `a/b/yyyy`, `a.b.yyyy`, `a-b-yyyy` (numbers of 1-2 digits): day and month order from the values
  * when one is over 12, else from dateOrder.hint, else from the separator.
  */
-function scanNumericDate(s: string, p: number, a: number, q: number, sep: number, flags: number): boolean {
+function scanNumericDate(s: string, p: number, a: number, q: number, sep: number, flags: number, now: number | undefined): boolean {
   q = read12(s, q + 1);
-  if (q < 0 || s.charCodeAt(q) !== sep) return false;
+  if (q < 0) return false;
   const b = num;
+  if (s.charCodeAt(q) === 32 && sep !== 45) {
+    // `10.30 16:49:06`, `11/28 03:29:09`: month and day without a year, then a time.
+    const end = readTime(s, q + 1, false, false);
+    if (end < 0) return false;
+    const dayFirst = a > 12 ? true : b > 12 ? false : dateOrder.hint !== 0 ? dateOrder.hint === 1 : false;
+    return finishYearless(dayFirst ? b : a, dayFirst ? a : b, end, KIND_GENERAL, now);
+  }
+  if (s.charCodeAt(q) !== sep) return false;
   const y = d4(s, q + 1);
   if (y < 1970 || digit(s, q + 5) >= 0) return false;
   let dayFirst: boolean;
@@ -586,7 +594,7 @@ function scanDigits(s: string, p: number, now: number | undefined, flags: number
       return finish(2000 + a, mo, d, readZone(s, end), KIND_GENERAL);
     }
     if (isLetter(s.charCodeAt(q + 1))) return scanDayMonthName(s, p, a, q, flags);
-    return scanNumericDate(s, p, a, q, sep, flags);
+    return scanNumericDate(s, p, a, q, sep, flags, now);
   }
   if (sep === 45) {
     // logcat `MM-dd HH:mm:ss.SSS`
@@ -597,9 +605,9 @@ function scanDigits(s: string, p: number, now: number | undefined, flags: number
       return finishYearless(a, d, end, KIND_LOGCAT, now);
     }
     if (isLetter(s.charCodeAt(q + 1))) return scanDayMonthName(s, p, a, q, flags);
-    return scanNumericDate(s, p, a, q, sep, flags);
+    return scanNumericDate(s, p, a, q, sep, flags, now);
   }
-  if (sep === 46) return scanNumericDate(s, p, a, q, sep, flags);
+  if (sep === 46) return scanNumericDate(s, p, a, q, sep, flags, now);
   if (sep === 32) {
     if (isLetter(s.charCodeAt(q + 1))) return scanDayMonthName(s, p, a, q, flags);
     return false;
