@@ -18,7 +18,7 @@ import { LogpipeError } from '../errors.js';
 import { isLevel, LEVELS, normalizeLevel } from '../levels.js';
 import { MAX_QUERY_CHARS, tokenize } from '../search.js';
 import type { CompareOp, Expr, FieldValue, Pipe, Query, Span, TermExpr } from './ast.js';
-import { compileRegex } from './regex.js';
+import { compileRegex, MAX_REGEX_SIZE, regexSize } from './regex.js';
 import { unitNamed } from './units.js';
 
 export { MAX_QUERY_CHARS };
@@ -85,6 +85,8 @@ class Parser {
   #depth = 0;
   /** Parentheses and NOTs around the current position (bounded: MAX_DEPTH). */
   #nest = 0;
+  /** Expanded size of the regexes read so far (bounded: MAX_REGEX_SIZE). */
+  #regexSize = 0;
 
   constructor(s: string) {
     this.#s = s;
@@ -334,6 +336,10 @@ class Parser {
       if (!(after === undefined || isSpace(after) || after === ')' || after === '|')) continue;
       if (j === start + 1) return undefined;
       const source = unescapeSlashes(s.slice(start + 1, j));
+      this.#regexSize += regexSize(source);
+      if (this.#regexSize > MAX_REGEX_SIZE) {
+        throw queryError(`the regular expression at column ${start + 1} is too large: the query's patterns expand to more than ${MAX_REGEX_SIZE} steps (counted repetitions like \`{500}\` count in full)`, start, j + 1);
+      }
       try {
         compileRegex(source);
       } catch (e) {

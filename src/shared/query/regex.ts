@@ -10,6 +10,11 @@ import { RE2JS } from 're2js';
 const MAX_CACHED = 256;
 const cache = new Map<string, RE2JS>();
 
+/** Forgets compiled patterns (tests use it to time compiling, not the cache). */
+export function clearRegexCache(): void {
+  cache.clear();
+}
+
 /** A compiled pattern: `test` says whether it occurs anywhere in a text. */
 export interface CompiledRegex {
   test(text: string): boolean;
@@ -35,4 +40,88 @@ export function compileRegex(source: string): CompiledRegex {
   }
   const compiled = re;
   return { test: (text: string) => compiled.test(text) };
+}
+
+/** Most regex steps a query may hold, all its patterns together, repetitions expanded (see regexSize). */
+export const MAX_REGEX_SIZE = 1000;
+
+const REPEAT = /\{(\d+)(?:(,)(\d*))?\}/y;
+
+/**
+ * About how many steps a pattern compiles to once counted repetitions are expanded (`a{1000}` is
+ * 1,000, `(ab){3}` is 6). RE2 refuses a count over 1,000 but not a row of them, and re2js takes
+ * time in proportion to the expanded size (`a{1000}` compiled in about 15 ms on an idle core and
+ * ten times that on this busy machine), so the parser bounds the total before compiling.
+ */
+export function regexSize(source: string): number {
+  const stack: number[] = [0];
+  let last = 0;
+  const add = (n: number) => {
+    stack[stack.length - 1] = Math.min(stack[stack.length - 1] + n, 1e9);
+  };
+  for (let i = 0; i < source.length; ) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[i + 1];
+      if ((next === 'p' || next === 'P' || next === 'x') && source[i + 2] === '{') {
+        const close = source.indexOf('}', i + 3);
+        i = close === -1 ? source.length : close + 1;
+      } else if (next === 'Q') {
+        const close = source.indexOf('\\E', i + 2);
+        const end = close === -1 ? source.length : close;
+        add(end - (i + 2));
+        i = close === -1 ? source.length : close + 2;
+        last = 1;
+        continue;
+      } else i += 2;
+      add(1);
+      last = 1;
+    } else if (c === '[') {
+      // A class is one step: skip to its `]` (a `]` right after `[` or `[^` is a member).
+      let j = i + 1;
+      if (source[j] === '^') j++;
+      if (source[j] === ']') j++;
+      for (; j < source.length && source[j] !== ']'; j++) {
+        if (source[j] === '\\') j++;
+        else if (source[j] === '[' && source[j + 1] === ':') {
+          const close = source.indexOf(':]', j + 2);
+          if (close !== -1) j = close + 1;
+        }
+      }
+      i = j + 1;
+      add(1);
+      last = 1;
+    } else if (c === '(') {
+      stack.push(0);
+      last = 0;
+      i++;
+    } else if (c === ')') {
+      const size = stack.length > 1 ? (stack.pop() as number) : 0;
+      add(size);
+      last = size;
+      i++;
+    } else if (c === '{') {
+      REPEAT.lastIndex = i;
+      const m = REPEAT.exec(source);
+      if (m) {
+        const lo = Number(m[1]);
+        const times = m[2] === undefined ? lo : m[3] ? Math.max(lo, Number(m[3])) : lo + 1;
+        add(last * Math.max(times - 1, 0));
+        last = Math.min(last * times, 1e9);
+        i += m[0].length;
+      } else {
+        add(1);
+        last = 1;
+        i++;
+      }
+    } else if (c === '|' || c === '*' || c === '+' || c === '?') {
+      if (c === '|') last = 0;
+      i++;
+    } else {
+      add(1);
+      last = 1;
+      i++;
+    }
+  }
+  return stack.reduce((a, b) => Math.min(a + b, 1e9), 0);
 }
