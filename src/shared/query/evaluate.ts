@@ -83,13 +83,16 @@ function compileNode(e: Expr): Check {
           return n !== undefined && compare(op, n, value);
         });
       }
-      // A bare number is read in the unit written in the query; text with a unit of the same
-      // kind ("312ms", "1.5s", "10 KiB") is converted, as the bound is, to ns or bytes.
+      // Text with a unit of the same kind ("312ms", "1.5s", "10 KiB") is converted, as the bound
+      // is, to ns or bytes. A bare number is bytes for a size (sizes are logged in bytes), and for
+      // a duration is read in the unit written in the query (`latency_ms:>250ms`): logs carry
+      // durations as ms, s or ns numbers alike, and only the query's author knows which.
       const bound = toBase(value, unit);
       const duration = isDurationUnit(unit);
+      const numericBound = duration ? value : bound;
       return (r) => fieldValues(r.attrs, path).some((x) => {
         const n = fieldNumber(x);
-        if (n !== undefined) return compare(op, n, value);
+        if (n !== undefined) return compare(op, n, numericBound);
         if (typeof x !== 'string') return false;
         const b = textToBase(x, duration);
         return b !== undefined && compare(op, b, bound);
