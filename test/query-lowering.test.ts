@@ -47,7 +47,7 @@ function corpus(n: number): NormalizedRecord[] {
 const FRAGMENTS = [
   'charge', 'fail*', '"connect econnrefused"', 'orders', '/api/v1/orders', 'cafe', 'CAFÉ', 'user*',
   'level:error', 'level:warn,fatal', 'level:e*', 'source:billing', 'source:auth,checkout', 'source:bill*', 'host:web-1', 'host:web-*', 'host:*',
-  'request_id:req-42', 'request_id:req-*', 'request_id:req-1,req-2', 'request_id:*', 'http.status:503', 'http.status:>=500', 'http.status:<300',
+  'request_id:req-42', 'request_id:req-*', 'request_id:req-1,req-2', 'request_id:*', 'http.status:503', 'http.status:>=500', 'http.status:>500', 'http.status:<300', 'http.status:<=404',
   'tags:canary', 'tags:*', 'duration:>200ms', 'duration:<1s', 'bytes:>10KB', 'bytes:<=1MiB',
   '~"ECONN"', '~"->"', '/orders\\/\\d+/', '/(?i)TIME/', '(charge OR timeout)', '(level:error OR http.status:503)',
 ];
