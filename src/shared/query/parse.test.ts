@@ -81,6 +81,7 @@ const TREES: Array<[string, Bare | null, Bare | null]> = [
   ['delta:>-1e3', cmp('delta', '>', -1000), null],
   ['duration:>250ms', cmp('duration', '>', 250, 'ms'), null],
   ['took:<=1.5s wait:<2µs', and(cmp('took', '<=', 1.5, 's'), cmp('wait', '<', 2, 'µs')), null],
+  ['wait:<2\u03bcs', cmp('wait', '<', 2, 'µs'), null],
   ['bytes:>10KB size:<2mib', and(cmp('bytes', '>', 10, 'KB'), cmp('size', '<', 2, 'MiB')), null],
   // paste-friendly: URLs, times, IPv6 and paths are words
   ['http://example.com/a', t('http://example.com/a'), null],

@@ -14,6 +14,8 @@ const SIZE_BY_LOWER = new Map<string, Unit>(SIZE_UNITS.map((u) => [u.toLowerCase
 
 /** The unit spelled `text` (durations case-sensitive; sizes in any case, `kb` = `KB`), or undefined. */
 export function unitNamed(text: string): Unit | undefined {
+  // The micro sign (U+00B5) is canonical; the Greek mu (U+03BC) looks the same and is accepted.
+  if (text === '\u03bcs') return 'µs';
   if ((DURATION_UNITS as readonly string[]).includes(text)) return text as Unit;
   return SIZE_BY_LOWER.get(text.toLowerCase());
 }
@@ -28,8 +30,8 @@ export function toBase(value: number, unit: Unit): number {
 }
 
 const NUM = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?`;
-const DURATION_TEXT = new RegExp(String.raw`^(?:(${NUM.replace('[+-]?', '')})(ns|us|µs|ms|s|m|h))+$`);
-const DURATION_PART = new RegExp(String.raw`(${NUM.replace('[+-]?', '')})(ns|us|µs|ms|s|m|h)`, 'g');
+const DURATION_TEXT = new RegExp(String.raw`^(?:(${NUM.replace('[+-]?', '')})(ns|us|µs|μs|ms|s|m|h))+$`);
+const DURATION_PART = new RegExp(String.raw`(${NUM.replace('[+-]?', '')})(ns|us|µs|μs|ms|s|m|h)`, 'g');
 const SIZE_TEXT = new RegExp(String.raw`^(${NUM}) ?([KMGT]i?B|B)$`, 'i');
 
 /**
@@ -44,7 +46,7 @@ export function textToBase(text: string, kindIsDuration: boolean): number | unde
     const body = t[0] === '-' || t[0] === '+' ? t.slice(1) : t;
     if (!DURATION_TEXT.test(body)) return undefined;
     let ns = 0;
-    for (const m of body.matchAll(DURATION_PART)) ns += Number(m[1]) * FACTOR[m[2] as Unit];
+    for (const m of body.matchAll(DURATION_PART)) ns += Number(m[1]) * FACTOR[unitNamed(m[2]) as Unit];
     return Number.isFinite(ns) ? sign * ns : undefined;
   }
   const m = SIZE_TEXT.exec(t);
