@@ -41,11 +41,13 @@ export interface ExistsExpr {
   span: Span;
 }
 
+/** The comparison of `field:>N` and its kin. */
 export type CompareOp = '>' | '>=' | '<' | '<=';
 
 /** Units a comparison bound may carry: durations, then sizes (KB = 1000 B, KiB = 1024 B). */
 export const DURATION_UNITS = ['ns', 'us', 'µs', 'ms', 's', 'm', 'h'] as const;
 export const SIZE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+/** One unit of each kind, and either kind. */
 export type DurationUnit = (typeof DURATION_UNITS)[number];
 export type SizeUnit = (typeof SIZE_UNITS)[number];
 export type Unit = DurationUnit | SizeUnit;
@@ -95,6 +97,7 @@ export interface NotExpr {
   span: Span;
 }
 
+/** Any condition of a query. */
 export type Expr = TermExpr | FieldExpr | ExistsExpr | CompareExpr | SubstringExpr | RegexExpr | AndExpr | OrExpr | NotExpr;
 
 /** `| stats count() by (f1, f2) limit N`: one row per distinct combination, with its count. */
@@ -113,18 +116,11 @@ export interface TopPipe {
   span: Span;
 }
 
+/** What may follow `|`. */
 export type Pipe = StatsPipe | TopPipe;
 
 /** A whole query: the condition (null = every record) and an optional pipe turning the matches into a table. */
 export interface Query {
   filter: Expr | null;
   pipe: Pipe | null;
-}
-
-/** Fields that name a record's columns rather than attrs. */
-export const COLUMN_FIELDS = ['level', 'source', 'host'] as const;
-export type ColumnField = (typeof COLUMN_FIELDS)[number];
-
-export function isColumnField(field: string): field is ColumnField {
-  return field === 'level' || field === 'source' || field === 'host';
 }

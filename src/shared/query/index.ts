@@ -7,3 +7,4 @@ export { printQuery, printExpr, printPipe, quote } from './print.js';
 export { compileQuery, matches, runPipe, groupValue, type QueryRecord, type RecordMatcher, type Table } from './evaluate.js';
 export { lowerQuery, type Lowered, type LoweredFilter, type Need } from './lower.js';
 export { compileRegex, type CompiledRegex } from './regex.js';
+export { highlightsOf, completionAt, type Highlights, type CompletionContext } from './assist.js';

@@ -69,6 +69,7 @@ export function printExpr(e: Expr): string {
   }
 }
 
+/** Prints a pipe, `|` included, in canonical form. */
 export function printPipe(p: Pipe): string {
   if (p.type === 'top') return `| top ${p.n} ${p.field}`;
   const by = p.by.length ? ` by (${p.by.join(', ')})` : '';

@@ -20,6 +20,7 @@ export function unitNamed(text: string): Unit | undefined {
   return SIZE_BY_LOWER.get(text.toLowerCase());
 }
 
+/** Whether a unit is a duration (else a size). */
 export function isDurationUnit(u: Unit): boolean {
   return (DURATION_UNITS as readonly string[]).includes(u);
 }
