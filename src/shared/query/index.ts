@@ -6,5 +6,5 @@ export { parseQuery, queryError, MAX_DEPTH, MAX_ROWS, MAX_QUERY_CHARS } from './
 export { printQuery, printExpr, printPipe, quote } from './print.js';
 export { compileQuery, matches, runPipe, groupValue, type QueryRecord, type RecordMatcher, type Table } from './evaluate.js';
 export { lowerQuery, type Lowered, type LoweredFilter, type Need } from './lower.js';
-export { compileRegex, type CompiledRegex } from './regex.js';
+export { compileRegex, regexLiterals, type CompiledRegex, type RegexLiterals } from './regex.js';
 export { highlightsOf, completionAt, type Highlights, type CompletionContext } from './assist.js';

@@ -125,3 +125,131 @@ export function regexSize(source: string): number {
   }
   return stack.reduce((a, b) => Math.min(a + b, 1e9), 0);
 }
+
+/** Substrings every match of a pattern contains, for a store to narrow rows before running it. */
+export interface RegexLiterals {
+  literals: string[];
+  /** The pattern starts with `(?i)`: compare the literals ignoring case. */
+  caseInsensitive: boolean;
+}
+
+const ZERO_WIDTH_ESCAPES = new Set(['b', 'B', 'A', 'z']);
+const CHAR_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07' };
+
+/**
+ * The literal runs a match must contain, read conservatively from the top level of the pattern:
+ * none when it has a top-level `|` or flags other than a leading `(?i)`; groups, classes, `.`
+ * and class escapes end a run; a character made optional by `?`, `*` or `{0,…}` is dropped and
+ * ends the run. A store may skip every row that lacks one of them (as `~"…"` would) and still
+ * return exactly what the regex matches.
+ */
+export function regexLiterals(source: string): RegexLiterals {
+  let i = 0;
+  let caseInsensitive = false;
+  if (source.startsWith('(?i)')) {
+    caseInsensitive = true;
+    i = 4;
+  }
+  const none = { literals: [], caseInsensitive };
+  const literals: string[] = [];
+  let run = '';
+  const flush = () => {
+    if (run) literals.push(run);
+    run = '';
+  };
+  /** How the quantifier at `j` (if any) applies: 'none', 'optional' (may be absent) or 'repeat' (one or more). */
+  const quantifierAt = (j: number): { kind: 'none' | 'optional' | 'repeat'; end: number } => {
+    const q = source[j];
+    let end = j + 1;
+    let kind: 'none' | 'optional' | 'repeat';
+    if (q === '*' || q === '?') kind = 'optional';
+    else if (q === '+') kind = 'repeat';
+    else if (q === '{') {
+      REPEAT.lastIndex = j;
+      const m = REPEAT.exec(source);
+      if (!m) return { kind: 'none', end: j };
+      end = j + m[0].length;
+      kind = Number(m[1]) === 0 ? 'optional' : 'repeat';
+    } else return { kind: 'none', end: j };
+    if (source[end] === '?') end++; // non-greedy
+    return { kind, end };
+  };
+  while (i < source.length) {
+    const c = source[i];
+    let literal: string | undefined;
+    let next = i + 1;
+    if (c === '|') return none;
+    // A quantifier here follows something zero-width (`^*`, `\b{2}`): it adds nothing.
+    if (c === '*' || c === '+' || c === '?') {
+      flush();
+      i++;
+      continue;
+    }
+    if (c === '{') {
+      REPEAT.lastIndex = i;
+      const m = REPEAT.exec(source);
+      if (m) {
+        flush();
+        i += m[0].length;
+        continue;
+      }
+    }
+    if (c === '^' || c === '$') {
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      const e = source[i + 1];
+      if (e === undefined) return none;
+      next = i + 2;
+      if (ZERO_WIDTH_ESCAPES.has(e)) {
+        i = next;
+        continue;
+      }
+      if (CHAR_ESCAPES[e] !== undefined) literal = CHAR_ESCAPES[e];
+      else if (!/[\p{L}\p{N}]/u.test(e)) literal = e;
+      else if ((e === 'p' || e === 'P' || e === 'x') && source[i + 2] === '{') {
+        const close = source.indexOf('}', i + 3);
+        next = close === -1 ? source.length : close + 1;
+      } else if (e === 'p' || e === 'P') next = i + 3;
+      else if (e === 'Q') return none;
+    } else if (c === '[') {
+      let j = i + 1;
+      if (source[j] === '^') j++;
+      if (source[j] === ']') j++;
+      for (; j < source.length && source[j] !== ']'; j++) {
+        if (source[j] === '\\') j++;
+        else if (source[j] === '[' && source[j + 1] === ':') {
+          const close = source.indexOf(':]', j + 2);
+          if (close !== -1) j = close + 1;
+        }
+      }
+      next = j + 1;
+    } else if (c === '(') {
+      if (source[i + 1] === '?' && source[i + 2] !== ':' && source[i + 2] !== 'P' && source[i + 2] !== '<') return none;
+      let depth = 0;
+      let j = i;
+      for (; j < source.length; j++) {
+        const d = source[j];
+        if (d === '\\') j++;
+        else if (d === '[') {
+          for (j++; j < source.length && source[j] !== ']'; j++) if (source[j] === '\\') j++;
+        } else if (d === '(') depth++;
+        else if (d === ')' && --depth === 0) break;
+      }
+      next = j + 1;
+    } else if (c !== '.' && c !== ')') literal = c; // a `{` that starts no repetition is itself (RE2)
+    const q = quantifierAt(next);
+    if (literal === undefined) {
+      flush();
+    } else if (q.kind === 'optional') {
+      flush();
+    } else {
+      run += literal;
+      if (q.kind === 'repeat') flush();
+    }
+    i = q.end;
+  }
+  flush();
+  return { literals, caseInsensitive };
+}
