@@ -55,6 +55,10 @@ function compileNode(e: Expr): Check {
       }
       if (e.field === 'source' || e.field === 'host') {
         const col = e.field;
+        if (!values.some((v) => v.prefix)) {
+          const set = new Set(values.map((v) => v.text));
+          return (r) => set.has(columnText(r, col));
+        }
         return (r) => {
           const t = columnText(r, col);
           return values.some((v) => (v.prefix ? t.startsWith(v.text) : t === v.text));
@@ -108,11 +112,17 @@ function compileNode(e: Expr): Check {
     }
     case 'and': {
       const cs = e.children.map(compileNode);
-      return (r, tk) => cs.every((c) => c(r, tk));
+      return (r, tk) => {
+        for (const c of cs) if (!c(r, tk)) return false;
+        return true;
+      };
     }
     case 'or': {
       const cs = e.children.map(compileNode);
-      return (r, tk) => cs.some((c) => c(r, tk));
+      return (r, tk) => {
+        for (const c of cs) if (c(r, tk)) return true;
+        return false;
+      };
     }
     case 'not': {
       const c = compileNode(e.child);
