@@ -5,8 +5,15 @@ import { mulberry32 } from '../random.js';
 import { parseQuery } from './parse.js';
 import { printQuery } from './print.js';
 import { clearRegexCache } from './regex.js';
+import { lowerQuery } from './lower.js';
+import { matches, runPipe, type QueryRecord } from './evaluate.js';
 
 const LIMIT_MS = 10;
+
+const RECORDS: QueryRecord[] = [
+  { ts: 0, level: 'error', source: 'billing', host: 'web-1', message: 'POST /api/v1/orders/7 503 ECONNREFUSED took 1.5s', attrs: { status: 503, a: { b: ['x', 2, null, { c: true }] }, 'k.v': '12 KiB', d: '250ms' } },
+  { ts: 1, level: 'unknown', source: '', host: '', message: '', attrs: null },
+];
 
 function strip(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(strip);
@@ -33,6 +40,10 @@ function check(input: string): 'ok' | 'error' {
       const text = printQuery(tree);
       // Canonical text can outgrow the 1,024-character limit (quotes, spaces added); only shorter is re-parsed.
       const again = text.length <= 1024 ? parseQuery(text) : tree;
+      // Whatever parses can be evaluated, lowered and piped without throwing.
+      for (const r of RECORDS) matches(tree, r);
+      lowerQuery(tree);
+      if (tree.pipe) runPipe(tree.pipe, RECORDS);
       assert.deepEqual(strip(again), strip(tree), `canonical text of ${JSON.stringify(input.slice(0, 200))} is ${JSON.stringify(printQuery(tree).slice(0, 200))}`);
       outcome = 'ok';
       return ms;
@@ -52,7 +63,7 @@ function check(input: string): 'ok' | 'error' {
   return outcome;
 }
 
-test('random strings parse or fail with LP_ERR_QUERY only, each in under 10 ms, and canonical text round-trips', () => {
+test('random strings parse or fail with LP_ERR_QUERY only, each in under 10 ms; what parses round-trips, evaluates and lowers', () => {
   const rnd = mulberry32(12);
   const PIECES = ['a', 'B', '7', 'é', ' ', ' ', '"', '\\', '-', '~', '/', '|', '(', ')', '*', ':', ',', '<', '>', '=', '.', 'OR ', 'AND ', 'NOT ', 'level:', 'status:', 'ms', 'KiB', '| stats count() by (', '| top 3 ', 'limit ', '\u00a0', '\0', '\u{1F600}', '[', ']', '+', '?', '$', '^', '{2}'];
   const counts = { ok: 0, error: 0 };
