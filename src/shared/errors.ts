@@ -11,6 +11,7 @@ export const ERRORS = {
   LP_ERR_INVALID_JSON: { status: 400, message: 'The body is not valid JSON.' },
   LP_ERR_INVALID_RECORD: { status: 400, message: 'A record in the batch is invalid.' },
   LP_ERR_INVALID_QUERY: { status: 400, message: 'A query parameter is invalid.' },
+  LP_ERR_QUERY: { status: 400, message: 'The query cannot be parsed.' },
   LP_ERR_INVALID_CURSOR: { status: 400, message: 'The cursor was not issued by this server or is damaged.' },
   LP_ERR_INVALID_ENCODING: { status: 400, message: 'The body could not be decompressed.' },
   LP_ERR_UNAUTHORIZED: { status: 401, message: 'A valid token is required.' },
