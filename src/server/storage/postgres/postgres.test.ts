@@ -9,6 +9,7 @@ import pg from 'pg';
 import { LogpipeError } from '../../../shared/errors.js';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
+import { runFieldConformance } from '../conformance-fields.js';
 import { openStore } from '../open.js';
 import { translatePgError } from './pg-errors.js';
 import { PostgresStore } from './pg-store.js';
@@ -84,7 +85,7 @@ function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedReco
 if (!unreachable) {
   // Retention in the shared suite counts rows per call against the chunk size, so it runs with
   // chunked deletes only; dropping whole partitions is tested below.
-  runStoreConformance('postgres', async (options?: MakeStoreOptions) => {
+  const makePostgres = async (options?: MakeStoreOptions) => {
     const schema = freshSchema();
     const open = () => PostgresStore.open(urlFor(schema), { now: options?.now, dropPartitions: false, poolSize: 4 });
     let store = await open();
@@ -102,7 +103,9 @@ if (!unreachable) {
         await dropSchema(schema);
       },
     };
-  });
+  };
+  runStoreConformance('postgres', makePostgres);
+  runFieldConformance('postgres', makePostgres);
 }
 
 test('text search literals: tokens as the live tail sees them, quoted so nothing is syntax', () => {
