@@ -18,7 +18,8 @@ import type {
 } from '../store.js';
 import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../sqlite/buckets.js';
 import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
-import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
+import { createPartitions, DAY_MS, fieldsPartitionName, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
+import { addFieldEntries, emptyFieldColumns, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 import { toRecord, type Row } from '../row.js';
@@ -242,6 +243,7 @@ export class PostgresStore implements Store {
     // only for the database round trips: lock, read, write, commit (plus DDL on a new day).
     for (const r of records) if (typeof r.message !== 'string') throw new TypeError('Each record needs a message string.');
     const tsv = records.map((r) => toTsvectorLiteral(r.message));
+    const entries = records.map((r) => prepareFieldEntries(r.attrs ?? null));
     const streamNames = [...new Set(records.filter((r) => r.stream != null && r.offset != null).map((r) => clean(r.stream as string)))];
     const now = this.#now();
     const today = Math.floor(now / DAY_MS);
@@ -308,6 +310,7 @@ export class PostgresStore implements Store {
 
       let id = state.last_id;
       const cols = { id: [] as number[], ts: [] as number[], level: [] as number[], source: [] as string[], host: [] as string[], message: [] as string[], attrs: [] as (string | null)[], tsv: [] as string[] };
+      const fieldCols = emptyFieldColumns();
       const rollup = new Map<string, Agg>();
       const hours = new Map<string, Agg>();
       const totals = new Map<string, Agg & { lastSeen: number }>();
@@ -329,6 +332,7 @@ export class PostgresStore implements Store {
         cols.message.push(message);
         cols.attrs.push(attrs);
         cols.tsv.push(tsv[i]);
+        addFieldEntries(fieldCols, id, r.ts, entries[i]);
         const minute = Math.floor(r.ts / MINUTE_MS);
         addAgg(rollup, minute, code, source, 1, id, id);
         addAgg(hours, Math.floor(minute / 60), code, source, 1, id, id);
@@ -370,7 +374,8 @@ export class PostgresStore implements Store {
           `i AS (INSERT INTO ${s}.ingests (second, last_id, at) VALUES ($30, $31, $32) ` +
           'ON CONFLICT (second) DO UPDATE SET last_id = greatest(ingests.last_id, excluded.last_id), at = greatest(ingests.at, excluded.at)), ' +
           `m AS (UPDATE ${s}.meta SET value = $31 WHERE key = 'last_id'), ` +
-          `o AS (${STREAMS_UPSERT(s)} SELECT * FROM unnest($33::text[], $34::bigint[]) ${STREAMS_CONFLICT}) ` +
+          `o AS (${STREAMS_UPSERT(s)} SELECT * FROM unnest($33::text[], $34::bigint[]) ${STREAMS_CONFLICT}), ` +
+          `f AS (${insertFieldsSql(s, 36)}) ` +
           'SELECT pg_notify($35, $31::text)',
         [
           cols.id, cols.ts, cols.level, cols.source, cols.host, cols.message, cols.attrs, cols.tsv,
@@ -380,6 +385,7 @@ export class PostgresStore implements Store {
           Math.floor(now / 1000), id, now,
           sv.map(([k]) => k), sv.map(([, v]) => v),
           this.#channel,
+          ...fieldColumnValues(fieldCols),
         ],
       );
       return { accepted: out.length, duplicates, firstId: out[0].id, lastId: id, records: out };
@@ -395,6 +401,11 @@ export class PostgresStore implements Store {
     if (f.from !== undefined) terms.push(`${t}ts >= ${p.add(Math.floor(f.from))}::bigint`);
     if (f.to !== undefined) terms.push(`${t}ts < ${p.add(Math.ceil(f.to))}::bigint`);
     return terms;
+  }
+
+  /** WHERE terms for the field filters of a query over `logs` (see pg-fields.ts). */
+  #fieldTerms(f: LogFilter, p: Params): string[] {
+    return (f.fields ?? []).map((ff) => fieldTerm(ff, this.#s, 'logs', (v) => p.add(v)));
   }
 
   /** WHERE terms for the search text: a tsquery, or a substring when the text has nothing indexable; null = matches nothing. */
@@ -413,7 +424,7 @@ export class PostgresStore implements Store {
     const p = new Params();
     const search = this.#searchTerms(opts.q, p);
     if (search === null) return [];
-    const terms = [...search, ...this.#filterTerms(opts, p)];
+    const terms = [...search, ...this.#filterTerms(opts, p), ...this.#fieldTerms(opts, p)];
     // The rollup's id range bounds the matches of a level/source/time filter: a cheap extra
     // condition (ids are not the order here, ts is).
     const bounds = await this.#idBounds(opts);
@@ -437,7 +448,7 @@ export class PostgresStore implements Store {
     const p = new Params();
     const search = this.#searchTerms(f.q, p);
     if (search === null) return [];
-    const terms = [...search, ...this.#filterTerms(f, p)];
+    const terms = [...search, ...this.#filterTerms(f, p), ...this.#fieldTerms(f, p)];
     let lo = Number.MIN_SAFE_INTEGER;
     let hi = Number.MAX_SAFE_INTEGER;
     const bounds = await this.#idBounds(f);
@@ -518,7 +529,7 @@ export class PostgresStore implements Store {
     const { result, layout, add } = emptyHistogram(hq);
     const { start, step } = layout;
     if (!(hq.to > hq.from)) return result;
-    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
+    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host, fields: hq.fields };
     const hasSearch = Boolean(hq.q?.trim());
     const s = this.#s;
     const jobs: Promise<void>[] = [];
@@ -528,16 +539,16 @@ export class PostgresStore implements Store {
       const p = new Params();
       const search = this.#searchTerms(hq.q, p);
       if (search === null) return;
-      const terms = [...search, ...this.#filterTerms({ ...filter, from: a, to: b }, p)];
+      const terms = [...search, ...this.#filterTerms({ ...filter, from: a, to: b }, p), ...this.#fieldTerms(filter, p)];
       const sql = `SELECT (ts - ${p.add(start)}::bigint) / ${p.add(step)}::bigint AS b, level, count(*) AS n FROM ${s}.logs WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
       jobs.push(this.#run<{ b: number; level: number; n: number }>(sql, p.values).then((rows) => rows.forEach((r) => add(r.b, r.level, r.n))));
     };
 
     // As in the SQLite store: whole hours from rollup_hour, whole minutes from rollup, the
     // partial minutes at the edges counted from rows; a rollup unit is used only when the step
-    // is a multiple of it, so each unit falls in exactly one bucket. Search text or a host
-    // filter means counting rows (the rollups know level and source only).
-    const rollupOk = !hasSearch && hq.host === undefined;
+    // is a multiple of it, so each unit falls in exactly one bucket. Search text, a host or
+    // field filter means counting rows (the rollups know level and source only).
+    const rollupOk = !hasSearch && hq.host === undefined && !hq.fields?.length;
     const units = [
       { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
       { table: 'rollup', col: 'minute', ms: MINUTE_MS },
@@ -593,7 +604,7 @@ export class PostgresStore implements Store {
     const [r] = await this.#run<{ n: number }>(
       `SELECT coalesce(sum(CASE WHEN p.name IS NULL THEN pg_total_relation_size(c.oid)::float8 ` +
         `ELSE pg_total_relation_size(c.oid)::float8 * p.rows / greatest(p.inserted, 1) END), 0)::bigint AS n ` +
-        `FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN ${this.#s}.partitions p ON p.name = c.relname ` +
+        `FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN ${this.#s}.partitions p ON c.relname IN (p.name, 'fields_' || substr(p.name, 6)) ` +
         "WHERE ns.nspname = $1 AND c.relkind IN ('r', 'S', 'm')",
       [this.schema],
     );
@@ -683,6 +694,7 @@ export class PostgresStore implements Store {
         )
       ).rows as { id: number; ts: number; level: number; source: string; part: string }[];
       if (!rows.length) return 0;
+      await c.query(`DELETE FROM ${s}.fields f USING unnest($1::bigint[], $2::bigint[]) AS d (id, ts) WHERE f.id = d.id AND f.ts = d.ts`, [rows.map((r) => r.id), rows.map((r) => r.ts)]);
       const roll = new Map<string, Agg>();
       const hours = new Map<string, Agg>();
       const tot = new Map<string, Agg>();
@@ -763,6 +775,7 @@ export class PostgresStore implements Store {
     // request, so a drop that cannot have the lock soon gives up and retention retries later.
     await c.query("SET LOCAL lock_timeout = '2s'");
     await c.query(`DROP TABLE ${this.#s}.${ident(name)}`);
+    await c.query(`DROP TABLE IF EXISTS ${this.#s}.${ident(fieldsPartitionName(name))}`);
     await c.query(`DELETE FROM ${this.#s}.partitions WHERE name = $1`, [name]);
   }
 
