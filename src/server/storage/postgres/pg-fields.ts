@@ -93,16 +93,16 @@ function prefixPattern(s: string): string {
  * The condition on a `fields` row (alias x) that it is an entry the filter looks for: the key,
  * and the text (eq, prefix) or number (range). `add` turns a value into a parameter.
  */
-export function entryCondition(f: FieldFilter, add: (v: unknown) => string): string {
-  const terms = [`x.key = ${add(keyOf(f.path))}`];
+export function entryCondition(f: FieldFilter, add: (v: unknown) => string, x = 'x'): string {
+  const terms = [`${x}.key = ${add(keyOf(f.path))}`];
   switch (f.op) {
     case 'exists':
       break;
     case 'eq': {
       const value = clean(f.value);
       const vk = vkOf(value);
-      if (vk === value) terms.push(`x.vk = ${add(value)}`, 'x.v IS NULL');
-      else terms.push(`x.vk = ${add(vk)}`, `x.v = ${add(value)}`);
+      if (vk === value) terms.push(`${x}.vk = ${add(value)}`, `${x}.v IS NULL`);
+      else terms.push(`${x}.vk = ${add(vk)}`, `${x}.v = ${add(value)}`);
       break;
     }
     case 'prefix': {
@@ -110,22 +110,28 @@ export function entryCondition(f: FieldFilter, add: (v: unknown) => string): str
       // same place); a prefix longer than the head is then checked on the whole text.
       const value = clean(f.value);
       const vk = vkOf(value);
-      terms.push(`x.vk LIKE ${add(prefixPattern(vk))} ESCAPE '\\'`);
-      if (vk !== value) terms.push(`starts_with(coalesce(x.v, x.vk), ${add(value)})`);
+      terms.push(`${x}.vk LIKE ${add(prefixPattern(vk))} ESCAPE '\\'`);
+      if (vk !== value) terms.push(`starts_with(coalesce(${x}.v, ${x}.vk), ${add(value)})`);
       break;
     }
     case 'range':
-      terms.push('x.num IS NOT NULL');
-      if (f.gt !== undefined) terms.push(`x.num > ${add(f.gt)}::float8`);
-      if (f.gte !== undefined) terms.push(`x.num >= ${add(f.gte)}::float8`);
-      if (f.lt !== undefined) terms.push(`x.num < ${add(f.lt)}::float8`);
-      if (f.lte !== undefined) terms.push(`x.num <= ${add(f.lte)}::float8`);
+      terms.push(`${x}.num IS NOT NULL`);
+      if (f.gt !== undefined) terms.push(`${x}.num > ${add(f.gt)}::float8`);
+      if (f.gte !== undefined) terms.push(`${x}.num >= ${add(f.gte)}::float8`);
+      if (f.lt !== undefined) terms.push(`${x}.num < ${add(f.lt)}::float8`);
+      if (f.lte !== undefined) terms.push(`${x}.num <= ${add(f.lte)}::float8`);
       break;
   }
   return terms.join(' AND ');
 }
 
-/** WHERE term on the logs row `t` (a table name or alias) for one filter: [NOT] EXISTS an entry. */
-export function fieldTerm(f: FieldFilter, s: string, t: string, add: (v: unknown) => string): string {
-  return `${f.negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${s}.fields x WHERE x.id = ${t}.id AND x.ts = ${t}.ts AND ${entryCondition(f, add)})`;
+/**
+ * WHERE term on the logs row `t` (a table name or alias) for one filter: [NOT] EXISTS an entry.
+ * With `probe`, the subquery gets an OFFSET 0, which keeps PostgreSQL from turning it into a
+ * join: it stays a lookup through the (id) index per row of an outer walk in time order, what
+ * a newest-100 page with a common field wants (counting queries want the join).
+ */
+export function fieldTerm(f: FieldFilter, s: string, t: string, add: (v: unknown) => string, probe = false): string {
+  const sub = `SELECT 1 FROM ${s}.fields x WHERE x.id = ${t}.id AND x.ts = ${t}.ts AND ${entryCondition(f, add, 'x')}${probe ? ' OFFSET 0' : ''}`;
+  return `${f.negate ? 'NOT ' : ''}EXISTS (${sub})`;
 }

@@ -4,6 +4,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { LEVEL_CODE, levelFromCode } from '../../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import type {
+  FieldFilter,
   HistogramQuery,
   HistogramResult,
   InsertResult,
@@ -19,7 +20,7 @@ import type {
 import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../sqlite/buckets.js';
 import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
 import { createPartitions, DAY_MS, fieldsPartitionName, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
-import { addFieldEntries, emptyFieldColumns, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
+import { addFieldEntries, emptyFieldColumns, entryCondition, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 import { toRecord, type Row } from '../row.js';
@@ -41,10 +42,15 @@ export interface PostgresStoreOptions {
    * counted for it can exceed the chunk size; with false, everything is deleted in chunks.
    */
   dropPartitions?: boolean;
+  /** Field index entries counted to tell a selective field filter from a common one (default FIELD_DRIVE_CAP); tests lower it to reach both plans. */
+  fieldDriveCap?: number;
 }
 
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
+const LOGS_COLUMNS = 'logs.id, logs.ts, logs.level, logs.source, logs.host, logs.message, logs.attrs';
+/** Field index entries counted to tell a selective field filter from a common one (see #fieldDriver). */
+const FIELD_DRIVE_CAP = 5000;
 /** Days before now that still get a partition of their own; older rows go to the default partition. */
 const PAST_DAYS = 400;
 /** Days after now that get a partition of their own (clock skew, time zones). */
@@ -118,6 +124,7 @@ export class PostgresStore implements Store {
   #lockKey: number;
   #channel: string;
   #dropPartitions: boolean;
+  #fieldDriveCap: number;
   #connectionString: string;
   #closed = false;
   #listener: pg.Client | undefined;
@@ -132,6 +139,7 @@ export class PostgresStore implements Store {
     this.#lockKey = lockKey(schema);
     this.#channel = `logpipe_commits_${schema}`.slice(0, 63);
     this.#dropPartitions = options.dropPartitions ?? true;
+    this.#fieldDriveCap = Math.max(1, Math.floor(options.fieldDriveCap ?? FIELD_DRIVE_CAP));
     this.#connectionString = connectionString;
     this.#pool = new pg.Pool({
       connectionString,
@@ -424,21 +432,59 @@ export class PostgresStore implements Store {
     const p = new Params();
     const search = this.#searchTerms(opts.q, p);
     if (search === null) return [];
-    const terms = [...search, ...this.#filterTerms(opts, p), ...this.#fieldTerms(opts, p)];
     // The rollup's id range bounds the matches of a level/source/time filter: a cheap extra
     // condition (ids are not the order here, ts is).
     const bounds = await this.#idBounds(opts);
-    if (bounds) {
-      if (bounds.n === 0) return [];
-      terms.push(`id >= ${p.add(bounds.lo)}::bigint`, `id <= ${p.add(bounds.hi)}::bigint`);
-    }
-    if (opts.after) {
+    if (bounds?.n === 0) return [];
+    const driver = opts.fields?.length ? await this.#fieldDriver(opts, search.length > 0) : undefined;
+    const others = (opts.fields ?? []).filter((f) => f !== driver).map((f) => fieldTerm(f, this.#s, 'logs', (v) => p.add(v), true));
+    const terms = [...search, ...this.#filterTerms(opts, p, 'logs.'), ...others];
+    if (bounds) terms.push(`logs.id >= ${p.add(bounds.lo)}::bigint`, `logs.id <= ${p.add(bounds.hi)}::bigint`);
+    const cmp = dir === 'DESC' ? '<' : '>';
+    let sql: string;
+    if (driver) {
+      // Driven by the field index: its entries of one key and value are in (ts, id) order, so
+      // the walk stops after `limit` rows that pass the other filters (a few matching entries
+      // of another op are sorted). One record may have several entries (array elements,
+      // several numbers in range): DISTINCT ON keeps one.
+      const x = [entryCondition(driver, (v) => p.add(v), 'x')];
+      if (opts.from !== undefined) x.push(`x.ts >= ${p.add(Math.floor(opts.from))}::bigint`);
+      if (opts.to !== undefined) x.push(`x.ts < ${p.add(Math.ceil(opts.to))}::bigint`);
+      if (opts.after) x.push(`(x.ts, x.id) ${cmp} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
+      sql =
+        `SELECT DISTINCT ON (x.ts, x.id) ${LOGS_COLUMNS} FROM ${this.#s}.fields x JOIN ${this.#s}.logs ON logs.ts = x.ts AND logs.id = x.id ` +
+        `WHERE ${[...x, ...terms].join(' AND ')} ORDER BY x.ts ${dir}, x.id ${dir} LIMIT ${p.add(limit)}`;
+    } else {
       // A row comparison, which PostgreSQL matches to the (ts, id) index as one range.
-      terms.push(`(ts, id) ${dir === 'DESC' ? '<' : '>'} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
+      if (opts.after) terms.push(`(logs.ts, logs.id) ${cmp} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
+      const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
+      sql = `SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ${p.add(limit)}`;
     }
-    const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
-    const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ${p.add(limit)}`, p.values);
+    const rows = await this.#run<Row>(sql, p.values);
     return rows.map(toRecord);
+  }
+
+  /**
+   * Which field filter should drive a page query through the field index, if any. Counting
+   * at most FIELD_DRIVE_CAP entries of a filter (within the time range) tells a selective one,
+   * whose few entries are read and sorted, from a common one. A common equality still drives
+   * when there is no search text: its entries come in (ts, id) order, so the walk stops after
+   * a page. Otherwise (a common prefix, range or exists, or only negated filters) the page
+   * walks logs in time order and looks each row's fields up, stopping after a page too.
+   */
+  async #fieldDriver(f: LogFilter, hasSearch: boolean): Promise<FieldFilter | undefined> {
+    const order = { eq: 0, prefix: 1, range: 2, exists: 3 } as const;
+    const candidates = (f.fields ?? []).filter((x) => !x.negate).sort((a, b) => order[a.op] - order[b.op]);
+    for (const c of candidates.slice(0, 2)) {
+      const p = new Params();
+      const cond = [entryCondition(c, (v) => p.add(v), 'x')];
+      if (f.from !== undefined) cond.push(`x.ts >= ${p.add(Math.floor(f.from))}::bigint`);
+      if (f.to !== undefined) cond.push(`x.ts < ${p.add(Math.ceil(f.to))}::bigint`);
+      const [r] = await this.#run<{ n: number }>(`SELECT count(*)::bigint AS n FROM (SELECT 1 FROM ${this.#s}.fields x WHERE ${cond.join(' AND ')} LIMIT ${this.#fieldDriveCap}) AS e`, p.values);
+      if (r.n < this.#fieldDriveCap) return c;
+      if (c.op === 'eq' && !hasSearch) return c;
+    }
+    return undefined;
   }
 
   // Arrival (id) order, for the live tail's catch-up (since()).
