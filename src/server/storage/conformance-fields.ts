@@ -24,6 +24,7 @@ const ROUTES = ['/api/v1/users', '/api/v1/orders', '/healthz', '/api/v2/pay'];
 // Long texts and keys, past what an index entry holds whole (a store may index a head and
 // check the rest): two values sharing their first 205 characters, a surrogate pair at the cut.
 const LONG = `${'x'.repeat(199)}\u{1F600}${'y'.repeat(4)}`;
+const LONG2 = `${'x'.repeat(197)}\u{1F600}${'z'.repeat(10)}`;
 const LONG_KEY = `k.${'k'.repeat(300)}`;
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -86,7 +87,7 @@ function randomAttrs(r: () => number, i: number): string | null {
       return JSON.stringify({ http: { status: 200, 'route.name': pick(r, ['orders', 'users']) }, 'http.status': String(status), user: [{ id: 7 }, { id: 1 + Math.floor(r() * 50) }] });
     case 5: {
       const odd = pick(r, ['50%_off', '50_50', '5e2', ' 5', '-7', '0x10', '', 'Infinity', '1e3', '.5']);
-      const long = `${LONG}${pick(r, ['-a', '-b', ''])}`;
+      const long = r() < 0.2 ? LONG2 : `${LONG}${pick(r, ['-a', '-b', ''])}`;
       return `{"v":${JSON.stringify(odd)},"n":${pick(r, ['1.50', '-0', '1e400', '12', '2.5e1'])},"user":{"id":"${1 + Math.floor(r() * 50)}"},"long":${JSON.stringify(long)},${JSON.stringify(LONG_KEY)}:${JSON.stringify(pick(r, ['p', 'q']))}}`;
     }
     default:
@@ -131,6 +132,8 @@ function fieldCases(requestId: string): FieldFilter[][] {
     [{ path: 'long', op: 'eq', value: LONG.slice(0, 199) }],
     [{ path: 'long', op: 'prefix', value: `${LONG}-` }],
     [{ path: 'long', op: 'prefix', value: LONG.slice(0, 150) }],
+    [{ path: 'long', op: 'prefix', value: LONG2.slice(0, 205) }],
+    [{ path: 'long', op: 'eq', value: LONG2 }],
     [{ path: LONG_KEY, op: 'eq', value: 'p' }],
     [{ path: LONG_KEY.slice(0, 250), op: 'exists' }],
     [{ path: 'nested.k', op: 'eq', value: 'v' }],

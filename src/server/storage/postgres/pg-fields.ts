@@ -32,11 +32,22 @@ function keyOf(path: string): string {
   return `${p.slice(0, 200)}\u2026${createHash('sha256').update(p).digest('hex')}`;
 }
 
-/** The indexed head of a text: at most VK_CHARS UTF-16 units, never ending inside a surrogate pair. */
-function vkOf(text: string): string {
-  if (text.length <= VK_CHARS) return text;
+/** The head of a long text: VK_CHARS UTF-16 units, or one less rather than end inside a surrogate pair. */
+function headOf(text: string): string {
   const c = text.charCodeAt(VK_CHARS - 1);
   return text.slice(0, c >= 0xd800 && c <= 0xdbff ? VK_CHARS - 1 : VK_CHARS);
+}
+
+/**
+ * The indexed column vk of a text: the text itself up to VK_CHARS units; past that, its head
+ * padded with U+FFFF to VK_CHARS + 1 units, longer than any short text's vk. So `vk = value`
+ * is an exact equality for a short value, answered from the index alone (no look at v), and
+ * a long value is `vk = vkOf(value) AND v = value`.
+ */
+function vkOf(text: string): string {
+  if (text.length <= VK_CHARS) return text;
+  const head = headOf(text);
+  return head + '\uffff'.repeat(VK_CHARS + 1 - head.length);
 }
 
 export function emptyFieldColumns(): FieldColumns {
@@ -56,7 +67,7 @@ export function prepareFieldEntries(attrs: string | null): StoredEntry[] {
   return flattenFieldsText(attrs).map((e) => {
     const text = e.text === null ? null : clean(e.text);
     const vk = text === null ? null : vkOf(text);
-    // The whole text only when the indexed head is not all of it: `v IS NULL` means vk is the text.
+    // The whole text only when vk is not the text.
     return { key: keyOf(e.path), vk, v: text !== null && vk !== text ? text : null, num: e.num };
   });
 }
@@ -101,17 +112,22 @@ export function entryCondition(f: FieldFilter, add: (v: unknown) => string, x = 
     case 'eq': {
       const value = clean(f.value);
       const vk = vkOf(value);
-      if (vk === value) terms.push(`${x}.vk = ${add(value)}`, `${x}.v IS NULL`);
-      else terms.push(`${x}.vk = ${add(vk)}`, `${x}.v = ${add(value)}`);
+      terms.push(`${x}.vk = ${add(vk)}`);
+      if (vk !== value) terms.push(`${x}.v = ${add(value)}`);
       break;
     }
     case 'prefix': {
-      // vk starts with the prefix's own head exactly when the text does (both are cut at the
-      // same place); a prefix longer than the head is then checked on the whole text.
+      // Every long text's head is at least VK_CHARS - 1 units of it, so a prefix of up to
+      // VK_CHARS - 2 units is a prefix of vk exactly when it is one of the text (an index
+      // range in the C collation). A longer one narrows by its first VK_CHARS - 2 units and
+      // checks the whole text.
       const value = clean(f.value);
-      const vk = vkOf(value);
-      terms.push(`${x}.vk LIKE ${add(prefixPattern(vk))} ESCAPE '\\'`);
-      if (vk !== value) terms.push(`starts_with(coalesce(${x}.v, ${x}.vk), ${add(value)})`);
+      if (value.length <= VK_CHARS - 2) terms.push(`${x}.vk LIKE ${add(prefixPattern(value))} ESCAPE '\\'`);
+      else {
+        const c = value.charCodeAt(VK_CHARS - 3);
+        const narrow = value.slice(0, c >= 0xd800 && c <= 0xdbff ? VK_CHARS - 3 : VK_CHARS - 2);
+        terms.push(`${x}.vk LIKE ${add(prefixPattern(narrow))} ESCAPE '\\'`, `starts_with(coalesce(${x}.v, ${x}.vk), ${add(value)})`);
+      }
       break;
     }
     case 'range':

@@ -33,9 +33,10 @@ export const DAY_MS = 86_400_000;
 //   attrs, flattened in JS by field-index.ts so that it selects exactly what matchesFields
 //   does. It is partitioned by ts like logs, partition for partition (fields_<day> beside
 //   logs_<day>), so that a day is still expired by dropping tables. (key, vk, ts, id) serves
-//   eq and prefix (vk is the text's first VK_CHARS characters, pg-fields.ts, in the C collation, where LIKE
-//   'p%' is an index range; v holds the whole text only when it is longer, since an index
-//   entry must stay small), (key, num, ts) numeric ranges, (id) the probe from a logs row.
+//   eq and prefix: vk is the text up to VK_CHARS characters, else its head marked as long
+//   (pg-fields.ts), in the C collation, where LIKE 'p%' is an index range; v holds the whole
+//   text only when it is longer, since an index entry must stay small. (key, num, ts) serves
+//   numeric ranges, (id) the lookup from a logs row.
 //   A GIN jsonb_path_ops index over attrs was the alternative: it serves eq only (not prefix
 //   or range), needs the eq value in each of its JSON types, and does not see flat dotted
 //   keys as paths, so every split would be one more containment test.
