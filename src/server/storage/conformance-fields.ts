@@ -137,6 +137,7 @@ function fieldCases(requestId: string): FieldFilter[][] {
     [{ path: LONG_KEY, op: 'eq', value: 'p' }],
     [{ path: LONG_KEY.slice(0, 250), op: 'exists' }],
     [{ path: 'nested.k', op: 'eq', value: 'v' }],
+    [{ path: 'deployment.environment', op: 'eq', value: 'prod' }],
     [{ path: 'request_id', op: 'prefix', value: 'req-a' }],
     [{ path: 'service.name', op: 'prefix', value: 'checkout' }],
     [{ path: 'filename', op: 'prefix', value: '/var/log/nginx/' }],

@@ -48,7 +48,6 @@ export interface PostgresStoreOptions {
 
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
-const LOGS_COLUMNS = 'logs.id, logs.ts, logs.level, logs.source, logs.host, logs.message, logs.attrs';
 /** Field index entries counted to tell a selective field filter from a common one (see #fieldDriver). */
 const FIELD_DRIVE_CAP = 5000;
 /** Days before now that still get a partition of their own; older rows go to the default partition. */
@@ -429,39 +428,66 @@ export class PostgresStore implements Store {
     const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
     const limit = Math.floor(opts.limit);
     if (!(limit > 0)) return [];
-    const p = new Params();
-    const search = this.#searchTerms(opts.q, p);
-    if (search === null) return [];
+    if (this.#searchTerms(opts.q, new Params()) === null) return [];
     // The rollup's id range bounds the matches of a level/source/time filter: a cheap extra
     // condition (ids are not the order here, ts is).
     const bounds = await this.#idBounds(opts);
     if (bounds?.n === 0) return [];
-    const driver = opts.fields?.length ? await this.#fieldDriver(opts, search.length > 0) : undefined;
-    const others = (opts.fields ?? []).filter((f) => f !== driver).map((f) => fieldTerm(f, this.#s, 'logs', (v) => p.add(v), true));
-    const terms = [...search, ...this.#filterTerms(opts, p, 'logs.'), ...others];
+    const driver = opts.fields?.length ? await this.#fieldDriver(opts, Boolean(opts.q?.trim())) : undefined;
+    if (driver) return this.#queryByField(opts, driver, dir, limit, bounds);
+    const p = new Params();
+    const terms = this.#pageTerms(opts, p, undefined, bounds);
+    // A row comparison, which PostgreSQL matches to the (ts, id) index as one range.
+    if (opts.after) terms.push(`(logs.ts, logs.id) ${dir === 'DESC' ? '<' : '>'} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
+    const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
+    const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ${p.add(limit)}`, p.values);
+    return rows.map(toRecord);
+  }
+
+  /** WHERE terms of a page query over logs: search, level/source/host/time, the field filters other than `driver` (looked up per row), id bounds. */
+  #pageTerms(f: LogFilter, p: Params, driver: FieldFilter | undefined, bounds: { lo: number; hi: number } | undefined): string[] {
+    const terms = [...(this.#searchTerms(f.q, p) ?? []), ...this.#filterTerms(f, p, 'logs.')];
+    for (const ff of f.fields ?? []) if (ff !== driver) terms.push(fieldTerm(ff, this.#s, 'logs', (v) => p.add(v), true));
     if (bounds) terms.push(`logs.id >= ${p.add(bounds.lo)}::bigint`, `logs.id <= ${p.add(bounds.hi)}::bigint`);
+    return terms;
+  }
+
+  // A page driven by the field index: the driver's entries are read in (ts, id) order, a
+  // window at a time, and the rows they point to are checked against the other filters. A
+  // selective driver's entries all fit in the first window; a common equality's entries come
+  // in index order (key, value, ts, id), so windows of growing size stop soon after a page.
+  // Two statements per window rather than one join, because PostgreSQL estimates the join
+  // on (ts, id) at one row and then sorts every entry of the value before the LIMIT.
+  async #queryByField(opts: QueryOptions, driver: { filter: FieldFilter; selective: boolean }, dir: 'ASC' | 'DESC', limit: number, bounds: { lo: number; hi: number } | undefined): Promise<LogRecord[]> {
+    const out: LogRecord[] = [];
     const cmp = dir === 'DESC' ? '<' : '>';
-    let sql: string;
-    if (driver) {
-      // Driven by the field index: its entries of one key and value are in (ts, id) order, so
-      // the walk stops after `limit` rows that pass the other filters (a few matching entries
-      // of another op are sorted). One record may have several entries (array elements,
-      // several numbers in range): DISTINCT ON keeps one.
-      const x = [entryCondition(driver, (v) => p.add(v), 'x')];
+    let after = opts.after;
+    let window = driver.selective ? this.#fieldDriveCap : Math.max(limit, Math.min(256, this.#fieldDriveCap));
+    for (;;) {
+      const p = new Params();
+      const x = [entryCondition(driver.filter, (v) => p.add(v), 'x')];
       if (opts.from !== undefined) x.push(`x.ts >= ${p.add(Math.floor(opts.from))}::bigint`);
       if (opts.to !== undefined) x.push(`x.ts < ${p.add(Math.ceil(opts.to))}::bigint`);
-      if (opts.after) x.push(`(x.ts, x.id) ${cmp} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
-      sql =
-        `SELECT DISTINCT ON (x.ts, x.id) ${LOGS_COLUMNS} FROM ${this.#s}.fields x JOIN ${this.#s}.logs ON logs.ts = x.ts AND logs.id = x.id ` +
-        `WHERE ${[...x, ...terms].join(' AND ')} ORDER BY x.ts ${dir}, x.id ${dir} LIMIT ${p.add(limit)}`;
-    } else {
-      // A row comparison, which PostgreSQL matches to the (ts, id) index as one range.
-      if (opts.after) terms.push(`(logs.ts, logs.id) ${cmp} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
-      const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
-      sql = `SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ${p.add(limit)}`;
+      if (after) x.push(`(x.ts, x.id) ${cmp} (${p.add(Math.floor(after.ts))}::bigint, ${p.add(Math.floor(after.id))}::bigint)`);
+      const entries = await this.#run<{ ts: number; id: number }>(`SELECT x.ts, x.id FROM ${this.#s}.fields x WHERE ${x.join(' AND ')} ORDER BY x.ts ${dir}, x.id ${dir} LIMIT ${window}`, p.values);
+      if (!entries.length) return out;
+      // One record has several entries when several of its values match (array elements): each is sent once.
+      const ts: number[] = [];
+      const ids: number[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        if (i > 0 && entries[i].id === entries[i - 1].id && entries[i].ts === entries[i - 1].ts) continue;
+        ts.push(entries[i].ts);
+        ids.push(entries[i].id);
+      }
+      const q = new Params();
+      const terms = [`(logs.ts, logs.id) IN (SELECT * FROM unnest(${q.add(ts)}::bigint[], ${q.add(ids)}::bigint[]))`, ...this.#pageTerms(opts, q, driver.filter, bounds)];
+      const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs WHERE ${terms.join(' AND ')} ORDER BY ts ${dir}, id ${dir} LIMIT ${q.add(limit - out.length)}`, q.values);
+      for (const r of rows) out.push(toRecord(r));
+      if (out.length >= limit || entries.length < window) return out;
+      const last = entries[entries.length - 1];
+      after = { ts: last.ts, id: last.id };
+      window = Math.min(window * 4, 65_536);
     }
-    const rows = await this.#run<Row>(sql, p.values);
-    return rows.map(toRecord);
   }
 
   /**
@@ -472,7 +498,7 @@ export class PostgresStore implements Store {
    * a page. Otherwise (a common prefix, range or exists, or only negated filters) the page
    * walks logs in time order and looks each row's fields up, stopping after a page too.
    */
-  async #fieldDriver(f: LogFilter, hasSearch: boolean): Promise<FieldFilter | undefined> {
+  async #fieldDriver(f: LogFilter, hasSearch: boolean): Promise<{ filter: FieldFilter; selective: boolean } | undefined> {
     const order = { eq: 0, prefix: 1, range: 2, exists: 3 } as const;
     const candidates = (f.fields ?? []).filter((x) => !x.negate).sort((a, b) => order[a.op] - order[b.op]);
     for (const c of candidates.slice(0, 2)) {
@@ -481,8 +507,8 @@ export class PostgresStore implements Store {
       if (f.from !== undefined) cond.push(`x.ts >= ${p.add(Math.floor(f.from))}::bigint`);
       if (f.to !== undefined) cond.push(`x.ts < ${p.add(Math.ceil(f.to))}::bigint`);
       const [r] = await this.#run<{ n: number }>(`SELECT count(*)::bigint AS n FROM (SELECT 1 FROM ${this.#s}.fields x WHERE ${cond.join(' AND ')} LIMIT ${this.#fieldDriveCap}) AS e`, p.values);
-      if (r.n < this.#fieldDriveCap) return c;
-      if (c.op === 'eq' && !hasSearch) return c;
+      if (r.n < this.#fieldDriveCap) return { filter: c, selective: true };
+      if (c.op === 'eq' && !hasSearch) return { filter: c, selective: false };
     }
     return undefined;
   }
