@@ -17,8 +17,8 @@ import type {
   StoreStats,
   StreamCheck,
 } from '../store.js';
-import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../sqlite/buckets.js';
-import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
+import { fallbackSubstring, toLikePattern } from '../fts-query.js';
 import { createPartitions, DAY_MS, fieldsPartitionName, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
 import { addFieldEntries, emptyFieldColumns, entryCondition, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';

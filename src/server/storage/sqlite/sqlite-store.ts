@@ -17,8 +17,8 @@ import type {
   StoreStats,
   StreamCheck,
 } from '../store.js';
-import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
-import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
+import { fallbackSubstring, toFtsQuery, toLikePattern } from '../fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { parseSearch, termMatches, tokenize } from '../../../shared/search.js';
 import { translateWriteError } from './sqlite-errors.js';

@@ -14,7 +14,7 @@ import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
 import { runFieldConformance } from '../conformance-fields.js';
 import { openStore } from '../open.js';
 import { SqliteStore } from './sqlite-store.js';
-import { toFtsQuery } from './fts-query.js';
+import { toFtsQuery } from '../fts-query.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 function tempDir(): string {
