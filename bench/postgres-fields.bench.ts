@@ -38,13 +38,11 @@ function hex(r: () => number, n: number): string {
 }
 
 /** Gives the generated lines attrs in the shapes logpipe stores, and 1% of them a rare host. */
-function enrich(r: () => number, recs: NormalizedRecord[], ids: string[]): void {
+function enrich(r: () => number, recs: NormalizedRecord[]): void {
   for (const x of recs) {
     const k = r();
     if (k < 0.5) {
-      const id = `req-${hex(r, 16)}`;
-      if (ids.length < 1000 && r() < 0.01) ids.push(id);
-      x.attrs = JSON.stringify({ request_id: id, http: { method: METHODS[Math.floor(r() * METHODS.length)], status: STATUSES[Math.floor(r() * STATUSES.length)] }, duration_ms: Math.round(r() * r() * 500000) / 100, user: `u${Math.floor(r() * 5000)}` });
+      x.attrs = JSON.stringify({ request_id: `req-${hex(r, 16)}`, http: { method: METHODS[Math.floor(r() * METHODS.length)], status: STATUSES[Math.floor(r() * STATUSES.length)] }, duration_ms: Math.round(r() * r() * 500000) / 100, user: `u${Math.floor(r() * 5000)}` });
     } else if (k < 0.7) {
       x.attrs = JSON.stringify({ 'service.name': SERVICES[Math.floor(r() * SERVICES.length)], 'http.status_code': STATUSES[Math.floor(r() * STATUSES.length)], trace_id: hex(r, 32), span_id: hex(r, 16) });
     } else x.attrs = null;
@@ -66,30 +64,35 @@ async function timed(fn: () => Promise<unknown>, runs: number): Promise<number> 
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
-const schema = `logpipe_bench_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+// LOGPIPE_BENCH_SCHEMA=<name> reuses a schema kept by LOGPIPE_BENCH_KEEP=1 (no loading).
+const reuse = process.env.LOGPIPE_BENCH_SCHEMA;
+const schema = reuse ?? `logpipe_bench_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
 const url = `${URL_BASE}${URL_BASE.includes('?') ? '&' : '?'}schema=${schema}`;
 const admin = new pg.Pool({ connectionString: URL_BASE, max: 2 });
 const store = await PostgresStore.open(url, { poolSize: 4, now: () => START + HOUR });
 let server: Awaited<ReturnType<typeof startServer>> | undefined;
 try {
   const r = rng(20261130);
-  const ids: string[] = [];
-  let rawText = 0;
-  let rawAttrs = 0;
   const t0 = performance.now();
-  for (let i = 0; i < ROWS; i += BATCH) {
-    const recs = makeRecords(r, i, Math.min(BATCH, ROWS - i), ROWS, START, HOUR, false);
-    enrich(r, recs, ids);
-    for (const x of recs) {
-      rawText += Buffer.byteLength(x.message) + 1;
-      if (x.attrs) rawAttrs += Buffer.byteLength(x.attrs) + 1;
+  if (!reuse) {
+    for (let i = 0; i < ROWS; i += BATCH) {
+      const recs = makeRecords(r, i, Math.min(BATCH, ROWS - i), ROWS, START, HOUR, false);
+      enrich(r, recs);
+      await store.insert(recs);
     }
-    await store.insert(recs);
   }
   const loadS = (performance.now() - t0) / 1000;
   const s = `"${schema}"`;
-  await admin.query(`VACUUM ANALYZE ${s}.logs`);
-  await admin.query(`VACUUM ANALYZE ${s}.fields`);
+  if (!reuse) {
+    await admin.query(`VACUUM ANALYZE ${s}.logs`);
+    await admin.query(`VACUUM ANALYZE ${s}.fields`);
+  }
+  // The raw text as a file would hold it (UTF-8, one newline a line), and one request_id.
+  const raw = (await admin.query(`SELECT sum(octet_length(message) + 1)::bigint AS text, sum(octet_length(attrs) + 1)::bigint AS attrs, count(*)::bigint AS n FROM ${s}.logs`)).rows[0];
+  const rawText = Number(raw.text);
+  const rawAttrs = Number(raw.attrs);
+  const rows = Number(raw.n);
+  const rid = String((await admin.query(`SELECT vk FROM ${s}.fields WHERE key = 'request_id' AND ts > $1 ORDER BY ts LIMIT 1`, [START + HOUR / 2])).rows[0].vk);
   const sizes = (
     await admin.query(
       `SELECT CASE WHEN c.relname LIKE 'logs_%' THEN 'logs' WHEN c.relname LIKE 'fields_%' THEN 'fields' ELSE 'other' END AS part, sum(pg_total_relation_size(c.oid))::bigint AS n ` +
@@ -100,7 +103,8 @@ try {
   const size = Object.fromEntries(sizes.map((x) => [x.part, Number(x.n)])) as Record<string, number>;
   const entries = Number((await admin.query(`SELECT count(*)::bigint AS n FROM ${s}.fields`)).rows[0].n);
   const total = (size.logs ?? 0) + (size.fields ?? 0) + (size.other ?? 0);
-  console.log(`\n${fmt(ROWS)} lines over one hour loaded through Store.insert in ${loadS.toFixed(0)} s (${fmt(ROWS / loadS)} lines/s), ${fmt(entries)} field entries; VACUUM ANALYZE after loading.`);
+  if (reuse) console.log(`\n${fmt(rows)} lines over one hour in the kept schema ${schema}, ${fmt(entries)} field entries.`);
+  else console.log(`\n${fmt(rows)} lines over one hour loaded through Store.insert in ${loadS.toFixed(0)} s (${fmt(rows / loadS)} lines/s), ${fmt(entries)} field entries; VACUUM ANALYZE after loading.`);
   console.log('\n| on disk (pg_total_relation_size) | bytes | × raw text |');
   console.log('|---|---|---|');
   console.log(`| raw text (lines + newline) | ${mb(rawText)} | 1.00 |`);
@@ -139,7 +143,6 @@ try {
     const ref = await timed(sql(`SELECT ${COLS} FROM ${s}.logs WHERE host || '' = $1 ORDER BY ts DESC, id DESC LIMIT 100`, [host]), REF_RUNS);
     console.log(`| ${name} | ${ms(t)} ms | ${ms(unfilteredHttp)} ms | ${ms(ref)} ms |`);
   }
-  const rid = ids[Math.floor(ids.length / 2)];
   const fieldCases: [string, FieldFilter[], string, unknown[]][] = [
     [`request_id = one id (1 line), Store.query`, [{ path: 'request_id', op: 'eq', value: rid }], `attrs::jsonb @> $1::jsonb`, [JSON.stringify({ request_id: rid })]],
     ['http.status = 503 (4.5% of lines), Store.query', [{ path: 'http.status', op: 'eq', value: '503' }], `attrs::jsonb @> $1::jsonb`, ['{"http":{"status":503}}']],

@@ -454,18 +454,20 @@ export class PostgresStore implements Store {
 
   // A page driven by the field index: the driver's entries are read in (ts, id) order, a
   // window at a time, and the rows they point to are checked against the other filters. A
-  // selective driver's entries all fit in the first window; a common equality's entries come
-  // in index order (key, value, ts, id), so windows of growing size stop soon after a page.
+  // selective driver's few entries are sorted; a common equality's entries come in index
+  // order (key, value, ts, id); either way windows of growing size stop soon after a page.
   // Two statements per window rather than one join, because PostgreSQL estimates the join
   // on (ts, id) at one row and then sorts every entry of the value before the LIMIT.
-  async #queryByField(opts: QueryOptions, driver: { filter: FieldFilter; selective: boolean }, dir: 'ASC' | 'DESC', limit: number, bounds: { lo: number; hi: number } | undefined): Promise<LogRecord[]> {
+  async #queryByField(opts: QueryOptions, driver: FieldFilter, dir: 'ASC' | 'DESC', limit: number, bounds: { lo: number; hi: number } | undefined): Promise<LogRecord[]> {
     const out: LogRecord[] = [];
     const cmp = dir === 'DESC' ? '<' : '>';
     let after = opts.after;
-    let window = driver.selective ? this.#fieldDriveCap : Math.max(limit, Math.min(256, this.#fieldDriveCap));
+    // The first window holds a page or more; a selective driver's entries are few, so sorting
+    // them (in the index) costs little, and rows are looked up only a window at a time.
+    let window = Math.max(limit, Math.min(256, this.#fieldDriveCap));
     for (;;) {
       const p = new Params();
-      const x = [entryCondition(driver.filter, (v) => p.add(v), 'x')];
+      const x = [entryCondition(driver, (v) => p.add(v), 'x')];
       if (opts.from !== undefined) x.push(`x.ts >= ${p.add(Math.floor(opts.from))}::bigint`);
       if (opts.to !== undefined) x.push(`x.ts < ${p.add(Math.ceil(opts.to))}::bigint`);
       if (after) x.push(`(x.ts, x.id) ${cmp} (${p.add(Math.floor(after.ts))}::bigint, ${p.add(Math.floor(after.id))}::bigint)`);
@@ -480,7 +482,7 @@ export class PostgresStore implements Store {
         ids.push(entries[i].id);
       }
       const q = new Params();
-      const terms = [`(logs.ts, logs.id) IN (SELECT * FROM unnest(${q.add(ts)}::bigint[], ${q.add(ids)}::bigint[]))`, ...this.#pageTerms(opts, q, driver.filter, bounds)];
+      const terms = [`(logs.ts, logs.id) IN (SELECT * FROM unnest(${q.add(ts)}::bigint[], ${q.add(ids)}::bigint[]))`, ...this.#pageTerms(opts, q, driver, bounds)];
       const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs WHERE ${terms.join(' AND ')} ORDER BY ts ${dir}, id ${dir} LIMIT ${q.add(limit - out.length)}`, q.values);
       for (const r of rows) out.push(toRecord(r));
       if (out.length >= limit || entries.length < window) return out;
@@ -498,7 +500,7 @@ export class PostgresStore implements Store {
    * a page. Otherwise (a common prefix, range or exists, or only negated filters) the page
    * walks logs in time order and looks each row's fields up, stopping after a page too.
    */
-  async #fieldDriver(f: LogFilter, hasSearch: boolean): Promise<{ filter: FieldFilter; selective: boolean } | undefined> {
+  async #fieldDriver(f: LogFilter, hasSearch: boolean): Promise<FieldFilter | undefined> {
     const order = { eq: 0, prefix: 1, range: 2, exists: 3 } as const;
     const candidates = (f.fields ?? []).filter((x) => !x.negate).sort((a, b) => order[a.op] - order[b.op]);
     for (const c of candidates.slice(0, 2)) {
@@ -507,8 +509,8 @@ export class PostgresStore implements Store {
       if (f.from !== undefined) cond.push(`x.ts >= ${p.add(Math.floor(f.from))}::bigint`);
       if (f.to !== undefined) cond.push(`x.ts < ${p.add(Math.ceil(f.to))}::bigint`);
       const [r] = await this.#run<{ n: number }>(`SELECT count(*)::bigint AS n FROM (SELECT 1 FROM ${this.#s}.fields x WHERE ${cond.join(' AND ')} LIMIT ${this.#fieldDriveCap}) AS e`, p.values);
-      if (r.n < this.#fieldDriveCap) return { filter: c, selective: true };
-      if (c.op === 'eq' && !hasSearch) return { filter: c, selective: false };
+      if (r.n < this.#fieldDriveCap) return c;
+      if (c.op === 'eq' && !hasSearch) return c;
     }
     return undefined;
   }
