@@ -193,8 +193,8 @@ export async function migrateSchema(client: pg.ClientBase, schema: string): Prom
   }
 }
 
-/** Rows whose fields one transaction of the upgrade to schema 2 indexes. */
-const BACKFILL_CHUNK = 5000;
+/** Rows whose fields one transaction of the upgrade to schema 2 indexes (LOGPIPE_PG_UPGRADE_CHUNK: tests make it small, to stop an upgrade midway). */
+const BACKFILL_CHUNK = Math.max(1, Math.floor(Number(process.env.LOGPIPE_PG_UPGRADE_CHUNK) || 5000));
 
 /**
  * Schema 1 → 2: adds the field index and the host index, then indexes the fields of every

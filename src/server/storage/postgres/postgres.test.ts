@@ -4,6 +4,7 @@
 // runs do not collide. Skipped, with a message, when no server answers at LOGPIPE_TEST_PG_URL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
@@ -17,6 +18,7 @@ import { openStore } from '../open.js';
 import { translatePgError } from './pg-errors.js';
 import { PostgresStore } from './pg-store.js';
 import { PG_SCHEMA_VERSION } from './pg-schema.js';
+import { prepareFieldEntries } from './pg-fields.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 
 const URL_BASE = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -275,6 +277,49 @@ test('a schema-1 database made by the previous release (fixture) is upgraded in 
       assert.equal(await version(), PG_SCHEMA_VERSION);
       assert.deepEqual((await store.query({ fields: [{ path: 'request_id', op: 'prefix', value: 'new' }], order: 'asc', limit: 10 })).map((r) => r.message), ['after upgrade']);
       assert.equal((await store.query({ fields: [{ path: 'request_id', op: 'exists' }], order: 'asc', limit: 1000 })).length, all.filter((r) => r.attrs?.request_id !== undefined).length + 1);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await c.end();
+    await dropSchema(schema);
+  }
+});
+
+test('an upgrade from schema 1 killed midway (SIGKILL) resumes at the next start: every row indexed once', { skip, timeout: 120_000 }, async () => {
+  const schema = freshSchema();
+  const fixture = readFileSync(fileURLToPath(new URL('../../../../test/fixtures/pg-schema1.sql', import.meta.url)), 'utf8');
+  const c = new pg.Client({ connectionString: URL_BASE });
+  await c.connect();
+  try {
+    await c.query(fixture.replaceAll('logpipe_fixture_schema1', schema));
+    // A real process upgrades one row per transaction and is killed once some chunks committed.
+    const code = `const { PostgresStore } = await import(${JSON.stringify(fileURLToPath(new URL('./pg-store.ts', import.meta.url)))}); await PostgresStore.open(${JSON.stringify(urlFor(schema))}); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, LOGPIPE_PG_UPGRADE_CHUNK: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const progress = async () => {
+      try {
+        return Number((await c.query(`SELECT value FROM "${schema}".meta WHERE key = 'fields_backfill_id'`)).rows[0]?.value ?? 0);
+      } catch {
+        return 0;
+      }
+    };
+    const deadline = Date.now() + 90_000;
+    while ((await progress()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const at = await progress();
+    const version = async () => Number((await c.query(`SELECT value FROM "${schema}".meta WHERE key = 'schema_version'`)).rows[0].value);
+    assert.ok(at > 0, 'the upgrade committed some chunks before it was killed');
+    assert.equal(await version(), 1, 'killed before it finished');
+    const store = await PostgresStore.open(urlFor(schema));
+    try {
+      assert.equal(await version(), PG_SCHEMA_VERSION);
+      const all = await store.query({ order: 'asc', limit: 1000 });
+      const want = new Map(all.map((r) => [r.id, prepareFieldEntries(r.attrs === null ? null : JSON.stringify(r.attrs)).length]));
+      const got = new Map(((await c.query(`SELECT id, count(*)::int AS n FROM "${schema}".fields GROUP BY id`)).rows as { id: string; n: number }[]).map((r) => [Number(r.id), r.n]));
+      for (const [id, n] of want) assert.equal(got.get(id) ?? 0, n, `entries of row ${id} (killed after row ${at})`);
+      assert.equal(got.size, [...want.values()].filter((n) => n > 0).length);
     } finally {
       await store.close();
     }
