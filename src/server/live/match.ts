@@ -1,6 +1,8 @@
 // In-memory filters for the live tail. They must agree with what the store's query API
 // returns for the same parameters, so the text matcher uses the one search grammar of
-// src/shared/search.ts that the stores translate into FTS5 and tsquery expressions.
+// src/shared/search.ts that the stores translate into FTS5 and tsquery expressions, and field
+// filters use matchesFields, which the stores' field indexes follow.
+import { matchesFields } from '../../shared/fields.js';
 import type { Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
 import { parseSearch, termMatches } from '../../shared/search.js';
@@ -31,6 +33,11 @@ export function compileFilter(f: LogFilter): RecordPredicate | undefined {
   if (f.to !== undefined) {
     const to = f.to;
     checks.push((r) => r.ts < to);
+  }
+  if (f.fields?.length) {
+    // The one definition of field filters (src/shared/fields.ts), which the stores' SQL follows.
+    const fields = f.fields;
+    checks.push((r) => matchesFields(r.attrs, fields));
   }
   if (f.q && f.q.trim()) {
     const terms = parseSearch(f.q);

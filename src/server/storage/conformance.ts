@@ -1,6 +1,7 @@
 // The store test suite every Store implementation must pass (SQLite now, PostgreSQL later).
 // Results are checked against a plain in-memory model of the same records, over random data
 // with a fixed seed (printed in failure messages), so each test can fail for a real reason.
+// Test code: tsconfig.build.json keeps conformance*.ts out of dist/.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LEVELS, type Level } from '../../shared/levels.js';

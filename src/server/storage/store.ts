@@ -53,7 +53,7 @@ export interface HistogramQuery extends LogFilter {
 }
 
 /**
- * Buckets are aligned to multiples of `step` (see sqlite/buckets.ts layoutBuckets): bucket i
+ * Buckets are aligned to multiples of `step` (see buckets.ts layoutBuckets): bucket i
  * covers [from + i*step, from + (i+1)*step); `from` <= the requested from, `to` = from +
  * n*step >= the requested to, and n = counts[level].length is at most buckets + 1 (it may be
  * fewer than asked when the step is rounded up). Only rows inside the requested range count.

@@ -4,6 +4,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { LEVEL_CODE, levelFromCode } from '../../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import type {
+  FieldFilter,
   HistogramQuery,
   HistogramResult,
   InsertResult,
@@ -16,9 +17,10 @@ import type {
   StoreStats,
   StreamCheck,
 } from '../store.js';
-import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../sqlite/buckets.js';
-import { fallbackSubstring, toLikePattern } from '../sqlite/fts-query.js';
-import { createPartitions, DAY_MS, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
+import { fallbackSubstring, toLikePattern } from '../fts-query.js';
+import { createPartitions, DAY_MS, fieldsPartitionName, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
+import { addFieldEntries, emptyFieldColumns, entryCondition, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
 import { translatePgError, translatePgOpenError } from './pg-errors.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 import { toRecord, type Row } from '../row.js';
@@ -40,10 +42,14 @@ export interface PostgresStoreOptions {
    * counted for it can exceed the chunk size; with false, everything is deleted in chunks.
    */
   dropPartitions?: boolean;
+  /** Field index entries counted to tell a selective field filter from a common one (default FIELD_DRIVE_CAP); tests lower it to reach both plans. */
+  fieldDriveCap?: number;
 }
 
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
+/** Field index entries counted to tell a selective field filter from a common one (see #fieldDriver). */
+const FIELD_DRIVE_CAP = 5000;
 /** Days before now that still get a partition of their own; older rows go to the default partition. */
 const PAST_DAYS = 400;
 /** Days after now that get a partition of their own (clock skew, time zones). */
@@ -117,6 +123,7 @@ export class PostgresStore implements Store {
   #lockKey: number;
   #channel: string;
   #dropPartitions: boolean;
+  #fieldDriveCap: number;
   #connectionString: string;
   #closed = false;
   #listener: pg.Client | undefined;
@@ -131,6 +138,7 @@ export class PostgresStore implements Store {
     this.#lockKey = lockKey(schema);
     this.#channel = `logpipe_commits_${schema}`.slice(0, 63);
     this.#dropPartitions = options.dropPartitions ?? true;
+    this.#fieldDriveCap = Math.max(1, Math.floor(options.fieldDriveCap ?? FIELD_DRIVE_CAP));
     this.#connectionString = connectionString;
     this.#pool = new pg.Pool({
       connectionString,
@@ -242,6 +250,7 @@ export class PostgresStore implements Store {
     // only for the database round trips: lock, read, write, commit (plus DDL on a new day).
     for (const r of records) if (typeof r.message !== 'string') throw new TypeError('Each record needs a message string.');
     const tsv = records.map((r) => toTsvectorLiteral(r.message));
+    const entries = records.map((r) => prepareFieldEntries(r.attrs ?? null));
     const streamNames = [...new Set(records.filter((r) => r.stream != null && r.offset != null).map((r) => clean(r.stream as string)))];
     const now = this.#now();
     const today = Math.floor(now / DAY_MS);
@@ -308,6 +317,7 @@ export class PostgresStore implements Store {
 
       let id = state.last_id;
       const cols = { id: [] as number[], ts: [] as number[], level: [] as number[], source: [] as string[], host: [] as string[], message: [] as string[], attrs: [] as (string | null)[], tsv: [] as string[] };
+      const fieldCols = emptyFieldColumns();
       const rollup = new Map<string, Agg>();
       const hours = new Map<string, Agg>();
       const totals = new Map<string, Agg & { lastSeen: number }>();
@@ -329,6 +339,7 @@ export class PostgresStore implements Store {
         cols.message.push(message);
         cols.attrs.push(attrs);
         cols.tsv.push(tsv[i]);
+        addFieldEntries(fieldCols, id, r.ts, entries[i]);
         const minute = Math.floor(r.ts / MINUTE_MS);
         addAgg(rollup, minute, code, source, 1, id, id);
         addAgg(hours, Math.floor(minute / 60), code, source, 1, id, id);
@@ -370,7 +381,8 @@ export class PostgresStore implements Store {
           `i AS (INSERT INTO ${s}.ingests (second, last_id, at) VALUES ($30, $31, $32) ` +
           'ON CONFLICT (second) DO UPDATE SET last_id = greatest(ingests.last_id, excluded.last_id), at = greatest(ingests.at, excluded.at)), ' +
           `m AS (UPDATE ${s}.meta SET value = $31 WHERE key = 'last_id'), ` +
-          `o AS (${STREAMS_UPSERT(s)} SELECT * FROM unnest($33::text[], $34::bigint[]) ${STREAMS_CONFLICT}) ` +
+          `o AS (${STREAMS_UPSERT(s)} SELECT * FROM unnest($33::text[], $34::bigint[]) ${STREAMS_CONFLICT}), ` +
+          `f AS (${insertFieldsSql(s, 36)}) ` +
           'SELECT pg_notify($35, $31::text)',
         [
           cols.id, cols.ts, cols.level, cols.source, cols.host, cols.message, cols.attrs, cols.tsv,
@@ -380,6 +392,7 @@ export class PostgresStore implements Store {
           Math.floor(now / 1000), id, now,
           sv.map(([k]) => k), sv.map(([, v]) => v),
           this.#channel,
+          ...fieldColumnValues(fieldCols),
         ],
       );
       return { accepted: out.length, duplicates, firstId: out[0].id, lastId: id, records: out };
@@ -397,6 +410,11 @@ export class PostgresStore implements Store {
     return terms;
   }
 
+  /** WHERE terms for the field filters of a query over `logs` (see pg-fields.ts). */
+  #fieldTerms(f: LogFilter, p: Params): string[] {
+    return (f.fields ?? []).map((ff) => fieldTerm(ff, this.#s, 'logs', (v) => p.add(v)));
+  }
+
   /** WHERE terms for the search text: a tsquery, or a substring when the text has nothing indexable; null = matches nothing. */
   #searchTerms(q: string | undefined, p: Params): string[] | null {
     if (!q?.trim()) return [];
@@ -410,24 +428,91 @@ export class PostgresStore implements Store {
     const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
     const limit = Math.floor(opts.limit);
     if (!(limit > 0)) return [];
-    const p = new Params();
-    const search = this.#searchTerms(opts.q, p);
-    if (search === null) return [];
-    const terms = [...search, ...this.#filterTerms(opts, p)];
+    if (this.#searchTerms(opts.q, new Params()) === null) return [];
     // The rollup's id range bounds the matches of a level/source/time filter: a cheap extra
     // condition (ids are not the order here, ts is).
     const bounds = await this.#idBounds(opts);
-    if (bounds) {
-      if (bounds.n === 0) return [];
-      terms.push(`id >= ${p.add(bounds.lo)}::bigint`, `id <= ${p.add(bounds.hi)}::bigint`);
-    }
-    if (opts.after) {
-      // A row comparison, which PostgreSQL matches to the (ts, id) index as one range.
-      terms.push(`(ts, id) ${dir === 'DESC' ? '<' : '>'} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
-    }
+    if (bounds?.n === 0) return [];
+    const driver = opts.fields?.length ? await this.#fieldDriver(opts, Boolean(opts.q?.trim())) : undefined;
+    if (driver) return this.#queryByField(opts, driver, dir, limit, bounds);
+    const p = new Params();
+    const terms = this.#pageTerms(opts, p, undefined, bounds);
+    // A row comparison, which PostgreSQL matches to the (ts, id) index as one range.
+    if (opts.after) terms.push(`(logs.ts, logs.id) ${dir === 'DESC' ? '<' : '>'} (${p.add(Math.floor(opts.after.ts))}::bigint, ${p.add(Math.floor(opts.after.id))}::bigint)`);
     const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
     const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ${p.add(limit)}`, p.values);
     return rows.map(toRecord);
+  }
+
+  /** WHERE terms of a page query over logs: search, level/source/host/time, the field filters other than `driver` (looked up per row), id bounds. */
+  #pageTerms(f: LogFilter, p: Params, driver: FieldFilter | undefined, bounds: { lo: number; hi: number } | undefined): string[] {
+    const terms = [...(this.#searchTerms(f.q, p) ?? []), ...this.#filterTerms(f, p, 'logs.')];
+    for (const ff of f.fields ?? []) if (ff !== driver) terms.push(fieldTerm(ff, this.#s, 'logs', (v) => p.add(v), true));
+    if (bounds) terms.push(`logs.id >= ${p.add(bounds.lo)}::bigint`, `logs.id <= ${p.add(bounds.hi)}::bigint`);
+    return terms;
+  }
+
+  // A page driven by the field index: the driver's entries are read in (ts, id) order, a
+  // window at a time, and the rows they point to are checked against the other filters. A
+  // selective driver's few entries are sorted; a common equality's entries come in index
+  // order (key, value, ts, id); either way windows of growing size stop soon after a page.
+  // Two statements per window rather than one join, because PostgreSQL estimates the join
+  // on (ts, id) at one row and then sorts every entry of the value before the LIMIT.
+  async #queryByField(opts: QueryOptions, driver: FieldFilter, dir: 'ASC' | 'DESC', limit: number, bounds: { lo: number; hi: number } | undefined): Promise<LogRecord[]> {
+    const out: LogRecord[] = [];
+    const cmp = dir === 'DESC' ? '<' : '>';
+    let after = opts.after;
+    // The first window holds a page or more; a selective driver's entries are few, so sorting
+    // them (in the index) costs little, and rows are looked up only a window at a time.
+    let window = Math.max(limit, Math.min(256, this.#fieldDriveCap));
+    for (;;) {
+      const p = new Params();
+      const x = [entryCondition(driver, (v) => p.add(v), 'x')];
+      if (opts.from !== undefined) x.push(`x.ts >= ${p.add(Math.floor(opts.from))}::bigint`);
+      if (opts.to !== undefined) x.push(`x.ts < ${p.add(Math.ceil(opts.to))}::bigint`);
+      if (after) x.push(`(x.ts, x.id) ${cmp} (${p.add(Math.floor(after.ts))}::bigint, ${p.add(Math.floor(after.id))}::bigint)`);
+      const entries = await this.#run<{ ts: number; id: number }>(`SELECT x.ts, x.id FROM ${this.#s}.fields x WHERE ${x.join(' AND ')} ORDER BY x.ts ${dir}, x.id ${dir} LIMIT ${window}`, p.values);
+      if (!entries.length) return out;
+      // One record has several entries when several of its values match (array elements): each is sent once.
+      const ts: number[] = [];
+      const ids: number[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        if (i > 0 && entries[i].id === entries[i - 1].id && entries[i].ts === entries[i - 1].ts) continue;
+        ts.push(entries[i].ts);
+        ids.push(entries[i].id);
+      }
+      const q = new Params();
+      const terms = [`(logs.ts, logs.id) IN (SELECT * FROM unnest(${q.add(ts)}::bigint[], ${q.add(ids)}::bigint[]))`, ...this.#pageTerms(opts, q, driver, bounds)];
+      const rows = await this.#run<Row>(`SELECT ${COLUMNS} FROM ${this.#s}.logs WHERE ${terms.join(' AND ')} ORDER BY ts ${dir}, id ${dir} LIMIT ${q.add(limit - out.length)}`, q.values);
+      for (const r of rows) out.push(toRecord(r));
+      if (out.length >= limit || entries.length < window) return out;
+      const last = entries[entries.length - 1];
+      after = { ts: last.ts, id: last.id };
+      window = Math.min(window * 4, 65_536);
+    }
+  }
+
+  /**
+   * Which field filter should drive a page query through the field index, if any. Counting
+   * at most FIELD_DRIVE_CAP entries of a filter (within the time range) tells a selective one,
+   * whose few entries are read and sorted, from a common one. A common equality still drives
+   * when there is no search text: its entries come in (ts, id) order, so the walk stops after
+   * a page. Otherwise (a common prefix, range or exists, or only negated filters) the page
+   * walks logs in time order and looks each row's fields up, stopping after a page too.
+   */
+  async #fieldDriver(f: LogFilter, hasSearch: boolean): Promise<FieldFilter | undefined> {
+    const order = { eq: 0, prefix: 1, range: 2, exists: 3 } as const;
+    const candidates = (f.fields ?? []).filter((x) => !x.negate).sort((a, b) => order[a.op] - order[b.op]);
+    for (const c of candidates.slice(0, 2)) {
+      const p = new Params();
+      const cond = [entryCondition(c, (v) => p.add(v), 'x')];
+      if (f.from !== undefined) cond.push(`x.ts >= ${p.add(Math.floor(f.from))}::bigint`);
+      if (f.to !== undefined) cond.push(`x.ts < ${p.add(Math.ceil(f.to))}::bigint`);
+      const [r] = await this.#run<{ n: number }>(`SELECT count(*)::bigint AS n FROM (SELECT 1 FROM ${this.#s}.fields x WHERE ${cond.join(' AND ')} LIMIT ${this.#fieldDriveCap}) AS e`, p.values);
+      if (r.n < this.#fieldDriveCap) return c;
+      if (c.op === 'eq' && !hasSearch) return c;
+    }
+    return undefined;
   }
 
   // Arrival (id) order, for the live tail's catch-up (since()).
@@ -437,7 +522,7 @@ export class PostgresStore implements Store {
     const p = new Params();
     const search = this.#searchTerms(f.q, p);
     if (search === null) return [];
-    const terms = [...search, ...this.#filterTerms(f, p)];
+    const terms = [...search, ...this.#filterTerms(f, p), ...this.#fieldTerms(f, p)];
     let lo = Number.MIN_SAFE_INTEGER;
     let hi = Number.MAX_SAFE_INTEGER;
     const bounds = await this.#idBounds(f);
@@ -518,7 +603,7 @@ export class PostgresStore implements Store {
     const { result, layout, add } = emptyHistogram(hq);
     const { start, step } = layout;
     if (!(hq.to > hq.from)) return result;
-    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
+    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host, fields: hq.fields };
     const hasSearch = Boolean(hq.q?.trim());
     const s = this.#s;
     const jobs: Promise<void>[] = [];
@@ -528,16 +613,16 @@ export class PostgresStore implements Store {
       const p = new Params();
       const search = this.#searchTerms(hq.q, p);
       if (search === null) return;
-      const terms = [...search, ...this.#filterTerms({ ...filter, from: a, to: b }, p)];
+      const terms = [...search, ...this.#filterTerms({ ...filter, from: a, to: b }, p), ...this.#fieldTerms(filter, p)];
       const sql = `SELECT (ts - ${p.add(start)}::bigint) / ${p.add(step)}::bigint AS b, level, count(*) AS n FROM ${s}.logs WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
       jobs.push(this.#run<{ b: number; level: number; n: number }>(sql, p.values).then((rows) => rows.forEach((r) => add(r.b, r.level, r.n))));
     };
 
     // As in the SQLite store: whole hours from rollup_hour, whole minutes from rollup, the
     // partial minutes at the edges counted from rows; a rollup unit is used only when the step
-    // is a multiple of it, so each unit falls in exactly one bucket. Search text or a host
-    // filter means counting rows (the rollups know level and source only).
-    const rollupOk = !hasSearch && hq.host === undefined;
+    // is a multiple of it, so each unit falls in exactly one bucket. Search text, a host or
+    // field filter means counting rows (the rollups know level and source only).
+    const rollupOk = !hasSearch && hq.host === undefined && !hq.fields?.length;
     const units = [
       { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
       { table: 'rollup', col: 'minute', ms: MINUTE_MS },
@@ -593,7 +678,7 @@ export class PostgresStore implements Store {
     const [r] = await this.#run<{ n: number }>(
       `SELECT coalesce(sum(CASE WHEN p.name IS NULL THEN pg_total_relation_size(c.oid)::float8 ` +
         `ELSE pg_total_relation_size(c.oid)::float8 * p.rows / greatest(p.inserted, 1) END), 0)::bigint AS n ` +
-        `FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN ${this.#s}.partitions p ON p.name = c.relname ` +
+        `FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN ${this.#s}.partitions p ON c.relname IN (p.name, 'fields_' || substr(p.name, 6)) ` +
         "WHERE ns.nspname = $1 AND c.relkind IN ('r', 'S', 'm')",
       [this.schema],
     );
@@ -683,6 +768,7 @@ export class PostgresStore implements Store {
         )
       ).rows as { id: number; ts: number; level: number; source: string; part: string }[];
       if (!rows.length) return 0;
+      await c.query(`DELETE FROM ${s}.fields f USING unnest($1::bigint[], $2::bigint[]) AS d (id, ts) WHERE f.id = d.id AND f.ts = d.ts`, [rows.map((r) => r.id), rows.map((r) => r.ts)]);
       const roll = new Map<string, Agg>();
       const hours = new Map<string, Agg>();
       const tot = new Map<string, Agg>();
@@ -763,6 +849,7 @@ export class PostgresStore implements Store {
     // request, so a drop that cannot have the lock soon gives up and retention retries later.
     await c.query("SET LOCAL lock_timeout = '2s'");
     await c.query(`DROP TABLE ${this.#s}.${ident(name)}`);
+    await c.query(`DROP TABLE IF EXISTS ${this.#s}.${ident(fieldsPartitionName(name))}`);
     await c.query(`DELETE FROM ${this.#s}.partitions WHERE name = $1`, [name]);
   }
 

@@ -4,14 +4,21 @@
 // runs do not collide. Skipped, with a message, when no server answers at LOGPIPE_TEST_PG_URL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { LogpipeError } from '../../../shared/errors.js';
+import { matchesFields, type FieldFilter } from '../../../shared/fields.js';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
+import { runFieldConformance } from '../conformance-fields.js';
 import { openStore } from '../open.js';
 import { translatePgError } from './pg-errors.js';
 import { PostgresStore } from './pg-store.js';
+import { PG_SCHEMA_VERSION } from './pg-schema.js';
+import { prepareFieldEntries } from './pg-fields.js';
 import { toTsqueryLiteral, toTsvectorLiteral } from './text-search.js';
 
 const URL_BASE = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -84,9 +91,12 @@ function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedReco
 if (!unreachable) {
   // Retention in the shared suite counts rows per call against the chunk size, so it runs with
   // chunked deletes only; dropping whole partitions is tested below.
-  runStoreConformance('postgres', async (options?: MakeStoreOptions) => {
+  // A low field-drive cap, so field filters take both plans (driven by the field index, or a
+  // walk of logs in time order with lookups) on the suite's small data; the field suite runs
+  // once more with every non-negated field filter driving.
+  const makePostgres = (fieldDriveCap: number) => async (options?: MakeStoreOptions) => {
     const schema = freshSchema();
-    const open = () => PostgresStore.open(urlFor(schema), { now: options?.now, dropPartitions: false, poolSize: 4 });
+    const open = () => PostgresStore.open(urlFor(schema), { now: options?.now, dropPartitions: false, poolSize: 4, fieldDriveCap });
     let store = await open();
     return {
       get store() {
@@ -102,7 +112,10 @@ if (!unreachable) {
         await dropSchema(schema);
       },
     };
-  });
+  };
+  runStoreConformance('postgres', makePostgres(25));
+  runFieldConformance('postgres', makePostgres(25));
+  runFieldConformance('postgres (field index always driving)', makePostgres(1e9));
 }
 
 test('text search literals: tokens as the live tail sees them, quoted so nothing is syntax', () => {
@@ -225,31 +238,153 @@ test('duplicate stream offsets sent through two stores at once are stored exactl
   }
 });
 
-test('daily partitions: created on demand, far days in the default one, expired days dropped whole', { skip }, async () => {
+test('a schema-1 database made by the previous release (fixture) is upgraded in place: every stored row gets its fields, the host index, version 2', { skip }, async () => {
+  const schema = freshSchema();
+  const fixture = readFileSync(fileURLToPath(new URL('../../../../test/fixtures/pg-schema1.sql', import.meta.url)), 'utf8');
+  const c = new pg.Client({ connectionString: URL_BASE });
+  await c.connect();
+  try {
+    await c.query(fixture.replaceAll('logpipe_fixture_schema1', schema));
+    const version = async () => Number((await c.query(`SELECT value FROM "${schema}".meta WHERE key = 'schema_version'`)).rows[0].value);
+    assert.equal(await version(), 1, 'the fixture is a schema-1 database');
+    const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+    let store = await PostgresStore.open(urlFor(schema), { now: () => T0 + 3_600_000 });
+    try {
+      assert.equal(await version(), PG_SCHEMA_VERSION);
+      assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".meta WHERE key = 'fields_backfill_id'`)).rows[0].n, 0);
+      const all = await store.query({ order: 'asc', limit: 1000 });
+      assert.equal(all.length, 261);
+      const cases: FieldFilter[][] = [
+        [{ path: 'request_id', op: 'eq', value: 'r3' }],
+        [{ path: 'request_id', op: 'prefix', value: 'old1' }],
+        [{ path: 'http.status', op: 'eq', value: '500' }],
+        [{ path: 'http.status', op: 'range', gte: 400 }],
+        [{ path: 'service.name', op: 'eq', value: 'checkout' }],
+        [{ path: 'tags', op: 'eq', value: '3', negate: true }],
+        [{ path: 'ms', op: 'exists' }],
+      ];
+      for (const fields of cases) {
+        const want = all.filter((r) => matchesFields(r.attrs, fields)).map((r) => r.id);
+        assert.ok(want.length > 0 || fields[0].negate, `case ${JSON.stringify(fields)} selects something`);
+        assert.deepEqual((await store.query({ fields, order: 'asc', limit: 1000 })).map((r) => r.id), want, JSON.stringify(fields));
+      }
+      const indexes = (await c.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema])).rows.map((r) => r.indexname as string);
+      assert.ok(indexes.includes('logs_host_ts_id'), 'the host index exists');
+      // Rows written after the upgrade are indexed too, and opening again changes nothing.
+      await store.insert([rec({ message: 'after upgrade', ts: T0 + 7_000, attrs: '{"request_id":"new"}' })]);
+      await store.close();
+      store = await PostgresStore.open(urlFor(schema), { now: () => T0 + 3_600_000 });
+      assert.equal(await version(), PG_SCHEMA_VERSION);
+      assert.deepEqual((await store.query({ fields: [{ path: 'request_id', op: 'prefix', value: 'new' }], order: 'asc', limit: 10 })).map((r) => r.message), ['after upgrade']);
+      assert.equal((await store.query({ fields: [{ path: 'request_id', op: 'exists' }], order: 'asc', limit: 1000 })).length, all.filter((r) => r.attrs?.request_id !== undefined).length + 1);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await c.end();
+    await dropSchema(schema);
+  }
+});
+
+test('an upgrade from schema 1 killed midway (SIGKILL) resumes at the next start: every row indexed once', { skip, timeout: 120_000 }, async () => {
+  const schema = freshSchema();
+  const fixture = readFileSync(fileURLToPath(new URL('../../../../test/fixtures/pg-schema1.sql', import.meta.url)), 'utf8');
+  const c = new pg.Client({ connectionString: URL_BASE });
+  await c.connect();
+  try {
+    await c.query(fixture.replaceAll('logpipe_fixture_schema1', schema));
+    // A real process upgrades one row per transaction and is killed once some chunks committed.
+    const code = `const { PostgresStore } = await import(${JSON.stringify(fileURLToPath(new URL('./pg-store.ts', import.meta.url)))}); await PostgresStore.open(${JSON.stringify(urlFor(schema))}); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, LOGPIPE_PG_UPGRADE_CHUNK: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const progress = async () => {
+      try {
+        return Number((await c.query(`SELECT value FROM "${schema}".meta WHERE key = 'fields_backfill_id'`)).rows[0]?.value ?? 0);
+      } catch {
+        return 0;
+      }
+    };
+    const deadline = Date.now() + 90_000;
+    while ((await progress()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const at = await progress();
+    const version = async () => Number((await c.query(`SELECT value FROM "${schema}".meta WHERE key = 'schema_version'`)).rows[0].value);
+    assert.ok(at > 0, 'the upgrade committed some chunks before it was killed');
+    assert.equal(await version(), 1, 'killed before it finished');
+    const store = await PostgresStore.open(urlFor(schema));
+    try {
+      assert.equal(await version(), PG_SCHEMA_VERSION);
+      const all = await store.query({ order: 'asc', limit: 1000 });
+      const want = new Map(all.map((r) => [r.id, prepareFieldEntries(r.attrs === null ? null : JSON.stringify(r.attrs)).length]));
+      const got = new Map(((await c.query(`SELECT id, count(*)::int AS n FROM "${schema}".fields GROUP BY id`)).rows as { id: string; n: number }[]).map((r) => [Number(r.id), r.n]));
+      for (const [id, n] of want) assert.equal(got.get(id) ?? 0, n, `entries of row ${id} (killed after row ${at})`);
+      assert.equal(got.size, [...want.values()].filter((n) => n > 0).length);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await c.end();
+    await dropSchema(schema);
+  }
+});
+
+test('a schema newer than this logpipe is refused with both versions named', { skip }, async () => {
+  const schema = freshSchema();
+  const store = await PostgresStore.open(urlFor(schema));
+  await store.close();
+  const c = new pg.Client({ connectionString: URL_BASE });
+  await c.connect();
+  try {
+    await c.query(`UPDATE "${schema}".meta SET value = ${PG_SCHEMA_VERSION + 1} WHERE key = 'schema_version'`);
+    await assert.rejects(PostgresStore.open(urlFor(schema)), (err: unknown) => {
+      assert.ok(err instanceof LogpipeError);
+      assert.match(err.message, new RegExp(`version ${PG_SCHEMA_VERSION + 1}, newer than this logpipe understands \\(${PG_SCHEMA_VERSION}\\)`));
+      return true;
+    });
+  } finally {
+    await c.end();
+    await dropSchema(schema);
+  }
+});
+
+test('daily partitions: created on demand, far days in the default one, expired days dropped whole, field index partitions alongside', { skip }, async () => {
   const schema = freshSchema();
   let now = Date.UTC(2026, 5, 15, 12);
   const store = await PostgresStore.open(urlFor(schema), { now: () => now });
   const c = new pg.Client({ connectionString: URL_BASE });
   await c.connect();
   try {
-    const partitions = async () =>
-      (await c.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = $1 AND p.relname = 'logs' ORDER BY 1`, [schema])).rows.map(
+    const partitions = async (parent = 'logs') =>
+      (await c.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = $1 AND p.relname = $2 ORDER BY 1`, [schema, parent])).rows.map(
         (r) => r.relname as string,
       );
+    // The field index is partitioned day for day beside logs, so a day is still dropped whole.
+    const fieldsMirror = async () => assert.deepEqual(await partitions('fields'), (await partitions()).map((n) => n.replace(/^logs_/, 'fields_')));
+    const count = async (table: string) => (await c.query(`SELECT count(*)::int AS n FROM "${schema}".${table}`)).rows[0].n as number;
+    const req = (value: string) => store.query({ fields: [{ path: 'req', op: 'eq', value }], order: 'asc', limit: 10 });
     assert.deepEqual(await partitions(), ['logs_20260615', 'logs_20260616', 'logs_default']);
+    await fieldsMirror();
     await store.insert([
-      rec({ message: 'three days ago', ts: now - 3 * DAY }),
-      rec({ message: 'ancient', ts: Date.UTC(2001, 0, 1) }),
-      rec({ message: 'far future', ts: now + 30 * DAY }),
-      ...Array.from({ length: 40 }, (_, i) => rec({ message: `two days ago ${i}`, ts: now - 2 * DAY + i })),
+      rec({ message: 'three days ago', ts: now - 3 * DAY, attrs: '{"req":"3"}' }),
+      rec({ message: 'ancient', ts: Date.UTC(2001, 0, 1), attrs: '{"req":"a"}' }),
+      rec({ message: 'far future', ts: now + 30 * DAY, attrs: '{"req":"f"}' }),
+      ...Array.from({ length: 40 }, (_, i) => rec({ message: `two days ago ${i}`, ts: now - 2 * DAY + i, attrs: `{"req":"d${i}"}` })),
     ]);
     assert.deepEqual(await partitions(), ['logs_20260612', 'logs_20260613', 'logs_20260615', 'logs_20260616', 'logs_default']);
+    await fieldsMirror();
+    assert.equal(await count('fields_default'), 2);
+    assert.equal(await count('fields_20260613'), 40);
     // A month later the far-future day is near: its rows move out of the default partition.
     now += 29 * DAY;
-    await store.insert([rec({ message: 'tomorrow', ts: now + DAY })]);
+    await store.insert([rec({ message: 'tomorrow', ts: now + DAY, attrs: '{"req":"t"}' })]);
     assert.ok((await partitions()).includes('logs_20260715'));
     assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_default`)).rows[0].n, 1);
     assert.equal((await c.query(`SELECT count(*)::int AS n FROM "${schema}".logs_20260715`)).rows[0].n, 2);
+    await fieldsMirror();
+    assert.equal(await count('fields_default'), 1);
+    assert.equal(await count('fields_20260715'), 2);
+    assert.deepEqual((await req('f')).map((r) => r.message), ['far future']);
     assert.equal((await store.query({ q: 'future', order: 'asc', limit: 5 })).length, 1);
     // Age retention: whole days before the cutoff are dropped (rows counted), the rest deleted in chunks.
     now += DAY;
@@ -260,6 +395,11 @@ test('daily partitions: created on demand, far days in the default one, expired 
     const left = (await store.query({ order: 'asc', limit: 100 })).map((r) => r.message);
     assert.deepEqual(left, ['far future', 'tomorrow']);
     assert.ok(!(await partitions()).includes('logs_20260613'));
+    // Dropped and deleted rows take their field entries with them.
+    await fieldsMirror();
+    assert.equal(await count('fields'), 2);
+    assert.deepEqual(await req('d3'), []);
+    assert.deepEqual((await req('t')).map((r) => r.message), ['tomorrow']);
     assert.deepEqual((await store.sources()).map((s) => s.count), [2]);
     assert.equal((await store.stats()).rows, 2);
     const hist = await store.histogram({ from: 0, to: now + 10 * DAY, buckets: 10 });

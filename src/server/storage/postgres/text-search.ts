@@ -9,7 +9,7 @@
 // user text can never be a tsquery syntax error: `&`, `|`, `!`, `<->`, `:*` and parentheses
 // typed by a user are only ever characters inside a quoted lexeme (or dropped as separators).
 import { splitTerms, tokenize } from '../../../shared/search.js';
-import { MAX_FTS_TERMS } from '../sqlite/fts-query.js';
+import { MAX_FTS_TERMS } from '../fts-query.js';
 
 /** PostgreSQL's limit on one lexeme (2 KiB - 1 byte); longer tokens are not indexed. */
 const MAX_LEXEME_BYTES = 2046;

@@ -17,12 +17,13 @@ import type {
   StoreStats,
   StreamCheck,
 } from '../store.js';
-import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
-import { fallbackSubstring, toFtsQuery, toLikePattern } from './fts-query.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
+import { fallbackSubstring, toFtsQuery, toLikePattern } from '../fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { parseSearch, termMatches, tokenize } from '../../../shared/search.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
+import { fieldMatchClause, registerFieldMatch } from './field-match.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -167,6 +168,12 @@ function filterClauses(f: LogFilter, t: string, noIndex: boolean, timeIndex = !n
     sql.push(`${pt}${t}.ts < ?`);
     params.push(f.to);
   }
+  if (f.fields?.length) {
+    // Until the block store's field index lands: see field-match.ts.
+    const c = fieldMatchClause(f.fields, t);
+    sql.push(c.sql);
+    params.push(c.param);
+  }
   return { sql, params };
 }
 
@@ -217,6 +224,7 @@ export class SqliteStore implements Store {
     this.#walkRows = options.searchWalkRows ?? WALK_ROWS;
     this.#db = openDatabase(file, options);
     const db = this.#db;
+    registerFieldMatch(db);
     this.#insertLog = db.prepare(`INSERT INTO logs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.#insertFts = db.prepare('INSERT INTO logs_fts (rowid, message) VALUES (?, ?)');
     this.#getLastId = db.prepare("SELECT max((SELECT value FROM meta WHERE key = 'last_id'), coalesce((SELECT max(id) FROM logs), 0)) AS v").pluck();
@@ -639,7 +647,7 @@ export class SqliteStore implements Store {
     const q = hq.q?.trim() ? hq.q : undefined;
     const fts = q ? toFtsQuery(q) : null;
     const like = q && !fts ? fallbackSubstring(q) : null;
-    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host };
+    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host, fields: hq.fields };
 
     // Counts rows with a <= ts < b directly (indexes, no rollup); sign -1 subtracts them.
     const countRows = (a: number, b: number, sign = 1): void => {
@@ -668,7 +676,7 @@ export class SqliteStore implements Store {
     // aligned to the step). The rollups know level and source only, so a search text or a
     // host filter means counting rows (bounded by the time range; a common word over a
     // long range costs about a second per million matches).
-    const rollupOk = !fts && !like && hq.host === undefined;
+    const rollupOk = !fts && !like && hq.host === undefined && !hq.fields?.length;
     const units = [
       { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
       { table: 'rollup', col: 'minute', ms: MINUTE_MS },

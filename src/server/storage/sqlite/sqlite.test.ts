@@ -11,9 +11,10 @@ import Database from 'better-sqlite3';
 import { LogpipeError } from '../../../shared/errors.js';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
+import { runFieldConformance } from '../conformance-fields.js';
 import { openStore } from '../open.js';
 import { SqliteStore } from './sqlite-store.js';
-import { toFtsQuery } from './fts-query.js';
+import { toFtsQuery } from '../fts-query.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 function tempDir(): string {
@@ -24,7 +25,7 @@ function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedReco
   return { ts: Date.UTC(2026, 0, 1), level: 'info', source: 'app', host: 'h', attrs: null, stream: null, offset: null, ...p };
 }
 
-runStoreConformance('sqlite', async (options?: MakeStoreOptions) => {
+const makeSqlite = async (options?: MakeStoreOptions) => {
   const dir = tempDir();
   const file = join(dir, 'logpipe.db');
   // A short walk, so word searches use both phases (JS walk, then FTS windows) on small data.
@@ -43,7 +44,9 @@ runStoreConformance('sqlite', async (options?: MakeStoreOptions) => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+};
+runStoreConformance('sqlite', makeSqlite);
+runFieldConformance('sqlite', makeSqlite);
 
 test('toFtsQuery quotes every term and keeps only a trailing * as an operator', () => {
   assert.equal(toFtsQuery('error timeout'), '"error" "timeout"');

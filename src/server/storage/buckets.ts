@@ -7,8 +7,8 @@
 // counted. Steps of more than an hour are whole hours, so long ranges read the hourly
 // rollup. Counts still only include rows inside [from, to).
 
-import { LEVELS, levelFromCode, type Level } from '../../../shared/levels.js';
-import type { HistogramResult } from '../store.js';
+import { LEVELS, levelFromCode, type Level } from '../../shared/levels.js';
+import type { HistogramResult } from './store.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;

@@ -2,10 +2,11 @@
 // syntax error. Every word and phrase is emitted as a double-quoted FTS5 string (FTS5 has no
 // operators inside strings), so `AND`, `NEAR(`, `message:foo`, `^`, parentheses and quotes are
 // plain text; a trailing `*` outside the quotes is the only operator we ever emit (prefix).
+// The fallback substring and its LIKE pattern serve both stores; toFtsQuery is SQLite's.
 
 /** Most terms we pass to FTS5; more would only slow the query (each term is a doclist read). */
 export const MAX_FTS_TERMS = 32;
-import { MAX_QUERY_CHARS, splitTerms } from '../../../shared/search.js';
+import { MAX_QUERY_CHARS, splitTerms } from '../../shared/search.js';
 
 export { MAX_QUERY_CHARS };
 
