@@ -18,6 +18,7 @@ import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
 import { Histogram } from './Histogram.js';
 import { LevelToggles } from './LevelToggles.js';
+import { LiveLagNotice } from './LiveLagNotice.js';
 import { LogList } from './LogList.js';
 import { SearchBox } from './SearchBox.js';
 import { SourceFilter } from './SourceFilter.js';
@@ -44,20 +45,25 @@ export function App() {
   const searchRef = useRef<HTMLInputElement>(null);
 
   const liveRange = isLiveRange(view.range);
-  const following = live && atBottom && liveRange;
+  // An open row is being read: new lines queue behind the "new lines" button instead of
+  // scrolling it away, until the user closes it.
+  const following = live && atBottom && liveRange && expandedId === null;
   const followingRef = useRef(following);
   followingRef.current = following;
 
-  const histogram = useHistogram(view, refreshKey);
-  const addLiveToHistogram = histogram.addLive;
-  const onLive = useCallback(
-    (records: LogRecord[]) => {
-      addLiveToHistogram(records);
-      if (!followingRef.current) setNewCount((n) => n + records.length);
-    },
-    [addLiveToHistogram],
-  );
-  const logs = useLogs(view, { following: () => followingRef.current, onLive, tailAllowed: !authNeeded });
+  // The histogram's bounds come from the list's load (the same "now"), and the list feeds it
+  // live lines: refs break the cycle between the two hooks.
+  const histogramLive = useRef<(records: LogRecord[]) => void>(() => {});
+  const histogramRefresh = useRef<() => void>(() => {});
+  const onLive = useCallback((records: LogRecord[]) => {
+    histogramLive.current(records);
+    if (!followingRef.current) setNewCount((n) => n + records.length);
+  }, []);
+  const onCountsStale = useCallback(() => histogramRefresh.current(), []);
+  const logs = useLogs(view, { following: () => followingRef.current, onLive, onCountsStale, tailAllowed: !authNeeded });
+  const histogram = useHistogram(view, refreshKey, logs.anchor);
+  histogramLive.current = histogram.addLive;
+  histogramRefresh.current = histogram.refresh;
   const sources = useSources(refreshKey);
 
   useEffect(() => {
@@ -145,7 +151,7 @@ export function App() {
   }, [view, logs.window.items.length]);
 
   const rangeWords = describeRange(view.range).replace(/^Last/, 'the last').replace(/^All time/, 'at any time');
-  const filtered = view.q || view.levels.length || view.sources.length;
+  const filtered = Boolean(view.q || view.levels.length || view.sources.length);
   const empty = (
     <div>
       <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {view.range.kind === 'quick' ? `in ${rangeWords.toLowerCase()}` : `between ${rangeWords}`}.</p>
@@ -174,6 +180,7 @@ export function App() {
           <span className="brand-caret" aria-hidden="true">▍</span>logpipe
         </div>
         <ConnectionStatus tail={logs.tail} live={live} liveRange={liveRange} />
+        <LiveLagNotice lag={logs.lag} filtered={filtered} onLoad={logs.loadSkipped} onFresh={logs.reload} />
         <button type="button" className={`btn live-toggle${following ? ' on' : ''}`} aria-label="Live" aria-pressed={live && liveRange} title="Follow new lines (space)" onClick={toggleLive}>
           <span className="live-dot" aria-hidden="true" />
           {live && liveRange ? 'Live' : 'Paused'}
@@ -213,7 +220,6 @@ export function App() {
         onAtBottomChange={setAtBottom}
         onLoadOlder={logs.loadOlder}
         onJumpToNewest={jumpToNewest}
-        onRefillGap={logs.refillGap}
       />
       <footer className="statusbar">
         <span data-testid="line-count">{formatNumber(count)} line{count === 1 ? '' : 's'} loaded</span>

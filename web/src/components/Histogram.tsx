@@ -3,15 +3,14 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { Level } from '../../../src/shared/levels.js';
 import { formatCount } from '../lib/format.js';
-import { stackSeries, STACK_ORDER } from '../lib/histogramData.js';
+import { stackSeries, STACK_ORDER, type HistogramData } from '../lib/histogramData.js';
 import { formatInstant } from '../lib/timeRange.js';
 import type { Theme } from '../hooks/useTheme.js';
 
 interface Props {
-  data: HistogramResponse | null;
+  data: HistogramData | null;
   error: string | null;
   shown: readonly Level[];
   theme: Theme;
@@ -110,14 +109,15 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
     const u = plot.current;
     if (!u || !aligned || !data) return;
     u.setData(aligned, false);
-    u.setScale('x', { min: data.from, max: data.to });
+    // The axis spans the bounds the list uses, not the wider aligned buckets.
+    u.setScale('x', { min: data.view.from, max: data.view.to });
   }, [aligned, data, theme]);
 
   const total = data ? shown.reduce((n, l) => n + (data.totals?.[l] ?? 0), 0) : 0;
   return (
     <section className="histogram" aria-label="Log volume per level">
       <div className="histogram-head">
-        <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} lines in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
         <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
       </div>
       <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label="Stacked bars of lines per level over time; drag across to zoom" />

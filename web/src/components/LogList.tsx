@@ -1,11 +1,12 @@
 // The virtualised list of lines: only the rows in view (plus a few) are in the DOM. It keeps
 // to the bottom while following, stops following when the user scrolls up, asks for older
-// pages near the top (keeping the view still when they arrive), and shows the states of an
-// empty, loading or failed result in words.
+// pages near the top, keeps the view still when lines are inserted above it (older pages, or
+// late lines placed at their time), and shows the states of an empty, loading or failed result
+// in words.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { SearchPattern } from '../lib/highlight.js';
-import { isGap, itemKey, type GapMarker, type LogWindow } from '../lib/logWindow.js';
+import { itemKey, type LogWindow } from '../lib/logWindow.js';
 import { formatNumber } from '../lib/format.js';
 import { LogRow } from './LogRow.js';
 import { revealRow } from './revealRow.js';
@@ -28,22 +29,6 @@ interface Props {
   onAtBottomChange(atBottom: boolean): void;
   onLoadOlder(): void;
   onJumpToNewest(): void;
-  onRefillGap(key: string): void;
-}
-
-function GapRow({ gap, onRefill }: { gap: GapMarker; onRefill(key: string): void }) {
-  return (
-    <div className="row gap-row" role="listitem" data-testid="gap-row">
-      <span>
-        {gap.state === 'loading' ? 'Loading lines the live stream skipped…' : gap.state === 'error' ? 'Could not load the lines the live stream skipped.' : `Lines #${gap.from + 1}–#${gap.to} were skipped by the live stream.`}
-      </span>
-      {gap.state !== 'loading' && (
-        <button type="button" className="btn small" onClick={() => onRefill(gap.key)}>
-          Load skipped lines
-        </button>
-      )}
-    </div>
-  );
 }
 
 /** The scrolling list of log rows. */
@@ -59,24 +44,31 @@ export function LogList(props: Props) {
     getItemKey: (i) => itemKey(items[i]),
   });
 
-  // Keep the view still when older lines are prepended, and pinned to the bottom when following.
-  const prevFirstKey = useRef<string | number | undefined>(undefined);
+  // Keep the view still when lines are inserted above it, and pinned to the bottom when
+  // following. The anchor is the first row in view: lines only ever go in above it (older
+  // pages, late lines) while not following, so it can only move down, by whole collapsed rows.
+  const anchor = useRef<{ key: number; index: number } | null>(null);
+  const takeAnchor = useCallback(() => {
+    const el = scrollRef.current;
+    const vi = el ? virtualizer.getVirtualItemForOffset(el.scrollTop) : undefined;
+    anchor.current = vi && items[vi.index] ? { key: itemKey(items[vi.index]), index: vi.index } : null;
+  }, [virtualizer, items]);
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
     if (following) {
       el.scrollTop = el.scrollHeight;
-    } else if (prevFirstKey.current !== undefined && items.length && itemKey(items[0]) !== prevFirstKey.current) {
-      const limit = Math.min(items.length, 5000);
-      for (let i = 1; i < limit; i++) {
-        if (itemKey(items[i]) === prevFirstKey.current) {
-          el.scrollTop += i * ROW_HEIGHT;
+    } else if (anchor.current && items.length && items[anchor.current.index]?.id !== anchor.current.key) {
+      const { key, index } = anchor.current;
+      for (let i = index + 1; i < items.length; i++) {
+        if (itemKey(items[i]) === key) {
+          el.scrollTop += (i - index) * ROW_HEIGHT;
           break;
         }
       }
     }
-    prevFirstKey.current = items.length ? itemKey(items[0]) : undefined;
-  }, [items, following]);
+    takeAnchor();
+  }, [items, following, takeAnchor]);
 
   // A collapsed row must drop the height measured while it was open.
   const prevExpanded = useRef<number | null>(null);
@@ -101,8 +93,9 @@ export function LogList(props: Props) {
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 1.5;
     onAtBottomChange(atBottom);
+    takeAnchor();
     if (el.scrollTop < ROW_HEIGHT * 40 && hasOlder) onLoadOlder();
-  }, [onAtBottomChange, onLoadOlder, hasOlder]);
+  }, [onAtBottomChange, onLoadOlder, hasOlder, takeAnchor]);
 
   // A short result never scrolls, so ask for older lines when the list does not fill the view.
   useEffect(() => {
@@ -120,7 +113,7 @@ export function LogList(props: Props) {
       <div className="list-inner" style={{ height: virtualizer.getTotalSize() }}>
         {virtualItems.map((vi) => {
           const item = items[vi.index];
-          const isExpanded = !isGap(item) && item.id === expandedId;
+          const isExpanded = item.id === expandedId;
           return (
             <div
               key={vi.key}
@@ -129,11 +122,7 @@ export function LogList(props: Props) {
               ref={isExpanded ? virtualizer.measureElement : undefined}
               style={{ transform: `translateY(${vi.start}px)` }}
             >
-              {isGap(item) ? (
-                <GapRow gap={item} onRefill={props.onRefillGap} />
-              ) : (
-                <LogRow record={item} expanded={isExpanded} pattern={props.pattern} onToggle={props.onToggleRow} />
-              )}
+              <LogRow record={item} expanded={isExpanded} pattern={props.pattern} onToggle={props.onToggleRow} />
             </div>
           );
         })}

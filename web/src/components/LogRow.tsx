@@ -1,7 +1,7 @@
 // One line of the list: time, level tag, source, first line of the message (matches marked);
 // expanded, it also shows the details.
 import { memo } from 'react';
-import type { LogRecord } from '../../../src/shared/record.js';
+import type { ListItem } from '../lib/logWindow.js';
 import { firstLine, formatClock, formatDate } from '../lib/format.js';
 import type { SearchPattern } from '../lib/highlight.js';
 import { Highlighted } from './Highlighted.js';
@@ -11,7 +11,7 @@ import { VisibleText } from './VisibleText.js';
 import { escapeBidiText } from '../lib/bidi.js';
 
 interface Props {
-  record: LogRecord;
+  record: ListItem;
   expanded: boolean;
   pattern: SearchPattern | null;
   onToggle(id: number): void;
@@ -23,10 +23,11 @@ export const LogRow = memo(function LogRow({ record, expanded, pattern, onToggle
   const clock = formatClock(record.ts);
   return (
     <div
-      className={`row lv-row-${record.level}${expanded ? ' expanded' : ''}`}
+      className={`row lv-row-${record.level}${expanded ? ' expanded' : ''}${record.late ? ' late' : ''}`}
       data-testid="log-row"
       data-level={record.level}
       data-id={record.id}
+      data-late={record.late ? 'true' : undefined}
       role="listitem"
     >
       <div
@@ -42,7 +43,7 @@ export const LogRow = memo(function LogRow({ record, expanded, pattern, onToggle
           }
         }}
       >
-        <time className="ts" dateTime={new Date(record.ts).toISOString()} title={`${formatDate(record.ts)} ${clock}`}>
+        <time className="ts" dateTime={new Date(record.ts).toISOString()} title={`${formatDate(record.ts)} ${clock}${record.late ? ' (arrived late, after newer lines)' : ''}`}>
           {clock.slice(0, 8)}
           <span className="ms">{clock.slice(8)}</span>
         </time>

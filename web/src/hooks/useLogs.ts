@@ -1,11 +1,20 @@
 // The lines of the current view: the newest page on load, older pages on scroll-back (cursor
-// pagination), live lines from the tail appended in frame-sized batches, and tail gaps refilled
-// through the query API. Memory stays bounded: the window never holds more than WINDOW_CAP.
+// pagination), live lines from the tail placed by event time in frame-sized batches. Memory
+// stays bounded: the window never holds more than WINDOW_CAP.
+//
+// Bursts. When the live tail skips lines (the server's `gap`: a burst bigger than its buffer
+// for us, or our own buffer overflowing in a hidden tab), the skipped ids are refilled by
+// resuming the tail from the gap's start: the server replays them from the store in id order,
+// paced by our reading, and says `caught-up` when done. The ids of a gap say nothing about the
+// lines' times (a late burst can land anywhere in time), which is why the refill goes by id
+// through the tail and not by time through the query API. Small gaps refill at once; a bigger
+// one is reported (the header says how many lines the live view skipped) until the user loads
+// it or jumps to a fresh page. Either way the counts are fetched again from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, fetchLogs } from '../api.js';
-import { cursorAfter, cursorBefore } from '../lib/cursor.js';
-import { addGap, appendLive, EMPTY_WINDOW, fillGap, isGap, lastKnownId, markGap, oldestId, prependOlder, windowFromNewestPage, type GapMarker, type LogWindow } from '../lib/logWindow.js';
+import { cursorBefore } from '../lib/cursor.js';
+import { appendLive, EMPTY_WINDOW, lastKnownId, oldestId, prependOlder, windowFromNewestPage, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
 import { filterParams, formatViewState, type ViewState } from '../lib/viewState.js';
 import { useLiveTail, type TailStatus } from './useLiveTail.js';
@@ -14,8 +23,14 @@ import { useLiveTail, type TailStatus } from './useLiveTail.js';
 export const WINDOW_CAP = 100_000;
 /** Lines per page for the first load and each scroll-back. */
 export const PAGE_SIZE = 500;
-/** Most lines refilled automatically for one gap; a bigger gap keeps a marker with a button. */
-const GAP_REFILL_MAX = 5_000;
+/** Largest gap (in ids) refilled without asking; a bigger one waits for the user. */
+export const GAP_REFILL_MAX = 5_000;
+
+/** What the live view is missing, for the header. */
+export type LiveLag =
+  | { kind: 'refilling'; from: number; to: number }
+  | { kind: 'skipped'; from: number; to: number }
+  | null;
 
 export interface LogsState {
   window: LogWindow;
@@ -25,10 +40,14 @@ export interface LogsState {
   /** Why the last scroll-back failed, in words (cleared by the next success). */
   olderError: string | null;
   tail: TailStatus;
+  /** Lines the live tail skipped: being refilled, or waiting for the user. */
+  lag: LiveLag;
+  /** The "now" the range was resolved with for the current page (0 before the first load). */
+  anchor: number;
   /** Asks for the page before the oldest line held; resolves to the number of lines added. */
   loadOlder(): Promise<number>;
-  /** Loads the skipped lines of a gap marker. */
-  refillGap(key: string): void;
+  /** Loads the lines the live tail skipped. */
+  loadSkipped(): void;
   /** Starts over from the newest lines (after errors, or to jump back to the head). */
   reload(): void;
 }
@@ -36,8 +55,10 @@ export interface LogsState {
 export interface LogsOptions {
   /** Whether new live lines should be appended with trimming (the view follows the bottom). */
   following: () => boolean;
-  /** Called with every live batch (after it reached the window), e.g. for the histogram. */
+  /** Called with every live batch of new lines (not replays of skipped ones), e.g. for the histogram. */
   onLive?: (records: LogRecord[]) => void;
+  /** Called when lines were skipped or a refill ended: counts held by the page are stale. */
+  onCountsStale?: () => void;
   /** Keep the live tail connected (false while a token is missing). */
   tailAllowed: boolean;
 }
@@ -60,6 +81,10 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
   const [session, setSession] = useState(0);
   const [tailStart, setTailStart] = useState<number | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const [anchor, setAnchor] = useState(0);
+  const [lag, setLag] = useState<LiveLag>(null);
+  const lagRef = useRef<LiveLag>(null);
+  lagRef.current = lag;
   const winRef = useRef(win);
   winRef.current = win;
   const optsRef = useRef(opts);
@@ -80,8 +105,10 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     setStatus('loading');
     setError(null);
     setTailStart(null);
+    setLag(null);
     const now = Date.now();
     loadedAt.current = now;
+    setAnchor(now);
     const base = filterParams(view);
     const load = async () => {
       // The newest id overall, taken before the filtered page: the tail resumes after the larger
@@ -95,6 +122,7 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
       setWin(w);
       setStatus('ready');
       if (live) {
+        // Event-time order is not id order: the newest id overall is the head's, not the page's last row.
         setTailStart(Math.max(head?.logs[0]?.id ?? 0, lastKnownId(w)));
         setSession((s) => s + 1);
       }
@@ -118,6 +146,7 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     try {
       const p = rangeParams(viewRef.current, filterParams(viewRef.current), loadedAt.current);
       p.set('limit', String(PAGE_SIZE));
+      // The server places an id-only cursor at its record's time, so this continues in time order.
       p.set('cursor', cursorBefore(first));
       const page = await fetchLogs(p);
       if (gen !== generation.current) return 0;
@@ -138,61 +167,51 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     }
   }, []);
 
-  // Loads the records of a gap page by page (ascending from its start) and puts them in its place.
-  const refill = useCallback((marker: GapMarker) => {
-    const gen = generation.current;
-    const key = marker.key;
-    setWin((w) => markGap(w, key, 'loading'));
-    const run = async () => {
-      const got: LogRecord[] = [];
-      let after = marker.from;
-      let complete = false;
-      while (got.length < GAP_REFILL_MAX) {
-        const p = filterParams(viewRef.current);
-        p.set('order', 'asc');
-        p.set('limit', '1000');
-        p.set('cursor', cursorAfter(after));
-        const page = await fetchLogs(p);
-        const inside = page.logs.filter((r) => r.id <= marker.to);
-        got.push(...inside);
-        if (inside.length < page.logs.length || !page.nextCursor || !page.logs.length) {
-          complete = true;
-          break;
-        }
-        after = page.logs[page.logs.length - 1].id;
-      }
-      if (gen !== generation.current) return;
-      setWin((w) => fillGap(w, key, got, complete));
-    };
-    run().catch(() => {
-      if (gen === generation.current) setWin((w) => markGap(w, key, 'error'));
-    });
+  // Resumes the tail from `from`: the server replays (from, …] from the store, then `caught-up`.
+  const startRefill = useCallback((from: number, to: number) => {
+    setLag({ kind: 'refilling', from, to });
+    setTailStart(from);
+    setSession((s) => s + 1);
   }, []);
 
-  const refillGap = useCallback(
-    (key: string) => {
-      const marker = winRef.current.items.find((it): it is GapMarker => isGap(it) && it.key === key);
-      if (marker) refill(marker);
-    },
-    [refill],
-  );
-
   const onRecords = useCallback((records: LogRecord[]) => {
-    setWin((w) => appendLive(w, records, WINDOW_CAP, optsRef.current.following()));
-    optsRef.current.onLive?.(records);
+    // A live range's start moves with the clock: lines older than it are not in the view.
+    const { from } = resolveRange(viewRef.current.range, Date.now());
+    const inRange = from === undefined ? records : records.filter((r) => r.ts >= from);
+    const before = winRef.current.maxId;
+    setWin((w) => appendLive(w, inRange, WINDOW_CAP, optsRef.current.following()));
+    // Replayed lines were already counted by a refetch, or will be once the refill ends.
+    const fresh = lagRef.current?.kind === 'refilling' ? [] : inRange.filter((r) => r.id > before);
+    if (fresh.length) optsRef.current.onLive?.(fresh);
   }, []);
 
   const onGap = useCallback(
     (from: number, to: number) => {
-      const w = addGap(winRef.current, from, to);
-      if (w === winRef.current) return;
-      winRef.current = w;
-      setWin((cur) => addGap(cur, from, to));
-      // Gaps refill at once (up to GAP_REFILL_MAX lines); the marker shows while they load.
-      refill(w.items[w.items.length - 1] as GapMarker);
+      const cur = lagRef.current;
+      if (cur?.kind === 'skipped') {
+        // Lines are already waiting for the user: this gap joins them.
+        setLag({ kind: 'skipped', from: Math.min(cur.from, from), to: Math.max(cur.to, to) });
+      } else if (cur?.kind === 'refilling' || to - from <= GAP_REFILL_MAX) {
+        // A gap while refilling continues that refill (the server's replay has a cap per request).
+        startRefill(from, Math.max(cur?.to ?? 0, to));
+      } else {
+        setLag({ kind: 'skipped', from, to });
+      }
+      optsRef.current.onCountsStale?.();
     },
-    [refill],
+    [startRefill],
   );
+
+  const onCaughtUp = useCallback(() => {
+    if (lagRef.current?.kind !== 'refilling') return;
+    setLag(null);
+    optsRef.current.onCountsStale?.();
+  }, []);
+
+  const loadSkipped = useCallback(() => {
+    const cur = lagRef.current;
+    if (cur?.kind === 'skipped') startRefill(cur.from, cur.to);
+  }, [startRefill]);
 
   const tail = useLiveTail({
     params: tailParams,
@@ -201,9 +220,10 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     session,
     onRecords,
     onGap,
+    onCaughtUp,
   });
 
   const reload = useCallback(() => setReloadKey((k) => k + 1), []);
 
-  return { window: win, status, error, loadingOlder, olderError, tail, loadOlder, refillGap, reload };
+  return { window: win, status, error, loadingOlder, olderError, tail, lag, anchor, loadOlder, loadSkipped, reload };
 }
