@@ -48,7 +48,7 @@ test('scrolling back loads older pages by cursor and keeps the view still', asyn
   await waitFor(async () => (await lineCount()) === 1200, 'the last page');
   await page.locator('.list').evaluate((el) => (el.scrollTop = 0));
   await waitFor(async () => (await rowMessages(page))[0] === 'history 00001', 'the oldest line at the top');
-  await waitFor(async () => (await page.locator('.list-top-note').textContent()) === 'Start of the results.', 'the start marker');
+  await waitFor(async () => (await page.locator('.list-start').textContent()) === 'Start of the results.', 'the start marker');
 });
 
 test('a gap in the live tail is refilled by resuming the tail: nothing lost, nothing twice', async () => {

@@ -15,17 +15,28 @@ interface Props {
   shown: readonly Level[];
   theme: Theme;
   onZoom(from: number, to: number): void;
+  /** Widens the range (×2 around the centre); absent when nothing is wider. */
+  onZoomOut?: () => void;
 }
 
 const HEIGHT = 100;
 
-function formatTick(ms: number, _i: number, all: number[]): string {
+/**
+ * An axis label precise enough to tell neighbouring ticks apart: seconds when ticks are less
+ * than a minute apart, the date where ticks are days apart or a tick falls on midnight.
+ */
+export function formatTick(ms: number, i: number, all: number[]): string {
   const d = new Date(ms);
-  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  const span = all.length > 1 ? all[all.length - 1] - all[0] : 0;
-  if (span > 2 * 86_400_000) return `${d.getMonth() + 1}/${d.getDate()}`;
-  if (span > 86_400_000 && (d.getHours() === 0 && d.getMinutes() === 0)) return `${d.getMonth() + 1}/${d.getDate()}`;
-  return span < 120_000 ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const gap = all.length > 1 ? all[1] - all[0] : 0;
+  const date = `${d.getMonth() + 1}/${d.getDate()}`;
+  if (gap >= 86_400_000) return date;
+  if (gap > 0 && gap < 60_000) return `${hm}:${pad(d.getSeconds())}`;
+  if (d.getHours() === 0 && d.getMinutes() === 0) return date;
+  // A range across midnight: the first tick says which day it is.
+  if (i === 0 && all.length > 1 && new Date(all[all.length - 1]).getDate() !== d.getDate()) return `${date} ${hm}`;
+  return hm;
 }
 
 function cssVar(name: string): string {
@@ -37,20 +48,25 @@ function cssVar(name: string): string {
 const DRAW_ORDER = [...STACK_ORDER].reverse();
 
 /** The histogram panel. */
-export function Histogram({ data, error, shown, theme, onZoom }: Props) {
+export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
   const [hover, setHover] = useState<string>('');
+  // One burst can dwarf everything else; a log scale keeps the rest visible.
+  const [logScale, setLogScale] = useState(false);
   const dataRef = useRef(data);
   dataRef.current = data;
 
   const aligned = useMemo<uPlot.AlignedData | null>(() => {
     if (!data) return null;
     const stacked = stackSeries(data, shown);
-    return [data.buckets, ...DRAW_ORDER.map((l) => stacked[STACK_ORDER.indexOf(l)])];
-  }, [data, shown]);
+    const scale = logScale ? (v: number) => (v > 0 ? Math.log10(v) + 1 : 0) : (v: number) => v;
+    return [data.buckets, ...DRAW_ORDER.map((l) => stacked[STACK_ORDER.indexOf(l)].map(scale))];
+  }, [data, shown, logScale]);
+  const logRef = useRef(logScale);
+  logRef.current = logScale;
 
   // The chart is rebuilt when the theme changes (its colours come from the stylesheet).
   useEffect(() => {
@@ -63,13 +79,20 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
       height: HEIGHT,
       ms: 1,
       legend: { show: false },
-      padding: [6, 18, 0, 0],
+      // Room on the right for the last axis label, which is centred on its tick.
+      padding: [6, 30, 0, 0],
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] } },
       axes: [
         { ...axis, size: 24, space: 64, values: (_u, splits) => splits.map(formatTick) },
-        { ...axis, size: 44, space: 24, values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? formatCount(v) : '')) },
+        {
+          ...axis,
+          size: 44,
+          space: 24,
+          // On the log scale a height h > 0 stands for 10^(h-1) lines: label whole powers of ten only.
+          values: (_u, vals) => vals.map((v) => (!Number.isInteger(v) ? '' : logRef.current ? (v > 0 ? formatCount(10 ** (v - 1)) : '0') : formatCount(v))),
+        },
       ],
       series: [{}, ...DRAW_ORDER.map((l) => ({ label: l, fill: cssVar(`--lv-${l}`), stroke: cssVar(`--lv-${l}`), width: 0, paths: bars, points: { show: false } }))],
       hooks: {
@@ -119,6 +142,14 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
       <div className="histogram-head">
         <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
         <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
+        <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
+          Log scale
+        </button>
+        {onZoomOut && (
+          <button type="button" className="btn small" onClick={onZoomOut} title="Show twice the time around the same centre">
+            Zoom out
+          </button>
+        )}
       </div>
       <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label="Stacked bars of lines per level over time; drag across to zoom" />
     </section>

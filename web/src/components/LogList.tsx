@@ -7,12 +7,14 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { SearchPattern } from '../lib/highlight.js';
 import { itemKey, type LogWindow } from '../lib/logWindow.js';
-import { formatNumber } from '../lib/format.js';
+import { formatDate, formatNumber } from '../lib/format.js';
 import { LogRow } from './LogRow.js';
 import { revealRow } from './revealRow.js';
 
 /** Height of a collapsed row in CSS pixels (must match .row in styles.css). */
 export const ROW_HEIGHT = 22;
+const NOTE_HEIGHT = 20;
+const PILL_ROOM = 48;
 
 interface Props {
   window: LogWindow;
@@ -25,6 +27,9 @@ interface Props {
   loadingOlder: boolean;
   olderError: string | null;
   newCount: number;
+  /** Changes with every fresh load: the list then opens at the newest end (or at `focusId`). */
+  loadKey: number;
+  focusId: number | null;
   onToggleRow(id: number): void;
   onAtBottomChange(atBottom: boolean): void;
   onLoadOlder(): void;
@@ -41,6 +46,10 @@ export function LogList(props: Props) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    // Room above the first line for "Start of the results." (so it covers no row), and below
+    // the last for the "new lines" button (so it covers no row's buttons).
+    paddingStart: win.hasOlder ? 0 : NOTE_HEIGHT,
+    paddingEnd: following ? 0 : PILL_ROOM,
     getItemKey: (i) => itemKey(items[i]),
   });
 
@@ -53,10 +62,17 @@ export function LogList(props: Props) {
     const vi = el ? virtualizer.getVirtualItemForOffset(el.scrollTop) : undefined;
     anchor.current = vi && items[vi.index] ? { key: itemKey(items[vi.index]), index: vi.index } : null;
   }, [virtualizer, items]);
+  // A fresh load opens at the newest end of the range, or at the shared line.
+  const positionedFor = useRef(0);
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    if (following) {
+    if (props.status === 'ready' && items.length && positionedFor.current !== props.loadKey) {
+      positionedFor.current = props.loadKey;
+      const i = props.focusId !== null ? items.findIndex((r) => r.id === props.focusId) : -1;
+      if (i >= 0) virtualizer.scrollToIndex(i, { align: 'center' });
+      else el.scrollTop = el.scrollHeight;
+    } else if (following) {
       el.scrollTop = el.scrollHeight;
     } else if (anchor.current && items.length && items[anchor.current.index]?.id !== anchor.current.key) {
       const { key, index } = anchor.current;
@@ -68,7 +84,8 @@ export function LogList(props: Props) {
       }
     }
     takeAnchor();
-  }, [items, following, takeAnchor]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [items, following, takeAnchor, props.status, props.loadKey]);
 
   // A collapsed row must drop the height measured while it was open.
   const prevExpanded = useRef<number | null>(null);
@@ -103,7 +120,13 @@ export function LogList(props: Props) {
     if (el && hasOlder && props.status === 'ready' && el.scrollHeight <= el.clientHeight + ROW_HEIGHT) onLoadOlder();
   }, [items.length, hasOlder, props.status, onLoadOlder]);
 
+  // Times of day alone mislead once the lines held span days or are not from today.
+  const firstTs = items[0]?.ts;
+  const lastTs = items[items.length - 1]?.ts;
+  const withDate = firstTs !== undefined && lastTs !== undefined && (formatDate(firstTs) !== formatDate(lastTs) || formatDate(lastTs) !== formatDate(Date.now()));
+
   const virtualItems = virtualizer.getVirtualItems();
+  const atStart = !hasOlder && props.status !== 'loading';
   let body: ReactNode;
   if (props.status === 'loading' && !items.length) body = <div className="list-state" role="status"><span className="spinner" aria-hidden="true" /> Loading lines…</div>;
   else if (props.status === 'error') body = <div className="list-state error" role="alert">{props.error}</div>;
@@ -111,6 +134,7 @@ export function LogList(props: Props) {
   else
     body = (
       <div className="list-inner" style={{ height: virtualizer.getTotalSize() }}>
+        {atStart && <div className="list-start">Start of the results.</div>}
         {virtualItems.map((vi) => {
           const item = items[vi.index];
           const isExpanded = item.id === expandedId;
@@ -122,7 +146,7 @@ export function LogList(props: Props) {
               ref={isExpanded ? virtualizer.measureElement : undefined}
               style={{ transform: `translateY(${vi.start}px)` }}
             >
-              <LogRow record={item} expanded={isExpanded} pattern={props.pattern} onToggle={props.onToggleRow} />
+              <LogRow record={item} expanded={isExpanded} pattern={props.pattern} withDate={withDate} onToggle={props.onToggleRow} />
             </div>
           );
         })}
@@ -142,12 +166,10 @@ export function LogList(props: Props) {
               ? 'Loading older lines…'
               : props.olderError
                 ? props.olderError
-                : !hasOlder && virtualItems[0]?.index === 0
-                  ? 'Start of the results.'
-                  : ''}
+                : ''}
         </div>
       )}
-      <div className="list" ref={scrollRef} onScroll={onScroll} role="list" aria-label="Log lines" aria-busy={props.status === 'loading'}>
+      <div className={`list${withDate ? ' with-date' : ''}`} ref={scrollRef} onScroll={onScroll} role="list" aria-label="Log lines" aria-busy={props.status === 'loading'}>
         {body}
       </div>
       {!following && (pending > 0 || !win.atHead) && (

@@ -12,8 +12,8 @@
 // it or jumps to a fresh page. Either way the counts are fetched again from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
-import { ApiError, fetchLogs } from '../api.js';
-import { cursorBefore } from '../lib/cursor.js';
+import { ApiError, fetchLogs, fetchRecord } from '../api.js';
+import { cursorAfter, cursorBefore } from '../lib/cursor.js';
 import { appendLive, EMPTY_WINDOW, lastKnownId, oldestId, prependOlder, windowFromNewestPage, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
 import { filterParams, formatViewState, type ViewState } from '../lib/viewState.js';
@@ -44,6 +44,10 @@ export interface LogsState {
   lag: LiveLag;
   /** The "now" the range was resolved with for the current page (0 before the first load). */
   anchor: number;
+  /** The record the current page was loaded around (a shared line), if any. */
+  focused: number | null;
+  /** Live lines dated before the range's start (not shown): how many, and the oldest time. */
+  outside: { count: number; oldest: number } | null;
   /** Asks for the page before the oldest line held; resolves to the number of lines added. */
   loadOlder(): Promise<number>;
   /** Loads the lines the live tail skipped. */
@@ -61,6 +65,8 @@ export interface LogsOptions {
   onCountsStale?: () => void;
   /** Keep the live tail connected (false while a token is missing). */
   tailAllowed: boolean;
+  /** A record to open the first load around (a shared link to a line), instead of the newest page. */
+  focusId?: number | null;
 }
 
 function rangeParams(view: ViewState, base: URLSearchParams, now: number): URLSearchParams {
@@ -69,6 +75,25 @@ function rangeParams(view: ViewState, base: URLSearchParams, now: number): URLSe
   if (from !== undefined) p.set('from', String(Math.floor(from)));
   if (to !== undefined) p.set('to', String(Math.ceil(to)));
   return p;
+}
+
+/**
+ * The lines around one record (half a page each side, in time order), or null when the record
+ * is gone or outside the range (the caller then loads the newest page).
+ */
+async function windowAround(view: ViewState, base: URLSearchParams, now: number, id: number, signal: AbortSignal): Promise<LogWindow | null> {
+  const rec = await fetchRecord(id, signal).catch(() => null);
+  const { from, to } = resolveRange(view.range, now);
+  if (!rec || (from !== undefined && rec.ts < from) || (to !== undefined && rec.ts >= to)) return null;
+  const side = (cursor: string) => {
+    const p = rangeParams(view, base, now);
+    p.set('limit', String(PAGE_SIZE / 2));
+    p.set('cursor', cursor);
+    return fetchLogs(p, signal);
+  };
+  const [older, newer] = await Promise.all([side(cursorBefore(id)), side(cursorAfter(id))]);
+  const w = windowFromNewestPage([...older.logs, rec, ...newer.logs], !!older.nextCursor);
+  return { ...w, atHead: !newer.nextCursor };
 }
 
 /** Loads and follows the lines of `view`. */
@@ -83,6 +108,10 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
   const [reloadKey, setReloadKey] = useState(0);
   const [anchor, setAnchor] = useState(0);
   const [lag, setLag] = useState<LiveLag>(null);
+  const [outside, setOutside] = useState<LogsState['outside']>(null);
+  const [focused, setFocused] = useState<number | null>(null);
+  // Only the first load of the page opens at a shared line; later views start at the newest.
+  const focusOnce = useRef(opts.focusId ?? null);
   const lagRef = useRef<LiveLag>(null);
   lagRef.current = lag;
   const winRef = useRef(win);
@@ -106,6 +135,7 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     setError(null);
     setTailStart(null);
     setLag(null);
+    setOutside(null);
     const now = Date.now();
     loadedAt.current = now;
     setAnchor(now);
@@ -114,11 +144,17 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
       // The newest id overall, taken before the filtered page: the tail resumes after the larger
       // of the two, so a line committed between the two requests is neither lost nor repeated.
       const head = live ? await fetchLogs(new URLSearchParams({ limit: '1' }), ctrl.signal) : null;
-      const p = rangeParams(view, base, now);
-      p.set('limit', String(PAGE_SIZE));
-      const page = await fetchLogs(p, ctrl.signal);
+      const focus = focusOnce.current;
+      focusOnce.current = null;
+      let w = focus ? await windowAround(view, base, now, focus, ctrl.signal) : null;
+      if (!w) {
+        const p = rangeParams(view, base, now);
+        p.set('limit', String(PAGE_SIZE));
+        const page = await fetchLogs(p, ctrl.signal);
+        w = windowFromNewestPage(page.logs, !!page.nextCursor);
+      }
       if (gen !== generation.current) return;
-      const w = windowFromNewestPage(page.logs, !!page.nextCursor);
+      setFocused(focus && w.items.some((r) => r.id === focus) ? focus : null);
       setWin(w);
       setStatus('ready');
       if (live) {
@@ -178,6 +214,12 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     // A live range's start moves with the clock: lines older than it are not in the view.
     const { from } = resolveRange(viewRef.current.range, Date.now());
     const inRange = from === undefined ? records : records.filter((r) => r.ts >= from);
+    if (inRange.length < records.length && lagRef.current?.kind !== 'refilling') {
+      // Not shown, but not silently gone either: the page says they came and where they are.
+      const old = records.filter((r) => r.ts < from!);
+      const oldest = Math.min(...old.map((r) => r.ts));
+      setOutside((o) => ({ count: (o?.count ?? 0) + old.length, oldest: Math.min(o?.oldest ?? Infinity, oldest) }));
+    }
     const before = winRef.current.maxId;
     setWin((w) => appendLive(w, inRange, WINDOW_CAP, optsRef.current.following()));
     // Replayed lines were already counted by a refetch, or will be once the refill ends.
@@ -225,5 +267,5 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
 
   const reload = useCallback(() => setReloadKey((k) => k + 1), []);
 
-  return { window: win, status, error, loadingOlder, olderError, tail, lag, anchor, loadOlder, loadSkipped, reload };
+  return { window: win, status, error, loadingOlder, olderError, tail, lag, anchor, focused, outside, loadOlder, loadSkipped, reload };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromDatetimeLocal, histogramBounds, LIVE_AHEAD_MS, resolveRange, toDatetimeLocal } from './timeRange.js';
+import { fromDatetimeLocal, histogramBounds, LIVE_AHEAD_MS, resolveRange, toDatetimeLocal, zoomOut } from './timeRange.js';
 
 test('quick ranges resolve relative to now, all time has no bounds', () => {
   assert.deepEqual(resolveRange({ kind: 'quick', key: '15m' }, 1_000_000_000), { from: 1_000_000_000 - 900_000, to: 1_000_000_000 + LIVE_AHEAD_MS });
@@ -30,4 +30,10 @@ test('histogram bounds are the bounds of the list, for every quick range', () =>
   assert.deepEqual(abs, { from: 0, to: 6000, step: 100 });
   const all = histogramBounds({ kind: 'quick', key: 'all' }, now, 60, now - 86_400_000);
   assert.equal(all.from, now - 86_400_000);
+});
+
+test('zooming out doubles a fixed range around its centre and widens a live one', () => {
+  assert.deepEqual(zoomOut({ kind: 'absolute', from: 1000, to: 2000 }), { kind: 'absolute', from: 500, to: 2500 });
+  assert.deepEqual(zoomOut({ kind: 'quick', key: '1h' }), { kind: 'quick', key: '6h' });
+  assert.equal(zoomOut({ kind: 'quick', key: 'all' }), null);
 });

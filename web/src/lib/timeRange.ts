@@ -86,3 +86,17 @@ export function histogramBounds(range: TimeRange, now: number, buckets: number, 
   const from = r.from ?? Math.min(oldest ?? now - 3_600_000, now - 60_000);
   return { from, to, step: Math.max(1, (to - from) / buckets) };
 }
+
+/**
+ * The range twice as long around the same centre (a fixed range), or the next longer quick
+ * range (a live one, which stays live); null when there is nothing wider.
+ */
+export function zoomOut(range: TimeRange): TimeRange | null {
+  if (range.kind === 'absolute') {
+    const span = range.to - range.from;
+    const centre = range.from + span / 2;
+    return { kind: 'absolute', from: Math.floor(centre - span), to: Math.ceil(centre + span) };
+  }
+  const i = QUICK_RANGES.findIndex((r) => r.key === range.key);
+  return i + 1 < QUICK_RANGES.length ? { kind: 'quick', key: QUICK_RANGES[i + 1].key } : null;
+}
