@@ -107,13 +107,17 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
   const [tailStart, setTailStart] = useState<number | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
   const [anchor, setAnchor] = useState(0);
-  const [lag, setLag] = useState<LiveLag>(null);
+  const [lag, setLagState] = useState<LiveLag>(null);
   const [outside, setOutside] = useState<LogsState['outside']>(null);
   const [focused, setFocused] = useState<number | null>(null);
   // Only the first load of the page opens at a shared line; later views start at the newest.
   const focusOnce = useRef(opts.focusId ?? null);
+  // The ref is updated at once (not at the next render): tail callbacks read it between renders.
   const lagRef = useRef<LiveLag>(null);
-  lagRef.current = lag;
+  const setLag = useCallback((next: LiveLag) => {
+    lagRef.current = next;
+    setLagState(next);
+  }, []);
   const winRef = useRef(win);
   winRef.current = win;
   const optsRef = useRef(opts);
@@ -222,8 +226,9 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     }
     const before = winRef.current.maxId;
     setWin((w) => appendLive(w, inRange, WINDOW_CAP, optsRef.current.following()));
-    // Replayed lines were already counted by a refetch, or will be once the refill ends.
-    const fresh = lagRef.current?.kind === 'refilling' ? [] : inRange.filter((r) => r.id > before);
+    // Replayed (skipped) lines are counted by the refetch once the refill ends.
+    const lag = lagRef.current;
+    const fresh = inRange.filter((r) => r.id > before && !(lag?.kind === 'refilling' && r.id <= lag.to));
     if (fresh.length) optsRef.current.onLive?.(fresh);
   }, []);
 
