@@ -78,6 +78,8 @@ test('zoom out doubles a fixed range around its centre; back to live resets the 
 });
 
 test('a line dated days ago shows its date, stays findable after a reload, and its row leaves out the parsed header', async () => {
+  // Stored before the page opens, dated last week: not a new line, whatever its id.
+  await postRecords(server.url, [{ message: 'stored earlier, dated last week', source: 'ops', ts: Date.now() - 7 * 86_400_000 }]);
   await page.goto(`${server.url}/?source=ops`);
   await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail');
   // The README's own example: a plain line whose header dates it in the past.

@@ -82,6 +82,11 @@ export function fetchLogs(params: URLSearchParams, signal?: AbortSignal): Promis
   return getJson<LogsPage>('/api/v1/logs', params, signal);
 }
 
+/** GET /healthz: the id of the newest record committed (ids grow with commits, not with ts). */
+export async function fetchLastId(signal?: AbortSignal): Promise<number> {
+  return (await getJson<{ lastId?: number }>('/healthz', undefined, signal)).lastId ?? 0;
+}
+
 /** GET /api/v1/logs/:id: one record. */
 export function fetchRecord(id: number, signal?: AbortSignal): Promise<LogRecord> {
   return getJson<LogRecord>(`/api/v1/logs/${id}`, undefined, signal);

@@ -21,6 +21,8 @@ interface Props {
 }
 
 const HEIGHT = 100;
+/** Narrow windows (phones) get a lower chart: the list is what they come for. */
+const heightFor = (width: number) => (width < 500 ? 60 : HEIGHT);
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -59,7 +61,7 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
     const bars = uPlot.paths.bars!({ size: [0.86, 64], align: 1 });
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
-      height: HEIGHT,
+      height: heightFor(el.clientWidth),
       ms: 1,
       legend: { show: false },
       // Room on the right for the last axis label, which is centred on its tick.
@@ -102,7 +104,7 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
     };
     const u = new uPlot(opts, [[], ...DRAW_ORDER.map(() => [])], el);
     plot.current = u;
-    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: heightFor(el.clientWidth) }));
     ro.observe(el);
     return () => {
       ro.disconnect();

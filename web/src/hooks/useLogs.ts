@@ -12,7 +12,7 @@
 // it or jumps to a fresh page. Either way the counts are fetched again from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
-import { ApiError, fetchLogs, fetchRecord } from '../api.js';
+import { ApiError, fetchLastId, fetchLogs, fetchRecord } from '../api.js';
 import { cursorAfter, cursorBefore } from '../lib/cursor.js';
 import { appendLive, EMPTY_WINDOW, lastKnownId, oldestId, prependOlder, windowFromNewestPage, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
@@ -145,9 +145,11 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     setAnchor(now);
     const base = filterParams(view);
     const load = async () => {
-      // The newest id overall, taken before the filtered page: the tail resumes after the larger
-      // of the two, so a line committed between the two requests is neither lost nor repeated.
-      const head = live ? await fetchLogs(new URLSearchParams({ limit: '1' }), ctrl.signal) : null;
+      // The newest id committed, taken before the filtered page: the tail resumes after the
+      // larger of the two, so a line committed between the two requests is neither lost nor
+      // repeated. (Not the newest page's first row: pages are in event-time order, and a line
+      // stamped in the past can have a larger id than every line of the last hour.)
+      const head = live ? await fetchLastId(ctrl.signal) : 0;
       const focus = focusOnce.current;
       focusOnce.current = null;
       let w = focus ? await windowAround(view, base, now, focus, ctrl.signal) : null;
@@ -162,8 +164,7 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
       setWin(w);
       setStatus('ready');
       if (live) {
-        // Event-time order is not id order: the newest id overall is the head's, not the page's last row.
-        setTailStart(Math.max(head?.logs[0]?.id ?? 0, lastKnownId(w)));
+        setTailStart(Math.max(head, lastKnownId(w)));
         setSession((s) => s + 1);
       }
     };
