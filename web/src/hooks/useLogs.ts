@@ -239,9 +239,13 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
       if (cur?.kind === 'skipped') {
         // Lines are already waiting for the user: this gap joins them.
         setLag({ kind: 'skipped', from: Math.min(cur.from, from), to: Math.max(cur.to, to) });
-      } else if (cur?.kind === 'refilling' || to - from <= GAP_REFILL_MAX) {
-        // A gap while refilling continues that refill (the server's replay has a cap per request).
+      } else if (cur?.kind === 'refilling' ? from > cur.from : to - from <= GAP_REFILL_MAX) {
+        // A gap while refilling continues that refill (the server's replay has a cap per
+        // request) as long as it made progress; one that did not (a hidden tab whose own buffer
+        // overflows again) waits for the user instead of replaying in a loop.
         startRefill(from, Math.max(cur?.to ?? 0, to));
+      } else if (cur?.kind === 'refilling') {
+        setLag({ kind: 'skipped', from: cur.from, to: Math.max(cur.to, to) });
       } else {
         setLag({ kind: 'skipped', from, to });
       }
