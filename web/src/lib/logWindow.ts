@@ -121,13 +121,14 @@ export function appendLive(w: LogWindow, records: LogRecord[], cap: number, foll
 
 /** Merges sorted records into sorted items; those landing above newer lines are marked late. */
 function mergeIn(items: readonly ListItem[], fresh: readonly LogRecord[]): ListItem[] {
-  const out: ListItem[] = [];
   const newest = items.length ? items[items.length - 1].ts : -Infinity;
-  let i = 0;
+  // Everything before the first insertion point is copied at once (late lines are usually
+  // only a little late, so that is nearly all of it); the rest is a two-way merge.
+  let i = insertionIndex(items, fresh[0]);
+  const out: ListItem[] = items.slice(0, i);
   for (const r of fresh) {
-    const at = insertionIndex(items, r);
-    while (i < at) out.push(items[i++]);
-    out.push(at < items.length && newest - r.ts > LATE_MS ? { ...r, late: true } : r);
+    while (i < items.length && compareRecords(items[i], r) <= 0) out.push(items[i++]);
+    out.push(i < items.length && newest - r.ts > LATE_MS ? { ...r, late: true } : r);
   }
   while (i < items.length) out.push(items[i++]);
   return out;
