@@ -179,6 +179,10 @@ test('the theme follows the system until chosen; the start note and the new-line
     const pillBox = await pill.boundingBox();
     const buttons = await p.locator('.details-actions').boundingBox();
     assert.ok(pillBox && buttons && buttons.y + buttons.height <= pillBox.y, `the row's buttons ${JSON.stringify(buttons)} end above the new-lines button ${JSON.stringify(pillBox)}`);
+    // One burst must not flatten the rest: the log scale is a toggle beside the histogram.
+    const logScale = p.getByRole('button', { name: 'Log scale' });
+    await logScale.click();
+    assert.equal(await logScale.getAttribute('aria-pressed'), 'true');
     // The toggle's choice wins over the system's.
     await p.getByRole('button', { name: 'Switch to dark theme' }).click();
     await p.reload();
