@@ -1,7 +1,7 @@
 // The list's bounded window against a real server: older lines load on scroll-back through
 // cursor pages without moving the view, and a `gap` from the live tail (a burst bigger than
-// the server's per-subscriber buffer) is refilled through the query API, or left as a marker
-// with a button when it is too big to refill at once.
+// the server's per-subscriber buffer) is refilled by resuming the tail from the gap's start, or
+// said in the header with a button when it is too big to refill at once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -48,30 +48,31 @@ test('scrolling back loads older pages by cursor and keeps the view still', asyn
   await waitFor(async () => (await lineCount()) === 1200, 'the last page');
   await page.locator('.list').evaluate((el) => (el.scrollTop = 0));
   await waitFor(async () => (await rowMessages(page))[0] === 'history 00001', 'the oldest line at the top');
-  await waitFor(async () => (await page.locator('.list-top-note').textContent()) === 'Start of the results.', 'the start marker');
+  await waitFor(async () => (await page.locator('.list-start').textContent()) === 'Start of the results.', 'the start marker');
 });
 
-test('a gap in the live tail is refilled through the query API: nothing lost, nothing twice', async () => {
+test('a gap in the live tail is refilled by resuming the tail: nothing lost, nothing twice', async () => {
   await page.goto(`${server.url}/?q=burst`);
   await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail');
   await postRecords(server.url, lines('burst', 800), 800);
   // The server writes a pending gap event with the next matching line, so traffic goes on.
   await postRecords(server.url, [{ message: 'burst after', source: 'burst' }]);
-  await waitFor(async () => (await lineCount()) === 801 && (await page.locator('[data-testid=gap-row]').count()) === 0, 'all 801 lines, no marker left', 15_000);
+  await waitFor(async () => (await lineCount()) === 801 && (await page.locator('[data-testid=live-lag]').count()) === 0, 'all 801 lines, no notice left', 15_000);
   assert.equal((await rowMessages(page)).at(-1), 'burst after');
   assert.equal((await rowMessages(page)).at(-2), 'burst 00800');
 });
 
-test('a gap too big to refill at once stays as a marker whose button loads the rest', async () => {
+test('a gap too big to refill at once is said in the header, whose button loads it', async () => {
   await page.goto(`${server.url}/?q=flood`);
   await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail');
   await postRecords(server.url, lines('flood', 6000), 6000);
   await postRecords(server.url, [{ message: 'flood after', source: 'flood' }]);
-  const marker = page.locator('[data-testid=gap-row]');
-  await waitFor(async () => (await lineCount()) === 5001 && (await marker.count()) === 1, 'the first 5,000 refilled, a marker for the rest, the line after', 20_000);
-  assert.match((await marker.textContent()) ?? '', /skipped/);
-  await marker.getByRole('button', { name: 'Load skipped lines' }).click();
-  await waitFor(async () => (await lineCount()) === 6001 && (await marker.count()) === 0, 'all 6,001 lines', 20_000);
+  const notice = page.locator('[data-testid=live-lag]');
+  await waitFor(async () => (await notice.getAttribute('data-kind')) === 'skipped' && (await rowMessages(page)).at(-1) === 'flood after', 'the notice, and the line after the burst', 20_000);
+  assert.match((await notice.textContent()) ?? '', /skipped/);
+  await notice.getByRole('button', { name: 'Load skipped lines' }).click();
+  await waitFor(async () => (await lineCount()) === 6001 && (await notice.count()) === 0, 'all 6,001 lines', 20_000);
+  assert.equal((await rowMessages(page)).at(-1), 'flood after');
   assert.deepEqual(watch.cspViolations, []);
   assert.deepEqual(watch.problems, []);
 });

@@ -1,6 +1,9 @@
-// Makes docs/screenshot-dark.png and docs/screenshot-light.png: the dashboard at 1280x800
-// against a real server holding Loghub lines from several systems plus generated application
-// lines, with lines arriving live. Run: npm run build && node --import tsx test/browser/screenshots.ts
+// Makes the dashboard's screenshots in docs/ against a real server holding Loghub lines from
+// several systems plus generated application lines, with lines arriving live:
+// screenshot-dark.png and screenshot-light.png (1280x800; light with a search and an open row),
+// screenshot-narrow.png (400 px), screenshot-burst.png (a burst the live view skipped, on the
+// histogram's log scale) and screenshot-multiday.png (three days, rows with dates).
+// Run: npm run build && node --import tsx test/browser/screenshots.ts
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../helpers/server.js';
 import { assertDashboardBuilt, launchBrowser, waitFor, watchProblems } from './browser.js';
@@ -48,6 +51,35 @@ try {
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${docs}screenshot-light.png` });
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+
+  // 400 px wide, dark, following the live lines.
+  const narrow = await launchBrowser({ width: 400, height: 800 });
+  const small = await narrow.context.newPage();
+  await small.goto(server.url);
+  await waitFor(() => small.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'live at 400 px');
+  await small.waitForTimeout(1500);
+  await small.screenshot({ path: `${docs}screenshot-narrow.png` });
+  await narrow.close();
+
+  // Several days: lines over the three days before the last two hours, dates on the rows and
+  // the axis, on the log scale (the last hour's 40,000 lines would flatten the rest).
+  const end = Date.now() - 2 * 3_600_000;
+  await postRecords(server.url, realisticRecords(6_000, { spanMs: 3 * 86_400_000, now: end, seed: 7 }));
+  await page.goto(`${server.url}/?from=${new Date(end - 3.5 * 86_400_000).toISOString()}&to=${new Date(end + 1000).toISOString()}`);
+  await page.waitForSelector('[data-testid=log-row]');
+  await page.getByRole('button', { name: 'Log scale' }).click();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: `${docs}screenshot-multiday.png` });
+
+  // A burst of 30,000 lines at once, more than the server buffers for one live subscriber.
+  await page.goto(server.url);
+  await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'live before the burst');
+  await page.getByRole('button', { name: 'Log scale' }).click();
+  await postRecords(server.url, realisticRecords(30_000, { spanMs: 1, seed: 99 }).map((r) => ({ ...r, ts: Date.now() })), 30_000);
+  await page.locator('[data-testid=live-lag][data-kind=skipped]').waitFor();
+  await waitFor(async () => Number(((await page.locator('.histogram-title').textContent()) ?? '').replace(/\D/g, '')) >= 70_000, 'the counts from the server');
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${docs}screenshot-burst.png` });
 
   console.log(`Screenshots written to ${docs}; console problems: ${JSON.stringify(problems)}; CSP violations: ${JSON.stringify(cspViolations)}.`);
   clearInterval(feeder);

@@ -1,6 +1,7 @@
 // The dashboard's only door to the server: JSON fetches of the query API, the live tail as a
 // fetch() stream (so it can carry the read token), export links, and the read token itself.
 import type { ContextResponse, HistogramResponse, LogsPage, SourcesResponse } from '../../src/shared/api.js';
+import type { LogRecord } from '../../src/shared/record.js';
 
 const TOKEN_KEY = 'logpipe.readToken';
 
@@ -79,6 +80,16 @@ async function getJson<T>(path: string, params: URLSearchParams | undefined, sig
 /** GET /api/v1/logs with the given parameters (filters, cursor, limit, order). */
 export function fetchLogs(params: URLSearchParams, signal?: AbortSignal): Promise<LogsPage> {
   return getJson<LogsPage>('/api/v1/logs', params, signal);
+}
+
+/** GET /healthz: the id of the newest record committed (ids grow with commits, not with ts). */
+export async function fetchLastId(signal?: AbortSignal): Promise<number> {
+  return (await getJson<{ lastId?: number }>('/healthz', undefined, signal)).lastId ?? 0;
+}
+
+/** GET /api/v1/logs/:id: one record. */
+export function fetchRecord(id: number, signal?: AbortSignal): Promise<LogRecord> {
+  return getJson<LogRecord>(`/api/v1/logs/${id}`, undefined, signal);
 }
 
 /** GET /api/v1/logs/:id/context: neighbours of a record from the same source. */

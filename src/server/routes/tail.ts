@@ -1,7 +1,7 @@
 // Live tail over Server-Sent Events. Each subscriber:
 //   1. subscribes to the hub first, buffering what is published meanwhile;
 //   2. catches up from the store (records after Last-Event-ID / ?after=), page by page;
-//   3. then sends buffered and new records, skipping ids it already sent.
+//   3. then says `caught-up` and sends buffered and new records, skipping ids it already sent.
 // Because every record is published only after its commit and the store is read after the
 // subscription, no record can fall between (2) and (3). A subscriber that cannot keep up
 // (its socket buffer full and its queue past tailBufferRecords) loses its queue and gets a
@@ -177,6 +177,9 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
         return;
       }
       catchingUp = false;
+      // Says that everything stored up to the subscription has been sent (a client refilling
+      // lines it skipped knows it is done even when no newer line matches its filters).
+      writeEvent('caught-up', null, JSON.stringify({ id: lastSent }));
       flush();
     }
   });

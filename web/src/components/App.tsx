@@ -7,17 +7,18 @@ import { useHistogram } from '../hooks/useHistogram.js';
 import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
 import { useSources } from '../hooks/useSources.js';
 import { useTheme } from '../hooks/useTheme.js';
-import { useViewState } from '../hooks/useViewState.js';
+import { ignoredAtLoad, useViewState } from '../hooks/useViewState.js';
 import { formatNumber } from '../lib/format.js';
 import { parseSearch } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
 import { recordCount } from '../lib/logWindow.js';
-import { describeRange, DEFAULT_RANGE, isLiveRange, resolveRange } from '../lib/timeRange.js';
+import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange, zoomOut } from '../lib/timeRange.js';
 import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
 import { Histogram } from './Histogram.js';
 import { LevelToggles } from './LevelToggles.js';
+import { LiveLagNotice } from './LiveLagNotice.js';
 import { LogList } from './LogList.js';
 import { SearchBox } from './SearchBox.js';
 import { SourceFilter } from './SourceFilter.js';
@@ -30,6 +31,12 @@ function isTyping(target: EventTarget | null): boolean {
   return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(el.tagName);
 }
 
+/** The line a shared link points at (`row=<id>`), read once when the page opens. */
+const rowAtLoad = (() => {
+  const v = new URLSearchParams(window.location.search).get('row');
+  return v && /^\d{1,15}$/.test(v) ? Number(v) : null;
+})();
+
 /** The whole page. */
 export function App() {
   const [view, setView] = useViewState();
@@ -40,24 +47,30 @@ export function App() {
   const [newCount, setNewCount] = useState(0);
   const [refreshKey, setRefreshKey] = useState(0);
   const [authNeeded, setAuthNeeded] = useState(false);
+  const [ignored, setIgnored] = useState<string[]>(ignoredAtLoad);
   const [tokenRejected, setTokenRejected] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
 
   const liveRange = isLiveRange(view.range);
-  const following = live && atBottom && liveRange;
+  // An open row is being read: new lines queue behind the "new lines" button instead of
+  // scrolling it away, until the user closes it.
+  const following = live && atBottom && liveRange && expandedId === null;
   const followingRef = useRef(following);
   followingRef.current = following;
 
-  const histogram = useHistogram(view, refreshKey);
-  const addLiveToHistogram = histogram.addLive;
-  const onLive = useCallback(
-    (records: LogRecord[]) => {
-      addLiveToHistogram(records);
-      if (!followingRef.current) setNewCount((n) => n + records.length);
-    },
-    [addLiveToHistogram],
-  );
-  const logs = useLogs(view, { following: () => followingRef.current, onLive, tailAllowed: !authNeeded });
+  // The histogram's bounds come from the list's load (the same "now"), and the list feeds it
+  // live lines: refs break the cycle between the two hooks.
+  const histogramLive = useRef<(records: LogRecord[]) => void>(() => {});
+  const histogramRefresh = useRef<() => void>(() => {});
+  const onLive = useCallback((records: LogRecord[]) => {
+    histogramLive.current(records);
+    if (!followingRef.current) setNewCount((n) => n + records.length);
+  }, []);
+  const onCountsStale = useCallback(() => histogramRefresh.current(), []);
+  const logs = useLogs(view, { following: () => followingRef.current, onLive, onCountsStale, tailAllowed: !authNeeded, focusId: rowAtLoad });
+  const histogram = useHistogram(view, refreshKey, logs.anchor);
+  histogramLive.current = histogram.addLive;
+  histogramRefresh.current = histogram.refresh;
   const sources = useSources(refreshKey);
 
   useEffect(() => {
@@ -70,6 +83,14 @@ export function App() {
     setAtBottom(true);
     setExpandedId(null);
   }, [viewKey]);
+
+  // A shared line opens expanded (the list scrolls to it).
+  useEffect(() => {
+    if (logs.focused !== null) {
+      setExpandedId(logs.focused);
+      setAtBottom(false);
+    }
+  }, [logs.focused]);
 
   useEffect(
     () =>
@@ -145,7 +166,7 @@ export function App() {
   }, [view, logs.window.items.length]);
 
   const rangeWords = describeRange(view.range).replace(/^Last/, 'the last').replace(/^All time/, 'at any time');
-  const filtered = view.q || view.levels.length || view.sources.length;
+  const filtered = Boolean(view.q || view.levels.length || view.sources.length);
   const empty = (
     <div>
       <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {view.range.kind === 'quick' ? `in ${rangeWords.toLowerCase()}` : `between ${rangeWords}`}.</p>
@@ -167,6 +188,7 @@ export function App() {
   );
 
   const count = recordCount(logs.window);
+  const wider = zoomOut(view.range);
   return (
     <div className="app">
       <header className="top">
@@ -174,6 +196,7 @@ export function App() {
           <span className="brand-caret" aria-hidden="true">▍</span>logpipe
         </div>
         <ConnectionStatus tail={logs.tail} live={live} liveRange={liveRange} />
+        <LiveLagNotice lag={logs.lag} filtered={filtered} onLoad={logs.loadSkipped} onFresh={logs.reload} />
         <button type="button" className={`btn live-toggle${following ? ' on' : ''}`} aria-label="Live" aria-pressed={live && liveRange} title="Follow new lines (space)" onClick={toggleLive}>
           <span className="live-dot" aria-hidden="true" />
           {live && liveRange ? 'Live' : 'Paused'}
@@ -188,6 +211,11 @@ export function App() {
         <SearchBox ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} />
         <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
         <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />
+        {!liveRange && (
+          <button type="button" className="btn small" onClick={toggleLive}>
+            Back to live
+          </button>
+        )}
       </div>
       <div className="filters second">
         <LevelToggles shown={shown} totals={totals} onChange={(levels) => setView((v) => ({ ...v, levels }))} />
@@ -197,7 +225,23 @@ export function App() {
           </button>
         )}
       </div>
-      <Histogram data={histogram.data} error={histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} />
+      {ignored.length > 0 && (
+        <div className="outside-note" role="alert" data-testid="link-ignored">
+          <span>{ignored.join(' ')}</span>
+          <button type="button" className="btn small" onClick={() => setIgnored([])}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {logs.outside && (
+        <div className="outside-note" role="status" data-testid="outside-range">
+          {formatNumber(logs.outside.count)} new line{logs.outside.count === 1 ? ' is' : 's are'} dated before this range (oldest {formatInstant(logs.outside.oldest)}).
+          <button type="button" className="btn small" onClick={() => setView((v) => ({ ...v, range: { kind: 'absolute', from: Math.floor(logs.outside!.oldest / 60_000) * 60_000, to: Date.now() + 60_000 } }))}>
+            Show {logs.outside.count === 1 ? 'it' : 'them'}
+          </button>
+        </div>
+      )}
+      <Histogram data={histogram.data} error={histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} onZoomOut={wider ? () => setView((v) => ({ ...v, range: wider })) : undefined} />
       <LogList
         window={logs.window}
         status={logs.status}
@@ -209,11 +253,12 @@ export function App() {
         loadingOlder={logs.loadingOlder}
         olderError={logs.olderError}
         newCount={newCount}
+        loadKey={logs.anchor}
+        focusId={logs.focused}
         onToggleRow={onToggleRow}
         onAtBottomChange={setAtBottom}
         onLoadOlder={logs.loadOlder}
         onJumpToNewest={jumpToNewest}
-        onRefillGap={logs.refillGap}
       />
       <footer className="statusbar">
         <span data-testid="line-count">{formatNumber(count)} line{count === 1 ? '' : 's'} loaded</span>

@@ -3,31 +3,26 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { Level } from '../../../src/shared/levels.js';
 import { formatCount } from '../lib/format.js';
-import { stackSeries, STACK_ORDER } from '../lib/histogramData.js';
+import { stackSeries, STACK_ORDER, type HistogramData } from '../lib/histogramData.js';
 import { formatInstant } from '../lib/timeRange.js';
+import { formatTick } from '../lib/timeAxis.js';
 import type { Theme } from '../hooks/useTheme.js';
 
 interface Props {
-  data: HistogramResponse | null;
+  data: HistogramData | null;
   error: string | null;
   shown: readonly Level[];
   theme: Theme;
   onZoom(from: number, to: number): void;
+  /** Widens the range (×2 around the centre); absent when nothing is wider. */
+  onZoomOut?: () => void;
 }
 
 const HEIGHT = 100;
-
-function formatTick(ms: number, _i: number, all: number[]): string {
-  const d = new Date(ms);
-  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  const span = all.length > 1 ? all[all.length - 1] - all[0] : 0;
-  if (span > 2 * 86_400_000) return `${d.getMonth() + 1}/${d.getDate()}`;
-  if (span > 86_400_000 && (d.getHours() === 0 && d.getMinutes() === 0)) return `${d.getMonth() + 1}/${d.getDate()}`;
-  return span < 120_000 ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
-}
+/** Narrow windows (phones) get a lower chart: the list is what they come for. */
+const heightFor = (width: number) => (width < 500 ? 60 : HEIGHT);
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -38,20 +33,25 @@ function cssVar(name: string): string {
 const DRAW_ORDER = [...STACK_ORDER].reverse();
 
 /** The histogram panel. */
-export function Histogram({ data, error, shown, theme, onZoom }: Props) {
+export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
   const [hover, setHover] = useState<string>('');
+  // One burst can dwarf everything else; a log scale keeps the rest visible.
+  const [logScale, setLogScale] = useState(false);
   const dataRef = useRef(data);
   dataRef.current = data;
 
   const aligned = useMemo<uPlot.AlignedData | null>(() => {
     if (!data) return null;
     const stacked = stackSeries(data, shown);
-    return [data.buckets, ...DRAW_ORDER.map((l) => stacked[STACK_ORDER.indexOf(l)])];
-  }, [data, shown]);
+    const scale = logScale ? (v: number) => (v > 0 ? Math.log10(v) + 1 : 0) : (v: number) => v;
+    return [data.buckets, ...DRAW_ORDER.map((l) => stacked[STACK_ORDER.indexOf(l)].map(scale))];
+  }, [data, shown, logScale]);
+  const logRef = useRef(logScale);
+  logRef.current = logScale;
 
   // The chart is rebuilt when the theme changes (its colours come from the stylesheet).
   useEffect(() => {
@@ -61,16 +61,23 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
     const bars = uPlot.paths.bars!({ size: [0.86, 64], align: 1 });
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
-      height: HEIGHT,
+      height: heightFor(el.clientWidth),
       ms: 1,
       legend: { show: false },
-      padding: [6, 18, 0, 0],
+      // Room on the right for the last axis label, which is centred on its tick.
+      padding: [6, 30, 0, 0],
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] } },
       axes: [
         { ...axis, size: 24, space: 64, values: (_u, splits) => splits.map(formatTick) },
-        { ...axis, size: 44, space: 24, values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? formatCount(v) : '')) },
+        {
+          ...axis,
+          size: 44,
+          space: 24,
+          // On the log scale a height h > 0 stands for 10^(h-1) lines: label whole powers of ten only.
+          values: (_u, vals) => vals.map((v) => (!Number.isInteger(v) ? '' : logRef.current ? (v > 0 ? formatCount(10 ** (v - 1)) : '0') : formatCount(v))),
+        },
       ],
       series: [{}, ...DRAW_ORDER.map((l) => ({ label: l, fill: cssVar(`--lv-${l}`), stroke: cssVar(`--lv-${l}`), width: 0, paths: bars, points: { show: false } }))],
       hooks: {
@@ -97,7 +104,7 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
     };
     const u = new uPlot(opts, [[], ...DRAW_ORDER.map(() => [])], el);
     plot.current = u;
-    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: heightFor(el.clientWidth) }));
     ro.observe(el);
     return () => {
       ro.disconnect();
@@ -110,15 +117,24 @@ export function Histogram({ data, error, shown, theme, onZoom }: Props) {
     const u = plot.current;
     if (!u || !aligned || !data) return;
     u.setData(aligned, false);
-    u.setScale('x', { min: data.from, max: data.to });
+    // The axis spans the bounds the list uses, not the wider aligned buckets.
+    u.setScale('x', { min: data.view.from, max: data.view.to });
   }, [aligned, data, theme]);
 
   const total = data ? shown.reduce((n, l) => n + (data.totals?.[l] ?? 0), 0) : 0;
   return (
     <section className="histogram" aria-label="Log volume per level">
       <div className="histogram-head">
-        <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} lines in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
         <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
+        <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
+          Log scale
+        </button>
+        {onZoomOut && (
+          <button type="button" className="btn small" onClick={onZoomOut} title="Show twice the time around the same centre">
+            Zoom out
+          </button>
+        )}
       </div>
       <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label="Stacked bars of lines per level over time; drag across to zoom" />
     </section>

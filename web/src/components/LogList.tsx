@@ -1,17 +1,20 @@
 // The virtualised list of lines: only the rows in view (plus a few) are in the DOM. It keeps
 // to the bottom while following, stops following when the user scrolls up, asks for older
-// pages near the top (keeping the view still when they arrive), and shows the states of an
-// empty, loading or failed result in words.
+// pages near the top, keeps the view still when lines are inserted above it (older pages, or
+// late lines placed at their time), and shows the states of an empty, loading or failed result
+// in words.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { SearchPattern } from '../lib/highlight.js';
-import { isGap, itemKey, type GapMarker, type LogWindow } from '../lib/logWindow.js';
-import { formatNumber } from '../lib/format.js';
+import { itemKey, type LogWindow } from '../lib/logWindow.js';
+import { formatDate, formatNumber } from '../lib/format.js';
 import { LogRow } from './LogRow.js';
 import { revealRow } from './revealRow.js';
 
 /** Height of a collapsed row in CSS pixels (must match .row in styles.css). */
 export const ROW_HEIGHT = 22;
+const NOTE_HEIGHT = 20;
+const PILL_ROOM = 48;
 
 interface Props {
   window: LogWindow;
@@ -24,26 +27,13 @@ interface Props {
   loadingOlder: boolean;
   olderError: string | null;
   newCount: number;
+  /** Changes with every fresh load: the list then opens at the newest end (or at `focusId`). */
+  loadKey: number;
+  focusId: number | null;
   onToggleRow(id: number): void;
   onAtBottomChange(atBottom: boolean): void;
   onLoadOlder(): void;
   onJumpToNewest(): void;
-  onRefillGap(key: string): void;
-}
-
-function GapRow({ gap, onRefill }: { gap: GapMarker; onRefill(key: string): void }) {
-  return (
-    <div className="row gap-row" role="listitem" data-testid="gap-row">
-      <span>
-        {gap.state === 'loading' ? 'Loading lines the live stream skipped…' : gap.state === 'error' ? 'Could not load the lines the live stream skipped.' : `Lines #${gap.from + 1}–#${gap.to} were skipped by the live stream.`}
-      </span>
-      {gap.state !== 'loading' && (
-        <button type="button" className="btn small" onClick={() => onRefill(gap.key)}>
-          Load skipped lines
-        </button>
-      )}
-    </div>
-  );
 }
 
 /** The scrolling list of log rows. */
@@ -56,27 +46,46 @@ export function LogList(props: Props) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    // Room above the first line for "Start of the results." (so it covers no row), and below
+    // the last for the "new lines" button (so it covers no row's buttons).
+    paddingStart: win.hasOlder ? 0 : NOTE_HEIGHT,
+    paddingEnd: following ? 0 : PILL_ROOM,
     getItemKey: (i) => itemKey(items[i]),
   });
 
-  // Keep the view still when older lines are prepended, and pinned to the bottom when following.
-  const prevFirstKey = useRef<string | number | undefined>(undefined);
+  // Keep the view still when lines are inserted above it, and pinned to the bottom when
+  // following. The anchor is the first row in view: lines only ever go in above it (older
+  // pages, late lines) while not following, so it can only move down, by whole collapsed rows.
+  const anchor = useRef<{ key: number; index: number } | null>(null);
+  const takeAnchor = useCallback(() => {
+    const el = scrollRef.current;
+    const vi = el ? virtualizer.getVirtualItemForOffset(el.scrollTop) : undefined;
+    anchor.current = vi && items[vi.index] ? { key: itemKey(items[vi.index]), index: vi.index } : null;
+  }, [virtualizer, items]);
+  // A fresh load opens at the newest end of the range, or at the shared line.
+  const positionedFor = useRef(0);
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    if (following) {
+    if (props.status === 'ready' && items.length && positionedFor.current !== props.loadKey) {
+      positionedFor.current = props.loadKey;
+      const i = props.focusId !== null ? items.findIndex((r) => r.id === props.focusId) : -1;
+      if (i >= 0) virtualizer.scrollToIndex(i, { align: 'center' });
+      else el.scrollTop = el.scrollHeight;
+    } else if (following) {
       el.scrollTop = el.scrollHeight;
-    } else if (prevFirstKey.current !== undefined && items.length && itemKey(items[0]) !== prevFirstKey.current) {
-      const limit = Math.min(items.length, 5000);
-      for (let i = 1; i < limit; i++) {
-        if (itemKey(items[i]) === prevFirstKey.current) {
-          el.scrollTop += i * ROW_HEIGHT;
+    } else if (anchor.current && items.length && items[anchor.current.index]?.id !== anchor.current.key) {
+      const { key, index } = anchor.current;
+      for (let i = index + 1; i < items.length; i++) {
+        if (itemKey(items[i]) === key) {
+          el.scrollTop += (i - index) * ROW_HEIGHT;
           break;
         }
       }
     }
-    prevFirstKey.current = items.length ? itemKey(items[0]) : undefined;
-  }, [items, following]);
+    takeAnchor();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [items, following, takeAnchor, props.status, props.loadKey]);
 
   // A collapsed row must drop the height measured while it was open.
   const prevExpanded = useRef<number | null>(null);
@@ -101,8 +110,9 @@ export function LogList(props: Props) {
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 1.5;
     onAtBottomChange(atBottom);
+    takeAnchor();
     if (el.scrollTop < ROW_HEIGHT * 40 && hasOlder) onLoadOlder();
-  }, [onAtBottomChange, onLoadOlder, hasOlder]);
+  }, [onAtBottomChange, onLoadOlder, hasOlder, takeAnchor]);
 
   // A short result never scrolls, so ask for older lines when the list does not fill the view.
   useEffect(() => {
@@ -110,7 +120,13 @@ export function LogList(props: Props) {
     if (el && hasOlder && props.status === 'ready' && el.scrollHeight <= el.clientHeight + ROW_HEIGHT) onLoadOlder();
   }, [items.length, hasOlder, props.status, onLoadOlder]);
 
+  // Times of day alone mislead once the lines held span days or are not from today.
+  const firstTs = items[0]?.ts;
+  const lastTs = items[items.length - 1]?.ts;
+  const withDate = firstTs !== undefined && lastTs !== undefined && (formatDate(firstTs) !== formatDate(lastTs) || formatDate(lastTs) !== formatDate(Date.now()));
+
   const virtualItems = virtualizer.getVirtualItems();
+  const atStart = !hasOlder && props.status !== 'loading';
   let body: ReactNode;
   if (props.status === 'loading' && !items.length) body = <div className="list-state" role="status"><span className="spinner" aria-hidden="true" /> Loading lines…</div>;
   else if (props.status === 'error') body = <div className="list-state error" role="alert">{props.error}</div>;
@@ -118,9 +134,10 @@ export function LogList(props: Props) {
   else
     body = (
       <div className="list-inner" style={{ height: virtualizer.getTotalSize() }}>
+        {atStart && <div className="list-start">Start of the results.</div>}
         {virtualItems.map((vi) => {
           const item = items[vi.index];
-          const isExpanded = !isGap(item) && item.id === expandedId;
+          const isExpanded = item.id === expandedId;
           return (
             <div
               key={vi.key}
@@ -129,11 +146,7 @@ export function LogList(props: Props) {
               ref={isExpanded ? virtualizer.measureElement : undefined}
               style={{ transform: `translateY(${vi.start}px)` }}
             >
-              {isGap(item) ? (
-                <GapRow gap={item} onRefill={props.onRefillGap} />
-              ) : (
-                <LogRow record={item} expanded={isExpanded} pattern={props.pattern} onToggle={props.onToggleRow} />
-              )}
+              <LogRow record={item} expanded={isExpanded} pattern={props.pattern} withDate={withDate} onToggle={props.onToggleRow} />
             </div>
           );
         })}
@@ -153,12 +166,10 @@ export function LogList(props: Props) {
               ? 'Loading older lines…'
               : props.olderError
                 ? props.olderError
-                : !hasOlder && virtualItems[0]?.index === 0
-                  ? 'Start of the results.'
-                  : ''}
+                : ''}
         </div>
       )}
-      <div className="list" ref={scrollRef} onScroll={onScroll} role="list" aria-label="Log lines" aria-busy={props.status === 'loading'}>
+      <div className={`list${withDate ? ' with-date' : ''}`} ref={scrollRef} onScroll={onScroll} role="list" aria-label="Log lines" aria-busy={props.status === 'loading'}>
         {body}
       </div>
       {!following && (pending > 0 || !win.atHead) && (

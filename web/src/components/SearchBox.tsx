@@ -1,5 +1,6 @@
 // The full-text search box: typed text reaches the view (and the server) after a short pause.
 import { forwardRef, useEffect, useState } from 'react';
+import { MAX_QUERY_CHARS } from '../../../src/shared/search.js';
 import { useDebouncedValue } from '../hooks/useDebouncedValue.js';
 
 interface Props {
@@ -28,7 +29,9 @@ export const SearchBox = forwardRef<HTMLInputElement, Props>(function SearchBox(
         value={text}
         spellCheck={false}
         autoComplete="off"
-        onChange={(e) => setText(e.target.value)}
+        maxLength={MAX_QUERY_CHARS}
+        aria-describedby={text.length >= MAX_QUERY_CHARS ? 'search-limit' : undefined}
+        onChange={(e) => setText(e.target.value.slice(0, MAX_QUERY_CHARS))}
         onKeyDown={(e) => {
           if (e.key === 'Enter') onChange(text);
           if (e.key === 'Escape') {
@@ -38,6 +41,11 @@ export const SearchBox = forwardRef<HTMLInputElement, Props>(function SearchBox(
           }
         }}
       />
+      {text.length >= MAX_QUERY_CHARS && (
+        <span id="search-limit" className="search-limit" role="status">
+          Searches stop at {MAX_QUERY_CHARS.toLocaleString('en-US')} characters, the most the server takes.
+        </span>
+      )}
     </div>
   );
 });

@@ -18,6 +18,10 @@ export function TimeRangePicker({ range, onChange }: Props) {
       setCustom(true);
       setFrom(toDatetimeLocal(range.from));
       setTo(toDatetimeLocal(range.to));
+    } else {
+      // Back to a quick range (back to live, Back, Reset): the custom inputs go away with it.
+      setCustom(false);
+      setProblem('');
     }
   }, [range]);
   const selectValue = custom ? 'custom' : range.kind === 'quick' ? range.key : 'custom';

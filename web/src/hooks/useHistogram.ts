@@ -1,34 +1,46 @@
-// The histogram of the current view: fetched for the range and filters (all levels, so the
-// level toggles can show counts of hidden levels too), refetched when a live range moves past
-// its last bucket, and bumped in between by the lines arriving live.
-import { useCallback, useEffect, useState } from 'react';
-import type { HistogramResponse } from '../../../src/shared/api.js';
+// The histogram of the current view: fetched for exactly the bounds the list was loaded with
+// (all levels, so the level toggles can show counts of hidden levels too), bumped in between by
+// the lines arriving live, and fetched again — counts come from the server, not from what the
+// page holds — when a live range has slid by a bucket or when the caller asks (after a burst
+// the live view skipped).
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { fetchHistogram, fetchLogs } from '../api.js';
-import { addRecords, normalizeHistogram } from '../lib/histogramData.js';
+import { addRecords, normalizeHistogram, type HistogramData } from '../lib/histogramData.js';
 import { histogramBounds, isLiveRange } from '../lib/timeRange.js';
 import { filterParams, type ViewState } from '../lib/viewState.js';
 
 export const BUCKETS = 60;
 
 export interface HistogramState {
-  data: HistogramResponse | null;
+  data: HistogramData | null;
   error: string | null;
   /** Adds live records to the current buckets. */
   addLive(records: LogRecord[]): void;
+  /** Fetches the counts again for the current time. */
+  refresh(): void;
 }
 
-/** Fetches and keeps current the histogram of `view`. */
-export function useHistogram(view: ViewState, refreshKey: number): HistogramState {
-  const [data, setData] = useState<HistogramResponse | null>(null);
+/**
+ * Fetches and keeps current the histogram of `view`; `anchor` is the "now" the list resolved
+ * its range with (0 while it has not started loading), so both use the same bounds.
+ */
+export function useHistogram(view: ViewState, refreshKey: number, anchor: number): HistogramState {
+  const [data, setData] = useState<HistogramData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const params = filterParams(view, { levels: false }).toString();
   const rangeKey = JSON.stringify(view.range);
+  const live = isLiveRange(view.range);
+  const usedAnchor = useRef(0);
 
   useEffect(() => {
+    if (!anchor) return;
     const ctrl = new AbortController();
-    let bounds = histogramBounds(view.range, Date.now(), BUCKETS);
+    // The first fetch uses the list's "now"; later ones (a live range sliding) the current time.
+    const now = usedAnchor.current !== anchor ? anchor : Date.now();
+    usedAnchor.current = anchor;
+    let bounds = histogramBounds(view.range, now, BUCKETS);
     const load = async () => {
       if (view.range.kind === 'quick' && view.range.key === 'all') {
         // "All time" starts at the oldest line matching the filters.
@@ -36,32 +48,33 @@ export function useHistogram(view: ViewState, refreshKey: number): HistogramStat
         first.set('order', 'asc');
         first.set('limit', '1');
         const page = await fetchLogs(first, ctrl.signal);
-        bounds = histogramBounds(view.range, Date.now(), BUCKETS, page.logs[0]?.ts);
+        bounds = histogramBounds(view.range, now, BUCKETS, page.logs[0]?.ts);
       }
       const p = new URLSearchParams(params);
       p.set('from', String(Math.floor(bounds.from)));
       p.set('to', String(Math.ceil(bounds.to)));
       p.set('buckets', String(BUCKETS));
-      return fetchHistogram(p, ctrl.signal);
+      return { h: await fetchHistogram(p, ctrl.signal), view: { from: Math.floor(bounds.from), to: Math.ceil(bounds.to) } };
     };
     load()
-      .then((h) => {
-        setData(normalizeHistogram(h));
+      .then(({ h, view: v }) => {
+        setData(normalizeHistogram(h, v));
         setError(null);
       })
       .catch((err: Error) => {
         if (!ctrl.signal.aborted) setError(err.message);
       });
-    // A live range slides: fetch again once now has passed the last bucket.
+    // A live range slides: fetch again after a bucket's width (at least 2 s, at most a minute).
     let timer: ReturnType<typeof setTimeout> | undefined;
-    if (isLiveRange(view.range)) timer = setTimeout(() => setTick((t) => t + 1), Math.max(1000, bounds.to - Date.now() + 50));
+    if (live) timer = setTimeout(() => setTick((t) => t + 1), Math.min(60_000, Math.max(2_000, bounds.step)));
     return () => {
       ctrl.abort();
       clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [params, rangeKey, tick, refreshKey]);
+  }, [params, rangeKey, tick, refreshKey, anchor]);
 
-  const addLive = useCallback((records: LogRecord[]) => setData((h) => (h ? addRecords(h, records) : h)), []);
-  return { data, error, addLive };
+  const addLive = useCallback((records: LogRecord[]) => setData((h) => (h ? addRecords(h, records, { extend: live }) : h)), [live]);
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, addLive, refresh };
 }

@@ -33,6 +33,8 @@ export interface LiveTailOptions {
   onRecords(records: LogRecord[]): void;
   /** Records in (from, to] were skipped by the server because we fell behind. */
   onGap(from: number, to: number): void;
+  /** The server has sent every stored record up to the subscription (after a resume). */
+  onCaughtUp?(id: number): void;
 }
 
 /** A stream with nothing on it for this long (heartbeats come every 15 s) is treated as dead. */
@@ -86,6 +88,16 @@ export function useLiveTail(opts: LiveTailOptions): TailStatus {
         const maxId = (records as LogRecord[]).reduce((m, r) => Math.max(m, r.id), 0);
         lastId = Math.max(lastId ?? 0, Number.isFinite(idFromEvent) && eventId !== '' ? idFromEvent : 0, maxId);
         schedule();
+      } else if (event === 'caught-up') {
+        // Deliver the replayed lines first, so the caller sees them before the signal.
+        flush();
+        let id = 0;
+        try {
+          id = Number((JSON.parse(data) as { id?: number }).id) || 0;
+        } catch {
+          // A malformed signal still says the replay ended.
+        }
+        callbacks.current.onCaughtUp?.(id);
       } else if (event === 'gap') {
         let gap: { from?: number; to?: number };
         try {

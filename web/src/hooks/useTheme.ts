@@ -1,16 +1,26 @@
-// Dark terminal theme by default, light on request; the choice is kept in localStorage.
+// The system's colour scheme (prefers-color-scheme) until the user picks one with the toggle;
+// that choice is kept in localStorage and wins from then on.
 import { useCallback, useEffect, useState } from 'react';
 
 export type Theme = 'dark' | 'light';
 const KEY = 'logpipe.theme';
 
-/** The stored theme, or dark. */
-export function storedTheme(): Theme {
+function chosenTheme(): Theme | null {
   try {
-    return localStorage.getItem(KEY) === 'light' ? 'light' : 'dark';
+    const v = localStorage.getItem(KEY);
+    return v === 'light' || v === 'dark' ? v : null;
   } catch {
-    return 'dark';
+    return null;
   }
+}
+
+function systemTheme(): Theme {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+}
+
+/** The theme the user chose, else the system's (dark when it states none). */
+export function storedTheme(): Theme {
+  return chosenTheme() ?? systemTheme();
 }
 
 /** Applies a theme to the document (a data attribute the stylesheet keys on). */
@@ -22,14 +32,20 @@ export function applyTheme(theme: Theme): void {
 /** The current theme and a toggle that persists it. */
 export function useTheme(): [Theme, () => void] {
   const [theme, setTheme] = useState<Theme>(storedTheme);
+  useEffect(() => applyTheme(theme), [theme]);
+  // Follow the system's scheme as it changes, as long as the user has not chosen.
   useEffect(() => {
-    applyTheme(theme);
-    try {
-      localStorage.setItem(KEY, theme);
-    } catch {
-      // Private mode: the theme lasts for this page only.
-    }
-  }, [theme]);
+    if (typeof matchMedia !== 'function') return;
+    const mq = matchMedia('(prefers-color-scheme: light)');
+    const onChange = () => {
+      if (chosenTheme()) return;
+      const next = mq.matches ? 'light' : 'dark';
+      applyTheme(next);
+      setTheme(next);
+    };
+    mq.addEventListener('change', onChange);
+    return () => mq.removeEventListener('change', onChange);
+  }, []);
   // The attribute is set before the state changes: children (the histogram) read the theme's
   // colours in their effects, which run before this hook's effect would.
   const toggle = useCallback(
@@ -37,6 +53,11 @@ export function useTheme(): [Theme, () => void] {
       setTheme((t) => {
         const next = t === 'dark' ? 'light' : 'dark';
         applyTheme(next);
+        try {
+          localStorage.setItem(KEY, next);
+        } catch {
+          // Private mode: the theme lasts for this page only.
+        }
         return next;
       }),
     [],

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { LogRecord } from '../../../src/shared/record.js';
-import { addRecords, levelTotals, normalizeHistogram, stackSeries, STACK_ORDER } from './histogramData.js';
+import { addRecords, levelTotals, normalizeHistogram, stackSeries, STACK_ORDER, type HistogramData } from './histogramData.js';
 
 const zero = () => [0, 0, 0];
-const h: HistogramResponse = {
-  from: 0, to: 3000, step: 1000, buckets: [0, 1000, 2000],
+const h: HistogramData = {
+  from: 0, to: 3000, step: 1000, buckets: [0, 1000, 2000], view: { from: 0, to: 3000 },
   counts: { trace: zero(), debug: zero(), info: [5, 1, 0], warn: [1, 0, 0], error: [0, 2, 0], fatal: zero(), unknown: zero() },
   totals: { trace: 0, debug: 0, info: 6, warn: 1, error: 2, fatal: 0, unknown: 0 },
 };
@@ -35,4 +35,18 @@ test('bucket starts are derived from the counts, whatever the server listed', ()
   assert.deepEqual(n.buckets, [0, 1000, 2000]);
   assert.deepEqual(n.counts.fatal, [1, 0, 0]);
   assert.equal(n.to, 3000);
+});
+
+test('a live histogram grows to count lines past its end; one of a fixed range does not', () => {
+  const r = (ts: number): LogRecord => ({ id: ts, ts, level: 'error', source: 's', host: 'h', message: 'm', attrs: null });
+  const grown = addRecords(h, [r(3500), r(4200)], { extend: true });
+  assert.deepEqual(grown.buckets, [0, 1000, 2000, 3000, 4000]);
+  assert.deepEqual(grown.counts.error, [0, 2, 0, 1, 1]);
+  assert.deepEqual(grown.counts.info, [5, 1, 0, 0, 0]);
+  assert.equal(grown.totals.error, 4);
+  assert.equal(grown.view.to, 4201);
+  assert.equal(addRecords(h, [r(3500)]), h);
+  // Lines before the asked-for start are not in the list, so they are not counted either.
+  const narrow = { ...h, view: { from: 500, to: 3000 } };
+  assert.equal(addRecords(narrow, [r(100)]), narrow);
 });

@@ -8,7 +8,12 @@ import type { LogRecord } from '../../../src/shared/record.js';
  * Makes a response self-consistent: one bucket start per count, derived from `from` and `step`
  * (the server aligns buckets to its step, so their number can differ from the number asked for).
  */
-export function normalizeHistogram(h: HistogramResponse): HistogramResponse {
+export interface HistogramData extends HistogramResponse {
+  /** The bounds that were asked for (the list's): the chart's axis and what counts include. */
+  view: { from: number; to: number };
+}
+
+export function normalizeHistogram(h: HistogramResponse, view?: { from: number; to: number }): HistogramData {
   const n = Math.max(0, ...LEVELS.map((l) => h.counts[l]?.length ?? 0));
   const counts = {} as Record<Level, number[]>;
   for (const l of LEVELS) {
@@ -16,7 +21,8 @@ export function normalizeHistogram(h: HistogramResponse): HistogramResponse {
     counts[l] = c.length === n ? c : Array.from({ length: n }, (_, i) => c[i] ?? 0);
   }
   const buckets = Array.from({ length: n }, (_, i) => h.from + i * h.step);
-  return { ...h, buckets, counts, to: Math.max(h.to, h.from + n * h.step) };
+  const to = Math.max(h.to, h.from + n * h.step);
+  return { ...h, buckets, counts, to, view: view ?? { from: h.from, to } };
 }
 
 /** Levels from the bottom of the stack to the top: the severe ones sit on the baseline. */
@@ -37,25 +43,49 @@ export function stackSeries(h: HistogramResponse, shown: readonly Level[]): numb
   });
 }
 
-/** Adds live records to the buckets they fall in (records outside the range are ignored). */
-export function addRecords(h: HistogramResponse, records: LogRecord[]): HistogramResponse {
+/** Most buckets a live histogram grows by between two fetches. */
+const MAX_GROWTH = 60;
+
+/**
+ * Adds live records to the buckets they fall in. Records before the view are ignored; with
+ * `extend` (a live range, whose list takes every new line) records past its end stretch the
+ * view and add buckets, so the counts go on describing the lines the list holds.
+ */
+export function addRecords(h: HistogramData, records: LogRecord[], opts: { extend?: boolean } = {}): HistogramData {
   if (!records.length || !h.buckets.length || h.step <= 0) return h;
   const counts = { ...h.counts } as Record<Level, number[]>;
   const totals = { ...h.totals } as Record<Level, number>;
   const copied = new Set<Level>();
+  let n = h.buckets.length;
+  let viewTo = h.view.to;
   let changed = false;
   for (const r of records) {
-    if (r.ts < h.from || r.ts >= h.to) continue;
-    const i = Math.min(h.buckets.length - 1, Math.floor((r.ts - h.from) / h.step));
+    if (r.ts < h.view.from) continue;
+    if (r.ts >= viewTo) {
+      if (!opts.extend) continue;
+      const need = Math.floor((r.ts - h.from) / h.step) + 1;
+      if (need > h.buckets.length + MAX_GROWTH) continue;
+      if (need > n) n = need;
+      viewTo = r.ts + 1;
+    }
+    const i = Math.floor((r.ts - h.from) / h.step);
     if (!copied.has(r.level)) {
       counts[r.level] = (counts[r.level] ?? new Array(h.buckets.length).fill(0)).slice();
       copied.add(r.level);
     }
-    counts[r.level][i] += 1;
+    counts[r.level][i] = (counts[r.level][i] ?? 0) + 1;
     totals[r.level] = (totals[r.level] ?? 0) + 1;
     changed = true;
   }
-  return changed ? { ...h, counts, totals } : h;
+  if (!changed) return h;
+  if (n === h.buckets.length) return { ...h, counts, totals, view: { from: h.view.from, to: viewTo } };
+  for (const l of Object.keys(counts) as Level[]) {
+    const c = copied.has(l) ? counts[l] : counts[l].slice();
+    for (let i = 0; i < n; i++) c[i] = c[i] ?? 0;
+    counts[l] = c;
+  }
+  const buckets = Array.from({ length: n }, (_, i) => h.from + i * h.step);
+  return { ...h, buckets, counts, totals, to: h.from + n * h.step, view: { from: h.view.from, to: viewTo } };
 }
 
 /** Total lines per level, all levels present (0 when missing). */

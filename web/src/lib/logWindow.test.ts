@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogRecord } from '../../../src/shared/record.js';
-import { addGap, appendLive, EMPTY_WINDOW, fillGap, isGap, lastKnownId, prependOlder, windowFromNewestPage, type LogWindow } from './logWindow.js';
+import { appendLive, EMPTY_WINDOW, LATE_MS, lastKnownId, prependOlder, windowFromNewestPage, type LogWindow } from './logWindow.js';
 
 const rec = (id: number): LogRecord => ({ id, ts: id * 1000, level: 'info', source: 's', host: 'h', message: `line ${id}`, attrs: null });
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => rec(a + i));
-const ids = (w: LogWindow) => w.items.map((it) => (isGap(it) ? `gap(${it.from},${it.to}]` : it.id));
+const ids = (w: LogWindow) => w.items.map((it) => it.id);
 
 test('the newest page becomes an ascending window', () => {
   const w = windowFromNewestPage(range(1, 5).reverse(), true);
@@ -51,15 +51,39 @@ test('older pages prepend without overlap and trim the bottom past the cap', () 
   assert.equal(w2.hasOlder, false);
 });
 
-test('a gap becomes a marker that refills in place, partially then completely', () => {
-  let w = appendLive(EMPTY_WINDOW, range(1, 3), 100, true);
-  w = addGap(w, 3, 10);
-  w = appendLive(w, range(11, 12), 100, true);
-  assert.deepEqual(ids(w), [1, 2, 3, 'gap(3,10]', 11, 12]);
-  // records at or below the gap end are not appended again by the tail
-  assert.deepEqual(ids(appendLive(w, [rec(9)], 100, true)), ids(w));
-  w = fillGap(w, 'gap-3-10', range(4, 6), false);
-  assert.deepEqual(ids(w), [1, 2, 3, 4, 5, 6, 'gap(6,10]', 11, 12]);
-  w = fillGap(w, 'gap-6-10', [rec(8), rec(7), rec(9), rec(10), rec(11)], true);
-  assert.deepEqual(ids(w), range(1, 12).map((r) => r.id));
+test('a line arriving late is inserted at its place in time and marked late', () => {
+  // ids 1..5 at ts 1000..5000; id 6 carries a ts 10 s older than id 1's neighbour 2.
+  let w = windowFromNewestPage(range(1, 5).reverse(), false);
+  const late: LogRecord = { ...rec(6), ts: 1500 };
+  w = appendLive(w, [late, rec(7)], 100, true);
+  assert.deepEqual(ids(w), [1, 6, 2, 3, 4, 5, 7]);
+  assert.equal(w.items[1].late, undefined, 'only 3.5 s older than the newest: within LATE_MS');
+  const veryLate: LogRecord = { ...rec(8), ts: 7000 - LATE_MS - 1000 };
+  w = appendLive(w, [veryLate], 100, true);
+  assert.equal(w.items.find((r) => r.id === 8)?.late, true);
+  assert.equal(w.items.at(-1)?.id, 7);
+  assert.equal(lastKnownId(w), 8);
+});
+
+test('a replay of lines already held adds nothing; one of a skipped line fills the hole', () => {
+  let w = windowFromNewestPage([rec(1), rec(2), rec(5)].reverse(), false);
+  w = appendLive(w, range(1, 5), 100, true);
+  assert.deepEqual(ids(w), [1, 2, 3, 4, 5]);
+  w = appendLive(w, range(1, 5), 100, true);
+  assert.deepEqual(ids(w), [1, 2, 3, 4, 5]);
+});
+
+test('a late line older than the window is left to scroll-back when older pages exist', () => {
+  let w = windowFromNewestPage(range(3, 5).reverse(), true);
+  w = appendLive(w, [{ ...rec(6), ts: 1000 }], 100, true);
+  assert.deepEqual(ids(w), [3, 4, 5]);
+  assert.equal(lastKnownId(w), 6);
+  const { window: w2 } = prependOlder(w, [{ ...rec(6), ts: 1000 }, rec(2)], false, 100);
+  assert.deepEqual(ids(w2), [6, 2, 3, 4, 5]);
+});
+
+test('pages sort by time, not by id', () => {
+  const w = windowFromNewestPage([{ ...rec(9), ts: 2500 }, rec(3), rec(2)], false);
+  assert.deepEqual(ids(w), [2, 9, 3]);
+  assert.equal(lastKnownId(w), 9);
 });

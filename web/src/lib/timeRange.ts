@@ -24,11 +24,21 @@ export function isQuickKey(x: string): x is QuickKey {
   return QUICK_RANGES.some((r) => r.key === x);
 }
 
-/** Resolves a range at time `now` into query bounds; `from`/`to` are undefined when open. */
+/**
+ * How far past "now" a live range reaches: lines stamped a little ahead (a collector whose clock
+ * runs fast) still belong to "the last hour". The list and the histogram use the same bound.
+ */
+export const LIVE_AHEAD_MS = 10_000;
+
+/**
+ * Resolves a range at time `now` into query bounds (from inclusive, to exclusive); `from` is
+ * undefined for "all time". The list, the level counts and the histogram all use these bounds,
+ * so that they describe the same lines.
+ */
 export function resolveRange(range: TimeRange, now: number): { from?: number; to?: number } {
   if (range.kind === 'absolute') return { from: range.from, to: range.to };
   const q = QUICK_RANGES.find((r) => r.key === range.key)!;
-  return Number.isFinite(q.ms) ? { from: now - q.ms } : {};
+  return Number.isFinite(q.ms) ? { from: now - q.ms, to: now + LIVE_AHEAD_MS } : { to: now + LIVE_AHEAD_MS };
 }
 
 /** True when the range ends at "now", so live lines belong to it. */
@@ -65,26 +75,28 @@ export function fromDatetimeLocal(value: string): number {
   return new Date(+y, +mo - 1, +d, +h, +mi, +(s ?? 0), +(ms ?? 0)).getTime();
 }
 
-const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800].map((s) => s * 1000);
-
 /**
- * Picks histogram bounds for a range: about `buckets` buckets of a round step, aligned to the
- * step, ending one step after `now` for live ranges so that arriving lines land in a bucket.
+ * Histogram bounds for a range at time `now`: exactly the bounds of resolveRange (the server
+ * counts only lines inside them, even where its buckets are aligned wider), with "all time"
+ * starting at the oldest matching line. `step` is the width of about `buckets` buckets.
  */
 export function histogramBounds(range: TimeRange, now: number, buckets: number, oldest?: number): { from: number; to: number; step: number } {
-  let from: number;
-  let to: number;
+  const r = resolveRange(range, now);
+  const to = r.to ?? now + LIVE_AHEAD_MS;
+  const from = r.from ?? Math.min(oldest ?? now - 3_600_000, now - 60_000);
+  return { from, to, step: Math.max(1, (to - from) / buckets) };
+}
+
+/**
+ * The range twice as long around the same centre (a fixed range), or the next longer quick
+ * range (a live one, which stays live); null when there is nothing wider.
+ */
+export function zoomOut(range: TimeRange): TimeRange | null {
   if (range.kind === 'absolute') {
-    from = range.from;
-    to = range.to;
-  } else {
-    const q = QUICK_RANGES.find((r) => r.key === range.key)!;
-    to = now;
-    from = Number.isFinite(q.ms) ? now - q.ms : Math.min(oldest ?? now - 3_600_000, now - 60_000);
+    const span = range.to - range.from;
+    const centre = range.from + span / 2;
+    return { kind: 'absolute', from: Math.floor(centre - span), to: Math.ceil(centre + span) };
   }
-  const raw = Math.max(1, (to - from) / buckets);
-  if (range.kind === 'absolute') return { from, to, step: raw };
-  const step = NICE_STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 86_400_000) * 86_400_000;
-  const alignedTo = (Math.floor(now / step) + 1) * step;
-  return { from: alignedTo - buckets * step, to: alignedTo, step };
+  const i = QUICK_RANGES.findIndex((r) => r.key === range.key);
+  return i + 1 < QUICK_RANGES.length ? { kind: 'quick', key: QUICK_RANGES[i + 1].key } : null;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_VIEW, filterParams, formatViewState, parseViewState, type ViewState } from './viewState.js';
+import { DEFAULT_VIEW, filterParams, formatViewState, parseViewState, parseViewStateNoting, type ViewState } from './viewState.js';
 
 test('views round-trip through the query string', () => {
   const views: ViewState[] = [
@@ -34,4 +34,15 @@ test('filter parameters carry q, level and source', () => {
   const v: ViewState = { q: ' disk ', levels: ['error'], sources: ['a', 'b'], range: DEFAULT_VIEW.range };
   assert.equal(filterParams(v).toString(), 'q=disk&level=error&source=a%2Cb');
   assert.equal(filterParams(v, { levels: false }).toString(), 'q=disk&source=a%2Cb');
+});
+
+test('a link whose range or search cannot be used says what was ignored', () => {
+  const reversed = parseViewStateNoting('from=2026-11-28T05:00:00Z&to=2026-11-28T04:00:00Z');
+  assert.deepEqual(reversed.view.range, { kind: 'quick', key: '1h' });
+  assert.match(reversed.ignored[0], /ends before it starts; showing the last hour instead/);
+  assert.match(parseViewStateNoting('from=yesterday&to=now').ignored[0], /not two valid times/);
+  const long = parseViewStateNoting(`q=${'a'.repeat(1100)}`);
+  assert.equal(long.view.q.length, 1024);
+  assert.match(long.ignored[0], /cut to 1024 characters/);
+  assert.deepEqual(parseViewStateNoting('range=6h&q=ok').ignored, []);
 });

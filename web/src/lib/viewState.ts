@@ -1,7 +1,8 @@
 // The view's state (search, levels, sources, time range) and its query-string form, so that a
 // reload or a shared link shows the same view. parseViewState(formatViewState(v)) equals v.
 import { LEVELS, isLevel, type Level } from '../../../src/shared/levels.js';
-import { DEFAULT_RANGE, isQuickKey, type TimeRange } from './timeRange.js';
+import { MAX_QUERY_CHARS } from '../../../src/shared/search.js';
+import { DEFAULT_RANGE, describeRange, isQuickKey, type TimeRange } from './timeRange.js';
 
 /** What the user chose to look at. Empty `levels` or `sources` means all of them. */
 export interface ViewState {
@@ -21,7 +22,16 @@ function parseInstant(text: string | null): number {
 
 /** Reads a view from a query string (with or without the leading "?"); unknown values are ignored. */
 export function parseViewState(search: string): ViewState {
+  return parseViewStateNoting(search).view;
+}
+
+/**
+ * Reads a view and says, in sentences, what of the link it could not use (a bad or reversed
+ * time range, a search longer than the server takes), so the page can tell the user.
+ */
+export function parseViewStateNoting(search: string): { view: ViewState; ignored: string[] } {
   const p = new URLSearchParams(search);
+  const ignored: string[] = [];
   const levelSet = new Set((p.get('level') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(isLevel));
   const levels = LEVELS.filter((l) => levelSet.has(l));
   const sources = [...new Set((p.get('source') ?? '').split(',').map((s) => s.trim()).filter(Boolean))].sort();
@@ -31,12 +41,26 @@ export function parseViewState(search: string): ViewState {
   const key = p.get('range');
   if (Number.isFinite(from) && Number.isFinite(to) && to > from) range = { kind: 'absolute', from, to };
   else if (key && isQuickKey(key)) range = { kind: 'quick', key };
+  else if (key) ignored.push(`The range "${key.slice(0, 20)}" is not one of the quick ranges.`);
+  if (p.has('from') || p.has('to')) {
+    const fallback = `showing ${describeRange(range).replace(/^Last/, 'the last').toLowerCase()} instead`;
+    if (!Number.isFinite(from) || !Number.isFinite(to)) ignored.push(`The link's time range (from "${(p.get('from') ?? '').slice(0, 32)}" to "${(p.get('to') ?? '').slice(0, 32)}") is not two valid times; ${fallback}.`);
+    else if (to <= from) ignored.push(`The link's time range ends before it starts; ${fallback}.`);
+  }
+  let q = p.get('q') ?? '';
+  if (q.length > MAX_QUERY_CHARS) {
+    ignored.push(`The link's search was cut to ${MAX_QUERY_CHARS} characters, the most the server takes.`);
+    q = q.slice(0, MAX_QUERY_CHARS);
+  }
   return {
-    q: p.get('q') ?? '',
-    // All levels selected is the same view as none selected; keep one spelling.
-    levels: levels.length === LEVELS.length ? [] : levels,
-    sources,
-    range,
+    view: {
+      q,
+      // All levels selected is the same view as none selected; keep one spelling.
+      levels: levels.length === LEVELS.length ? [] : levels,
+      sources,
+      range,
+    },
+    ignored,
   };
 }
 

@@ -1,0 +1,194 @@
+// Navigating the dashboard (issue 13, items 5-11) in Debian's Chromium against a real
+// `logpipe server`: Back/Forward walk through views, zoom out and back to live, dates on rows
+// and a past-dated line that stays findable, fixed ranges opening at their newest end and links
+// to one line, the search cap and notes on ignored link parts, rows without the parsed header,
+// wider context, the system's colour scheme and layout details at 400 px.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { postRecords } from './seed.js';
+
+let server: ServerHandle;
+let browser: BrowserHandle;
+let page: Page;
+let watch: ReturnType<typeof watchProblems>;
+const MIN = 60_000;
+const t0 = Date.now() - 40 * MIN;
+
+before(async () => {
+  await assertDashboardBuilt();
+  server = await startServer();
+  // 600 lines a second apart, and neighbours from another source at the same times.
+  await postRecords(server.url, Array.from({ length: 600 }, (_, i) => ({ message: `nav ${String(i + 1).padStart(3, '0')}`, level: i % 10 === 0 ? 'error' : 'info', source: 'nav', ts: t0 + i * 1000 })));
+  await postRecords(server.url, Array.from({ length: 30 }, (_, i) => ({ message: `other ${i}`, level: 'info', source: 'other', ts: t0 + 290_500 + i * 1000 })));
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  watch = watchProblems(page);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+const search = (p: URL, k: string) => p.searchParams.get(k);
+
+test('Back and Forward walk through range, level and search changes; typing is one entry', async () => {
+  await page.goto(`${server.url}/?source=nav`);
+  await page.waitForSelector('[data-testid=log-row]');
+  await page.getByRole('combobox', { name: 'Time range' }).selectOption('6h');
+  await waitFor(() => page.url().includes('range=6h'), 'range in the URL');
+  await page.locator('button[data-level-toggle=error]').click();
+  await waitFor(() => page.url().includes('level='), 'levels in the URL');
+  const box = page.getByRole('searchbox', { name: 'Search logs' });
+  for (const word of ['n', 'na', 'nav']) {
+    await box.fill(word);
+    await waitFor(() => search(new URL(page.url()), 'q') === word, `q=${word}`);
+  }
+  await page.goBack();
+  await waitFor(() => !new URL(page.url()).searchParams.has('q'), 'Back: the search gone in one step');
+  assert.equal(await box.inputValue(), '');
+  await page.goBack();
+  await waitFor(() => !page.url().includes('level='), 'Back: the level filter gone');
+  await page.goBack();
+  await waitFor(() => !page.url().includes('range='), 'Back: the default range');
+  assert.equal(await page.getByRole('combobox', { name: 'Time range' }).inputValue(), '1h');
+  await page.goForward();
+  await waitFor(() => page.url().includes('range=6h'), 'Forward: 6 hours again');
+  assert.equal(await page.getByRole('combobox', { name: 'Time range' }).inputValue(), '6h');
+});
+
+test('zoom out doubles a fixed range around its centre; back to live resets the time picker', async () => {
+  const from = t0 + 100_000;
+  const to = t0 + 200_000;
+  await page.goto(`${server.url}/?source=nav&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+  await page.waitForSelector('[data-testid=log-row]');
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await waitFor(() => Date.parse(search(new URL(page.url()), 'from') ?? '') === from - 50_000, 'from 50 s earlier');
+  assert.equal(Date.parse(search(new URL(page.url()), 'to') ?? ''), to + 50_000);
+  await page.goBack();
+  await waitFor(() => Date.parse(search(new URL(page.url()), 'from') ?? '') === from, 'Back: the range before zooming out');
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await waitFor(() => !page.url().includes('from='), 'a live range');
+  assert.equal(await page.getByRole('combobox', { name: 'Time range' }).inputValue(), '1h');
+  assert.equal(await page.getByLabel('From').count(), 0, 'the custom inputs are gone');
+});
+
+test('a line dated days ago shows its date, stays findable after a reload, and its row leaves out the parsed header', async () => {
+  // Stored before the page opens, dated last week: not a new line, whatever its id.
+  await postRecords(server.url, [{ message: 'stored earlier, dated last week', source: 'ops', ts: Date.now() - 7 * 86_400_000 }]);
+  await page.goto(`${server.url}/?source=ops`);
+  await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail');
+  // The README's own example: a plain line whose header dates it in the past.
+  const when = new Date(Date.now() - 2 * 86_400_000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} ${pad(when.getHours())}:${pad(when.getMinutes())}:${pad(when.getSeconds())}.902`;
+  await postRecords(server.url, [{ message: `${stamp} - [WARN]: disk almost full`, source: 'ops' }]);
+  const note = page.locator('[data-testid=outside-range]');
+  await note.waitFor();
+  assert.match((await note.textContent()) ?? '', /1 new line is dated before this range/);
+  await note.getByRole('button', { name: 'Show it' }).click();
+  await waitFor(async () => (await rowMessages(page)).includes('disk almost full'), 'the line, without its header');
+  await page.reload();
+  await waitFor(async () => (await rowMessages(page)).includes('disk almost full'), 'the line after a reload');
+  const ts = await page.locator('[data-testid=log-row] .ts').first().textContent();
+  assert.ok(ts?.startsWith(stamp.slice(0, 10)), `the row shows the date: ${ts}`);
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  assert.equal(await page.locator('.full-message').textContent(), `${stamp} - [WARN]: disk almost full`);
+  // Today's lines in a range within today show the time only.
+  await page.goto(`${server.url}/?source=nav&from=${new Date(t0).toISOString()}&to=${new Date(t0 + 60_000).toISOString()}`);
+  await page.waitForSelector('[data-testid=log-row]');
+  const today = new Date(t0).toDateString() === new Date().toDateString();
+  if (today) assert.match((await page.locator('[data-testid=log-row] .ts').first().textContent()) ?? '', /^\d\d:\d\d:\d\d/);
+});
+
+test('a fixed range opens at its newest line; a link to a line opens there, expanded', async () => {
+  await page.goto(`${server.url}/?source=nav&from=${new Date(t0 - MIN).toISOString()}&to=${new Date(t0 + 700_000).toISOString()}`);
+  await waitFor(async () => (await rowMessages(page)).at(-1) === 'nav 600', 'the newest line of the range at the bottom');
+  // Copy the link of a line far from the newest end, then open it.
+  const id = await page.evaluate(async () => {
+    const res = await fetch('/api/v1/logs?source=nav&q=%22nav%20123%22&limit=1');
+    return ((await res.json()) as { logs: { id: number }[] }).logs[0].id;
+  });
+  await page.goto(`${server.url}/?source=nav&from=${new Date(t0 - MIN).toISOString()}&to=${new Date(t0 + 700_000).toISOString()}&row=${id}`);
+  const row = page.locator(`[data-testid=log-row][data-id="${id}"]`);
+  await row.waitFor();
+  await waitFor(async () => (await row.getAttribute('class'))?.includes('expanded'), 'the shared line expanded');
+  const box = await row.boundingBox();
+  const list = await page.locator('.list').boundingBox();
+  assert.ok(box && list && box.y >= list.y && box.y < list.y + list.height, 'the shared line in view');
+  // Its own "Copy link" gives a link to it.
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await row.getByRole('button', { name: 'Copy link to this line' }).click();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(new URL(link).searchParams.get('row'), String(id));
+});
+
+test('a search longer than the server takes is capped in the box with a message; ignored link parts are said', async () => {
+  await page.goto(`${server.url}/?source=nav`);
+  const box = page.getByRole('searchbox', { name: 'Search logs' });
+  await box.fill('x'.repeat(1100));
+  assert.equal((await box.inputValue()).length, 1024);
+  assert.match((await page.locator('#search-limit').textContent()) ?? '', /1,024 characters/);
+  await waitFor(() => (search(new URL(page.url()), 'q') ?? '').length === 1024, 'the capped search in the URL');
+  assert.equal(await page.getByText('Try again').count(), 0);
+  // A reversed range in a shared link.
+  await page.goto(`${server.url}/?source=nav&from=${new Date(t0 + MIN).toISOString()}&to=${new Date(t0).toISOString()}`);
+  const note = page.locator('[data-testid=link-ignored]');
+  await note.waitFor();
+  assert.match((await note.textContent()) ?? '', /ends before it starts; showing the last hour instead/);
+  await page.goto(`${server.url}/?from=yesterday&to=now`);
+  assert.match((await note.textContent()) ?? '', /not two valid times/);
+});
+
+test('context loads more lines and can switch to all sources around that time', async () => {
+  await page.goto(`${server.url}/?source=nav&from=${new Date(t0 + 290_000).toISOString()}&to=${new Date(t0 + 300_000).toISOString()}`);
+  const row = page.locator('[data-testid=log-row]', { hasText: 'nav 296' });
+  await row.locator('.row-line').click();
+  await row.getByRole('button', { name: 'Show context' }).click();
+  await waitFor(async () => (await page.locator('[data-testid=context-line]').count()) === 21, '10 lines each side');
+  await page.getByRole('button', { name: 'Load earlier lines' }).click();
+  await waitFor(async () => (await page.locator('[data-testid=context-line]').count()) === 31, '20 lines before');
+  await page.getByLabel('All sources').check();
+  await waitFor(async () => (await page.locator('[data-testid=context-line]', { hasText: 'other' }).count()) > 0, 'lines of another source');
+  assert.equal(await page.locator('.context h3').textContent().then((t) => t?.startsWith('Context from all sources')), true);
+});
+
+test('the theme follows the system until chosen; the start note and the new-lines button cover no row', async () => {
+  const light = await launchBrowser({ width: 400, height: 800 });
+  try {
+    const p = await light.context.newPage();
+    await p.emulateMedia({ colorScheme: 'light' });
+    await p.goto(`${server.url}/?source=other`);
+    await p.waitForSelector('[data-testid=log-row]');
+    assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'light');
+    // 30 lines at 400 px: the start note sits above the first row, not on it.
+    await p.locator('.list').evaluate((el) => (el.scrollTop = 0));
+    const note = await p.locator('.list-start').boundingBox();
+    const first = await p.locator('[data-testid=log-row]').first().boundingBox();
+    assert.ok(note && first && note.y + note.height <= first.y + 0.5, `note ${JSON.stringify(note)} vs first row ${JSON.stringify(first)}`);
+    // Reading the last line while new ones wait: its buttons can be scrolled clear of the button.
+    await p.locator('[data-testid=log-row] .row-line').last().click();
+    await postRecords(server.url, [{ message: 'other new', source: 'other' }]);
+    const pill = p.getByRole('button', { name: /new line/ });
+    await pill.waitFor();
+    await p.locator('.list').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const pillBox = await pill.boundingBox();
+    const buttons = await p.locator('.details-actions').boundingBox();
+    assert.ok(pillBox && buttons && buttons.y + buttons.height <= pillBox.y, `the row's buttons ${JSON.stringify(buttons)} end above the new-lines button ${JSON.stringify(pillBox)}`);
+    // One burst must not flatten the rest: the log scale is a toggle beside the histogram.
+    const logScale = p.getByRole('button', { name: 'Log scale' });
+    await logScale.click();
+    assert.equal(await logScale.getAttribute('aria-pressed'), 'true');
+    // The toggle's choice wins over the system's.
+    await p.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await p.reload();
+    assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  } finally {
+    await light.close();
+  }
+  assert.deepEqual(watch.problems, []);
+});

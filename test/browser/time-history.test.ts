@@ -1,0 +1,153 @@
+// The dashboard's time, history and bursts (issue 13) in Debian's Chromium against a real
+// `logpipe server`: the histogram and counts cover the list's window, rows follow event time
+// (paging, live insertion, late lines marked), an expanded row stays put while live, and a
+// burst the live view skipped is said in the header and counted by the server.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page, Request } from 'playwright-core';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { postRecords } from './seed.js';
+
+let server: ServerHandle;
+let browser: BrowserHandle;
+let page: Page;
+let watch: ReturnType<typeof watchProblems>;
+const HOUR = 3_600_000;
+
+before(async () => {
+  await assertDashboardBuilt();
+  // A small tail buffer: a burst of more than 2,000 matching lines reaches the page as a gap.
+  server = await startServer({ args: ['--tail-buffer', '2000'] });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  watch = watchProblems(page);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+async function liveConnected(): Promise<void> {
+  await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail to connect');
+}
+const rangeTotal = async () => Number(((await page.locator('.histogram-title').textContent()) ?? '').replace(/\D/g, '') || NaN);
+const lineCount = async () => Number(((await page.locator('[data-testid=line-count]').textContent()) ?? '').replace(/\D/g, ''));
+
+test('histogram, level counts and list cover the same window: a line 27 h old is in none of them for the last 24 hours', async () => {
+  await postRecords(server.url, [{ message: 'skewed clock line', level: 'error', source: 'skew', ts: Date.now() - 27 * HOUR }]);
+  const asked: { path: string; from: number; to: number }[] = [];
+  const onRequest = (r: Request) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/v1/histogram' || (u.pathname === '/api/v1/logs' && u.searchParams.has('from'))) {
+      asked.push({ path: u.pathname, from: Number(u.searchParams.get('from')), to: Number(u.searchParams.get('to')) });
+    }
+  };
+  page.on('request', onRequest);
+  try {
+    await page.goto(`${server.url}/?range=24h&source=skew`);
+    await page.waitForSelector('.list-state');
+    await waitFor(async () => (await rangeTotal()) === 0, '"0 lines in range"');
+    assert.equal(await page.locator('button[data-level-toggle=error] .count').textContent(), '0');
+    assert.match((await page.locator('.list-state').textContent()) ?? '', /No lines match these filters in the last 24 hours/);
+    // Every quick range: the histogram asks for exactly the list's bounds.
+    for (const key of ['6h', '24h', '7d']) {
+      asked.length = 0;
+      await page.goto(`${server.url}/?range=${key}&source=skew`);
+      await waitFor(() => asked.some((a) => a.path === '/api/v1/histogram') && asked.some((a) => a.path === '/api/v1/logs'), `both requests for ${key}`);
+      const list = asked.find((a) => a.path === '/api/v1/logs')!;
+      const hist = asked.find((a) => a.path === '/api/v1/histogram')!;
+      assert.deepEqual(hist, { ...list, path: hist.path }, `${key}: histogram window equals the list's`);
+      const ms = { '6h': 6 * HOUR, '24h': 24 * HOUR, '7d': 168 * HOUR }[key]!;
+      assert.ok(hist.to - hist.from <= ms + 10_000, `${key}: spans ${(hist.to - hist.from) / HOUR} h`);
+    }
+    // Seven days hold the old line: then all three agree it is there.
+    await waitFor(async () => (await rangeTotal()) === 1, '"1 line in range" for 7 days');
+    assert.equal(await page.locator('.histogram-title').textContent(), '1 line in range');
+    await waitFor(async () => (await rowMessages(page)).includes('skewed clock line'), 'the line in the list');
+  } finally {
+    page.off('request', onRequest);
+  }
+});
+
+test('rows follow event time: the first page, scroll-back pages and a late live line at its place, marked late', async () => {
+  const t0 = Date.now() - 30 * 60_000;
+  // Posted newest first: id order is the reverse of time order.
+  const lines = Array.from({ length: 700 }, (_, i) => ({ message: `timeorder ${String(700 - i).padStart(4, '0')}`, level: 'info', source: 'timeorder', ts: t0 + (700 - i) * 1000 }));
+  await postRecords(server.url, lines);
+  await page.goto(`${server.url}/?source=timeorder`);
+  await waitFor(async () => (await lineCount()) === 500, 'the newest page');
+  await liveConnected();
+  assert.equal((await rowMessages(page)).at(-1), 'timeorder 0700');
+  // A line stamped between 0690 and 0691 arrives late: it goes there, not to the bottom.
+  await postRecords(server.url, [{ message: 'late arrival', level: 'warn', source: 'timeorder', ts: t0 + 690_500 }]);
+  await waitFor(async () => (await lineCount()) === 501, 'the late line');
+  const msgs = await rowMessages(page);
+  assert.equal(msgs.at(-1), 'timeorder 0700', 'the bottom is still the newest line');
+  const i = msgs.indexOf('late arrival');
+  assert.ok(i > 0, 'the late line is on screen');
+  assert.deepEqual([msgs[i - 1], msgs[i + 1]], ['timeorder 0690', 'timeorder 0691']);
+  assert.equal(await page.locator('[data-testid=log-row][data-late=true] .msg').textContent(), 'late arrival');
+  // Scroll-back pages continue in time order.
+  await page.getByRole('button', { name: 'Live', exact: true }).click();
+  await page.locator('.list').evaluate((el) => (el.scrollTop = 0));
+  await waitFor(async () => (await lineCount()) === 701, 'the older page');
+  await page.locator('.list').evaluate((el) => (el.scrollTop = 0));
+  await waitFor(async () => (await rowMessages(page))[0] === 'timeorder 0001', 'the oldest line first');
+  const top = await rowMessages(page);
+  assert.deepEqual(top.slice(0, 5), ['timeorder 0001', 'timeorder 0002', 'timeorder 0003', 'timeorder 0004', 'timeorder 0005']);
+});
+
+test('an expanded row stays open and in view while live lines arrive; they wait behind the pill', async () => {
+  await page.goto(`${server.url}/?source=expand`);
+  await postRecords(server.url, Array.from({ length: 40 }, (_, i) => ({ message: `expand base ${i}`, level: 'info', source: 'expand' })));
+  await page.goto(`${server.url}/?source=expand`);
+  await liveConnected();
+  await waitFor(async () => (await rowMessages(page)).at(-1) === 'expand base 39', 'the base lines');
+  // The last row: opening it scrolls its details into view, to the very bottom of the list,
+  // which once made the list think the user was following again.
+  const row = page.locator('[data-testid=log-row]', { hasText: 'expand base 39' });
+  await row.locator('.row-line').click();
+  await page.locator('.details').first().waitFor();
+  for (let k = 0; k < 3; k++) {
+    await postRecords(server.url, Array.from({ length: 30 }, (_, i) => ({ message: `expand live ${k}-${i}`, level: 'info', source: 'expand' })));
+    await page.getByRole('button', { name: new RegExp(`${(k + 1) * 30} new lines`) }).waitFor();
+  }
+  assert.equal(await row.getAttribute('class').then((c) => c?.includes('expanded')), true, 'still expanded');
+  const box = await row.boundingBox();
+  const list = await page.locator('.list').boundingBox();
+  assert.ok(box && list && box.y >= list.y - 1 && box.y < list.y + list.height, 'the expanded row is still in view');
+  assert.equal(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed'), 'true');
+  // Closing it and jumping to the newest follows again.
+  await row.locator('.row-line').click();
+  await page.getByRole('button', { name: /90 new lines/ }).click();
+  await waitFor(async () => (await rowMessages(page)).at(-1) === 'expand live 2-29', 'the newest line at the bottom');
+});
+
+test('a burst the live view skipped is said in the header, loads with one click, and the counts come from the server', async () => {
+  await page.goto(`${server.url}/?source=burst`);
+  await liveConnected();
+  await waitFor(async () => (await rangeTotal()) === 0, 'an empty range');
+  // 12,000 lines at once: over the server's tail buffer (2,000) and over the automatic refill (5,000).
+  const burst = Array.from({ length: 12_000 }, (_, i) => ({ message: `burst ${String(i + 1).padStart(5, '0')}`, level: i % 100 === 0 ? 'error' : 'info', source: 'burst' }));
+  await postRecords(server.url, burst, 12_000);
+  const notice = page.locator('[data-testid=live-lag]');
+  await waitFor(async () => (await notice.getAttribute('data-kind')) === 'skipped', 'the header to say lines were skipped');
+  assert.match((await notice.textContent()) ?? '', /Live view skipped up to 1[12],\d{3} lines/);
+  // Counts are the server's, not what the page holds.
+  await waitFor(async () => (await rangeTotal()) === 12_000, '"12,000 lines in range"');
+  await notice.getByRole('button', { name: 'Load skipped lines' }).click();
+  await waitFor(async () => (await lineCount()) === 12_000 && (await notice.count()) === 0, 'all 12,000 lines, no notice', 30_000);
+  const msgs = await rowMessages(page);
+  assert.equal(msgs.at(-1), 'burst 12000');
+  assert.equal(await rangeTotal(), 12_000);
+  // A smaller burst refills by itself; the line after it is in place.
+  await postRecords(server.url, burst.slice(0, 3000).map((r) => ({ ...r, message: r.message.replace('burst', 'second') })), 3000);
+  await postRecords(server.url, [{ message: 'after the second burst', source: 'burst' }]);
+  await waitFor(async () => (await lineCount()) === 15_001 && (await notice.count()) === 0, 'the second burst refilled', 30_000);
+  assert.equal((await rowMessages(page)).at(-1), 'after the second burst');
+  await waitFor(async () => (await rangeTotal()) === 15_001, 'the count from the server');
+  assert.deepEqual(watch.problems, []);
+});
