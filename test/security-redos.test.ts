@@ -16,7 +16,7 @@ import { camelizeKeys } from '../src/server/interop/otlp-map.js';
 import { mapPushJson } from '../src/server/interop/loki-map.js';
 import { parseOtlpJson } from '../src/server/routes/otlp.js';
 import { parseFilter } from '../src/server/routes/filters.js';
-import { decodeCursor } from '../src/server/cursor.js';
+import { decodeCursor } from '../src/shared/cursor.js';
 import { truncateMessage } from '../src/server/ingest.js';
 import { parseLine, parseTimestamp } from '../src/shared/parse/index.js';
 import { parseSearch, splitTerms, termMatches, tokenize } from '../src/shared/search.js';

@@ -209,6 +209,51 @@ describe('event-time order over HTTP', () => {
     const seed = await get(`/logs?limit=2&from=${base}&to=${base + 120_000}`);
     assert.deepEqual(seed.body, ['live 2', 'live 3']);
   });
+
+  test('before=<id> and after=<id> give the page strictly beside that record in (ts, id) order, for pages and export', async () => {
+    const src = 'anchor-' + Date.now();
+    // Arrival order differs from time order: the anchor's neighbours are found by ts, ties by id.
+    await post('/api/v1/logs', [2, 3, 4].map((i) => ({ message: `m${i}`, ts: base + i * 1000, source: src })));
+    await post('/api/v1/logs', [0, 1].map((i) => ({ message: `m${i}`, ts: base + i * 1000, source: src })));
+    await post('/api/v1/logs', [{ message: 'm2b', ts: base + 2000, source: src }]);
+    const all = (await get(`/api/v1/logs?source=${src}&order=asc`)).body.logs;
+    assert.deepEqual(all.map((r: any) => r.message), ['m0', 'm1', 'm2', 'm2b', 'm3', 'm4']);
+    const m2 = all[2].id;
+    const older = await get(`/api/v1/logs?source=${src}&before=${m2}&limit=5`);
+    assert.equal(older.status, 200);
+    assert.deepEqual(older.body.logs.map((r: any) => r.message), ['m1', 'm0']);
+    assert.equal(older.body.nextCursor, null);
+    const newer = await get(`/api/v1/logs?source=${src}&after=${m2}&limit=2`);
+    assert.deepEqual(newer.body.logs.map((r: any) => r.message), ['m2b', 'm3']);
+    // The cursors of an anchored page continue the same walk, and prevCursor walks back.
+    const rest = await get(`/api/v1/logs?source=${src}&cursor=${newer.body.nextCursor}`);
+    assert.deepEqual(rest.body.logs.map((r: any) => r.message), ['m4']);
+    const back = await get(`/api/v1/logs?source=${src}&cursor=${newer.body.prevCursor}`);
+    assert.deepEqual(back.body.logs.map((r: any) => r.message), ['m2', 'm1', 'm0']);
+    // An order that agrees with the anchor is allowed; one that contradicts it is a 400.
+    assert.equal((await get(`/api/v1/logs?source=${src}&after=${m2}&order=asc`)).status, 200);
+    const nd = await (await fetch(`${srv.url}/api/v1/logs/export?source=${src}&after=${m2}`)).text();
+    assert.deepEqual(nd.trim().split('\n').map((l) => JSON.parse(l).message), ['m2b', 'm3', 'm4']);
+    const ndBefore = await (await fetch(`${srv.url}/api/v1/logs/export?source=${src}&before=${m2}`)).text();
+    assert.deepEqual(ndBefore.trim().split('\n').map((l) => JSON.parse(l).message), ['m1', 'm0']);
+    const bad: [string, RegExp][] = [
+      [`before=${m2}&order=asc`, /"order" must be desc/],
+      [`after=${m2}&before=${m2}`, /only one of "cursor", "before" and "after"/],
+      [`after=${m2}&cursor=${newer.body.nextCursor}`, /only one of/],
+      ['before=987654321', /"before" names record 987654321, which does not exist/],
+      ['after=-3', /"after" must be a whole number/],
+      ['after=abc', /"after" must be a whole number/],
+      ['before=0', /"before" must be a whole number/],
+    ];
+    for (const [qs, message] of bad) {
+      for (const path of ['/api/v1/logs', '/api/v1/logs/export']) {
+        const res = await get(`${path}?${qs}`);
+        assert.equal(res.status, 400, `${path}?${qs}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error, 'LP_ERR_INVALID_QUERY', qs);
+        assert.match(res.body.message, message, qs);
+      }
+    }
+  });
 });
 
 describe('bodies', () => {

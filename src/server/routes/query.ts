@@ -8,7 +8,7 @@ import { LogpipeError } from '../../shared/errors.js';
 import { LEVELS, type Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
 import type { Limits } from '../config.js';
-import { decodeCursor, encodeCursor, type Cursor } from '../cursor.js';
+import { anchorOrder, decodeCursor, encodeCursor, type Anchor, type Order } from '../../shared/cursor.js';
 import type { Position, Store } from '../storage/store.js';
 import { one, parseFilter, parseIntParam, parseTime, type Query } from './filters.js';
 
@@ -35,15 +35,14 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     const q = req.query as Query;
     const filter = parseFilter(q);
     const limit = parseIntParam(q, 'limit', 100, 1, limits.maxQueryLimit);
-    const cursorText = one(q, 'cursor');
-    const cursor = cursorText ? decodeCursor(cursorText) : undefined;
-    const orderParam = one(q, 'order');
-    if (orderParam !== undefined && orderParam !== 'asc' && orderParam !== 'desc') {
-      throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be asc or desc, got "${orderParam.slice(0, 20)}".`);
+    const start = await pageStart(store, q);
+    const orderParam = parseOrder(q);
+    // A cursor carries its own direction, and a page beside an anchor walks away from it.
+    if (start && orderParam && orderParam !== start.order) {
+      throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be ${start.order} (or left out) with "${start.param}".`, { param: 'order' });
     }
-    // A cursor carries its own direction: following it continues the same walk.
-    const order = cursor?.order ?? (orderParam as 'asc' | 'desc' | undefined) ?? 'desc';
-    const after = cursor ? await cursorPosition(store, cursor) : undefined;
+    const order = start?.order ?? orderParam ?? 'desc';
+    const after = start?.position;
     const rows = await store.query({ ...filter, limit: limit + 1, order, after });
     const more = rows.length > limit;
     const logs = more ? rows.slice(0, limit) : rows;
@@ -52,7 +51,7 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     return {
       logs,
       nextCursor: more && last ? encodeCursor({ order, ts: last.ts, id: last.id }) : null,
-      prevCursor: cursor && first ? encodeCursor({ order: order === 'asc' ? 'desc' : 'asc', ts: first.ts, id: first.id }) : null,
+      prevCursor: start && first ? encodeCursor({ order: order === 'asc' ? 'desc' : 'asc', ts: first.ts, id: first.id }) : null,
     };
   });
 
@@ -61,13 +60,16 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     const filter = parseFilter(q);
     const format = one(q, 'format') ?? 'ndjson';
     if (format !== 'ndjson' && format !== 'csv') throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "format" must be ndjson or csv, got "${format.slice(0, 20)}".`);
-    const orderParam = one(q, 'order') ?? 'asc';
-    if (orderParam !== 'asc' && orderParam !== 'desc') throw new LogpipeError('LP_ERR_INVALID_QUERY', 'Query parameter "order" must be asc or desc.');
-    const order = orderParam;
+    const start = await pageStart(store, q);
+    const orderParam = parseOrder(q);
+    if (start && orderParam && orderParam !== start.order) {
+      throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be ${start.order} (or left out) with "${start.param}".`, { param: 'order' });
+    }
+    const order = start?.order ?? orderParam ?? 'asc';
     // Pages of 2,000 rows pulled as the client reads: memory stays flat however many lines match.
     async function* lines(): AsyncGenerator<string> {
       if (format === 'csv') yield 'id,time,level,source,host,message,attrs\r\n';
-      let after: Position | undefined;
+      let after: Position | undefined = start?.position;
       for (;;) {
         const rows = await store.query({ ...filter, limit: 2000, order, after });
         if (!rows.length) return;
@@ -142,16 +144,35 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
   });
 }
 
+function parseOrder(q: Query): Order | undefined {
+  const v = one(q, 'order');
+  if (v === undefined || v === 'asc' || v === 'desc') return v;
+  throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be asc or desc, got "${v.slice(0, 20)}".`, { param: 'order' });
+}
+
 /**
- * Where a cursor continues from in event-time order. An id-only cursor (the older form, or one
- * a client built from a record it shows) takes the ts of that record; one whose record is gone
- * (retention) cannot be placed in time and is a 400, so the client starts over.
+ * Where a page starts: after the place a cursor names, or beside the record `before`/`after`
+ * names (src/shared/cursor.ts), in event-time order; undefined for the first page. At most one
+ * of the three may be given. An id-only cursor (the older form) takes the ts of its record; a
+ * record that is gone (retention) cannot be placed in time and is a 400, so the client starts over.
  */
-async function cursorPosition(store: Store, c: Cursor): Promise<Position> {
-  if (c.ts !== undefined) return { ts: c.ts, id: c.id };
-  const rec = await store.get(c.id);
-  if (!rec) throw new LogpipeError('LP_ERR_INVALID_CURSOR', `The cursor points at record ${c.id}, which no longer exists; start again without a cursor.`);
-  return { ts: rec.ts, id: rec.id };
+async function pageStart(store: Store, q: Query): Promise<{ order: Order; position: Position; param: string } | undefined> {
+  const given = (['cursor', 'before', 'after'] as const).filter((p) => one(q, p) !== undefined && one(q, p) !== '');
+  if (given.length > 1) throw new LogpipeError('LP_ERR_INVALID_QUERY', `Give only one of "cursor", "before" and "after", not ${given.map((p) => `"${p}"`).join(' and ')}.`, { param: given[1] });
+  const param = given[0];
+  if (param === undefined) return undefined;
+  if (param === 'cursor') {
+    const c = decodeCursor(one(q, 'cursor')!);
+    if (c.ts !== undefined) return { order: c.order, position: { ts: c.ts, id: c.id }, param };
+    const rec = await store.get(c.id);
+    if (!rec) throw new LogpipeError('LP_ERR_INVALID_CURSOR', `The cursor points at record ${c.id}, which no longer exists; start again without a cursor.`);
+    return { order: c.order, position: { ts: rec.ts, id: rec.id }, param };
+  }
+  const id = parseIntParam(q, param, 0, 1, Number.MAX_SAFE_INTEGER);
+  const rec = await store.get(id);
+  if (!rec) throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "${param}" names record ${id}, which does not exist (or no longer does); start again without it.`, { param });
+  const anchor: Anchor = param === 'before' ? { before: id } : { after: id };
+  return { order: anchorOrder(anchor), position: { ts: rec.ts, id: rec.id }, param };
 }
 
 function parseId(text: string): number {

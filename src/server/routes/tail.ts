@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
 import type { Limits } from '../config.js';
-import { encodeCursor } from '../cursor.js';
+import { encodeCursor } from '../../shared/cursor.js';
 import type { LiveHub, PublishedBatch } from '../live/hub.js';
 import { compileFilter } from '../live/match.js';
 import type { ServerMetrics } from '../metrics.js';
