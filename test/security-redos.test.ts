@@ -106,7 +106,7 @@ linear('splitAuthorization, one long scheme', (n) => rep('a', n), splitAuthoriza
 
 // Query strings (src/server/routes/filters.ts, cursor.ts, src/shared/levels.ts, src/shared/search.ts).
 linear('parseFilter, long digits then junk in from=', (n) => rep('1', n) + 'x', (t) => parseFilter({ from: t }, { time: true }));
-linear('parseFilter, long level list', (n) => rep('info,', n), (t) => parseFilter({ level: t }));
+linear('parseFilter, long level list', (n) => rep('info,', n), (t) => parseFilter({ level: [t] }));
 linear('parseLevelList, commas', (n) => rep(',', n), parseLevelList);
 linear('decodeCursor, long cursor', (n) => rep('A', n), decodeCursor);
 linear('parseSearch, stars', (n) => rep('*', n), parseSearch);
