@@ -9,12 +9,13 @@
 import type { FastifyInstance } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
 import type { Limits } from '../config.js';
-import { encodeCursor } from '../cursor.js';
+import { encodeCursor } from '../../shared/cursor.js';
 import type { LiveHub, PublishedBatch } from '../live/hub.js';
 import { compileFilter } from '../live/match.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Store } from '../storage/store.js';
-import { one, parseFilter, type Query } from './filters.js';
+import { filterSchema, parseFilter, type FilterQuery } from './filters.js';
+import { queryString, wholeNumber } from './schema.js';
 
 export interface TailRoutesOptions {
   store: Store;
@@ -37,12 +38,15 @@ function parseLastId(text: string | undefined, name: string): number | undefined
 export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesOptions): Promise<void> {
   const { store, hub, limits, metrics } = opts;
 
-  app.get('/api/v1/tail', { config: { access: 'read' } }, async (req, reply) => {
-    const q = req.query as Query;
+  app.get<{ Querystring: FilterQuery & { after?: number } }>('/api/v1/tail', {
+    config: { access: 'read' },
+    schema: { querystring: queryString({ ...filterSchema({ time: false }), after: wholeNumber(0, 999_999_999_999_999, 'a whole number (a record id)') }) },
+  }, async (req, reply) => {
+    const q = req.query;
     const filter = parseFilter(q, { time: false });
     const predicate = compileFilter(filter);
     const header = req.headers['last-event-id'];
-    const resumeFrom = parseLastId(Array.isArray(header) ? header[0] : header, 'Last-Event-ID') ?? parseLastId(one(q, 'after'), 'Query parameter "after"');
+    const resumeFrom = parseLastId(Array.isArray(header) ? header[0] : header, 'Last-Event-ID') ?? q.after;
     if (hub.size >= limits.maxSubscribers) {
       throw new LogpipeError('LP_ERR_TOO_MANY_SUBSCRIBERS', `The server already has ${hub.size} live-tail subscribers (limit ${limits.maxSubscribers}).`, undefined, 5);
     }

@@ -2,9 +2,9 @@
 // pagination), live lines from the tail appended in frame-sized batches, and tail gaps refilled
 // through the query API. Memory stays bounded: the window never holds more than WINDOW_CAP.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { anchorParams } from '../../../src/shared/cursor.js';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, fetchLogs } from '../api.js';
-import { cursorAfter, cursorBefore } from '../lib/cursor.js';
 import { addGap, appendLive, EMPTY_WINDOW, fillGap, isGap, lastKnownId, markGap, oldestId, prependOlder, windowFromNewestPage, type GapMarker, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
 import { filterParams, formatViewState, type ViewState } from '../lib/viewState.js';
@@ -118,7 +118,7 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     try {
       const p = rangeParams(viewRef.current, filterParams(viewRef.current), loadedAt.current);
       p.set('limit', String(PAGE_SIZE));
-      p.set('cursor', cursorBefore(first));
+      for (const [k, v] of Object.entries(anchorParams({ before: first }))) p.set(k, v);
       const page = await fetchLogs(p);
       if (gen !== generation.current) return 0;
       let added = 0;
@@ -149,9 +149,8 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
       let complete = false;
       while (got.length < GAP_REFILL_MAX) {
         const p = filterParams(viewRef.current);
-        p.set('order', 'asc');
         p.set('limit', '1000');
-        p.set('cursor', cursorAfter(after));
+        for (const [k, v] of Object.entries(anchorParams({ after }))) p.set(k, v);
         const page = await fetchLogs(p);
         const inside = page.logs.filter((r) => r.id <= marker.to);
         got.push(...inside);
