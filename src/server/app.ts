@@ -16,6 +16,7 @@ import { RateLimiter } from './rate-limit.js';
 import { guardStore, StoreFileGuard } from './store-guard.js';
 import ingestRoutes from './routes/ingest.js';
 import opsRoutes from './routes/ops.js';
+import { QueryEngine } from './query/engine.js';
 import queryRoutes from './routes/query.js';
 import tailRoutes from './routes/tail.js';
 import webRoutes from './routes/web.js';
@@ -246,8 +247,10 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   app.addHook('preClose', async () => hub.closeAll());
 
   await app.register(ingestRoutes, { pipeline });
-  await app.register(queryRoutes, { store, limits });
-  await app.register(tailRoutes, { store, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
+  // Today's stores ignore LogFilter.fields, so the engine applies field filters itself (engine.ts).
+  const engine = new QueryEngine(store, { budget: { rows: limits.queryScanRows, ms: limits.queryScanMs }, fieldsInStore: false });
+  await app.register(queryRoutes, { store, engine, limits });
+  await app.register(tailRoutes, { engine, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
   await app.register(opsRoutes, { store, hub, metrics, storeProblem: guard && (() => guard.problem()) });
   await registerInterop(app, pipeline, config, store);
   if (config.webDir) await app.register(webRoutes, { webDir: config.webDir });

@@ -2,19 +2,25 @@
 // and the prototype's GET /logs.
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { HistogramResponse, LogsPage } from '../../shared/api.js';
+import type { FieldsResponse, HistogramResponse, LogsPage, SplitHistogramResponse, TableResponse } from '../../shared/api.js';
 import { escapeBidiJson, escapeBidiText } from '../../shared/bidi.js';
 import { LogpipeError } from '../../shared/errors.js';
 import { LEVELS, type Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
 import type { Limits } from '../config.js';
 import { anchorOrder, decodeCursor, encodeCursor, type Anchor, type Order } from '../../shared/cursor.js';
+import { queryError } from '../../shared/query/index.js';
+import type { QueryEngine } from '../query/engine.js';
 import type { Position, Store } from '../storage/store.js';
 import { filterSchema, parseFilter, parseTime, type FilterQuery } from './filters.js';
-import { oneOf, queryString, wholeNumber } from './schema.js';
+import { oneOf, queryString, text, wholeNumber } from './schema.js';
+
+/** A field name as the query language writes it (parse.ts FIELD_NAME), for `by=`. */
+const FIELD_PATH = /^[\p{L}_@][\p{L}\p{N}_.@/-]*$/u;
 
 export interface QueryRoutesOptions {
   store: Store;
+  engine: QueryEngine;
   limits: Limits;
 }
 
@@ -47,15 +53,22 @@ const START = {
 const ID_PARAMS = { type: 'object', properties: { id: wholeNumber(0, 999_999_999_999_999, 'a whole number (a record id)') }, required: ['id'] };
 
 export default async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
-  const { store, limits } = opts;
+  const { store, engine, limits } = opts;
   const read = { config: { access: 'read' as const } };
 
   app.get<{ Querystring: FilterQuery & StartQuery & { limit?: number } }>('/api/v1/logs', {
     ...read,
     schema: { querystring: queryString({ ...filterSchema(), ...START, limit: wholeNumber(1, limits.maxQueryLimit) }) },
-  }, async (req): Promise<LogsPage> => {
+  }, async (req): Promise<LogsPage | TableResponse> => {
     const q = req.query;
-    const filter = parseFilter(q);
+    const prepared = engine.prepare(q.q, parseFilter(q));
+    // A pipe turns the matches into a table (docs/query.md): counted newest first within the budget.
+    if (prepared.query.pipe) {
+      const given = (['cursor', 'before', 'after', 'limit', 'order'] as const).find((k) => q[k] !== undefined);
+      if (given) throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "${given}" does not apply to a query with a pipe, which answers with one table.`, { param: given });
+      const t = await engine.table(prepared, prepared.query.pipe);
+      return { columns: t.columns, rows: t.rows, matched: t.matched, scanned: t.scanned, partial: t.partial, ...(t.completeFrom !== undefined ? { completeFrom: t.completeFrom } : {}) };
+    }
     const limit = q.limit ?? 100;
     const start = await pageStart(store, q);
     const orderParam = q.order;
@@ -64,17 +77,20 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
       throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be ${start.order} (or left out) with "${start.param}".`, { param: 'order' });
     }
     const order = start?.order ?? orderParam ?? 'desc';
-    const after = start?.position;
-    const rows = await store.query({ ...filter, limit: limit + 1, order, after });
-    const more = rows.length > limit;
-    const logs = more ? rows.slice(0, limit) : rows;
-    const last = logs[logs.length - 1];
+    const page = await engine.page(prepared, { limit, order, after: start?.position });
+    const { logs, next } = page;
     const first = logs[0];
-    return {
+    const body: LogsPage = {
       logs,
-      nextCursor: more && last ? encodeCursor({ order, ts: last.ts, id: last.id }) : null,
+      nextCursor: next ? encodeCursor({ order, ts: next.ts, id: next.id }) : null,
       prevCursor: start && first ? encodeCursor({ order: order === 'asc' ? 'desc' : 'asc', ts: first.ts, id: first.id }) : null,
     };
+    // Said only when candidates were scanned: how many, and whether the budget cut the page short.
+    if (!prepared.exact && !prepared.empty) {
+      body.scanned = page.scanned;
+      body.partial = page.partial;
+    }
+    return body;
   });
 
   app.get<{ Querystring: FilterQuery & StartQuery & { format?: 'ndjson' | 'csv' } }>('/api/v1/logs/export', {
@@ -82,7 +98,8 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     schema: { querystring: queryString({ ...filterSchema(), ...START, format: oneOf('ndjson', 'csv') }) },
   }, async (req, reply) => {
     const q = req.query;
-    const filter = parseFilter(q);
+    const prepared = engine.prepare(q.q, parseFilter(q));
+    if (prepared.query.pipe) throw queryError('a pipe is answered as a table by GET /api/v1/logs, not exported', prepared.query.pipe.span.start, prepared.query.pipe.span.end);
     const format = q.format ?? 'ndjson';
     const start = await pageStart(store, q);
     const orderParam = q.order;
@@ -93,10 +110,8 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     // Pages of 2,000 rows pulled as the client reads: memory stays flat however many lines match.
     async function* lines(): AsyncGenerator<string> {
       if (format === 'csv') yield 'id,time,level,source,host,message,attrs\r\n';
-      let after: Position | undefined = start?.position;
-      for (;;) {
-        const rows = await store.query({ ...filter, limit: 2000, order, after });
-        if (!rows.length) return;
+      const after: Position | undefined = start?.position;
+      for await (const rows of engine.stream(prepared, order, after)) {
         let chunk = '';
         for (const r of rows) {
           chunk += format === 'csv'
@@ -104,9 +119,6 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
             : escapeBidiJson(JSON.stringify(r)) + '\n';
         }
         yield chunk;
-        if (rows.length < 2000) return;
-        const last = rows[rows.length - 1];
-        after = { ts: last.ts, id: last.id };
       }
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -135,29 +147,40 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     return ctx;
   });
 
-  app.get<{ Querystring: FilterQuery & { buckets?: number } }>('/api/v1/histogram', {
+  app.get<{ Querystring: FilterQuery & { buckets?: number; by?: string; top?: number } }>('/api/v1/histogram', {
     ...read,
-    schema: { querystring: queryString({ ...filterSchema(), buckets: wholeNumber(1, 1000) }) },
-  }, async (req): Promise<HistogramResponse> => {
+    schema: { querystring: queryString({ ...filterSchema(), buckets: wholeNumber(1, 1000), by: text(256), top: wholeNumber(1, 50) }) },
+  }, async (req): Promise<HistogramResponse | SplitHistogramResponse> => {
     const q = req.query;
     const filter = parseFilter(q);
     const to = filter.to ?? Date.now();
     const from = filter.from ?? to - 3_600_000;
     if (from >= to) throw new LogpipeError('LP_ERR_INVALID_QUERY', 'Query parameter "from" must be before "to".');
-    const buckets = q.buckets ?? 60;
-    const h = await store.histogram({ ...filter, from, to, buckets });
-    const totals = {} as Record<Level, number>;
-    for (const l of LEVELS) totals[l] = (h.counts[l] ?? []).reduce((a, b) => a + b, 0);
-    return {
-      from: h.from,
-      to: h.to,
-      step: h.step,
-      // The store may align buckets to whole minutes and return another count than asked for:
-      // the starts follow the counts it returned.
-      buckets: Array.from({ length: (h.counts.info ?? []).length }, (_, i) => h.from + i * h.step),
-      counts: h.counts,
-      totals,
-    };
+    // A pipe is not a condition: the histogram counts the records the pipe would count.
+    const prepared = engine.prepare(q.q, filter);
+    const by = (q.by ?? 'level').trim() || 'level';
+    if (by !== 'level' && !FIELD_PATH.test(by)) throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "by" must be a field name such as source or http.status, got "${by.slice(0, 40)}".`, { param: 'by' });
+    const h = await engine.histogram(prepared, { from, to, buckets: q.buckets ?? 60, by, top: q.top ?? 10 });
+    // The store may align buckets to whole minutes and return another count than asked for:
+    // the starts follow the counts it returned.
+    const buckets = Array.from({ length: h.n }, (_, i) => h.from + i * h.step);
+    const scan = h.scanned || h.partial ? { scanned: h.scanned, partial: h.partial, ...(h.completeFrom !== undefined ? { completeFrom: h.completeFrom } : {}) } : {};
+    if ('counts' in h) {
+      const totals = {} as Record<Level, number>;
+      for (const l of LEVELS) totals[l] = (h.counts[l] ?? []).reduce((a, b) => a + b, 0);
+      return { from: h.from, to: h.to, step: h.step, buckets, counts: h.counts, totals, ...scan };
+    }
+    return { from: h.from, to: h.to, step: h.step, buckets, by, series: h.series, other: h.other, ...scan, scanned: h.scanned, partial: h.partial };
+  });
+
+  app.get<{ Querystring: FilterQuery & { sample?: number; values?: number } }>('/api/v1/fields', {
+    ...read,
+    schema: { querystring: queryString({ ...filterSchema(), sample: wholeNumber(1, 100_000), values: wholeNumber(1, 100) }) },
+  }, async (req): Promise<FieldsResponse> => {
+    const q = req.query;
+    const prepared = engine.prepare(q.q, parseFilter(q));
+    const r = await engine.fields(prepared, { sample: q.sample ?? 10_000, values: q.values ?? 10 });
+    return { fields: r.fields, matched: r.matched, scanned: r.scanned, sampled: r.sampled, ...(r.completeFrom !== undefined ? { completeFrom: r.completeFrom } : {}) };
   });
 
   app.get('/api/v1/sources', read, async () => ({ sources: await store.sources() }));
