@@ -1,0 +1,51 @@
+// The query engine on real stores: the conformance suite (./conformance.ts) on a SQLite file and,
+// when a server answers at LOGPIPE_TEST_PG_URL, on PostgreSQL in a fresh schema.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { PostgresStore } from '../storage/postgres/pg-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { runEngineConformance } from './conformance.js';
+
+runEngineConformance('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-engine-'));
+  const store = new SqliteStore(join(dir, 'e.db'));
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+const PG_URL = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgProblem(): Promise<string | false> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
+  try {
+    await c.connect();
+    return false;
+  } catch (err) {
+    return `no PostgreSQL at LOGPIPE_TEST_PG_URL (${(err as Error).message})`;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+runEngineConformance('PostgreSQL', async () => {
+  const schema = `logpipe_test_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+  const store = await PostgresStore.open(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`);
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    },
+  };
+}, await pgProblem());
