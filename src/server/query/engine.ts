@@ -168,7 +168,9 @@ export class QueryEngine {
     const found: LogRecord[] = [];
     let scanned = 0;
     let pos = opts.after;
-    let batch = Math.min(MAX_BATCH, Math.max(200, (limit + 1) * 2));
+    // Never read more in one go than the budget allows.
+    const maxBatch = Math.max(1, Math.min(MAX_BATCH, this.#budget.rows));
+    let batch = Math.min(maxBatch, Math.max(200, (limit + 1) * 2));
     const deadline = Date.now() + this.#budget.ms;
     for (;;) {
       const rows = await this.#store.query({ ...p.filter, limit: batch, order, after: pos });
@@ -186,7 +188,7 @@ export class QueryEngine {
       pos = { ts: last.ts, id: last.id };
       // Cut: go on later from the last row read, not the last match, so nothing is read twice.
       if (scanned >= this.#budget.rows || Date.now() >= deadline) return { logs: found, next: pos, scanned, partial: true };
-      batch = Math.min(MAX_BATCH, batch * 2);
+      batch = Math.min(maxBatch, batch * 2);
     }
   }
 
@@ -213,7 +215,8 @@ export class QueryEngine {
     if (p.empty) return { scanned: 0, partial: false };
     let scanned = 0;
     let pos: Position | undefined;
-    let batch = 1_000;
+    const maxBatch = Math.max(1, Math.min(MAX_BATCH, this.#budget.rows));
+    let batch = Math.min(maxBatch, 1_000);
     const deadline = Date.now() + this.#budget.ms;
     for (;;) {
       const rows = await this.#store.query({ ...p.filter, limit: batch, order: 'desc', after: pos });
@@ -225,7 +228,7 @@ export class QueryEngine {
       const last = rows[rows.length - 1];
       pos = { ts: last.ts, id: last.id };
       if (scanned >= this.#budget.rows || Date.now() >= deadline) return { scanned, partial: true, completeFrom: last.ts };
-      batch = Math.min(MAX_BATCH, batch * 2);
+      batch = Math.min(maxBatch, batch * 2);
     }
   }
 
