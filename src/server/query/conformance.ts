@@ -53,7 +53,7 @@ export const ENGINE_QUERIES = [
   '~"ECONN"', '~"->"', '->', '/orders\\/\\d+/', '/(?i)TIME/', 'NOT charge', 'charge -timeout', 'charge OR timeout', 'billing OR auth',
   '(level:error OR http.status:503)', '(charge OR timeout) level:error', '-(charge OR upstream) source:auth', 'level:info level:error',
   'source:billing host:web-2 request_id:req-42', '~"econn" OR /disk\\s+full/', 'NOT (NOT ok)',
-  'level:error | stats count() by (source)', 'charge | stats count() by (source, http.status) limit 3', '| stats count()', 'ok | top 2 request_id',
+  'level:error | stats count() by (source)', 'charge | stats count() by (source, http.status) limit 3', '| stats count()', 'ok | top 2 request_id', 'zzzz | stats count()',
 ];
 
 /** Parameter filters the queries are also combined with. */
