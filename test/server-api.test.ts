@@ -94,9 +94,14 @@ describe('native ingest and query', () => {
     assert.equal(none.body.logs.length, 0);
   });
 
-  test('hostile search text never causes an error', async () => {
+  test('hostile search text gets results or 400 LP_ERR_QUERY with its column, never another error', async () => {
     for (const q of ['"', '*', 'NEAR(', 'AND OR NOT', "'; DROP TABLE logs; --", 'message:foo', '^', '((((', '""""', '-', 'a"b*c', '🙂', 'x'.repeat(1000)]) {
       const res = await get(`/api/v1/logs?q=${encodeURIComponent(q)}`);
+      if (res.status === 400) {
+        assert.equal(res.body.error, 'LP_ERR_QUERY', `q=${q}: ${JSON.stringify(res.body)}`);
+        assert.equal(typeof res.body.details.column, 'number');
+        continue;
+      }
       assert.equal(res.status, 200, `q=${q}: ${JSON.stringify(res.body)}`);
       assert.ok(Array.isArray(res.body.logs));
     }
