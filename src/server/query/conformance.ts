@@ -74,16 +74,18 @@ function inParams(r: LogRecord, p: LogFilter): boolean {
 }
 
 /** Runs the suite on stores `open` makes. */
-export function runEngineConformance(name: string, open: () => Promise<EngineStoreHandle>, skip: string | false = false): void {
-  test(`${name}: store + engine return exactly what the evaluator and the live matcher select, for every construct (pages, cut scans, since, histograms, pipes)`, { skip, timeout: 120_000 }, async () => {
+export function runEngineConformance(name: string, open: () => Promise<EngineStoreHandle>, opts: { skip?: string | false; fieldsInStore?: boolean; todo?: string } = {}): void {
+  const fieldsInStore = opts.fieldsInStore ?? false;
+  const how = fieldsInStore ? 'with field filters applied by the store' : 'with field filters applied by the engine';
+  test(`${name} (${how}): store + engine return exactly what the evaluator and the live matcher select, for every construct (pages, cut scans, since, histograms, pipes)`, { skip: opts.skip ?? false, todo: opts.todo, timeout: 120_000 }, async () => {
     const h = await open();
     try {
       await h.store.insert(engineCorpus());
       const all = await h.store.query({ order: 'asc', limit: 10_000 });
       assert.equal(all.length, 600);
-      const engine = new QueryEngine(h.store, { budget: { rows: 1_000_000, ms: 60_000 } });
+      const engine = new QueryEngine(h.store, { budget: { rows: 1_000_000, ms: 60_000 }, fieldsInStore });
       // A budget so small every non-exact page is cut: continuing must still find everything once.
-      const tiny = new QueryEngine(h.store, { budget: { rows: 37, ms: 60_000 } });
+      const tiny = new QueryEngine(h.store, { budget: { rows: 37, ms: 60_000 }, fieldsInStore });
       const window = { from: T0 + 120_000, to: T0 + 420_000 };
       for (const text of ENGINE_QUERIES) {
         const tree = parseQuery(text);

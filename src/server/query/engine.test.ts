@@ -9,7 +9,7 @@ import { PostgresStore } from '../storage/postgres/pg-store.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { runEngineConformance } from './conformance.js';
 
-runEngineConformance('SQLite', async () => {
+async function sqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'logpipe-engine-'));
   const store = new SqliteStore(join(dir, 'e.db'));
   return {
@@ -19,7 +19,12 @@ runEngineConformance('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+runEngineConformance('SQLite', sqlite);
+// When the stores apply LogFilter.fields (the field index and the SQLite stopgap, in other
+// branches), this passes and app.ts can hand field filters to the store (fieldsInStore: true).
+runEngineConformance('SQLite', sqlite, { fieldsInStore: true, todo: 'today\'s SQLite store ignores LogFilter.fields' });
 
 const PG_URL = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -35,7 +40,9 @@ async function pgProblem(): Promise<string | false> {
   }
 }
 
-runEngineConformance('PostgreSQL', async () => {
+const pgSkip = await pgProblem();
+
+async function postgres() {
   const schema = `logpipe_test_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   const store = await PostgresStore.open(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`);
   return {
@@ -48,4 +55,7 @@ runEngineConformance('PostgreSQL', async () => {
       await c.end();
     },
   };
-}, await pgProblem());
+}
+
+runEngineConformance('PostgreSQL', postgres, { skip: pgSkip });
+runEngineConformance('PostgreSQL', postgres, { skip: pgSkip, fieldsInStore: true, todo: 'today\'s PostgreSQL store ignores LogFilter.fields' });
