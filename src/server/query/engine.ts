@@ -88,6 +88,8 @@ export interface ScanReport {
 }
 
 const MAX_BATCH = 5_000;
+/** Most sources split by one store histogram each. */
+const MAX_SOURCE_SPLIT = 50;
 const MAX_FIELDS = 500;
 const MAX_DISTINCT = 1_000;
 const MAX_VALUE_CHARS = 200;
@@ -237,7 +239,16 @@ export class QueryEngine {
     const by = pipe.type === 'stats' ? pipe.by : [pipe.field];
     const groups = new Map<string, { key: Array<string | null>; count: number }>();
     let matched = 0;
-    const report = await this.#scan(p, (r) => {
+    let report: ScanReport = { scanned: 0, partial: false };
+    const counted = await this.#countByColumns(p, by, p.filter.from, p.filter.to, 1);
+    if (counted) {
+      for (const [key, counts] of counted) {
+        // A store may lay one asked-for bucket out as two (aligned steps): add them all.
+        const count = counts.reduce((x, y) => x + y, 0);
+        matched += count;
+        if (count > 0) groups.set(JSON.stringify(key), { key, count });
+      }
+    } else report = await this.#scan(p, (r) => {
       matched++;
       const key = by.map((f) => groupValue(r, f));
       if (pipe.type === 'top' && key[0] === null) return true;
@@ -279,7 +290,11 @@ export class QueryEngine {
       return { from: h.from, to: h.to, step: h.step, n, counts, ...report };
     }
     const byValue = new Map<string | null, number[]>();
-    const report = await this.#scan({ ...p, filter: { ...p.filter, from, to } }, (r) => {
+    let report: ScanReport = { scanned: 0, partial: false };
+    const counted = await this.#countByColumns(p, [by], from, to, buckets);
+    if (counted) {
+      for (const [key, counts] of counted) if (counts.some((c) => c > 0)) byValue.set(key[0], counts);
+    } else report = await this.#scan({ ...p, filter: { ...p.filter, from, to } }, (r) => {
       const v = groupValue(r, by);
       let c = byValue.get(v);
       if (!c) byValue.set(v, (c = new Array<number>(n).fill(0)));
@@ -348,6 +363,32 @@ export class QueryEngine {
         return { field, count: s.count, distinct: s.values.size, ...(s.capped ? { distinctCapped: true } : {}), values };
       });
     return { fields, matched, sampled: report.partial, ...report };
+  }
+
+  /**
+   * Counts per bucket for each combination of `by` when the store can count them itself: the
+   * query is exact, a time range is given, and `by` names only level and source (the columns a
+   * store histogram splits by, or filters by). One store histogram per source (at most
+   * MAX_SOURCE_SPLIT of them) instead of reading every row. Undefined when it cannot.
+   */
+  async #countByColumns(p: PreparedQuery, by: string[], from: number | undefined, to: number | undefined, buckets: number): Promise<Array<[Array<string | null>, number[]]> | undefined> {
+    if (!p.exact || p.empty || from === undefined || to === undefined) return undefined;
+    if (!by.every((f) => f === 'level' || f === 'source')) return undefined;
+    const sources = by.includes('source') ? p.filter.sources ?? (await this.#store.sources()).map((x) => x.source) : [undefined];
+    if (sources.length > MAX_SOURCE_SPLIT) return undefined;
+    const out: Array<[Array<string | null>, number[]]> = [];
+    for (const source of sources) {
+      const h = await this.#store.histogram({ ...p.filter, ...(source !== undefined ? { sources: [source] } : {}), from, to, buckets });
+      const n = (h.counts.info ?? []).length;
+      if (by.includes('level')) {
+        for (const level of LEVELS) out.push([by.map((f) => (f === 'level' ? level : source!)), h.counts[level] ?? new Array<number>(n).fill(0)]);
+      } else {
+        const sum = new Array<number>(n).fill(0);
+        for (const level of LEVELS) (h.counts[level] ?? []).forEach((c, i) => (sum[i] += c));
+        out.push([by.map(() => source!), sum]);
+      }
+    }
+    return out;
   }
 
   /**
