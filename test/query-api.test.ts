@@ -36,6 +36,7 @@ let dir: string;
 let store: Store;
 let main: Running;
 let tight: Running;
+let instant: Running;
 
 /** 300 lines a second apart: every 50th is `http.status 503` from billing with request_id req-<i>. */
 function corpus(): unknown[] {
@@ -55,12 +56,15 @@ before(async () => {
   main = await serve(store, dir);
   // Reads at most 20 candidate rows per request: any sparse query is cut.
   tight = await serve(store, dir, { queryScanRows: 20 });
+  // A time budget already spent when the first batch comes back: every scan stops after it.
+  instant = await serve(store, dir, { queryScanMs: 0 });
   const res = await postJson(`${main.url}/api/v1/logs`, corpus());
   assert.equal(res.status, 200, res.text);
 });
 
 after(async () => {
   await tight.close();
+  await instant.close();
   await main.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -116,6 +120,19 @@ test('a scan cut by the budget says partial with the rows scanned, and its curso
   assert.equal(want.partial, false);
   assert.deepEqual(found, want.logs.map((r: LogRecord) => r.id));
   assert.equal(found.length, 6);
+});
+
+test('the time budget cuts a scan too: partial after the first batch, and the cursor goes on', async () => {
+  const first = await get(instant.url, '/api/v1/logs', { q: 'http.status:503', limit: '10', order: 'asc' });
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.partial, true);
+  // The first batch is 200 candidate rows (twice limit+1, at least 200): ids 1..200 hold 0, 50, 100, 150.
+  assert.equal(first.json.scanned, 200);
+  assert.deepEqual(first.json.logs.map((r: LogRecord) => r.attrs?.request_id), ['req-0', 'req-50', 'req-100', 'req-150']);
+  const next = await get(instant.url, '/api/v1/logs', { q: 'http.status:503', limit: '10', cursor: first.json.nextCursor });
+  assert.deepEqual(next.json.logs.map((r: LogRecord) => r.attrs?.request_id), ['req-200', 'req-250']);
+  assert.equal(next.json.partial, false);
+  assert.equal(next.json.nextCursor, null);
 });
 
 test('pipes answer tables: stats count() by (fields) with limit, and top N field; paging parameters are refused with a pipe', async () => {
