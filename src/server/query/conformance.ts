@@ -103,21 +103,23 @@ export function runEngineConformance(name: string, open: () => Promise<EngineSto
           assert.equal(page.partial, false);
           const desc = await engine.page(prepared, { limit: 5000, order: 'desc' });
           assert.deepEqual(ids(desc.logs), ids(want).reverse(), `${label}: one page, newest first`);
-          // Pages of 7 joined by cursor under a tiny budget.
+          // Pages of 7 joined by cursor under a tiny budget, both ways.
           const cut = tiny.prepare(text, params);
-          const joined: number[] = [];
-          let after = undefined as undefined | { ts: number; id: number };
           let partials = 0;
-          for (let i = 0; i < 1000; i++) {
-            const pg = await tiny.page(cut, { limit: 7, order: 'desc', after });
-            joined.push(...ids(pg.logs));
-            if (pg.partial) partials++;
-            assert.ok(pg.logs.length <= 7);
-            if (!pg.partial) assert.ok(pg.logs.length === 7 || pg.next === null, `${label}: a short page that is not partial must be the last`);
-            if (!pg.next) break;
-            after = pg.next;
+          for (const order of ['desc', 'asc'] as const) {
+            const joined: number[] = [];
+            let after = undefined as undefined | { ts: number; id: number };
+            for (let i = 0; i < 1000; i++) {
+              const pg = await tiny.page(cut, { limit: 7, order, after });
+              joined.push(...ids(pg.logs));
+              if (pg.partial) partials++;
+              assert.ok(pg.logs.length <= 7);
+              if (!pg.partial) assert.ok(pg.logs.length === 7 || pg.next === null, `${label}: a short page that is not partial must be the last`);
+              if (!pg.next) break;
+              after = pg.next;
+            }
+            assert.deepEqual(joined, order === 'asc' ? ids(want) : ids(want).reverse(), `${label}: pages joined by cursor under a tiny budget, ${order}`);
           }
-          assert.deepEqual(joined, ids(want).reverse(), `${label}: pages joined by cursor under a tiny budget`);
           if (!cut.exact && !cut.empty && want.length <= 7) {
             // No more matches than a page among more candidates than the budget (37 rows): cut.
             const candidates = (await h.store.query({ ...cut.filter, order: 'asc', limit: 10_000 })).length;
