@@ -295,7 +295,7 @@ function body(kind: 'native' | 'seed' | 'otlp' | 'loki'): { body: Buffer; type: 
   return { body: data, type, encoding };
 }
 
-const READ_PATHS = ['/api/v1/logs', '/logs', '/api/v1/histogram', '/api/v1/sources', '/api/v1/logs/export', '/api/v1/tail', '/metrics', '/loki/api/v1/labels', '/loki/api/v1/label', '/healthz', '/ready', '/'];
+const READ_PATHS = ['/api/v1/logs', '/logs', '/api/v1/histogram', '/api/v1/fields', '/api/v1/sources', '/api/v1/logs/export', '/api/v1/tail', '/metrics', '/loki/api/v1/labels', '/loki/api/v1/label', '/healthz', '/ready', '/'];
 const WRITE_PATHS: [string, 'native' | 'seed' | 'otlp' | 'loki'][] = [['/api/v1/logs', 'native'], ['/logs', 'seed'], ['/v1/logs', 'otlp'], ['/otlp/v1/logs', 'otlp'], ['/loki/api/v1/push', 'loki']];
 
 function weirdPath(): string {

@@ -36,7 +36,7 @@ function formatDefault(kind: string, value: unknown): string {
   return String(value);
 }
 
-const LIMIT_FLAGS = ['max-body-bytes', 'max-decompressed-bytes', 'max-inflight-bytes', 'max-records', 'max-line-bytes', 'max-json-depth', 'max-attrs-bytes', 'max-subscribers', 'tail-buffer', 'rate-limit', 'max-query-limit', 'request-timeout'];
+const LIMIT_FLAGS = ['max-body-bytes', 'max-decompressed-bytes', 'max-inflight-bytes', 'max-records', 'max-line-bytes', 'max-json-depth', 'max-attrs-bytes', 'max-subscribers', 'tail-buffer', 'rate-limit', 'max-query-limit', 'query-scan-rows', 'query-scan-time', 'request-timeout'];
 const ACCESS_FLAGS = ['host', 'ingest-token', 'ingest-token-file', 'read-token', 'read-token-file', 'insecure', 'cors-origin', 'trust-proxy', 'sqlite-max-page-count'];
 
 test('every limit and access option of logpipe server is in docs/security.md with its environment variable and default', () => {

@@ -37,6 +37,7 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/logs/:id': 'read',
   'GET /api/v1/logs/:id/context': 'read',
   'GET /api/v1/histogram': 'read',
+  'GET /api/v1/fields': 'read',
   'GET /api/v1/sources': 'read',
   'GET /api/v1/tail': 'read',
   'GET /logs': 'read',

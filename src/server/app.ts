@@ -17,9 +17,11 @@ import { RateLimiter } from './rate-limit.js';
 import { guardStore, StoreFileGuard } from './store-guard.js';
 import ingestRoutes from './routes/ingest.js';
 import opsRoutes from './routes/ops.js';
+import { QueryEngine } from './query/engine.js';
 import queryRoutes from './routes/query.js';
 import tailRoutes from './routes/tail.js';
 import webRoutes from './routes/web.js';
+import { dropEmptyParams, validationError } from './routes/schema.js';
 import type { Store } from './storage/store.js';
 
 export interface App {
@@ -55,11 +57,14 @@ function errorBody(code: string, message: string, details?: unknown): ErrorBody 
   return details === undefined ? { error: code, message } : { error: code, message, details };
 }
 
-/** Fastify's own error codes mapped onto our catalogue. */
-function fromFastifyError(err: any): LogpipeError | undefined {
+/**
+ * Fastify's own error codes mapped onto our catalogue. `bodyLimit` is the limit the app gave
+ * Fastify (no route sets its own), so the message says it without reading Fastify's wording.
+ */
+function fromFastifyError(err: any, bodyLimit: number, url?: string): LogpipeError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new LogpipeError('LP_ERR_TOO_LARGE', `The request body is larger than the limit of ${err.message.match(/\d+/)?.[0] ?? 'the server'} bytes.`);
+      return new LogpipeError('LP_ERR_TOO_LARGE', `The request body is larger than the limit of ${bodyLimit} bytes.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
@@ -72,7 +77,7 @@ function fromFastifyError(err: any): LogpipeError | undefined {
     case 'FST_ERR_VALIDATION':
       return new LogpipeError('LP_ERR_INVALID_QUERY', err.message);
     case 'FST_ERR_BAD_URL':
-      return new LogpipeError('LP_ERR_BAD_REQUEST', `The URL path is not valid percent-encoded UTF-8: "${String(err.message).replace(/^'|' is not a valid url component$/g, '').slice(0, 200)}".`);
+      return new LogpipeError('LP_ERR_BAD_REQUEST', `The URL path is not valid percent-encoded UTF-8: "${String(url ?? '').split('?')[0].slice(0, 200)}".`);
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new LogpipeError('LP_ERR_BAD_REQUEST', 'A path segment is longer than 100 characters.');
     case 'FST_ERR_ASYNC_CONSTRAINT':
@@ -108,9 +113,9 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
     logController: new LogController({ disableRequestLogging: true }),
     // Errors Fastify raises before routing (a URL that does not decode, a path parameter
     // over 100 characters) get our JSON body and headers instead of Fastify's own.
-    frameworkErrors: (err, _req, rawReply) => {
+    frameworkErrors: (err, req, rawReply) => {
       const reply = rawReply as unknown as FastifyReply;
-      const e = fromFastifyError(err) ?? new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
+      const e = fromFastifyError(err, limits.maxBodyBytes, req.url) ?? new LogpipeError('LP_ERR_BAD_REQUEST', err.message);
       metrics.errors.inc({ status: String(e.statusCode) });
       reply.headers(securityHeaders());
       return reply.code(e.statusCode).send(errorBody(e.code, e.message));
@@ -139,8 +144,13 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
       }
       socket.destroy(err);
     },
+    // Routes declare their query and path schemas; a value that fails one is our 400, naming
+    // the parameter (routes/schema.ts). `verbose` gives the formatter the schema's description.
+    schemaErrorFormatter: validationError,
+    ajv: { customOptions: { verbose: true } },
     ...fastifyOpts,
   });
+  app.addHook('preValidation', dropEmptyParams);
   const hub = new LiveHub();
   hub.lastId = (await store.stats()).lastId;
   // Other servers sharing the database (PostgreSQL) commit too: their records reach this hub
@@ -211,7 +221,7 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   });
 
   app.setErrorHandler((err: any, req, reply) => {
-    const e = err instanceof LogpipeError ? err : fromFastifyError(err);
+    const e = err instanceof LogpipeError ? err : fromFastifyError(err, limits.maxBodyBytes, req.url);
     if (!e) {
       req.log.error({ err }, `Request "${req.method} ${req.url.slice(0, 200)}" failed.`);
       metrics.errors.inc({ status: '500' });
@@ -238,8 +248,10 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   app.addHook('preClose', async () => hub.closeAll());
 
   await app.register(ingestRoutes, { pipeline });
-  await app.register(queryRoutes, { store, limits });
-  await app.register(tailRoutes, { store, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
+  // Today's stores ignore LogFilter.fields, so the engine applies field filters itself (engine.ts).
+  const engine = new QueryEngine(store, { budget: { rows: limits.queryScanRows, ms: limits.queryScanMs }, fieldsInStore: false });
+  await app.register(queryRoutes, { store, engine, limits });
+  await app.register(tailRoutes, { engine, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
   await app.register(opsRoutes, { store, hub, metrics, storeProblem: guard && (() => guard.problem()) });
   await registerInterop(app, pipeline, config, store);
   if (config.webDir) await app.register(webRoutes, { webDir: config.webDir });

@@ -45,6 +45,8 @@ export const spec: CommandSpec = {
     'tail-buffer': { kind: 'int', default: L.tailBufferRecords, help: 'records queued for a slow live-tail subscriber before it gets a gap event', arg: 'N' },
     'rate-limit': { kind: 'int', default: L.rateLimit, help: 'requests per second per client address, 0 = unlimited', arg: 'N' },
     'max-query-limit': { kind: 'int', default: L.maxQueryLimit, help: 'most records one query returns', arg: 'N' },
+    'query-scan-rows': { kind: 'int', default: L.queryScanRows, help: 'candidate rows one query may read before it answers with partial: true', arg: 'N' },
+    'query-scan-time': { kind: 'duration', default: `${L.queryScanMs / 1000}s`, help: 'time one query may spend reading candidates before it answers with partial: true', arg: 'DURATION' },
     'request-timeout': { kind: 'duration', default: `${L.requestTimeoutMs / 1000}s`, help: 'longest time to receive one request, headers and body (the live tail\'s response is not limited)', arg: 'DURATION' },
     heartbeat: { kind: 'duration', default: '15s', help: 'live-tail heartbeat interval', arg: 'DURATION' },
     'parse-config': { kind: 'string', help: 'JSON file of per-source parsing overrides: {"sources": {"NAME": {"timestampFormat", "levelField", "levelRegex", "regex"}}} (see README)', arg: 'FILE' },
@@ -99,10 +101,12 @@ export function configFromOptions(o: ParsedOptions): ServerConfig {
     tailBufferRecords: o.tailBuffer,
     rateLimit: o.rateLimit,
     maxQueryLimit: o.maxQueryLimit,
+    queryScanRows: o.queryScanRows,
+    queryScanMs: o.queryScanTime,
     requestTimeoutMs: o.requestTimeout,
   };
   for (const [k, v] of Object.entries(limits)) if (!(v >= 0)) problems.push(`${k} must not be negative`);
-  for (const k of ['maxBodyBytes', 'maxDecompressedBytes', 'maxRecordsPerRequest', 'maxLineBytes', 'maxSubscribers', 'maxQueryLimit', 'tailBufferRecords'] as const) {
+  for (const k of ['maxBodyBytes', 'maxDecompressedBytes', 'maxRecordsPerRequest', 'maxLineBytes', 'maxSubscribers', 'maxQueryLimit', 'tailBufferRecords', 'queryScanRows'] as const) {
     if (limits[k] < 1) problems.push(`${k} must be at least 1`);
   }
   if (o.maxInflightBytes < o.maxBodyBytes + o.maxDecompressedBytes) {

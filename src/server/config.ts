@@ -24,6 +24,10 @@ export interface Limits {
   rateLimit: number;
   /** Most records one query may return. */
   maxQueryLimit: number;
+  /** Candidate rows one query may read beyond what it returns before it answers with `partial: true` (src/server/query/engine.ts). */
+  queryScanRows: number;
+  /** Time one query may spend reading candidates before it answers with `partial: true`, ms. */
+  queryScanMs: number;
   /** Longest time to receive one request, headers and body, ms (responses such as the live tail are not limited). */
   requestTimeoutMs: number;
 }
@@ -40,6 +44,8 @@ export const DEFAULT_LIMITS: Limits = {
   tailBufferRecords: 20_000,
   rateLimit: 0,
   maxQueryLimit: 5_000,
+  queryScanRows: 200_000,
+  queryScanMs: 1_500,
   requestTimeoutMs: 120_000,
 };
 

@@ -1,74 +1,72 @@
-// Query-string filters shared by the query, histogram, export and tail endpoints.
+// Query-string filters shared by the query, histogram, export and tail endpoints: their schema
+// (declared to Fastify with each route) and their meaning as a LogFilter.
 import { LogpipeError } from '../../shared/errors.js';
 import { parseLevelList } from '../../shared/levels.js';
 import { parseTimestamp } from '../../shared/parse/index.js';
 import type { LogFilter } from '../storage/store.js';
+import { text, textList } from './schema.js';
 
-export type Query = Record<string, string | string[] | undefined>;
+/** The filter parameters as Fastify hands them over once the schema has checked them. */
+export interface FilterQuery {
+  q?: string;
+  level?: string[];
+  source?: string[];
+  host?: string;
+  from?: string;
+  to?: string;
+}
 
 const MAX_Q = 1024;
+
+/** Schema properties of the filter parameters; `time: false` leaves out from and to. */
+export function filterSchema(opts: { time?: boolean } = {}): Record<string, Record<string, unknown>> {
+  const props: Record<string, Record<string, unknown>> = { q: text(MAX_Q), level: textList(), source: textList(), host: text(1024) };
+  if (opts.time !== false) {
+    props.from = { type: 'string', maxLength: 64, description: 'ms since the epoch or an ISO-8601 time' };
+    props.to = props.from;
+  }
+  return props;
+}
 
 function invalid(param: string, why: string): LogpipeError {
   return new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "${param}" ${why}.`, { param });
 }
 
-/** One value of a parameter; a repeated parameter keeps its last value. */
-export function one(q: Query, name: string): string | undefined {
-  const v = q[name];
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
-/** A repeated and/or comma-separated parameter. */
-export function list(q: Query, name: string): string[] | undefined {
-  const v = q[name];
-  if (v === undefined) return undefined;
-  const parts = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+/** The values of a repeated and/or comma-separated parameter. */
+function list(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const parts = values.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return parts.length ? parts : undefined;
 }
 
-/** ms since the epoch or ISO-8601. */
-export function parseTime(q: Query, name: string): number | undefined {
-  const v = one(q, name);
-  if (v === undefined || v === '') return undefined;
+/** ms since the epoch or ISO-8601 (the many spellings of a time are more than a schema says). */
+export function parseTime(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
   let ms: number | undefined;
-  if (/^-?\d+(\.\d+)?$/.test(v)) ms = Math.floor(Number(v));
-  else ms = parseTimestamp(v);
+  if (/^-?\d+(\.\d+)?$/.test(value)) ms = Math.floor(Number(value));
+  else ms = parseTimestamp(value);
   if (ms === undefined || !Number.isFinite(ms) || ms < 0 || ms > 253_402_300_799_999) {
-    throw invalid(name, `must be ms since the epoch or an ISO-8601 time, got "${v.slice(0, 40)}"`);
+    throw invalid(name, `must be ms since the epoch or an ISO-8601 time, got "${value.slice(0, 40)}"`);
   }
   return ms;
 }
 
-export function parseIntParam(q: Query, name: string, def: number, min: number, max: number): number {
-  const v = one(q, name);
-  if (v === undefined || v === '') return def;
-  if (!/^\d{1,12}$/.test(v)) throw invalid(name, `must be a whole number from ${min} to ${max}, got "${v.slice(0, 40)}"`);
-  const n = Number(v);
-  if (n < min || n > max) throw invalid(name, `must be a whole number from ${min} to ${max}, got ${n}`);
-  return n;
-}
-
 /** Reads q, level, source, host, from and to. */
-export function parseFilter(q: Query, opts: { time?: boolean } = {}): LogFilter {
+export function parseFilter(q: FilterQuery, opts: { time?: boolean } = {}): LogFilter {
   const f: LogFilter = {};
-  const text = one(q, 'q');
-  if (text !== undefined && text.trim()) {
-    if (text.length > MAX_Q) throw invalid('q', `is longer than ${MAX_Q} characters`);
-    f.q = text;
-  }
-  const levels = one(q, 'level') !== undefined ? list(q, 'level') : undefined;
+  if (q.q !== undefined && q.q.trim()) f.q = q.q;
+  const levels = list(q.level);
   if (levels) {
     const { levels: ok, invalid: bad } = parseLevelList(levels.join(','));
     if (bad.length) throw invalid('level', `has unknown level "${bad[0].slice(0, 40)}" (use trace, debug, info, warn, error, fatal, unknown)`);
     f.levels = ok;
   }
-  const sources = list(q, 'source');
+  const sources = list(q.source);
   if (sources) f.sources = sources;
-  const host = one(q, 'host');
-  if (host) f.host = host;
+  if (q.host) f.host = q.host;
   if (opts.time !== false) {
-    f.from = parseTime(q, 'from');
-    f.to = parseTime(q, 'to');
+    f.from = parseTime(q.from, 'from');
+    f.to = parseTime(q.to, 'to');
     if (f.from !== undefined && f.to !== undefined && f.from >= f.to) throw invalid('from', 'must be before "to"');
   }
   return f;

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IngestResponse } from '../../shared/api.js';
 import { LogpipeError } from '../../shared/errors.js';
 import type { IngestPipeline } from '../ingest.js';
+import { queryString } from './schema.js';
 
 export interface IngestRoutesOptions {
   pipeline: IngestPipeline;
@@ -38,10 +39,12 @@ export default async function ingestRoutes(app: FastifyInstance, opts: IngestRou
   // For a collector that starts without its state file: what the server holds under some
   // stream ids (committed offset, and a check of the line at it), so it can tell its file's
   // content from another that had the same id (docs/collector-identity.md).
-  app.get('/api/v1/streams', ingest, async (req) => {
-    const raw = (req.query as { ids?: unknown }).ids;
-    if (raw === undefined || raw === '') return { streams: {} };
-    if (typeof raw !== 'string') throw new LogpipeError('LP_ERR_BAD_REQUEST', 'Give the stream ids to look up once, as ids=a,b,c.');
+  app.get<{ Querystring: { ids?: string } }>('/api/v1/streams', {
+    ...ingest,
+    schema: { querystring: queryString({ ids: { type: 'string', description: 'stream ids given once, as ids=a,b,c' } }) },
+  }, async (req) => {
+    const raw = req.query.ids;
+    if (raw === undefined) return { streams: {} };
     const ids = raw.split(',');
     if (ids.length > 64) throw new LogpipeError('LP_ERR_BAD_REQUEST', `At most 64 stream ids per request (got ${ids.length}).`);
     if (ids.some((id) => id === '' || id.length > 256)) throw new LogpipeError('LP_ERR_BAD_REQUEST', 'Each stream id must be 1 to 256 characters.');

@@ -9,15 +9,15 @@
 import type { FastifyInstance } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
 import type { Limits } from '../config.js';
-import { encodeCursor } from '../cursor.js';
+import { encodeCursor } from '../../shared/cursor.js';
 import type { LiveHub, PublishedBatch } from '../live/hub.js';
-import { compileFilter } from '../live/match.js';
 import type { ServerMetrics } from '../metrics.js';
-import type { Store } from '../storage/store.js';
-import { one, parseFilter, type Query } from './filters.js';
+import type { QueryEngine } from '../query/engine.js';
+import { filterSchema, parseFilter, type FilterQuery } from './filters.js';
+import { queryString, wholeNumber } from './schema.js';
 
 export interface TailRoutesOptions {
-  store: Store;
+  engine: QueryEngine;
   hub: LiveHub;
   limits: Limits;
   metrics: ServerMetrics;
@@ -35,14 +35,20 @@ function parseLastId(text: string | undefined, name: string): number | undefined
 }
 
 export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesOptions): Promise<void> {
-  const { store, hub, limits, metrics } = opts;
+  const { engine, hub, limits, metrics } = opts;
 
-  app.get('/api/v1/tail', { config: { access: 'read' } }, async (req, reply) => {
-    const q = req.query as Query;
-    const filter = parseFilter(q, { time: false });
-    const predicate = compileFilter(filter);
+  app.get<{ Querystring: FilterQuery & { after?: number } }>('/api/v1/tail', {
+    config: { access: 'read' },
+    schema: { querystring: queryString({ ...filterSchema({ time: false }), after: wholeNumber(0, 999_999_999_999_999, 'a whole number (a record id)') }) },
+  }, async (req, reply) => {
+    const q = req.query;
+    // The same query language as the query API, applied by the same evaluator the engine uses on
+    // candidates, so the tail selects what GET /api/v1/logs returns. A pipe is not a condition:
+    // the tail follows the records the pipe would count.
+    const prepared = engine.prepare(q.q, parseFilter(q, { time: false }));
+    const predicate = prepared.all ? undefined : prepared.matches;
     const header = req.headers['last-event-id'];
-    const resumeFrom = parseLastId(Array.isArray(header) ? header[0] : header, 'Last-Event-ID') ?? parseLastId(one(q, 'after'), 'Query parameter "after"');
+    const resumeFrom = parseLastId(Array.isArray(header) ? header[0] : header, 'Last-Event-ID') ?? q.after;
     if (hub.size >= limits.maxSubscribers) {
       throw new LogpipeError('LP_ERR_TOO_MANY_SUBSCRIBERS', `The server already has ${hub.size} live-tail subscribers (limit ${limits.maxSubscribers}).`, undefined, 5);
     }
@@ -152,15 +158,16 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
         let replayed = 0;
         for (;;) {
           overflowed = false;
-          const rows = await store.since(lastSent, filter, PAGE);
+          // Candidates that do not match are read past (lastSent moves on) but not sent.
+          const { rows, last, read } = await engine.since(prepared, lastSent, PAGE);
           if (closed) return;
           if (rows.length) {
-            lastSent = rows[rows.length - 1].id;
-            writeEvent('logs', lastSent, JSON.stringify(rows));
-            replayed += rows.length;
+            writeEvent('logs', last, JSON.stringify(rows));
             if (res.writableNeedDrain) await new Promise((r) => res.once('drain', r));
           }
-          if (rows.length < PAGE && !overflowed) break;
+          lastSent = last;
+          replayed += read;
+          if (read < PAGE && !overflowed) break;
           if (replayed >= maxReplay) {
             const to = hub.lastId;
             if (to > lastSent) {

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { fetchContext, fetchLogs } from '../api.js';
-import { cursorAfter, cursorBefore } from '../lib/cursor.js';
+import { anchorParams, type Anchor } from '../../../src/shared/cursor.js';
 import { formatViewState, parseViewState } from '../lib/viewState.js';
 import { formatClock, formatDate, formatValue, stripAnsi } from '../lib/format.js';
 import type { SearchPattern } from '../lib/highlight.js';
@@ -26,8 +26,8 @@ async function loadContext(record: LogRecord, before: number, after: number, all
     const r = await fetchContext(record.id, before, after);
     return { before: r.before, after: r.after };
   }
-  const side = async (n: number, cursor: string) => (n ? (await fetchLogs(new URLSearchParams({ limit: String(n), cursor }))).logs : []);
-  const [older, newer] = await Promise.all([side(before, cursorBefore(record.id)), side(after, cursorAfter(record.id))]);
+  const side = async (n: number, anchor: Anchor) => (n ? (await fetchLogs(new URLSearchParams({ limit: String(n), ...anchorParams(anchor) }))).logs : []);
+  const [older, newer] = await Promise.all([side(before, { before: record.id }), side(after, { after: record.id })]);
   return { before: older.reverse(), after: newer };
 }
 

@@ -11,9 +11,9 @@
 // one is reported (the header says how many lines the live view skipped) until the user loads
 // it or jumps to a fresh page. Either way the counts are fetched again from the server.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { anchorParams, type Anchor } from '../../../src/shared/cursor.js';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, fetchLastId, fetchLogs, fetchRecord } from '../api.js';
-import { cursorAfter, cursorBefore } from '../lib/cursor.js';
 import { appendLive, EMPTY_WINDOW, lastKnownId, oldestId, prependOlder, windowFromNewestPage, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
 import { filterParams, formatViewState, type ViewState } from '../lib/viewState.js';
@@ -85,13 +85,13 @@ async function windowAround(view: ViewState, base: URLSearchParams, now: number,
   const rec = await fetchRecord(id, signal).catch(() => null);
   const { from, to } = resolveRange(view.range, now);
   if (!rec || (from !== undefined && rec.ts < from) || (to !== undefined && rec.ts >= to)) return null;
-  const side = (cursor: string) => {
+  const side = (anchor: Anchor) => {
     const p = rangeParams(view, base, now);
     p.set('limit', String(PAGE_SIZE / 2));
-    p.set('cursor', cursor);
+    for (const [k, v] of Object.entries(anchorParams(anchor))) p.set(k, v);
     return fetchLogs(p, signal);
   };
-  const [older, newer] = await Promise.all([side(cursorBefore(id)), side(cursorAfter(id))]);
+  const [older, newer] = await Promise.all([side({ before: id }), side({ after: id })]);
   const w = windowFromNewestPage([...older.logs, rec, ...newer.logs], !!older.nextCursor);
   return { ...w, atHead: !newer.nextCursor };
 }
@@ -187,8 +187,8 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
     try {
       const p = rangeParams(viewRef.current, filterParams(viewRef.current), loadedAt.current);
       p.set('limit', String(PAGE_SIZE));
-      // The server places an id-only cursor at its record's time, so this continues in time order.
-      p.set('cursor', cursorBefore(first));
+      // The server places the anchor record at its time, so this continues in time order.
+      for (const [k, v] of Object.entries(anchorParams({ before: first }))) p.set(k, v);
       const page = await fetchLogs(p);
       if (gen !== generation.current) return 0;
       let added = 0;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstLine, formatCount, formatValue, ROW_TEXT_MAX, stripAnsi } from './format.js';
-import { cursorAfter, cursorBefore } from './cursor.js';
 
 test('counts are compact', () => {
   assert.deepEqual([0, 999, 1000, 1250, 15_400, 999_499, 3_400_000, 52_000_000].map(formatCount), ['0', '999', '1k', '1.3k', '15k', '999k', '3.4M', '52M']);
@@ -16,12 +15,6 @@ test('values render as text', () => {
   assert.equal(formatValue({ a: 1 }), '{"a":1}');
   assert.equal(formatValue('x'), 'x');
   assert.equal(formatValue(null), 'null');
-});
-
-test('cursors use the server format base64url("order.id")', () => {
-  assert.equal(Buffer.from(cursorBefore(42), 'base64url').toString(), 'desc.42');
-  assert.equal(Buffer.from(cursorAfter(7), 'base64url').toString(), 'asc.7');
-  assert.doesNotMatch(cursorBefore(123456789), /[+/=]/);
 });
 
 test('terminal colour codes are removed for display', () => {

@@ -1,0 +1,61 @@
+// The query engine on real stores: the conformance suite (./conformance.ts) on a SQLite file and,
+// when a server answers at LOGPIPE_TEST_PG_URL, on PostgreSQL in a fresh schema.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { PostgresStore } from '../storage/postgres/pg-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { runEngineConformance } from './conformance.js';
+
+async function sqlite() {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-engine-'));
+  const store = new SqliteStore(join(dir, 'e.db'));
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+runEngineConformance('SQLite', sqlite);
+// When the stores apply LogFilter.fields (the field index and the SQLite stopgap, in other
+// branches), this passes and app.ts can hand field filters to the store (fieldsInStore: true).
+runEngineConformance('SQLite', sqlite, { fieldsInStore: true, todo: 'today\'s SQLite store ignores LogFilter.fields' });
+
+const PG_URL = process.env.LOGPIPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgProblem(): Promise<string | false> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
+  try {
+    await c.connect();
+    return false;
+  } catch (err) {
+    return `no PostgreSQL at LOGPIPE_TEST_PG_URL (${(err as Error).message})`;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+const pgSkip = await pgProblem();
+
+async function postgres() {
+  const schema = `logpipe_test_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+  const store = await PostgresStore.open(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`);
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+runEngineConformance('PostgreSQL', postgres, { skip: pgSkip });
+runEngineConformance('PostgreSQL', postgres, { skip: pgSkip, fieldsInStore: true, todo: 'today\'s PostgreSQL store ignores LogFilter.fields' });
