@@ -175,7 +175,8 @@ test('field equality, host and rare words are answered from block summaries: onl
     // A nested object's path and the flat dotted key are the same field.
     const s503 = await count({ fields: [{ path: 'http.status', op: 'eq', value: '503' }] });
     assert.equal(s503.n, 100);
-    assert.ok(s503.decoded <= 2, `decoded ${s503.decoded}`);
+    // One block holds the value; a Bloom filter answers "maybe" wrongly ~2% of the time per block.
+    assert.ok(s503.decoded <= 3, `decoded ${s503.decoded}`);
     const range = await count({ fields: [{ path: 'ms', op: 'range', gte: 150, lt: 151 }] });
     assert.equal(range.n, 10);
     assert.equal(range.decoded, 1);
@@ -217,7 +218,7 @@ test('age retention removes whole blocks (no block is rewritten) and keeps the f
 });
 
 /** Spawns a TypeScript child, calling `onLine` for each stdout line; resolves with its exit signal. */
-function runChild(script: string, onLine: (line: string, kill: () => void) => void, stdin = false): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+function runChild(script: string, onLine: (line: string, kill: () => void, resume: () => void) => void, stdin = false): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', script], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -229,7 +230,7 @@ function runChild(script: string, onLine: (line: string, kill: () => void) => vo
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        onLine(line, () => proc.kill('SIGKILL'));
+        onLine(line, () => proc.kill('SIGKILL'), () => proc.stdin?.write('.'));
       }
     });
     proc.on('exit', (_code, signal) => resolve({ signal, stderr }));
@@ -318,16 +319,18 @@ process.stdout.write('done\\n');
 `,
     );
     let seen = '';
-    const { signal } = await runChild(
+    const { signal, stderr } = await runChild(
       child,
-      (line, kill) => {
+      (line, kill, resume) => {
         seen = line;
         if (line.startsWith('chunk 100 ')) kill();
+        else resume();
       },
       true,
     );
     assert.equal(signal, 'SIGKILL');
     assert.equal(seen, 'chunk 100 261');
+    assert.match(stderr, /Upgrading the database ".*old\.db" from schema 1 to 2: 20 of 261 rows converted/);
     const raw = new Database(file, { readonly: true });
     assert.equal(raw.pragma('user_version', { simple: true }), 2, 'a half-converted database is already schema 2, so an older logpipe refuses it');
     assert.equal(raw.prepare('SELECT count(*) FROM logs').pluck().get(), 161);

@@ -595,20 +595,23 @@ export class SqliteStore implements Store {
 
     const c = filterClauses(f, 'h');
     let cursor = after;
+    // Pages start at `limit` rows (an unfiltered page reads no more than it returns) and grow.
+    let size = Math.min(HOT_PAGE, limit);
     for (;;) {
       const terms = [...c.sql];
       const params = [...c.params];
       keysetClause(cursor, dir, 'h', terms, params);
-      const page = this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(terms)} ORDER BY h.ts ${dir}, h.id ${dir} LIMIT ${HOT_PAGE}`).all(...params) as Row[];
+      const page = this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(terms)} ORDER BY h.ts ${dir}, h.id ${dir} LIMIT ?`).all(...params, size) as Row[];
       for (const r of page) {
         if (pred(r)) {
           out.push(r);
           if (out.length >= limit) break;
         }
       }
-      if (out.length >= limit || page.length < HOT_PAGE) break;
+      if (out.length >= limit || page.length < size) break;
       const last = page[page.length - 1];
       cursor = { ts: last.ts, id: last.id };
+      size = Math.min(HOT_PAGE, size * 4);
     }
 
     let from = f.from;
@@ -698,16 +701,18 @@ export class SqliteStore implements Store {
     let out: Row[] = [];
     const c = filterClauses(filter, 'h');
     let cursor = afterId;
+    let size = Math.min(HOT_PAGE, limit);
     for (;;) {
-      const page = this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(['h.id > ?', ...c.sql])} ORDER BY h.id LIMIT ${HOT_PAGE}`).all(cursor, ...c.params) as Row[];
+      const page = this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(['h.id > ?', ...c.sql])} ORDER BY h.id LIMIT ?`).all(cursor, ...c.params, size) as Row[];
       for (const r of page) {
         if (pred(r)) {
           out.push(r);
           if (out.length >= limit) break;
         }
       }
-      if (out.length >= limit || page.length < HOT_PAGE) break;
+      if (out.length >= limit || page.length < size) break;
       cursor = page[page.length - 1].id;
+      size = Math.min(HOT_PAGE, size * 4);
     }
     const start = this.#stmt('SELECT coalesce(max(id_lo), ?) FROM spans WHERE id_lo <= ?').pluck().get(afterId + 1, afterId + 1) as number;
     let lo = start;
