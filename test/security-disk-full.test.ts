@@ -21,7 +21,9 @@ test('store full → 503 and collector retries; after a restart with space every
   for (let i = 1; i <= N; i++) text += seqLine(i) + '\n';
   writeFileSync(log, text);
 
-  let server = await startServer({ dataDir, args: ['--sqlite-max-page-count', '300'] });
+  // 50 pages: the empty schema takes about 17 and lines are kept compressed (about a tenth of
+  // their text), so a few thousand of the 15,000 lines fit before the store is full.
+  let server = await startServer({ dataDir, args: ['--sqlite-max-page-count', '50'] });
   const port = server.port;
   const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), '--batch-lines', '500', '--poll-interval', '100ms', log], { LOGPIPE_RETRY_BASE: '100ms' });
   try {

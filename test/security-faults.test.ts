@@ -11,9 +11,19 @@ import Database from 'better-sqlite3';
 import { BIN, ROOT, makeTempDir, startServer } from './helpers/server.js';
 import { http, postJson } from './helpers/http.js';
 import { storedRecords } from './helpers/stored.js';
+import { mulberry32 } from '../src/shared/random.js';
+
+// Payload that does not compress (seeded, so runs repeat): the store keeps text in compressed
+// blocks, and repeated filler would fill a 300-page database only after millions of lines.
+const noiseRng = mulberry32(7);
+function noise(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(noiseRng() * 0x100000000).toString(36);
+  return s.slice(0, n);
+}
 
 function batch(tag: string, n: number, pad = 15): { message: string; source: string }[] {
-  return Array.from({ length: n }, (_, i) => ({ message: `2026-11-28 04:00:00.000 - [INFO]: ${tag}-${i} ${'payload '.repeat(pad)}`, source: 'faults' }));
+  return Array.from({ length: n }, (_, i) => ({ message: `2026-11-28 04:00:00.000 - [INFO]: ${tag}-${i} ${noise(pad * 8)}`, source: 'faults' }));
 }
 
 /** Opens the database read-only after the server stopped: integrity and the stored messages. */
