@@ -41,6 +41,8 @@ export interface SqliteStoreOptions extends OpenOptions {
   upgradeChunkRows?: number;
   /** Called after each committed chunk of a schema-1 upgrade (tests pause or kill the process there). */
   onUpgradeProgress?: (done: number, total: number) => void;
+  /** Called inside each compaction transaction, before its blocks are encoded (tests kill the process there). */
+  onCompactionStep?: (rows: number) => void;
 }
 
 
@@ -218,6 +220,7 @@ export class SqliteStore implements Store {
   #blockCacheRows = 0;
   #timer: NodeJS.Timeout | undefined;
   #compactionError: string | undefined;
+  #onCompactionStep: ((rows: number) => void) | undefined;
   /** The records the last insert transaction kept (for the hot counts, read after its commit). */
   #lastKept: NormalizedRecord[] = [];
 
@@ -239,6 +242,7 @@ export class SqliteStore implements Store {
     this.#now = options.now ?? Date.now;
     this.#blockRows = Math.max(1, Math.floor(options.blockRows ?? BLOCK_ROWS));
     this.#hotMaxAgeMs = options.hotMaxAgeMs ?? HOT_MAX_AGE_MS;
+    this.#onCompactionStep = options.onCompactionStep;
     this.#db = openDatabase(file, options);
     const db = this.#db;
     try {
@@ -497,6 +501,7 @@ export class SqliteStore implements Store {
       const take = all ? rows.length : Math.floor(rows.length / this.#blockRows) * this.#blockRows;
       if (take === 0) return 0;
       const moving = rows.slice(0, take);
+      this.#onCompactionStep?.(take);
       writeBlocks(this.#db, moving, this.#blockRows);
       const del = this.#stmt('DELETE FROM hot WHERE id = ?');
       for (const r of moving) del.run(r.id);
