@@ -16,7 +16,8 @@
 // - a Bloom filter (bloom.ts) of: every token of every message, as shared/search.ts
 //   tokenizes (so a search word absent from the filter is absent from the block); every
 //   field path present in attrs ("\u0002path"); every path=value of a scalar ("\u0001path=text",
-//   text as shared/fields.ts fieldText writes it); every host ("\u0003host");
+//   text as shared/fields.ts fieldText writes it); every host ("\u0003host"); every row id
+//   ("\u0004id", so get(id) opens only the block that holds it);
 // - per field path, the min and max of its numeric values (fields.ts fieldNumber), for range
 //   filters.
 // Field paths are the keys met on the way down from attrs joined by "." (arrays are
@@ -57,14 +58,12 @@ export interface BlockSummary {
 /** A block ready to store: its summary and compressed payload. */
 export interface EncodedBlock extends BlockSummary {
   payload: Buffer;
-  /** The block's ids as sorted, disjoint [lo, hi] runs (what an id lookup needs). */
-  spans: [number, number][];
 }
 
 interface Payload {
-  /** ids - idMin */
+  /** id of each row minus the previous row's (the first minus idMin): small numbers compress better */
   i: number[];
-  /** ts - tsMin */
+  /** ts of each row minus the previous row's (the first minus tsMin); rows are in ts order */
   t: number[];
   l: number[];
   /** host dictionary and per-row index into it */
@@ -77,6 +76,12 @@ interface Payload {
 const P_FIELD = '\u0001';
 const P_PATH = '\u0002';
 const P_HOST = '\u0003';
+const P_ID = '\u0004';
+
+/** The bloom probe for "this block holds row `id`". */
+export function idProbe(id: number): BloomProbe {
+  return bloomProbe(P_ID + id);
+}
 
 /** Adds the summary entries of one attrs value reached by `path` (see the header comment). */
 function summarizeValue(path: string, v: unknown, items: Set<string>, nums: Map<string, [number, number]>): void {
@@ -136,6 +141,7 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     if (r.id < idMin) idMin = r.id;
     if (r.id > idMax) idMax = r.id;
     levels |= 1 << r.level;
+    items.add(P_ID + r.id);
     if (!hostIndex.has(r.host)) hostIndex.set(r.host, hostIndex.size);
     rawBytes += r.message.length + (r.attrs?.length ?? 0) + r.source.length + r.host.length;
     for (const t of tokenize(r.message)) items.add(t);
@@ -143,9 +149,13 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
   const p: Payload = { i: [], t: [], l: [], hs: [...hostIndex.keys()], h: [], m: [], a: [] };
+  let prevId = idMin;
+  let prevTs = tsMin;
   for (const r of rows) {
-    p.i.push(r.id - idMin);
-    p.t.push(r.ts - tsMin);
+    p.i.push(r.id - prevId);
+    p.t.push(r.ts - prevTs);
+    prevId = r.id;
+    prevTs = r.ts;
     p.l.push(r.level);
     p.h.push(hostIndex.get(r.host)!);
     p.m.push(r.message);
@@ -155,13 +165,6 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   const payload = brotliCompressSync(json, {
     params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
   });
-  const ids = rows.map((r) => r.id).sort((a, b) => a - b);
-  const spans: [number, number][] = [];
-  for (const id of ids) {
-    const last = spans[spans.length - 1];
-    if (last && id === last[1] + 1) last[1] = id;
-    else spans.push([id, id]);
-  }
   return {
     source,
     tsMin,
@@ -175,7 +178,6 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
     payload,
-    spans,
   };
 }
 
@@ -183,8 +185,12 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
 export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array): Row[] {
   const p = JSON.parse(brotliDecompressSync(payload).toString()) as Payload;
   const out: Row[] = new Array(p.i.length);
+  let id = idMin;
+  let ts = tsMin;
   for (let k = 0; k < p.i.length; k++) {
-    out[k] = { id: idMin + p.i[k], ts: tsMin + p.t[k], level: p.l[k], source, host: p.hs[p.h[k]], message: p.m[k], attrs: p.a[k] };
+    id += p.i[k];
+    ts += p.t[k];
+    out[k] = { id, ts, level: p.l[k], source, host: p.hs[p.h[k]], message: p.m[k], attrs: p.a[k] };
   }
   return out;
 }

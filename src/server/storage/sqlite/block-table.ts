@@ -1,4 +1,4 @@
-// Writing and reading the `blocks` and `spans` tables (schema.ts): shared by compaction
+// Writing and reading the `blocks` table (schema.ts): shared by compaction
 // (sqlite-store.ts) and the schema-1 conversion (upgrade.ts).
 import type Database from 'better-sqlite3';
 import { decodeBlock, encodeBlock, type EncodedBlock } from '../block.js';
@@ -24,7 +24,6 @@ export const BLOCK_SUMMARY = 'id, source, ts_min, ts_max, id_min, id_max, n, lev
 
 interface Statements {
   block: Database.Statement;
-  span: Database.Statement;
 }
 
 const prepared = new WeakMap<Database.Database, Statements>();
@@ -36,35 +35,35 @@ function statements(db: Database.Database): Statements {
       block: db.prepare(
         'INSERT INTO blocks (source, ts_min, ts_max, id_min, id_max, n, levels, raw_bytes, stored_bytes, host, nums, bloom, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      span: db.prepare('INSERT INTO spans (id_lo, id_hi, block) VALUES (?, ?, ?)'),
     };
     prepared.set(db, s);
   }
   return s;
 }
 
-/** Inserts one encoded block and its id spans (inside the caller's transaction); returns its id. */
+/** Inserts one encoded block (inside the caller's transaction); returns its id. */
 export function insertBlock(db: Database.Database, b: EncodedBlock): number {
   const s = statements(db);
   const stored = b.payload.length + b.bloom.length + (b.nums?.length ?? 0);
   const id = Number(
     s.block.run(b.source, b.tsMin, b.tsMax, b.idMin, b.idMax, b.n, b.levels, b.rawBytes, stored, b.host, b.nums, b.bloom, b.payload).lastInsertRowid,
   );
-  for (const [lo, hi] of b.spans) s.span.run(lo, hi, id);
   return id;
 }
 
 /**
  * Encodes rows of one source into blocks of at most `blockRows` rows in (ts, id) order and
  * inserts them (inside the caller's transaction). Rows must already be sorted by (ts, id).
+ * Returns the widest id range (id_max - id_min) among the blocks written.
  */
 export function writeBlocks(db: Database.Database, sorted: Row[], blockRows: number): number {
-  let blocks = 0;
+  let width = 0;
   for (let i = 0; i < sorted.length; i += blockRows) {
-    insertBlock(db, encodeBlock(sorted.slice(i, i + blockRows)));
-    blocks++;
+    const b = encodeBlock(sorted.slice(i, i + blockRows));
+    insertBlock(db, b);
+    width = Math.max(width, b.idMax - b.idMin);
   }
-  return blocks;
+  return width;
 }
 
 /** Reads and decodes one block's rows (in (ts, id) order), or undefined when it is gone. */

@@ -22,7 +22,8 @@ import { emptyHistogram, HOUR_MS, MINUTE_MS } from './buckets.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { byTsId, compileBlockProbe, decodeBlock, levelMask } from '../block.js';
+import { byTsId, compileBlockProbe, decodeBlock, idProbe, levelMask } from '../block.js';
+import { bloomHas } from '../bloom.js';
 import { compileRowFilter, planSearch, type RowPredicate } from '../row-filter.js';
 import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
 import { beginUpgrade, convertRows, needsConversion } from './upgrade.js';
@@ -221,6 +222,8 @@ export class SqliteStore implements Store {
   #timer: NodeJS.Timeout | undefined;
   #compactionError: string | undefined;
   #onCompactionStep: ((rows: number) => void) | undefined;
+  /** An upper bound on id_max - id_min of every block: blocks holding id have id <= id_max <= id + width. */
+  #idWidth = 0;
   /** The records the last insert transaction kept (for the hot counts, read after its commit). */
   #lastKept: NormalizedRecord[] = [];
 
@@ -280,6 +283,7 @@ export class SqliteStore implements Store {
       'INSERT INTO ingests (second, last_id, at) VALUES (?, ?, ?) ON CONFLICT (second) DO UPDATE SET last_id = max(last_id, excluded.last_id), at = max(at, excluded.at)',
     );
     this.#insertTx = db.transaction((records: NormalizedRecord[]) => this.#insertBatch(records));
+    this.#idWidth = db.prepare('SELECT coalesce(max(id_max - id_min), 0) FROM blocks').pluck().get() as number;
     const started = Date.now();
     for (const r of db.prepare('SELECT source, count(*) AS n FROM hot GROUP BY source').all() as { source: string; n: number }[]) {
       this.#hot.set(r.source, { n: r.n, since: started });
@@ -448,7 +452,7 @@ export class SqliteStore implements Store {
   // ---- Compaction -------------------------------------------------------------------------
   //
   // Moves rows of one source from `hot` into blocks. Each call of #compactSource is one
-  // IMMEDIATE transaction that inserts the blocks (and their spans) and deletes exactly the
+  // IMMEDIATE transaction that inserts the blocks and deletes exactly the
   // rows it encoded from `hot`: a SIGKILL before the commit leaves the rows in `hot`, after
   // it leaves them in blocks, and nothing is ever in both or in neither. Stream offsets are
   // not touched (they were committed with the rows at insert). Blocks are cut in (ts, id)
@@ -502,7 +506,7 @@ export class SqliteStore implements Store {
       if (take === 0) return 0;
       const moving = rows.slice(0, take);
       this.#onCompactionStep?.(take);
-      writeBlocks(this.#db, moving, this.#blockRows);
+      this.#idWidth = Math.max(this.#idWidth, writeBlocks(this.#db, moving, this.#blockRows));
       const del = this.#stmt('DELETE FROM hot WHERE id = ?');
       for (const r of moving) del.run(r.id);
       return take;
@@ -670,9 +674,14 @@ export class SqliteStore implements Store {
   #getRow(id: number): Row | undefined {
     const h = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE id = ?`).get(id) as Row | undefined;
     if (h) return h;
-    const span = this.#stmt('SELECT id_hi, block FROM spans WHERE id_lo <= ? ORDER BY id_lo DESC LIMIT 1').get(id) as { id_hi: number; block: number } | undefined;
-    if (!span || span.id_hi < id) return undefined;
-    return this.#blockRowsOf(span.block)?.find((r) => r.id === id);
+    const probe = idProbe(id);
+    const cands = this.#stmt('SELECT id, bloom FROM blocks WHERE id_max >= ? AND id_max <= ? AND id_min <= ?').all(id, id + this.#idWidth, id) as { id: number; bloom: Uint8Array }[];
+    for (const c of cands) {
+      if (!bloomHas(c.bloom, probe)) continue;
+      const r = this.#blockRowsOf(c.id)?.find((x) => x.id === id);
+      if (r) return r;
+    }
+    return undefined;
   }
 
   async get(id: number): Promise<LogRecord | undefined> {
@@ -693,9 +702,7 @@ export class SqliteStore implements Store {
     return { before: prev.reverse().map(toRecord), record: toRecord(r), after: next.map(toRecord) };
   }
 
-  // Arrival (id) order for the live tail's catch-up: hot rows by id, and blocks found through
-  // `spans` (id runs in id order). Spans are disjoint, so once `limit` rows are held, a span
-  // starting past the last held id ends the walk.
+  // Arrival (id) order for the live tail's catch-up: hot rows by id, then blocks by id range.
   async since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]> {
     limit = Math.floor(limit);
     if (!(limit > 0)) return [];
@@ -719,35 +726,42 @@ export class SqliteStore implements Store {
       cursor = page[page.length - 1].id;
       size = Math.min(HOT_PAGE, size * 4);
     }
-    const start = this.#stmt('SELECT coalesce(max(id_lo), ?) FROM spans WHERE id_lo <= ?').pluck().get(afterId + 1, afterId + 1) as number;
-    let lo = start;
-    let first = true;
-    const seen = new Set<number>();
+    // Blocks holding an id > afterId have id_max > afterId, so id_min > afterId - width; they
+    // are walked in id_min order, and once `limit` rows are held a block starting past the
+    // last of them ends the walk.
+    let key: { idMin: number; id: number } | undefined;
     for (;;) {
-      const spans = this.#stmt(
-        `SELECT s.id_lo, s.id_hi, s.block, ${BLOCK_SUMMARY.split(', ').map((x) => `b.${x}`).join(', ')} FROM spans s JOIN blocks b ON b.id = s.block WHERE s.id_lo ${first ? '>=' : '>'} ? ORDER BY s.id_lo LIMIT ${BLOCK_PAGE}`,
-      ).all(lo) as (BlockRow & { id_lo: number; id_hi: number; block: number })[];
-      first = false;
-      for (const s of spans) {
-        if (out.length >= limit && s.id_lo > out[limit - 1].id) return out.map(toRecord);
-        if (s.id_hi <= afterId) continue;
+      const terms = ['id_min > ?'];
+      const params: unknown[] = [afterId - this.#idWidth - 1];
+      if (key) {
+        terms.push('(id_min > ? OR (id_min = ? AND id > ?))');
+        params.push(key.idMin, key.idMin, key.id);
+      }
+      const blocks = this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(terms)} ORDER BY id_min, id LIMIT ${BLOCK_PAGE}`).all(...params) as BlockRow[];
+      for (const s of blocks) {
+        if (out.length >= limit && s.id_min > out[limit - 1].id) return out.map(toRecord);
+        if (s.id_max <= afterId) continue;
         if (sources && !sources.has(s.source)) continue;
         if (mask && (s.levels & mask) === 0) continue;
         if ((filter.from !== undefined && s.ts_max < filter.from) || (filter.to !== undefined && s.ts_min >= filter.to)) continue;
         if (probe && !probe(s)) continue;
-        const rows = this.#blockRowsOf(s.block);
+        const rows = this.#blockRowsOf(s.id);
         if (!rows) continue;
+        let added = false;
         for (const r of rows) {
-          if (r.id > afterId && r.id >= s.id_lo && r.id <= s.id_hi && !seen.has(r.id) && pred(r)) {
-            seen.add(r.id);
+          if (r.id > afterId && pred(r)) {
             out.push(r);
+            added = true;
           }
         }
-        out.sort((x, y) => x.id - y.id);
-        if (out.length > limit) out = out.slice(0, limit);
+        if (added) {
+          out.sort((x, y) => x.id - y.id);
+          if (out.length > limit) out = out.slice(0, limit);
+        }
       }
-      if (spans.length < BLOCK_PAGE) break;
-      lo = spans[spans.length - 1].id_lo;
+      if (blocks.length < BLOCK_PAGE) break;
+      const last = blocks[blocks.length - 1];
+      key = { idMin: last.id_min, id: last.id };
     }
     return out.slice(0, limit).map(toRecord);
   }
@@ -910,7 +924,7 @@ export class SqliteStore implements Store {
   }
 
   // Retention deletes rows from `hot` and from blocks. A block all of whose rows go is simply
-  // deleted (with its spans): that is the common case under age retention, since blocks are
+  // deleted: that is the common case under age retention, since blocks are
   // cut in time order. A block only part of which goes is rewritten: its survivors become a
   // new block (same source, (ts, id) order) in the same transaction. At most `chunk` rows go
   // per call, so a call stays short whatever the block size.
@@ -953,21 +967,35 @@ export class SqliteStore implements Store {
         // imported last must not go first.
         const total = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
         const want = Math.max(1, Math.min(limit, Math.ceil((used - policy.maxBytes) / (used / Math.max(1, total)))));
-        // The `want` lowest ids: from hot (by id) and from blocks (spans in id order).
+        // The `want` lowest ids: from hot (by id) and from blocks walked in id_min order, until
+        // the next block starts past the want-th lowest id seen.
         const ids: number[] = this.#stmt('SELECT id FROM hot ORDER BY id LIMIT ?').pluck().all(want) as number[];
-        const spanBlocks = new Set<number>();
-        let fromSpans = 0;
-        for (const s of this.#stmt('SELECT id_lo, id_hi, block FROM spans ORDER BY id_lo').iterate() as IterableIterator<{ id_lo: number; id_hi: number; block: number }>) {
-          for (let id = s.id_lo; id <= s.id_hi && fromSpans < want; id++, fromSpans++) ids.push(id);
-          spanBlocks.add(s.block);
-          if (fromSpans >= want) break;
+        const visited: number[] = [];
+        let key: { idMin: number; id: number } | undefined;
+        walk: for (;;) {
+          const page = this.#stmt('SELECT id, id_min FROM blocks WHERE (id_min > ? OR (id_min = ? AND id > ?)) ORDER BY id_min, id LIMIT 16').all(
+            key?.idMin ?? Number.MIN_SAFE_INTEGER,
+            key?.idMin ?? Number.MIN_SAFE_INTEGER,
+            key?.id ?? Number.MIN_SAFE_INTEGER,
+          ) as { id: number; id_min: number }[];
+          for (const b of page) {
+            if (ids.length >= want) {
+              ids.sort((x, y) => x - y);
+              ids.length = want;
+              if (b.id_min > ids[want - 1]) break walk;
+            }
+            visited.push(b.id);
+            for (const r of this.#blockRowsOf(b.id) ?? []) ids.push(r.id);
+          }
+          if (page.length < 16) break;
+          key = { idMin: page[page.length - 1].id_min, id: page[page.length - 1].id };
         }
-        ids.sort((a, b) => a - b);
+        ids.sort((x, y) => x - y);
         if (!ids.length) return 0;
         const maxId = ids[Math.min(want, ids.length) - 1];
         const hot = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE id <= ? ORDER BY id`).all(maxId) as Row[];
         const fromBlocks = new Map<number, Row[]>();
-        for (const b of spanBlocks) {
+        for (const b of visited) {
           const gone = (this.#blockRowsOf(b) ?? []).filter((r) => r.id <= maxId);
           if (gone.length) fromBlocks.set(b, gone);
         }
@@ -993,16 +1021,15 @@ export class SqliteStore implements Store {
 
   /** The lowest stored id (hot or blocks), or null when empty. */
   #minId(): number | null {
-    return this.#stmt('SELECT min(x) FROM (SELECT min(id) AS x FROM hot UNION ALL SELECT min(id_lo) FROM spans)').pluck().get() as number | null;
+    return this.#stmt('SELECT min(x) FROM (SELECT min(id) AS x FROM hot UNION ALL SELECT min(id_min) FROM blocks)').pluck().get() as number | null;
   }
 
   // Deletes rows in one transaction, keeping every derived structure exact: blocks (deleted
-  // whole, or rewritten without the deleted rows), spans, rollups and totals.
+  // whole, or rewritten without the deleted rows), rollups and totals.
   #removeRows(hot: Row[], fromBlocks: Map<number, Row[]>): number {
     const db = this.#db;
     const delHot = this.#stmt('DELETE FROM hot WHERE id = ?');
     const delBlock = this.#stmt('DELETE FROM blocks WHERE id = ?');
-    const delSpans = this.#stmt('DELETE FROM spans WHERE block = ?');
     const decRollup = this.#stmt('UPDATE rollup SET n = n - ? WHERE minute = ? AND level = ? AND source = ?');
     const dropRollup = this.#stmt('DELETE FROM rollup WHERE minute = ? AND level = ? AND source = ? AND n <= 0');
     const decHour = this.#stmt('UPDATE rollup_hour SET n = n - ? WHERE hour = ? AND level = ? AND source = ?');
@@ -1043,10 +1070,9 @@ export class SqliteStore implements Store {
         if (!rows) continue;
         const ids = new Set(gone.map((r) => r.id));
         delBlock.run(block);
-        delSpans.run(block);
         this.#uncache(block);
         const keep = rows.filter((r) => !ids.has(r.id));
-        if (keep.length) writeBlocks(db, keep, this.#blockRows);
+        if (keep.length) this.#idWidth = Math.max(this.#idWidth, writeBlocks(db, keep, this.#blockRows));
         for (const r of gone) account(r);
       }
       for (const a of roll.values()) {
