@@ -6,6 +6,7 @@
 // summaries). Calls the store in-process (the HTTP layer adds about a millisecond).
 // Usage: node --import tsx bench/block-query.bench.ts [rows=1000000] [runs=15]
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { LogFilter } from '../src/server/storage/store.js';
 import { SqliteStore } from '../src/server/storage/sqlite/sqlite-store.js';
@@ -46,32 +47,40 @@ try {
   const traceId = String((traced.attrs as { trace_id: string }).trace_id);
   const mid = (await store.query({ order: 'desc', limit: 1, from: START + HOUR / 2 }))[0];
 
-  async function timeIt(fn: () => Promise<unknown>, runs = RUNS): Promise<{ ms: number; decoded: number; n: number }> {
+  // CPU time beside wall time: every query runs synchronously on this thread, so its CPU time
+  // is what it costs without the other processes of a loaded machine taking the CPU away.
+  async function timeIt(fn: () => Promise<unknown>, runs = RUNS): Promise<{ ms: number; cpu: number; decoded: number; n: number }> {
     const ts: number[] = [];
+    const cpus: number[] = [];
     let decoded = 0;
     let n = 0;
     for (let i = 0; i < runs; i++) {
       store.dropBlockCache();
       const d0 = store.blocksDecoded;
       const a = performance.now();
+      const c0 = process.cpuUsage();
       const res = await fn();
+      const c = process.cpuUsage(c0);
       ts.push(performance.now() - a);
+      cpus.push((c.user + c.system) / 1000);
       decoded = store.blocksDecoded - d0;
       n = Array.isArray(res) ? res.length : (res as { counts?: unknown }).counts ? 60 : 1;
     }
-    return { ms: median(ts), decoded, n };
+    return { ms: median(ts), cpu: median(cpus), decoded, n };
   }
   /** The reference: every block decompressed and its rows filtered, no summaries consulted. */
   const everyBlock = async (f: LogFilter) => {
     const pred = compileRowFilter(f);
     const a = performance.now();
+    const c0 = process.cpuUsage();
     let blocks = 0;
     const read = store.database.prepare('SELECT source, id_min, ts_min, payload FROM blocks');
     for (const b of read.iterate() as IterableIterator<{ source: string; id_min: number; ts_min: number; payload: Buffer }>) {
       blocks++;
       for (const row of decodeBlock(b.source, b.id_min, b.ts_min, b.payload)) pred(row);
     }
-    return { ms: performance.now() - a, decoded: blocks };
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - a, cpu: (c.user + c.system) / 1000, decoded: blocks };
   };
   const cases: [string, () => Promise<unknown>, LogFilter | undefined][] = [
     [`newest 100, rare word "${RARE_WORD}"`, () => store.query({ q: RARE_WORD, order: 'desc', limit: 100 }), { q: RARE_WORD }],
@@ -83,12 +92,13 @@ try {
     ['context of a mid-hour line, 50 + 50', () => store.context(mid.id, 50, 50), undefined],
     [`60-bucket histogram, "${COMMON_WORD}", whole hour`, () => store.histogram({ q: COMMON_WORD, from: START, to: START + HOUR, buckets: 60 }), { q: COMMON_WORD }],
   ];
-  console.log('| query | median | blocks decompressed | reference: every block decompressed and filtered |');
-  console.log('|---|---|---|---|');
+  console.log(`load average at start: ${loadavg()[0].toFixed(1)}\n`);
+  console.log('| query | median wall | median CPU | blocks decompressed | reference: every block decompressed and filtered (wall / CPU) |');
+  console.log('|---|---|---|---|---|');
   for (const [name, fn, refFilter] of cases) {
     const t = await timeIt(fn);
     const ref = refFilter ? await everyBlock(refFilter) : undefined;
-    console.log(`| ${name} | ${t.ms.toFixed(1)} ms | ${t.decoded} | ${ref ? `${ref.ms.toFixed(0)} ms (${ref.decoded} blocks)` : ''} |`);
+    console.log(`| ${name} | ${t.ms.toFixed(1)} ms | ${t.cpu.toFixed(1)} ms | ${t.decoded} | ${ref ? `${ref.ms.toFixed(0)} ms / ${ref.cpu.toFixed(0)} ms (${ref.decoded} blocks)` : ''} |`);
   }
   await store.close();
 } finally {
