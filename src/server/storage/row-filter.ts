@@ -11,7 +11,7 @@ import type { Row } from './row.js';
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** Accepts or rejects a row; undefined from compileRowFilter means "every row". */
+/** Accepts or rejects a row. */
 export type RowPredicate = (r: Row) => boolean;
 
 /** The search part of a filter: terms of the grammar, or a substring when nothing is searchable. */

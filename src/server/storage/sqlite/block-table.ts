@@ -1,7 +1,7 @@
 // Writing and reading the `blocks` table (schema.ts): shared by compaction
 // (sqlite-store.ts) and the schema-1 conversion (upgrade.ts).
 import type Database from 'better-sqlite3';
-import { decodeBlock, encodeBlock, type EncodedBlock } from '../block.js';
+import { encodeBlock, type EncodedBlock } from '../block.js';
 import type { Row } from '../row.js';
 
 /** A `blocks` row without its payload: what a query checks before decompressing. */
@@ -64,12 +64,4 @@ export function writeBlocks(db: Database.Database, sorted: Row[], blockRows: num
     width = Math.max(width, b.idMax - b.idMin);
   }
   return width;
-}
-
-/** Reads and decodes one block's rows (in (ts, id) order), or undefined when it is gone. */
-export function readBlock(db: Database.Database, id: number): Row[] | undefined {
-  const r = db.prepare('SELECT source, id_min, ts_min, payload FROM blocks WHERE id = ?').get(id) as
-    | { source: string; id_min: number; ts_min: number; payload: Buffer }
-    | undefined;
-  return r ? decodeBlock(r.source, r.id_min, r.ts_min, r.payload) : undefined;
 }
