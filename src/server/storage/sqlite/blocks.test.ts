@@ -175,7 +175,7 @@ test('field equality, host and rare words are answered from block summaries: onl
     // A nested object's path and the flat dotted key are the same field.
     const s503 = await count({ fields: [{ path: 'http.status', op: 'eq', value: '503' }] });
     assert.equal(s503.n, 100);
-    // One block holds the value; a Bloom filter answers "maybe" wrongly ~2% of the time per block.
+    // One block holds the value; a Bloom filter answers "maybe" wrongly ~0.5% of the time per block.
     assert.ok(s503.decoded <= 3, `decoded ${s503.decoded}`);
     const range = await count({ fields: [{ path: 'ms', op: 'range', gte: 150, lt: 151 }] });
     assert.equal(range.n, 10);
