@@ -2,7 +2,7 @@
 // Lines are grouped per source into blocks of BLOCK lines (what the block store would keep)
 // and each block compressed on its own with Node's built-in codecs (no native dependency to
 // build); the reference is the `zstd -3` CLI over the whole text (one stream, so it sees
-// more context than any block codec) and the v1 SQLite store filled with the same lines, all
+// more context than any block codec) and the SQLite store (current schema) filled with the same lines, all
 // in the same run.
 // Run: node --import tsx bench/codec.bench.ts [lines=200000] [block=1000] [corpus=generated|loghub]
 import { execFileSync } from 'node:child_process';
@@ -115,7 +115,7 @@ try {
       // Not there after the checkpoint.
     }
   }
-  console.log(`| logpipe v1 SQLite store (row + FTS5, all files after a checkpoint) | ${(db / 1e6).toFixed(2)} MB | ${(db / raw).toFixed(3)}x | ${Math.round(data.length / secs).toLocaleString('en')} lines/s in-process | |`);
+  console.log(`| logpipe SQLite store (current schema, all files after a checkpoint) | ${(db / 1e6).toFixed(2)} MB | ${(db / raw).toFixed(3)}x | ${Math.round(data.length / secs).toLocaleString('en')} lines/s in-process | |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LEVEL_CODE } from '../src/shared/levels.js';
 import type { NormalizedRecord } from '../src/shared/record.js';
-import { configureConnection, SCHEMA_DDL } from '../src/server/storage/sqlite/schema.js';
+import { configureConnection, SCHEMA_1_DDL } from '../src/server/storage/sqlite/schema.js';
 import { SqliteStore } from '../src/server/storage/sqlite/sqlite-store.js';
 import { makeRecords, rng } from './store-data.js';
 
@@ -34,7 +34,7 @@ function fresh(name: string): string {
 function openRaw(): (rows: NormalizedRecord[]) => void {
   const db = new Database(fresh('raw.db'));
   configureConnection(db);
-  db.exec(SCHEMA_DDL);
+  db.exec(SCHEMA_1_DDL);
   const ins = db.prepare('INSERT INTO logs (ts, level, source, host, message, attrs) VALUES (?, ?, ?, ?, ?, ?)');
   const fts = db.prepare('INSERT INTO logs_fts (rowid, message) VALUES (?, ?)');
   rawClose = () => db.close();

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeTempDir, startServer, type ServerHandle } from './helpers/server.js';
+import { storedRecords } from './helpers/stored.js';
 
 const KILLS = 4;
 const STREAM_BATCH = 250;
@@ -99,7 +100,11 @@ test(`server SIGKILLed ${KILLS} times during ingestion: every acknowledged recor
   const db = new Database(join(dataDir, 'logpipe.db'), { readonly: true });
   try {
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    const stream = (db.prepare("SELECT message FROM logs WHERE source = 'kill-stream'").all() as { message: string }[]).map((r) => Number(/seq=(\d+)/.exec(r.message)![1]));
+  } finally {
+    db.close();
+  }
+  {
+    const stream = (await storedRecords(join(dataDir, 'logpipe.db'), ['kill-stream'])).map((r) => Number(/seq=(\d+)/.exec(r.message)![1]));
     const counts = new Map<number, number>();
     for (const s of stream) counts.set(s, (counts.get(s) ?? 0) + 1);
     const twice = [...counts].filter(([, n]) => n > 1).map(([s]) => s);
@@ -113,7 +118,7 @@ test(`server SIGKILLed ${KILLS} times during ingestion: every acknowledged recor
     assert.ok(highest <= streamAcked + STREAM_BATCH);
 
     const plain = new Map<number, number>();
-    for (const r of db.prepare("SELECT message FROM logs WHERE source = 'kill-plain'").all() as { message: string }[]) {
+    for (const r of await storedRecords(join(dataDir, 'logpipe.db'), ['kill-plain'])) {
       const b = Number(/^plain b(\d+) /.exec(r.message)![1]);
       plain.set(b, (plain.get(b) ?? 0) + 1);
     }
@@ -123,8 +128,6 @@ test(`server SIGKILLed ${KILLS} times during ingestion: every acknowledged recor
       assert.ok(n === 0 || n === PLAIN_BATCH, `unacknowledged plain batch ${b} is whole or absent, got ${n} of ${PLAIN_BATCH}`);
     }
     console.log(`# kill: ${KILLS} kills; stream acknowledged ${streamAcked} (re-sends ${streamResends}, duplicates skipped by the server ${duplicatesSeen}); plain acknowledged ${plainAcked.length} batches, ${plainUnknown.length} unanswered of which ${plainUnknown.filter((b) => plain.has(b)).length} were committed`);
-  } finally {
-    db.close();
   }
   rmSync(dataDir, { recursive: true, force: true });
 });

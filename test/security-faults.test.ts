@@ -10,21 +10,33 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, ROOT, makeTempDir, startServer } from './helpers/server.js';
 import { http, postJson } from './helpers/http.js';
+import { storedRecords } from './helpers/stored.js';
+import { mulberry32 } from '../src/shared/random.js';
+
+// Payload that does not compress (seeded, so runs repeat): the store keeps text in compressed
+// blocks, and repeated filler would fill a 300-page database only after millions of lines.
+const noiseRng = mulberry32(7);
+function noise(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(noiseRng() * 0x100000000).toString(36);
+  return s.slice(0, n);
+}
 
 function batch(tag: string, n: number, pad = 15): { message: string; source: string }[] {
-  return Array.from({ length: n }, (_, i) => ({ message: `2026-11-28 04:00:00.000 - [INFO]: ${tag}-${i} ${'payload '.repeat(pad)}`, source: 'faults' }));
+  return Array.from({ length: n }, (_, i) => ({ message: `2026-11-28 04:00:00.000 - [INFO]: ${tag}-${i} ${noise(pad * 8)}`, source: 'faults' }));
 }
 
 /** Opens the database read-only after the server stopped: integrity and the stored messages. */
-function inspect(dataDir: string): { integrity: string; messages: string[] } {
+async function inspect(dataDir: string): Promise<{ integrity: string; messages: string[] }> {
   const db = new Database(join(dataDir, 'logpipe.db'));
+  let integrity: string;
   try {
-    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
-    const messages = (db.prepare('SELECT message FROM logs ORDER BY id').all() as { message: string }[]).map((r) => r.message);
-    return { integrity, messages };
+    integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
   } finally {
     db.close();
   }
+  const messages = (await storedRecords(join(dataDir, 'logpipe.db'))).map((r) => r.message);
+  return { integrity, messages };
 }
 
 test('a full store answers 503 LP_ERR_STORE_FULL with Retry-After, stores nothing of that batch, and loses nothing once space returns', async () => {
@@ -57,7 +69,7 @@ test('a full store answers 503 LP_ERR_STORE_FULL with Retry-After, stores nothin
   } finally {
     await srv.stop();
   }
-  let { integrity, messages } = inspect(dataDir);
+  let { integrity, messages } = await inspect(dataDir);
   assert.equal(integrity, 'ok');
   assert.deepEqual(messages, acknowledged, 'exactly the acknowledged batches are stored, the refused ones not at all');
 
@@ -69,7 +81,7 @@ test('a full store answers 503 LP_ERR_STORE_FULL with Retry-After, stores nothin
   } finally {
     await srv.stop();
   }
-  ({ integrity, messages } = inspect(dataDir));
+  ({ integrity, messages } = await inspect(dataDir));
   assert.equal(integrity, 'ok');
   assert.deepEqual(messages, [...acknowledged, ...refused!.map((r) => r.message)]);
   rmSync(dataDir, { recursive: true, force: true });
@@ -139,7 +151,7 @@ test('database locked by another process: writes answer 503 with a clear message
   } finally {
     await srv.stop();
   }
-  const { integrity, messages } = inspect(dataDir);
+  const { integrity, messages } = await inspect(dataDir);
   assert.equal(integrity, 'ok');
   assert.deepEqual(messages, acknowledged);
   rmSync(dataDir, { recursive: true, force: true });
@@ -157,7 +169,7 @@ test('database locked exclusively by another process at start-up: a clear start-
   assert.ok(r.stderr.includes(file), `names the file: ${r.stderr}`);
   assert.match(r.stderr, /locked|busy/i);
   assert.doesNotMatch(r.stderr, /^\s+at /m, 'a sentence, not a stack trace');
-  const { integrity } = inspect(dataDir);
+  const { integrity } = await inspect(dataDir);
   assert.equal(integrity, 'ok');
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -198,7 +210,7 @@ test('data directory removed while running: writes answer 503 saying so instead 
   } finally {
     await again.stop();
   }
-  const { integrity, messages } = inspect(dataDir);
+  const { integrity, messages } = await inspect(dataDir);
   assert.equal(integrity, 'ok');
   assert.equal(messages.length, 3);
   rmSync(dataDir, { recursive: true, force: true });
@@ -246,7 +258,7 @@ for (const how of ['removed', 'replaced'] as const) {
     } finally {
       await again.stop();
     }
-    assert.equal(inspect(dataDir).integrity, 'ok');
+    assert.equal((await inspect(dataDir)).integrity, 'ok');
     rmSync(dataDir, { recursive: true, force: true });
   });
 }

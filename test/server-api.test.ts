@@ -385,6 +385,9 @@ describe('operations', () => {
     assert.match(text, /^logpipe_ingested_lines_total\{door="native"\} \d+$/m);
     assert.match(text, /^logpipe_db_size_bytes \d+$/m);
     assert.match(text, /^logpipe_ingest_duration_seconds_count \d+$/m);
+    // The SQLite store reports how far compaction has got.
+    assert.match(text, /^logpipe_db_uncompacted_rows \d+$/m);
+    assert.match(text, /^logpipe_db_compaction_lag_seconds \d+(\.\d+)?$/m);
   });
 
   test('security headers are on every response', async () => {

@@ -63,6 +63,9 @@ export class ServerMetrics {
   readonly retentionRefused = new Counter('logpipe_retention_refused_total', 'Retention passes that deleted nothing by age because the wall clock looked like it jumped.');
   readonly dbBytes = new Counter('logpipe_db_size_bytes', 'Size of the database.', 'gauge');
   readonly dbRows = new Counter('logpipe_db_rows', 'Records in the database.', 'gauge');
+  readonly compressionRatio = new Counter('logpipe_db_compression_ratio', 'Bytes stored for compressed blocks (payload and summaries) over the raw text they hold (SQLite store).', 'gauge');
+  readonly hotRows = new Counter('logpipe_db_uncompacted_rows', 'Records not yet compacted into compressed blocks (SQLite store).', 'gauge');
+  readonly compactionLag = new Counter('logpipe_db_compaction_lag_seconds', 'How long the oldest not-yet-compacted records have waited (SQLite store).', 'gauge');
   readonly errors = new Counter('logpipe_http_errors_total', 'Error responses, by status code.');
   /** Bytes of request bodies held right now (set by the app). */
   inflightBytes: () => number = () => 0;
@@ -72,6 +75,9 @@ export class ServerMetrics {
     const all = [
       this.ingestedLines, this.duplicateLines, this.ingestedBytes, this.batches, this.rejected, this.ingestSeconds,
       this.subscribers, this.gaps, this.retentionDeleted, this.retentionRefused, this.dbBytes, this.dbRows, this.errors,
+      // Only stores that compress report these (absent rather than a misleading zero).
+      ...(this.compressionRatio.values.size ? [this.compressionRatio] : []),
+      ...(this.hotRows.values.size ? [this.hotRows, this.compactionLag] : []),
     ].map((m) => m.render());
     all.push(`# HELP logpipe_inflight_body_bytes Bytes of request bodies held in memory now (as sent and decompressed).\n# TYPE logpipe_inflight_body_bytes gauge\nlogpipe_inflight_body_bytes ${this.inflightBytes()}`);
     all.push(`# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ${mem.rss}`);

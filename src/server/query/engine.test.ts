@@ -22,7 +22,7 @@ async function sqlite() {
 }
 
 runEngineConformance('SQLite', sqlite);
-// The stores apply LogFilter.fields themselves (field-match.ts on SQLite, the field index on
+// The stores apply LogFilter.fields themselves (block summaries and the row filter on SQLite, the field index on
 // PostgreSQL), which is what app.ts relies on (fieldsInStore: true).
 runEngineConformance('SQLite', sqlite, { fieldsInStore: true });
 

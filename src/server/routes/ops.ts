@@ -27,6 +27,11 @@ export default async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOpt
     const stats = await store.stats();
     metrics.dbBytes.set(stats.dbBytes);
     metrics.dbRows.set(stats.rows);
+    if (stats.compressionRatio !== undefined) metrics.compressionRatio.set(Number(stats.compressionRatio.toFixed(4)));
+    if (stats.hotRows !== undefined) {
+      metrics.hotRows.set(stats.hotRows);
+      metrics.compactionLag.set((stats.compactionLagMs ?? 0) / 1000);
+    }
     metrics.subscribers.set(hub.size);
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     return metrics.render();

@@ -76,6 +76,12 @@ export interface StoreStats {
   /** Bytes of live data (SQLite: pages in use, free pages and WAL excluded); what RetentionPolicy.maxBytes limits. */
   dbBytes: number;
   lastId: number;
+  /** Compressed stores: bytes stored for compressed blocks (payload + summaries) over the raw text they hold. */
+  compressionRatio?: number;
+  /** Compressed stores: rows not yet compacted into blocks (the hot table). */
+  hotRows?: number;
+  /** Compressed stores: how long (ms) the oldest not-yet-compacted rows have waited. */
+  compactionLagMs?: number;
 }
 
 export interface RetentionPolicy {

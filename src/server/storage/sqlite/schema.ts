@@ -3,32 +3,113 @@ import Database from 'better-sqlite3';
 import { LogpipeError } from '../../../shared/errors.js';
 import { translateOpenError } from './sqlite-errors.js';
 
-/** Schema version stored in `PRAGMA user_version`; bump it with a migration step below. */
-export const SCHEMA_VERSION = 1;
+/** Schema version stored in `PRAGMA user_version`; bump it with a migration step (upgrade.ts). */
+export const SCHEMA_VERSION = 2;
 
-// Why each piece is there:
-// - logs.id is assigned by the store from meta.last_id (never max(id)+1), so ids are never
-//   reused after retention deleted the newest rows, nor after a restart: the live tail
-//   resumes by id. It is still the rowid, so id order is the table's physical order.
-// - logs_fts is an external-content FTS5 index over logs.message, filled by explicit INSERTs
-//   in the insert transaction. A trigger would make FTS5 flush a segment per row (50k rows/s
-//   instead of ~117k measured on the target machine). columnsize=0 drops the per-row
-//   document-size table that only bm25() ranking needs; we order by id, never by rank.
-// - logs_ts (ts, level) serves time ranges and, being covering, counts rows per level for
-//   the edges of histograms without touching the table; logs_level_ts and logs_source_ts
-//   serve level and source filters with a time range.
-// - rollup counts rows per (minute, level, source) with the id range they span: histograms
-//   read it instead of counting rows (about 177 ms per million), and queries use it to
-//   estimate how many rows a filter matches and to bound their id range. rollup_hour is
-//   the same per hour, for histograms and estimates over days or weeks.
-// - totals is the same per (source, level) for all time: sources(), stats().rows, and
-//   estimates for filters without a time range.
-// - streams holds the highest committed byte offset per stream (exactly-once delivery).
-// - ingests maps each minute of ingestion (keyed by its first second) to the last id
-//   inserted in it and the time of its last batch, so age retention can tell "old
-//   timestamp" from "ingested long ago" (an imported old file must not vanish on arrival).
-//   One row a minute keeps it small (half a million rows a year) even without retention.
+// Schema 2 (storage v2). Why each piece is there:
+// - Rows live in two places. `hot` holds the newest rows uncompressed, as ingest writes them
+//   (one INSERT per row in the batch transaction, with the stream offsets: exactly-once).
+//   `blocks` holds everything older in compressed blocks (../block.ts: one source, up to
+//   blockRows rows ordered by (ts, id), brotli), each with the summary a query uses to skip
+//   it without decompressing: ts and id ranges, count, level mask, the single host (or null),
+//   a Bloom filter of message tokens, field paths, path=value pairs and hosts, and numeric
+//   min/max per field path. Compaction moves rows from hot into blocks, one transaction per
+//   step (insert the blocks, delete the rows from hot), so a SIGKILL at any
+//   point leaves every row in exactly one of the two.
+// - Why no FTS5 any more: in schema 1 the FTS index, the three row indexes and the row table
+//   together took 2.5x the raw text; the bloom filters take about 0.05x and answer the same
+//   question per block ("can this word be in here?"). The hot table is small (blockRows per
+//   source, or hotMaxAgeMs of traffic), so it is scanned in (ts, id) order, not indexed by word.
+// - hot_ts (ts, id order through the rowid) serves newest-first pages; hot_source_ts serves
+//   compaction (one source's rows in ts order) and context().
+// - blocks_ts_max / blocks_ts_min walk blocks in event-time order, newest first or oldest
+//   first; blocks_source serves source filters and context(). The payload is the last
+//   column, so reading a summary never reads the payload's overflow pages.
+// - blocks_id_max (id_max, id_min) and blocks_id_min find blocks by id: get(id), since(afterId)
+//   and size retention (lowest ids first). A block's ids are not contiguous (sources
+//   interleave), so its range overlaps its neighbours'; the store keeps the widest range of
+//   any block (id_max - id_min) as a bound, and a lookup of id reads only the index entries
+//   with id <= id_max <= id + width. A first design mapped runs of consecutive ids to blocks
+//   ("spans"): with lines of eight sources interleaved that was one run per row, and the
+//   table and its index took 0.18x of the text, as much as the compressed blocks.
+// - rollup / rollup_hour / totals / streams / ingests / meta as in schema 1 (maintained at
+//   insert, whatever the row's place): histograms without a search read the rollups; min_id
+//   and max_id there are no longer used for planning.
 const DDL = `
+CREATE TABLE hot (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  host TEXT NOT NULL,
+  message TEXT NOT NULL,
+  attrs TEXT
+);
+CREATE INDEX hot_ts ON hot (ts);
+CREATE INDEX hot_source_ts ON hot (source, ts);
+CREATE TABLE blocks (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  ts_min INTEGER NOT NULL,
+  ts_max INTEGER NOT NULL,
+  id_min INTEGER NOT NULL,
+  id_max INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  levels INTEGER NOT NULL,
+  raw_bytes INTEGER NOT NULL,
+  stored_bytes INTEGER NOT NULL,
+  host TEXT,
+  nums TEXT,
+  bloom BLOB NOT NULL,
+  payload BLOB NOT NULL
+);
+CREATE INDEX blocks_ts_max ON blocks (ts_max);
+CREATE INDEX blocks_ts_min ON blocks (ts_min);
+CREATE INDEX blocks_source ON blocks (source, ts_max);
+CREATE INDEX blocks_id_max ON blocks (id_max, id_min);
+CREATE INDEX blocks_id_min ON blocks (id_min);
+CREATE TABLE rollup (
+  minute INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  min_id INTEGER NOT NULL,
+  max_id INTEGER NOT NULL,
+  PRIMARY KEY (minute, level, source)
+) WITHOUT ROWID;
+CREATE TABLE rollup_hour (
+  hour INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  min_id INTEGER NOT NULL,
+  max_id INTEGER NOT NULL,
+  PRIMARY KEY (hour, level, source)
+) WITHOUT ROWID;
+CREATE TABLE totals (
+  source TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  min_id INTEGER NOT NULL,
+  max_id INTEGER NOT NULL,
+  PRIMARY KEY (source, level)
+) WITHOUT ROWID;
+CREATE TABLE streams (stream TEXT PRIMARY KEY, last_offset INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE stream_checks (stream TEXT PRIMARY KEY, at INTEGER NOT NULL, check_hash TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE ingests (second INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('last_id', 0);
+`;
+
+/** The tables schema 2 adds to a schema-1 database (upgrade.ts); `logs` is converted into them. */
+export const UPGRADE_1_2_DDL = DDL.slice(DDL.indexOf('CREATE TABLE hot'), DDL.indexOf('CREATE TABLE rollup ('));
+
+/** The schema text (tables and indexes). */
+export const SCHEMA_DDL = DDL;
+
+// Schema 1, as it was: benchmarks measure it as the reference of what v2 replaced.
+const DDL_1 = `
 CREATE TABLE logs (
   id INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,
@@ -75,8 +156,8 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('last_id', 0);
 `;
 
-/** The schema text (tables, indexes, FTS) without the meta row; benchmarks build their reference from it. */
-export const SCHEMA_DDL = DDL;
+/** The schema-1 text (rows + FTS5 + indexes), for benchmarks' reference. */
+export const SCHEMA_1_DDL = DDL_1;
 
 export interface OpenOptions {
   /** PRAGMA max_page_count, to simulate a full disk in tests. */

@@ -1,4 +1,5 @@
-// The SQLite implementation of Store: one connection, one writer, a transaction per batch.
+// The SQLite implementation of Store: one connection, one writer, a transaction per batch;
+// rows land in the hot table and compaction moves them into compressed blocks (schema.ts).
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { LEVEL_CODE, levelFromCode } from '../../../shared/levels.js';
@@ -18,33 +19,51 @@ import type {
   StreamCheck,
 } from '../store.js';
 import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
-import { fallbackSubstring, toFtsQuery, toLikePattern } from '../fts-query.js';
 import { openDatabase, type OpenOptions } from './schema.js';
-import { parseSearch, termMatches, tokenize } from '../../../shared/search.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { fieldMatchClause, registerFieldMatch } from './field-match.js';
+import { byTsId, compileBlockProbe, decodeBlock, idProbe, levelMask } from '../block.js';
+import { bloomHas } from '../bloom.js';
+import { compileRowFilter, planSearch, type RowPredicate } from '../row-filter.js';
+import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
+import { beginUpgrade, convertRows, needsConversion } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
   /** Clock for ingest times (retention); tests may move it. */
   now?: () => number;
-  /** Rows a word search matches in JS before using the FTS index (default WALK_ROWS); tests lower it to reach both phases. */
-  searchWalkRows?: number;
+  /** Rows per compressed block (default BLOCK_ROWS); tests lower it so few rows make many blocks. */
+  blockRows?: number;
+  /** A source's rows stay in the hot table at most about this long (ms, default HOT_MAX_AGE_MS) before a partial block is written. */
+  hotMaxAgeMs?: number;
+  /** How often the age check runs (ms, default 1000; 0 = never, compaction then runs only after inserts and on compact()). */
+  compactIntervalMs?: number;
+  /** Rows converted per transaction when upgrading a schema-1 database (default 50,000). */
+  upgradeChunkRows?: number;
+  /** Called after each committed chunk of a schema-1 upgrade (tests pause or kill the process there). */
+  onUpgradeProgress?: (done: number, total: number) => void;
+  /** Called inside each compaction transaction, before its blocks are encoded (tests kill the process there). */
+  onCompactionStep?: (rows: number) => void;
 }
 
 
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
-const LCOLUMNS = 'l.id, l.ts, l.level, l.source, l.host, l.message, l.attrs';
-const MIN_ID = Number.MIN_SAFE_INTEGER;
-const MAX_ID = Number.MAX_SAFE_INTEGER;
-/** Past this many rollup rows an estimate reads `totals` instead (cheaper, no id bounds). */
-const MAX_ROLLUP_ROWS_FOR_ESTIMATE = 50_000;
-/** Relative cost of reading a table row in id order versus an index entry (measured roughly). */
-const ROW_COST = 8;
 const STATEMENT_CACHE_SIZE = 256;
-/** Rows a word search reads in time order and matches in JS before it turns to the FTS index. */
-const WALK_ROWS = 2000;
+/**
+ * Rows per block. 1,000 lines of ~125 bytes compress to ~0.18x with brotli (bench/codec.bench.ts);
+ * bigger blocks compress a little better but every query that opens one decompresses all of it
+ * (~0.7 ms per 1,000 lines), and its bloom filter grows with its distinct tokens.
+ */
+const BLOCK_ROWS = 1000;
+/** Default hotMaxAgeMs: a quiet source's rows are compressed after about this long. */
+const HOT_MAX_AGE_MS = 30_000;
+/** Blocks written per compaction transaction (keeps each write lock short). */
+const BLOCKS_PER_COMPACTION = 8;
+/** Rows of decoded blocks kept in memory (paging and context() revisit the same blocks): ~16 blocks of 1,000 rows, a few MB. */
+const BLOCK_CACHE_ROWS = 16_000;
+/** Hot rows and block summaries read per statement while walking in order. */
+const HOT_PAGE = 512;
+const BLOCK_PAGE = 32;
 /** Ingest times are kept per window of this length (one row per window in `ingests`). */
 const INGEST_WINDOW_MS = 60_000;
 
@@ -57,12 +76,10 @@ interface Agg {
   maxId: number;
 }
 
-interface Estimate {
-  /** Upper bound on the rows the filter matches (exact for level/source/time filters on whole minutes). */
+/** Hot rows of one source: how many, and since when (Date.now) the oldest of them waits. */
+interface HotSource {
   n: number;
-  /** Every matching row has lo <= id <= hi. */
-  lo: number;
-  hi: number;
+  since: number;
 }
 
 interface Clauses {
@@ -138,56 +155,49 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
 }
 
-/**
- * Builds WHERE terms for the level/source/host/time parts of a filter on table alias `t`.
- * With `noIndex`, columns are written `+t.col` so SQLite cannot drive the scan from an
- * index: used when we have decided to walk the table in id order instead.
- */
-function filterClauses(f: LogFilter, t: string, noIndex: boolean, timeIndex = !noIndex): Clauses {
-  const p = noIndex ? '+' : '';
-  const pt = timeIndex ? '' : '+';
+/** Builds WHERE terms for the level/source/host/time parts of a filter on table alias `t`. */
+function filterClauses(f: LogFilter, t: string): Clauses {
   const sql: string[] = [];
   const params: unknown[] = [];
   if (f.levels?.length) {
-    sql.push(`${p}${t}.level IN (${placeholders(f.levels.length)})`);
+    sql.push(`${t}.level IN (${placeholders(f.levels.length)})`);
     for (const l of f.levels) params.push(LEVEL_CODE[l]);
   }
   if (f.sources?.length) {
-    sql.push(`${p}${t}.source IN (${placeholders(f.sources.length)})`);
+    sql.push(`${t}.source IN (${placeholders(f.sources.length)})`);
     params.push(...f.sources);
   }
   if (f.host !== undefined) {
-    sql.push(`${p}${t}.host = ?`);
+    sql.push(`${t}.host = ?`);
     params.push(f.host);
   }
   if (f.from !== undefined) {
-    sql.push(`${pt}${t}.ts >= ?`);
+    sql.push(`${t}.ts >= ?`);
     params.push(f.from);
   }
   if (f.to !== undefined) {
-    sql.push(`${pt}${t}.ts < ?`);
+    sql.push(`${t}.ts < ?`);
     params.push(f.to);
-  }
-  if (f.fields?.length) {
-    // Until the block store's field index lands: see field-match.ts.
-    const c = fieldMatchClause(f.fields, t);
-    sql.push(c.sql);
-    params.push(c.param);
   }
   return { sql, params };
 }
 
-/**
- * Adds the keyset condition "strictly after `after` in (ts, id) order `dir`" on alias `t`.
- * Written as a plain bound on ts plus a tie-break, so the time index can seek to it; with
- * `noIndex` the ts bound is hidden from the planner (another index drives the query).
- */
-function keysetClause(after: Position | undefined, dir: 'ASC' | 'DESC', t: string, terms: string[], params: unknown[], noIndex = false): void {
+/** Adds "strictly after `after` in (ts, id) order `dir`" on alias `t` (a plain ts bound the index can seek, plus the tie-break). */
+function keysetClause(after: Position | undefined, dir: 'ASC' | 'DESC', t: string, terms: string[], params: unknown[]): void {
   if (!after) return;
-  const p = noIndex ? '+' : '';
-  if (dir === 'DESC') terms.push(`${p}${t}.ts <= ?`, `(${t}.ts < ? OR ${t}.id < ?)`);
-  else terms.push(`${p}${t}.ts >= ?`, `(${t}.ts > ? OR ${t}.id > ?)`);
+  if (dir === 'DESC') terms.push(`${t}.ts <= ?`, `(${t}.ts < ? OR ${t}.id < ?)`);
+  else terms.push(`${t}.ts >= ?`, `(${t}.ts > ? OR ${t}.id > ?)`);
   params.push(after.ts, after.ts, after.id);
+}
+
+/** Whether row `r` lies strictly after `after` in direction `dir`. */
+function isAfter(r: Row, after: Position | undefined, dir: 'ASC' | 'DESC'): boolean {
+  if (!after) return true;
+  return dir === 'DESC' ? r.ts < after.ts || (r.ts === after.ts && r.id < after.id) : r.ts > after.ts || (r.ts === after.ts && r.id > after.id);
+}
+
+function byTsIdDesc(a: Row, b: Row): number {
+  return b.ts - a.ts || b.id - a.id;
 }
 
 function where(terms: string[]): string {
@@ -202,10 +212,22 @@ export class SqliteStore implements Store {
   #now: () => number;
   #cache = new Map<string, Database.Statement>();
   #closed = false;
-  #walkRows: number;
+  #blockRows: number;
+  #hotMaxAgeMs: number;
+  #hot = new Map<string, HotSource>();
+  /** Blocks decompressed so far (tests and benchmarks check that summaries skip blocks). */
+  blocksDecoded = 0;
+  #blockCache = new Map<number, Row[]>();
+  #blockCacheRows = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #compactionError: string | undefined;
+  #onCompactionStep: ((rows: number) => void) | undefined;
+  /** An upper bound on id_max - id_min of every block: blocks holding id have id <= id_max <= id + width. */
+  #idWidth = 0;
+  /** The records the last insert transaction kept (for the hot counts, read after its commit). */
+  #lastKept: NormalizedRecord[] = [];
 
   #insertLog: Database.Statement;
-  #insertFts: Database.Statement;
   #getLastId: Database.Statement;
   #setLastId: Database.Statement;
   #setCheck: Database.Statement;
@@ -221,19 +243,25 @@ export class SqliteStore implements Store {
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file;
     this.#now = options.now ?? Date.now;
-    this.#walkRows = options.searchWalkRows ?? WALK_ROWS;
+    this.#blockRows = Math.max(1, Math.floor(options.blockRows ?? BLOCK_ROWS));
+    this.#hotMaxAgeMs = options.hotMaxAgeMs ?? HOT_MAX_AGE_MS;
+    this.#onCompactionStep = options.onCompactionStep;
     this.#db = openDatabase(file, options);
     const db = this.#db;
-    registerFieldMatch(db);
-    this.#insertLog = db.prepare(`INSERT INTO logs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.#insertFts = db.prepare('INSERT INTO logs_fts (rowid, message) VALUES (?, ?)');
-    this.#getLastId = db.prepare("SELECT max((SELECT value FROM meta WHERE key = 'last_id'), coalesce((SELECT max(id) FROM logs), 0)) AS v").pluck();
+    try {
+      if ((db.pragma('user_version', { simple: true }) as number) === 1) beginUpgrade(db);
+      if (needsConversion(db)) {
+        convertRows(db, file, { blockRows: this.#blockRows, chunkRows: options.upgradeChunkRows, onProgress: options.onUpgradeProgress });
+      }
+    } catch (err) {
+      db.close();
+      throw translateWriteError(err);
+    }
+    this.#insertLog = db.prepare(`INSERT INTO hot (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.#getLastId = db.prepare("SELECT max((SELECT value FROM meta WHERE key = 'last_id'), coalesce((SELECT max(id) FROM hot), 0)) AS v").pluck();
     this.#setLastId = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_id'");
     this.#getStream = db.prepare('SELECT last_offset FROM streams WHERE stream = ?').pluck();
     this.#setStream = db.prepare('INSERT INTO streams (stream, last_offset) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET last_offset = excluded.last_offset');
-    // Added beside the streams table (no schema version change): databases made before it
-    // simply have no checks for their older streams.
-    db.exec('CREATE TABLE IF NOT EXISTS stream_checks (stream TEXT PRIMARY KEY, at INTEGER NOT NULL, check_hash TEXT NOT NULL) WITHOUT ROWID');
     this.#setCheck = db.prepare('INSERT INTO stream_checks (stream, at, check_hash) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET at = excluded.at, check_hash = excluded.check_hash');
     this.#getChecks = db.prepare('SELECT s.last_offset AS offset, c.at AS at, c.check_hash AS "check" FROM streams s LEFT JOIN stream_checks c ON c.stream = s.stream WHERE s.stream = ?');
     this.#upsertRollup = prepareUpsert(
@@ -255,6 +283,16 @@ export class SqliteStore implements Store {
       'INSERT INTO ingests (second, last_id, at) VALUES (?, ?, ?) ON CONFLICT (second) DO UPDATE SET last_id = max(last_id, excluded.last_id), at = max(at, excluded.at)',
     );
     this.#insertTx = db.transaction((records: NormalizedRecord[]) => this.#insertBatch(records));
+    this.#idWidth = db.prepare('SELECT coalesce(max(id_max - id_min), 0) FROM blocks').pluck().get() as number;
+    const started = Date.now();
+    for (const r of db.prepare('SELECT source, count(*) AS n FROM hot GROUP BY source').all() as { source: string; n: number }[]) {
+      this.#hot.set(r.source, { n: r.n, since: started });
+    }
+    const every = options.compactIntervalMs ?? 1000;
+    if (every > 0) {
+      this.#timer = setInterval(() => this.#compactQuietly(false), every);
+      this.#timer.unref();
+    }
   }
 
   /** Sets PRAGMA max_page_count (tests simulate a full disk with it); returns the limit in effect. */
@@ -298,7 +336,6 @@ export class SqliteStore implements Store {
     let st: StreamState | undefined;
     let sa: SourceAgg | undefined;
     const insertLog = this.#insertLog;
-    const insertFts = this.#insertFts;
     for (const r of records) {
       if (r.stream != null && r.offset != null) {
         if (st === undefined || st.stream !== r.stream) {
@@ -319,7 +356,6 @@ export class SqliteStore implements Store {
       const id = ++lastId;
       const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
       insertLog.run(id, r.ts, code, r.source, r.host, r.message, r.attrs);
-      insertFts.run(id, r.message);
       kept.push(r);
       if (sa === undefined || sa.source !== r.source) {
         sa = bySource.get(r.source);
@@ -366,6 +402,7 @@ export class SqliteStore implements Store {
       if (st.check) this.#setCheck.run(stream, st.max, st.check);
     }
     if (!kept.length) return { accepted: 0, duplicates, records: [] };
+    this.#lastKept = kept;
     return insertedResult(kept, firstId, duplicates);
   }
 
@@ -385,303 +422,393 @@ export class SqliteStore implements Store {
   }
 
   async insert(records: NormalizedRecord[]): Promise<InsertResult> {
+    let res: InsertResult;
     try {
-      return this.#insertTx.immediate(records);
+      res = this.#insertTx.immediate(records);
     } catch (err) {
+      this.#lastKept = [];
       throw translateWriteError(err);
+    }
+    if (res.accepted) {
+      // Counted after the commit, from the input records the batch kept (ids firstId..lastId
+      // in input order, duplicates skipped): what is now in `hot` per source.
+      const now = Date.now();
+      let full = false;
+      for (const r of this.#lastKept) {
+        const h = this.#hot.get(r.source);
+        if (h) h.n++;
+        else this.#hot.set(r.source, { n: 1, since: now });
+      }
+      this.#lastKept = [];
+      for (const h of this.#hot.values()) if (h.n >= this.#blockRows) full = true;
+      // Full blocks are compressed right away, after the batch is committed (so a failure
+      // here never fails an acknowledged batch): the hot table stays about blockRows rows per
+      // source, which is what keeps scanning it cheap.
+      if (full) this.#compactQuietly(false);
+    }
+    return res;
+  }
+
+  // ---- Compaction -------------------------------------------------------------------------
+  //
+  // Moves rows of one source from `hot` into blocks. Each call of #compactSource is one
+  // IMMEDIATE transaction that inserts the blocks and deletes exactly the
+  // rows it encoded from `hot`: a SIGKILL before the commit leaves the rows in `hot`, after
+  // it leaves them in blocks, and nothing is ever in both or in neither. Stream offsets are
+  // not touched (they were committed with the rows at insert). Blocks are cut in (ts, id)
+  // order, so with `all` false only whole blocks go and the newest rows by time stay hot.
+
+  /** Compacts what is due: sources with a whole block of hot rows, or (with `force`, or when older than hotMaxAgeMs) all of them; returns rows moved. */
+  compact(force = true): number {
+    let moved = 0;
+    const now = Date.now();
+    for (const [source, h] of [...this.#hot]) {
+      const all = force || now - h.since >= this.#hotMaxAgeMs;
+      if (!all && h.n < this.#blockRows) continue;
+      for (;;) {
+        const n = this.#compactSource(source, all);
+        moved += n;
+        if (n === 0) break;
+      }
+    }
+    return moved;
+  }
+
+  #compactQuietly(force: boolean): void {
+    if (this.#closed) return;
+    try {
+      this.compact(force);
+      this.#compactionError = undefined;
+    } catch (err) {
+      // The rows stay in `hot` (the transaction rolled back), so nothing is lost; say so once.
+      const msg = (err as Error).message;
+      if (this.#compactionError !== msg) process.stderr.write(`Compacting the database "${this.file}" failed (${msg}); its newest rows stay uncompressed until it succeeds.\n`);
+      this.#compactionError = msg;
+      this.#recountHot();
     }
   }
 
-  /**
-   * How many rows a filter can match at most and the id range they lie in, from the rollup
-   * (time-bounded filters) or the totals (otherwise). Host and full-text parts are ignored,
-   * so the count is an upper bound for them.
-   */
-  #estimate(f: LogFilter): Estimate {
-    const terms: string[] = [];
+  #recountHot(): void {
+    const now = Date.now();
+    const fresh = new Map<string, HotSource>();
+    for (const r of this.#stmt('SELECT source, count(*) AS n FROM hot GROUP BY source').all() as { source: string; n: number }[]) {
+      fresh.set(r.source, { n: r.n, since: this.#hot.get(r.source)?.since ?? now });
+    }
+    this.#hot = fresh;
+  }
+
+  /** One transaction: up to BLOCKS_PER_COMPACTION blocks of `source` from hot. Returns rows moved. */
+  #compactSource(source: string, all: boolean): number {
+    const max = BLOCKS_PER_COMPACTION * this.#blockRows;
+    const moved = this.#db.transaction((): number => {
+      const rows = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).all(source, max) as Row[];
+      const take = all ? rows.length : Math.floor(rows.length / this.#blockRows) * this.#blockRows;
+      if (take === 0) return 0;
+      const moving = rows.slice(0, take);
+      this.#onCompactionStep?.(take);
+      this.#idWidth = Math.max(this.#idWidth, writeBlocks(this.#db, moving, this.#blockRows));
+      const del = this.#stmt('DELETE FROM hot WHERE id = ?');
+      for (const r of moving) del.run(r.id);
+      return take;
+    }).immediate();
+    const h = this.#hot.get(source);
+    if (h) {
+      h.n -= moved;
+      if (h.n <= 0) this.#hot.delete(source);
+    }
+    return moved;
+  }
+
+  // ---- Reading ---------------------------------------------------------------------------
+
+  /** The rows of a block, decoded (a few recent ones are cached; blocks never change, a rewrite makes a new id). */
+  #blockRowsOf(id: number): Row[] | undefined {
+    const hit = this.#blockCache.get(id);
+    if (hit) {
+      this.#blockCache.delete(id);
+      this.#blockCache.set(id, hit);
+      return hit;
+    }
+    const b = this.#stmt('SELECT source, id_min, ts_min, payload FROM blocks WHERE id = ?').get(id) as
+      | { source: string; id_min: number; ts_min: number; payload: Buffer }
+      | undefined;
+    if (!b) return undefined;
+    const rows = decodeBlock(b.source, b.id_min, b.ts_min, b.payload);
+    this.blocksDecoded++;
+    this.#blockCache.set(id, rows);
+    this.#blockCacheRows += rows.length;
+    while (this.#blockCacheRows > BLOCK_CACHE_ROWS && this.#blockCache.size > 1) this.#uncache(this.#blockCache.keys().next().value as number);
+    return rows;
+  }
+
+  /** Forgets decoded blocks (benchmarks measure cold reads; tests count decodes). */
+  dropBlockCache(): void {
+    this.#blockCache.clear();
+    this.#blockCacheRows = 0;
+  }
+
+  #uncache(id: number): void {
+    const rows = this.#blockCache.get(id);
+    if (!rows) return;
+    this.#blockCache.delete(id);
+    this.#blockCacheRows -= rows.length;
+  }
+
+  /** Summary conditions of a filter on `blocks` (time overlap, level mask, sources). */
+  #blockClauses(f: LogFilter, from: number | undefined, to: number | undefined): Clauses {
+    const sql: string[] = [];
     const params: unknown[] = [];
-    if (f.levels?.length) {
-      terms.push(`level IN (${placeholders(f.levels.length)})`);
-      for (const l of f.levels) params.push(LEVEL_CODE[l]);
+    if (from !== undefined) {
+      sql.push('ts_max >= ?');
+      params.push(from);
+    }
+    if (to !== undefined) {
+      sql.push('ts_min < ?');
+      params.push(to);
+    }
+    const mask = levelMask(f);
+    if (mask) {
+      sql.push('(levels & ?) != 0');
+      params.push(mask);
     }
     if (f.sources?.length) {
-      terms.push(`source IN (${placeholders(f.sources.length)})`);
+      sql.push(`source IN (${placeholders(f.sources.length)})`);
       params.push(...f.sources);
     }
-    let table = 'totals';
-    if (f.from !== undefined || f.to !== undefined) {
-      const combos = this.#stmt('SELECT count(*) FROM totals').pluck().get() as number;
-      // The finest rollup that is cheap to read for this range: minutes, else hours.
-      for (const [name, col, unit] of [['rollup', 'minute', MINUTE_MS], ['rollup_hour', 'hour', HOUR_MS]] as const) {
-        const bounds = this.#stmt(`SELECT min(${col}) AS lo, max(${col}) AS hi FROM ${name}`).get() as { lo: number | null; hi: number | null };
-        if (bounds.lo === null || bounds.hi === null) return { n: 0, lo: 0, hi: -1 };
-        const uLo = Math.max(bounds.lo, f.from !== undefined ? Math.floor(f.from / unit) : bounds.lo);
-        const uHi = Math.min(bounds.hi, f.to !== undefined ? Math.floor((f.to - 1) / unit) : bounds.hi);
-        if (uLo > uHi) return { n: 0, lo: 0, hi: -1 };
-        if ((uHi - uLo + 1) * combos <= MAX_ROLLUP_ROWS_FOR_ESTIMATE) {
-          table = name;
-          terms.unshift(`${col} BETWEEN ? AND ?`);
-          params.unshift(uLo, uHi);
-          break;
-        }
-      }
+    if (f.host !== undefined) {
+      sql.push('(host IS NULL OR host = ?)');
+      params.push(f.host);
     }
-    const r = this.#stmt(`SELECT coalesce(sum(n), 0) AS n, min(min_id) AS lo, max(max_id) AS hi FROM ${table} ${where(terms)}`).get(...params) as {
-      n: number;
-      lo: number | null;
-      hi: number | null;
-    };
-    if (!r.n || r.lo === null || r.hi === null) return { n: 0, lo: 0, hi: -1 };
-    return { n: r.n, lo: r.lo, hi: r.hi };
+    return { sql, params };
   }
 
   async query(opts: QueryOptions): Promise<LogRecord[]> {
-    return this.#queryByTime(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.after, Math.floor(opts.limit));
+    return this.#queryByTime(opts, opts.order === 'asc' ? 'ASC' : 'DESC', opts.after, Math.floor(opts.limit)).map(toRecord);
   }
 
-  // Event-time order: (ts, id) in `dir`, strictly after `after`. Plain and substring filters
-  // walk an index whose order is (ts, rowid) and stop after `limit` matches; a word search is
-  // answered window by window (see #searchByTime), since FTS5 returns matches in id order.
-  #queryByTime(f: LogFilter, dir: 'ASC' | 'DESC', after: Position | undefined, limit: number): LogRecord[] {
+  // Event-time order: (ts, id) in `dir`, strictly after `after`, at most `limit` rows.
+  // 1. Hot rows are read in order from hot_ts (level/source/host/time in SQL, search words and
+  //    fields by the exact row filter) until `limit` match.
+  // 2. Blocks are walked in the same direction by the edge of their time range that comes
+  //    first (ts_max newest-first, ts_min oldest-first); each is skipped when its summary rules
+  //    the filter out (compileBlockProbe), else decompressed and filtered row by row. Once
+  //    `limit` rows are held, a block whose first possible row sorts after the last held one
+  //    ends the walk: every later block starts later still. Blocks may overlap in time (late
+  //    lines), which this handles since it bounds by the block's own range, not its order.
+  #queryByTime(f: LogFilter, dir: 'ASC' | 'DESC', after: Position | undefined, limit: number): Row[] {
     if (!(limit > 0)) return [];
-    const q = f.q?.trim() ? f.q : undefined;
-    const fts = q ? toFtsQuery(q) : null;
-    const like = q && !fts ? fallbackSubstring(q) : null;
-    const indexable = Boolean(f.levels?.length || f.sources?.length || f.from !== undefined || f.to !== undefined);
-    let est: Estimate | undefined;
-    if (indexable) {
-      est = this.#estimate(f);
-      if (est.n === 0) return [];
-    }
-    if (fts) return this.#searchByTime(f, fts, dir, after, limit, est);
-    // Two plans, both exact: (a) let SQLite drive from the level/source index and sort what
-    // it finds (cost ~ all matches in the range), or (b) walk the time index in order and
-    // stop after `limit` matches (cost ~ limit / density rows). Density comes from the rollup.
-    let noIndex = true;
-    if (est && !like && (f.levels?.length || f.sources?.length)) {
-      const all = this.#estimate({ from: f.from, to: f.to });
-      const density = Math.min(1, est.n / Math.max(1, all.n));
-      const walk = Math.min(all.n, limit / density) * ROW_COST;
-      noIndex = !(est.n < walk);
-    }
-    const c = filterClauses(f, 'l', noIndex, true);
-    const terms = [...c.sql];
-    const params: unknown[] = [...c.params];
-    if (est) {
-      // Every match lies in the id range the rollup gives: a cheap extra bound.
-      terms.push('+l.id >= ?', '+l.id <= ?');
-      params.push(est.lo, est.hi);
-    }
-    keysetClause(after, dir, 'l', terms, params);
-    if (like) {
-      terms.push("+l.message LIKE ? ESCAPE '\\'");
-      params.push(toLikePattern(like));
-    }
-    const sql = `SELECT ${LCOLUMNS} FROM logs AS l ${where(terms)} ORDER BY l.ts ${dir}, l.id ${dir} LIMIT ?`;
-    return (this.#stmt(sql).all(...params, limit) as Row[]).map(toRecord);
-  }
+    const pred = compileRowFilter(f);
+    const probe = compileBlockProbe(f);
+    const cmp = dir === 'DESC' ? byTsIdDesc : byTsId;
+    let out: Row[] = [];
 
-  // A word search in event-time order. FTS5 yields matches in rowid (arrival) order, not
-  // in time order, so it is answered in two phases:
-  // 1. Walk: the first WALK_ROWS rows of the other filters in (ts, id) order are read from the
-  //    time index and matched in JS with the shared grammar (the live tail's matcher, so the
-  //    semantics are the same). A common word is done here after a few hundred rows.
-  // 2. Windows: past that, time is cut into windows walked in `dir`, starting one minute
-  //    wide and doubling; each window's id range comes from the rollup (exact bounds: it is
-  //    keyed by the minute of ts, so a late line widens its minute's range), FTS5 reads only
-  //    the doclist entries inside it, and the matches are sorted by (ts, id). Windows
-  //    partition time, so once `limit` matches are found no later window can hold a record
-  //    that sorts before them.
-  #searchByTime(f: LogFilter, fts: string, dir: 'ASC' | 'DESC', after: Position | undefined, limit: number, est: Estimate | undefined): LogRecord[] {
-    const out: LogRecord[] = [];
-    const terms0 = parseSearch(f.q ?? '');
-    if (terms0.length) {
-      const c0 = filterClauses(f, 'l', true, true);
-      const t0 = [...c0.sql];
-      const p0: unknown[] = [...c0.params];
-      keysetClause(after, dir, 'l', t0, p0);
-      const rows = this.#stmt(`SELECT ${LCOLUMNS} FROM logs AS l ${where(t0)} ORDER BY l.ts ${dir}, l.id ${dir} LIMIT ?`).all(...p0, this.#walkRows) as Row[];
-      for (const r of rows) {
-        const tokens = tokenize(r.message);
-        if (terms0.every((t) => termMatches(t, tokens))) {
-          out.push(toRecord(r));
-          if (out.length >= limit) return out;
+    const c = filterClauses(f, 'h');
+    let cursor = after;
+    // Pages start at `limit` rows (an unfiltered page reads no more than it returns) and grow.
+    let size = Math.min(HOT_PAGE, limit);
+    for (;;) {
+      const terms = [...c.sql];
+      const params = [...c.params];
+      keysetClause(cursor, dir, 'h', terms, params);
+      const page = this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(terms)} ORDER BY h.ts ${dir}, h.id ${dir} LIMIT ?`).all(...params, size) as Row[];
+      for (const r of page) {
+        if (pred(r)) {
+          out.push(r);
+          if (out.length >= limit) break;
         }
       }
-      if (rows.length < this.#walkRows) return out;
-      const last = rows[rows.length - 1];
-      after = { ts: last.ts, id: last.id };
+      if (out.length >= limit || page.length < size) break;
+      const last = page[page.length - 1];
+      cursor = { ts: last.ts, id: last.id };
+      size = Math.min(HOT_PAGE, size * 4);
     }
-    const span = this.#stmt('SELECT min(minute) AS lo, max(minute) AS hi FROM rollup').get() as { lo: number | null; hi: number | null };
-    if (span.lo === null || span.hi === null) return [];
-    let lo = Math.max(span.lo * MINUTE_MS, f.from ?? -Infinity);
-    let hi = Math.min((span.hi + 1) * MINUTE_MS, f.to ?? Infinity);
+
+    let from = f.from;
+    let to = f.to;
     if (after) {
-      if (dir === 'DESC') hi = Math.min(hi, after.ts + 1);
-      else lo = Math.max(lo, after.ts);
+      if (dir === 'DESC') to = to === undefined ? after.ts + 1 : Math.min(to, after.ts + 1);
+      else from = from === undefined ? after.ts : Math.max(from, after.ts);
     }
-    let width = MINUTE_MS;
-    const c = filterClauses(f, 'l', false, true);
-    while (hi > lo && out.length < limit) {
-      const a = dir === 'DESC' ? Math.max(lo, hi - width) : lo;
-      const b = dir === 'DESC' ? hi : Math.min(hi, lo + width);
-      const ids = this.#idRange(a, b);
-      if (ids) {
-        const terms = ['logs_fts MATCH ?', 'logs_fts.rowid >= ?', 'logs_fts.rowid <= ?', '+l.ts >= ?', '+l.ts < ?', ...c.sql];
-        const params: unknown[] = [fts, Math.max(ids.lo, est?.lo ?? ids.lo), Math.min(ids.hi, est?.hi ?? ids.hi), a, b, ...c.params];
-        keysetClause(after, dir, 'l', terms, params, true);
-        const sql = `SELECT ${LCOLUMNS} FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid ${where(terms)} ORDER BY l.ts ${dir}, l.id ${dir} LIMIT ?`;
-        for (const r of this.#stmt(sql).all(...params, limit - out.length) as Row[]) out.push(toRecord(r));
+    const bc = this.#blockClauses(f, from, to);
+    const edge = dir === 'DESC' ? 'ts_max' : 'ts_min';
+    let key: { edge: number; id: number } | undefined;
+    let pageSize = 4;
+    for (;;) {
+      const terms = [...bc.sql];
+      const params = [...bc.params];
+      if (key) {
+        terms.push(dir === 'DESC' ? `(${edge} < ? OR (${edge} = ? AND id < ?))` : `(${edge} > ? OR (${edge} = ? AND id > ?))`);
+        params.push(key.edge, key.edge, key.id);
       }
-      if (dir === 'DESC') hi = a;
-      else lo = b;
-      width *= 2;
+      const blocks = this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(terms)} ORDER BY ${edge} ${dir}, id ${dir} LIMIT ?`).all(...params, pageSize) as BlockRow[];
+      for (const b of blocks) {
+        if (out.length >= limit) {
+          const kth = out[limit - 1];
+          if (dir === 'DESC' ? b.ts_max < kth.ts : b.ts_min > kth.ts) return out;
+        }
+        if (probe && !probe(b)) continue;
+        const rows = this.#blockRowsOf(b.id);
+        if (!rows) continue;
+        let added = false;
+        for (const r of rows) {
+          if (isAfter(r, after, dir) && pred(r)) {
+            out.push(r);
+            added = true;
+          }
+        }
+        if (added) {
+          out.sort(cmp);
+          if (out.length > limit) out = out.slice(0, limit);
+        }
+      }
+      if (blocks.length < pageSize) break;
+      const last = blocks[blocks.length - 1];
+      key = { edge: dir === 'DESC' ? last.ts_max : last.ts_min, id: last.id };
+      pageSize = Math.min(BLOCK_PAGE, pageSize * 2);
     }
-    return out;
+    if (out.length > 1) out.sort(cmp);
+    return out.slice(0, limit);
   }
 
-  /** The ids of rows with a <= ts < b lie in the returned range (from the rollups); undefined when there are none. */
-  #idRange(a: number, b: number): { lo: number; hi: number } | undefined {
-    const m0 = Math.floor(a / MINUTE_MS);
-    const m1 = Math.floor((b - 1) / MINUTE_MS);
-    let r: { lo: number | null; hi: number | null };
-    if (m1 - m0 <= 1440) {
-      r = this.#stmt('SELECT min(min_id) AS lo, max(max_id) AS hi FROM rollup WHERE minute BETWEEN ? AND ?').get(m0, m1) as typeof r;
-    } else {
-      r = this.#stmt('SELECT min(min_id) AS lo, max(max_id) AS hi FROM rollup_hour WHERE hour BETWEEN ? AND ?').get(Math.floor(m0 / 60), Math.floor(m1 / 60)) as typeof r;
+  /** Where a row id lives: the hot row, or the decoded row of its block. */
+  #getRow(id: number): Row | undefined {
+    const h = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE id = ?`).get(id) as Row | undefined;
+    if (h) return h;
+    const probe = idProbe(id);
+    const cands = this.#stmt('SELECT id, bloom FROM blocks WHERE id_max >= ? AND id_max <= ? AND id_min <= ?').all(id, id + this.#idWidth, id) as { id: number; bloom: Uint8Array }[];
+    for (const c of cands) {
+      if (!bloomHas(c.bloom, probe)) continue;
+      const r = this.#blockRowsOf(c.id)?.find((x) => x.id === id);
+      if (r) return r;
     }
-    return r.lo === null || r.hi === null ? undefined : { lo: r.lo, hi: r.hi };
-  }
-
-  // Arrival (id) order, for the live tail's catch-up (since()).
-  #queryById(f: LogFilter, dir: 'ASC' | 'DESC', afterId: number | undefined, limit: number): LogRecord[] {
-    limit = Math.floor(limit);
-    if (!(limit > 0)) return [];
-    const q = f.q?.trim() ? f.q : undefined;
-    const fts = q ? toFtsQuery(q) : null;
-    const like = q && !fts ? fallbackSubstring(q) : null;
-    const indexable = Boolean(f.levels?.length || f.sources?.length || f.from !== undefined || f.to !== undefined);
-    let lo = MIN_ID;
-    let hi = MAX_ID;
-    let est: Estimate | undefined;
-    if (indexable) {
-      est = this.#estimate(f);
-      if (est.n === 0) return [];
-      lo = est.lo;
-      hi = est.hi;
-    }
-    if (afterId !== undefined) {
-      if (dir === 'DESC') hi = Math.min(hi, afterId - 1);
-      else lo = Math.max(lo, afterId + 1);
-    }
-    if (lo > hi) return [];
-
-    if (fts) {
-      // Driven by the FTS index in rowid order, which is our id order: the newest 100
-      // matches of a word are read from the end of its doclist, whatever its frequency.
-      const c = filterClauses(f, 'l', false);
-      const sql =
-        `SELECT l.id, l.ts, l.level, l.source, l.host, l.message, l.attrs FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid ` +
-        `${where(['logs_fts MATCH ?', 'logs_fts.rowid >= ?', 'logs_fts.rowid <= ?', ...c.sql])} ORDER BY logs_fts.rowid ${dir} LIMIT ?`;
-      return (this.#stmt(sql).all(fts, lo, hi, ...c.params, limit) as Row[]).map(toRecord);
-    }
-
-    let useIndex = false;
-    if (est && !like) {
-      // Two plans, both exact: (a) collect matching ids from an index (cost ~ all matches,
-      // index entries only) and keep the first `limit` in id order, or (b) walk the table in
-      // id order within [lo, hi] and stop after `limit` matches (cost ~ limit / density rows).
-      const span = hi - lo + 1;
-      const density = Math.min(1, est.n / span);
-      const walk = Math.min(span, limit / density) * ROW_COST;
-      useIndex = est.n < walk;
-    }
-    if (useIndex) {
-      const c = filterClauses(f, 'logs', false);
-      // `+id` keeps SQLite from turning the id bounds into a rowid range scan.
-      const sql =
-        `SELECT ${COLUMNS} FROM logs WHERE id IN (SELECT id FROM logs ${where([...c.sql, '+id >= ?', '+id <= ?'])} ORDER BY id ${dir} LIMIT ?) ` +
-        `ORDER BY id ${dir}`;
-      return (this.#stmt(sql).all(...c.params, lo, hi, limit) as Row[]).map(toRecord);
-    }
-    const c = filterClauses(f, 'logs', true);
-    const terms = ['id >= ?', 'id <= ?', ...c.sql];
-    const params: unknown[] = [lo, hi, ...c.params];
-    if (like) {
-      terms.push("+message LIKE ? ESCAPE '\\'");
-      params.push(toLikePattern(like));
-    }
-    const sql = `SELECT ${COLUMNS} FROM logs ${where(terms)} ORDER BY id ${dir} LIMIT ?`;
-    return (this.#stmt(sql).all(...params, limit) as Row[]).map(toRecord);
+    return undefined;
   }
 
   async get(id: number): Promise<LogRecord | undefined> {
-    const r = this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Row | undefined;
+    const r = this.#getRow(id);
     return r ? toRecord(r) : undefined;
   }
 
   async context(id: number, before: number, after: number): Promise<{ before: LogRecord[]; record: LogRecord; after: LogRecord[] } | undefined> {
-    const r = this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE id = ?`).get(id) as Row | undefined;
+    const r = this.#getRow(id);
     if (!r) return undefined;
-    // Neighbours in event-time order, read from the (source, ts) index, whose entries end
-    // with the rowid: "same source, before (ts, id)" is one index seek and a short walk.
+    // Neighbours in event-time order from the same source: the query walk with a source
+    // filter, starting at the record's own position in each direction.
     const b = Math.max(0, Math.floor(before));
     const a = Math.max(0, Math.floor(after));
-    const prev = b
-      ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE source = ? AND ts <= ? AND (ts < ? OR id < ?) ORDER BY ts DESC, id DESC LIMIT ?`).all(r.source, r.ts, r.ts, r.id, b) as Row[])
-      : [];
-    const next = a
-      ? (this.#stmt(`SELECT ${COLUMNS} FROM logs WHERE source = ? AND ts >= ? AND (ts > ? OR id > ?) ORDER BY ts ASC, id ASC LIMIT ?`).all(r.source, r.ts, r.ts, r.id, a) as Row[])
-      : [];
+    const at = { ts: r.ts, id: r.id };
+    const prev = b ? this.#queryByTime({ sources: [r.source] }, 'DESC', at, b) : [];
+    const next = a ? this.#queryByTime({ sources: [r.source] }, 'ASC', at, a) : [];
     return { before: prev.reverse().map(toRecord), record: toRecord(r), after: next.map(toRecord) };
   }
 
+  // Arrival (id) order for the live tail's catch-up: hot rows by id, then blocks by id range.
   async since(afterId: number, filter: LogFilter, limit: number): Promise<LogRecord[]> {
-    return this.#queryById(filter, 'ASC', afterId, limit);
+    limit = Math.floor(limit);
+    if (!(limit > 0)) return [];
+    const pred = compileRowFilter(filter);
+    const probe = compileBlockProbe(filter);
+    const mask = levelMask(filter);
+    const sources = filter.sources?.length ? new Set(filter.sources) : undefined;
+    let out: Row[] = [];
+    const c = filterClauses(filter, 'h');
+    let cursor = afterId;
+    let size = Math.min(HOT_PAGE, limit);
+    for (;;) {
+      const page = this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(['h.id > ?', ...c.sql])} ORDER BY h.id LIMIT ?`).all(cursor, ...c.params, size) as Row[];
+      for (const r of page) {
+        if (pred(r)) {
+          out.push(r);
+          if (out.length >= limit) break;
+        }
+      }
+      if (out.length >= limit || page.length < size) break;
+      cursor = page[page.length - 1].id;
+      size = Math.min(HOT_PAGE, size * 4);
+    }
+    // Blocks holding an id > afterId have id_max > afterId, so id_min > afterId - width; they
+    // are walked in id_min order, and once `limit` rows are held a block starting past the
+    // last of them ends the walk.
+    let key: { idMin: number; id: number } | undefined;
+    for (;;) {
+      const terms = ['id_min > ?'];
+      const params: unknown[] = [afterId - this.#idWidth - 1];
+      if (key) {
+        terms.push('(id_min > ? OR (id_min = ? AND id > ?))');
+        params.push(key.idMin, key.idMin, key.id);
+      }
+      const blocks = this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(terms)} ORDER BY id_min, id LIMIT ${BLOCK_PAGE}`).all(...params) as BlockRow[];
+      for (const s of blocks) {
+        if (out.length >= limit && s.id_min > out[limit - 1].id) return out.map(toRecord);
+        if (s.id_max <= afterId) continue;
+        if (sources && !sources.has(s.source)) continue;
+        if (mask && (s.levels & mask) === 0) continue;
+        if ((filter.from !== undefined && s.ts_max < filter.from) || (filter.to !== undefined && s.ts_min >= filter.to)) continue;
+        if (probe && !probe(s)) continue;
+        const rows = this.#blockRowsOf(s.id);
+        if (!rows) continue;
+        let added = false;
+        for (const r of rows) {
+          if (r.id > afterId && pred(r)) {
+            out.push(r);
+            added = true;
+          }
+        }
+        if (added) {
+          out.sort((x, y) => x.id - y.id);
+          if (out.length > limit) out = out.slice(0, limit);
+        }
+      }
+      if (blocks.length < BLOCK_PAGE) break;
+      const last = blocks[blocks.length - 1];
+      key = { idMin: last.id_min, id: last.id };
+    }
+    return out.slice(0, limit).map(toRecord);
+  }
+
+  /** Counts rows with a <= ts < b matching `f` into the histogram (sign -1 subtracts), from hot rows and decoded blocks. */
+  #countRows(f: LogFilter, a: number, b: number, add: (ts: number, level: number, n: number) => void, sign: number): void {
+    if (!(b > a)) return;
+    const range = { ...f, from: a, to: b };
+    const rowLevel = Boolean(planSearch(f.q) || f.fields?.length);
+    const c = filterClauses(range, 'h');
+    if (!rowLevel) {
+      for (const r of this.#stmt(`SELECT ts, level FROM hot AS h ${where(c.sql)}`).all(...c.params) as { ts: number; level: number }[]) add(r.ts, r.level, sign);
+    } else {
+      const pred = compileRowFilter(range);
+      for (const r of this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(c.sql)}`).all(...c.params) as Row[]) if (pred(r)) add(r.ts, r.level, sign);
+    }
+    const pred = compileRowFilter(range);
+    const probe = compileBlockProbe(range);
+    const bc = this.#blockClauses(range, a, b);
+    for (const blk of this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(bc.sql)}`).all(...bc.params) as BlockRow[]) {
+      if (probe && !probe(blk)) continue;
+      const rows = this.#blockRowsOf(blk.id);
+      if (!rows) continue;
+      for (const r of rows) if (pred(r)) add(r.ts, r.level, sign);
+    }
   }
 
   async histogram(hq: HistogramQuery): Promise<HistogramResult> {
     const { result, layout, add } = emptyHistogram(hq);
     const { start, step } = layout;
     if (!(hq.to > hq.from)) return result;
-    const q = hq.q?.trim() ? hq.q : undefined;
-    const fts = q ? toFtsQuery(q) : null;
-    const like = q && !fts ? fallbackSubstring(q) : null;
-    const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host, fields: hq.fields };
-
-    // Counts rows with a <= ts < b directly (indexes, no rollup); sign -1 subtracts them.
-    const countRows = (a: number, b: number, sign = 1): void => {
-      if (!(b > a)) return;
-      const c = filterClauses({ ...filter, from: a, to: b }, 'l', false);
-      let sql: string;
-      const params: unknown[] = [start, step];
-      if (fts) {
-        sql = `SELECT CAST((l.ts - ?) / ? AS INTEGER) AS b, l.level AS level, count(*) AS n FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid ${where(['logs_fts MATCH ?', ...c.sql])} GROUP BY 1, 2`;
-        params.push(fts, ...c.params);
-      } else {
-        const terms = [...c.sql];
-        params.push(...c.params);
-        if (like) {
-          terms.push("l.message LIKE ? ESCAPE '\\'");
-          params.push(toLikePattern(like));
-        }
-        sql = `SELECT CAST((l.ts - ?) / ? AS INTEGER) AS b, l.level AS level, count(*) AS n FROM logs AS l ${where(terms)} GROUP BY 1, 2`;
-      }
-      for (const r of this.#stmt(sql).all(...params) as { b: number; level: number; n: number }[]) add(r.b, r.level, sign * r.n);
-    };
+    const filter: LogFilter = { q: hq.q, levels: hq.levels, sources: hq.sources, host: hq.host, fields: hq.fields };
+    const addRow = (ts: number, level: number, n: number): void => add(Math.floor((ts - start) / step), level, n);
+    const countRows = (a: number, b: number, sign = 1): void => this.#countRows(filter, a, b, addRow, sign);
 
     // Splits [a, b) into whole hours (hourly rollup), whole minutes (minute rollup) and the
     // leftover partial minutes at the edges (counted from rows). A rollup unit is used only
     // when the step is a multiple of it, so each unit lies in exactly one bucket (buckets are
-    // aligned to the step). The rollups know level and source only, so a search text or a
-    // host filter means counting rows (bounded by the time range; a common word over a
-    // long range costs about a second per million matches).
-    const rollupOk = !fts && !like && hq.host === undefined && !hq.fields?.length;
+    // aligned to the step). The rollups know level and source only, so a search text, a
+    // host or a field filter means counting rows (blocks the summaries cannot rule out are
+    // decompressed).
+    const rollupOk = !planSearch(hq.q) && hq.host === undefined && !hq.fields?.length;
     const units = [
       { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
       { table: 'rollup', col: 'minute', ms: MINUTE_MS },
     ].filter((u) => rollupOk && step % u.ms === 0);
-    const c = filterClauses(filter, 'r', false);
+    const c = filterClauses({ levels: hq.levels, sources: hq.sources }, 'r');
     const readUnits = (u: (typeof units)[number], lo: number, hi: number): void => {
       const sql = `SELECT ${u.col} AS unit, level, sum(n) AS n FROM ${u.table} AS r ${where([`${u.col} >= ?`, `${u.col} < ?`, ...c.sql])} GROUP BY 1, 2`;
       for (const r of this.#stmt(sql).all(lo, hi, ...c.params) as { unit: number; level: number; n: number }[]) {
@@ -736,9 +863,20 @@ export class SqliteStore implements Store {
   async stats(): Promise<StoreStats> {
     const rows = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
     const lastId = this.#getLastId.get() as number;
+    const b = this.#stmt('SELECT coalesce(sum(raw_bytes), 0) AS raw, coalesce(sum(stored_bytes), 0) AS stored FROM blocks').get() as { raw: number; stored: number };
+    const hotRows = this.#stmt('SELECT count(*) FROM hot').pluck().get() as number;
+    let oldest: number | undefined;
+    for (const h of this.#hot.values()) oldest = oldest === undefined ? h.since : Math.min(oldest, h.since);
     // dbBytes is what size retention limits (live pages), so the two always agree; the
     // files on disk are larger by the free pages not yet vacuumed and the WAL (fileBytes()).
-    return { rows, dbBytes: this.usedBytes(), lastId };
+    return {
+      rows,
+      dbBytes: this.usedBytes(),
+      lastId,
+      compressionRatio: b.raw > 0 ? b.stored / b.raw : undefined,
+      hotRows,
+      compactionLagMs: hotRows > 0 && oldest !== undefined ? Math.max(0, Date.now() - oldest) : 0,
+    };
   }
 
   /**
@@ -785,6 +923,11 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  // Retention deletes rows from `hot` and from blocks. A block all of whose rows go is simply
+  // deleted: that is the common case under age retention, since blocks are
+  // cut in time order. A block only part of which goes is rewritten: its survivors become a
+  // new block (same source, (ts, id) order) in the same transaction. At most `chunk` rows go
+  // per call, so a call stays short whatever the block size.
   async enforceRetention(policy: RetentionPolicy, chunk: number): Promise<number> {
     const limit = Math.max(1, Math.floor(chunk));
     try {
@@ -799,21 +942,64 @@ export class SqliteStore implements Store {
           | number
           | undefined;
         if (maxOldId !== undefined) {
-          const rows = this.#stmt('SELECT id, ts, level, source, message FROM logs WHERE id <= ? AND +ts < ? ORDER BY id LIMIT ?').all(maxOldId, cutoff, limit) as Row[];
-          if (rows.length) return this.#deleteRows(rows);
+          const goes = (r: { id: number; ts: number }): boolean => r.id <= maxOldId && r.ts < cutoff;
+          const hot = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE id <= ? AND +ts < ? ORDER BY id LIMIT ?`).all(maxOldId, cutoff, limit) as Row[];
+          const fromBlocks = new Map<number, Row[]>();
+          let n = hot.length;
+          if (n < limit) {
+            const cands = this.#stmt('SELECT id FROM blocks WHERE ts_min < ? AND id_min <= ? ORDER BY ts_min LIMIT 64').pluck().all(cutoff, maxOldId) as number[];
+            for (const b of cands) {
+              if (n >= limit) break;
+              const rows = this.#blockRowsOf(b) ?? [];
+              const gone = rows.filter(goes).slice(0, limit - n);
+              if (!gone.length) continue;
+              fromBlocks.set(b, gone);
+              n += gone.length;
+            }
+          }
+          if (n) return this.#removeRows(hot, fromBlocks);
         }
       }
       const used = policy.maxBytes !== undefined && policy.maxBytes > 0 ? this.usedBytes() : 0;
       if (policy.maxBytes !== undefined && used > policy.maxBytes) {
         // Delete about as many rows as the excess holds at the average row size, never more
-        // than a chunk: a whole chunk could be far more than the excess when the limit is
-        // small, and deleting frees less than the average (index and FTS pages are shared),
-        // so this undershoots and the next call takes the rest rather than overshooting.
+        // than a chunk, and always the first ingested (lowest ids): the rows of an old file
+        // imported last must not go first.
         const total = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
-        const want = Math.ceil((used - policy.maxBytes) / (used / Math.max(1, total)));
-        const n = Math.max(1, Math.min(limit, want));
-        const rows = this.#stmt('SELECT id, ts, level, source, message FROM logs ORDER BY id LIMIT ?').all(n) as Row[];
-        if (rows.length) return this.#deleteRows(rows);
+        const want = Math.max(1, Math.min(limit, Math.ceil((used - policy.maxBytes) / (used / Math.max(1, total)))));
+        // The `want` lowest ids: from hot (by id) and from blocks walked in id_min order, until
+        // the next block starts past the want-th lowest id seen.
+        const ids: number[] = this.#stmt('SELECT id FROM hot ORDER BY id LIMIT ?').pluck().all(want) as number[];
+        const visited: number[] = [];
+        let key: { idMin: number; id: number } | undefined;
+        walk: for (;;) {
+          const page = this.#stmt('SELECT id, id_min FROM blocks WHERE (id_min > ? OR (id_min = ? AND id > ?)) ORDER BY id_min, id LIMIT 16').all(
+            key?.idMin ?? Number.MIN_SAFE_INTEGER,
+            key?.idMin ?? Number.MIN_SAFE_INTEGER,
+            key?.id ?? Number.MIN_SAFE_INTEGER,
+          ) as { id: number; id_min: number }[];
+          for (const b of page) {
+            if (ids.length >= want) {
+              ids.sort((x, y) => x - y);
+              ids.length = want;
+              if (b.id_min > ids[want - 1]) break walk;
+            }
+            visited.push(b.id);
+            for (const r of this.#blockRowsOf(b.id) ?? []) ids.push(r.id);
+          }
+          if (page.length < 16) break;
+          key = { idMin: page[page.length - 1].id_min, id: page[page.length - 1].id };
+        }
+        ids.sort((x, y) => x - y);
+        if (!ids.length) return 0;
+        const maxId = ids[Math.min(want, ids.length) - 1];
+        const hot = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE id <= ? ORDER BY id`).all(maxId) as Row[];
+        const fromBlocks = new Map<number, Row[]>();
+        for (const b of visited) {
+          const gone = (this.#blockRowsOf(b) ?? []).filter((r) => r.id <= maxId);
+          if (gone.length) fromBlocks.set(b, gone);
+        }
+        return this.#removeRows(hot, fromBlocks);
       }
       return 0;
     } catch (err) {
@@ -827,32 +1013,38 @@ export class SqliteStore implements Store {
     const maxOldId = this.#stmt('SELECT last_id FROM ingests WHERE second <= ? ORDER BY second DESC LIMIT 1').pluck().get(lastWindow) as number | undefined;
     const rows = this.#stmt('SELECT coalesce(sum(n), 0) FROM totals').pluck().get() as number;
     const newest = this.#stmt('SELECT max(at) FROM ingests').pluck().get() as number | null;
-    const minId = this.#stmt('SELECT min(id) FROM logs').pluck().get() as number | null;
+    const minId = this.#minId();
     // Ids are dense in ingest order, so the id range is an upper bound on the rows in it.
     const expiring = maxOldId === undefined || minId === null ? 0 : Math.min(rows, Math.max(0, maxOldId - minId + 1));
     return { expiring, rows, newestIngestAt: newest ?? undefined };
   }
 
-  // Deletes rows in one transaction, keeping every derived structure exact: the FTS index
-  // (external content: the 'delete' command needs the old text), rollup and totals.
-  #deleteRows(rows: Row[]): number {
+  /** The lowest stored id (hot or blocks), or null when empty. */
+  #minId(): number | null {
+    return this.#stmt('SELECT min(x) FROM (SELECT min(id) AS x FROM hot UNION ALL SELECT min(id_min) FROM blocks)').pluck().get() as number | null;
+  }
+
+  // Deletes rows in one transaction, keeping every derived structure exact: blocks (deleted
+  // whole, or rewritten without the deleted rows), rollups and totals.
+  #removeRows(hot: Row[], fromBlocks: Map<number, Row[]>): number {
     const db = this.#db;
-    const delLog = this.#stmt('DELETE FROM logs WHERE id = ?');
-    const delFts = this.#stmt("INSERT INTO logs_fts (logs_fts, rowid, message) VALUES ('delete', ?, ?)");
+    const delHot = this.#stmt('DELETE FROM hot WHERE id = ?');
+    const delBlock = this.#stmt('DELETE FROM blocks WHERE id = ?');
     const decRollup = this.#stmt('UPDATE rollup SET n = n - ? WHERE minute = ? AND level = ? AND source = ?');
     const dropRollup = this.#stmt('DELETE FROM rollup WHERE minute = ? AND level = ? AND source = ? AND n <= 0');
     const decHour = this.#stmt('UPDATE rollup_hour SET n = n - ? WHERE hour = ? AND level = ? AND source = ?');
     const dropHour = this.#stmt('DELETE FROM rollup_hour WHERE hour = ? AND level = ? AND source = ? AND n <= 0');
     const decTotals = this.#stmt('UPDATE totals SET n = n - ? WHERE source = ? AND level = ?');
     const dropTotals = this.#stmt('DELETE FROM totals WHERE source = ? AND level = ? AND n <= 0');
-    const pruneIngests = this.#stmt('DELETE FROM ingests WHERE last_id < (SELECT coalesce(min(id), 9007199254740991) FROM logs)');
+    const pruneIngests = this.#stmt('DELETE FROM ingests WHERE last_id < ?');
+    let count = 0;
+    const hotGone = new Map<string, number>();
     db.transaction(() => {
       const roll = new Map<string, { minute: number; level: number; source: string; n: number }>();
       const hours = new Map<string, { hour: number; level: number; source: string; n: number }>();
       const tot = new Map<string, { level: number; source: string; n: number }>();
-      for (const r of rows) {
-        delLog.run(r.id);
-        delFts.run(r.id, r.message);
+      const account = (r: Row): void => {
+        count++;
         const minute = Math.floor(r.ts / MINUTE_MS);
         const rk = `${minute}\u0000${r.level}\u0000${r.source}`;
         const ra = roll.get(rk);
@@ -867,6 +1059,21 @@ export class SqliteStore implements Store {
         const ta = tot.get(tk);
         if (ta) ta.n++;
         else tot.set(tk, { level: r.level, source: r.source, n: 1 });
+      };
+      for (const r of hot) {
+        delHot.run(r.id);
+        hotGone.set(r.source, (hotGone.get(r.source) ?? 0) + 1);
+        account(r);
+      }
+      for (const [block, gone] of fromBlocks) {
+        const rows = this.#blockRowsOf(block);
+        if (!rows) continue;
+        const ids = new Set(gone.map((r) => r.id));
+        delBlock.run(block);
+        this.#uncache(block);
+        const keep = rows.filter((r) => !ids.has(r.id));
+        if (keep.length) this.#idWidth = Math.max(this.#idWidth, writeBlocks(db, keep, this.#blockRows));
+        for (const r of gone) account(r);
       }
       for (const a of roll.values()) {
         decRollup.run(a.n, a.minute, a.level, a.source);
@@ -880,14 +1087,22 @@ export class SqliteStore implements Store {
         decTotals.run(a.n, a.source, a.level);
         dropTotals.run(a.source, a.level);
       }
-      pruneIngests.run();
+      pruneIngests.run(this.#minId() ?? Number.MAX_SAFE_INTEGER);
     }).immediate();
-    return rows.length;
+    for (const [source, n] of hotGone) {
+      const h = this.#hot.get(source);
+      if (h) {
+        h.n -= n;
+        if (h.n <= 0) this.#hot.delete(source);
+      }
+    }
+    return count;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
     try {
       // Bounded statistics refresh (analysis_limit), so closing a big database stays quick.
       this.#db.pragma('analysis_limit = 1000');

@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { LogpipeError } from '../../../shared/errors.js';
+import { mulberry32 } from '../../../shared/random.js';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { runStoreConformance, type MakeStoreOptions } from '../conformance.js';
 import { runFieldConformance } from '../conformance-fields.js';
 import { openStore } from '../open.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import { toFtsQuery } from '../fts-query.js';
 import { SCHEMA_VERSION } from './schema.js';
 
@@ -21,32 +22,48 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'logpipe-sqlite-'));
 }
 
+// Text that does not compress: size retention is about bytes, and repeated filler compresses
+// to almost nothing in blocks, leaving only the fixed size of the empty tables.
+const noiseRng = mulberry32(99);
+function noise(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(noiseRng() * 0x100000000).toString(36);
+  return s.slice(0, n);
+}
+
 function rec(p: Partial<NormalizedRecord> & { message: string }): NormalizedRecord {
   return { ts: Date.UTC(2026, 0, 1), level: 'info', source: 'app', host: 'h', attrs: null, stream: null, offset: null, ...p };
 }
 
-const makeSqlite = async (options?: MakeStoreOptions) => {
-  const dir = tempDir();
-  const file = join(dir, 'logpipe.db');
-  // A short walk, so word searches use both phases (JS walk, then FTS windows) on small data.
-  let store = new SqliteStore(file, { now: options?.now, searchWalkRows: 40 });
-  return {
-    get store() {
-      return store;
-    },
-    async reopen() {
-      await store.close();
-      store = new SqliteStore(file, { now: options?.now, searchWalkRows: 40 });
-      return store;
-    },
-    async cleanup() {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+function sqliteFactory(extra: SqliteStoreOptions) {
+  return async (options?: MakeStoreOptions) => {
+    const dir = tempDir();
+    const file = join(dir, 'logpipe.db');
+    let store = new SqliteStore(file, { now: options?.now, compactIntervalMs: 0, ...extra });
+    return {
+      get store() {
+        return store;
+      },
+      async reopen() {
+        await store.close();
+        store = new SqliteStore(file, { now: options?.now, compactIntervalMs: 0, ...extra });
+        return store;
+      },
+      async cleanup() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   };
-};
-runStoreConformance('sqlite', makeSqlite);
-runFieldConformance('sqlite', makeSqlite);
+}
+
+// Default block size: the small test data stays in the hot table.
+runStoreConformance('sqlite', sqliteFactory({}));
+// Blocks of 7 rows compacted after every insert: the same cases read mostly from compressed
+// blocks (many per source, overlapping in time), with the newest few rows of each source hot.
+runStoreConformance('sqlite blocks', sqliteFactory({ blockRows: 7 }));
+runFieldConformance('sqlite', sqliteFactory({}));
+runFieldConformance('sqlite blocks', sqliteFactory({ blockRows: 7 }));
 
 test('toFtsQuery quotes every term and keeps only a trailing * as an operator', () => {
   assert.equal(toFtsQuery('error timeout'), '"error" "timeout"');
@@ -177,7 +194,7 @@ test('pages freed by size retention are reused: the file stops growing under a s
   try {
     const file = join(dir, 'reuse.db');
     const store = new SqliteStore(file);
-    const batch = (b: number) => Array.from({ length: 500 }, (_, i) => rec({ message: `payload ${b} ${i} ${'lorem ipsum dolor '.repeat(10)}` }));
+    const batch = (b: number) => Array.from({ length: 500 }, (_, i) => rec({ message: `payload ${b} ${i} ${noise(180)}` }));
     for (let b = 0; b < 6; b++) await store.insert(batch(b));
     const limit = store.usedBytes();
     let deleted = 0;
@@ -202,9 +219,8 @@ test('size retention with a chunk far larger than the excess deletes only about 
   const dir = tempDir();
   try {
     const store = new SqliteStore(join(dir, 'excess.db'));
-    const filler = 'lorem ipsum dolor sit amet '.repeat(20);
     for (let b = 0; b < 10; b++) {
-      await store.insert(Array.from({ length: 500 }, (_, i) => rec({ message: `size ${b * 500 + i} ${filler}` })));
+      await store.insert(Array.from({ length: 500 }, (_, i) => rec({ message: `size ${b * 500 + i} ${noise(500)}` })));
     }
     const limit = Math.floor(store.usedBytes() * 0.6);
     let deleted = 0;
@@ -276,19 +292,18 @@ for (let b = 0; ; b++) {
   }
 });
 
-test('query plans: FTS newest-first follows the FTS rowid, and no filter sorts the whole table', async () => {
+test('query plans: newest-first pages walk hot_ts and blocks_ts_max in order, never sorting a table', async () => {
   const dir = tempDir();
   try {
-    const store = new SqliteStore(join(dir, 'plan.db'));
+    const store = new SqliteStore(join(dir, 'plan.db'), { compactIntervalMs: 0 });
     const db = store.database;
     const plan = (sql: string, ...p: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...p) as { detail: string }[]).map((r) => r.detail).join(' | ');
-    const fts = plan(
-      'SELECT l.id FROM logs_fts CROSS JOIN logs AS l ON l.id = logs_fts.rowid WHERE logs_fts MATCH ? AND logs_fts.rowid >= ? AND logs_fts.rowid <= ? ORDER BY logs_fts.rowid DESC LIMIT 100',
-      '"x"', 0, 10,
-    );
-    assert.ok(!/TEMP B-TREE/.test(fts), fts);
-    const cand = plan('SELECT id FROM logs WHERE id IN (SELECT id FROM logs WHERE level IN (4) AND ts >= ? AND ts < ? AND +id >= ? AND +id <= ? ORDER BY id DESC LIMIT 100) ORDER BY id DESC', 0, 1, 0, 1);
-    assert.match(cand, /COVERING INDEX logs_level_ts/);
+    const hot = plan('SELECT id FROM hot AS h WHERE h.ts <= ? AND (h.ts < ? OR h.id < ?) ORDER BY h.ts DESC, h.id DESC LIMIT 512', 1, 1, 1);
+    assert.match(hot, /INDEX hot_ts/);
+    assert.ok(!/TEMP B-TREE/.test(hot), hot);
+    const blocks = plan('SELECT id, bloom FROM blocks WHERE ts_max >= ? AND ts_min < ? AND (levels & ?) != 0 ORDER BY ts_max DESC, id DESC LIMIT 32', 0, 1, 16);
+    assert.match(blocks, /INDEX blocks_ts_max/);
+    assert.ok(!/TEMP B-TREE/.test(blocks), blocks);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
