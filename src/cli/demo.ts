@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { extractSeq, LineFactory, type Format } from '../generator/lines.js';
 import { generate } from '../generator/writer.js';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { LogpipeError } from '../shared/errors.js';
 
 const BIN = fileURLToPath(new URL('../../bin/logpipe', import.meta.url));
 const HOST = '127.0.0.1';
@@ -127,8 +128,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   const lock = join(demoDir, 'demo.pid');
   const holder = lockDemo(lock);
   if (holder !== undefined) {
-    process.stderr.write(`logpipe demo: another logpipe demo (pid ${holder}) is using "${dataDir}"; stop it first, or choose another --data.\n`);
-    return 1;
+    throw new LogpipeError('LP_ERR_DEMO_BUSY', `Another logpipe demo (pid ${holder}) is using "${dataDir}"; stop it first, or choose another --data.`);
   }
   try {
     return await runDemo(opts, dataDir, demoDir);

@@ -1,6 +1,7 @@
 // Dispatches `logpipe <command>`; each command's module is imported only when it runs,
 // so `logpipe collect` never loads the server or SQLite.
 import { readFileSync } from 'node:fs';
+import { LogpipeError } from '../shared/errors.js';
 import { UsageError, formatHelp, parseOptions, type CommandSpec, type ParsedOptions } from '../command/options.js';
 
 interface CommandModule {
@@ -65,8 +66,11 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`logpipe ${name}: ${err.problems.join(`\nlogpipe ${name}: `)}\n`);
       return 2;
     }
-    const e = err as Error & { code?: string };
-    process.stderr.write(`logpipe ${name}: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+    // Errors we foresaw carry a catalogue code (LogpipeError, as on the server); anything else
+    // is a bug or a system error, shown with its own code (EACCES…) or LP_ERR_INTERNAL.
+    const e = err as Error & { code?: unknown };
+    const code = err instanceof LogpipeError ? err.code : typeof e.code === 'string' ? e.code : 'LP_ERR_INTERNAL';
+    process.stderr.write(`logpipe ${name}: [${code}] ${e.message}\n`);
     if (process.env.LOGPIPE_DEBUG) process.stderr.write(`${e.stack}\n`);
     return 1;
   }

@@ -2,6 +2,7 @@
 // declares its spec here): one spec per option gives its flag, its environment
 // variable, its default and its help line. Parsing reports every problem at once.
 import { parseArgs } from 'node:util';
+import { LogpipeError } from '../shared/errors.js';
 
 export type OptionKind = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'duration' | 'bytes';
 
@@ -28,9 +29,10 @@ export interface CommandSpec {
 
 export type ParsedOptions = Record<string, any> & { _: string[] };
 
-export class UsageError extends Error {
+/** Bad or missing options: every problem at once; the CLI lists them and exits 2. */
+export class UsageError extends LogpipeError {
   constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+    super('LP_ERR_USAGE', problems.join('\n'), { problems });
   }
 }
 

@@ -2,6 +2,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { LogpipeError } from '../shared/errors.js';
 import { FORMATS, LineFactory, SERVICES, type Format } from './lines.js';
 import { ProgressBar } from './progress.js';
 import { generate, type Progress } from './writer.js';
@@ -68,7 +69,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
       closeSync(openSync(opts.out, 'a'));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(`Cannot write to "${opts.out}" (${e.code ?? e.message}); choose another --out.`);
+      throw new LogpipeError('LP_ERR_OUTPUT_FILE', `Cannot write to "${opts.out}" (${e.code ?? e.message}); choose another --out.`);
     }
   }
 

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
 import { exitWithParent } from '../command/parent-watch.js';
+import { LogpipeError } from '../shared/errors.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
@@ -139,7 +140,7 @@ function prepareDataDir(dir: string): void {
     accessSync(dir, constants.W_OK | constants.R_OK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`The data directory "${dir}" is not writable (${e.code ?? e.message}); choose another with --data or fix its permissions.`), { code: 'LP_ERR_DATA_DIR' });
+    throw new LogpipeError('LP_ERR_DATA_DIR', `The data directory "${dir}" is not writable (${e.code ?? e.message}); choose another with --data or fix its permissions.`);
   }
 }
 
@@ -188,9 +189,9 @@ export async function run(o: ParsedOptions): Promise<number> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     await store.close();
-    if (e.code === 'EADDRINUSE') throw Object.assign(new Error(`Port ${config.port} on ${config.host} is already in use (is another logpipe running?); choose another with --port.`), { code: 'LP_ERR_PORT_IN_USE' });
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw Object.assign(new Error(`Cannot listen on "${config.host}": no such local address.`), { code: 'LP_ERR_BAD_HOST' });
-    if (e.code === 'EACCES') throw Object.assign(new Error(`Not allowed to listen on port ${config.port} (ports below 1024 need privileges).`), { code: 'LP_ERR_PORT_DENIED' });
+    if (e.code === 'EADDRINUSE') throw new LogpipeError('LP_ERR_PORT_IN_USE', `Port ${config.port} on ${config.host} is already in use (is another logpipe running?); choose another with --port.`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new LogpipeError('LP_ERR_BAD_HOST', `Cannot listen on "${config.host}": no such local address.`);
+    if (e.code === 'EACCES') throw new LogpipeError('LP_ERR_PORT_DENIED', `Not allowed to listen on port ${config.port} (ports below 1024 need privileges).`);
     throw err;
   }
   const addr = app.server.address();
