@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSeq, LineFactory, type Format } from '../generator/lines.js';
 import { generate } from '../generator/writer.js';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 
 const BIN = fileURLToPath(new URL('../../bin/logpipe', import.meta.url));
@@ -22,7 +22,7 @@ const HOST = '127.0.0.1';
 const STOP_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 30_000;
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'demo',
   summary:
     'Runs a server, writes realistic logs to three files under <data>/demo (app.log plain, worker.log JSON,\n' +
@@ -34,7 +34,10 @@ export const spec: CommandSpec = {
     rate: { kind: 'number', arg: 'N', default: 20, help: 'lines per second into app.log, with bursts; worker.log gets a quarter, gateway.log a tenth' },
     steady: { kind: 'boolean', help: 'keep the rate steady (no bursts or quiet spells)' },
   },
-};
+} as const satisfies CommandSpec;
+
+/** The options of this command as parsed from its spec. */
+export type DemoOptions = OptionsOf<typeof spec>;
 
 interface Child {
   name: string;
@@ -116,7 +119,7 @@ function nextSeqOf(path: string): number {
   return 1;
 }
 
-export async function run(opts: ParsedOptions): Promise<number> {
+export async function run(opts: DemoOptions): Promise<number> {
   const problems: string[] = [];
   if (!(opts.port >= 0 && opts.port < 65536)) problems.push(`--port: expected 0 to 65535, got ${opts.port}`);
   if (!(opts.rate > 0)) problems.push(`--rate: must be greater than 0, got ${opts.rate}`);
@@ -170,7 +173,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): Promise<number> {
+async function runDemo(opts: DemoOptions, dataDir: string, demoDir: string): Promise<number> {
   if (opts.port !== 0 && !(await isPortFree(opts.port))) {
     process.stderr.write(`logpipe demo: port ${opts.port} on ${HOST} is already in use (another logpipe demo or server?). Stop it, or choose another port with --port ${opts.port + 1} (--port 0 picks a free one).\n`);
     return 1;

@@ -2,7 +2,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
 import { parsePattern } from './discover.js';
@@ -13,7 +13,7 @@ import { exitWithParent } from '../command/parent-watch.js';
 /** Default state file: in the working directory, so one collector per directory by default. */
 export const DEFAULT_STATE = '.logpipe-state.json';
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'collect',
   summary: 'Tail log files (paths or globs) and ship their lines to a logpipe server, exactly once.',
   usage: 'logpipe collect --url URL [options] FILE_OR_GLOB…',
@@ -44,25 +44,17 @@ export const spec: CommandSpec = {
     'retry-base': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'first retry delay ceiling; doubles per failed attempt up to 30s, with full jitter' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
   },
-};
+} as const satisfies CommandSpec;
+
+/** The options of this command as parsed from its spec. */
+export type CollectOptions = OptionsOf<typeof spec>;
 
 function log(line: string): void {
   process.stderr.write(`logpipe collect: ${line}\n`);
 }
 
-/** Defaults are written as text ("250ms", "1MiB") for --help; values from flags are numbers. */
-function normalize(opts: ParsedOptions): void {
-  for (const [name, o] of Object.entries(spec.options)) {
-    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (typeof opts[key] !== 'string') continue;
-    if (o.kind === 'duration') opts[key] = parseDuration(opts[key]);
-    else if (o.kind === 'bytes') opts[key] = parseBytes(opts[key]);
-  }
-}
-
 /** Checks every option at once and builds the collector's configuration. */
-export function buildOptions(opts: ParsedOptions): CollectorOptions {
-  normalize(opts);
+export function buildOptions(opts: CollectOptions): CollectorOptions {
   const problems: string[] = [];
   if (!opts.url) problems.push('--url is required (e.g. --url http://127.0.0.1:8000)');
   else {
@@ -112,7 +104,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     }
   }
   return {
-    url: opts.url,
+    url: opts.url!, // no --url is one of the problems above
     token: opts.token || undefined,
     patterns: opts._,
     statePath,
@@ -139,7 +131,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
   };
 }
 
-export async function run(opts: ParsedOptions): Promise<number> {
+export async function run(opts: CollectOptions): Promise<number> {
   const config = buildOptions(opts);
   const collector = await Collector.start(config);
   const m = collector.metrics;

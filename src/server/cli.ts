@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
 import { exitWithParent } from '../command/parent-watch.js';
 import { LogpipeError } from '../shared/errors.js';
 import { buildApp } from './app.js';
@@ -16,7 +16,7 @@ import type { Store } from './storage/store.js';
 
 const L = DEFAULT_LIMITS;
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'server',
   summary: 'Runs the ingest and query API, the live tail and the dashboard on one port.',
   usage: 'logpipe server [--host 127.0.0.1] [--port 8000] [--data ./data] [--db URL] [options]',
@@ -51,7 +51,10 @@ export const spec: CommandSpec = {
     'sqlite-max-page-count': { kind: 'int', help: 'testing only: cap the SQLite database at N pages (PRAGMA max_page_count) to simulate a full disk', arg: 'N' },
     'log-level': { kind: 'string', default: 'info', help: 'log level of the server\'s own logs', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   },
-};
+} as const satisfies CommandSpec;
+
+/** The options of this command as parsed from its spec. */
+export type ServerOptions = OptionsOf<typeof spec>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
 
@@ -75,7 +78,7 @@ function readTokenFile(path: string | undefined, flag: string, problems: string[
 }
 
 /** Turns parsed options into a validated config; throws UsageError listing every problem. */
-export function configFromOptions(o: ParsedOptions): ServerConfig {
+export function configFromOptions(o: ServerOptions): ServerConfig {
   const problems: string[] = [];
   if (o.port < 0 || o.port > 65535) problems.push(`--port: must be from 0 to 65535, got ${o.port}`);
   const ingestTokens = [...(o.ingestToken ?? []), ...readTokenFile(o.ingestTokenFile, 'ingest-token-file', problems)];
@@ -178,7 +181,7 @@ function startRetention(store: Store, config: ServerConfig, metrics: ServerMetri
   };
 }
 
-export async function run(o: ParsedOptions): Promise<number> {
+export async function run(o: ServerOptions): Promise<number> {
   const config = configFromOptions(o);
   if (!config.db || !/^postgres(ql)?:/.test(config.db)) prepareDataDir(config.dataDir);
   const store = await openStore({ db: config.db, dataDir: config.dataDir, maxPageCount: config.sqliteMaxPageCount });
