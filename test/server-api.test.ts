@@ -380,6 +380,15 @@ describe('operations', () => {
     assert.match(text, /^logpipe_ingested_lines_total\{door="native"\} \d+$/m);
     assert.match(text, /^logpipe_db_size_bytes \d+$/m);
     assert.match(text, /^logpipe_ingest_duration_seconds_count \d+$/m);
+    // Every metric has one TYPE: totals are counters, levels that go both ways are gauges.
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]));
+    for (const [name, type] of types) if (name.endsWith('_total')) assert.equal(type, 'counter', name);
+    for (const name of ['logpipe_tail_subscribers', 'logpipe_db_size_bytes', 'logpipe_db_rows', 'logpipe_inflight_body_bytes', 'process_resident_memory_bytes', 'process_uptime_seconds']) {
+      assert.equal(types.get(name), 'gauge', name);
+      assert.match(text, new RegExp(`^${name} \\d+(\\.\\d+)?$`, 'm'), name);
+    }
+    assert.equal(types.get('logpipe_ingest_duration_seconds'), 'histogram');
+    assert.equal(types.size, 16, [...types.keys()].join(' '));
   });
 
   test('security headers are on every response', async () => {

@@ -164,9 +164,9 @@ function startRetention(store: Store, config: ServerConfig, metrics: ServerMetri
       while (!stopped && Date.now() - started < 100) {
         const refusedBefore = guard?.refusals ?? 0;
         const n = await enforceGuardedRetention(store, policy, guard, 2000);
-        if (guard && guard.refusals > refusedBefore) metrics.retentionRefused.inc(undefined, guard.refusals - refusedBefore);
+        if (guard && guard.refusals > refusedBefore) metrics.retentionRefused.inc(guard.refusals - refusedBefore);
         if (!n) break;
-        metrics.retentionDeleted.inc(undefined, n);
+        metrics.retentionDeleted.inc(n);
         await new Promise((r) => setImmediate(r));
       }
     } catch (err) {

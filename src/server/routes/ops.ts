@@ -28,7 +28,7 @@ export default async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOpt
     metrics.dbBytes.set(stats.dbBytes);
     metrics.dbRows.set(stats.rows);
     metrics.subscribers.set(hub.size);
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    reply.header('content-type', metrics.contentType);
     return metrics.render();
   });
 }
