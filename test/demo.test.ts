@@ -109,7 +109,7 @@ test('demo: a taken port is reported clearly and nothing is started', async () =
   try {
     const r = spawnSync(process.execPath, [BIN, 'demo', '--port', String(port), '--data', data], { env: ENV, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    assert.match(r.stderr, new RegExp(`^logpipe demo: \\[LP_ERR_PORT_IN_USE\\] Port ${port} on 127\\.0\\.0\\.1 is already in use`, 'm'));
     assert.deepEqual(processesMentioning(data), []);
   } finally {
     blocker.close();

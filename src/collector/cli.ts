@@ -2,6 +2,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { createLogger, LOG_LEVELS } from '../command/logger.js';
 import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
@@ -43,15 +44,12 @@ export const spec = {
     'shutdown-timeout': { kind: 'duration', arg: 'DURATION', default: '10s', help: 'on SIGTERM, wait this long for the server to acknowledge' },
     'retry-base': { kind: 'duration', arg: 'DURATION', default: '500ms', help: 'first retry delay ceiling; doubles per failed attempt up to 30s, with full jitter' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
+    'log-level': { kind: 'string', default: 'info', choices: LOG_LEVELS, help: "level of the collector's own logs (JSON lines on stderr)" },
   },
 } as const satisfies CommandSpec;
 
 /** The options of this command as parsed from its spec. */
 export type CollectOptions = OptionsOf<typeof spec>;
-
-function log(line: string): void {
-  process.stderr.write(`logpipe collect: ${line}\n`);
-}
 
 /** Checks every option at once and builds the collector's configuration. */
 export function buildOptions(opts: CollectOptions): CollectorOptions {
@@ -127,12 +125,13 @@ export function buildOptions(opts: CollectOptions): CollectorOptions {
     shutdownTimeoutMs: opts.shutdownTimeout,
     gzipLevel: opts.gzipLevel,
     baseBackoffMs: opts.retryBase,
-    log,
+    log: createLogger('collect', opts.logLevel),
   };
 }
 
 export async function run(opts: CollectOptions): Promise<number> {
   const config = buildOptions(opts);
+  const log = config.log;
   const collector = await Collector.start(config);
   const m = collector.metrics;
   let metricsNote = '';
@@ -147,27 +146,27 @@ export async function run(opts: CollectOptions): Promise<number> {
   });
   // Announced once SIGTERM is handled: whoever waits for this line may signal from here on.
   const files = collector.files;
-  log(
+  log.info(
     `Shipping ${files.length} file(s) matching ${config.patterns.map((p) => `"${p}"`).join(', ')} to "${collector.shipper.url}"; state in "${config.statePath}", spool in "${collector.spool.dir}", dead letters in "${deadLetterPath(config.statePath)}"${metricsNote}.`,
   );
-  const progress = opts.progressInterval > 0 ? setInterval(() => process.stderr.write(m.formatProgress() + '\n'), opts.progressInterval) : null;
+  const progress = opts.progressInterval > 0 ? setInterval(() => log.info(m.formatProgress()), opts.progressInterval) : null;
   progress?.unref();
   const signal = await signalled;
   // A second signal while we wait for acknowledgements: save what is acknowledged and leave.
   const hurry = () => {
-    log('Second signal: saving the checkpoint and exiting without waiting for the server.');
+    log.info('Second signal: saving the checkpoint and exiting without waiting for the server.');
     collector.saveNow();
     process.exit(1);
   };
   process.once('SIGTERM', hurry);
   process.once('SIGINT', hurry);
-  log(`${signal}: shipping what was read and saving the checkpoint.`);
+  log.info(`${signal}: shipping what was read and saving the checkpoint.`);
   if (progress) clearInterval(progress);
   await collector.stop();
   const secs = (Date.now() - m.startedAt) / 1000;
   const cpu = process.cpuUsage();
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
-  log(
+  log.info(
     `Done: ${m.linesRead} lines read, ${m.linesShipped} shipped in ${m.batchesShipped} batches over ${secs.toFixed(1)} s, ` +
       `${m.duplicates} duplicates skipped by the server, ${m.retries} retries, ${m.deadLetters} dead-lettered; CPU ${cpuSecs.toFixed(2)} s (${m.linesRead ? ((cpuSecs * 1e6) / m.linesRead).toFixed(2) : '0'} s per million lines).`,
   );

@@ -62,7 +62,7 @@ export class Metrics {
   formatProgress(): string {
     const secs = (Date.now() - this.startedAt) / 1000;
     return (
-      `logpipe collect: ${this.linesRead} lines read, ${this.linesShipped} shipped (${Math.round(this.linesShipped / Math.max(secs, 0.001))}/s), ` +
+      `${this.linesRead} lines read, ${this.linesShipped} shipped (${Math.round(this.linesShipped / Math.max(secs, 0.001))}/s), ` +
       `${this.bytesBehind()} bytes behind, ${this.filesOpen} files, ${this.retries} retries, RSS ${memoryText()}` +
       (this.deadLetters ? `, ${this.deadLetters} dead-lettered` : '') +
       (this.retries && this.lastError ? ` (last error: ${this.lastError})` : '') +
