@@ -137,7 +137,7 @@ export class Collector {
 
   /** Loads the checkpoint and the spool, re-sends what the spool holds, scans and starts tailing. */
   static async start(opts: CollectorOptions): Promise<Collector> {
-    const checkpoint = await Checkpoint.load(opts.statePath);
+    const checkpoint = await Checkpoint.load(opts.statePath, undefined, opts.log);
     checkpoint.lock();
     let c: Collector;
     try {
