@@ -232,6 +232,9 @@ describe('event-time order over HTTP', () => {
     assert.deepEqual(back.body.logs.map((r: any) => r.message), ['m2', 'm1', 'm0']);
     // An order that agrees with the anchor is allowed; one that contradicts it is a 400.
     assert.equal((await get(`/api/v1/logs?source=${src}&after=${m2}&order=asc`)).status, 200);
+    // A cursor's own direction wins over `order`, as before anchors existed.
+    const overridden = await get(`/api/v1/logs?source=${src}&order=desc&cursor=${newer.body.nextCursor}`);
+    assert.deepEqual(overridden.body.logs.map((r: any) => r.message), ['m4']);
     const nd = await (await fetch(`${srv.url}/api/v1/logs/export?source=${src}&after=${m2}`)).text();
     assert.deepEqual(nd.trim().split('\n').map((l) => JSON.parse(l).message), ['m2b', 'm3', 'm4']);
     const ndBefore = await (await fetch(`${srv.url}/api/v1/logs/export?source=${src}&before=${m2}`)).text();
