@@ -43,7 +43,7 @@ test('413 splits the batch until the server takes it; 400 goes to the dead-lette
     await waitUntil(() => deadLetters().split('\n').length > 10, 60_000, 'the batch of 10 in the dead-letter file');
     const dead = deadLetters().trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(seqs(dead.map((r) => r.message)), Array.from({ length: 10 }, (_, i) => 1001 + i));
-    await waitUntil(() => /ERROR: the server rejected a batch of 10 lines/.test(c.output()), 60_000, 'the loud log line');
+    await waitUntil(() => /"level":50,[^\n]*"msg":"The server rejected a batch of 10 lines/.test(c.output()), 60_000, 'the loud log line');
     appendFileSync(log, lines(1011, 1020));
     await sink.waitFor(1010);
 

@@ -34,7 +34,7 @@ export function startCollector(args: string[], env: Record<string, string> = {})
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => {
     out += d;
-    if (/logpipe collect: Shipping \d+ file/.test(out)) announced(true);
+    if (/"name":"logpipe collect","msg":"Shipping \d+ file/.test(out)) announced(true);
   });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   void exited.then(() => announced(false));

@@ -29,7 +29,7 @@ test('a spool that cannot be written pauses reading loudly; once it can, every l
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | string>((r) => proc.on('exit', (code, sig) => r(code ?? sig ?? -1)));
   try {
-    await waitUntil(() => /ERROR: cannot write to the spool .*EFBIG/.test(out), 60_000, `the collector to say the spool cannot be written (output: ${out.slice(-500)})`);
+    await waitUntil(() => /"level":50,[^\n]*"msg":"Cannot write to the spool .*EFBIG/.test(out), 60_000, `the collector to say the spool cannot be written (output: ${out.slice(-500)})`);
     assert.ok(sink.records.length < LINES, 'not everything got through before the spool failed');
     assert.equal(proc.exitCode, null, 'the collector keeps running');
     const lifted = spawnSync('prlimit', ['--pid', String(proc.pid), '--fsize=unlimited:unlimited']);

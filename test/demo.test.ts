@@ -83,7 +83,7 @@ test('demo: lines from several sources reach the server; SIGINT stops everything
     // A second demo on the same data directory refuses to start.
     const second = spawnSync(process.execPath, [BIN, 'demo', '--port', '0', '--data', data], { env: ENV, encoding: 'utf8', timeout: 30_000 });
     assert.equal(second.status, 1, second.stderr);
-    assert.match(second.stderr, new RegExp(`another logpipe demo \\(pid ${child.pid}\\) is using`));
+    assert.match(second.stderr, new RegExp(`^logpipe demo: \\[LP_ERR_DEMO_BUSY\\] Another logpipe demo \\(pid ${child.pid}\\) is using`, 'm'));
 
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -109,7 +109,7 @@ test('demo: a taken port is reported clearly and nothing is started', async () =
   try {
     const r = spawnSync(process.execPath, [BIN, 'demo', '--port', String(port), '--data', data], { env: ENV, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    assert.match(r.stderr, new RegExp(`^logpipe demo: \\[LP_ERR_PORT_IN_USE\\] Port ${port} on 127\\.0\\.0\\.1 is already in use`, 'm'));
     assert.deepEqual(processesMentioning(data), []);
   } finally {
     blocker.close();
@@ -138,7 +138,7 @@ test('demo: a pid file left by a killed demo does not block the next one', async
     const s = spawnSync(process.execPath, [BIN, 'demo', '--port', String(port), '--data', data], { env: ENV, encoding: 'utf8', timeout: 30_000 });
     blocker.close();
     assert.equal(s.status, 1);
-    assert.doesNotMatch(s.stderr, /another logpipe demo \(pid/);
+    assert.doesNotMatch(s.stderr, /LP_ERR_DEMO_BUSY/);
     assert.match(s.stderr, /already in use/);
     assert.ok(!existsSync(join(data, 'demo', 'demo.pid')), 'the pid file is removed again');
   } finally {

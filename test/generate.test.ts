@@ -138,12 +138,12 @@ test('bad options exit 2 with a clear message naming each problem', () => {
   assert.equal(r.stdout + f.stdout + c.stdout + u.stdout, '', 'nothing generated on bad options');
 });
 
-test('an --out that cannot be written is reported by name with exit 1', () => {
+test('an --out that cannot be written is reported by name and code (LP_ERR_OUTPUT_FILE) with exit 1', () => {
   const dir = makeTempDir();
   try {
     const r = runGenerate(['--out', dir]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /Cannot write to ".*" \(EISDIR\); choose another --out\./);
+    assert.match(r.stderr, /^logpipe generate: \[LP_ERR_OUTPUT_FILE\] Cannot write to ".*" \(EISDIR\); choose another --out\.$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBytes, parseDuration } from '../src/command/options.js';
+import { parseBytes, parseDuration, type CommandSpec } from '../src/command/options.js';
 import { spec } from '../src/server/cli.js';
 import { DEFAULT_LIMITS } from '../src/server/config.js';
 import { ROOT } from './helpers/server.js';
@@ -42,14 +42,14 @@ const ACCESS_FLAGS = ['host', 'ingest-token', 'ingest-token-file', 'read-token',
 test('every limit and access option of logpipe server is in docs/security.md with its environment variable and default', () => {
   const rows = documentedFlags();
   for (const flag of [...LIMIT_FLAGS, ...ACCESS_FLAGS]) {
-    const opt = spec.options[flag];
+    const opt = (spec.options as CommandSpec['options'])[flag];
     assert.ok(opt, `--${flag} is an option of logpipe server`);
     const row = rows.get(flag);
     assert.ok(row, `--${flag} is documented`);
     assert.equal(row.env, `LOGPIPE_${flag.replace(/-/g, '_').toUpperCase()}`, `--${flag} environment variable`);
     assert.ok(row.def.startsWith(formatDefault(opt.kind, opt.default)), `--${flag} default: docs say "${row.def}", the CLI says ${formatDefault(opt.kind, opt.default)}`);
   }
-  for (const flag of rows.keys()) assert.ok(spec.options[flag], `documented --${flag} exists`);
+  for (const flag of rows.keys()) assert.ok((spec.options as CommandSpec['options'])[flag], `documented --${flag} exists`);
   // Every limit in config.ts has a flag here (a new limit must be documented too).
   assert.equal(LIMIT_FLAGS.length, Object.keys(DEFAULT_LIMITS).length);
 });

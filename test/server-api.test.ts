@@ -237,6 +237,9 @@ describe('event-time order over HTTP', () => {
     assert.deepEqual(back.body.logs.map((r: any) => r.message), ['m2', 'm1', 'm0']);
     // An order that agrees with the anchor is allowed; one that contradicts it is a 400.
     assert.equal((await get(`/api/v1/logs?source=${src}&after=${m2}&order=asc`)).status, 200);
+    // A cursor's own direction wins over `order`, as before anchors existed.
+    const overridden = await get(`/api/v1/logs?source=${src}&order=desc&cursor=${newer.body.nextCursor}`);
+    assert.deepEqual(overridden.body.logs.map((r: any) => r.message), ['m4']);
     const nd = await (await fetch(`${srv.url}/api/v1/logs/export?source=${src}&after=${m2}`)).text();
     assert.deepEqual(nd.trim().split('\n').map((l) => JSON.parse(l).message), ['m2b', 'm3', 'm4']);
     const ndBefore = await (await fetch(`${srv.url}/api/v1/logs/export?source=${src}&before=${m2}`)).text();
@@ -385,9 +388,20 @@ describe('operations', () => {
     assert.match(text, /^logpipe_ingested_lines_total\{door="native"\} \d+$/m);
     assert.match(text, /^logpipe_db_size_bytes \d+$/m);
     assert.match(text, /^logpipe_ingest_duration_seconds_count \d+$/m);
-    // The SQLite store reports how far compaction has got.
+    // Every metric has one TYPE: totals are counters, levels that go both ways are gauges.
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]));
+    for (const [name, type] of types) if (name.endsWith('_total')) assert.equal(type, 'counter', name);
+    for (const name of ['logpipe_tail_subscribers', 'logpipe_db_size_bytes', 'logpipe_db_rows', 'logpipe_inflight_body_bytes', 'process_resident_memory_bytes', 'process_uptime_seconds']) {
+      assert.equal(types.get(name), 'gauge', name);
+      assert.match(text, new RegExp(`^${name} \\d+(\\.\\d+)?$`, 'm'), name);
+    }
+    assert.equal(types.get('logpipe_ingest_duration_seconds'), 'histogram');
+    // The SQLite store reports how far compaction has got (gauges; the ratio once a block exists).
+    for (const name of ['logpipe_db_uncompacted_rows', 'logpipe_db_compaction_lag_seconds']) assert.equal(types.get(name), 'gauge', name);
     assert.match(text, /^logpipe_db_uncompacted_rows \d+$/m);
     assert.match(text, /^logpipe_db_compaction_lag_seconds \d+(\.\d+)?$/m);
+    const compressed = types.has('logpipe_db_compression_ratio') ? 1 : 0;
+    assert.equal(types.size, 18 + compressed, [...types.keys()].join(' '));
   });
 
   test('security headers are on every response', async () => {

@@ -14,14 +14,16 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractSeq, LineFactory, type Format } from '../generator/lines.js';
 import { generate } from '../generator/writer.js';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
+import { LogpipeError } from '../shared/errors.js';
+import { createLogger, LOG_LEVELS } from '../command/logger.js';
 
 const BIN = fileURLToPath(new URL('../../bin/logpipe', import.meta.url));
 const HOST = '127.0.0.1';
 const STOP_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 30_000;
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'demo',
   summary:
     'Runs a server, writes realistic logs to three files under <data>/demo (app.log plain, worker.log JSON,\n' +
@@ -32,8 +34,12 @@ export const spec: CommandSpec = {
     data: { kind: 'string', arg: 'DIR', default: './data', help: 'data directory: the SQLite database and demo/*.log live here' },
     rate: { kind: 'number', arg: 'N', default: 20, help: 'lines per second into app.log, with bursts; worker.log gets a quarter, gateway.log a tenth' },
     steady: { kind: 'boolean', help: 'keep the rate steady (no bursts or quiet spells)' },
+    'log-level': { kind: 'string', default: 'info', choices: LOG_LEVELS, help: "level of the demo's own logs (JSON lines on stderr; its server logs at warn unless LOGPIPE_LOG_LEVEL is set)" },
   },
-};
+} as const satisfies CommandSpec;
+
+/** The options of this command as parsed from its spec. */
+export type DemoOptions = OptionsOf<typeof spec>;
 
 interface Child {
   name: string;
@@ -41,8 +47,21 @@ interface Child {
   exited: Promise<number | string>;
 }
 
+/** What the demo tells the person who started it (the dashboard URL…): plain lines on stdout. */
 function say(line: string): void {
   process.stdout.write(`logpipe demo: ${line}\n`);
+}
+
+/** The demo's own log (pino JSON on stderr, as its children's); run() sets its level. */
+let log = createLogger('demo');
+
+/**
+ * A child's output line on the demo's stderr. Its logs are pino JSON lines already and pass as
+ * they are (each names its command); anything else (a start-up error) is wrapped in one.
+ */
+function relay(child: string, line: string): void {
+  if (line.startsWith('{"level":')) process.stderr.write(`${line}\n`);
+  else if (line.trim()) log.info({ child }, line);
 }
 
 /** Spawns `bin/logpipe …` in its own process group, forwarding its output line by line with a prefix. */
@@ -60,7 +79,7 @@ function spawnLogpipe(name: string, args: string[], env: NodeJS.ProcessEnv, onLi
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         onLine?.(line);
-        process.stderr.write(`[${name}] ${line}\n`);
+        relay(name, line);
       }
     });
   }
@@ -75,7 +94,7 @@ async function stopChild(c: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<
   const result = await Promise.race([c.exited, timeout]);
   clearTimeout(timer);
   if (result !== 'timeout') return result;
-  process.stderr.write(`logpipe demo: "${c.name}" did not stop within ${STOP_TIMEOUT_MS / 1000}s; killing it.\n`);
+  log.warn(`"${c.name}" did not stop within ${STOP_TIMEOUT_MS / 1000}s; killing it.`);
   c.proc.kill('SIGKILL');
   return c.exited;
 }
@@ -115,7 +134,8 @@ function nextSeqOf(path: string): number {
   return 1;
 }
 
-export async function run(opts: ParsedOptions): Promise<number> {
+export async function run(opts: DemoOptions): Promise<number> {
+  log = createLogger('demo', opts.logLevel);
   const problems: string[] = [];
   if (!(opts.port >= 0 && opts.port < 65536)) problems.push(`--port: expected 0 to 65535, got ${opts.port}`);
   if (!(opts.rate > 0)) problems.push(`--rate: must be greater than 0, got ${opts.rate}`);
@@ -127,8 +147,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
   const lock = join(demoDir, 'demo.pid');
   const holder = lockDemo(lock);
   if (holder !== undefined) {
-    process.stderr.write(`logpipe demo: another logpipe demo (pid ${holder}) is using "${dataDir}"; stop it first, or choose another --data.\n`);
-    return 1;
+    throw new LogpipeError('LP_ERR_DEMO_BUSY', `Another logpipe demo (pid ${holder}) is using "${dataDir}"; stop it first, or choose another --data.`);
   }
   try {
     return await runDemo(opts, dataDir, demoDir);
@@ -170,10 +189,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): Promise<number> {
+async function runDemo(opts: DemoOptions, dataDir: string, demoDir: string): Promise<number> {
   if (opts.port !== 0 && !(await isPortFree(opts.port))) {
-    process.stderr.write(`logpipe demo: port ${opts.port} on ${HOST} is already in use (another logpipe demo or server?). Stop it, or choose another port with --port ${opts.port + 1} (--port 0 picks a free one).\n`);
-    return 1;
+    throw new LogpipeError('LP_ERR_PORT_IN_USE', `Port ${opts.port} on ${HOST} is already in use (another logpipe demo or server?). Stop it, or choose another port with --port ${opts.port + 1} (--port 0 picks a free one).`);
   }
 
   const children: Child[] = [];
@@ -189,7 +207,7 @@ async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): P
   const onSignal = (sig: NodeJS.Signals): void => {
     // A second Ctrl-C means "now": kill the children instead of waiting for them.
     if (++signals > 1) {
-      process.stderr.write(`logpipe demo: second ${sig}; killing everything now.\n`);
+      log.warn(`Second ${sig}; killing everything now.`);
       killAll();
       process.exit(130);
     }
@@ -218,11 +236,11 @@ async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): P
       new Promise<{ timeout: true }>((r) => setTimeout(() => r({ timeout: true }), START_TIMEOUT_MS).unref()),
     ]);
     if ('exit' in first) {
-      process.stderr.write(`logpipe demo: the server exited with ${first.exit} before listening (see its messages above).\n`);
+      log.error(`The server exited with ${first.exit} before listening (see its messages above).`);
       return 1;
     }
     if ('timeout' in first) {
-      process.stderr.write(`logpipe demo: the server did not start within ${START_TIMEOUT_MS / 1000}s; stopping.\n`);
+      log.error(`The server did not start within ${START_TIMEOUT_MS / 1000}s; stopping.`);
       return 1;
     }
     if ('signal' in first) return 0;
@@ -275,7 +293,7 @@ async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): P
       collector.exited.then((c) => `the collector exited unexpectedly (${c})`),
     ]);
     if (why !== 'SIGINT' && why !== 'SIGTERM') {
-      process.stderr.write(`logpipe demo: ${why}; stopping everything.\n`);
+      log.error(`${why[0].toUpperCase()}${why.slice(1)}; stopping everything.`);
       code = 1;
     } else say(`${why} received; stopping the generators, the collector and the server.`);
   } finally {
@@ -285,7 +303,7 @@ async function runDemo(opts: ParsedOptions, dataDir: string, demoDir: string): P
     await Promise.allSettled(running);
     for (const c of [...children].reverse()) {
       const result = await stopChild(c);
-      if (result !== 0 && code === 0 && c.name !== 'server') process.stderr.write(`logpipe demo: "${c.name}" exited with ${result}.\n`);
+      if (result !== 0 && code === 0 && c.name !== 'server') log.warn(`"${c.name}" exited with ${result}.`);
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

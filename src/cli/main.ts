@@ -1,18 +1,37 @@
 // Dispatches `logpipe <command>`; each command's module is imported only when it runs,
 // so `logpipe collect` never loads the server or SQLite.
 import { readFileSync } from 'node:fs';
-import { UsageError, formatHelp, parseOptions, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { LogpipeError } from '../shared/errors.js';
+import { UsageError, formatHelp, parseOptions, type CommandSpec, type OptionsOf } from '../command/options.js';
 
-interface CommandModule {
-  spec: CommandSpec;
-  run(opts: ParsedOptions): Promise<number | void>;
+/** What a command's module exports: its option spec and a run typed by that spec. */
+interface CommandModule<C extends CommandSpec> {
+  spec: C;
+  run(opts: OptionsOf<C>): Promise<number | void>;
 }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  server: { summary: 'run the API, live tail and dashboard on one port', load: () => import('../server/cli.js') },
-  collect: { summary: 'tail log files and ship them to a server', load: () => import('../collector/cli.js') },
-  generate: { summary: 'write realistic log lines (for demos, tests and benchmarks)', load: () => import('../generator/cli.js') },
-  demo: { summary: 'server + generator + collector together; prints the dashboard URL', load: () => import('./demo.js') },
+/** A loaded command with its options parsed; the spec's types stay inside `bind`. */
+interface BoundCommand {
+  spec: CommandSpec;
+  /** Parses argv (throws UsageError); `run` then runs the command with those options. */
+  parse(argv: string[]): { help: boolean; run(): Promise<number | void> };
+}
+
+function bind<C extends CommandSpec>(mod: CommandModule<C>): BoundCommand {
+  return {
+    spec: mod.spec,
+    parse(argv) {
+      const opts = parseOptions(mod.spec, argv);
+      return { help: !!opts.help, run: () => mod.run(opts) };
+    },
+  };
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<BoundCommand> }> = {
+  server: { summary: 'run the API, live tail and dashboard on one port', load: async () => bind(await import('../server/cli.js')) },
+  collect: { summary: 'tail log files and ship them to a server', load: async () => bind(await import('../collector/cli.js')) },
+  generate: { summary: 'write realistic log lines (for demos, tests and benchmarks)', load: async () => bind(await import('../generator/cli.js')) },
+  demo: { summary: 'server + generator + collector together; prints the dashboard URL', load: async () => bind(await import('./demo.js')) },
 };
 
 function mainHelp(): string {
@@ -44,9 +63,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   const mod = await entry.load();
-  let opts: ParsedOptions;
+  let opts: ReturnType<BoundCommand['parse']>;
   try {
-    opts = parseOptions(mod.spec, rest);
+    opts = mod.parse(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`logpipe ${name}: ${err.problems.join(`\nlogpipe ${name}: `)}\nRun "logpipe ${name} --help" for usage.\n`);
@@ -59,14 +78,17 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return (await mod.run(opts)) ?? 0;
+    return (await opts.run()) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`logpipe ${name}: ${err.problems.join(`\nlogpipe ${name}: `)}\n`);
       return 2;
     }
-    const e = err as Error & { code?: string };
-    process.stderr.write(`logpipe ${name}: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+    // Errors we foresaw carry a catalogue code (LogpipeError, as on the server); anything else
+    // is a bug or a system error, shown with its own code (EACCES…) or LP_ERR_INTERNAL.
+    const e = err as Error & { code?: unknown };
+    const code = err instanceof LogpipeError ? err.code : typeof e.code === 'string' ? e.code : 'LP_ERR_INTERNAL';
+    process.stderr.write(`logpipe ${name}: [${code}] ${e.message}\n`);
     if (process.env.LOGPIPE_DEBUG) process.stderr.write(`${e.stack}\n`);
     return 1;
   }

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync, writeFileSync, renameSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LogpipeError } from '../shared/errors.js';
+import { createLogger, type Log } from '../command/logger.js';
 
 /** Version of the state file format; another version is refused with a clear error. */
 export const STATE_VERSION = 1;
@@ -74,14 +75,18 @@ export class Checkpoint {
   readonly acked = new Map<string, number>();
   #notices = 0;
 
-  private constructor(path: string, minIntervalMs: number) {
+  /** Where a failed background save is reported. */
+  readonly #log: Log;
+
+  private constructor(path: string, minIntervalMs: number, log: Log) {
     this.path = path;
     this.#minIntervalMs = minIntervalMs;
+    this.#log = log;
   }
 
   /** Reads the state file (a missing file is an empty state); refuses damaged or foreign files. */
-  static async load(path: string, minIntervalMs = 1000): Promise<Checkpoint> {
-    const cp = new Checkpoint(path, minIntervalMs);
+  static async load(path: string, minIntervalMs = 1000, log: Log = createLogger('collect')): Promise<Checkpoint> {
+    const cp = new Checkpoint(path, minIntervalMs, log);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -234,7 +239,7 @@ export class Checkpoint {
     const wait = Math.max(0, this.#lastWrite + this.#minIntervalMs - Date.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#write().catch((err) => process.stderr.write(`logpipe collect: saving the state file "${this.path}" failed: ${(err as Error).message}\n`));
+      this.#write().catch((err) => this.#log.error(`Saving the state file "${this.path}" failed: ${(err as Error).message}`));
     }, wait);
     this.#timer.unref();
   }

@@ -2,7 +2,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseBytes, parseDuration, UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { createLogger, LOG_LEVELS } from '../command/logger.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
 import { LogpipeError } from '../shared/errors.js';
 import { Collector, deadLetterPath, type CollectorOptions } from './collector.js';
 import picomatch from 'picomatch';
@@ -16,7 +17,7 @@ import { exitWithParent } from '../command/parent-watch.js';
 /** Default state file: in the working directory, so one collector per directory by default. */
 export const DEFAULT_STATE = '.logpipe-state.json';
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'collect',
   summary: 'Tail log files (paths or globs) and ship their lines to a logpipe server, exactly once.',
   usage: 'logpipe collect --url URL [options] FILE_OR_GLOB…',
@@ -50,26 +51,15 @@ export const spec: CommandSpec = {
     'level-regex': { kind: 'string', arg: 'REGEX', help: 'take the level from the group "level" (or group 1) of REGEX, e.g. "\\|(?<level>[A-Z]+)\\|"' },
     'line-regex': { kind: 'list', arg: 'GLOB=REGEX', help: 'for files whose name matches GLOB, read each line with REGEX\'s named groups (ts, level, msg; any other becomes a field), e.g. \'app-*.log=^(?<ts>\\S+ \\S+) (?<level>\\w+) (?<msg>.*)$\' (repeatable)' },
     'gzip-level': { kind: 'int', arg: 'N', default: 1, help: 'gzip level of request bodies (1 fastest … 9 smallest)' },
+    'log-level': { kind: 'string', default: 'info', choices: LOG_LEVELS, help: "level of the collector's own logs (JSON lines on stderr)" },
   },
-};
+} as const satisfies CommandSpec;
 
-function log(line: string): void {
-  process.stderr.write(`logpipe collect: ${line}\n`);
-}
-
-/** Defaults are written as text ("250ms", "1MiB") for --help; values from flags are numbers. */
-function normalize(opts: ParsedOptions): void {
-  for (const [name, o] of Object.entries(spec.options)) {
-    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (typeof opts[key] !== 'string') continue;
-    if (o.kind === 'duration') opts[key] = parseDuration(opts[key]);
-    else if (o.kind === 'bytes') opts[key] = parseBytes(opts[key]);
-  }
-}
+/** The options of this command as parsed from its spec. */
+export type CollectOptions = OptionsOf<typeof spec>;
 
 /** Checks every option at once and builds the collector's configuration. */
-export function buildOptions(opts: ParsedOptions): CollectorOptions {
-  normalize(opts);
+export function buildOptions(opts: CollectOptions): CollectorOptions {
   const problems: string[] = [];
   if (!opts.url) problems.push('--url is required (e.g. --url http://127.0.0.1:8000)');
   else {
@@ -120,7 +110,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     }
   }
   return {
-    url: opts.url,
+    url: opts.url!, // no --url is one of the problems above
     token: opts.token || undefined,
     patterns: opts._,
     statePath,
@@ -144,7 +134,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
     gzipLevel: opts.gzipLevel,
     baseBackoffMs: opts.retryBase,
     overrideFor,
-    log,
+    log: createLogger('collect', opts.logLevel),
   };
 }
 
@@ -153,7 +143,7 @@ export function buildOptions(opts: ParsedOptions): CollectorOptions {
  * every file; each --line-regex GLOB=REGEX to the files whose name (the record's source) matches
  * GLOB, the first match winning. Problems are added to `problems`.
  */
-function buildOverrides(opts: ParsedOptions, problems: string[]): OverrideFor | undefined {
+function buildOverrides(opts: CollectOptions, problems: string[]): OverrideFor | undefined {
   const base: OverrideSpec = {};
   if (opts.timestampFormat !== undefined) base.timestampFormat = opts.timestampFormat;
   if (opts.levelField !== undefined) base.levelField = opts.levelField;
@@ -188,8 +178,9 @@ function buildOverrides(opts: ParsedOptions, problems: string[]): OverrideFor | 
   };
 }
 
-export async function run(opts: ParsedOptions): Promise<number> {
+export async function run(opts: CollectOptions): Promise<number> {
   const config = buildOptions(opts);
+  const log = config.log;
   const collector = await Collector.start(config);
   const m = collector.metrics;
   let metricsNote = '';
@@ -204,27 +195,27 @@ export async function run(opts: ParsedOptions): Promise<number> {
   });
   // Announced once SIGTERM is handled: whoever waits for this line may signal from here on.
   const files = collector.files;
-  log(
+  log.info(
     `Shipping ${files.length} file(s) matching ${config.patterns.map((p) => `"${p}"`).join(', ')} to "${collector.shipper.url}"; state in "${config.statePath}", spool in "${collector.spool.dir}", dead letters in "${deadLetterPath(config.statePath)}"${metricsNote}.`,
   );
-  const progress = opts.progressInterval > 0 ? setInterval(() => process.stderr.write(m.formatProgress() + '\n'), opts.progressInterval) : null;
+  const progress = opts.progressInterval > 0 ? setInterval(() => log.info(m.formatProgress()), opts.progressInterval) : null;
   progress?.unref();
   const signal = await signalled;
   // A second signal while we wait for acknowledgements: save what is acknowledged and leave.
   const hurry = () => {
-    log('Second signal: saving the checkpoint and exiting without waiting for the server.');
+    log.info('Second signal: saving the checkpoint and exiting without waiting for the server.');
     collector.saveNow();
     process.exit(1);
   };
   process.once('SIGTERM', hurry);
   process.once('SIGINT', hurry);
-  log(`${signal}: shipping what was read and saving the checkpoint.`);
+  log.info(`${signal}: shipping what was read and saving the checkpoint.`);
   if (progress) clearInterval(progress);
   await collector.stop();
   const secs = (Date.now() - m.startedAt) / 1000;
   const cpu = process.cpuUsage();
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
-  log(
+  log.info(
     `Done: ${m.linesRead} lines read, ${m.linesShipped} shipped in ${m.batchesShipped} batches over ${secs.toFixed(1)} s, ` +
       `${m.duplicates} duplicates skipped by the server, ${m.retries} retries, ${m.deadLetters} dead-lettered; CPU ${cpuSecs.toFixed(2)} s (${m.linesRead ? ((cpuSecs * 1e6) / m.linesRead).toFixed(2) : '0'} s per million lines).`,
   );

@@ -113,7 +113,7 @@ export class Collector {
         const frame = this.spool.append(meta, gz);
         if (this.#spoolWriteError) {
           this.#spoolWriteError = '';
-          this.opts.log(`The spool "${this.spool.dir}" can be written again; reading goes on.`);
+          this.opts.log.info(`The spool "${this.spool.dir}" can be written again; reading goes on.`);
         }
         this.sender.push(frame);
       },
@@ -137,7 +137,7 @@ export class Collector {
 
   /** Loads the checkpoint and the spool, re-sends what the spool holds, scans and starts tailing. */
   static async start(opts: CollectorOptions): Promise<Collector> {
-    const checkpoint = await Checkpoint.load(opts.statePath);
+    const checkpoint = await Checkpoint.load(opts.statePath, undefined, opts.log);
     checkpoint.lock();
     let c: Collector;
     try {
@@ -153,7 +153,7 @@ export class Collector {
         spool.ack(f);
         return false;
       });
-      if (pending.length) opts.log(`Sending ${pending.length} batch(es) left in the spool "${spool.dir}" by the previous run.`);
+      if (pending.length) opts.log.info(`Sending ${pending.length} batch(es) left in the spool "${spool.dir}" by the previous run.`);
       for (const f of pending) c.sender.push(f);
     } catch (err) {
       checkpoint.unlock();
@@ -200,7 +200,7 @@ export class Collector {
       await this.sender.idle();
     })();
     if ((await Promise.race([drained, timeout])) === 'timeout') {
-      this.opts.log(`Shutdown: the server did not acknowledge everything within ${this.opts.shutdownTimeoutMs} ms; ${this.sender.pending} batch(es) stay in the spool and are sent on the next start.`);
+      this.opts.log.warn(`Shutdown: the server did not acknowledge everything within ${this.opts.shutdownTimeoutMs} ms; ${this.sender.pending} batch(es) stay in the spool and are sent on the next start.`);
       this.shipper.abort();
       await drained;
     }
@@ -241,7 +241,7 @@ export class Collector {
     try {
       known = await this.shipper.lookupStreams(ids);
     } catch (err) {
-      this.opts.log(`Cannot ask the server which stream ids it already holds (${(err as Error).message}); files are read as generation 0, as on a first run.`);
+      this.opts.log.warn(`Cannot ask the server which stream ids it already holds (${(err as Error).message}); files are read as generation 0, as on a first run.`);
       return null;
     }
     let highest = -1;
@@ -250,7 +250,7 @@ export class Collector {
       if (!k) continue;
       if (highest === -1) highest = g;
       if (k.check !== null && k.at !== null && (await lineCheckAt(k.at)) === k.check) {
-        this.opts.log(`The server already holds this file's content up to byte ${k.offset} (generation ${g}); going on from there.`);
+        this.opts.log.info(`The server already holds this file's content up to byte ${k.offset} (generation ${g}); going on from there.`);
         return { generation: g, offset: k.offset };
       }
     }
@@ -262,7 +262,7 @@ export class Collector {
     const full = this.spool.full;
     if (full && !this.#spoolWasFull) {
       this.metrics.spoolFullEpisodes++;
-      this.opts.log(`WARNING: the spool "${this.spool.dir}" is full (${this.spool.bytes} bytes, --spool-max ${this.opts.spoolMaxBytes}); reading is paused until the server takes more. Lines rotated away meanwhile can be lost.`);
+      this.opts.log.warn(`The spool "${this.spool.dir}" is full (${this.spool.bytes} bytes, --spool-max ${this.opts.spoolMaxBytes}); reading is paused until the server takes more. Lines rotated away meanwhile can be lost.`);
     }
     this.#spoolWasFull = full;
     return full;
@@ -276,7 +276,7 @@ export class Collector {
     if (code !== this.#spoolWriteError) {
       this.#spoolWriteError = code;
       this.metrics.spoolWriteErrors++;
-      this.opts.log(`ERROR: cannot write to the spool "${this.spool.dir}" (${code}: ${err.message}); reading is paused and the batch is tried again every second. Free some space.`);
+      this.opts.log.error(`Cannot write to the spool "${this.spool.dir}" (${code}: ${err.message}); reading is paused and the batch is tried again every second. Free some space.`);
     }
     if (this.#stopping) return false;
     await new Promise((r) => setTimeout(r, 1000));
@@ -288,7 +288,7 @@ export class Collector {
     for (const f of frames) this.checkpoint.setAcked(f.stream, f.lastOffset);
     if (this.#spoolWasFull && !this.spool.full) {
       this.#spoolWasFull = false;
-      this.opts.log(`The spool has room again (${this.spool.bytes} bytes); reading goes on.`);
+      this.opts.log.info(`The spool has room again (${this.spool.bytes} bytes); reading goes on.`);
       for (const r of this.#readers.values()) r.wake();
     }
   }
@@ -304,7 +304,7 @@ export class Collector {
     this.metrics.lossEvents++;
     const range = lost.to === null ? `from byte ${lost.from} on` : `bytes ${lost.from}-${lost.to} (${size} bytes)`;
     const message = `logpipe collect lost ${range} of "${lost.path}" (stream ${lost.stream}): ${lost.why}.`;
-    this.opts.log(`WARNING: ${message}`);
+    this.opts.log.warn(message);
     // A stream of its own with numbered offsets, so a notice re-sent after a crash is stored once.
     const stream = `notices-${createHash('sha256').update(`${this.opts.host}\0${this.opts.statePath}`).digest('hex').slice(0, 16)}`;
     const offset = this.checkpoint.nextNotice();
@@ -312,7 +312,7 @@ export class Collector {
     try {
       this.sender.push(this.spool.append({ stream, file: '', lastOffset: offset, lines: 1, plainBytes: body.length }, [gzipSync(body)]));
     } catch (err) {
-      this.opts.log(`The loss could not be sent as a record: the spool cannot be written (${(err as Error).message}).`);
+      this.opts.log.error(`The loss could not be sent as a record: the spool cannot be written (${(err as Error).message}).`);
     }
   }
 
@@ -353,7 +353,7 @@ export class Collector {
     if (this.#scanSoon) return;
     this.#scanSoon = setTimeout(() => {
       this.#scanSoon = null;
-      this.#scan().catch((err) => this.opts.log(`Scanning for files failed: ${(err as Error).message}`));
+      this.#scan().catch((err) => this.opts.log.error(`Scanning for files failed: ${(err as Error).message}`));
     }, delayMs);
   }
 
@@ -379,7 +379,7 @@ export class Collector {
     if (kind !== null && !(kind === 'gzip' && this.opts.readCompressed)) {
       if (!this.#skipped.has(path)) {
         this.#skipped.add(path);
-        this.opts.log(
+        this.opts.log.info(
           kind === 'gzip'
             ? `Skipping "${path}": a compressed rotated copy (its lines were read from the live file; pass --read-compressed to import such files).`
             : `Skipping "${path}": a compressed file in a format the collector does not read (only .gz with --read-compressed).`,
@@ -407,7 +407,7 @@ export class Collector {
       // Said once per path: the poll retries every interval.
       if (!this.#unreadable.has(path)) {
         this.#unreadable.add(path);
-        this.opts.log(`Cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it is skipped until it becomes readable.`);
+        this.opts.log.warn(`Cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it is skipped until it becomes readable.`);
       }
       return;
     }
@@ -441,7 +441,7 @@ export class Collector {
     } catch (err) {
       if (!this.#unreadable.has(path)) {
         this.#unreadable.add(path);
-        this.opts.log(`Cannot decompress "${path}" (${(err as Error).message}); it is skipped.`);
+        this.opts.log.warn(`Cannot decompress "${path}" (${(err as Error).message}); it is skipped.`);
       }
       return;
     }
@@ -530,11 +530,11 @@ export class Collector {
       }
       enc.finish(true, end);
       await enc.settled();
-      if (end > entry.offset) this.opts.log(`Read bytes ${entry.offset}-${end} of "${entry.path}" out of "${copy.path}".`);
+      if (end > entry.offset) this.opts.log.info(`Read bytes ${entry.offset}-${end} of "${entry.path}" out of "${copy.path}".`);
       if (copy.key !== entry.key) this.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: entry.fingerprint, generation: 0, offset: end, done: true, updated: Date.now() });
       this.checkpoint.set({ ...entry, offset: Math.max(end, entry.offset), done: true, updated: Date.now() });
     } catch (err) {
-      this.opts.log(`Reading "${copy.path}" failed: ${(err as Error).message}`);
+      this.opts.log.warn(`Reading "${copy.path}" failed: ${(err as Error).message}`);
     }
   }
 }

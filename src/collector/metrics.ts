@@ -1,7 +1,35 @@
 // The collector's own counters: progress lines on stderr, a final summary, and a Prometheus
-// text endpoint on 127.0.0.1 (--metrics PORT).
+// text endpoint on 127.0.0.1 (--metrics PORT) written by prom-client, as the server's is.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** One exposed metric: its name, type and help, and the field or function it reads. */
+type Row = [name: string, type: 'counter' | 'gauge', help: string, read: (m: Metrics) => number];
+
+// The pipeline bumps plain fields (they are hot: once per line); prom-client reads them when
+// /metrics is scraped. Counters are the fields that only go up, gauges those that go both ways.
+const ROWS: Row[] = [
+  ['logpipe_collector_lines_read_total', 'counter', 'Lines read from files.', (m) => m.linesRead],
+  ['logpipe_collector_bytes_read_total', 'counter', 'Bytes read from files.', (m) => m.bytesRead],
+  ['logpipe_collector_lines_shipped_total', 'counter', 'Lines acknowledged by the server.', (m) => m.linesShipped],
+  ['logpipe_collector_batches_shipped_total', 'counter', 'Batches acknowledged by the server.', (m) => m.batchesShipped],
+  ['logpipe_collector_bytes_sent_total', 'counter', 'Compressed request bytes acknowledged.', (m) => m.bytesSent],
+  ['logpipe_collector_duplicates_total', 'counter', 'Records the server reported as already stored.', (m) => m.duplicates],
+  ['logpipe_collector_retries_total', 'counter', 'Failed sends that were retried.', (m) => m.retries],
+  ['logpipe_collector_splits_total', 'counter', 'Batches split after a 413.', (m) => m.splits],
+  ['logpipe_collector_dead_letter_lines_total', 'counter', 'Lines written to the dead-letter file.', (m) => m.deadLetters],
+  ['logpipe_collector_rotations_total', 'counter', 'Rotations and deletions followed.', (m) => m.rotations],
+  ['logpipe_collector_truncations_total', 'counter', 'Truncations (copytruncate) followed.', (m) => m.truncations],
+  ['logpipe_collector_files_open', 'gauge', 'Files being tailed.', (m) => m.filesOpen],
+  ['logpipe_collector_bytes_behind', 'gauge', 'Bytes not yet acknowledged by the server (unread in files plus waiting in the spool, uncompressed).', (m) => m.bytesBehind()],
+  ['logpipe_collector_lost_bytes_total', 'counter', 'Bytes that were gone (rotated copy deleted, file truncated) before they could be read.', (m) => m.lostBytes],
+  ['logpipe_collector_loss_events_total', 'counter', 'Times data was found gone before it could be read.', (m) => m.lossEvents],
+  ['logpipe_collector_spool_bytes', 'gauge', 'Bytes of the on-disk spool.', (m) => m.spoolBytes()],
+  ['logpipe_collector_spool_full', 'gauge', '1 while the spool is at --spool-max and reading is paused.', (m) => m.spoolFull()],
+  ['logpipe_collector_spool_full_total', 'counter', 'Times the spool became full.', (m) => m.spoolFullEpisodes],
+  ['logpipe_collector_spool_write_errors_total', 'counter', 'Times the spool could not be written (disk full, I/O error); reading waits and retries.', (m) => m.spoolWriteErrors],
+];
 
 /** Counters and gauges the pipeline updates in place (plain fields: they are hot). */
 export class Metrics {
@@ -34,7 +62,7 @@ export class Metrics {
   formatProgress(): string {
     const secs = (Date.now() - this.startedAt) / 1000;
     return (
-      `logpipe collect: ${this.linesRead} lines read, ${this.linesShipped} shipped (${Math.round(this.linesShipped / Math.max(secs, 0.001))}/s), ` +
+      `${this.linesRead} lines read, ${this.linesShipped} shipped (${Math.round(this.linesShipped / Math.max(secs, 0.001))}/s), ` +
       `${this.bytesBehind()} bytes behind, ${this.filesOpen} files, ${this.retries} retries, RSS ${memoryText()}` +
       (this.deadLetters ? `, ${this.deadLetters} dead-lettered` : '') +
       (this.retries && this.lastError ? ` (last error: ${this.lastError})` : '') +
@@ -42,38 +70,32 @@ export class Metrics {
     );
   }
 
-  /** The Prometheus text exposition of every counter. */
-  formatPrometheus(): string {
-    const rows: [string, string, string, number][] = [
-      ['logpipe_collector_lines_read_total', 'counter', 'Lines read from files.', this.linesRead],
-      ['logpipe_collector_bytes_read_total', 'counter', 'Bytes read from files.', this.bytesRead],
-      ['logpipe_collector_lines_shipped_total', 'counter', 'Lines acknowledged by the server.', this.linesShipped],
-      ['logpipe_collector_batches_shipped_total', 'counter', 'Batches acknowledged by the server.', this.batchesShipped],
-      ['logpipe_collector_bytes_sent_total', 'counter', 'Compressed request bytes acknowledged.', this.bytesSent],
-      ['logpipe_collector_duplicates_total', 'counter', 'Records the server reported as already stored.', this.duplicates],
-      ['logpipe_collector_retries_total', 'counter', 'Failed sends that were retried.', this.retries],
-      ['logpipe_collector_splits_total', 'counter', 'Batches split after a 413.', this.splits],
-      ['logpipe_collector_dead_letter_lines_total', 'counter', 'Lines written to the dead-letter file.', this.deadLetters],
-      ['logpipe_collector_rotations_total', 'counter', 'Rotations and deletions followed.', this.rotations],
-      ['logpipe_collector_truncations_total', 'counter', 'Truncations (copytruncate) followed.', this.truncations],
-      ['logpipe_collector_files_open', 'gauge', 'Files being tailed.', this.filesOpen],
-      ['logpipe_collector_bytes_behind', 'gauge', 'Bytes not yet acknowledged by the server (unread in files plus waiting in the spool, uncompressed).', this.bytesBehind()],
-      ['logpipe_collector_lost_bytes_total', 'counter', 'Bytes that were gone (rotated copy deleted, file truncated) before they could be read.', this.lostBytes],
-      ['logpipe_collector_loss_events_total', 'counter', 'Times data was found gone before it could be read.', this.lossEvents],
-      ['logpipe_collector_spool_bytes', 'gauge', 'Bytes of the on-disk spool.', this.spoolBytes()],
-      ['logpipe_collector_spool_full', 'gauge', '1 while the spool is at --spool-max and reading is paused.', this.spoolFull()],
-      ['logpipe_collector_spool_full_total', 'counter', 'Times the spool became full.', this.spoolFullEpisodes],
-      ['logpipe_collector_spool_write_errors_total', 'counter', 'Times the spool could not be written (disk full, I/O error); reading waits and retries.', this.spoolWriteErrors],
-    ];
-    return rows.map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`).join('');
+  #registry: Registry | undefined;
+
+  /** The Prometheus text exposition of every counter and gauge. */
+  formatPrometheus(): Promise<string> {
+    if (!this.#registry) {
+      const registry = new Registry();
+      const self = this;
+      for (const [name, type, help, read] of ROWS) {
+        // A counter's value is the field's total: reset() then inc() by it keeps prom-client's
+        // counter type (which only goes up) without mirroring every increment on the hot path.
+        if (type === 'counter') new Counter({ name, help, registers: [registry], collect(this: Counter) { this.reset(); this.inc(read(self)); } });
+        else new Gauge({ name, help, registers: [registry], collect(this: Gauge) { this.set(read(self)); } });
+      }
+      this.#registry = registry;
+    }
+    return this.#registry.metrics();
   }
 
   /** Serves GET /metrics on 127.0.0.1:port; resolves to the server once it listens. */
   serve(port: number): Promise<http.Server> {
     const server = http.createServer((req, res) => {
       if (req.method === 'GET' && (req.url === '/metrics' || req.url === '/')) {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.formatPrometheus());
+        this.formatPrometheus().then(
+          (text) => res.writeHead(200, { 'content-type': this.#registry!.contentType }).end(text),
+          (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`The metrics could not be written: ${err.message}\n`),
+        );
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('Not found; try /metrics.\n');

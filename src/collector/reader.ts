@@ -21,6 +21,7 @@ import { lineCheck } from '../shared/stream-check.js';
 import { decideResume, shortHash, windowStart, WINDOW_BYTES } from './identity.js';
 import { findCopy, newerCopies, type Copy } from './recover.js';
 import type { Tail } from './tail.js';
+import type { Log } from '../command/logger.js';
 
 /** Read size of a file that is keeping up (no backlog). */
 const SMALL_READ = 64 * 1024;
@@ -35,7 +36,7 @@ export interface ReaderOptions extends EncodeOptions {
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /** Bytes that were in a file but could not be read before they were gone. */
@@ -116,7 +117,7 @@ export class FileReader {
     if (rotated) this.#moved = true;
     this.ready = new Promise((resolve) => (this.#setReady = resolve));
     this.done = this.#run(atStartup)
-      .catch((err) => o.log(`Tailing "${tail.path}" stopped: ${(err as Error).message}`))
+      .catch((err) => o.log.error(`Tailing "${tail.path}" stopped: ${(err as Error).message}`))
       .finally(() => {
         this.#setReady();
         return tail.close();
@@ -336,7 +337,7 @@ export class FileReader {
     if (d.kind === 'replaced') {
       c.metrics.truncations++;
       const prev = d.previous;
-      c.opts.log(`"${this.tail.path}" was replaced while we were away (${d.why}); its previous content is looked for in rotated copies, then the file is read as a new generation.`);
+      c.opts.log.warn(`"${this.tail.path}" was replaced while we were away (${d.why}); its previous content is looked for in rotated copies, then the file is read as a new generation.`);
       const prevStream = streamId(c.opts.host, this.tail.identity, prev.fingerprint, prev.generation);
       await this.#recoverRest({ path: this.tail.path, stream: prevStream, fingerprint: prev.fingerprint, offset: prev.windowAt ?? prev.offset, window: prev.window ?? '', from: prev.offset, seen: prev.size ?? prev.offset });
     }
@@ -368,7 +369,7 @@ export class FileReader {
     this.#enc.finish(false, verified);
     await this.#enc.settled();
     const from = this.#enc.lineEnd;
-    c.opts.log(`"${this.tail.path}" ${why}; the rest of its previous content is looked for in rotated copies, then it is read again from the start as a new stream generation.`);
+    c.opts.log.warn(`"${this.tail.path}" ${why}; the rest of its previous content is looked for in rotated copies, then it is read again from the start as a new stream generation.`);
     await this.#recoverRest({
       path: this.tail.path,
       stream: this.#stream,
@@ -413,7 +414,7 @@ export class FileReader {
     }
     this.#enc.reset();
     const read = await this.#drain(copy, w.stream, w.from);
-    c.opts.log(`Read ${read} bytes of the previous content of "${w.path}" (from byte ${w.from}) out of its rotated copy "${copy.path}".`);
+    c.opts.log.info(`Read ${read} bytes of the previous content of "${w.path}" (from byte ${w.from}) out of its rotated copy "${copy.path}".`);
     // Should a pattern match the copy later, it is known as read to its end, not a new file.
     if (!c.checkpoint.get(copy.key)) {
       c.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: w.fingerprint, generation: 0, offset: w.from + read, done: true, updated: Date.now() });
@@ -425,7 +426,7 @@ export class FileReader {
       const [dev, ino, birth] = gen.key.split(':').map(Number);
       const stream = streamId(c.opts.host, { dev, ino, birth }, 'copy', 0);
       const n = await this.#drain(gen, stream, 0);
-      c.opts.log(`Read ${n} bytes of "${gen.path}", a generation of "${w.path}" that was copied away before it could be read.`);
+      c.opts.log.info(`Read ${n} bytes of "${gen.path}", a generation of "${w.path}" that was copied away before it could be read.`);
       c.checkpoint.set({ key: gen.key, path: gen.path, fingerprint: '', generation: 0, offset: n, done: true, updated: Date.now() });
     }
   }

@@ -14,6 +14,7 @@ import { backoffDelay } from '../shared/backoff.js';
 import { LogpipeError } from '../shared/errors.js';
 import type { Batch } from './batcher.js';
 import type { Metrics } from './metrics.js';
+import type { Log } from '../command/logger.js';
 
 /** 4xx answers about the request's context, not its content: retried like 5xx. */
 const RETRIED_4XX = new Set([401, 403, 404, 408, 429]);
@@ -24,7 +25,7 @@ export interface ShipperOptions {
   token?: string;
   deadLetterPath: string;
   metrics: Metrics;
-  log: (line: string) => void;
+  log: Log;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   requestTimeoutMs?: number;
@@ -180,10 +181,10 @@ export class Shipper {
       m.lastError = why;
       if (reply && (reply.status === 401 || reply.status === 403 || reply.status === 404)) {
         if (attempt === 0 || attempt % 5 === 0) {
-          this.#opts.log(`ERROR: the server at "${this.#url.href}" answered ${reply.status} (${reply.body.slice(0, 200)}): check --url and --token; reading is paused and the batch is retried in ${Math.round(delay)} ms.`);
+          this.#opts.log.error(`The server at "${this.#url.href}" answered ${reply.status} (${reply.body.slice(0, 200)}): check --url and --token; reading is paused and the batch is retried in ${Math.round(delay)} ms.`);
         }
       } else if (attempt === 0 || attempt % 5 === 0) {
-        this.#opts.log(`Sending a batch of ${batch.lines} lines to "${this.#url.href}" failed (${why}); retrying in ${Math.round(delay)} ms (attempt ${attempt + 1}).`);
+        this.#opts.log.warn(`Sending a batch of ${batch.lines} lines to "${this.#url.href}" failed (${why}); retrying in ${Math.round(delay)} ms (attempt ${attempt + 1}).`);
       }
       await this.#sleep(delay);
     }
@@ -202,7 +203,7 @@ export class Shipper {
     const second = body.subarray(cut + 1);
     const firstLines = countLines(first);
     this.#opts.metrics.splits++;
-    this.#opts.log(`The server refused a batch of ${batch.lines} lines as too large (413); sending it in two halves.`);
+    this.#opts.log.warn(`The server refused a batch of ${batch.lines} lines as too large (413); sending it in two halves.`);
     await this.ship({ stream: batch.stream, body: first, lines: firstLines, lastOffset: -1 });
     await this.ship({ stream: batch.stream, body: second, lines: batch.lines - firstLines, lastOffset: batch.lastOffset });
   }
@@ -210,8 +211,8 @@ export class Shipper {
   async #deadLetter(batch: Batch, why: string): Promise<void> {
     const m = this.#opts.metrics;
     m.deadLetters += batch.lines;
-    this.#opts.log(
-      `ERROR: the server rejected a batch of ${batch.lines} lines from stream "${batch.stream}" (${why}); it will not be retried and was appended to the dead-letter file "${this.#opts.deadLetterPath}".`,
+    this.#opts.log.error(
+      `The server rejected a batch of ${batch.lines} lines from stream "${batch.stream}" (${why}); it will not be retried and was appended to the dead-letter file "${this.#opts.deadLetterPath}".`,
     );
     await appendFile(this.#opts.deadLetterPath, batch.body);
   }

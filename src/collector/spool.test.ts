@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Spool, type FrameMeta } from './spool.js';
+import { logInto, SILENT } from '../command/logger.js';
 
 function meta(stream: string, lastOffset: number, body: Buffer): FrameMeta {
   return { stream, file: 'f', lastOffset, lines: 1, plainBytes: body.length };
@@ -14,13 +15,13 @@ test('frames survive a restart in order, with their bodies; acknowledged segment
   const dir = mkdtempSync(join(tmpdir(), 'logpipe-spool-'));
   try {
     const logs: string[] = [];
-    let { spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: (l) => logs.push(l) });
+    let { spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: logInto(logs) });
     assert.equal(frames.length, 0);
     const bodies = [1, 2, 3].map((i) => Buffer.from(`{"offset":${i * 10},"message":"line ${i}"}\n`));
     const written = bodies.map((b, i) => spool.append(meta(i === 1 ? 'b' : 'a', (i + 1) * 10, b), [gzipSync(b)]));
     spool.ack(written[0]);
     spool.close();
-    ({ spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: (l) => logs.push(l) }));
+    ({ spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: logInto(logs) }));
     // Acknowledged frames in a segment that still has live ones come back (the server skips them).
     assert.deepEqual(frames.map((f) => [f.stream, f.lastOffset]), [['a', 10], ['b', 20], ['a', 30]]);
     assert.deepEqual(frames.map((f) => gunzipSync(Buffer.concat(spool.body(f))).toString()), bodies.map(String));
@@ -36,7 +37,7 @@ test('frames survive a restart in order, with their bodies; acknowledged segment
 test('a torn frame at the end of a segment (crash mid-write) is cut off and said; the frames before it survive', () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpipe-spool-'));
   try {
-    let { spool } = Spool.open({ dir, maxBytes: 1 << 30, log: () => {} });
+    let { spool } = Spool.open({ dir, maxBytes: 1 << 30, log: SILENT });
     const b = Buffer.from('{"offset":5,"message":"x"}\n');
     spool.append(meta('a', 5, b), [gzipSync(b)]);
     spool.append(meta('a', 9, b), [gzipSync(b)]);
@@ -46,13 +47,13 @@ test('a torn frame at the end of a segment (crash mid-write) is cut off and said
     truncateSync(seg, size - 7);
     const logs: string[] = [];
     let frames;
-    ({ spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: (l) => logs.push(l) }));
+    ({ spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: logInto(logs) }));
     assert.deepEqual(frames.map((f) => f.lastOffset), [5]);
     assert.match(logs.join('\n'), /ends in a partial or damaged frame/);
     // Garbage appended (a damaged header) is cut as well.
     spool.close();
     appendFileSync(seg, Buffer.from('garbage that is not a frame header'));
-    ({ spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: (l) => logs.push(l) }));
+    ({ spool, frames } = Spool.open({ dir, maxBytes: 1 << 30, log: logInto(logs) }));
     assert.deepEqual(frames.map((f) => f.lastOffset), [5]);
     spool.close();
   } finally {
@@ -63,7 +64,7 @@ test('a torn frame at the end of a segment (crash mid-write) is cut off and said
 test('the spool says it is full at --spool-max and has room again once frames are acknowledged', () => {
   const dir = mkdtempSync(join(tmpdir(), 'logpipe-spool-'));
   try {
-    const { spool } = Spool.open({ dir, maxBytes: 64 * 1024, log: () => {} });
+    const { spool } = Spool.open({ dir, maxBytes: 64 * 1024, log: SILENT });
     const b = Buffer.alloc(20 * 1024, 'a');
     const frames = [];
     while (!spool.full) frames.push(spool.append(meta('a', frames.length + 1, b), [b]));

@@ -21,6 +21,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
+import type { Log } from '../command/logger.js';
 
 const MAGIC = 0x4c505331; // "LPS1"
 const HEADER = 16;
@@ -69,14 +70,14 @@ export interface SpoolOptions {
   dir: string;
   /** Bytes on disk past which appends are refused (`full`) until acknowledgements free space. */
   maxBytes: number;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /** An append-only, crash-safe queue of gzipped batches on disk. */
 export class Spool {
   readonly dir: string;
   readonly #maxBytes: number;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #segments: Segment[] = [];
   #current: Segment | null = null;
   #bytes = 0;
@@ -270,7 +271,7 @@ export class Spool {
       at += HEADER + metaLen + bodyLen;
     }
     if (torn) {
-      this.#log(`The spool segment "${path}" ends in ${torn} at byte ${at} of ${size} (a crash while writing); the rest is cut off and read again from the log file.`);
+      this.#log.warn(`The spool segment "${path}" ends in ${torn} at byte ${at} of ${size} (a crash while writing); the rest is cut off and read again from the log file.`);
       ftruncateSync(fd, at);
     }
     seg.size = at;

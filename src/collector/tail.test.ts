@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Collector } from './collector.js';
 import { startSink, type Sink } from '../../test/collector-sink.js';
 import { mulberry32 as rng } from '../shared/random.js';
+import { logInto } from '../command/logger.js';
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +49,7 @@ async function runScenario(seed: number, sink: Sink): Promise<string[]> {
     spoolMaxBytes: 64 * 1024 * 1024,
     readCompressed: false,
     readBytes: 4096, // small reads: lines cross read boundaries all the time
-    log: (l) => logs.push(l),
+    log: logInto(logs),
   });
   const before = sink.records.length;
   // Synced = every expected line is there (counting distinct lines: a duplicate must not

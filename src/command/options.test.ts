@@ -55,3 +55,28 @@ test('help lists every option with its default and variable', () => {
   assert.match(h, /--heartbeat DURATION\s+hb \(default: 15s; env: LOGPIPE_HEARTBEAT\)/);
   assert.match(h, /-h, --help/);
 });
+
+test('parsed options are typed from the spec: kinds, choices, and undefined only without a default', () => {
+  const typed = {
+    name: 't', summary: 's', usage: 'u',
+    options: {
+      'max-size': { kind: 'bytes', default: '1MiB', help: 'h' },
+      mode: { kind: 'string', choices: ['a', 'b'], default: 'a', help: 'h' },
+      tag: { kind: 'list', help: 'h' },
+      quiet: { kind: 'boolean', help: 'h' },
+    },
+  } as const satisfies CommandSpec;
+  const o = parseOptions(typed, ['--mode', 'b', '--tag', 'x,y'], {});
+  const size: number = o.maxSize;
+  const mode: 'a' | 'b' = o.mode;
+  const tags: string[] | undefined = o.tag;
+  const quiet: boolean | undefined = o.quiet;
+  assert.deepEqual([size, mode, tags, quiet], [1024 * 1024, 'b', ['x', 'y'], undefined]);
+  // The compiler rejects what the spec does not allow (npm run typecheck checks these lines).
+  // @ts-expect-error an option the spec does not have
+  void o.nope;
+  // @ts-expect-error a list without a default may be undefined
+  void (o.tag satisfies string[]);
+  // @ts-expect-error a choice outside the spec's choices
+  void ('c' satisfies typeof o.mode);
+});

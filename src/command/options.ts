@@ -2,35 +2,52 @@
 // declares its spec here): one spec per option gives its flag, its environment
 // variable, its default and its help line. Parsing reports every problem at once.
 import { parseArgs } from 'node:util';
+import { LogpipeError } from '../shared/errors.js';
 
 export type OptionKind = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'duration' | 'bytes';
 
 export interface OptionSpec {
   kind: OptionKind;
   help: string;
-  default?: string | number | boolean | string[];
+  default?: string | number | boolean | readonly string[];
   /** Environment variable read when the flag is absent; defaults to LOGPIPE_<NAME>. */
   env?: string | false;
   short?: string;
   /** Placeholder shown in --help. */
   arg?: string;
-  choices?: string[];
+  choices?: readonly string[];
 }
 
 export interface CommandSpec {
   name: string;
   summary: string;
   usage: string;
-  options: Record<string, OptionSpec>;
+  options: Readonly<Record<string, OptionSpec>>;
   /** Whether positional arguments are accepted. */
   positionals?: boolean;
 }
 
-export type ParsedOptions = Record<string, any> & { _: string[] };
+/** `max-body-bytes` → `maxBodyBytes`, as parseOptions names the parsed values. */
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
-export class UsageError extends Error {
+/** The value of one option once parsed: its kind's type, narrowed to its choices if it has some. */
+type ValueOf<O extends OptionSpec> = O['kind'] extends 'boolean' ? boolean
+  : O['kind'] extends 'list' ? string[]
+  : O['kind'] extends 'string' ? (O extends { choices: readonly (infer C)[] } ? C : string)
+  : number;
+
+/**
+ * The parsed options of a command, typed from its spec (declare the spec `as const satisfies
+ * CommandSpec`): one camel-cased key per option, undefined only for options without a default.
+ */
+export type OptionsOf<C extends CommandSpec> = { _: string[]; help?: boolean } & {
+  -readonly [N in keyof C['options'] & string as Camel<N>]: C['options'][N] extends { default: unknown } ? ValueOf<C['options'][N]> : ValueOf<C['options'][N]> | undefined;
+};
+
+/** Bad or missing options: every problem at once; the CLI lists them and exits 2. */
+export class UsageError extends LogpipeError {
   constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+    super('LP_ERR_USAGE', problems.join('\n'), { problems });
   }
 }
 
@@ -97,7 +114,7 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean | string[
 }
 
 /** Parses argv against a command spec: flags first, then LOGPIPE_* variables, then defaults. */
-export function parseOptions(cmd: CommandSpec, argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedOptions {
+export function parseOptions<C extends CommandSpec>(cmd: C, argv: string[], env: NodeJS.ProcessEnv = process.env): OptionsOf<C> {
   const problems: string[] = [];
   const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
@@ -112,10 +129,10 @@ export function parseOptions(cmd: CommandSpec, argv: string[], env: NodeJS.Proce
   } catch (err) {
     throw new UsageError([(err as Error).message.replace(/\. To specify a positional.*$/s, '')]);
   }
-  const out: ParsedOptions = { _: parsed.positionals };
+  const out: Record<string, unknown> & { _: string[] } = { _: parsed.positionals };
   if (parsed.values.help) {
     out.help = true;
-    return out;
+    return out as OptionsOf<C>;
   }
   if (!cmd.positionals && parsed.positionals.length > 0) {
     problems.push(`unexpected argument "${parsed.positionals[0]}"`);
@@ -135,7 +152,7 @@ export function parseOptions(cmd: CommandSpec, argv: string[], env: NodeJS.Proce
     out[key] = convert(name, spec, raw, problems);
   }
   if (problems.length) throw new UsageError(problems);
-  return out;
+  return out as OptionsOf<C>;
 }
 
 export function camel(name: string): string {

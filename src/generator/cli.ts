@@ -1,12 +1,13 @@
 // `logpipe generate`: realistic log records to a file or stdout, at a rate or as fast as possible.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
+import { LogpipeError } from '../shared/errors.js';
 import { FORMATS, LineFactory, SERVICES, type Format } from './lines.js';
 import { ProgressBar } from './progress.js';
 import { generate, type Progress } from './writer.js';
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'generate',
   summary:
     'Write realistic log records (services, requests, latencies, stack traces) to a file or stdout.\n' +
@@ -29,10 +30,13 @@ export const spec: CommandSpec = {
     'no-stack-traces': { kind: 'boolean', help: 'never add multi-line stack traces after ERROR/FATAL records' },
     'no-progress': { kind: 'boolean', help: 'no progress bar (it is drawn only when writing a file and stderr is a terminal)' },
   },
-};
+} as const satisfies CommandSpec;
+
+/** The options of this command as parsed from its spec. */
+export type GenerateOptions = OptionsOf<typeof spec>;
 
 /** Checks the options together and reports every problem at once. */
-function validate(opts: ParsedOptions): { count: number; startTime?: number } {
+function validate(opts: GenerateOptions): { count: number; startTime?: number } {
   const problems: string[] = [];
   if (opts.rate < 0) problems.push(`--rate: must be 0 or more, got ${opts.rate}`);
   if (opts.count !== undefined && opts.count < 0) problems.push(`--count: must be 0 or more, got ${opts.count}`);
@@ -53,7 +57,7 @@ function validate(opts: ParsedOptions): { count: number; startTime?: number } {
   return { count, startTime };
 }
 
-export async function run(opts: ParsedOptions): Promise<number> {
+export async function run(opts: GenerateOptions): Promise<number> {
   const { count, startTime } = validate(opts);
   const factory = new LineFactory({
     format: opts.format as Format,
@@ -68,7 +72,7 @@ export async function run(opts: ParsedOptions): Promise<number> {
       closeSync(openSync(opts.out, 'a'));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(`Cannot write to "${opts.out}" (${e.code ?? e.message}); choose another --out.`);
+      throw new LogpipeError('LP_ERR_OUTPUT_FILE', `Cannot write to "${opts.out}" (${e.code ?? e.message}); choose another --out.`);
     }
   }
 

@@ -274,10 +274,7 @@ async function registerInterop(app: FastifyInstance, pipeline: IngestPipeline, c
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-      throw Object.assign(
-        new Error(`The ${door} cannot be loaded: ${e.message.split('\n')[0]}. Reinstall logpipe's dependencies ("npm ci" in its folder) and start again.`),
-        { code: 'LP_ERR_MISSING_MODULE' },
-      );
+      throw new LogpipeError('LP_ERR_MISSING_MODULE', `The ${door} cannot be loaded: ${e.message.split('\n')[0]}. Reinstall logpipe's dependencies ("npm ci" in its folder) and start again.`);
     }
     await app.register(mod.default, { pipeline, limits: config.limits, store });
   }

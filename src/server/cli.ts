@@ -4,8 +4,9 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, type CommandSpec, type ParsedOptions } from '../command/options.js';
+import { UsageError, type CommandSpec, type OptionsOf } from '../command/options.js';
 import { exitWithParent } from '../command/parent-watch.js';
+import { LogpipeError } from '../shared/errors.js';
 import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, type Limits, type ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
@@ -16,7 +17,7 @@ import type { Store } from './storage/store.js';
 
 const L = DEFAULT_LIMITS;
 
-export const spec: CommandSpec = {
+export const spec = {
   name: 'server',
   summary: 'Runs the ingest and query API, the live tail and the dashboard on one port.',
   usage: 'logpipe server [--host 127.0.0.1] [--port 8000] [--data ./data] [--db URL] [options]',
@@ -54,7 +55,10 @@ export const spec: CommandSpec = {
     'sqlite-max-page-count': { kind: 'int', help: 'testing only: cap the SQLite database at N pages (PRAGMA max_page_count) to simulate a full disk', arg: 'N' },
     'log-level': { kind: 'string', default: 'info', help: 'log level of the server\'s own logs', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   },
-};
+} as const satisfies CommandSpec;
+
+/** The options of this command as parsed from its spec. */
+export type ServerOptions = OptionsOf<typeof spec>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
 
@@ -78,7 +82,7 @@ function readTokenFile(path: string | undefined, flag: string, problems: string[
 }
 
 /** Turns parsed options into a validated config; throws UsageError listing every problem. */
-export function configFromOptions(o: ParsedOptions): ServerConfig {
+export function configFromOptions(o: ServerOptions): ServerConfig {
   const problems: string[] = [];
   if (o.port < 0 || o.port > 65535) problems.push(`--port: must be from 0 to 65535, got ${o.port}`);
   const ingestTokens = [...(o.ingestToken ?? []), ...readTokenFile(o.ingestTokenFile, 'ingest-token-file', problems)];
@@ -147,7 +151,7 @@ function prepareDataDir(dir: string): void {
     accessSync(dir, constants.W_OK | constants.R_OK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`The data directory "${dir}" is not writable (${e.code ?? e.message}); choose another with --data or fix its permissions.`), { code: 'LP_ERR_DATA_DIR' });
+    throw new LogpipeError('LP_ERR_DATA_DIR', `The data directory "${dir}" is not writable (${e.code ?? e.message}); choose another with --data or fix its permissions.`);
   }
 }
 
@@ -168,9 +172,9 @@ function startRetention(store: Store, config: ServerConfig, metrics: ServerMetri
       while (!stopped && Date.now() - started < 100) {
         const refusedBefore = guard?.refusals ?? 0;
         const n = await enforceGuardedRetention(store, policy, guard, 2000);
-        if (guard && guard.refusals > refusedBefore) metrics.retentionRefused.inc(undefined, guard.refusals - refusedBefore);
+        if (guard && guard.refusals > refusedBefore) metrics.retentionRefused.inc(guard.refusals - refusedBefore);
         if (!n) break;
-        metrics.retentionDeleted.inc(undefined, n);
+        metrics.retentionDeleted.inc(n);
         await new Promise((r) => setImmediate(r));
       }
     } catch (err) {
@@ -185,7 +189,7 @@ function startRetention(store: Store, config: ServerConfig, metrics: ServerMetri
   };
 }
 
-export async function run(o: ParsedOptions): Promise<number> {
+export async function run(o: ServerOptions): Promise<number> {
   const config = configFromOptions(o);
   if (!config.db || !/^postgres(ql)?:/.test(config.db)) prepareDataDir(config.dataDir);
   const store = await openStore({ db: config.db, dataDir: config.dataDir, maxPageCount: config.sqliteMaxPageCount });
@@ -196,9 +200,9 @@ export async function run(o: ParsedOptions): Promise<number> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     await store.close();
-    if (e.code === 'EADDRINUSE') throw Object.assign(new Error(`Port ${config.port} on ${config.host} is already in use (is another logpipe running?); choose another with --port.`), { code: 'LP_ERR_PORT_IN_USE' });
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw Object.assign(new Error(`Cannot listen on "${config.host}": no such local address.`), { code: 'LP_ERR_BAD_HOST' });
-    if (e.code === 'EACCES') throw Object.assign(new Error(`Not allowed to listen on port ${config.port} (ports below 1024 need privileges).`), { code: 'LP_ERR_PORT_DENIED' });
+    if (e.code === 'EADDRINUSE') throw new LogpipeError('LP_ERR_PORT_IN_USE', `Port ${config.port} on ${config.host} is already in use (is another logpipe running?); choose another with --port.`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new LogpipeError('LP_ERR_BAD_HOST', `Cannot listen on "${config.host}": no such local address.`);
+    if (e.code === 'EACCES') throw new LogpipeError('LP_ERR_PORT_DENIED', `Not allowed to listen on port ${config.port} (ports below 1024 need privileges).`);
     throw err;
   }
   const addr = app.server.address();

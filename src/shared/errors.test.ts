@@ -11,7 +11,7 @@ test('every error code of the catalogue is documented in docs/errors.md with its
   for (const [code, def] of Object.entries(ERRORS)) {
     assert.ok(doc.includes(`\`${code}\``), `${code} is missing from docs/errors.md`);
     // Command-line errors have no HTTP status; they sit in the start-up table.
-    const cliOnly = /^LP_ERR_(COLLECTOR_CONFIG|STATE_FILE|FILE_UNREADABLE|DATA_DIR|PORT_IN_USE|BAD_HOST|PORT_DENIED)$/.test(code);
+    const cliOnly = /^LP_ERR_(USAGE|COLLECTOR_CONFIG|STATE_FILE|FILE_UNREADABLE|DATA_DIR|PORT_IN_USE|BAD_HOST|PORT_DENIED)$/.test(code);
     if (def.status < 500 && !cliOnly) assert.match(doc, new RegExp(`\`${code}\` \\| ${def.status} \\|`), `${code} has status ${def.status} in the docs`);
   }
 });

@@ -35,6 +35,9 @@ export const ERRORS = {
   LP_ERR_BAD_HOST: { status: 500, message: 'The address to listen on is not a local address (server start-up).' },
   LP_ERR_PORT_DENIED: { status: 500, message: 'Listening on the port is not allowed (server start-up).' },
   LP_ERR_MISSING_MODULE: { status: 500, message: 'A package the server needs is not installed (server start-up).' },
+  LP_ERR_USAGE: { status: 400, message: 'The command line is invalid (unknown or bad options, missing arguments).' },
+  LP_ERR_OUTPUT_FILE: { status: 500, message: 'The generator cannot write its --out file.' },
+  LP_ERR_DEMO_BUSY: { status: 500, message: 'Another demo is using the data directory.' },
   LP_ERR_COLLECTOR_CONFIG: { status: 400, message: 'The collector options are invalid (URL, paths or limits).' },
   LP_ERR_STATE_FILE: { status: 500, message: 'The collector state file is unreadable, damaged or from another version.' },
   LP_ERR_FILE_UNREADABLE: { status: 500, message: 'A log file named on the command line cannot be read.' },
@@ -42,7 +45,10 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** An error with a catalogue code; the server's error handler turns it into a JSON response. */
+/**
+ * An error with a catalogue code: the server's error handler turns it into a JSON response, the
+ * CLI (src/cli/main.ts) into `logpipe <command>: [<code>] <message>` and exit status 1.
+ */
 export class LogpipeError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;

@@ -33,7 +33,7 @@ export default async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOpt
       metrics.compactionLag.set((stats.compactionLagMs ?? 0) / 1000);
     }
     metrics.subscribers.set(hub.size);
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    reply.header('content-type', metrics.contentType);
     return metrics.render();
   });
 }

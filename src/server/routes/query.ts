@@ -72,8 +72,9 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     const limit = q.limit ?? 100;
     const start = await pageStart(store, q);
     const orderParam = q.order;
-    // A cursor carries its own direction, and a page beside an anchor walks away from it.
-    if (start && orderParam && orderParam !== start.order) {
+    // A cursor carries its own direction (it overrides `order`, as it always has), and a page
+    // beside an anchor walks away from it: an `order` saying otherwise is a mistake to report.
+    if (start && start.param !== 'cursor' && orderParam && orderParam !== start.order) {
       throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be ${start.order} (or left out) with "${start.param}".`, { param: 'order' });
     }
     const order = start?.order ?? orderParam ?? 'desc';
@@ -103,7 +104,7 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     const format = q.format ?? 'ndjson';
     const start = await pageStart(store, q);
     const orderParam = q.order;
-    if (start && orderParam && orderParam !== start.order) {
+    if (start && start.param !== 'cursor' && orderParam && orderParam !== start.order) {
       throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "order" must be ${start.order} (or left out) with "${start.param}".`, { param: 'order' });
     }
     const order = start?.order ?? orderParam ?? 'asc';
