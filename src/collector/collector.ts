@@ -75,6 +75,8 @@ export class Collector {
   readonly #drains = new Set<Promise<void>>();
   readonly #watcher: DirWatcher;
   #pollTimer: NodeJS.Timeout | null = null;
+  /** Directories whose events are held while a file in them lingers (see #holdEvents). */
+  readonly #held = new Map<string, { until: number; timer: NodeJS.Timeout; mtime: number }>();
   #scanning: Promise<void> | null = null;
   #rescan = false;
   #scanSoon: NodeJS.Timeout | null = null;
@@ -121,6 +123,7 @@ export class Collector {
       paused: () => this.#spoolFull(),
       busy: (stream) => this.sender.busy(stream),
       noteRead: (n) => this.noteRead(n),
+      holdEvents: (dir, ms) => this.#holdEvents(dir, ms),
       reportLost: (lost) => this.reportLost(lost),
       liveKeys: () => new Set(this.#readers.keys()),
       lookup: checkpoint.fresh ? (identity, fingerprint, lineCheckAt) => this.#lookup(identity, fingerprint, lineCheckAt) : undefined,
@@ -173,7 +176,7 @@ export class Collector {
     c.#startup = false;
     c.#pollTimer = setInterval(() => {
       c.#requestScan();
-      for (const r of c.#readers.values()) r.wake();
+      for (const r of c.#readers.values()) if (!r.lingering) r.wake();
     }, opts.pollIntervalMs);
     return c;
   }
@@ -189,6 +192,8 @@ export class Collector {
     this.#stopping = true;
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     if (this.#scanSoon) clearTimeout(this.#scanSoon);
+    for (const h of this.#held.values()) clearTimeout(h.timer);
+    this.#held.clear();
     this.#watcher.close();
     if (this.#scanning) await this.#scanning.catch(() => {});
     const readers = [...this.#readers.values()];
@@ -314,6 +319,48 @@ export class Collector {
     } catch (err) {
       this.opts.log(`The loss could not be sent as a record: the spool cannot be written (${(err as Error).message}).`);
     }
+  }
+
+  /**
+   * A reader lingers (--linger) and looks at its file again in `ms`: the directory's watch is
+   * paused until then, so a file written line by line does not wake the process at each write.
+   * When the watch resumes, the other readers of the directory are woken to look at what came
+   * meanwhile, and a scan runs if the directory itself changed (a file created or renamed).
+   * A quiet line in another file of the directory thus waits at most until the linger ends.
+   */
+  #holdEvents(dir: string, ms: number): void {
+    if (this.#stopping) return;
+    const now = Date.now();
+    const until = now + ms;
+    const held = this.#held.get(dir);
+    if (held) {
+      // Still held from an earlier linger that is ending now: a file that keeps lingering keeps
+      // the watch paused (re-creating it costs more than the event it would save), and the
+      // other readers of the directory look now, as they would have at the resume.
+      if (held.until > now && held.until <= until) return;
+      clearTimeout(held.timer);
+    } else if (!this.#watcher.pause(dir)) return;
+    let mtime = held ? held.mtime : mtimeOf(dir);
+    if (held && held.until <= now) {
+      mtime = mtimeOf(dir);
+      this.#wakeOthers(dir);
+      if (mtime !== held.mtime) this.#requestScan();
+    }
+    // One millisecond after the reader's own timer, so a reader that lingers on extends the
+    // hold before it ends.
+    const timer = setTimeout(() => {
+      this.#held.delete(dir);
+      if (this.#stopping) return;
+      this.#watcher.resume(dir);
+      this.#wakeOthers(dir);
+      if (mtimeOf(dir) !== mtime) this.#requestScan();
+    }, ms + 1);
+    this.#held.set(dir, { until, timer, mtime });
+  }
+
+  /** Wakes the readers of a directory that do not linger (those look by themselves). */
+  #wakeOthers(dir: string): void {
+    for (const r of this.#readers.values()) if (!r.lingering && dirname(r.tail.path) === dir) r.wake();
   }
 
   #onFsEvent(dir: string, name: string | null, kind: string): void {
@@ -520,22 +567,23 @@ export class Collector {
     const enc = new Encoder(this.#deps);
     const source = this.opts.source ?? basename(entry.path).replace(/\.(gz|tgz)$/i, '');
     enc.setFields({ stream: streamId(host, { dev, ino, birth }, entry.fingerprint, entry.generation), source, host }, entry.key);
-    let end = entry.offset;
     try {
-      for await (const [buf, at] of copy.read(entry.offset)) {
-        while (this.#spoolFull() && !this.#stopping) await new Promise((r) => setTimeout(r, this.opts.pollIntervalMs));
-        this.noteRead(buf.length);
-        enc.push(buf, buf.length, at);
-        end = at + buf.length;
-      }
-      enc.finish(true, end);
-      await enc.settled();
+      const end = await enc.drain(copy.read(entry.offset), entry.offset, () => (this.#spoolFull() && !this.#stopping ? new Promise((r) => setTimeout(r, this.opts.pollIntervalMs)) : null));
       if (end > entry.offset) this.opts.log(`Read bytes ${entry.offset}-${end} of "${entry.path}" out of "${copy.path}".`);
       if (copy.key !== entry.key) this.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: entry.fingerprint, generation: 0, offset: end, done: true, updated: Date.now() });
       this.checkpoint.set({ ...entry, offset: Math.max(end, entry.offset), done: true, updated: Date.now() });
     } catch (err) {
       this.opts.log(`Reading "${copy.path}" failed: ${(err as Error).message}`);
     }
+  }
+}
+
+/** A directory's modification time (changes when a file in it is created, renamed or deleted); -1 if gone. */
+function mtimeOf(dir: string): number {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return -1;
   }
 }
 

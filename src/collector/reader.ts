@@ -12,7 +12,7 @@
 //
 // Reading never waits for the server: batches go to the spool. It pauses only while the spool
 // is full (--spool-max) or too many batches wait for gzip.
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Batch } from './batcher.js';
 import type { Checkpoint, FileState } from './checkpoint.js';
 import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from './encode.js';
@@ -32,6 +32,11 @@ export interface ReaderOptions extends EncodeOptions {
   from: 'beginning' | 'end';
   pollIntervalMs: number;
   batchWaitMs: number;
+  /**
+   * While lines keep coming, a file closes at most one batch at its end per this long (its
+   * directory's events are held meanwhile); a line after a quiet interval goes at once. 0: off.
+   */
+  lingerMs?: number;
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
@@ -55,7 +60,11 @@ export interface ReaderDeps extends EncodeDeps {
   paused(): boolean;
   /** Whether a stream has a request in flight or frames waiting. */
   busy(stream: string): boolean;
-  noteRead(bytes: number): void;
+  /**
+   * The reader looks at its file again by itself in `ms`: file events of `dir` may be held
+   * until then (each one costs a wake-up of the process).
+   */
+  holdEvents?(dir: string, ms: number): void;
   reportLost(lost: Lost): void;
   /** Identity keys of the files being tailed (never taken for a rotated copy). */
   liveKeys(): Set<string>;
@@ -96,6 +105,10 @@ export class FileReader {
   #atEnd = false;
   #wakeUp: (() => void) | null = null;
   #woken = false;
+  /** When a batch was last closed at the end of the file (what --linger counts from). */
+  #closedAtEnd = 0;
+  /** Set while the reader sleeps until its linger ends (it wakes itself then). */
+  #lingering = false;
   #stopping = false;
   /** Set while reading waits for gzip or spool room (see #pause). */
   #paused = false;
@@ -131,6 +144,11 @@ export class FileReader {
       this.#wakeUp = null;
       w();
     }
+  }
+
+  /** Whether the reader sleeps until its linger ends: it looks at the file by itself then. */
+  get lingering(): boolean {
+    return this.#lingering;
   }
 
   /** Asks the reader to spool what it has read and finish. */
@@ -235,11 +253,17 @@ export class FileReader {
       }
       this.#atEnd = true;
       // At the end of what is there: close the open batch now if nothing of this stream is on
-      // its way (low latency when traffic is light), or after --batch-wait.
+      // its way and none was closed here within --linger (a quiet line goes at once), else when
+      // the linger ends, or after --batch-wait.
       this.#enc.flushStale(o.multilineTimeoutMs);
       const enc = this.#enc;
-      if (enc.openLines > 0 && (!this.#deps.busy(this.#stream) || Date.now() - enc.openedAt >= o.batchWaitMs)) enc.close();
-      if (this.#moved && Date.now() - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
+      const linger = o.lingerMs ?? 0;
+      let now = Date.now();
+      if (enc.openLines > 0 && ((!this.#deps.busy(this.#stream) && now >= this.#closedAtEnd + linger) || now - enc.openedAt >= o.batchWaitMs)) {
+        enc.close();
+        this.#closedAtEnd = now;
+      }
+      if (this.#moved && now - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
         // Rotated away (or deleted) and quiet for --rotate-wait: this file is complete.
         enc.finish(true, this.tail.position);
         await enc.settled();
@@ -248,11 +272,24 @@ export class FileReader {
       }
       // A quiet file waits for an fs event or the collector's poll, which wakes every reader:
       // a timer of its own would double the wake-ups of an idle collector.
+      now = Date.now();
       let wait = Infinity;
-      if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - Date.now()));
-      if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - Date.now()));
-      if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - Date.now()));
-      await this.#sleep(wait);
+      if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - now));
+      if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - now));
+      if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - now));
+      // Lingering (a batch was closed here less than --linger ago): lines that come meanwhile
+      // are read in one go when it ends, so the file's events need not wake us one by one.
+      const lingerLeft = this.#closedAtEnd + linger - now;
+      if (lingerLeft > 0 && lingerLeft <= wait) {
+        wait = lingerLeft;
+        this.#deps.holdEvents?.(dirname(this.tail.path), wait);
+        this.#lingering = true;
+      }
+      try {
+        await this.#sleep(wait);
+      } finally {
+        this.#lingering = false;
+      }
     }
     // Shutdown: spool what was read (held multiline record; partial line only if asked).
     this.#enc.finish(o.flushPartial, this.tail.position);
@@ -430,30 +467,20 @@ export class FileReader {
     }
   }
 
-  /** Spools a copy's bytes from `from` under the given stream id. */
+  /** Spools a copy's bytes from `from` under the given stream id; returns how many it read. */
   async #drain(copy: Copy, stream: string, from: number): Promise<number> {
     const o = this.#deps.opts;
     this.#draining = true;
     const current = this.#stream;
     this.#enc.setFields({ stream, source: this.#source, host: o.host }, this.tail.key);
-    let read = 0;
-    let end = from;
     try {
-      for await (const [buf, at] of copy.read(from)) {
-        while (this.#mustPause() && !this.#stopping) await this.#pause();
-        this.#deps.noteRead(buf.length);
-        this.#enc.push(buf, buf.length, at);
-        read += buf.length;
-        end = at + buf.length;
-      }
-      this.#enc.finish(true, end);
-      await this.#enc.settled();
+      const end = await this.#enc.drain(copy.read(from), from, () => (this.#deps.paused() && !this.#stopping ? this.#pause() : null));
+      return end - from;
     } finally {
       this.#draining = false;
       this.#enc.reset();
       if (current) this.#enc.setFields({ stream: current, source: this.#source, host: o.host }, this.tail.key);
     }
-    return read;
   }
 
   /** The offset just after the last newline before `size` (where --from end starts). */
