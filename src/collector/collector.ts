@@ -38,7 +38,7 @@ import { Tail } from './tail.js';
 /** Generations of a file's stream ids asked about when starting without a state file. */
 const LOOKUP_GENERATIONS = 32;
 /** Bytes read between garbage collections while reading fast (see gc.ts). */
-const GC_EVERY_BYTES = Number(process.env.XGC ?? 16) * 1024 * 1024;
+const GC_EVERY_BYTES = 16 * 1024 * 1024;
 
 /** Everything `logpipe collect` can be told. */
 export interface CollectorOptions extends ReaderOptions {

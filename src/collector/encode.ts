@@ -145,6 +145,11 @@ export class Encoder {
     this.#batcher.close();
   }
 
+  /** The file is quiet: spare batch buffers are let go. */
+  idle(): void {
+    this.#batcher.dropSpares();
+  }
+
   /** Forgets an unfinished line (its bytes are gone or will be read again). */
   reset(): void {
     this.#splitter.reset();

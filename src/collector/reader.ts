@@ -285,6 +285,7 @@ export class FileReader {
         this.#deps.holdEvents?.(dirname(this.tail.path), wait);
         this.#lingering = true;
       }
+      if (wait === Infinity) enc.idle();
       try {
         await this.#sleep(wait);
       } finally {
