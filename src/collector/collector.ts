@@ -291,6 +291,7 @@ export class Collector {
 
   #onAcked(frames: Frame[]): void {
     for (const f of frames) this.checkpoint.setAcked(f.stream, f.lastOffset);
+    this.#readers.get(frames[frames.length - 1].file)?.streamFree();
     if (this.#spoolWasFull && !this.spool.full) {
       this.#spoolWasFull = false;
       this.opts.log(`The spool has room again (${this.spool.bytes} bytes); reading goes on.`);

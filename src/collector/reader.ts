@@ -109,6 +109,8 @@ export class FileReader {
   #closedAtEnd = 0;
   /** Set while the reader sleeps until its linger ends (it wakes itself then). */
   #lingering = false;
+  /** Set while the reader's open batch waits for the stream's request in flight. */
+  #waitingForAck = false;
   #stopping = false;
   /** Set while reading waits for gzip or spool room (see #pause). */
   #paused = false;
@@ -149,6 +151,11 @@ export class FileReader {
   /** Whether the reader sleeps until its linger ends: it looks at the file by itself then. */
   get lingering(): boolean {
     return this.#lingering;
+  }
+
+  /** The server acknowledged a request of this file: lines waiting for it may go now. */
+  streamFree(): void {
+    if (this.#waitingForAck) this.wake();
   }
 
   /** Asks the reader to spool what it has read and finish. */
@@ -279,17 +286,22 @@ export class FileReader {
       if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - now));
       // Lingering (a batch was closed here less than --linger ago): lines that come meanwhile
       // are read in one go when it ends, so the file's events need not wake us one by one.
+      // Likewise while lines wait for the stream's request in flight: the acknowledgement wakes
+      // us (streamFree), so the file's events need not (on a slow server each one did).
       const lingerLeft = this.#closedAtEnd + linger - now;
-      if (lingerLeft > 0 && lingerLeft <= wait) {
-        wait = lingerLeft;
+      const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
+      if ((lingerLeft > 0 && lingerLeft <= wait) || waitingForAck) {
+        if (lingerLeft > 0) wait = Math.min(wait, lingerLeft);
         this.#deps.holdEvents?.(dirname(this.tail.path), wait);
         this.#lingering = true;
+        this.#waitingForAck = waitingForAck;
       }
       if (wait === Infinity) enc.idle();
       try {
         await this.#sleep(wait);
       } finally {
         this.#lingering = false;
+        this.#waitingForAck = false;
       }
     }
     // Shutdown: spool what was read (held multiline record; partial line only if asked).
