@@ -75,8 +75,6 @@ export class Collector {
   readonly #drains = new Set<Promise<void>>();
   readonly #watcher: DirWatcher;
   #pollTimer: NodeJS.Timeout | null = null;
-  /** Directories whose events are held while a file in them lingers (see #holdEvents). */
-  readonly #held = new Map<string, { until: number; timer: NodeJS.Timeout; mtime: number }>();
   #scanning: Promise<void> | null = null;
   #rescan = false;
   #scanSoon: NodeJS.Timeout | null = null;
@@ -123,7 +121,6 @@ export class Collector {
       paused: () => this.#spoolFull(),
       busy: (stream) => this.sender.busy(stream),
       noteRead: (n) => this.noteRead(n),
-      holdEvents: (dir, ms) => this.#holdEvents(dir, ms),
       reportLost: (lost) => this.reportLost(lost),
       liveKeys: () => new Set(this.#readers.keys()),
       lookup: checkpoint.fresh ? (identity, fingerprint, lineCheckAt) => this.#lookup(identity, fingerprint, lineCheckAt) : undefined,
@@ -192,8 +189,6 @@ export class Collector {
     this.#stopping = true;
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     if (this.#scanSoon) clearTimeout(this.#scanSoon);
-    for (const h of this.#held.values()) clearTimeout(h.timer);
-    this.#held.clear();
     this.#watcher.close();
     if (this.#scanning) await this.#scanning.catch(() => {});
     const readers = [...this.#readers.values()];
@@ -322,48 +317,6 @@ export class Collector {
     }
   }
 
-  /**
-   * A reader lingers (--linger) and looks at its file again in `ms`: the directory's watch is
-   * paused until then, so a file written line by line does not wake the process at each write.
-   * When the watch resumes, the other readers of the directory are woken to look at what came
-   * meanwhile, and a scan runs if the directory itself changed (a file created or renamed).
-   * A quiet line in another file of the directory thus waits at most until the linger ends.
-   */
-  #holdEvents(dir: string, ms: number): void {
-    if (this.#stopping) return;
-    const now = Date.now();
-    const until = now + ms;
-    const held = this.#held.get(dir);
-    if (held) {
-      // Still held from an earlier linger that is ending now: a file that keeps lingering keeps
-      // the watch paused (re-creating it costs more than the event it would save), and the
-      // other readers of the directory look now, as they would have at the resume.
-      if (held.until > now && held.until <= until) return;
-      clearTimeout(held.timer);
-    } else if (!this.#watcher.pause(dir)) return;
-    let mtime = held ? held.mtime : mtimeOf(dir);
-    if (held && held.until <= now) {
-      mtime = mtimeOf(dir);
-      this.#wakeOthers(dir);
-      if (mtime !== held.mtime) this.#requestScan();
-    }
-    // One millisecond after the reader's own timer, so a reader that lingers on extends the
-    // hold before it ends.
-    const timer = setTimeout(() => {
-      this.#held.delete(dir);
-      if (this.#stopping) return;
-      this.#watcher.resume(dir);
-      this.#wakeOthers(dir);
-      if (mtimeOf(dir) !== mtime) this.#requestScan();
-    }, ms + 1);
-    this.#held.set(dir, { until, timer, mtime });
-  }
-
-  /** Wakes the readers of a directory that do not linger (those look by themselves). */
-  #wakeOthers(dir: string): void {
-    for (const r of this.#readers.values()) if (!r.lingering && dirname(r.tail.path) === dir) r.wake();
-  }
-
   #onFsEvent(dir: string, name: string | null, kind: string): void {
     if (this.#stopping) return;
     // Events about other files in a watched directory (our own state file and its temp copy,
@@ -373,6 +326,9 @@ export class Collector {
     if (kind === 'rename' || name === null) this.#requestScan(5);
     const path = name === null ? null : join(dir, name);
     for (const r of this.#readers.values()) {
+      // A lingering reader looks at its file when the linger ends: a write meanwhile need not
+      // make it read now (renames still do, so rotations are seen at once).
+      if (kind !== 'rename' && r.lingering) continue;
       if (path === null || r.tail.path === path || (kind === 'rename' && dirname(r.tail.path) === dir)) r.wake();
     }
   }
@@ -576,15 +532,6 @@ export class Collector {
     } catch (err) {
       this.opts.log(`Reading "${copy.path}" failed: ${(err as Error).message}`);
     }
-  }
-}
-
-/** A directory's modification time (changes when a file in it is created, renamed or deleted); -1 if gone. */
-function mtimeOf(dir: string): number {
-  try {
-    return statSync(dir).mtimeMs;
-  } catch {
-    return -1;
   }
 }
 

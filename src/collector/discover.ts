@@ -71,8 +71,6 @@ async function walk(dir: string, depth: number, match: (p: string) => boolean, f
 /** Watches directories and calls back on file events; tolerates directories that vanish. */
 export class DirWatcher {
   readonly #watchers = new Map<string, FSWatcher>();
-  /** Directories whose watch is paused (see pause()): not watched again by watchAll(). */
-  readonly #paused = new Set<string>();
   readonly #onEvent: (dir: string, name: string | null, kind: string) => void;
   readonly #max: number;
 
@@ -84,48 +82,23 @@ export class DirWatcher {
   /** Watches each directory not watched yet; failures fall back to polling silently. */
   watchAll(dirs: string[]): void {
     for (const dir of dirs) {
-      if (this.#watchers.has(dir) || this.#paused.has(dir) || this.#watchers.size >= this.#max) continue;
-      this.#watch(dir);
+      if (this.#watchers.has(dir) || this.#watchers.size >= this.#max) continue;
+      try {
+        const w = watch(dir, { persistent: false }, (kind, name) => this.#onEvent(dir, name ? String(name) : null, kind));
+        w.on('error', () => {
+          w.close();
+          this.#watchers.delete(dir);
+        });
+        this.#watchers.set(dir, w);
+      } catch {
+        // ENOENT, ENOSPC (inotify limit) or unsupported: the poll covers it.
+      }
     }
-  }
-
-  /**
-   * Stops watching a directory until resume(): each event wakes the whole process (~0.3 ms of
-   * CPU here), and a file written line by line makes one per write. Returns false if the
-   * directory was not being watched (nothing to pause).
-   */
-  pause(dir: string): boolean {
-    const w = this.#watchers.get(dir);
-    if (!w) return false;
-    w.close();
-    this.#watchers.delete(dir);
-    this.#paused.add(dir);
-    return true;
-  }
-
-  /** Watches a paused directory again (what happened meanwhile is the caller's to look at). */
-  resume(dir: string): void {
-    if (!this.#paused.delete(dir)) return;
-    if (this.#watchers.size < this.#max) this.#watch(dir);
   }
 
   /** Stops every watch. */
   close(): void {
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
-    this.#paused.clear();
-  }
-
-  #watch(dir: string): void {
-    try {
-      const w = watch(dir, { persistent: false }, (kind, name) => this.#onEvent(dir, name ? String(name) : null, kind));
-      w.on('error', () => {
-        w.close();
-        if (this.#watchers.get(dir) === w) this.#watchers.delete(dir);
-      });
-      this.#watchers.set(dir, w);
-    } catch {
-      // ENOENT, ENOSPC (inotify limit) or unsupported: the poll covers it.
-    }
   }
 }

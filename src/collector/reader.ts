@@ -12,7 +12,7 @@
 //
 // Reading never waits for the server: batches go to the spool. It pauses only while the spool
 // is full (--spool-max) or too many batches wait for gzip.
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import type { Batch } from './batcher.js';
 import type { Checkpoint, FileState } from './checkpoint.js';
 import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from './encode.js';
@@ -60,11 +60,6 @@ export interface ReaderDeps extends EncodeDeps {
   paused(): boolean;
   /** Whether a stream has a request in flight or frames waiting. */
   busy(stream: string): boolean;
-  /**
-   * The reader looks at its file again by itself in `ms`: file events of `dir` may be held
-   * until then (each one costs a wake-up of the process).
-   */
-  holdEvents?(dir: string, ms: number): void;
   reportLost(lost: Lost): void;
   /** Identity keys of the files being tailed (never taken for a rotated copy). */
   liveKeys(): Set<string>;
@@ -285,14 +280,13 @@ export class FileReader {
       if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - now));
       if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - now));
       // Lingering (a batch was closed here less than --linger ago): lines that come meanwhile
-      // are read in one go when it ends, so the file's events need not wake us one by one.
-      // Likewise while lines wait for the stream's request in flight: the acknowledgement wakes
-      // us (streamFree), so the file's events need not (on a slow server each one did).
+      // are read in one go when it ends, so the file's write events need not make us read
+      // (the collector skips waking a lingering reader for them). Likewise while lines wait for
+      // the stream's request in flight: the acknowledgement wakes us (streamFree).
       const lingerLeft = this.#closedAtEnd + linger - now;
       const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
       if ((lingerLeft > 0 && lingerLeft <= wait) || waitingForAck) {
         if (lingerLeft > 0) wait = Math.min(wait, lingerLeft);
-        this.#deps.holdEvents?.(dirname(this.tail.path), wait);
         this.#lingering = true;
         this.#waitingForAck = waitingForAck;
       }
