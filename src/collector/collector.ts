@@ -131,6 +131,9 @@ export class Collector {
       for (const r of this.#readers.values()) behind += r.bytesBehind();
       return behind;
     };
+    // Catching up from the spool reads bodies back into fresh buffers: off-heap garbage like
+    // what reading a file makes, so it paces the collections too (see noteRead).
+    spool.onReadBack = (bytes) => this.#noteGarbage(bytes);
     m.spoolBytes = () => spool.bytes;
     m.spoolFull = () => (spool.full ? 1 : 0);
   }
@@ -215,6 +218,10 @@ export class Collector {
   /** Counts bytes read; collects garbage every GC_EVERY_BYTES (see gc.ts). */
   noteRead(bytes: number): void {
     this.metrics.bytesRead += bytes;
+    this.#noteGarbage(bytes);
+  }
+
+  #noteGarbage(bytes: number): void {
     this.#sinceGc += bytes;
     if (this.#sinceGc >= GC_EVERY_BYTES) {
       this.#sinceGc = 0;
