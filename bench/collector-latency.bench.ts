@@ -1,7 +1,10 @@
 // Latency: a line appended to a quiet tailed file → queryable on a real logpipe server
 // (100 samples, median and p99). Reference measured in the same run: the same line POSTed
 // straight to the server's API by a client (what the server itself costs), so the difference
-// is what the collector adds (fs.watch wake-up, read, batch, gzip, HTTP).
+// is what the collector adds (fs.watch wake-up, read, batch, gzip, HTTP). "Quiet" means nothing
+// was written for longer than --linger (250 ms by default). Then the price of the linger: lines
+// written 100 ms apart (a trickle of 10 lines/s) wait for the linger to end, each measured the
+// same way (TRICKLE samples, default 50).
 // Run: npm run build:node && node --import tsx bench/collector-latency.bench.ts [samples]
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,7 @@ import { startServer } from '../test/helpers/server.js';
 import { startCollector, sleep } from '../test/collector-helpers.js';
 
 const SAMPLES = Number(process.argv[2] ?? 100);
+const TRICKLE = Number(process.argv[3] ?? 50);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 const server = await startServer();
@@ -28,6 +32,30 @@ async function waitQueryable(marker: string, t0: number): Promise<number> {
   }
 }
 
+/** Times lines from their append until they are stored: one poller over the newest records for all of them. */
+function trickleWatcher() {
+  const waiting = new Map<string, (at: number) => void>();
+  let running = false;
+  const loop = async () => {
+    running = true;
+    while (waiting.size) {
+      const page = (await (await fetch(`${server.url}/api/v1/logs?limit=50&order=desc`)).json()) as { logs: { message: string }[] };
+      const now = performance.now();
+      for (const l of page.logs) waiting.get(l.message)?.(now);
+      await sleep(5);
+    }
+    running = false;
+  };
+  return (message: string) =>
+    new Promise<number>((resolve) => {
+      waiting.set(message, (at) => {
+        waiting.delete(message);
+        resolve(at);
+      });
+      if (!running) void loop();
+    });
+}
+
 try {
   // Wait until the collector has shipped its first line (it is tailing).
   for (let i = 0; ; i++) {
@@ -39,7 +67,7 @@ try {
   const viaCollector: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
-    await sleep(50 + Math.random() * 50); // a quiet file: nothing in flight
+    await sleep(300 + Math.random() * 50); // a quiet file: nothing written for longer than --linger
     const a = `latency probe ${i} via collector`;
     let t0 = performance.now();
     appendFileSync(log, a + '\n');
@@ -52,12 +80,27 @@ try {
     await res.arrayBuffer();
     direct.push(await waitQueryable(b, t0));
   }
+  // A trickle: lines 100 ms apart, each timed from its append until it is queryable.
+  const trickle: number[] = [];
+  const pending: Promise<void>[] = [];
+  const waitStored = trickleWatcher();
+  const t1 = performance.now();
+  for (let i = 0; i < TRICKLE; i++) {
+    const due = t1 + i * 100;
+    await sleep(Math.max(0, due - performance.now()));
+    const m = `trickle ${i}`;
+    const t0 = performance.now();
+    appendFileSync(log, m + '\n');
+    pending.push(waitStored(m).then((at) => void trickle.push(at - t0)));
+  }
+  await Promise.all(pending);
   const f = (x: number) => x.toFixed(1).padStart(6);
   console.log(`samples: ${SAMPLES}`);
   console.log(`reference  client POST → queryable:      median ${f(pct(direct, 50))} ms, p99 ${f(pct(direct, 99))} ms`);
   console.log(`collector  append → queryable:            median ${f(pct(viaCollector, 50))} ms, p99 ${f(pct(viaCollector, 99))} ms`);
   console.log(`collector adds (median):                  ${f(pct(viaCollector, 50) - pct(direct, 50))} ms; ratio ${(pct(viaCollector, 50) / pct(direct, 50)).toFixed(2)}`);
   console.log(`target: median < 50 ms, p99 < 200 ms -> ${pct(viaCollector, 50) < 50 && pct(viaCollector, 99) < 200 ? 'met' : 'NOT met'}`);
+  if (TRICKLE) console.log(`trickle    10 lines/s, append → queryable:   median ${f(pct(trickle, 50))} ms, p99 ${f(pct(trickle, 99))} ms (${TRICKLE} lines; the linger holds them)`);
 } finally {
   await collector.stop();
   await server.stop();

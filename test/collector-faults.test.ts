@@ -245,3 +245,28 @@ test('a second collector on the same state file is refused while the first runs'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('small batches queued behind a failing request keep their own bytes: later lines do not overwrite them before they are sent', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-faults-reuse-');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, lines(1, 1));
+  // The server fails for a while: the first request is retried while lines keep coming, each
+  // closing a small batch (under 2 KiB: a stored gzip member) that waits in the queue.
+  for (let i = 0; i < 6; i++) sink.faults.push({ status: 503 });
+  const c = startCollector(['--url', sink.url, '--state', join(dir, 'state.json'), '--batch-wait', '50ms', '--linger', '0', ...FAST, log], { LOGPIPE_RETRY_BASE: '150ms' });
+  try {
+    for (let i = 2; i <= 30; i++) {
+      appendFileSync(log, lines(i, i));
+      await sleep(60);
+    }
+    await sink.waitFor(30, 30_000).catch((err) => assert.fail(`${(err as Error).message}; requests: ${sink.requests.map((r) => `${r.status}:${r.lines}`).join(' ')}`));
+    assert.deepEqual(seqs(sink.records.map((r) => r.message)), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.ok(!sink.requests.some((r) => r.status === 400), `no request was refused as broken gzip (${sink.requests.map((r) => r.status).join(' ')})`);
+    assert.ok(!existsSync(join(dir, 'state.dead-letter.ndjson')), 'nothing was dead-lettered');
+  } finally {
+    await c.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -57,7 +57,15 @@ export async function startSink(): Promise<Sink> {
         req.socket.destroy();
         return;
       }
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(Buffer.concat(parts)) : Buffer.concat(parts);
+      let body: Buffer;
+      try {
+        body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(Buffer.concat(parts)) : Buffer.concat(parts);
+      } catch {
+        // As the real server: a body that is not valid gzip (a CRC that does not match) is a 400.
+        sink.requests.push({ status: 400, lines: 0, at: Date.now(), auth: req.headers.authorization });
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"LP_ERR_INVALID_ENCODING","message":"The body is not valid gzip."}');
+        return;
+      }
       const lines = body.toString('utf8').split('\n').filter(Boolean);
       if (fault) {
         sink.requests.push({ status: fault.status, lines: lines.length, at: Date.now(), auth: req.headers.authorization });

@@ -86,3 +86,25 @@ test('changing fields closes the open batch first', () => {
   assert.deepEqual(out.map((x) => x.stream), ['st1', 'st2']);
   assert.equal(parse(out[1])[0].stream, 'st2');
 });
+
+test('batch buffers that come back from gzip together are all reused: a backlog allocates no buffer per batch', () => {
+  const closed: Batch[] = [];
+  const b = new Batcher({ lines: 1000, bytes: 1024 * 1024 }, (batch) => closed.push(batch));
+  b.setFields({ stream: '0123456789abcdef', source: 'app.log', host: 'host-1' });
+  const storages = new Set<Buffer>();
+  let offset = 0;
+  for (let i = 0; i < 60_000; i++) {
+    // Lines of 90-130 bytes: batches differ in size by a few KiB.
+    const line = Buffer.from(`2026-11-30 04:00:00.000 [INFO] seq=${i} ${'x'.repeat(60 + ((i * 7919) % 41))}`);
+    offset += line.length + 1;
+    b.line(line, 0, line.length, offset, 0);
+    // Eight batches wait for gzip, then come back together (the reader had paused meanwhile).
+    if (closed.length === 8) {
+      for (const done of closed.splice(0)) {
+        storages.add(done.storage!);
+        b.recycle(done);
+      }
+    }
+  }
+  assert.ok(storages.size <= 12, `60 batches used ${storages.size} distinct buffers`);
+});

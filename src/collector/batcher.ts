@@ -38,8 +38,18 @@ export interface RecordFields {
 const HEAD = Buffer.from('{"offset":', 'latin1');
 const MSG = Buffer.from(',"message":"', 'latin1');
 
+/** Spare batch buffers kept for reuse: one per batch that may wait for gzip (encode.ts), and one more. */
+const MAX_SPARE = 9;
+
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
+}
+
+/** The power of two from 64 KiB up that holds `n` bytes. */
+function sizeClass(n: number): number {
+  let size = 64 * 1024;
+  while (size < n) size *= 2;
+  return size;
 }
 
 /** Marker appended to a line that was cut at --max-line-bytes (the server's own wording). */
@@ -117,9 +127,11 @@ export class Batcher implements LineSink {
     if (this.#lines === 0) return;
     const body = this.#buf.subarray(0, this.#len);
     const batch: Batch = { stream: this.#stream, body, lines: this.#lines, lastOffset: this.#lastOffset, storage: this.#buf };
-    // Size the next buffer from this one so line-limited batches do not hold 1 MiB each.
-    // Rounded up to 64 KiB so recycled buffers fit the next batches.
-    const next = roundUp(Math.min(Math.max(this.#len + (this.#len >> 2), 4096), this.#limits.bytes) + 1024, 64 * 1024);
+    // Size the next buffer from this one so line-limited batches do not hold 1 MiB each; in
+    // size classes (powers of two from 64 KiB) so that recycled buffers fit the next batches:
+    // sized to the byte, most missed by a little and a fresh buffer was allocated per batch
+    // (130 MB of them in 8 s while reading a backlog, most of the RSS above idle).
+    const next = Math.min(sizeClass(Math.min(Math.max(this.#len + (this.#len >> 2), 4096), this.#limits.bytes) + 1024), roundUp(this.#limits.bytes + 1024, 64 * 1024));
     this.#buf = this.#take(next);
     this.#len = 0;
     this.#lines = 0;
@@ -133,7 +145,14 @@ export class Batcher implements LineSink {
   recycle(batch: Batch): void {
     const buf = batch.storage;
     batch.storage = undefined;
-    if (buf && this.#spare.length < 4) this.#spare.push(buf);
+    // As many as can be on their way at once (batches waiting for gzip), so a backlog read
+    // at full speed allocates none; smaller than the current size class: of no more use.
+    if (buf && buf.length >= this.#buf.length && this.#spare.length < MAX_SPARE) this.#spare.push(buf);
+  }
+
+  /** Lets the spare buffers go (a quiet file keeps none). */
+  dropSpares(): void {
+    this.#spare.length = 0;
   }
 
   #take(size: number): Buffer {

@@ -11,6 +11,8 @@ test('defaults written as text become numbers; flags and LOGPIPE_* variables ove
   assert.equal(buildOptions(parseOptions(spec, ['--url', 'http://h:1', 'x.log'], { LOGPIPE_RETRY_BASE: '100ms' })).baseBackoffMs, 100);
   assert.equal(o.batchBytes, 1024 * 1024);
   assert.equal(o.batchWaitMs, 1000);
+  assert.equal(o.lingerMs, 250);
+  assert.equal(buildOptions(parseOptions(spec, ['--url', 'http://h:1', '--linger', '0', 'x.log'], {})).lingerMs, 0);
   assert.equal(o.maxLineBytes, 256 * 1024);
   assert.equal(o.rotateWaitMs, 5000);
   assert.equal(o.shutdownTimeoutMs, 10_000);

@@ -131,6 +131,9 @@ export class Collector {
       for (const r of this.#readers.values()) behind += r.bytesBehind();
       return behind;
     };
+    // Catching up from the spool reads bodies back into fresh buffers: off-heap garbage like
+    // what reading a file makes, so it paces the collections too (see noteRead).
+    spool.onReadBack = (bytes) => this.#noteGarbage(bytes);
     m.spoolBytes = () => spool.bytes;
     m.spoolFull = () => (spool.full ? 1 : 0);
   }
@@ -173,7 +176,7 @@ export class Collector {
     c.#startup = false;
     c.#pollTimer = setInterval(() => {
       c.#requestScan();
-      for (const r of c.#readers.values()) r.wake();
+      for (const r of c.#readers.values()) if (!r.lingering) r.wake();
     }, opts.pollIntervalMs);
     return c;
   }
@@ -215,6 +218,10 @@ export class Collector {
   /** Counts bytes read; collects garbage every GC_EVERY_BYTES (see gc.ts). */
   noteRead(bytes: number): void {
     this.metrics.bytesRead += bytes;
+    this.#noteGarbage(bytes);
+  }
+
+  #noteGarbage(bytes: number): void {
     this.#sinceGc += bytes;
     if (this.#sinceGc >= GC_EVERY_BYTES) {
       this.#sinceGc = 0;
@@ -286,6 +293,7 @@ export class Collector {
 
   #onAcked(frames: Frame[]): void {
     for (const f of frames) this.checkpoint.setAcked(f.stream, f.lastOffset);
+    this.#readers.get(frames[frames.length - 1].file)?.streamFree();
     if (this.#spoolWasFull && !this.spool.full) {
       this.#spoolWasFull = false;
       this.opts.log.info(`The spool has room again (${this.spool.bytes} bytes); reading goes on.`);
@@ -325,6 +333,9 @@ export class Collector {
     if (kind === 'rename' || name === null) this.#requestScan(5);
     const path = name === null ? null : join(dir, name);
     for (const r of this.#readers.values()) {
+      // A lingering reader looks at its file when the linger ends: a write meanwhile need not
+      // make it read now (renames still do, so rotations are seen at once).
+      if (kind !== 'rename' && r.lingering) continue;
       if (path === null || r.tail.path === path || (kind === 'rename' && dirname(r.tail.path) === dir)) r.wake();
     }
   }
@@ -520,16 +531,8 @@ export class Collector {
     const enc = new Encoder(this.#deps);
     const source = this.opts.source ?? basename(entry.path).replace(/\.(gz|tgz)$/i, '');
     enc.setFields({ stream: streamId(host, { dev, ino, birth }, entry.fingerprint, entry.generation), source, host }, entry.key);
-    let end = entry.offset;
     try {
-      for await (const [buf, at] of copy.read(entry.offset)) {
-        while (this.#spoolFull() && !this.#stopping) await new Promise((r) => setTimeout(r, this.opts.pollIntervalMs));
-        this.noteRead(buf.length);
-        enc.push(buf, buf.length, at);
-        end = at + buf.length;
-      }
-      enc.finish(true, end);
-      await enc.settled();
+      const end = await enc.drain(copy.read(entry.offset), entry.offset, () => (this.#spoolFull() && !this.#stopping ? new Promise((r) => setTimeout(r, this.opts.pollIntervalMs)) : null));
       if (end > entry.offset) this.opts.log.info(`Read bytes ${entry.offset}-${end} of "${entry.path}" out of "${copy.path}".`);
       if (copy.key !== entry.key) this.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: entry.fingerprint, generation: 0, offset: end, done: true, updated: Date.now() });
       this.checkpoint.set({ ...entry, offset: Math.max(end, entry.offset), done: true, updated: Date.now() });

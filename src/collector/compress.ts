@@ -19,17 +19,24 @@ const crc32 = (zlib as unknown as { crc32(data: Buffer): number }).crc32;
  */
 export const STORED_MAX = 2048;
 
-/** A standalone gzip member holding `body` in one stored deflate block (body ≤ 65535 bytes). */
+/**
+ * A standalone gzip member holding `body` in one stored deflate block (body ≤ 65535 bytes), in
+ * a buffer of its own: the body's buffer goes back to the batcher for the next batch while
+ * this member may still wait in the spool's memory to be sent.
+ */
 export function storedGzip(body: Buffer): Buffer[] {
-  const head = Buffer.allocUnsafe(HEADER.length + 5);
-  HEADER.copy(head, 0);
-  head[HEADER.length] = 0x01; // BFINAL=1, BTYPE=00 (stored)
-  head.writeUInt16LE(body.length, HEADER.length + 1);
-  head.writeUInt16LE(~body.length & 0xffff, HEADER.length + 3);
-  const end = Buffer.allocUnsafe(8);
-  end.writeUInt32LE(crc32(body) >>> 0, 0);
-  end.writeUInt32LE(body.length >>> 0, 4);
-  return [head, body, end];
+  const out = Buffer.allocUnsafe(HEADER.length + 5 + body.length + 8);
+  HEADER.copy(out, 0);
+  let p = HEADER.length;
+  out[p] = 0x01; // BFINAL=1, BTYPE=00 (stored)
+  out.writeUInt16LE(body.length, p + 1);
+  out.writeUInt16LE(~body.length & 0xffff, p + 3);
+  p += 5;
+  body.copy(out, p);
+  p += body.length;
+  out.writeUInt32LE(crc32(body) >>> 0, p);
+  out.writeUInt32LE(body.length >>> 0, p + 4);
+  return [out];
 }
 
 /** Compresses buffers into standalone gzip members on a small pool of reusable contexts. */

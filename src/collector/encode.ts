@@ -35,6 +35,8 @@ export interface EncodeDeps {
    * try again, or to false to give up (shutdown: the batch is read again on the next start).
    */
   spoolFailed(err: Error): Promise<boolean>;
+  /** Counts bytes read (and paces garbage collection, see gc.ts). */
+  noteRead(bytes: number): void;
 }
 
 /** Turns the bytes of one stream into spooled batches. */
@@ -108,6 +110,26 @@ export class Encoder {
     this.#batcher.close();
   }
 
+  /**
+   * Spools all of a rotated copy's rest: its chunks (`[bytes, offset]`, in order, from `from`)
+   * are fed as read, waiting while gzip is behind or while `hold()` returns a wait (a full
+   * spool); then the last line, even without its newline, goes too (the copy will not grow)
+   * and this resolves once everything is in the spool, to the offset the copy ended at.
+   */
+  async drain(chunks: AsyncIterable<[Buffer, number]>, from: number, hold: () => Promise<void> | null): Promise<number> {
+    let end = from;
+    for await (const [buf, at] of chunks) {
+      if (this.#pending >= MAX_PENDING_GZIP) await this.#chain;
+      for (let wait = hold(); wait; wait = hold()) await wait;
+      this.#deps.noteRead(buf.length);
+      this.push(buf, buf.length, at);
+      end = at + buf.length;
+    }
+    this.finish(true, end);
+    await this.settled();
+    return end;
+  }
+
   /** Passes on a record the joiner held past the multiline timeout. */
   flushStale(timeoutMs: number): void {
     const j = this.#joiner;
@@ -123,6 +145,11 @@ export class Encoder {
     this.#joiner?.flush();
     this.#count();
     this.#batcher.close();
+  }
+
+  /** The file is quiet: spare batch buffers are let go. */
+  idle(): void {
+    this.#batcher.dropSpares();
   }
 
   /** Forgets an unfinished line (its bytes are gone or will be read again). */

@@ -33,6 +33,11 @@ export interface ReaderOptions extends EncodeOptions {
   from: 'beginning' | 'end';
   pollIntervalMs: number;
   batchWaitMs: number;
+  /**
+   * While lines keep coming, a file closes at most one batch at its end per this long (its
+   * directory's events are held meanwhile); a line after a quiet interval goes at once. 0: off.
+   */
+  lingerMs?: number;
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
@@ -56,7 +61,6 @@ export interface ReaderDeps extends EncodeDeps {
   paused(): boolean;
   /** Whether a stream has a request in flight or frames waiting. */
   busy(stream: string): boolean;
-  noteRead(bytes: number): void;
   reportLost(lost: Lost): void;
   /** Identity keys of the files being tailed (never taken for a rotated copy). */
   liveKeys(): Set<string>;
@@ -97,6 +101,12 @@ export class FileReader {
   #atEnd = false;
   #wakeUp: (() => void) | null = null;
   #woken = false;
+  /** When a batch was last closed at the end of the file (what --linger counts from). */
+  #closedAtEnd = 0;
+  /** Set while the reader sleeps until its linger ends (it wakes itself then). */
+  #lingering = false;
+  /** Set while the reader's open batch waits for the stream's request in flight. */
+  #waitingForAck = false;
   #stopping = false;
   /** Set while reading waits for gzip or spool room (see #pause). */
   #paused = false;
@@ -132,6 +142,16 @@ export class FileReader {
       this.#wakeUp = null;
       w();
     }
+  }
+
+  /** Whether the reader sleeps until its linger ends: it looks at the file by itself then. */
+  get lingering(): boolean {
+    return this.#lingering;
+  }
+
+  /** The server acknowledged a request of this file: lines waiting for it may go now. */
+  streamFree(): void {
+    if (this.#waitingForAck) this.wake();
   }
 
   /** Asks the reader to spool what it has read and finish. */
@@ -236,11 +256,17 @@ export class FileReader {
       }
       this.#atEnd = true;
       // At the end of what is there: close the open batch now if nothing of this stream is on
-      // its way (low latency when traffic is light), or after --batch-wait.
+      // its way and none was closed here within --linger (a quiet line goes at once), else when
+      // the linger ends, or after --batch-wait.
       this.#enc.flushStale(o.multilineTimeoutMs);
       const enc = this.#enc;
-      if (enc.openLines > 0 && (!this.#deps.busy(this.#stream) || Date.now() - enc.openedAt >= o.batchWaitMs)) enc.close();
-      if (this.#moved && Date.now() - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
+      const linger = o.lingerMs ?? 0;
+      let now = Date.now();
+      if (enc.openLines > 0 && ((!this.#deps.busy(this.#stream) && now >= this.#closedAtEnd + linger) || now - enc.openedAt >= o.batchWaitMs)) {
+        enc.close();
+        this.#closedAtEnd = now;
+      }
+      if (this.#moved && now - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
         // Rotated away (or deleted) and quiet for --rotate-wait: this file is complete.
         enc.finish(true, this.tail.position);
         await enc.settled();
@@ -249,11 +275,29 @@ export class FileReader {
       }
       // A quiet file waits for an fs event or the collector's poll, which wakes every reader:
       // a timer of its own would double the wake-ups of an idle collector.
+      now = Date.now();
       let wait = Infinity;
-      if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - Date.now()));
-      if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - Date.now()));
-      if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - Date.now()));
-      await this.#sleep(wait);
+      if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - now));
+      if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - now));
+      if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - now));
+      // Lingering (a batch was closed here less than --linger ago): lines that come meanwhile
+      // are read in one go when it ends, so the file's write events need not make us read
+      // (the collector skips waking a lingering reader for them). Likewise while lines wait for
+      // the stream's request in flight: the acknowledgement wakes us (streamFree).
+      const lingerLeft = this.#closedAtEnd + linger - now;
+      const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
+      if ((lingerLeft > 0 && lingerLeft <= wait) || waitingForAck) {
+        if (lingerLeft > 0) wait = Math.min(wait, lingerLeft);
+        this.#lingering = true;
+        this.#waitingForAck = waitingForAck;
+      }
+      if (wait === Infinity) enc.idle();
+      try {
+        await this.#sleep(wait);
+      } finally {
+        this.#lingering = false;
+        this.#waitingForAck = false;
+      }
     }
     // Shutdown: spool what was read (held multiline record; partial line only if asked).
     this.#enc.finish(o.flushPartial, this.tail.position);
@@ -431,30 +475,20 @@ export class FileReader {
     }
   }
 
-  /** Spools a copy's bytes from `from` under the given stream id. */
+  /** Spools a copy's bytes from `from` under the given stream id; returns how many it read. */
   async #drain(copy: Copy, stream: string, from: number): Promise<number> {
     const o = this.#deps.opts;
     this.#draining = true;
     const current = this.#stream;
     this.#enc.setFields({ stream, source: this.#source, host: o.host }, this.tail.key);
-    let read = 0;
-    let end = from;
     try {
-      for await (const [buf, at] of copy.read(from)) {
-        while (this.#mustPause() && !this.#stopping) await this.#pause();
-        this.#deps.noteRead(buf.length);
-        this.#enc.push(buf, buf.length, at);
-        read += buf.length;
-        end = at + buf.length;
-      }
-      this.#enc.finish(true, end);
-      await this.#enc.settled();
+      const end = await this.#enc.drain(copy.read(from), from, () => (this.#deps.paused() && !this.#stopping ? this.#pause() : null));
+      return end - from;
     } finally {
       this.#draining = false;
       this.#enc.reset();
       if (current) this.#enc.setFields({ stream: current, source: this.#source, host: o.host }, this.tail.key);
     }
-    return read;
   }
 
   /** The offset just after the last newline before `size` (where --from end starts). */

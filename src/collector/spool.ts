@@ -84,6 +84,8 @@ export class Spool {
   #pendingPlain = 0;
   #inMemory = 0;
   #closed = false;
+  /** Called with the size of each body read back from disk (the collector paces its GC by it). */
+  onReadBack: ((bytes: number) => void) | null = null;
 
   private constructor(opts: SpoolOptions) {
     this.dir = opts.dir;
@@ -165,6 +167,7 @@ export class Spool {
       if (n === 0) throw new Error(`the spool segment "${frame.segment.path}" ends inside a frame`);
       got += n;
     }
+    this.onReadBack?.(buf.length);
     return [buf];
   }
 
