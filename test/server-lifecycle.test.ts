@@ -1,5 +1,6 @@
 // Server behaviour across processes: exactly-once across restarts, the live tail with
 // resume, retention, start-up errors and graceful shutdown. Real processes, real files.
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -246,9 +247,10 @@ test('SIGTERM finishes in-flight requests and closes the database cleanly', asyn
 test('retention by size deletes the oldest records while ingestion goes on, and only those', async () => {
   const srv = await startServer({ args: ['--max-db-size', '2MB'] });
   try {
-    const filler = 'lorem ipsum dolor sit amet '.repeat(20);
+    // Random text: repeated filler compresses to almost nothing in the block store and would
+    // never reach the limit (6 MB of hex, about 3 MB compressed, against a 2 MB limit).
     for (let b = 0; b < 20; b++) {
-      const res = await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 500 }, (_, i) => ({ message: `size ${b * 500 + i} ${filler}`, source: 'size' })));
+      const res = await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 500 }, (_, i) => ({ message: `size ${b * 500 + i} ${randomBytes(300).toString('hex')}`, source: 'size' })));
       assert.equal(res.status, 200);
     }
     const deadline = Date.now() + 15_000;
