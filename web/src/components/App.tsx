@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { onUnauthorized, readToken } from '../api.js';
+import { useFields } from '../hooks/useFields.js';
 import { useHistogram } from '../hooks/useHistogram.js';
 import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
 import { useSources } from '../hooks/useSources.js';
@@ -11,6 +12,7 @@ import { ignoredAtLoad, useViewState } from '../hooks/useViewState.js';
 import { formatNumber } from '../lib/format.js';
 import { parseSearch } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
+import type { QueryProblem } from '../lib/querySyntax.js';
 import { recordCount } from '../lib/logWindow.js';
 import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange, zoomOut } from '../lib/timeRange.js';
 import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
@@ -20,7 +22,7 @@ import { Histogram } from './Histogram.js';
 import { LevelToggles } from './LevelToggles.js';
 import { LiveLagNotice } from './LiveLagNotice.js';
 import { LogList } from './LogList.js';
-import { SearchBox } from './SearchBox.js';
+import { QueryBar } from './QueryBar.js';
 import { SourceFilter } from './SourceFilter.js';
 import { TimeRangePicker } from './TimeRangePicker.js';
 import { TokenPrompt } from './TokenPrompt.js';
@@ -72,6 +74,15 @@ export function App() {
   histogramLive.current = histogram.addLive;
   histogramRefresh.current = histogram.refresh;
   const sources = useSources(refreshKey);
+  const fields = useFields(view, logs.anchor, refreshKey);
+  // The server refused the query (LP_ERR_QUERY): the bar says why, and so does the list.
+  const serverProblem = useMemo<QueryProblem | null>(() => {
+    const e = logs.error;
+    if (!e || e.code !== 'LP_ERR_QUERY') return null;
+    const d = e.details ?? {};
+    const start = typeof d.start === 'number' ? d.start : 0;
+    return { message: e.message, column: typeof d.column === 'number' ? d.column : start + 1, start, end: typeof d.end === 'number' ? d.end : start + 1 };
+  }, [logs.error]);
 
   useEffect(() => {
     if (following) setNewCount(0);
@@ -179,7 +190,13 @@ export function App() {
       </div>
     </div>
   );
-  const error = (
+  const error = serverProblem ? (
+    <div>
+      <p className="state-title">The search is not understood, so no lines are shown.</p>
+      <p className="state-text">Column {serverProblem.column}: {serverProblem.message}</p>
+      <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, q: '' }))}>Clear the search</button>
+    </div>
+  ) : (
     <div>
       <p className="state-title">Could not load lines.</p>
       <p className="state-text">{logs.error?.message ?? 'Unknown error.'}</p>
@@ -208,7 +225,7 @@ export function App() {
         </button>
       </header>
       <div className="filters">
-        <SearchBox ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} />
+        <QueryBar ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} fields={fields.data} serverProblem={serverProblem} />
         <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
         <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />
         {!liveRange && (

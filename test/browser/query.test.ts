@@ -1,0 +1,130 @@
+// The dashboard's side of the query language in Chromium against a real `logpipe server`
+// (SQLite): the query bar (colours, inline errors, completion from /fields), the field sidebar,
+// + / − in an expanded row, the host filter and the histogram split by a field, all in the URL.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { postRecords } from './seed.js';
+import type { IngestRecord } from '../../src/shared/record.js';
+
+let server: ServerHandle;
+let browser: BrowserHandle;
+let page: Page;
+let watch: ReturnType<typeof watchProblems>;
+const now = Date.now();
+
+// Twelve lines: two sources, two hosts, a request id and an HTTP status in attrs.
+const seeded: IngestRecord[] = Array.from({ length: 12 }, (_, i) => ({
+  message: `request ${i} handled by ${i % 2 ? 'billing' : 'auth'}${i % 3 === 0 ? ' after timeout' : ''}`,
+  level: i % 4 === 0 ? 'error' : 'info',
+  source: i % 2 ? 'billing' : 'auth',
+  host: i < 6 ? 'web-1' : 'web-2',
+  ts: now - 5 * 60_000 + i * 1000,
+  attrs: { request_id: `req-${i % 3}`, http: { status: i % 4 === 0 ? 503 : 200 } },
+}));
+
+async function open(path = '/'): Promise<void> {
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('[data-testid=log-row], .list-state');
+}
+
+function urlQ(): string | null {
+  return new URL(page.url()).searchParams.get('q');
+}
+
+async function rowsAre(pred: (messages: string[]) => boolean, what: string): Promise<string[]> {
+  return waitFor(async () => {
+    const m = await rowMessages(page);
+    return pred(m) ? m : null;
+  }, what);
+}
+
+before(async () => {
+  await assertDashboardBuilt();
+  server = await startServer();
+  await postRecords(server.url, seeded);
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  watch = watchProblems(page);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+test('a field filter typed in the bar is coloured, reaches the URL and selects its lines', async () => {
+  await open();
+  await rowsAre((m) => m.length === 12, 'all twelve lines');
+  const bar = page.getByRole('combobox', { name: 'Search logs' });
+  await bar.fill('source:billing -timeout');
+  await waitFor(() => urlQ() === 'source:billing -timeout', 'the query in the URL');
+  const rows = await rowsAre((m) => m.length === 4, 'the four billing lines without timeout');
+  assert.ok(rows.every((m) => m.includes('billing') && !m.includes('timeout')), rows.join('\n'));
+  const colours = page.getByTestId('query-colours');
+  assert.equal(await colours.locator('.q-field').first().textContent(), 'source:');
+  assert.equal(await colours.locator('.q-value').first().textContent(), 'billing');
+  assert.equal(await colours.locator('.q-operator').first().textContent(), '-');
+  assert.equal(await colours.locator('.q-term').first().textContent(), 'timeout');
+  assert.equal(await page.getByTestId('query-error').count(), 0);
+  // Back returns to the unfiltered view, Forward to the filtered one.
+  await page.goBack();
+  await rowsAre((m) => m.length === 12, 'all lines again after Back');
+  assert.equal(await bar.inputValue(), '');
+  await page.goForward();
+  await rowsAre((m) => m.length === 4, 'the filtered lines after Forward');
+  assert.equal(await bar.inputValue(), 'source:billing -timeout');
+});
+
+test('a query that does not parse says why under the bar, with its column, and the list says so too', async () => {
+  await open();
+  const bar = page.getByRole('combobox', { name: 'Search logs' });
+  await bar.fill('billing (auth');
+  const error = page.getByTestId('query-error');
+  // Shown as the user types, before the server was asked.
+  await error.waitFor();
+  assert.match((await error.textContent()) ?? '', /Column \d+:/);
+  assert.equal(await bar.getAttribute('aria-invalid'), 'true');
+  assert.ok((await error.locator('mark').count()) === 1);
+  // The list is not a silent "no lines": it names the server's LP_ERR_QUERY.
+  await waitFor(() => page.getByText('The search is not understood').isVisible(), 'the list to say the query was refused');
+  assert.equal(await page.locator('[data-testid=log-row]').count(), 0);
+  await bar.fill('billing (auth OR timeout)');
+  await waitFor(async () => (await error.count()) === 0, 'the error to go once the query parses');
+  const rows = await rowsAre((m) => m.length === 2, 'the two billing lines with a timeout');
+  assert.ok(rows.every((m) => m.includes('billing') && m.includes('timeout')), rows.join('\n'));
+});
+
+test('completion offers field names then values from /fields, by keyboard', async () => {
+  await open();
+  const bar = page.getByRole('combobox', { name: 'Search logs' });
+  await bar.fill('');
+  await bar.pressSequentially('req');
+  const list = page.getByRole('listbox', { name: 'Completions' });
+  await list.waitFor();
+  assert.equal(await bar.getAttribute('aria-expanded'), 'true');
+  const names = await list.getByRole('option').allTextContents();
+  assert.ok(names.some((n) => n.startsWith('request_id')), names.join(','));
+  await bar.press('Enter');
+  assert.equal(await bar.inputValue(), 'request_id:');
+  // The values of request_id come next; ArrowDown moves, Tab takes.
+  await waitFor(async () => (await list.getByRole('option').count()) === 3, 'three request ids');
+  await bar.press('ArrowDown');
+  const chosen = await list.locator('[aria-selected=true] .s-label').textContent();
+  await bar.press('Tab');
+  assert.equal(await bar.inputValue(), `request_id:${chosen} `);
+  // Escape closes the list without clearing the text.
+  await bar.pressSequentially('ht');
+  await list.waitFor();
+  await bar.press('Escape');
+  assert.equal(await list.count(), 0);
+  assert.equal(await bar.inputValue(), `request_id:${chosen} ht`);
+});
+
+after(() => {
+  // The refused query's requests (list, histogram, fields) are the 400s the browser reports.
+  assert.deepEqual((watch?.problems ?? []).filter((p) => !/status of 400/.test(p)), []);
+});
