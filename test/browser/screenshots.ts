@@ -31,7 +31,7 @@ try {
   await page.screenshot({ path: `${docs}screenshot-dark.png` });
 
   await page.getByRole('button', { name: 'Switch to light theme' }).click();
-  await page.getByRole('searchbox', { name: 'Search logs' }).fill('connection');
+  await page.getByRole('combobox', { name: 'Search logs' }).fill('connection');
   await waitFor(async () => page.url().includes('q=connection') && (await page.locator('[data-testid=log-row] mark').count()) > 5, 'highlighted results');
   clearInterval(feeder);
   await page.waitForTimeout(800);

@@ -12,12 +12,14 @@ import { ignoredAtLoad, useViewState } from '../hooks/useViewState.js';
 import { formatNumber } from '../lib/format.js';
 import { parseSearch } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
+import { addFieldFilter } from '../lib/queryEdit.js';
 import type { QueryProblem } from '../lib/querySyntax.js';
 import { recordCount } from '../lib/logWindow.js';
 import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange, zoomOut } from '../lib/timeRange.js';
 import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
+import { FieldSidebar } from './FieldSidebar.js';
 import { Histogram } from './Histogram.js';
 import { LevelToggles } from './LevelToggles.js';
 import { LiveLagNotice } from './LiveLagNotice.js';
@@ -52,6 +54,8 @@ export function App() {
   const [ignored, setIgnored] = useState<string[]>(ignoredAtLoad);
   const [tokenRejected, setTokenRejected] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
+  // Wide windows show the field sidebar from the start; narrow ones keep the room for lines.
+  const [sidebarOpen, setSidebarOpen] = useState(() => window.matchMedia('(min-width: 900px)').matches);
 
   const liveRange = isLiveRange(view.range);
   // An open row is being read: new lines queue behind the "new lines" button instead of
@@ -120,6 +124,9 @@ export function App() {
   const pattern = useMemo(() => (view.q.trim() ? parseSearch(view.q) : null), [view.q]);
   const shown = shownLevels(view);
   const totals = levelTotals(histogram.data);
+
+  /** Adds `field:value` (or `-field:value`) to the query: a new view, so a history entry. */
+  const addFilter = useCallback((field: string, value: string, negate: boolean) => setView((v) => ({ ...v, q: addFieldFilter(v.q, field, value, negate) }), { step: true }), [setView]);
 
   const onToggleRow = useCallback((id: number) => {
     setExpandedId((cur) => (cur === id ? null : id));
@@ -235,6 +242,9 @@ export function App() {
         )}
       </div>
       <div className="filters second">
+        <button type="button" className="btn small" aria-expanded={sidebarOpen} aria-controls="field-sidebar" onClick={() => setSidebarOpen((o) => !o)}>
+          {sidebarOpen ? '◂' : '▸'} Fields
+        </button>
         <LevelToggles shown={shown} totals={totals} onChange={(levels) => setView((v) => ({ ...v, levels }))} />
         {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.range.kind === 'absolute') && (
           <button type="button" className="btn small reset" onClick={() => setView(DEFAULT_VIEW)}>
@@ -259,6 +269,8 @@ export function App() {
         </div>
       )}
       <Histogram data={histogram.data} error={histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} onZoomOut={wider ? () => setView((v) => ({ ...v, range: wider })) : undefined} />
+      <div className="main">
+      {sidebarOpen && <FieldSidebar fields={fields.data} error={fields.error} onFilter={addFilter} />}
       <LogList
         window={logs.window}
         status={logs.status}
@@ -277,6 +289,7 @@ export function App() {
         onLoadOlder={logs.loadOlder}
         onJumpToNewest={jumpToNewest}
       />
+      </div>
       <footer className="statusbar">
         <span data-testid="line-count">{formatNumber(count)} line{count === 1 ? '' : 's'} loaded</span>
         <span className="dim">{describeRange(view.range)}</span>
