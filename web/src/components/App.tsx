@@ -5,6 +5,7 @@ import type { LogRecord } from '../../../src/shared/record.js';
 import { onUnauthorized, readToken } from '../api.js';
 import { useFields } from '../hooks/useFields.js';
 import { useHistogram } from '../hooks/useHistogram.js';
+import { useHosts } from '../hooks/useHosts.js';
 import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
 import { useSources } from '../hooks/useSources.js';
 import { useTheme } from '../hooks/useTheme.js';
@@ -19,6 +20,7 @@ import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange,
 import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
+import { FieldFilterContext } from './FieldFilterContext.js';
 import { FieldSidebar } from './FieldSidebar.js';
 import { Histogram } from './Histogram.js';
 import { LevelToggles } from './LevelToggles.js';
@@ -79,6 +81,7 @@ export function App() {
   histogramRefresh.current = histogram.refresh;
   const sources = useSources(refreshKey);
   const fields = useFields(view, logs.anchor, refreshKey);
+  const hosts = useHosts(view.range, logs.anchor, refreshKey);
   // The server refused the query (LP_ERR_QUERY): the bar says why, and so does the list.
   const serverProblem = useMemo<QueryProblem | null>(() => {
     const e = logs.error;
@@ -184,7 +187,7 @@ export function App() {
   }, [view, logs.window.items.length]);
 
   const rangeWords = describeRange(view.range).replace(/^Last/, 'the last').replace(/^All time/, 'at any time');
-  const filtered = Boolean(view.q || view.levels.length || view.sources.length);
+  const filtered = Boolean(view.q || view.levels.length || view.sources.length || view.hosts.length);
   const empty = (
     <div>
       <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {view.range.kind === 'quick' ? `in ${rangeWords.toLowerCase()}` : `between ${rangeWords}`}.</p>
@@ -193,6 +196,7 @@ export function App() {
         {view.q && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, q: '' }))}>Clear the search</button>}
         {view.levels.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, levels: [] }))}>Show all levels</button>}
         {view.sources.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, sources: [] }))}>Show all sources</button>}
+        {view.hosts.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, hosts: [] }))}>Show all hosts</button>}
         {!(view.range.kind === 'quick' && view.range.key === 'all') && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, range: { kind: 'quick', key: 'all' } }))}>Search all time</button>}
       </div>
     </div>
@@ -214,6 +218,7 @@ export function App() {
   const count = recordCount(logs.window);
   const wider = zoomOut(view.range);
   return (
+    <FieldFilterContext.Provider value={addFilter}>
     <div className="app">
       <header className="top">
         <div className="brand" aria-label="logpipe">
@@ -234,6 +239,7 @@ export function App() {
       <div className="filters">
         <QueryBar ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} fields={fields.data} serverProblem={serverProblem} />
         <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
+        <SourceFilter noun="host" sources={hosts} selected={view.hosts} onChange={(h) => setView((v) => ({ ...v, hosts: h }))} />
         <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />
         {!liveRange && (
           <button type="button" className="btn small" onClick={toggleLive}>
@@ -246,7 +252,7 @@ export function App() {
           {sidebarOpen ? '◂' : '▸'} Fields
         </button>
         <LevelToggles shown={shown} totals={totals} onChange={(levels) => setView((v) => ({ ...v, levels }))} />
-        {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.range.kind === 'absolute') && (
+        {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.hosts.length > 0 || view.range.kind === 'absolute') && (
           <button type="button" className="btn small reset" onClick={() => setView(DEFAULT_VIEW)}>
             Reset filters
           </button>
@@ -309,5 +315,6 @@ export function App() {
         />
       )}
     </div>
+    </FieldFilterContext.Provider>
   );
 }

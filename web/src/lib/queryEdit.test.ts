@@ -31,3 +31,14 @@ test('colouring follows the parser and marks where a bad query stops', () => {
   assert.equal(bad.map((r) => r.text).join(''), 'a (b');
   assert.ok(bad.some((r) => r.kind === 'error'));
 });
+
+test('attrs open into dotted paths; only scalars can be filtered on', async () => {
+  const { attrEntries } = await import('./queryEdit.js');
+  assert.deepEqual(attrEntries({ http: { status: 503, route: '/a' }, tags: ['x'], n: null, ok: true }), [
+    { path: 'http.status', value: 503, filterText: '503' },
+    { path: 'http.route', value: '/a', filterText: '/a' },
+    { path: 'tags', value: ['x'], filterText: null },
+    { path: 'n', value: null, filterText: null },
+    { path: 'ok', value: true, filterText: 'true' },
+  ]);
+});

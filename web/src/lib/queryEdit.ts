@@ -28,3 +28,26 @@ export function addFieldFilter(q: string, field: string, value: string, negate: 
   body = body ? `${body} ${wanted}` : wanted;
   return body + tail;
 }
+
+/** One attribute of a record as `field:value` names it: a dotted path to a leaf. */
+export interface AttrEntry {
+  path: string;
+  value: unknown;
+  /** The value as a query matches it (null when it cannot be filtered on: arrays, null). */
+  filterText: string | null;
+}
+
+/** A record's attrs as dotted paths (nested objects opened; arrays and nulls kept whole). */
+export function attrEntries(attrs: Record<string, unknown> | null | undefined): AttrEntry[] {
+  const out: AttrEntry[] = [];
+  const walk = (prefix: string, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+      for (const [k, child] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, child);
+      return;
+    }
+    const filterText = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
+    out.push({ path: prefix, value: v, filterText });
+  };
+  for (const [k, v] of Object.entries(attrs ?? {})) walk(k, v);
+  return out;
+}

@@ -2,17 +2,20 @@
 // reload or a shared link shows the same view. parseViewState(formatViewState(v)) equals v.
 import { LEVELS, isLevel, type Level } from '../../../src/shared/levels.js';
 import { MAX_QUERY_CHARS } from '../../../src/shared/search.js';
+import { parseQuery } from '../../../src/shared/query/parse.js';
+import { fieldValueText } from './queryEdit.js';
 import { DEFAULT_RANGE, describeRange, isQuickKey, type TimeRange } from './timeRange.js';
 
-/** What the user chose to look at. Empty `levels` or `sources` means all of them. */
+/** What the user chose to look at. Empty `levels`, `sources` or `hosts` means all of them. */
 export interface ViewState {
   q: string;
   levels: Level[];
   sources: string[];
+  hosts: string[];
   range: TimeRange;
 }
 
-export const DEFAULT_VIEW: ViewState = { q: '', levels: [], sources: [], range: DEFAULT_RANGE };
+export const DEFAULT_VIEW: ViewState = { q: '', levels: [], sources: [], hosts: [], range: DEFAULT_RANGE };
 
 function parseInstant(text: string | null): number {
   if (!text) return NaN;
@@ -35,6 +38,7 @@ export function parseViewStateNoting(search: string): { view: ViewState; ignored
   const levelSet = new Set((p.get('level') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(isLevel));
   const levels = LEVELS.filter((l) => levelSet.has(l));
   const sources = [...new Set((p.get('source') ?? '').split(',').map((s) => s.trim()).filter(Boolean))].sort();
+  const hosts = [...new Set((p.get('host') ?? '').split(',').map((s) => s.trim()).filter(Boolean))].sort();
   let range: TimeRange = DEFAULT_RANGE;
   const from = parseInstant(p.get('from'));
   const to = parseInstant(p.get('to'));
@@ -58,6 +62,7 @@ export function parseViewStateNoting(search: string): { view: ViewState; ignored
       // All levels selected is the same view as none selected; keep one spelling.
       levels: levels.length === LEVELS.length ? [] : levels,
       sources,
+      hosts,
       range,
     },
     ignored,
@@ -71,6 +76,7 @@ export function formatViewState(v: ViewState): string {
   const levels = LEVELS.filter((l) => v.levels.includes(l));
   if (levels.length && levels.length < LEVELS.length) p.set('level', levels.join(','));
   if (v.sources.length) p.set('source', [...new Set(v.sources)].sort().join(','));
+  if (v.hosts.length) p.set('host', [...new Set(v.hosts)].sort().join(','));
   if (v.range.kind === 'absolute') {
     p.set('from', new Date(v.range.from).toISOString());
     p.set('to', new Date(v.range.to).toISOString());
@@ -90,11 +96,33 @@ export function shownLevels(v: ViewState): readonly Level[] {
   return v.levels.length ? v.levels : LEVELS;
 }
 
-/** Filter parameters for the API (q, level, source) shared by logs, tail, histogram and export. */
+/**
+ * The query the server is sent: the typed one, and for several hosts a `host:a,b` clause (the
+ * API's `host=` takes one). The clause goes before any pipe, the typed condition in brackets so
+ * that its ORs stay inside; a query that does not parse is sent as typed, for the server's error.
+ */
+export function queryWithHosts(q: string, hosts: string[]): string {
+  const text = q.trim();
+  if (hosts.length < 2) return text;
+  const clause = `host:${hosts.map(fieldValueText).join(',')}`;
+  let pipeAt = text.length;
+  try {
+    const parsed = parseQuery(text);
+    if (parsed.pipe) pipeAt = text.lastIndexOf('|', parsed.pipe.span.start);
+  } catch {
+    return text;
+  }
+  const head = text.slice(0, pipeAt).trim();
+  return `${head ? `(${head}) ` : ''}${clause}${pipeAt < text.length ? ` ${text.slice(pipeAt)}` : ''}`;
+}
+
+/** Filter parameters for the API (q, level, source, host) shared by logs, tail, histogram and export. */
 export function filterParams(v: ViewState, opts: { levels?: boolean } = {}): URLSearchParams {
   const p = new URLSearchParams();
-  if (v.q.trim()) p.set('q', v.q.trim());
+  const q = queryWithHosts(v.q, v.hosts);
+  if (q) p.set('q', q);
   if (opts.levels !== false && v.levels.length && v.levels.length < LEVELS.length) p.set('level', LEVELS.filter((l) => v.levels.includes(l)).join(','));
   if (v.sources.length) p.set('source', v.sources.join(','));
+  if (v.hosts.length === 1) p.set('host', v.hosts[0]);
   return p;
 }
