@@ -158,6 +158,54 @@ test('the field sidebar lists fields with top values; + and − edit the query, 
   await rowsAre((m) => m.length === 6, 'six lines after Back');
 });
 
+test('an expanded row offers + and − on each attribute path, and copy', async () => {
+  await open('/?q=%22request+4%22');
+  await rowsAre((m) => m.length === 1, 'the one line of request 4');
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  const details = page.locator('[data-testid=log-details]');
+  await details.waitFor();
+  // Nested attrs are shown as the paths a query names them by.
+  assert.match((await details.locator('.attrs').textContent()) ?? '', /http\.status\s*503/);
+  assert.equal(await details.getByRole('button', { name: 'Copy http.status' }).count(), 1);
+  await details.getByRole('button', { name: 'Filter for http.status:503' }).click();
+  await waitFor(() => urlQ() === '"request 4" http.status:503', 'http.status:503 added to the query');
+  await page.getByRole('combobox', { name: 'Search logs' }).fill('http.status:503');
+  await waitFor(() => urlQ() === 'http.status:503', 'the query replaced');
+  let rows = await rowsAre((m) => m.length === 3, 'the three 503 lines');
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  await details.waitFor();
+  const id = (await details.locator('.attrs tr', { hasText: 'request_id' }).locator('td').first().textContent()) ?? '';
+  await details.getByRole('button', { name: `Filter out request_id:${id}` }).click();
+  await waitFor(() => urlQ() === `http.status:503 -request_id:${id}`, '-request_id added');
+  rows = await rowsAre((m) => m.length === 2, 'two 503 lines left');
+  // The host of a row filters too.
+  await page.locator('[data-testid=log-row] .row-line').first().click();
+  await details.getByRole('button', { name: /^Filter out host:/ }).click();
+  await waitFor(() => /-host:web-\d$/.test(urlQ() ?? ''), '-host added');
+  assert.ok(rows.length === 2);
+});
+
+test('the host filter narrows the list, goes into the URL and survives a reload', async () => {
+  await open();
+  await rowsAre((m) => m.length === 12, 'all twelve lines');
+  await page.getByRole('button', { name: 'Hosts: All hosts' }).click();
+  const pop = page.getByRole('group', { name: 'Choose hosts' });
+  await pop.getByRole('checkbox', { name: /web-2/ }).check();
+  await waitFor(() => new URL(page.url()).searchParams.get('host') === 'web-2', 'host=web-2 in the URL');
+  let rows = await rowsAre((m) => m.length === 6, 'the six lines of web-2');
+  assert.ok(rows.every((m) => Number(/request (\d+)/.exec(m)?.[1]) >= 6), rows.join('\n'));
+  // Both hosts: everything again, sent as one host: clause.
+  await pop.getByRole('checkbox', { name: /web-1/ }).check();
+  await waitFor(() => new URL(page.url()).searchParams.get('host') === 'web-1,web-2', 'both hosts in the URL');
+  await rowsAre((m) => m.length === 12, 'all lines for both hosts');
+  await page.keyboard.press('Escape');
+  await open('/?host=web-1&q=timeout');
+  rows = await rowsAre((m) => m.length === 2, 'timeout lines of web-1');
+  assert.equal(await page.getByRole('button', { name: 'Hosts: web-1' }).count(), 1);
+  await page.goBack();
+  await waitFor(() => new URL(page.url()).searchParams.get('host') === 'web-1,web-2', 'Back to both hosts');
+});
+
 after(() => {
   // The refused query's requests (list, histogram, fields) are the 400s the browser reports.
   assert.deepEqual((watch?.problems ?? []).filter((p) => !/status of 400/.test(p)), []);
