@@ -4,8 +4,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { onUnauthorized, readToken } from '../api.js';
 import { useFields } from '../hooks/useFields.js';
-import { useHistogram } from '../hooks/useHistogram.js';
+import { BUCKETS, useHistogram } from '../hooks/useHistogram.js';
 import { useHosts } from '../hooks/useHosts.js';
+import { useSplitHistogram } from '../hooks/useSplitHistogram.js';
 import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
 import { useSources } from '../hooks/useSources.js';
 import { useTheme } from '../hooks/useTheme.js';
@@ -17,7 +18,7 @@ import { addFieldFilter } from '../lib/queryEdit.js';
 import type { QueryProblem } from '../lib/querySyntax.js';
 import { recordCount } from '../lib/logWindow.js';
 import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange, zoomOut } from '../lib/timeRange.js';
-import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
+import { DEFAULT_VIEW, filterParams, listKey, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
 import { FieldFilterContext } from './FieldFilterContext.js';
@@ -82,6 +83,13 @@ export function App() {
   const sources = useSources(refreshKey);
   const fields = useFields(view, logs.anchor, refreshKey);
   const hosts = useHosts(view.range, logs.anchor, refreshKey);
+  const split = useSplitHistogram(view, histogram.data?.view ?? null, BUCKETS);
+  const splitBy = view.split ?? 'level';
+  const splitChoices = useMemo(() => {
+    const names = ['level', 'source', 'host', ...(fields.data?.fields.map((f) => f.field) ?? [])];
+    if (!names.includes(splitBy)) names.push(splitBy);
+    return [...new Set(names)];
+  }, [fields.data, splitBy]);
   // The server refused the query (LP_ERR_QUERY): the bar says why, and so does the list.
   const serverProblem = useMemo<QueryProblem | null>(() => {
     const e = logs.error;
@@ -95,7 +103,7 @@ export function App() {
     if (following) setNewCount(0);
   }, [following]);
   // A new view starts at its newest line, following, with nothing expanded.
-  const viewKey = formatViewState(view);
+  const viewKey = listKey(view);
   useEffect(() => {
     setNewCount(0);
     setAtBottom(true);
@@ -274,7 +282,20 @@ export function App() {
           </button>
         </div>
       )}
-      <Histogram data={histogram.data} error={histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} onZoomOut={wider ? () => setView((v) => ({ ...v, range: wider })) : undefined} />
+      <Histogram
+        splitBy={splitBy}
+        split={split.data}
+        picker={
+          <label className="split-picker">
+            <span className="dim">split by</span>
+            <select aria-label="Split histogram by" value={splitBy} onChange={(e) => setView((v) => ({ ...v, split: e.target.value === 'level' ? undefined : e.target.value }))}>
+              {splitChoices.map((n) => (
+                <option key={n} value={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+        }
+        data={histogram.data} error={split.error ?? histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} onZoomOut={wider ? () => setView((v) => ({ ...v, range: wider })) : undefined} />
       <div className="main">
       {sidebarOpen && <FieldSidebar fields={fields.data} error={fields.error} onFilter={addFilter} />}
       <LogList

@@ -59,3 +59,13 @@ test('hosts round-trip through the URL; several become a host: clause before any
   assert.equal(queryWithHosts('', ['x', 'y']), 'host:x,y');
   assert.equal(queryWithHosts('a (', ['x', 'y']), 'a (');
 });
+
+test('the histogram split goes into the URL but not into the list key', async () => {
+  const { listKey } = await import('./viewState.js');
+  const v = parseViewState('split=http.status&q=a');
+  assert.equal(v.split, 'http.status');
+  assert.equal(formatViewState(v), 'q=a&split=http.status');
+  assert.equal(listKey(v), 'q=a');
+  assert.equal(parseViewState('split=level').split, undefined);
+  assert.equal(parseViewState('split=%3Cscript%3E').split, undefined);
+});

@@ -13,6 +13,13 @@ export interface ViewState {
   sources: string[];
   hosts: string[];
   range: TimeRange;
+  /** The field the histogram is split by; absent means by level. Not a filter: the list ignores it. */
+  split?: string;
+}
+
+/** A field name the histogram can be split by (the grammar's field names, bounded). */
+function isSplitField(s: string): boolean {
+  return s.length <= 200 && /^[\p{L}_@][\p{L}\p{N}_.@/-]*$/u.test(s);
 }
 
 export const DEFAULT_VIEW: ViewState = { q: '', levels: [], sources: [], hosts: [], range: DEFAULT_RANGE };
@@ -51,6 +58,8 @@ export function parseViewStateNoting(search: string): { view: ViewState; ignored
     if (!Number.isFinite(from) || !Number.isFinite(to)) ignored.push(`The link's time range (from "${(p.get('from') ?? '').slice(0, 32)}" to "${(p.get('to') ?? '').slice(0, 32)}") is not two valid times; ${fallback}.`);
     else if (to <= from) ignored.push(`The link's time range ends before it starts; ${fallback}.`);
   }
+  const splitParam = p.get('split');
+  const split = splitParam && splitParam !== 'level' && isSplitField(splitParam) ? splitParam : undefined;
   let q = p.get('q') ?? '';
   if (q.length > MAX_QUERY_CHARS) {
     ignored.push(`The link's search was cut to ${MAX_QUERY_CHARS} characters, the most the server takes.`);
@@ -64,6 +73,7 @@ export function parseViewStateNoting(search: string): { view: ViewState; ignored
       sources,
       hosts,
       range,
+      ...(split ? { split } : {}),
     },
     ignored,
   };
@@ -83,7 +93,13 @@ export function formatViewState(v: ViewState): string {
   } else if (!(DEFAULT_RANGE.kind === 'quick' && v.range.key === DEFAULT_RANGE.key)) {
     p.set('range', v.range.key);
   }
+  if (v.split && v.split !== 'level') p.set('split', v.split);
   return p.toString();
+}
+
+/** The part of a view that chooses the lines (everything but how the histogram is split). */
+export function listKey(v: ViewState): string {
+  return formatViewState({ ...v, split: undefined });
 }
 
 /** True when two views ask the server for the same lines. */
