@@ -206,6 +206,36 @@ test('the host filter narrows the list, goes into the URL and survives a reload'
   await waitFor(() => new URL(page.url()).searchParams.get('host') === 'web-1,web-2', 'Back to both hosts');
 });
 
+test('the histogram splits by a chosen field with by=, in the URL, and Back restores the split', async () => {
+  await open();
+  await rowsAre((m) => m.length === 12, 'all twelve lines');
+  const picker = page.getByRole('combobox', { name: 'Split histogram by' });
+  assert.equal(await picker.inputValue(), 'level');
+  const legend = page.getByTestId('split-legend');
+  assert.equal(await legend.count(), 0);
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/v1/histogram')) asked.push(new URL(r.url()).searchParams.get('by') ?? '');
+  });
+  await picker.selectOption('host');
+  await waitFor(() => new URL(page.url()).searchParams.get('split') === 'host', 'split=host in the URL');
+  await waitFor(async () => /web-1\s*6.*web-2\s*6/s.test((await legend.textContent()) ?? ''), 'a legend of both hosts with six lines each');
+  assert.ok(asked.includes('host'), asked.join(','));
+  assert.equal(await page.getByRole('region', { name: 'Log volume per host' }).count(), 1);
+  // Any field /fields knows can be chosen.
+  await waitFor(async () => (await picker.locator('option', { hasText: 'http.status' }).count()) === 1, 'http.status among the choices');
+  await picker.selectOption('http.status');
+  await waitFor(async () => /200\s*9.*503\s*3/s.test((await legend.textContent()) ?? ''), 'a legend of 200 and 503');
+  await page.goBack();
+  await waitFor(() => new URL(page.url()).searchParams.get('split') === 'host', 'Back to split=host');
+  await waitFor(async () => /web-1/.test((await legend.textContent()) ?? ''), 'the host legend again');
+  assert.equal(await picker.inputValue(), 'host');
+  await picker.selectOption('level');
+  await waitFor(() => !new URL(page.url()).searchParams.has('split'), 'no split in the URL for level');
+  assert.equal(await legend.count(), 0);
+  assert.equal((await rowMessages(page)).length, 12);
+});
+
 after(() => {
   // The refused query's requests (list, histogram, fields) are the 400s the browser reports.
   assert.deepEqual((watch?.problems ?? []).filter((p) => !/status of 400/.test(p)), []);
