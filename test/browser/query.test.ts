@@ -88,7 +88,7 @@ test('a query that does not parse says why under the bar, with its column, and t
   const error = page.getByTestId('query-error');
   // Shown as the user types, before the server was asked.
   await error.waitFor();
-  assert.match((await error.textContent()) ?? '', /Column \d+:/);
+  assert.match((await error.textContent()) ?? '', /column \d+/i);
   assert.equal(await bar.getAttribute('aria-invalid'), 'true');
   assert.ok((await error.locator('mark').count()) === 1);
   // The list is not a silent "no lines": it names the server's LP_ERR_QUERY.

@@ -249,6 +249,9 @@ export function App() {
         <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
         <SourceFilter noun="host" sources={hosts} selected={view.hosts} onChange={(h) => setView((v) => ({ ...v, hosts: h }))} />
         <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />
+        <button type="button" className="btn" aria-expanded={sidebarOpen} aria-controls="field-sidebar" onClick={() => setSidebarOpen((o) => !o)}>
+          {sidebarOpen ? '◂' : '▸'} Fields
+        </button>
         {!liveRange && (
           <button type="button" className="btn small" onClick={toggleLive}>
             Back to live
@@ -256,9 +259,6 @@ export function App() {
         )}
       </div>
       <div className="filters second">
-        <button type="button" className="btn small" aria-expanded={sidebarOpen} aria-controls="field-sidebar" onClick={() => setSidebarOpen((o) => !o)}>
-          {sidebarOpen ? '◂' : '▸'} Fields
-        </button>
         <LevelToggles shown={shown} totals={totals} onChange={(levels) => setView((v) => ({ ...v, levels }))} />
         {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.hosts.length > 0 || view.range.kind === 'absolute') && (
           <button type="button" className="btn small reset" onClick={() => setView(DEFAULT_VIEW)}>

@@ -39,12 +39,14 @@ function suggestionsFor(text: string, cursor: number, fields: FieldsResponse | n
   const rank = (items: Suggestion[], prefix: string) => {
     const p = prefix.toLowerCase();
     const starts = items.filter((s) => s.label.toLowerCase().startsWith(p));
-    const inside = items.filter((s) => !s.label.toLowerCase().startsWith(p) && s.label.toLowerCase().includes(p));
+    // Matches inside a name only once the prefix says enough (three characters).
+    const inside = p.length >= 3 ? items.filter((s) => !s.label.toLowerCase().startsWith(p) && s.label.toLowerCase().includes(p)) : [];
     return [...starts, ...inside].filter((s) => s.insert !== prefix).slice(0, MAX_SUGGESTIONS);
   };
   if (ctx.kind === 'field') {
     // Offer names only once something is typed: a space alone should not open a list.
-    if (!ctx.prefix) return { start: ctx.start, items: [] };
+    // Nor does a keyword of the grammar, which is not the start of a field name.
+    if (!ctx.prefix || ['OR', 'AND', 'NOT'].includes(ctx.prefix)) return { start: ctx.start, items: [] };
     const names = new Map<string, number>();
     for (const n of ['level', 'source', 'host']) names.set(n, 0);
     for (const f of fields?.fields ?? []) names.set(f.field, f.count);
@@ -206,7 +208,7 @@ export const QueryBar = forwardRef<HTMLInputElement, Props>(function QueryBar({ 
             {text.slice(problem.end)}
           </code>
           <span>
-            Column {problem.column}: {problem.message}
+            {/column \d+/i.test(problem.message) ? problem.message : `Column ${problem.column}: ${problem.message}`}
             {local && server && server.message !== local.message ? ` — the server says: ${server.message}` : ''}
             {!local && server ? ' (from the server)' : ''}
           </span>
