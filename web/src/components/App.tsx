@@ -12,7 +12,7 @@ import { useSources } from '../hooks/useSources.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { ignoredAtLoad, useViewState } from '../hooks/useViewState.js';
 import { formatNumber } from '../lib/format.js';
-import { parseSearch } from '../lib/highlight.js';
+import { patternOfQuery } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
 import { addFieldFilter } from '../lib/queryEdit.js';
 import type { QueryProblem } from '../lib/querySyntax.js';
@@ -132,7 +132,7 @@ export function App() {
     document.title = newCount > 0 && !following ? `(${newCount > 999 ? '999+' : newCount}) logpipe` : 'logpipe';
   }, [newCount, following]);
 
-  const pattern = useMemo(() => (view.q.trim() ? parseSearch(view.q) : null), [view.q]);
+  const pattern = useMemo(() => patternOfQuery(view.q), [view.q]);
   const shown = shownLevels(view);
   const totals = levelTotals(histogram.data);
 
