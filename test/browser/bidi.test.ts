@@ -112,7 +112,7 @@ test('the expanded row shows the escapes in the message, the source, the host, t
 });
 
 test('a search match around an escape keeps both the mark and the escape', async () => {
-  await page.getByRole('searchbox', { name: 'Search logs' }).fill('invoice');
+  await page.getByRole('combobox', { name: 'Search logs' }).fill('invoice');
   await waitFor(async () => (await row().locator('.row-line mark').count()) > 0, 'the match to be marked');
   await assertEscaped(row().locator('.row-line .msg'), 'row message with a match', SHOWN);
   assert.equal(await row().locator('.row-line .msg [data-testid=bidi-escape]').count(), 3);

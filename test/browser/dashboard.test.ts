@@ -116,7 +116,7 @@ test('each level toggle hides and shows exactly its rows', async () => {
 
 test('search narrows the rows on the server and highlights the matches', async () => {
   await open();
-  const box = page.getByRole('searchbox', { name: 'Search logs' });
+  const box = page.getByRole('combobox', { name: 'Search logs' });
   // Only the first line of each multi-line message holds "frame" (in its second line).
   await box.fill('frame');
   await waitFor(async () => (await rowMessages(page)).length === 6, 'the six multi-line messages');
@@ -208,7 +208,7 @@ test('a clicked row expands with the full message, fields, copy buttons and cont
 test('the URL round-trips: a reload shows the same view', async () => {
   await open('/?q=line&level=warn%2Cerror&source=billing&range=15m');
   const check = async () => {
-    assert.equal(await page.getByRole('searchbox', { name: 'Search logs' }).inputValue(), 'line');
+    assert.equal(await page.getByRole('combobox', { name: 'Search logs' }).inputValue(), 'line');
     assert.equal(await page.locator('button[data-level-toggle=warn]').getAttribute('aria-pressed'), 'true');
     assert.equal(await page.locator('button[data-level-toggle=info]').getAttribute('aria-pressed'), 'false');
     assert.equal(await page.getByRole('combobox', { name: 'Time range' }).inputValue(), '15m');
@@ -231,7 +231,7 @@ test('keyboard: / focuses search, space toggles Live, Esc clears the search', as
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Search logs');
   await page.keyboard.type('zzz');
   await page.keyboard.press('Escape');
-  assert.equal(await page.getByRole('searchbox', { name: 'Search logs' }).inputValue(), '');
+  assert.equal(await page.getByRole('combobox', { name: 'Search logs' }).inputValue(), '');
   await page.evaluate(() => (document.activeElement as HTMLElement).blur());
   const live = page.getByRole('button', { name: 'Live', exact: true });
   assert.equal(await live.getAttribute('aria-pressed'), 'true');
@@ -258,7 +258,7 @@ test('log text is rendered as text: markup in lines is shown, never run', async 
   for (const row of await page.locator('[data-testid=log-row][data-level=error] .row-line').all()) {
     if (evil.includes((await row.locator('.msg').textContent()) ?? '')) await row.click();
   }
-  await page.getByRole('searchbox', { name: 'Search logs' }).fill('script');
+  await page.getByRole('combobox', { name: 'Search logs' }).fill('script');
   await waitFor(async () => (await page.locator('[data-testid=log-row] mark').count()) >= 2, 'a highlighted hostile line');
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
   assert.equal(await page.locator('.list img, .list svg, .list script, .list b').count(), 0);
@@ -302,7 +302,7 @@ test('a narrow window keeps rows readable without sideways scrolling', async () 
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
   const msgBox = (await narrow.locator('[data-testid=log-row] .msg').first().boundingBox())!;
   assert.ok(msgBox.width > 150, `message column only ${msgBox.width}px wide`);
-  assert.ok(await narrow.getByRole('searchbox', { name: 'Search logs' }).isVisible());
+  assert.ok(await narrow.getByRole('combobox', { name: 'Search logs' }).isVisible());
   await narrow.close();
 });
 
@@ -373,7 +373,7 @@ test('loading and failure are states with words, and Try again recovers', async 
   await waitFor(async () => /Loading lines/.test((await p2.locator('.list-state').textContent()) ?? ''), 'the loading state');
   await p2.waitForSelector('[data-testid=log-row]');
   mode = 'fail';
-  await p2.getByRole('searchbox', { name: 'Search logs' }).fill('seeded');
+  await p2.getByRole('combobox', { name: 'Search logs' }).fill('seeded');
   await waitFor(async () => /Could not load lines[\s\S]*cannot be reached/.test((await p2.locator('.list-state').textContent()) ?? ''), 'the error state');
   mode = 'pass';
   await p2.getByRole('button', { name: 'Try again' }).click();

@@ -43,7 +43,7 @@ test('Back and Forward walk through range, level and search changes; typing is o
   await waitFor(() => page.url().includes('range=6h'), 'range in the URL');
   await page.locator('button[data-level-toggle=error]').click();
   await waitFor(() => page.url().includes('level='), 'levels in the URL');
-  const box = page.getByRole('searchbox', { name: 'Search logs' });
+  const box = page.getByRole('combobox', { name: 'Search logs' });
   for (const word of ['n', 'na', 'nav']) {
     await box.fill(word);
     await waitFor(() => search(new URL(page.url()), 'q') === word, `q=${word}`);
@@ -129,7 +129,7 @@ test('a fixed range opens at its newest line; a link to a line opens there, expa
 
 test('a search longer than the server takes is capped in the box with a message; ignored link parts are said', async () => {
   await page.goto(`${server.url}/?source=nav`);
-  const box = page.getByRole('searchbox', { name: 'Search logs' });
+  const box = page.getByRole('combobox', { name: 'Search logs' });
   await box.fill('x'.repeat(1100));
   assert.equal((await box.inputValue()).length, 1024);
   assert.match((await page.locator('#search-limit').textContent()) ?? '', /1,024 characters/);

@@ -2,7 +2,9 @@
 // several systems plus generated application lines, with lines arriving live:
 // screenshot-dark.png and screenshot-light.png (1280x800; light with a search and an open row),
 // screenshot-narrow.png (400 px), screenshot-burst.png (a burst the live view skipped, on the
-// histogram's log scale) and screenshot-multiday.png (three days, rows with dates).
+// histogram's log scale), screenshot-multiday.png (three days, rows with dates),
+// screenshot-query.png (query bar colours and completion, field sidebar, histogram split by
+// source) and screenshot-query-narrow.png (400 px, a query that does not parse).
 // Run: npm run build && node --import tsx test/browser/screenshots.ts
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../helpers/server.js';
@@ -30,8 +32,30 @@ try {
   await page.waitForTimeout(2500);
   await page.screenshot({ path: `${docs}screenshot-dark.png` });
 
+  // The query language: a field filter, a negation, the sidebar and a split histogram, with the
+  // completion list open on a field name.
+  await page.getByRole('combobox', { name: 'Split histogram by' }).selectOption('source');
+  const bar = page.getByRole('combobox', { name: 'Search logs' });
+  await bar.click();
+  await bar.fill('level:error,warn -timeout ');
+  await waitFor(() => page.url().includes('q=level'), 'the query in the URL');
+  await waitFor(async () => {
+    const levels = await page.locator('[data-testid=log-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
+    return levels.length > 10 && levels.every((l) => l === 'error' || l === 'warn');
+  }, 'the error and warn lines');
+  await waitFor(async () => /web|api/.test((await page.getByTestId('split-legend').textContent()) ?? ''), 'the split legend');
+  await page.locator('.field-list summary').nth(1).click();
+  await bar.press('End');
+  await bar.pressSequentially('sou');
+  // Taken as soon as the list opens: the half-typed word has not reached the view yet.
+  await page.getByRole('listbox', { name: 'Completions' }).waitFor();
+  await page.screenshot({ path: `${docs}screenshot-query.png` });
+  await bar.press('Escape');
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=log-row]');
+
   await page.getByRole('button', { name: 'Switch to light theme' }).click();
-  await page.getByRole('searchbox', { name: 'Search logs' }).fill('connection');
+  await page.getByRole('combobox', { name: 'Search logs' }).fill('connection');
   await waitFor(async () => page.url().includes('q=connection') && (await page.locator('[data-testid=log-row] mark').count()) > 5, 'highlighted results');
   clearInterval(feeder);
   await page.waitForTimeout(800);
@@ -59,6 +83,10 @@ try {
   await waitFor(() => small.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'live at 400 px');
   await small.waitForTimeout(1500);
   await small.screenshot({ path: `${docs}screenshot-narrow.png` });
+  await small.getByRole('combobox', { name: 'Search logs' }).fill('source:api (timeout OR');
+  await small.getByTestId('query-error').waitFor();
+  await small.getByText('The search is not understood').waitFor();
+  await small.screenshot({ path: `${docs}screenshot-query-narrow.png` });
   await narrow.close();
 
   // Several days: lines over the three days before the last two hours, dates on the rows and

@@ -1,6 +1,6 @@
 // The dashboard's only door to the server: JSON fetches of the query API, the live tail as a
 // fetch() stream (so it can carry the read token), export links, and the read token itself.
-import type { ContextResponse, HistogramResponse, LogsPage, SourcesResponse } from '../../src/shared/api.js';
+import type { ContextResponse, FieldsResponse, HistogramResponse, LogsPage, SourcesResponse } from '../../src/shared/api.js';
 import type { LogRecord } from '../../src/shared/record.js';
 
 const TOKEN_KEY = 'logpipe.readToken';
@@ -9,10 +9,13 @@ const TOKEN_KEY = 'logpipe.readToken';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The server's `details` (for LP_ERR_QUERY: `column`, `start`, `end`). */
+  readonly details: Record<string, unknown> | undefined;
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -53,15 +56,17 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
 async function errorFrom(res: Response): Promise<ApiError> {
   let code = `HTTP_${res.status}`;
   let message = `The server answered ${res.status} ${res.statusText}.`;
+  let details: Record<string, unknown> | undefined;
   try {
-    const body = (await res.json()) as { error?: string; message?: string };
+    const body = (await res.json()) as { error?: string; message?: string; details?: Record<string, unknown> };
     if (body.error) code = body.error;
     if (body.message) message = body.message;
+    if (body.details && typeof body.details === 'object') details = body.details;
   } catch {
     // Not JSON: keep the status line.
   }
   if (res.status === 401) for (const fn of unauthorizedListeners) fn();
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, details);
 }
 
 async function getJson<T>(path: string, params: URLSearchParams | undefined, signal?: AbortSignal): Promise<T> {
@@ -100,6 +105,11 @@ export function fetchContext(id: number, before = 20, after = 20, signal?: Abort
 /** GET /api/v1/histogram. */
 export function fetchHistogram(params: URLSearchParams, signal?: AbortSignal): Promise<HistogramResponse> {
   return getJson<HistogramResponse>('/api/v1/histogram', params, signal);
+}
+
+/** GET /api/v1/fields: fields of the matching records with their top values (maybe sampled). */
+export function fetchFields(params: URLSearchParams, signal?: AbortSignal): Promise<FieldsResponse> {
+  return getJson<FieldsResponse>('/api/v1/fields', params, signal);
 }
 
 /** GET /api/v1/sources. */

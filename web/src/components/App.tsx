@@ -3,24 +3,31 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { onUnauthorized, readToken } from '../api.js';
-import { useHistogram } from '../hooks/useHistogram.js';
+import { useFields } from '../hooks/useFields.js';
+import { BUCKETS, useHistogram } from '../hooks/useHistogram.js';
+import { useHosts } from '../hooks/useHosts.js';
+import { useSplitHistogram } from '../hooks/useSplitHistogram.js';
 import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
 import { useSources } from '../hooks/useSources.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { ignoredAtLoad, useViewState } from '../hooks/useViewState.js';
 import { formatNumber } from '../lib/format.js';
-import { parseSearch } from '../lib/highlight.js';
+import { patternOfQuery } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
+import { addFieldFilter } from '../lib/queryEdit.js';
+import type { QueryProblem } from '../lib/querySyntax.js';
 import { recordCount } from '../lib/logWindow.js';
 import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange, zoomOut } from '../lib/timeRange.js';
-import { DEFAULT_VIEW, filterParams, formatViewState, shownLevels } from '../lib/viewState.js';
+import { DEFAULT_VIEW, filterParams, listKey, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
+import { FieldFilterContext } from './FieldFilterContext.js';
+import { FieldSidebar } from './FieldSidebar.js';
 import { Histogram } from './Histogram.js';
 import { LevelToggles } from './LevelToggles.js';
 import { LiveLagNotice } from './LiveLagNotice.js';
 import { LogList } from './LogList.js';
-import { SearchBox } from './SearchBox.js';
+import { QueryBar } from './QueryBar.js';
 import { SourceFilter } from './SourceFilter.js';
 import { TimeRangePicker } from './TimeRangePicker.js';
 import { TokenPrompt } from './TokenPrompt.js';
@@ -50,6 +57,8 @@ export function App() {
   const [ignored, setIgnored] = useState<string[]>(ignoredAtLoad);
   const [tokenRejected, setTokenRejected] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
+  // Wide windows show the field sidebar from the start; narrow ones keep the room for lines.
+  const [sidebarOpen, setSidebarOpen] = useState(() => window.matchMedia('(min-width: 900px)').matches);
 
   const liveRange = isLiveRange(view.range);
   // An open row is being read: new lines queue behind the "new lines" button instead of
@@ -72,12 +81,29 @@ export function App() {
   histogramLive.current = histogram.addLive;
   histogramRefresh.current = histogram.refresh;
   const sources = useSources(refreshKey);
+  const fields = useFields(view, logs.anchor, refreshKey);
+  const hosts = useHosts(view.range, logs.anchor, refreshKey);
+  const split = useSplitHistogram(view, histogram.data?.view ?? null, BUCKETS);
+  const splitBy = view.split ?? 'level';
+  const splitChoices = useMemo(() => {
+    const names = ['level', 'source', 'host', ...(fields.data?.fields.map((f) => f.field) ?? [])];
+    if (!names.includes(splitBy)) names.push(splitBy);
+    return [...new Set(names)];
+  }, [fields.data, splitBy]);
+  // The server refused the query (LP_ERR_QUERY): the bar says why, and so does the list.
+  const serverProblem = useMemo<QueryProblem | null>(() => {
+    const e = logs.error;
+    if (!e || e.code !== 'LP_ERR_QUERY') return null;
+    const d = e.details ?? {};
+    const start = typeof d.start === 'number' ? d.start : 0;
+    return { message: e.message, column: typeof d.column === 'number' ? d.column : start + 1, start, end: typeof d.end === 'number' ? d.end : start + 1 };
+  }, [logs.error]);
 
   useEffect(() => {
     if (following) setNewCount(0);
   }, [following]);
   // A new view starts at its newest line, following, with nothing expanded.
-  const viewKey = formatViewState(view);
+  const viewKey = listKey(view);
   useEffect(() => {
     setNewCount(0);
     setAtBottom(true);
@@ -106,9 +132,12 @@ export function App() {
     document.title = newCount > 0 && !following ? `(${newCount > 999 ? '999+' : newCount}) logpipe` : 'logpipe';
   }, [newCount, following]);
 
-  const pattern = useMemo(() => (view.q.trim() ? parseSearch(view.q) : null), [view.q]);
+  const pattern = useMemo(() => patternOfQuery(view.q), [view.q]);
   const shown = shownLevels(view);
   const totals = levelTotals(histogram.data);
+
+  /** Adds `field:value` (or `-field:value`) to the query: a new view, so a history entry. */
+  const addFilter = useCallback((field: string, value: string, negate: boolean) => setView((v) => ({ ...v, q: addFieldFilter(v.q, field, value, negate) }), { step: true }), [setView]);
 
   const onToggleRow = useCallback((id: number) => {
     setExpandedId((cur) => (cur === id ? null : id));
@@ -166,7 +195,7 @@ export function App() {
   }, [view, logs.window.items.length]);
 
   const rangeWords = describeRange(view.range).replace(/^Last/, 'the last').replace(/^All time/, 'at any time');
-  const filtered = Boolean(view.q || view.levels.length || view.sources.length);
+  const filtered = Boolean(view.q || view.levels.length || view.sources.length || view.hosts.length);
   const empty = (
     <div>
       <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {view.range.kind === 'quick' ? `in ${rangeWords.toLowerCase()}` : `between ${rangeWords}`}.</p>
@@ -175,11 +204,18 @@ export function App() {
         {view.q && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, q: '' }))}>Clear the search</button>}
         {view.levels.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, levels: [] }))}>Show all levels</button>}
         {view.sources.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, sources: [] }))}>Show all sources</button>}
+        {view.hosts.length > 0 && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, hosts: [] }))}>Show all hosts</button>}
         {!(view.range.kind === 'quick' && view.range.key === 'all') && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, range: { kind: 'quick', key: 'all' } }))}>Search all time</button>}
       </div>
     </div>
   );
-  const error = (
+  const error = serverProblem ? (
+    <div>
+      <p className="state-title">The search is not understood, so no lines are shown.</p>
+      <p className="state-text">Column {serverProblem.column}: {serverProblem.message}</p>
+      <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, q: '' }))}>Clear the search</button>
+    </div>
+  ) : (
     <div>
       <p className="state-title">Could not load lines.</p>
       <p className="state-text">{logs.error?.message ?? 'Unknown error.'}</p>
@@ -190,6 +226,7 @@ export function App() {
   const count = recordCount(logs.window);
   const wider = zoomOut(view.range);
   return (
+    <FieldFilterContext.Provider value={addFilter}>
     <div className="app">
       <header className="top">
         <div className="brand" aria-label="logpipe">
@@ -208,9 +245,13 @@ export function App() {
         </button>
       </header>
       <div className="filters">
-        <SearchBox ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} />
+        <QueryBar ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} fields={fields.data} serverProblem={serverProblem} />
         <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
+        <SourceFilter noun="host" sources={hosts} selected={view.hosts} onChange={(h) => setView((v) => ({ ...v, hosts: h }))} />
         <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />
+        <button type="button" className="btn" aria-expanded={sidebarOpen} aria-controls="field-sidebar" onClick={() => setSidebarOpen((o) => !o)}>
+          {sidebarOpen ? '◂' : '▸'} Fields
+        </button>
         {!liveRange && (
           <button type="button" className="btn small" onClick={toggleLive}>
             Back to live
@@ -219,7 +260,7 @@ export function App() {
       </div>
       <div className="filters second">
         <LevelToggles shown={shown} totals={totals} onChange={(levels) => setView((v) => ({ ...v, levels }))} />
-        {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.range.kind === 'absolute') && (
+        {(view.q || view.levels.length > 0 || view.sources.length > 0 || view.hosts.length > 0 || view.range.kind === 'absolute') && (
           <button type="button" className="btn small reset" onClick={() => setView(DEFAULT_VIEW)}>
             Reset filters
           </button>
@@ -241,7 +282,22 @@ export function App() {
           </button>
         </div>
       )}
-      <Histogram data={histogram.data} error={histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} onZoomOut={wider ? () => setView((v) => ({ ...v, range: wider })) : undefined} />
+      <Histogram
+        splitBy={splitBy}
+        split={split.data}
+        picker={
+          <label className="split-picker">
+            <span className="dim">split by</span>
+            <select aria-label="Split histogram by" value={splitBy} onChange={(e) => setView((v) => ({ ...v, split: e.target.value === 'level' ? undefined : e.target.value }))}>
+              {splitChoices.map((n) => (
+                <option key={n} value={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+        }
+        data={histogram.data} error={split.error ?? histogram.error} shown={shown} theme={theme} onZoom={(from, to) => setView((v) => ({ ...v, range: { kind: 'absolute', from, to } }))} onZoomOut={wider ? () => setView((v) => ({ ...v, range: wider })) : undefined} />
+      <div className="main">
+      {sidebarOpen && <FieldSidebar fields={fields.data} error={fields.error} onFilter={addFilter} />}
       <LogList
         window={logs.window}
         status={logs.status}
@@ -260,6 +316,7 @@ export function App() {
         onLoadOlder={logs.loadOlder}
         onJumpToNewest={jumpToNewest}
       />
+      </div>
       <footer className="statusbar">
         <span data-testid="line-count">{formatNumber(count)} line{count === 1 ? '' : 's'} loaded</span>
         <span className="dim">{describeRange(view.range)}</span>
@@ -279,5 +336,6 @@ export function App() {
         />
       )}
     </div>
+    </FieldFilterContext.Provider>
   );
 }

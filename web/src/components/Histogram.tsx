@@ -1,8 +1,10 @@
-// Log volume per level over the selected range, as stacked bars in the level colours (uPlot).
-// Dragging across the chart selects a time range, which becomes the view's range.
+// Log volume over the selected range as stacked bars (uPlot): per level in the level colours, or
+// split by any field (the top values and "other") in a palette with a legend. Dragging across the
+// chart selects a time range, which becomes the view's range.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { SplitHistogramResponse } from '../../../src/shared/api.js';
 import type { Level } from '../../../src/shared/levels.js';
 import { formatCount } from '../lib/format.js';
 import { stackSeries, STACK_ORDER, type HistogramData } from '../lib/histogramData.js';
@@ -18,6 +20,28 @@ interface Props {
   onZoom(from: number, to: number): void;
   /** Widens the range (×2 around the centre); absent when nothing is wider. */
   onZoomOut?: () => void;
+  /** The field the bars are split by, when not level, and its counts (null while loading). */
+  splitBy?: string;
+  split?: SplitHistogramResponse | null;
+  /** The "split by" chooser, shown in the head. */
+  picker?: React.ReactNode;
+}
+
+/** Colours of split series, in order; "other" is grey. */
+const PALETTE = ['#5aa9ff', '#39d98a', '#f5a623', '#ff5c57', '#c678dd', '#2ec4b6', '#e5c07b', '#ff8fab'];
+
+/** One stacked series of a split histogram: its label, colour and counts. */
+interface SplitSeries {
+  label: string;
+  colour: string;
+  counts: number[];
+  total: number;
+}
+
+function splitSeries(h: SplitHistogramResponse): SplitSeries[] {
+  const out = h.series.map((s, i) => ({ label: s.value ?? '(none)', colour: PALETTE[i % PALETTE.length], counts: s.counts, total: s.total }));
+  if (h.other) out.push({ label: `other (${h.other.values})`, colour: '#7f8a96', counts: h.other.counts, total: h.other.total });
+  return out;
 }
 
 const HEIGHT = 100;
@@ -33,7 +57,13 @@ function cssVar(name: string): string {
 const DRAW_ORDER = [...STACK_ORDER].reverse();
 
 /** The histogram panel. */
-export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Props) {
+export function Histogram({ data, error, shown, theme, onZoom, onZoomOut, splitBy, split, picker }: Props) {
+  const splitting = Boolean(splitBy && splitBy !== 'level');
+  const series = useMemo(() => (splitting && split ? splitSeries(split) : null), [splitting, split]);
+  const seriesRef = useRef(series);
+  seriesRef.current = series;
+  // The chart's series are fixed when it is built: rebuild when their number or colours change.
+  const shape = series ? series.map((s) => s.colour).join(',') : 'levels';
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const zoom = useRef(onZoom);
@@ -45,11 +75,22 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
   dataRef.current = data;
 
   const aligned = useMemo<uPlot.AlignedData | null>(() => {
+    if (splitting) {
+      if (!split || !series) return null;
+      const n = split.buckets.length;
+      const acc = new Array<number>(n).fill(0);
+      const scale = logScale ? (v: number) => (v > 0 ? Math.log10(v) + 1 : 0) : (v: number) => v;
+      const stacked = series.map((s) => {
+        for (let i = 0; i < n; i++) acc[i] += s.counts[i] ?? 0;
+        return acc.map(scale);
+      });
+      return [split.buckets, ...stacked.reverse()];
+    }
     if (!data) return null;
     const stacked = stackSeries(data, shown);
     const scale = logScale ? (v: number) => (v > 0 ? Math.log10(v) + 1 : 0) : (v: number) => v;
     return [data.buckets, ...DRAW_ORDER.map((l) => stacked[STACK_ORDER.indexOf(l)].map(scale))];
-  }, [data, shown, logScale]);
+  }, [data, shown, logScale, splitting, split, series]);
   const logRef = useRef(logScale);
   logRef.current = logScale;
 
@@ -79,7 +120,12 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
           values: (_u, vals) => vals.map((v) => (!Number.isInteger(v) ? '' : logRef.current ? (v > 0 ? formatCount(10 ** (v - 1)) : '0') : formatCount(v))),
         },
       ],
-      series: [{}, ...DRAW_ORDER.map((l) => ({ label: l, fill: cssVar(`--lv-${l}`), stroke: cssVar(`--lv-${l}`), width: 0, paths: bars, points: { show: false } }))],
+      series: [
+        {},
+        ...(seriesRef.current
+          ? [...seriesRef.current].reverse().map((s) => ({ label: s.label, fill: s.colour, stroke: s.colour, width: 0, paths: bars, points: { show: false } }))
+          : DRAW_ORDER.map((l) => ({ label: l, fill: cssVar(`--lv-${l}`), stroke: cssVar(`--lv-${l}`), width: 0, paths: bars, points: { show: false } }))),
+      ],
       hooks: {
         setSelect: [
           (u) => {
@@ -95,6 +141,12 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
           (u) => {
             const i = u.cursor.idx;
             const h = dataRef.current;
+            const ss = seriesRef.current;
+            if (i != null && ss && ss.length) {
+              const parts = ss.filter((s) => (s.counts[i] ?? 0) > 0).map((s) => `${s.label} ${formatCount(s.counts[i])}`);
+              const at = (u.data[0] as number[])[i];
+              return setHover(`${formatInstant(at)}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
+            }
             if (i == null || !h) return setHover('');
             const parts = STACK_ORDER.filter((l) => (h.counts[l]?.[i] ?? 0) > 0).map((l) => `${l} ${formatCount(h.counts[l][i])}`);
             setHover(`${formatInstant(h.buckets[i])}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
@@ -102,7 +154,7 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
         ],
       },
     };
-    const u = new uPlot(opts, [[], ...DRAW_ORDER.map(() => [])], el);
+    const u = new uPlot(opts, [[], ...(seriesRef.current ?? DRAW_ORDER).map(() => [])], el);
     plot.current = u;
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: heightFor(el.clientWidth) }));
     ro.observe(el);
@@ -111,7 +163,8 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
       u.destroy();
       plot.current = null;
     };
-  }, [theme]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [theme, shape]);
 
   useEffect(() => {
     const u = plot.current;
@@ -119,13 +172,15 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
     u.setData(aligned, false);
     // The axis spans the bounds the list uses, not the wider aligned buckets.
     u.setScale('x', { min: data.view.from, max: data.view.to });
-  }, [aligned, data, theme]);
+  }, [aligned, data, theme, shape]);
 
-  const total = data ? shown.reduce((n, l) => n + (data.totals?.[l] ?? 0), 0) : 0;
+  const total = splitting ? (series ?? []).reduce((n, s) => n + s.total, 0) : data ? shown.reduce((n, l) => n + (data.totals?.[l] ?? 0), 0) : 0;
+  const ready = splitting ? Boolean(series) : Boolean(data);
   return (
-    <section className="histogram" aria-label="Log volume per level">
+    <section className="histogram" aria-label={`Log volume per ${splitting ? splitBy : 'level'}`}>
       <div className="histogram-head">
-        <span className="histogram-title">{data ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        <span className="histogram-title">{ready ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        {picker}
         <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
         <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
           Log scale
@@ -136,7 +191,18 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut }: Prop
           </button>
         )}
       </div>
-      <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label="Stacked bars of lines per level over time; drag across to zoom" />
+      <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label={`Stacked bars of lines per ${splitting ? splitBy : 'level'} over time; drag across to zoom`} />
+      {splitting && series && (
+        <ul className="split-legend" data-testid="split-legend" aria-label={`Values of ${splitBy}`}>
+          {series.map((s) => (
+            <li key={s.label}>
+              <span className="swatch" style={{ background: s.colour }} aria-hidden="true" />
+              <span className="split-value">{s.label}</span> <span className="count">{formatCount(s.total)}</span>
+            </li>
+          ))}
+          {split?.partial && <li className="dim">counted from the newest lines only (scan budget reached)</li>}
+        </ul>
+      )}
     </section>
   );
 }

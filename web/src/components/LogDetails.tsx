@@ -1,14 +1,16 @@
 // The expanded part of a row: the whole message, its fields, copy buttons (the message, the
 // record, a link to this line) and the lines around it — from the same source or from all
 // sources, ten at a time with more on request.
-import { useEffect, useRef, useState } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
 import type { LogRecord } from '../../../src/shared/record.js';
 import { fetchContext, fetchLogs } from '../api.js';
 import { anchorParams, type Anchor } from '../../../src/shared/cursor.js';
 import { formatViewState, parseViewState } from '../lib/viewState.js';
 import { formatClock, formatDate, formatValue, stripAnsi } from '../lib/format.js';
 import type { SearchPattern } from '../lib/highlight.js';
+import { attrEntries } from '../lib/queryEdit.js';
 import { CopyButton } from './CopyButton.js';
+import { FieldFilterContext } from './FieldFilterContext.js';
 import { Highlighted } from './Highlighted.js';
 import { LevelBadge } from './LevelBadge.js';
 import { revealRow } from './revealRow.js';
@@ -65,7 +67,15 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
     if (list && current) list.scrollTop = current.offsetTop - list.clientHeight / 2 + current.clientHeight / 2;
     revealRow(contextRef.current?.closest<HTMLElement>('[data-testid=log-row]') ?? null);
   }, [ctx.state]);
-  const attrs = record.attrs ? Object.entries(record.attrs) : [];
+  const attrs = attrEntries(record.attrs as Record<string, unknown> | null | undefined);
+  const addFilter = useContext(FieldFilterContext);
+  const filterButtons = (field: string, value: string | null) =>
+    addFilter && value !== null ? (
+      <>
+        <button type="button" className="btn tiny" aria-label={`Filter for ${field}:${value}`} title="Only lines with this value" onClick={() => addFilter(field, value, false)}>+</button>
+        <button type="button" className="btn tiny" aria-label={`Filter out ${field}:${value}`} title="Hide lines with this value" onClick={() => addFilter(field, value, true)}>−</button>
+      </>
+    ) : null;
   const [span, setSpan] = useState({ before: CONTEXT_STEP, after: CONTEXT_STEP, all: false });
   const load = (next: typeof span) => {
     setSpan(next);
@@ -80,8 +90,8 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
     <div className="details" data-testid="log-details" onClick={(e) => e.stopPropagation()}>
       <dl className="meta">
         <div><dt>Time</dt><dd>{formatDate(record.ts)} {formatClock(record.ts)} <span className="dim">({new Date(record.ts).toISOString()})</span></dd></div>
-        <div><dt>Source</dt><dd><VisibleText text={record.source} /></dd></div>
-        <div><dt>Host</dt><dd>{record.host ? <VisibleText text={record.host} /> : '—'}</dd></div>
+        <div><dt>Source</dt><dd><VisibleText text={record.source} /> {filterButtons('source', record.source)}</dd></div>
+        <div><dt>Host</dt><dd>{record.host ? <><VisibleText text={record.host} /> {filterButtons('host', record.host)}</> : '—'}</dd></div>
         <div><dt>Id</dt><dd>#{record.id}</dd></div>
       </dl>
       <pre className="full-message"><Highlighted text={stripAnsi(record.message)} pattern={pattern} /></pre>
@@ -89,11 +99,14 @@ export function LogDetails({ record, pattern }: { record: LogRecord; pattern: Se
         <table className="attrs">
           <caption>Fields</caption>
           <tbody>
-            {attrs.map(([k, v]) => (
-              <tr key={k}>
-                <th scope="row"><VisibleText text={k} /></th>
-                <td><VisibleText text={formatValue(v)} /></td>
-                <td className="copy-cell"><CopyButton text={formatValue(v)} label={`Copy ${k}`} short="Copy" /></td>
+            {attrs.map(({ path, value, filterText }) => (
+              <tr key={path}>
+                <th scope="row"><VisibleText text={path} /></th>
+                <td><VisibleText text={formatValue(value)} /></td>
+                <td className="copy-cell">
+                  {filterButtons(path, filterText)}
+                  <CopyButton text={formatValue(value)} label={`Copy ${path}`} short="Copy" />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -16,7 +16,7 @@ import type { LogRecord } from '../../../src/shared/record.js';
 import { ApiError, fetchLastId, fetchLogs, fetchRecord } from '../api.js';
 import { appendLive, EMPTY_WINDOW, lastKnownId, oldestId, prependOlder, windowFromNewestPage, type LogWindow } from '../lib/logWindow.js';
 import { isLiveRange, resolveRange } from '../lib/timeRange.js';
-import { filterParams, formatViewState, type ViewState } from '../lib/viewState.js';
+import { filterParams, listKey, type ViewState } from '../lib/viewState.js';
 import { useLiveTail, type TailStatus } from './useLiveTail.js';
 
 /** Most lines held in memory; beyond it the oldest are dropped (and fetched again on scroll-back). */
@@ -123,7 +123,8 @@ export function useLogs(view: ViewState, opts: LogsOptions): LogsState {
   const optsRef = useRef(opts);
   optsRef.current = opts;
   // The query string identifies the view; a changed view discards everything in flight.
-  const viewKey = formatViewState(view);
+  // How the histogram is split does not change the lines: no reload for it.
+  const viewKey = listKey(view);
   const viewRef = useRef(view);
   viewRef.current = view;
   const loadedAt = useRef(Date.now());

@@ -16,12 +16,14 @@ function urlOf(view: ViewState): string {
 export const ignoredAtLoad: string[] = parseViewStateNoting(window.location.search).ignored;
 
 /** The current view and a setter that also updates the address bar and the history. */
-export function useViewState(): [ViewState, (next: ViewState | ((v: ViewState) => ViewState)) => void] {
+export function useViewState(): [ViewState, (next: ViewState | ((v: ViewState) => ViewState), opts?: { step?: boolean }) => void] {
   const [view, setView] = useState<ViewState>(() => parseViewState(window.location.search));
   // The view shown came from the address bar (load, back, forward): nothing to write.
   const fromUrl = useRef(true);
   const previous = useRef(view);
   const lastSearchEdit = useRef(0);
+  // The next change is a step of its own (a + or − button), never merged with typing.
+  const step = useRef(false);
 
   useEffect(() => {
     const onPop = () => {
@@ -46,12 +48,16 @@ export function useViewState(): [ViewState, (next: ViewState | ((v: ViewState) =
     if (url === `${window.location.pathname}${window.location.search}${window.location.hash}`) return;
     const onlySearch = prev.q !== view.q && formatViewState({ ...prev, q: view.q }) === formatViewState(view);
     const now = Date.now();
-    const typing = onlySearch && now - lastSearchEdit.current < TYPING_MS;
-    lastSearchEdit.current = onlySearch ? now : 0;
+    const typing = onlySearch && !step.current && now - lastSearchEdit.current < TYPING_MS;
+    lastSearchEdit.current = onlySearch && !step.current ? now : 0;
+    step.current = false;
     if (typing) window.history.replaceState(null, '', url);
     else window.history.pushState(null, '', url);
   }, [view]);
 
-  const update = useCallback((next: ViewState | ((v: ViewState) => ViewState)) => setView(next), []);
+  const update = useCallback((next: ViewState | ((v: ViewState) => ViewState), opts?: { step?: boolean }) => {
+    if (opts?.step) step.current = true;
+    setView(next);
+  }, []);
   return [view, update];
 }

@@ -45,3 +45,12 @@ test('parts always reassemble into the original text, markup stays text', () => 
 test('a bare word with punctuation is one phrase of its tokens', () => {
   assert.deepEqual(marked('host db-01.example.com is down', 'db-01.example'), ['db-01.example']);
 });
+
+test('a query marks its positive words only: not field values, not negated words', async () => {
+  const { patternOfQuery } = await import('./highlight.js');
+  const p = patternOfQuery('source:billing charge -timeout');
+  assert.deepEqual(p?.terms.map((t) => t.tokens), [['charge']]);
+  assert.equal(patternOfQuery('level:error'), null);
+  assert.equal(patternOfQuery('a ('), null);
+  assert.equal(patternOfQuery('~"ECONN"')?.substring, 'ECONN');
+});

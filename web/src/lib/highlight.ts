@@ -4,6 +4,8 @@
 // (consecutive tokens) and prefix* words. Text without any token character falls back to a
 // substring match, as the server does.
 import { foldText, parseSearch as parseTerms, type SearchTerm } from '../../../src/shared/search.js';
+import { highlightsOf } from '../../../src/shared/query/assist.js';
+import { parseQuery } from '../../../src/shared/query/parse.js';
 
 /** A compiled search: the terms, or the literal text when the query holds no token characters. */
 export interface SearchPattern {
@@ -27,6 +29,22 @@ export function parseSearch(q: string): SearchPattern {
   const terms = parseTerms(q);
   const trimmed = q.trim();
   return { terms, substring: terms.length === 0 && trimmed ? trimmed : null };
+}
+
+/**
+ * What a query of the language marks in a line: its words and phrases (not those under NOT,
+ * nor field values) and its first `~"…"` substring. Null when nothing is to be marked or the
+ * query does not parse.
+ */
+export function patternOfQuery(q: string): SearchPattern | null {
+  if (!q.trim()) return null;
+  try {
+    const h = highlightsOf(parseQuery(q));
+    if (!h.terms.length && !h.substrings.length) return null;
+    return { terms: h.terms, substring: h.terms.length ? null : (h.substrings[0] ?? null) };
+  } catch {
+    return null;
+  }
 }
 
 interface Token {
