@@ -42,16 +42,21 @@ const VOCABULARY: [string, Level, number][] = [
   ['fatal', 'fatal', STRONG], ['ftl', 'fatal', STRONG], ['panic', 'fatal', STRONG], ['pnc', 'fatal', STRONG],
 ];
 
-// Level words grouped by length, lowercase, so a token is compared only with words of its size.
-const WORDS_BY_LENGTH: Word[][] = [];
-for (const [text, level, kind] of VOCABULARY) (WORDS_BY_LENGTH[text.length] ??= []).push({ text, level, kind });
+// Level words grouped by length and first letter (lowercase), so a token is compared only with
+// the one or two words that could match it: every header token goes through here.
+const MAX_WORD = 13;
+const WORDS_BY_SHAPE: (Word[] | undefined)[] = [];
+for (const [text, level, kind] of VOCABULARY) (WORDS_BY_SHAPE[text.length * 32 + (text.charCodeAt(0) & 31)] ??= []).push({ text, level, kind });
 
 /** Matches s[start, end) (ASCII letters) against the level words, ignoring case. */
 function wordAt(s: string, start: number, end: number): Word | undefined {
-  const candidates = WORDS_BY_LENGTH[end - start];
+  const n = end - start;
+  if (n > MAX_WORD || n < 3) return undefined;
+  const candidates = WORDS_BY_SHAPE[n * 32 + (s.charCodeAt(start) & 31)];
   if (candidates === undefined) return undefined;
-  outer: for (const w of candidates) {
-    for (let i = 0; i < w.text.length; i++) {
+  outer: for (let j = 0; j < candidates.length; j++) {
+    const w = candidates[j];
+    for (let i = 0; i < n; i++) {
       if ((s.charCodeAt(start + i) | 0x20) !== w.text.charCodeAt(i)) continue outer;
     }
     return w;
