@@ -45,12 +45,12 @@ function put(attrs: Record<string, unknown> | undefined, key: string, value: str
 /** Reads the fields of s from `from` on; undefined when there are none. */
 export function readTextFields(s: string, from: number): Record<string, unknown> | undefined {
   textFields.access = false;
-  let attrs: Record<string, unknown> | undefined;
-  if (s.indexOf('"', from) >= 0) attrs = readAccess(s, from, attrs);
-  if (s.indexOf('=', from) >= 0) attrs = readPairs(s, from, attrs);
-  if (s.indexOf(': ', from) >= 0) attrs = readColonRun(s, from, attrs);
-  if (s.indexOf('[', from) >= 0) attrs = readRequestId(s, from, attrs);
-  return attrs;
+  // Each reader starts by searching for its mark (`"`, `=`, `: `, `[`) and returns at once
+  // without one, so a search here first would only scan the line twice.
+  let attrs = readAccess(s, from, undefined);
+  attrs = readPairs(s, from, attrs);
+  attrs = readColonRun(s, from, attrs);
+  return readRequestId(s, from, attrs);
 }
 
 /** `key=value` and `key="quoted value"` pairs. */
@@ -208,13 +208,16 @@ function readRequestId(s: string, from: number, attrs: Record<string, unknown> |
   for (let b = s.indexOf('[', from); b >= 0 && b < limit; b = s.indexOf('[', b + 1)) {
     let close = s.indexOf(']', b + 1);
     if (close < 0) return attrs;
+    // Most brackets (`[main]`, `sshd[4242]`, `[INFO]`) are too short or start wrong for an id:
+    // turn them away before looking for a blank inside (which can only shorten the candidate).
+    const first = s.charCodeAt(b + 1) | 0x20;
+    if (close - b - 1 < 8 || !(isHex(first) || first === 114)) continue;
     // The id may be the first of several words (`[req-38101a0b-… user-id project-id]`).
     const blank = s.indexOf(' ', b + 1);
     if (blank > b && blank < close) close = blank;
     if (close - b > 66) continue;
     const len = close - b - 1;
-    const first = s.charCodeAt(b + 1) | 0x20;
-    if (len < 8 || !(isHex(first) || first === 114)) continue;
+    if (len < 8) continue;
     let hex = 0;
     let dashes = 0;
     let other = false;
