@@ -42,6 +42,29 @@ function put(attrs: Record<string, unknown> | undefined, key: string, value: str
   return attrs;
 }
 
+// Keys read lately, one per slot by a hash of their characters. A source writes the same few
+// keys on every line; handing back the string already used as a property name spares a slice
+// per key and V8's lookup of a fresh string among property names when it is stored.
+const KEY_SLOTS = 256;
+const keySlots: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+/** s[start, end) as a string, the one returned last time for the same characters when it is still cached. */
+function keyAt(s: string, start: number, end: number): string {
+  const n = end - start;
+  let h = n;
+  for (let i = start; i < end; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  const slot = (h ^ (h >>> 8)) & (KEY_SLOTS - 1);
+  const k = keySlots[slot];
+  if (k.length === n) {
+    let i = 0;
+    while (i < n && k.charCodeAt(i) === s.charCodeAt(start + i)) i++;
+    if (i === n) return k;
+  }
+  const fresh = s.slice(start, end);
+  keySlots[slot] = fresh;
+  return fresh;
+}
+
 /** Reads the fields of s from `from` on; undefined when there are none. */
 export function readTextFields(s: string, from: number): Record<string, unknown> | undefined {
   textFields.access = false;
@@ -83,7 +106,7 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
       while (v < n && c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 93 && c !== 41 && c !== 125 && c !== 34) c = s.charCodeAt(++v);
       value = s.slice(start, v);
     }
-    const key = s.slice(k, eq);
+    const key = keyAt(s, k, eq);
     if (attrs === undefined) {
       attrs = {};
       setField(attrs, key, value);
@@ -111,7 +134,7 @@ function readColonRun(s: string, from: number, attrs: Record<string, unknown> | 
     const start = c + 2;
     let v = start;
     while (v < s.length && s.charCodeAt(v) !== 32 && s.charCodeAt(v) !== 9 && s.charCodeAt(v) !== 44 && s.charCodeAt(v) !== 59) v++;
-    attrs = put(attrs, s.slice(k, c), s.slice(start, v));
+    attrs = put(attrs, keyAt(s, k, c), s.slice(start, v));
     count++;
   }
   return attrs;
