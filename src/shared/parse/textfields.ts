@@ -45,12 +45,16 @@ function put(attrs: Record<string, unknown> | undefined, key: string, value: str
 // Keys read lately, one per slot by a hash of their characters. A source writes the same few
 // keys on every line; handing back the string already used as a property name spares a slice
 // per key and V8's lookup of a fresh string among property names when it is stored.
+// Only short keys are kept: V8 copies substrings under 13 characters, while a longer one is a
+// view that would keep its whole line (or the request body the line was cut from) alive.
 const KEY_SLOTS = 256;
+const MAX_CACHED_KEY = 12;
 const keySlots: string[] = new Array<string>(KEY_SLOTS).fill('');
 
 /** s[start, end) as a string, the one returned last time for the same characters when it is still cached. */
 function keyAt(s: string, start: number, end: number): string {
   const n = end - start;
+  if (n > MAX_CACHED_KEY) return s.slice(start, end);
   let h = n;
   for (let i = start; i < end; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
   const slot = (h ^ (h >>> 8)) & (KEY_SLOTS - 1);
