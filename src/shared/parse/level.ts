@@ -113,9 +113,16 @@ function skipToSpace(s: string, p: number, limit: number): number {
 /** Is s[start, end) one of the keys that name a level in `key=value` text? */
 function isLevelKey(s: string, start: number, end: number): boolean {
   const n = end - start;
-  if (n !== 5 && n !== 3 && n !== 8) return false;
-  const k = s.slice(start, end).toLowerCase();
-  return k === 'level' || k === 'lvl' || k === 'severity' || k === 'loglevel';
+  if (n === 5) return isLowerWord(s, start, 'level');
+  if (n === 3) return isLowerWord(s, start, 'lvl');
+  if (n === 8) return isLowerWord(s, start, 'severity') || isLowerWord(s, start, 'loglevel');
+  return false;
+}
+
+/** Is s at p the lowercase ASCII word w, in any case? (No substring: this runs on header tokens.) */
+function isLowerWord(s: string, p: number, w: string): boolean {
+  for (let i = 0; i < w.length; i++) if ((s.charCodeAt(p + i) | 0x20) !== w.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
@@ -256,7 +263,8 @@ export function scanLevel(s: string, p: number, limit: number, strict: boolean):
         const level = phpLevel(s, e + 1);
         if (level !== undefined) return level;
       }
-      const te = skipToSpace(s, p, limit);
+      // s[p, e) is letters, so the token's end is looked for from e.
+      const te = e < limit ? skipToSpace(s, e, limit) : limit;
       if (te === e + 1 && term === 58 && isLevelKey(s, p, e)) {
         // `LEVEL: Warning` (DB2), `severity: error`: a level key, a colon, the word.
         const v = skipBlanks(s, te);
