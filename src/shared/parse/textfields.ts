@@ -51,12 +51,20 @@ const KEY_SLOTS = 256;
 const MAX_CACHED_KEY = 12;
 const keySlots: string[] = new Array<string>(KEY_SLOTS).fill('');
 
-/** s[start, end) as a string, the one returned last time for the same characters when it is still cached. */
-function keyAt(s: string, start: number, end: number): string {
+/** The hash keyAt takes: over the characters from last to first, as readPairs walks a key. */
+function keyHash(s: string, start: number, end: number): number {
+  let h = 0;
+  for (let i = end - 1; i >= start; i--) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * s[start, end) as a string, the one returned last time for the same characters when it is
+ * still cached; h is keyHash of those characters (readPairs computes it while finding the key).
+ */
+function keyAt(s: string, start: number, end: number, h: number): string {
   const n = end - start;
   if (n > MAX_CACHED_KEY) return s.slice(start, end);
-  let h = n;
-  for (let i = start; i < end; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
   const slot = (h ^ (h >>> 8)) & (KEY_SLOTS - 1);
   const k = keySlots[slot];
   if (k.length === n) {
@@ -88,7 +96,11 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
   while (eq > from && pairs < MAX_PAIRS) {
     let k = eq;
     let c = s.charCodeAt(k - 1);
-    while (k > from && eq - k <= MAX_KEY && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) c = s.charCodeAt(--k - 1);
+    let h = 0;
+    while (k > from && eq - k <= MAX_KEY && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) {
+      h = (h * 31 + c) | 0;
+      c = s.charCodeAt(--k - 1);
+    }
     const before = k === 0 ? 32 : s.charCodeAt(k - 1);
     if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(before) || s.charCodeAt(eq + 1) === 61) {
       eq = s.indexOf('=', eq + 1);
@@ -110,7 +122,7 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
       while (v < n && c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 93 && c !== 41 && c !== 125 && c !== 34) c = s.charCodeAt(++v);
       value = s.slice(start, v);
     }
-    const key = keyAt(s, k, eq);
+    const key = keyAt(s, k, eq, h);
     if (attrs === undefined) {
       attrs = {};
       setField(attrs, key, value);
@@ -138,7 +150,7 @@ function readColonRun(s: string, from: number, attrs: Record<string, unknown> | 
     const start = c + 2;
     let v = start;
     while (v < s.length && s.charCodeAt(v) !== 32 && s.charCodeAt(v) !== 9 && s.charCodeAt(v) !== 44 && s.charCodeAt(v) !== 59) v++;
-    attrs = put(attrs, keyAt(s, k, c), s.slice(start, v));
+    attrs = put(attrs, keyAt(s, k, c, keyHash(s, k, c)), s.slice(start, v));
     count++;
   }
   return attrs;
