@@ -42,16 +42,21 @@ const VOCABULARY: [string, Level, number][] = [
   ['fatal', 'fatal', STRONG], ['ftl', 'fatal', STRONG], ['panic', 'fatal', STRONG], ['pnc', 'fatal', STRONG],
 ];
 
-// Level words grouped by length, lowercase, so a token is compared only with words of its size.
-const WORDS_BY_LENGTH: Word[][] = [];
-for (const [text, level, kind] of VOCABULARY) (WORDS_BY_LENGTH[text.length] ??= []).push({ text, level, kind });
+// Level words grouped by length and first letter (lowercase), so a token is compared only with
+// the one or two words that could match it: every header token goes through here.
+const MAX_WORD = 13;
+const WORDS_BY_SHAPE: (Word[] | undefined)[] = [];
+for (const [text, level, kind] of VOCABULARY) (WORDS_BY_SHAPE[text.length * 32 + (text.charCodeAt(0) & 31)] ??= []).push({ text, level, kind });
 
 /** Matches s[start, end) (ASCII letters) against the level words, ignoring case. */
 function wordAt(s: string, start: number, end: number): Word | undefined {
-  const candidates = WORDS_BY_LENGTH[end - start];
+  const n = end - start;
+  if (n > MAX_WORD || n < 3) return undefined;
+  const candidates = WORDS_BY_SHAPE[n * 32 + (s.charCodeAt(start) & 31)];
   if (candidates === undefined) return undefined;
-  outer: for (const w of candidates) {
-    for (let i = 0; i < w.text.length; i++) {
+  outer: for (let j = 0; j < candidates.length; j++) {
+    const w = candidates[j];
+    for (let i = 0; i < n; i++) {
       if ((s.charCodeAt(start + i) | 0x20) !== w.text.charCodeAt(i)) continue outer;
     }
     return w;
@@ -108,9 +113,16 @@ function skipToSpace(s: string, p: number, limit: number): number {
 /** Is s[start, end) one of the keys that name a level in `key=value` text? */
 function isLevelKey(s: string, start: number, end: number): boolean {
   const n = end - start;
-  if (n !== 5 && n !== 3 && n !== 8) return false;
-  const k = s.slice(start, end).toLowerCase();
-  return k === 'level' || k === 'lvl' || k === 'severity' || k === 'loglevel';
+  if (n === 5) return isLowerWord(s, start, 'level');
+  if (n === 3) return isLowerWord(s, start, 'lvl');
+  if (n === 8) return isLowerWord(s, start, 'severity') || isLowerWord(s, start, 'loglevel');
+  return false;
+}
+
+/** Is s at p the lowercase ASCII word w, in any case? (No substring: this runs on header tokens.) */
+function isLowerWord(s: string, p: number, w: string): boolean {
+  for (let i = 0; i < w.length; i++) if ((s.charCodeAt(p + i) | 0x20) !== w.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
@@ -251,7 +263,8 @@ export function scanLevel(s: string, p: number, limit: number, strict: boolean):
         const level = phpLevel(s, e + 1);
         if (level !== undefined) return level;
       }
-      const te = skipToSpace(s, p, limit);
+      // s[p, e) is letters, so the token's end is looked for from e.
+      const te = e < limit ? skipToSpace(s, e, limit) : limit;
       if (te === e + 1 && term === 58 && isLevelKey(s, p, e)) {
         // `LEVEL: Warning` (DB2), `severity: error`: a level key, a colon, the word.
         const v = skipBlanks(s, te);

@@ -42,15 +42,50 @@ function put(attrs: Record<string, unknown> | undefined, key: string, value: str
   return attrs;
 }
 
+// Keys read lately, one per slot by a hash of their characters. A source writes the same few
+// keys on every line; handing back the string already used as a property name spares a slice
+// per key and V8's lookup of a fresh string among property names when it is stored.
+// Only short keys are kept: V8 copies substrings under 13 characters, while a longer one is a
+// view that would keep its whole line (or the request body the line was cut from) alive.
+const KEY_SLOTS = 256;
+const MAX_CACHED_KEY = 12;
+const keySlots: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+/** The hash keyAt takes: over the characters from last to first, as readPairs walks a key. */
+function keyHash(s: string, start: number, end: number): number {
+  let h = 0;
+  for (let i = end - 1; i >= start; i--) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * s[start, end) as a string, the one returned last time for the same characters when it is
+ * still cached; h is keyHash of those characters (readPairs computes it while finding the key).
+ */
+function keyAt(s: string, start: number, end: number, h: number): string {
+  const n = end - start;
+  if (n > MAX_CACHED_KEY) return s.slice(start, end);
+  const slot = (h ^ (h >>> 8)) & (KEY_SLOTS - 1);
+  const k = keySlots[slot];
+  if (k.length === n) {
+    let i = 0;
+    while (i < n && k.charCodeAt(i) === s.charCodeAt(start + i)) i++;
+    if (i === n) return k;
+  }
+  const fresh = s.slice(start, end);
+  keySlots[slot] = fresh;
+  return fresh;
+}
+
 /** Reads the fields of s from `from` on; undefined when there are none. */
 export function readTextFields(s: string, from: number): Record<string, unknown> | undefined {
   textFields.access = false;
-  let attrs: Record<string, unknown> | undefined;
-  if (s.indexOf('"', from) >= 0) attrs = readAccess(s, from, attrs);
-  if (s.indexOf('=', from) >= 0) attrs = readPairs(s, from, attrs);
-  if (s.indexOf(': ', from) >= 0) attrs = readColonRun(s, from, attrs);
-  if (s.indexOf('[', from) >= 0) attrs = readRequestId(s, from, attrs);
-  return attrs;
+  // Each reader starts by searching for its mark (`"`, `=`, `: `, `[`) and returns at once
+  // without one, so a search here first would only scan the line twice.
+  let attrs = readAccess(s, from, undefined);
+  attrs = readPairs(s, from, attrs);
+  attrs = readColonRun(s, from, attrs);
+  return readRequestId(s, from, attrs);
 }
 
 /** `key=value` and `key="quoted value"` pairs. */
@@ -61,7 +96,11 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
   while (eq > from && pairs < MAX_PAIRS) {
     let k = eq;
     let c = s.charCodeAt(k - 1);
-    while (k > from && eq - k <= MAX_KEY && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) c = s.charCodeAt(--k - 1);
+    let h = 0;
+    while (k > from && eq - k <= MAX_KEY && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) {
+      h = (h * 31 + c) | 0;
+      c = s.charCodeAt(--k - 1);
+    }
     const before = k === 0 ? 32 : s.charCodeAt(k - 1);
     if (k === eq || !isKeyStart(s.charCodeAt(k)) || !isBoundary(before) || s.charCodeAt(eq + 1) === 61) {
       eq = s.indexOf('=', eq + 1);
@@ -83,7 +122,7 @@ function readPairs(s: string, from: number, attrs: Record<string, unknown> | und
       while (v < n && c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 93 && c !== 41 && c !== 125 && c !== 34) c = s.charCodeAt(++v);
       value = s.slice(start, v);
     }
-    const key = s.slice(k, eq);
+    const key = keyAt(s, k, eq, h);
     if (attrs === undefined) {
       attrs = {};
       setField(attrs, key, value);
@@ -111,7 +150,7 @@ function readColonRun(s: string, from: number, attrs: Record<string, unknown> | 
     const start = c + 2;
     let v = start;
     while (v < s.length && s.charCodeAt(v) !== 32 && s.charCodeAt(v) !== 9 && s.charCodeAt(v) !== 44 && s.charCodeAt(v) !== 59) v++;
-    attrs = put(attrs, s.slice(k, c), s.slice(start, v));
+    attrs = put(attrs, keyAt(s, k, c, keyHash(s, k, c)), s.slice(start, v));
     count++;
   }
   return attrs;
@@ -208,13 +247,16 @@ function readRequestId(s: string, from: number, attrs: Record<string, unknown> |
   for (let b = s.indexOf('[', from); b >= 0 && b < limit; b = s.indexOf('[', b + 1)) {
     let close = s.indexOf(']', b + 1);
     if (close < 0) return attrs;
+    // Most brackets (`[main]`, `sshd[4242]`, `[INFO]`) are too short or start wrong for an id:
+    // turn them away before looking for a blank inside (which can only shorten the candidate).
+    const first = s.charCodeAt(b + 1) | 0x20;
+    if (close - b - 1 < 8 || !(isHex(first) || first === 114)) continue;
     // The id may be the first of several words (`[req-38101a0b-… user-id project-id]`).
     const blank = s.indexOf(' ', b + 1);
     if (blank > b && blank < close) close = blank;
     if (close - b > 66) continue;
     const len = close - b - 1;
-    const first = s.charCodeAt(b + 1) | 0x20;
-    if (len < 8 || !(isHex(first) || first === 114)) continue;
+    if (len < 8) continue;
     let hex = 0;
     let dashes = 0;
     let other = false;

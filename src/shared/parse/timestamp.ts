@@ -232,6 +232,13 @@ function readCompactTime(s: string, p: number): number {
   return p;
 }
 
+/** `UTC` or `GMT` (capitals) at p; compared by char code, as this runs after every time read. */
+function isUtcName(s: string, p: number): boolean {
+  const a = s.charCodeAt(p);
+  if (a === 85) return s.charCodeAt(p + 1) === 84 && s.charCodeAt(p + 2) === 67;
+  return a === 71 && s.charCodeAt(p + 1) === 77 && s.charCodeAt(p + 2) === 84;
+}
+
 /**
  * Reads a UTC offset right after a time: `Z`, `±HH:MM`, `±HHMM`, `±HH`, or ` ±HH[:]MM` (CLF, Go,
  * Serilog) or ` UTC`/` GMT` followed by a blank, `]`, `)`, `,` or the end. Sets zoneMin (NO_ZONE if
@@ -244,7 +251,7 @@ function readZone(s: string, p: number): number {
     zoneMin = 0;
     return p + 1;
   }
-  if (c === 32 && (s.startsWith(' UTC', p) || s.startsWith(' GMT', p))) {
+  if (c === 32 && isUtcName(s, p + 1)) {
     const after = s.charCodeAt(p + 4);
     if (p + 4 === s.length || after === 32 || after === 93 || after === 41 || after === 44 || after === 9) {
       zoneMin = 0;
@@ -256,7 +263,7 @@ function readZone(s: string, p: number): number {
       if (zoneMin !== NO_ZONE) return q;
     }
   }
-  if ((c === 85 && s.startsWith('UTC', p)) || (c === 71 && s.startsWith('GMT', p))) {
+  if ((c === 85 || c === 71) && isUtcName(s, p)) {
     if (!isAlnum(s.charCodeAt(p + 3))) {
       zoneMin = 0;
       return p + 3;
