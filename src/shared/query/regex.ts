@@ -77,18 +77,8 @@ export function regexSize(source: string): number {
       add(1);
       last = 1;
     } else if (c === '[') {
-      // A class is one step: skip to its `]` (a `]` right after `[` or `[^` is a member).
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      for (; j < source.length && source[j] !== ']'; j++) {
-        if (source[j] === '\\') j++;
-        else if (source[j] === '[' && source[j + 1] === ':') {
-          const close = source.indexOf(':]', j + 2);
-          if (close !== -1) j = close + 1;
-        }
-      }
-      i = j + 1;
+      // A class is one step: skip past its `]`.
+      i = classEnd(source, i) + 1;
       add(1);
       last = 1;
     } else if (c === '(') {
@@ -214,17 +204,7 @@ export function regexLiterals(source: string): RegexLiterals {
       } else if (e === 'p' || e === 'P') next = i + 3;
       else if (e === 'Q') return none;
     } else if (c === '[') {
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      for (; j < source.length && source[j] !== ']'; j++) {
-        if (source[j] === '\\') j++;
-        else if (source[j] === '[' && source[j + 1] === ':') {
-          const close = source.indexOf(':]', j + 2);
-          if (close !== -1) j = close + 1;
-        }
-      }
-      next = j + 1;
+      next = classEnd(source, i) + 1;
     } else if (c === '(') {
       if (source[i + 1] === '?' && source[i + 2] !== ':' && source[i + 2] !== 'P' && source[i + 2] !== '<') return none;
       let depth = 0;
@@ -252,4 +232,22 @@ export function regexLiterals(source: string): RegexLiterals {
   }
   flush();
   return { literals, caseInsensitive };
+}
+
+/**
+ * The index of the `]` closing the character class that opens at `open` (source.length when it
+ * is unclosed): a `]` right after `[` or `[^` is a member, escapes and `[:name:]` are skipped.
+ */
+function classEnd(source: string, open: number): number {
+  let j = open + 1;
+  if (source[j] === '^') j++;
+  if (source[j] === ']') j++;
+  for (; j < source.length && source[j] !== ']'; j++) {
+    if (source[j] === '\\') j++;
+    else if (source[j] === '[' && source[j + 1] === ':') {
+      const close = source.indexOf(':]', j + 2);
+      if (close !== -1) j = close + 1;
+    }
+  }
+  return j;
 }
