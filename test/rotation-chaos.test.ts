@@ -99,7 +99,12 @@ test('glob app.log* with logrotate compress: .gz copies are not shipped as binar
   await withRig({ pattern: (dir) => `${dir}/app.log*` }, async (rig) => {
     await rig.startCollector();
     const w = await rig.startWriter({ count: 8000 });
-    const rot = new LogRotate(rig.dir, { paths: [rig.log], style: 'create', compress: true, postrotate: `kill -HUP ${w.pid}` });
+    // Without delaycompress, logrotate gzips app.log.1 right after postrotate: a writer still
+    // appending to it then makes gzip fail ("file size changed while zipping") and its last
+    // lines are lost, by logrotate, not by us. As an operator would, postrotate waits until the
+    // writer has reopened (its first line is in the new app.log), bounded at 10 s.
+    const reopened = `i=0; while [ ! -s ${rig.log} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`;
+    const rot = new LogRotate(rig.dir, { paths: [rig.log], style: 'create', compress: true, postrotate: `kill -HUP ${w.pid}; ${reopened}` });
     for (const at of [2000, 4000, 6000]) {
       await w.reached(at);
       await rot.rotate();

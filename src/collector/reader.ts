@@ -19,7 +19,7 @@ import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from '
 import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, streamId, type FileIdentity } from './fingerprint.js';
 import { lineCheck } from '../shared/stream-check.js';
 import { decideResume, shortHash, windowStart, WINDOW_BYTES } from './identity.js';
-import { findCopy, newerCopies, type Copy } from './recover.js';
+import { findCopy, newerCopies, type Copy, type SearchHooks } from './recover.js';
 import type { Tail } from './tail.js';
 import type { Log } from '../command/logger.js';
 
@@ -378,12 +378,14 @@ export class FileReader {
       const found = await c.lookup(this.tail.identity, this.#fingerprint, (offset) => this.#lineCheckAt(offset, size));
       if (found) d = { kind: 'new', generation: found.generation, offset: found.offset ?? d.offset };
     }
+    c.opts.log.debug?.(`resume "${this.tail.path}" (${this.tail.key}, ${size} bytes): ${d.kind}${d.kind === 'replaced' ? ` (${d.why})` : ''}, generation ${d.generation} from ${d.offset}; checkpoint: ${entry ? `generation ${entry.generation}, offset ${entry.offset}, window at ${entry.windowAt ?? '-'}` : 'none'}`);
     if (d.kind === 'replaced') {
       c.metrics.truncations++;
       const prev = d.previous;
       c.opts.log.warn(`"${this.tail.path}" was replaced while we were away (${d.why}); its previous content is looked for in rotated copies, then the file is read as a new generation.`);
       const prevStream = streamId(c.opts.host, this.tail.identity, prev.fingerprint, prev.generation);
-      await this.#recoverRest({ path: this.tail.path, stream: prevStream, fingerprint: prev.fingerprint, offset: prev.windowAt ?? prev.offset, window: prev.window ?? '', from: prev.offset, seen: prev.size ?? prev.offset });
+      const copy = await this.#recoverRest({ path: this.tail.path, stream: prevStream, fingerprint: prev.fingerprint, offset: prev.windowAt ?? prev.offset, window: prev.window ?? '', from: prev.offset, seen: prev.size ?? prev.offset });
+      if (copy) await this.#readBetween(copy);
     }
     this.#generation = d.generation;
     this.tail.position = d.offset;
@@ -414,7 +416,8 @@ export class FileReader {
     await this.#enc.settled();
     const from = this.#enc.lineEnd;
     c.opts.log.warn(`"${this.tail.path}" ${why}; the rest of its previous content is looked for in rotated copies, then it is read again from the start as a new stream generation.`);
-    await this.#recoverRest({
+    c.opts.log.debug?.(`rollover of "${this.tail.path}" (${this.tail.key}) generation ${this.#generation}: read and verified up to ${verified}, lines up to ${from}, seen ${this.#maxSeen} bytes`);
+    const copy = await this.#recoverRest({
       path: this.tail.path,
       stream: this.#stream,
       fingerprint: this.#fingerprint,
@@ -435,6 +438,9 @@ export class FileReader {
     // Until the new content has a first line, the state still names the old generation: a
     // crash now finds the content replaced again and takes the old one's rest from its copy.
     if (!(await this.#waitForFingerprint())) return false;
+    // Only now that the new content's first line is known: a generation copied away between
+    // the one we read and this one is told apart from a copy of this one (see newerCopies).
+    if (copy) await this.#readBetween(copy);
     this.#setStream();
     // Remember the new generation (with its first line) before anything of it is spooled.
     this.#saveState(false);
@@ -445,16 +451,20 @@ export class FileReader {
   /**
    * Drains the rest of a replaced content (from `from`) out of a rotated copy recognised by
    * its first line and the window before `offset`; reports the range as lost if there is none.
+   * Returns the copy it read from (null if none).
    */
-  async #recoverRest(w: { path: string; stream: string; fingerprint: string; offset: number; window: string; from: number; seen: number }): Promise<void> {
+  async #recoverRest(w: { path: string; stream: string; fingerprint: string; offset: number; window: string; from: number; seen: number }): Promise<Copy | null> {
     const c = this.#deps;
-    const copy = await findCopy({ path: w.path, fingerprint: w.fingerprint, offset: w.offset, window: w.window, exclude: c.liveKeys() });
+    const copy = await findCopy({ path: w.path, fingerprint: w.fingerprint, offset: w.offset, window: w.window, exclude: c.liveKeys() }, this.#hooks());
     if (!copy) {
       this.#enc.finish(true, w.offset);
       await this.#enc.settled();
       this.#enc.reset();
       if (w.seen > w.offset) c.reportLost({ path: w.path, stream: w.stream, from: w.offset, to: w.seen, why: 'the file was truncated or replaced before it was read to its end, and no rotated copy holds the rest' });
-      return;
+      // Everything we saw was read; lines written after our last look, before the truncation,
+      // would be gone, but nothing says there were any (a plain `: > file` is common).
+      else c.opts.log.info(`No rotated copy of "${w.path}" holds its previous content (read to byte ${w.offset}, all that was seen of it).`);
+      return null;
     }
     this.#enc.reset();
     const read = await this.#drain(copy, w.stream, w.from);
@@ -463,16 +473,31 @@ export class FileReader {
     if (!c.checkpoint.get(copy.key)) {
       c.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: w.fingerprint, generation: 0, offset: w.from + read, done: true, updated: Date.now() });
     }
-    // Whole generations copied away after this one, before we looked (two copytruncates while
-    // we were down or busy): each is read in full, as a stream of its own copy's identity.
-    const between = await newerCopies(w.path, copy, (key) => c.checkpoint.get(key) !== undefined, c.liveKeys());
+    return copy;
+  }
+
+  /**
+   * Whole generations copied away after `copy` was made, before we looked (two copytruncates
+   * while we were down or busy): each is read in full, as a stream of its own copy's identity.
+   * Called once the file's current first line is known, so a copy of the current generation
+   * (made by a rotation under way) is left to it.
+   */
+  async #readBetween(copy: Copy): Promise<void> {
+    const c = this.#deps;
+    const path = this.tail.path;
+    const between = await newerCopies(path, copy, (key) => c.checkpoint.get(key) !== undefined, c.liveKeys(), this.#fingerprint, this.#hooks());
     for (const gen of between) {
       const [dev, ino, birth] = gen.key.split(':').map(Number);
       const stream = streamId(c.opts.host, { dev, ino, birth }, 'copy', 0);
       const n = await this.#drain(gen, stream, 0);
-      c.opts.log.info(`Read ${n} bytes of "${gen.path}", a generation of "${w.path}" that was copied away before it could be read.`);
+      c.opts.log.info(`Read ${n} bytes of "${gen.path}", a generation of "${path}" that was copied away before it could be read.`);
       c.checkpoint.set({ key: gen.key, path: gen.path, fingerprint: '', generation: 0, offset: n, done: true, updated: Date.now() });
     }
+  }
+
+  #hooks(): SearchHooks {
+    const log = this.#deps.opts.log;
+    return log.debug ? { trace: (m) => log.debug!(m) } : {};
   }
 
   /** Spools a copy's bytes from `from` under the given stream id; returns how many it read. */

@@ -4,7 +4,7 @@
 // been compressed into a new inode. A copy is the same content if its first line has our
 // fingerprint and the bytes before our offset hash to our window.
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { fingerprintBytes, FINGERPRINT_BYTES, identityKey } from './fingerprint.js';
@@ -44,80 +44,164 @@ export function stemOf(path: string): string {
   return ext && ext !== name ? name.slice(0, -ext.length) : name;
 }
 
-/** Looks for a copy of the wanted content in the file's directory; null if there is none. */
-export async function findCopy(want: Wanted): Promise<Copy | null> {
-  const dir = join(want.path, '..');
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return null;
-  }
-  const stem = stemOf(want.path);
-  const own = basename(want.path);
-  const candidates: { path: string; mtime: number; size: number; key: string }[] = [];
-  for (const name of names) {
-    if (name === own || !name.startsWith(stem)) continue;
-    const path = join(dir, name);
-    try {
-      const st = await stat(path);
-      if (!st.isFile()) continue;
-      const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
-      if (want.exclude.has(key)) continue;
-      candidates.push({ path, mtime: st.mtimeMs, size: st.size, key });
-    } catch {
-      // Dangling symlink or gone meanwhile.
-    }
-  }
-  // Newest first: the copy made by the rotation we just saw is usually the newest.
-  candidates.sort((a, b) => b.mtime - a.mtime);
-  for (const c of candidates.slice(0, MAX_CANDIDATES)) {
-    const kind = compressionOf(c.path);
-    if (kind === 'other') continue;
-    const found = kind === 'gzip' ? await matchGzip(c.path, want) : await matchPlain(c.path, c.size, want);
-    if (found) return { ...found, key: c.key, mtime: c.mtime };
-  }
-  return null;
+/** How long a search keeps looking while the directory is still changing (a rotation mid-shuffle). */
+const SETTLE_MS = 3000;
+
+/** Test seams and tracing for a search. */
+export interface SearchHooks {
+  /** Called after each directory listing, before the entries are looked at (tests rename files here). */
+  afterList?(): Promise<void> | void;
+  trace?(message: string): void;
+}
+
+interface Listed {
+  path: string;
+  name: string;
+  mtime: number;
+  size: number;
+  key: string;
 }
 
 /**
- * Copies made after `than` that we know nothing of: whole generations that were copied away
- * between two looks (two copytruncates while the collector was down or busy). Oldest first.
+ * The directory's files sharing the stem of `path` (not the path itself), with their identity,
+ * and whether the listing was stable: an entry that vanished between the listing and its stat
+ * (a rotation renaming copies while we looked) makes it unstable.
  */
-export async function newerCopies(path: string, than: Copy, known: (key: string) => boolean, exclude: Set<string>): Promise<Copy[]> {
+async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Listed[]; stable: boolean; signature: string }> {
   const dir = join(path, '..');
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return { files: [], stable: true, signature: '' };
   }
+  await hooks.afterList?.();
   const stem = stemOf(path);
   const own = basename(path);
-  const out: Copy[] = [];
+  const files: Listed[] = [];
+  let stable = true;
   for (const name of names) {
     if (name === own || !name.startsWith(stem)) continue;
     const p = join(dir, name);
     try {
       const st = await stat(p);
-      if (!st.isFile() || st.size === 0) continue;
-      const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
-      if (key === than.key || exclude.has(key) || known(key) || st.mtimeMs <= than.mtime) continue;
-      const kind = compressionOf(p);
-      if (kind === 'other') continue;
-      const compressed = kind === 'gzip';
-      out.push({
-        path: p,
-        key,
-        mtime: st.mtimeMs,
-        compressed,
-        read: compressed ? (from: number) => gunzipChunks(p, from) : (from: number) => readPlain(p, from),
-      });
-    } catch {
-      // Dangling symlink or gone meanwhile.
+      if (!st.isFile()) continue;
+      files.push({ path: p, name, mtime: st.mtimeMs, size: st.size, key: identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) });
+    } catch (err) {
+      // A dangling symlink is a steady state; a name that vanished means a rename is under way.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await isSymlink(p))) stable = false;
     }
   }
+  const signature = files
+    .map((f) => `${f.name}=${f.key}`)
+    .sort()
+    .join('|');
+  return { files, stable, signature };
+}
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Looks for a copy of the wanted content in the file's directory; null if there is none.
+ * A rotation program renames the older copies one by one (app.log.1 → app.log.2 …) before it
+ * makes the new one: a search that runs meanwhile can miss a copy that is between two names.
+ * So a search that finds nothing looks again until two listings in a row agree and nothing
+ * vanished while it looked (bounded by SETTLE_MS).
+ */
+export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<Copy | null> {
+  const deadline = Date.now() + SETTLE_MS;
+  let previous: string | null = null;
+  for (let pass = 1; ; pass++) {
+    const { files, stable, signature } = await listCopies(want.path, hooks);
+    const candidates = files.filter((f) => !want.exclude.has(f.key));
+    // Newest first: the copy made by the rotation we just saw is usually the newest.
+    candidates.sort((a, b) => b.mtime - a.mtime);
+    for (const c of candidates.slice(0, MAX_CANDIDATES)) {
+      const kind = compressionOf(c.path);
+      if (kind === 'other') continue;
+      const found = kind === 'gzip' ? await matchGzip(c.path, want) : await matchPlain(c.path, c.size, want);
+      if (found) {
+        hooks.trace?.(`copy of "${want.path}" (offset ${want.offset}) found in "${c.path}" (${c.key}) on search ${pass}`);
+        return { ...found, key: c.key, mtime: c.mtime };
+      }
+    }
+    const settled = stable && signature === previous;
+    hooks.trace?.(`no copy of "${want.path}" (offset ${want.offset}) among ${candidates.length} candidate(s) on search ${pass}${stable ? '' : ' (an entry vanished while looking)'}${settled ? '; the directory is settled' : ''}`);
+    if (settled || Date.now() >= deadline) return null;
+    previous = stable ? signature : null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Copies made after `than` that we know nothing of: whole generations that were copied away
+ * between two looks (two copytruncates while the collector was down or busy). Oldest first.
+ * A copy whose first line is `current` (the fingerprint of what the file holds now) is a copy of
+ * the generation we are about to read from the file itself: it is left to that generation's own
+ * rotation, or it would be read twice.
+ */
+export async function newerCopies(path: string, than: Copy, known: (key: string) => boolean, exclude: Set<string>, current: string, hooks: SearchHooks = {}): Promise<Copy[]> {
+  const deadline = Date.now() + SETTLE_MS;
+  let previous: string | null = null;
+  let files: Listed[] = [];
+  // As in findCopy: a listing taken while a rotation renames copies can miss one.
+  for (;;) {
+    const listed = await listCopies(path, hooks);
+    files = listed.files;
+    if ((listed.stable && listed.signature === previous) || Date.now() >= deadline) break;
+    previous = listed.stable ? listed.signature : null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const out: Copy[] = [];
+  for (const f of files) {
+    if (f.size === 0 || f.key === than.key || exclude.has(f.key) || known(f.key) || f.mtime <= than.mtime) continue;
+    const kind = compressionOf(f.path);
+    if (kind === 'other') continue;
+    const compressed = kind === 'gzip';
+    const p = f.path;
+    if (current !== '' && (await headFingerprint(p, compressed)) === current) {
+      hooks.trace?.(`"${p}" (${f.key}) is a copy of the generation the file holds now: left to its rotation`);
+      continue;
+    }
+    out.push({ path: p, key: f.key, mtime: f.mtime, compressed, read: compressed ? (from: number) => gunzipChunks(p, from) : (from: number) => readPlain(p, from) });
+  }
+  hooks.trace?.(`copies of "${path}" newer than "${than.path}" not read yet: ${out.map((c) => `"${c.path}" (${c.key})`).join(', ') || 'none'}`);
   return out.sort((a, b) => a.mtime - b.mtime);
+}
+
+/** The fingerprint of a file's first line (decompressed if it is gzip); null if unreadable. */
+async function headFingerprint(path: string, compressed: boolean): Promise<string | null> {
+  try {
+    let head: Buffer;
+    if (compressed) {
+      const parts: Buffer[] = [];
+      let n = 0;
+      for await (const [chunk] of gunzipChunks(path)) {
+        parts.push(chunk);
+        n += chunk.length;
+        if (n >= FINGERPRINT_BYTES) break;
+      }
+      head = Buffer.concat(parts).subarray(0, FINGERPRINT_BYTES);
+    } else {
+      const fh = await open(path, 'r');
+      try {
+        head = Buffer.alloc(FINGERPRINT_BYTES);
+        const { bytesRead } = await fh.read(head, 0, head.length, 0);
+        head = head.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    }
+    return fingerprintBytes(head, head.length, head.length < FINGERPRINT_BYTES);
+  } catch {
+    return null;
+  }
 }
 
 /** Reads a plain file from an offset to its end, as chunks with their offsets. */

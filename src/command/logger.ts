@@ -7,6 +7,8 @@ export interface Log {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** Decisions worth seeing when something went wrong (`--log-level debug`). */
+  debug?(message: string): void;
 }
 
 /** The levels --log-level takes, as the server's. */

@@ -205,7 +205,9 @@ export class Rig {
   }
 
   get args(): string[] {
-    return ['--url', this.server.url, '--state', this.state, ...CHAOS_ARGS, this.pattern];
+    // CHAOS_DUMP also turns on the collector's debug lines (its identity decisions).
+    const debug = process.env.CHAOS_DUMP ? ['--log-level', 'debug'] : [];
+    return ['--url', this.server.url, '--state', this.state, ...CHAOS_ARGS, ...debug, this.pattern];
   }
 
   async startCollector(): Promise<CollectorHandle> {
