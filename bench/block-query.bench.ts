@@ -5,7 +5,9 @@
 // answered by decompressing and filtering every block (what the store would do without its
 // summaries). Calls the store in-process (the HTTP layer adds about a millisecond).
 // Usage: node --import tsx bench/block-query.bench.ts [rows=1000000] [runs=15]
-import { rmSync } from 'node:fs';
+// BENCH_DB=PATH keeps the database there and reuses it when it exists (building 5M lines takes
+// minutes); the rows argument must then match what it was built with.
+import { existsSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { LogFilter } from '../src/server/storage/store.js';
@@ -27,21 +29,25 @@ function median(xs: number[]): number {
 
 const dir = makeTempDir('logpipe-bench-bq-');
 try {
-  const file = join(dir, 'q.db');
+  const file = process.env.BENCH_DB ?? join(dir, 'q.db');
+  const reuse = existsSync(file);
   const store = new SqliteStore(file, { compactIntervalMs: 0 });
-  const r = rng(7);
   const t0 = performance.now();
-  for (let i = 0; i < ROWS; i += 1000) await store.insert(makeRecords(r, i, Math.min(1000, ROWS - i), ROWS, START, HOUR, true));
-  // 1% late lines: a file from three hours earlier imported after everything else.
-  const late = Math.floor(ROWS / 100);
-  for (let i = 0; i < late; i += 1000) {
-    const recs = makeRecords(r, i, Math.min(1000, late - i), late, START - 3 * HOUR, HOUR, false).map((x) => ({ ...x, source: `import-${x.source}` }));
-    await store.insert(recs);
+  if (!reuse) {
+    const r = rng(7);
+    for (let i = 0; i < ROWS; i += 1000) await store.insert(makeRecords(r, i, Math.min(1000, ROWS - i), ROWS, START, HOUR, true));
+    // 1% late lines: a file from three hours earlier imported after everything else.
+    const late = Math.floor(ROWS / 100);
+    for (let i = 0; i < late; i += 1000) {
+      const recs = makeRecords(r, i, Math.min(1000, late - i), late, START - 3 * HOUR, HOUR, false).map((x) => ({ ...x, source: `import-${x.source}` }));
+      await store.insert(recs);
+    }
   }
   const buildSecs = (performance.now() - t0) / 1000;
   store.checkpoint();
   const st = await store.stats();
-  console.log(`${st.rows.toLocaleString('en')} rows (1% late), built in ${buildSecs.toFixed(0)} s (${Math.round(st.rows / buildSecs).toLocaleString('en')} lines/s through Store.insert), ${(store.fileBytes() / 1e6).toFixed(1)} MB, ${st.hotRows} rows hot; medians of ${RUNS} cold runs\n`);
+  const built = reuse ? `reused from ${file}` : `built in ${buildSecs.toFixed(0)} s (${Math.round(st.rows / buildSecs).toLocaleString('en')} lines/s through Store.insert)`;
+  console.log(`${st.rows.toLocaleString('en')} rows (1% late), ${built}, ${(store.fileBytes() / 1e6).toFixed(1)} MB, ${st.hotRows} rows hot; medians of ${RUNS} cold runs\n`);
 
   const traced = (await store.query({ order: 'desc', limit: 1000, from: START + HOUR / 2 })).find((x) => x.attrs && 'trace_id' in x.attrs)!;
   const traceId = String((traced.attrs as { trace_id: string }).trace_id);

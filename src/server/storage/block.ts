@@ -19,7 +19,12 @@
 //   text as shared/fields.ts fieldText writes it); every host ("\u0003host"); every row id
 //   ("\u0004id", so get(id) opens only the block that holds it);
 // - per field path, the min and max of its numeric values (fields.ts fieldNumber), for range
-//   filters.
+//   filters;
+// - "terms": for the block's most frequent message tokens (at most TERM_TOKENS, each in at
+//   least 1/TERM_SHARE of its rows), how many rows hold the token per (minute, level). A
+//   histogram of a common word over whole minutes adds these up instead of decompressing every
+//   block (a rare word is ruled out by the Bloom filter instead); kept apart from the payload
+//   (brotli JSON, a few hundred bytes per block).
 // Field paths are the keys met on the way down from attrs joined by "." (arrays are
 // transparent), which is exactly the set of paths fields.ts fieldValues can reach a value by
 // (it tries every split of a dotted path into keys), so a path absent from the summary
@@ -29,6 +34,7 @@ import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { tokenize } from '../../shared/search.js';
 import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
+import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
 import { planSearch } from './row-filter.js';
 import type { LogFilter } from './store.js';
@@ -53,6 +59,22 @@ export interface BlockSummary {
   nums: string | null;
   /** Bytes of the rows' text (message + attrs + source + host), for the compression ratio. */
   rawBytes: number;
+  /** The block's term counts (encodeTerms), or null when no token is frequent enough. */
+  terms: Buffer | null;
+}
+
+/** Most tokens a block keeps per-minute counts of. */
+export const TERM_TOKENS = 32;
+/** A token's counts are kept when it is in at least 1/TERM_SHARE of the block's rows. */
+export const TERM_SHARE = 16;
+
+/**
+ * Per-minute counts of a block's frequent tokens: `m0` is the first minute (ts / 60,000) and
+ * each token maps to flat triples [minute - m0, level, rows], one per (minute, level) present.
+ */
+export interface BlockTerms {
+  m0: number;
+  t: Record<string, number[]>;
 }
 
 /** A block ready to store: its summary and compressed payload. */
@@ -135,6 +157,11 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   const hostIndex = new Map<string, number>();
   const items = new Set<string>();
   const nums = new Map<string, [number, number]>();
+  // Rows holding each token (counted once per row) and each row's tokens, for the terms.
+  const df = new Map<string, number>();
+  const lastRow = new Map<string, number>();
+  const rowTokens: string[][] = new Array(n);
+  let k = 0;
   for (const r of rows) {
     if (r.ts < tsMin) tsMin = r.ts;
     if (r.ts > tsMax) tsMax = r.ts;
@@ -144,7 +171,16 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     items.add(P_ID + r.id);
     if (!hostIndex.has(r.host)) hostIndex.set(r.host, hostIndex.size);
     rawBytes += r.message.length + (r.attrs?.length ?? 0) + r.source.length + r.host.length;
-    for (const t of tokenize(r.message)) items.add(t);
+    const toks = tokenize(r.message);
+    rowTokens[k] = toks;
+    for (const t of toks) {
+      items.add(t);
+      if (lastRow.get(t) !== k) {
+        lastRow.set(t, k);
+        df.set(t, (df.get(t) ?? 0) + 1);
+      }
+    }
+    k++;
     if (r.attrs !== null) summarizeAttrs(JSON.parse(r.attrs), items, nums);
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
@@ -177,8 +213,45 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     bloom: buildBloom(items, items.size),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
+    terms: encodeTerms(rows, rowTokens, df),
     payload,
   };
+}
+
+/** The per-minute counts of the block's frequent tokens (see BlockTerms), compressed. */
+function encodeTerms(rows: Row[], rowTokens: string[][], df: Map<string, number>): Buffer | null {
+  const min = Math.max(2, Math.ceil(rows.length / TERM_SHARE));
+  const top = [...df].filter(([, c]) => c >= min);
+  if (!top.length) return null;
+  top.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const kept = new Set(top.slice(0, TERM_TOKENS).map(([t]) => t));
+  const m0 = Math.floor(rows[0].ts / MINUTE_MS);
+  // token -> (minute offset * 8 + level) -> rows (level codes are below 8)
+  const counts = new Map<string, Map<number, number>>();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const key = (Math.floor(r.ts / MINUTE_MS) - m0) * 8 + r.level;
+    // A token repeated in a line counts the row once.
+    for (const t of new Set(rowTokens[i])) {
+      if (!kept.has(t)) continue;
+      let c = counts.get(t);
+      if (!c) counts.set(t, (c = new Map()));
+      c.set(key, (c.get(key) ?? 0) + 1);
+    }
+  }
+  const out: BlockTerms = { m0, t: {} };
+  for (const [t, c] of counts) {
+    const flat: number[] = [];
+    for (const [key, nrows] of c) flat.push(Math.floor(key / 8), key % 8, nrows);
+    out.t[t] = flat;
+  }
+  const json = Buffer.from(JSON.stringify(out));
+  return brotliCompressSync(json, { params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length } });
+}
+
+/** Reads what encodeTerms wrote. */
+export function decodeTerms(buf: Uint8Array): BlockTerms {
+  return JSON.parse(brotliDecompressSync(buf).toString()) as BlockTerms;
 }
 
 /** The rows of a block, in (ts, id) order. */

@@ -16,14 +16,18 @@ export interface BlockRow {
   levels: number;
   host: string | null;
   nums: string | null;
-  bloom: Uint8Array;
 }
 
-/** The summary columns of `blocks`, in BlockRow's shape. */
-export const BLOCK_SUMMARY = 'id, source, ts_min, ts_max, id_min, id_max, n, levels, host, nums, bloom';
+/**
+ * The summary columns of `blocks`, in BlockRow's shape: all of them small, so a walk over many
+ * blocks reads no overflow page. The Bloom filter (a few KB) is read separately, when a probe
+ * needs it, and kept in memory (sqlite-store.ts #bloomOf).
+ */
+export const BLOCK_SUMMARY = 'id, source, ts_min, ts_max, id_min, id_max, n, levels, host, nums';
 
 interface Statements {
   block: Database.Statement;
+  terms: Database.Statement;
 }
 
 const prepared = new WeakMap<Database.Database, Statements>();
@@ -35,6 +39,7 @@ function statements(db: Database.Database): Statements {
       block: db.prepare(
         'INSERT INTO blocks (source, ts_min, ts_max, id_min, id_max, n, levels, raw_bytes, stored_bytes, host, nums, bloom, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      terms: db.prepare('INSERT INTO block_terms (block, terms) VALUES (?, ?)'),
     };
     prepared.set(db, s);
   }
@@ -48,6 +53,7 @@ export function insertBlock(db: Database.Database, b: EncodedBlock): number {
   const id = Number(
     s.block.run(b.source, b.tsMin, b.tsMax, b.idMin, b.idMax, b.n, b.levels, b.rawBytes, stored, b.host, b.nums, b.bloom, b.payload).lastInsertRowid,
   );
+  if (b.terms) s.terms.run(id, b.terms);
   return id;
 }
 

@@ -15,8 +15,9 @@ import { mulberry32 } from '../../../shared/random.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import { tokenize } from '../../../shared/search.js';
 import { compileFilter } from '../../live/match.js';
-import type { LogFilter, Position } from '../store.js';
+import type { HistogramResult, LogFilter, Position } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -336,7 +337,7 @@ process.stdout.write('done\\n');
     assert.equal(seen, 'chunk 100 261');
     assert.match(stderr, /Upgrading the database ".*old\.db" from schema 1 to 2: 20 of 261 rows converted/);
     const raw = new Database(file, { readonly: true });
-    assert.equal(raw.pragma('user_version', { simple: true }), 2, 'a half-converted database is already schema 2, so an older logpipe refuses it');
+    assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'a half-converted database already has the current schema version, so an older logpipe refuses it');
     assert.equal(raw.prepare('SELECT count(*) FROM logs').pluck().get(), 161);
     assert.equal(raw.prepare('SELECT sum(n) FROM blocks').pluck().get(), 100);
     raw.close();
@@ -348,6 +349,119 @@ process.stdout.write('done\\n');
     assert.equal(store.database.prepare("SELECT count(*) FROM sqlite_schema WHERE name IN ('logs', 'logs_fts')").pluck().get(), 0);
     assert.equal((await store.stats()).rows, 261);
     assert.deepEqual((await store.query({ q: 'lateword', order: 'desc', limit: 100 })).length, 20);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a histogram of one word over whole minutes adds the blocks' term counts (no block decompressed where the word is frequent) and equals counting rows", async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'h.db');
+    const store = new SqliteStore(file, { blockRows: 200, compactIntervalMs: 0 });
+    const r = mulberry32(99);
+    const all: LogRecord[] = [];
+    // 4,000 lines over 40 minutes, three sources, every level; "request" is in 3 of 4 lines,
+    // "rare" in a few, "disk" in about 1 of 20 (near the threshold for a block's terms).
+    for (let b = 0; b < 20; b++) {
+      const batch = Array.from({ length: 200 }, (_, i) => {
+        const k = b * 200 + i;
+        const words = [r() < 0.75 ? 'request' : 'other', r() < 0.05 ? 'disk disk' : 'x', k % 997 === 0 ? 'rare' : 'y'];
+        return rec({ ts: T0 + k * 600, level: pick(r, LEVELS), source: pick(r, SOURCES), message: `${words.join(' ')} n${k}` });
+      });
+      all.push(...(await store.insert(batch)).records);
+    }
+    store.compact(true);
+    // A few rows stay hot, a few late ones land in an old minute.
+    all.push(...(await store.insert([rec({ ts: T0 + 5 * 60_000 + 1, message: 'request late' }), rec({ ts: T0 + 41 * 60_000, message: 'request hot' })])).records);
+    // Histograms as "bucket start:level" -> count, the brute force bucketed by the same layout.
+    const asMap = (h: HistogramResult) => {
+      const counts = new Map<string, number>();
+      for (const [level, ns] of Object.entries(h.counts)) ns.forEach((n, i) => n && counts.set(`${h.from + i * h.step}:${level}`, n));
+      return counts;
+    };
+    const expect = (h: HistogramResult, q: string, from: number, to: number, levels?: Level[], sources?: string[]) => {
+      const counts = new Map<string, number>();
+      for (const x of bruteForce(all, { q, from, to, levels, sources })) {
+        const key = `${h.from + Math.floor((x.ts - h.from) / h.step) * h.step}:${x.level}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const check = async (q: string, from: number, to: number, buckets: number, levels?: Level[], sources?: string[]) => {
+      store.dropBlockCache();
+      const before = store.blocksDecoded;
+      const h = await store.histogram({ q, from, to, buckets, levels, sources });
+      assert.deepEqual(asMap(h), expect(h, q, from, to, levels, sources), `${q} ${from}-${to}/${buckets} ${levels} ${sources}`);
+      return store.blocksDecoded - before;
+    };
+    const from = T0;
+    const to = T0 + 42 * 60_000;
+    assert.equal(await check('request', from, to, 42), 0, 'a word frequent in every block needs no block decompressed');
+    await check('disk', from, to, 42);
+    await check('rare', from, to, 42);
+    await check('request', from, to, 42, ['error', 'warn']);
+    await check('request', from, to, 42, undefined, ['api']);
+    await check('request', from, to, 14);
+    // Edges off the minute: partial minutes are counted from rows, whole ones from terms.
+    await check('request', T0 + 90_000, T0 + 30 * 60_000 + 17_000, 7);
+    await store.close();
+
+    // A schema-2 database (no block_terms) opens as schema 3 and counts its old blocks from rows.
+    const raw = new Database(file);
+    raw.exec('DROP TABLE block_terms');
+    raw.pragma('user_version = 2');
+    raw.close();
+    const again = new SqliteStore(file, { blockRows: 200, compactIntervalMs: 0 });
+    assert.equal(again.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const h = await again.histogram({ q: 'request', from, to, buckets: 42 });
+    assert.deepEqual(asMap(h), expect(h, 'request', from, to), 'old blocks without terms are counted from rows');
+    await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the hot table's text prefilter never drops a row the exact test accepts (non-ASCII, case, escapes in attrs, numbers, LIKE wildcards)", async () => {
+  const dir = tempDir();
+  try {
+    const store = new SqliteStore(join(dir, 't.db'), { compactIntervalMs: 0 });
+    const all = (
+      await store.insert([
+        rec({ message: 'Café au lait served' }),
+        rec({ message: 'the \u212Aelvin sign' }), // K (U+212A) lower-cases to an ASCII "k"
+        rec({ message: 'UPPER CASE TIMEOUT here' }),
+        rec({ message: '100% done_ok', attrs: '{"pct":"100%","u":"a_b"}' }),
+        rec({ message: 'escaped attrs', attrs: '{"k":"\\u0041bc","path":"\\/x"}' }),
+        rec({ message: 'numbers', attrs: '{"status":5.0e2,"big":1E3,"id":"5e4867a4"}' }),
+        rec({ message: 'bool', attrs: '{"ok":true}' }),
+        rec({ message: 'unicode value', attrs: '{"who":"Zoë"}' }),
+      ])
+    ).records;
+    const cases: LogFilter[] = [
+      { q: 'cafe' },
+      { q: 'kelvin' },
+      { q: 'timeout' },
+      { q: '100%' },
+      { q: 'done_ok' },
+      { fields: [{ path: 'pct', op: 'eq', value: '100%' }] },
+      { fields: [{ path: 'u', op: 'eq', value: 'a_b' }] },
+      { fields: [{ path: 'k', op: 'eq', value: 'Abc' }] },
+      { fields: [{ path: 'path', op: 'eq', value: '/x' }] },
+      { fields: [{ path: 'status', op: 'eq', value: '500' }] },
+      { fields: [{ path: 'big', op: 'eq', value: '1000' }] },
+      { fields: [{ path: 'id', op: 'eq', value: '5e4867a4' }] },
+      { fields: [{ path: 'ok', op: 'eq', value: 'true' }] },
+      { fields: [{ path: 'who', op: 'eq', value: 'Zoë' }] },
+      { fields: [{ path: 'who', op: 'eq', value: 'zoë' }] },
+    ];
+    for (const f of cases) {
+      const want = bruteForce(all, f).map((x) => x.id);
+      assert.deepEqual((await store.query({ ...f, order: 'asc', limit: 100 })).map((x) => x.id), want, JSON.stringify(f));
+      assert.ok(want.length > 0 || f.fields?.[0].value === 'zoë', `the case selects something: ${JSON.stringify(f)}`);
+    }
+    assert.equal(store.database.prepare('SELECT count(*) FROM hot').pluck().get(), all.length, 'every row is still hot');
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { translateOpenError } from './sqlite-errors.js';
 
 /** Schema version stored in `PRAGMA user_version`; bump it with a migration step (upgrade.ts). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Schema 2 (storage v2). Why each piece is there:
 // - Rows live in two places. `hot` holds the newest rows uncompressed, as ingest writes them
@@ -35,6 +35,13 @@ export const SCHEMA_VERSION = 2;
 // - rollup / rollup_hour / totals / streams / ingests / meta as in schema 1 (maintained at
 //   insert, whatever the row's place): histograms without a search read the rollups; min_id
 //   and max_id there are no longer used for planning.
+/**
+ * Schema 3: per-minute counts of each block's frequent tokens (block.ts encodeTerms), apart
+ * from `blocks` so that reading them never walks a payload's overflow pages. A block without a
+ * row here (written by schema 2) is counted by decompressing it.
+ */
+export const TERMS_DDL = 'CREATE TABLE IF NOT EXISTS block_terms (block INTEGER PRIMARY KEY, terms BLOB NOT NULL);';
+
 const DDL = `
 CREATE TABLE hot (
   id INTEGER PRIMARY KEY,
@@ -100,6 +107,7 @@ CREATE TABLE stream_checks (stream TEXT PRIMARY KEY, at INTEGER NOT NULL, check_
 CREATE TABLE ingests (second INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('last_id', 0);
+${TERMS_DDL}
 `;
 
 /** The tables schema 2 adds to a schema-1 database (upgrade.ts); `logs` is converted into them. */

@@ -22,11 +22,11 @@ import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { byTsId, compileBlockProbe, decodeBlock, idProbe, levelMask } from '../block.js';
+import { byTsId, compileBlockProbe, decodeBlock, decodeTerms, idProbe, levelMask, type BlockTerms, type ProbeInput } from '../block.js';
 import { bloomHas } from '../bloom.js';
 import { compileRowFilter, planSearch, type RowPredicate } from '../row-filter.js';
 import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
-import { beginUpgrade, convertRows, needsConversion } from './upgrade.js';
+import { beginUpgrade, convertRows, needsConversion, upgrade2to3 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -61,6 +61,9 @@ const HOT_MAX_AGE_MS = 30_000;
 const BLOCKS_PER_COMPACTION = 8;
 /** Rows of decoded blocks kept in memory (paging and context() revisit the same blocks): ~16 blocks of 1,000 rows, a few MB. */
 const BLOCK_CACHE_ROWS = 16_000;
+/** Bytes of block Bloom filters kept in memory (about 5 KB per 1,000-line block: ~10M lines' worth). */
+const BLOOM_CACHE_BYTES = 48 * 1024 * 1024;
+const EMPTY_BLOOM = new Uint8Array(0);
 /** Hot rows and block summaries read per statement while walking in order. */
 const HOT_PAGE = 512;
 const BLOCK_PAGE = 32;
@@ -155,6 +158,50 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+
+/** `text` as a LIKE pattern "contains text" (ESCAPE '\\'). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Necessary conditions on the hot table's text columns that SQLite checks before a row becomes
+ * a JS object (the exact test, compileRowFilter, still decides): each ASCII search token, or the
+ * substring, occurs in the message (LIKE ignores ASCII case, as the search does); each field
+ * equality's value occurs in the attrs JSON. A row the condition cannot judge passes: a message
+ * with non-ASCII characters (folding and case mapping can turn them into ASCII), attrs with a
+ * backslash (escapes), values that are numbers (a number can be spelled several ways in JSON) or hold
+ * characters JSON escapes.
+ */
+function hotTextClauses(f: LogFilter, t: string): Clauses {
+  const sql: string[] = [];
+  const params: unknown[] = [];
+  const m = `${t}.message`;
+  const nonAscii = `length(CAST(${m} AS BLOB)) != length(${m})`;
+  const search = planSearch(f.q);
+  const needles = search ? (search.substring !== null ? [search.substring] : search.terms.flatMap((x) => x.tokens)) : [];
+  for (const n of needles) {
+    if (!n || !ASCII_ONLY.test(n)) continue;
+    sql.push(`(${m} LIKE ? ESCAPE '\\' OR ${nonAscii})`);
+    params.push(containsPattern(n));
+  }
+  for (const ff of f.fields ?? []) {
+    if (ff.negate || ff.op !== 'eq' || ff.value === '' || JSON_NUMBER.test(ff.value) || /["\\\x00-\x1f]/.test(ff.value)) continue;
+    sql.push(`(${t}.attrs LIKE ? ESCAPE '\\' OR instr(${t}.attrs, '\\') > 0)`);
+    params.push(containsPattern(ff.value));
+  }
+  return { sql, params };
+}
+
+/** WHERE terms of a filter on the hot table (alias h): the columns, then the text prefilter. */
+function hotClauses(f: LogFilter): Clauses {
+  const a = filterClauses(f, 'h');
+  const b = hotTextClauses(f, 'h');
+  return { sql: [...a.sql, ...b.sql], params: [...a.params, ...b.params] };
+}
+
 /** Builds WHERE terms for the level/source/host/time parts of a filter on table alias `t`. */
 function filterClauses(f: LogFilter, t: string): Clauses {
   const sql: string[] = [];
@@ -200,6 +247,14 @@ function byTsIdDesc(a: Row, b: Row): number {
   return b.ts - a.ts || b.id - a.id;
 }
 
+/** The token of a search that is exactly one plain word (no phrase, prefix or substring), else null. */
+function singleWord(q: string | undefined): string | null {
+  const plan = planSearch(q);
+  if (!plan || plan.substring !== null || plan.terms.length !== 1) return null;
+  const t = plan.terms[0];
+  return !t.prefix && t.tokens.length === 1 ? t.tokens[0] : null;
+}
+
 function where(terms: string[]): string {
   return terms.length ? `WHERE ${terms.join(' AND ')}` : '';
 }
@@ -219,6 +274,8 @@ export class SqliteStore implements Store {
   blocksDecoded = 0;
   #blockCache = new Map<number, Row[]>();
   #blockCacheRows = 0;
+  #blooms = new Map<number, Uint8Array>();
+  #bloomBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #compactionError: string | undefined;
   #onCompactionStep: ((rows: number) => void) | undefined;
@@ -250,6 +307,8 @@ export class SqliteStore implements Store {
     const db = this.#db;
     try {
       if ((db.pragma('user_version', { simple: true }) as number) === 1) beginUpgrade(db);
+      // Before any conversion: converted rows are written as blocks with their terms.
+      if ((db.pragma('user_version', { simple: true }) as number) === 2) upgrade2to3(db);
       if (needsConversion(db)) {
         convertRows(db, file, { blockRows: this.#blockRows, chunkRows: options.upgradeChunkRows, onProgress: options.onUpgradeProgress });
       }
@@ -541,10 +600,49 @@ export class SqliteStore implements Store {
     return rows;
   }
 
+  /**
+   * A block's Bloom filter: from memory, else read (one row's overflow pages) and kept while
+   * the filters held stay under BLOOM_CACHE_BYTES (the oldest read are dropped first). Probing
+   * every block of an hour for a rare word or a field value then costs no disk read.
+   */
+  #bloomOf(id: number): Uint8Array {
+    const hit = this.#blooms.get(id);
+    if (hit) return hit;
+    const bloom = this.#stmt('SELECT bloom FROM blocks WHERE id = ?').pluck().get(id) as Uint8Array | undefined;
+    if (!bloom) return EMPTY_BLOOM; // gone meanwhile: matches nothing
+    this.#blooms.set(id, bloom);
+    this.#bloomBytes += bloom.length;
+    while (this.#bloomBytes > BLOOM_CACHE_BYTES && this.#blooms.size > 1) {
+      const [old, b] = this.#blooms.entries().next().value as [number, Uint8Array];
+      this.#blooms.delete(old);
+      this.#bloomBytes -= b.length;
+    }
+    return bloom;
+  }
+
+  /** What compileBlockProbe reads of a block; the Bloom filter only if the probe asks. */
+  #probeInput(b: BlockRow): ProbeInput {
+    const bloomOf = (id: number) => this.#bloomOf(id);
+    return {
+      host: b.host,
+      nums: b.nums,
+      get bloom() {
+        return bloomOf(b.id);
+      },
+    };
+  }
+
   /** Forgets decoded blocks (benchmarks measure cold reads; tests count decodes). */
   dropBlockCache(): void {
     this.#blockCache.clear();
     this.#blockCacheRows = 0;
+  }
+
+  #forgetBloom(id: number): void {
+    const b = this.#blooms.get(id);
+    if (!b) return;
+    this.#blooms.delete(id);
+    this.#bloomBytes -= b.length;
   }
 
   #uncache(id: number): void {
@@ -602,7 +700,7 @@ export class SqliteStore implements Store {
     const cmp = dir === 'DESC' ? byTsIdDesc : byTsId;
     let out: Row[] = [];
 
-    const c = filterClauses(f, 'h');
+    const c = hotClauses(f);
     let cursor = after;
     // Pages start at `limit` rows (an unfiltered page reads no more than it returns) and grow.
     let size = Math.min(HOT_PAGE, limit);
@@ -637,7 +735,9 @@ export class SqliteStore implements Store {
       const terms = [...bc.sql];
       const params = [...bc.params];
       if (key) {
-        terms.push(dir === 'DESC' ? `(${edge} < ? OR (${edge} = ? AND id < ?))` : `(${edge} > ? OR (${edge} = ? AND id > ?))`);
+        // A plain bound the index seeks to, plus the tie-break: an OR alone made every page
+        // scan the index from its start (a walk over n blocks visited n²/64 entries).
+        terms.push(dir === 'DESC' ? `${edge} <= ?` : `${edge} >= ?`, dir === 'DESC' ? `(${edge} < ? OR id < ?)` : `(${edge} > ? OR id > ?)`);
         params.push(key.edge, key.edge, key.id);
       }
       const blocks = this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(terms)} ORDER BY ${edge} ${dir}, id ${dir} LIMIT ?`).all(...params, pageSize) as BlockRow[];
@@ -646,7 +746,7 @@ export class SqliteStore implements Store {
           const kth = out[limit - 1];
           if (dir === 'DESC' ? b.ts_max < kth.ts : b.ts_min > kth.ts) return out;
         }
-        if (probe && !probe(b)) continue;
+        if (probe && !probe(this.#probeInput(b))) continue;
         const rows = this.#blockRowsOf(b.id);
         if (!rows) continue;
         let added = false;
@@ -675,9 +775,9 @@ export class SqliteStore implements Store {
     const h = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE id = ?`).get(id) as Row | undefined;
     if (h) return h;
     const probe = idProbe(id);
-    const cands = this.#stmt('SELECT id, bloom FROM blocks WHERE id_max >= ? AND id_max <= ? AND id_min <= ?').all(id, id + this.#idWidth, id) as { id: number; bloom: Uint8Array }[];
+    const cands = this.#stmt('SELECT id FROM blocks WHERE id_max >= ? AND id_max <= ? AND id_min <= ?').all(id, id + this.#idWidth, id) as { id: number }[];
     for (const c of cands) {
-      if (!bloomHas(c.bloom, probe)) continue;
+      if (!bloomHas(this.#bloomOf(c.id), probe)) continue;
       const r = this.#blockRowsOf(c.id)?.find((x) => x.id === id);
       if (r) return r;
     }
@@ -711,7 +811,7 @@ export class SqliteStore implements Store {
     const mask = levelMask(filter);
     const sources = filter.sources?.length ? new Set(filter.sources) : undefined;
     let out: Row[] = [];
-    const c = filterClauses(filter, 'h');
+    const c = hotClauses(filter);
     let cursor = afterId;
     let size = Math.min(HOT_PAGE, limit);
     for (;;) {
@@ -734,7 +834,7 @@ export class SqliteStore implements Store {
       const terms = ['id_min > ?'];
       const params: unknown[] = [afterId - this.#idWidth - 1];
       if (key) {
-        terms.push('(id_min > ? OR (id_min = ? AND id > ?))');
+        terms.push('id_min >= ?', '(id_min > ? OR id > ?)');
         params.push(key.idMin, key.idMin, key.id);
       }
       const blocks = this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(terms)} ORDER BY id_min, id LIMIT ${BLOCK_PAGE}`).all(...params) as BlockRow[];
@@ -744,7 +844,7 @@ export class SqliteStore implements Store {
         if (sources && !sources.has(s.source)) continue;
         if (mask && (s.levels & mask) === 0) continue;
         if ((filter.from !== undefined && s.ts_max < filter.from) || (filter.to !== undefined && s.ts_min >= filter.to)) continue;
-        if (probe && !probe(s)) continue;
+        if (probe && !probe(this.#probeInput(s))) continue;
         const rows = this.#blockRowsOf(s.id);
         if (!rows) continue;
         let added = false;
@@ -771,7 +871,7 @@ export class SqliteStore implements Store {
     if (!(b > a)) return;
     const range = { ...f, from: a, to: b };
     const rowLevel = Boolean(planSearch(f.q) || f.fields?.length);
-    const c = filterClauses(range, 'h');
+    const c = hotClauses(range);
     if (!rowLevel) {
       for (const r of this.#stmt(`SELECT ts, level FROM hot AS h ${where(c.sql)}`).all(...c.params) as { ts: number; level: number }[]) add(r.ts, r.level, sign);
     } else {
@@ -782,10 +882,44 @@ export class SqliteStore implements Store {
     const probe = compileBlockProbe(range);
     const bc = this.#blockClauses(range, a, b);
     for (const blk of this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(bc.sql)}`).all(...bc.params) as BlockRow[]) {
-      if (probe && !probe(blk)) continue;
+      if (probe && !probe(this.#probeInput(blk))) continue;
       const rows = this.#blockRowsOf(blk.id);
       if (!rows) continue;
       for (const r of rows) if (pred(r)) add(r.ts, r.level, sign);
+    }
+  }
+
+  /**
+   * Counts rows with a <= ts < b (whole minutes) holding `word` into the histogram: hot rows
+   * and blocks whose terms lack the word are counted row by row; a block whose terms have it
+   * adds its per-minute counts without being decompressed. `f` has levels and sources only
+   * besides the word.
+   */
+  #countWord(word: string, f: LogFilter, a: number, b: number, add: (ts: number, level: number, n: number) => void, termsOf: Map<number, BlockTerms | null>): void {
+    if (!(b > a)) return;
+    const range = { ...f, from: a, to: b };
+    const pred = compileRowFilter(range);
+    const c = hotClauses(range);
+    for (const r of this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(c.sql)}`).all(...c.params) as Row[]) if (pred(r)) add(r.ts, r.level, 1);
+    const probe = compileBlockProbe(range);
+    const levels = f.levels?.length ? new Set(f.levels.map((l) => LEVEL_CODE[l])) : undefined;
+    const bc = this.#blockClauses(range, a, b);
+    const sql = `SELECT ${BLOCK_SUMMARY}, (SELECT terms FROM block_terms WHERE block = blocks.id) AS terms FROM blocks ${where(bc.sql)}`;
+    for (const blk of this.#stmt(sql).all(...bc.params) as (BlockRow & { terms: Uint8Array | null })[]) {
+      if (probe && !probe(this.#probeInput(blk))) continue;
+      let terms = termsOf.get(blk.id);
+      if (terms === undefined) termsOf.set(blk.id, (terms = blk.terms ? decodeTerms(blk.terms) : null));
+      const counts = terms?.t[word];
+      if (terms && counts) {
+        for (let i = 0; i < counts.length; i += 3) {
+          const ts = (terms.m0 + counts[i]) * MINUTE_MS;
+          if (ts >= a && ts < b && (!levels || levels.has(counts[i + 1]))) add(ts, counts[i + 1], counts[i + 2]);
+        }
+        continue;
+      }
+      const rows = this.#blockRowsOf(blk.id);
+      if (!rows) continue;
+      for (const r of rows) if (pred(r)) add(r.ts, r.level, 1);
     }
   }
 
@@ -804,12 +938,17 @@ export class SqliteStore implements Store {
     // host or a field filter means counting rows (blocks the summaries cannot rule out are
     // decompressed).
     const rollupOk = !planSearch(hq.q) && hq.host === undefined && !hq.fields?.length;
+    // One search word and nothing the summaries cannot answer: whole minutes are counted from
+    // the blocks' term counts (block.ts) where the word is frequent, else from rows.
+    const word = hq.host === undefined && !hq.fields?.length ? singleWord(hq.q) : null;
     const units = [
       { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
       { table: 'rollup', col: 'minute', ms: MINUTE_MS },
-    ].filter((u) => rollupOk && step % u.ms === 0);
+    ].filter((u) => (rollupOk || word !== null) && step % u.ms === 0);
     const c = filterClauses({ levels: hq.levels, sources: hq.sources }, 'r');
+    const termsOf = new Map<number, BlockTerms | null>();
     const readUnits = (u: (typeof units)[number], lo: number, hi: number): void => {
+      if (word !== null) return this.#countWord(word, filter, lo * u.ms, hi * u.ms, addRow, termsOf);
       const sql = `SELECT ${u.col} AS unit, level, sum(n) AS n FROM ${u.table} AS r ${where([`${u.col} >= ?`, `${u.col} < ?`, ...c.sql])} GROUP BY 1, 2`;
       for (const r of this.#stmt(sql).all(lo, hi, ...c.params) as { unit: number; level: number; n: number }[]) {
         add(Math.floor((r.unit * u.ms - start) / step), r.level, r.n);
@@ -973,7 +1112,7 @@ export class SqliteStore implements Store {
         const visited: number[] = [];
         let key: { idMin: number; id: number } | undefined;
         walk: for (;;) {
-          const page = this.#stmt('SELECT id, id_min FROM blocks WHERE (id_min > ? OR (id_min = ? AND id > ?)) ORDER BY id_min, id LIMIT 16').all(
+          const page = this.#stmt('SELECT id, id_min FROM blocks WHERE id_min >= ? AND (id_min > ? OR id > ?) ORDER BY id_min, id LIMIT 16').all(
             key?.idMin ?? Number.MIN_SAFE_INTEGER,
             key?.idMin ?? Number.MIN_SAFE_INTEGER,
             key?.id ?? Number.MIN_SAFE_INTEGER,
@@ -1030,6 +1169,7 @@ export class SqliteStore implements Store {
     const db = this.#db;
     const delHot = this.#stmt('DELETE FROM hot WHERE id = ?');
     const delBlock = this.#stmt('DELETE FROM blocks WHERE id = ?');
+    const delTerms = this.#stmt('DELETE FROM block_terms WHERE block = ?');
     const decRollup = this.#stmt('UPDATE rollup SET n = n - ? WHERE minute = ? AND level = ? AND source = ?');
     const dropRollup = this.#stmt('DELETE FROM rollup WHERE minute = ? AND level = ? AND source = ? AND n <= 0');
     const decHour = this.#stmt('UPDATE rollup_hour SET n = n - ? WHERE hour = ? AND level = ? AND source = ?');
@@ -1070,6 +1210,8 @@ export class SqliteStore implements Store {
         if (!rows) continue;
         const ids = new Set(gone.map((r) => r.id));
         delBlock.run(block);
+        delTerms.run(block);
+        this.#forgetBloom(block);
         this.#uncache(block);
         const keep = rows.filter((r) => !ids.has(r.id));
         if (keep.length) this.#idWidth = Math.max(this.#idWidth, writeBlocks(db, keep, this.#blockRows));

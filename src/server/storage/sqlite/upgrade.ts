@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
 import { byTsId } from '../block.js';
 import type { Row } from '../row.js';
 import { writeBlocks } from './block-table.js';
-import { UPGRADE_1_2_DDL } from './schema.js';
+import { TERMS_DDL, UPGRADE_1_2_DDL } from './schema.js';
 
 /** How an upgrade reports and paces itself (tests pause it between chunks). */
 export interface UpgradeOptions {
@@ -46,6 +46,17 @@ export function beginUpgrade(db: Database.Database): void {
       ${UPGRADE_1_2_DDL}
     `);
     db.pragma('user_version = 2');
+  }).immediate();
+}
+
+/**
+ * Schema 2 to 3: adds `block_terms` (one transaction). Blocks written before have no terms and
+ * are counted by decompressing them, as schema 2 did; nothing else changes.
+ */
+export function upgrade2to3(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(TERMS_DDL);
+    db.pragma('user_version = 3');
   }).immediate();
 }
 
