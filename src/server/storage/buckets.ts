@@ -55,3 +55,62 @@ export function emptyHistogram(hq: { from: number; to: number; buckets: number }
     },
   };
 }
+
+/** One piece of a histogram's range: whole rollup units [lo, hi) of `ms` each, or rows in [a, b) added with `sign`. */
+export type RangePiece = { kind: 'units'; ms: number; lo: number; hi: number } | { kind: 'rows'; a: number; b: number; sign: 1 | -1 };
+
+/**
+ * Splits [from, to) into what a store counts it from (every store follows this plan, so they
+ * agree and only speak their own SQL): whole hours from the hourly rollup, whole minutes from
+ * the per-minute one, and the partial minutes left at the edges from rows. `units` are the
+ * rollup units usable for this histogram, largest first (a unit is usable only when the step
+ * is a multiple of it, so each unit lies in exactly one bucket; none when the filter is one
+ * the rollups cannot answer). A partial minute at an edge that covers more than half of its
+ * minute is cheaper as "the whole minute minus the rows of the other part": at most half a
+ * minute of rows is counted at each edge, and both parts lie in the same bucket.
+ * The signed pieces add up to [from, to) exactly once (histogram-plan tests check it).
+ */
+export function splitRange(from: number, to: number, units: number[]): RangePiece[] {
+  const out: RangePiece[] = [];
+  const rows = (a: number, b: number, sign: 1 | -1 = 1): void => {
+    if (b > a) out.push({ kind: 'rows', a, b, sign });
+  };
+  const partial = (a: number, b: number, last: boolean): void => {
+    const u = units[units.length - 1];
+    if (!last || u !== MINUTE_MS || (b - a) * 2 <= MINUTE_MS) return rows(a, b);
+    const m = Math.floor(a / MINUTE_MS);
+    if (a === m * MINUTE_MS && b < (m + 1) * MINUTE_MS) {
+      out.push({ kind: 'units', ms: u, lo: m, hi: m + 1 });
+      rows(b, (m + 1) * MINUTE_MS, -1);
+    } else if (b === (m + 1) * MINUTE_MS && a > m * MINUTE_MS) {
+      out.push({ kind: 'units', ms: u, lo: m, hi: m + 1 });
+      rows(m * MINUTE_MS, a, -1);
+    } else rows(a, b);
+  };
+  const range = (a: number, b: number, level: number): void => {
+    if (!(b > a)) return;
+    const ms = units[level];
+    if (ms === undefined) return partial(a, b, level > 0);
+    const lo = Math.ceil(a / ms);
+    const hi = Math.floor(b / ms);
+    if (lo >= hi) {
+      // No whole unit inside: split at the unit boundary (if any) so each piece is an edge.
+      const mid = lo * ms;
+      if (mid > a && mid < b) {
+        range(a, mid, level + 1);
+        range(mid, b, level + 1);
+      } else range(a, b, level + 1);
+      return;
+    }
+    out.push({ kind: 'units', ms, lo, hi });
+    range(a, lo * ms, level + 1);
+    range(hi * ms, b, level + 1);
+  };
+  range(from, to, 0);
+  return out;
+}
+
+/** The rollup units (ms, largest first) a histogram of this step may read. */
+export function rollupUnits(step: number, usable: boolean): number[] {
+  return usable ? [HOUR_MS, MINUTE_MS].filter((ms) => step % ms === 0) : [];
+}

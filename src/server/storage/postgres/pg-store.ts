@@ -17,7 +17,7 @@ import type {
   StoreStats,
   StreamCheck,
 } from '../store.js';
-import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS, rollupUnits, splitRange } from '../buckets.js';
 import { fallbackSubstring, toLikePattern } from '../fts-query.js';
 import { createPartitions, DAY_MS, fieldsPartitionName, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
 import { addFieldEntries, emptyFieldColumns, entryCondition, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
@@ -193,6 +193,32 @@ export class PostgresStore implements Store {
       return (await this.#pool.query<T>(sql, values)).rows;
     } catch (err) {
       throw translatePgError(err);
+    }
+  }
+
+  /** Runs `fn` in one read-only REPEATABLE READ transaction (one snapshot) on a pooled connection. */
+  async #snapshot<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw translatePgError(err);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw translatePgError(err);
+    } finally {
+      client.release(broken);
     }
   }
 
@@ -606,43 +632,40 @@ export class PostgresStore implements Store {
     const filter: LogFilter = { levels: hq.levels, sources: hq.sources, host: hq.host, fields: hq.fields };
     const hasSearch = Boolean(hq.q?.trim());
     const s = this.#s;
-    const jobs: Promise<void>[] = [];
 
-    const countRows = (a: number, b: number): void => {
+    // Each piece is one statement; its rows go into the counts.
+    const statements: { sql: string; values: unknown[]; apply: (rows: { k: number; level: number; n: number }[]) => void }[] = [];
+    const countRows = (a: number, b: number, sign: number): void => {
       if (!(b > a)) return;
       const p = new Params();
       const search = this.#searchTerms(hq.q, p);
       if (search === null) return;
       const terms = [...search, ...this.#filterTerms({ ...filter, from: a, to: b }, p), ...this.#fieldTerms(filter, p)];
-      const sql = `SELECT (ts - ${p.add(start)}::bigint) / ${p.add(step)}::bigint AS b, level, count(*) AS n FROM ${s}.logs WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
-      jobs.push(this.#run<{ b: number; level: number; n: number }>(sql, p.values).then((rows) => rows.forEach((r) => add(r.b, r.level, r.n))));
+      const sql = `SELECT (ts - ${p.add(start)}::bigint) / ${p.add(step)}::bigint AS k, level, count(*) AS n FROM ${s}.logs WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
+      statements.push({ sql, values: p.values, apply: (rows) => rows.forEach((r) => add(r.k, r.level, sign * r.n)) });
+    };
+    const readUnits = (ms: number, lo: number, hi: number): void => {
+      const [table, col] = ms === HOUR_MS ? ['rollup_hour', 'hour'] : ['rollup', 'minute'];
+      const p = new Params();
+      const terms = [`${col} >= ${p.add(lo)}::bigint`, `${col} < ${p.add(hi)}::bigint`, ...this.#filterTerms(filter, p)];
+      const sql = `SELECT ${col} AS k, level, sum(n)::bigint AS n FROM ${s}.${table} WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
+      statements.push({ sql, values: p.values, apply: (rows) => rows.forEach((r) => add(Math.floor((r.k * ms - start) / step), r.level, r.n)) });
     };
 
-    // As in the SQLite store: whole hours from rollup_hour, whole minutes from rollup, the
-    // partial minutes at the edges counted from rows; a rollup unit is used only when the step
-    // is a multiple of it, so each unit falls in exactly one bucket. Search text, a host or
-    // field filter means counting rows (the rollups know level and source only).
-    const rollupOk = !hasSearch && hq.host === undefined && !hq.fields?.length;
-    const units = [
-      { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
-      { table: 'rollup', col: 'minute', ms: MINUTE_MS },
-    ].filter((u) => rollupOk && step % u.ms === 0);
-    const countRange = (a: number, b: number, level: number): void => {
-      if (!(b > a)) return;
-      const u = units[level];
-      if (!u) return countRows(a, b);
-      const lo = Math.ceil(a / u.ms);
-      const hi = Math.floor(b / u.ms);
-      if (lo >= hi) return countRange(a, b, level + 1);
-      const p = new Params();
-      const terms = [`${u.col} >= ${p.add(lo)}::bigint`, `${u.col} < ${p.add(hi)}::bigint`, ...this.#filterTerms(filter, p)];
-      const sql = `SELECT ${u.col} AS unit, level, sum(n)::bigint AS n FROM ${s}.${u.table} WHERE ${terms.join(' AND ')} GROUP BY 1, 2`;
-      jobs.push(this.#run<{ unit: number; level: number; n: number }>(sql, p.values).then((rows) => rows.forEach((r) => add(Math.floor((r.unit * u.ms - start) / step), r.level, r.n))));
-      countRange(a, lo * u.ms, level + 1);
-      countRange(hi * u.ms, b, level + 1);
-    };
-    countRange(hq.from, hq.to, 0);
-    await Promise.all(jobs);
+    // The plan every store follows (buckets.ts splitRange); the rollups know level and source
+    // only, so search text, a host or a field filter means counting rows.
+    const pieces = splitRange(hq.from, hq.to, rollupUnits(step, !hasSearch && hq.host === undefined && !hq.fields?.length));
+    for (const piece of pieces) {
+      if (piece.kind === 'units') readUnits(piece.ms, piece.lo, piece.hi);
+      else countRows(piece.a, piece.b, piece.sign);
+    }
+    if (pieces.some((p) => p.kind === 'rows' && p.sign < 0)) {
+      // A rollup unit minus rows of part of it: both must see the same rows, so they run in one
+      // read-only snapshot on one connection (each pooled statement has its own snapshot).
+      await this.#snapshot(async (c) => {
+        for (const st of statements) st.apply((await c.query(st.sql, st.values)).rows);
+      });
+    } else await Promise.all(statements.map((st) => this.#run<{ k: number; level: number; n: number }>(st.sql, st.values).then(st.apply)));
     return result;
   }
 

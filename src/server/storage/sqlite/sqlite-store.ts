@@ -18,7 +18,7 @@ import type {
   StoreStats,
   StreamCheck,
 } from '../store.js';
-import { emptyHistogram, HOUR_MS, MINUTE_MS } from '../buckets.js';
+import { emptyHistogram, HOUR_MS, MINUTE_MS, rollupUnits, splitRange } from '../buckets.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
@@ -931,66 +931,31 @@ export class SqliteStore implements Store {
     const addRow = (ts: number, level: number, n: number): void => add(Math.floor((ts - start) / step), level, n);
     const countRows = (a: number, b: number, sign = 1): void => this.#countRows(filter, a, b, addRow, sign);
 
-    // Splits [a, b) into whole hours (hourly rollup), whole minutes (minute rollup) and the
-    // leftover partial minutes at the edges (counted from rows). A rollup unit is used only
-    // when the step is a multiple of it, so each unit lies in exactly one bucket (buckets are
-    // aligned to the step). The rollups know level and source only, so a search text, a
+    // buckets.ts splitRange plans the pieces. The rollups know level and source only, so a
     // host or a field filter means counting rows (blocks the summaries cannot rule out are
-    // decompressed).
+    // decompressed); one search word is counted per minute from the blocks' term counts.
     const rollupOk = !planSearch(hq.q) && hq.host === undefined && !hq.fields?.length;
-    // One search word and nothing the summaries cannot answer: whole minutes are counted from
-    // the blocks' term counts (block.ts) where the word is frequent, else from rows.
     const word = hq.host === undefined && !hq.fields?.length ? singleWord(hq.q) : null;
-    const units = [
-      { table: 'rollup_hour', col: 'hour', ms: HOUR_MS },
-      { table: 'rollup', col: 'minute', ms: MINUTE_MS },
-    ].filter((u) => (rollupOk || word !== null) && step % u.ms === 0);
+    const units = rollupUnits(step, rollupOk || word !== null);
     const c = filterClauses({ levels: hq.levels, sources: hq.sources }, 'r');
     const termsOf = new Map<number, BlockTerms | null>();
-    const readUnits = (u: (typeof units)[number], lo: number, hi: number): void => {
-      if (word !== null) return this.#countWord(word, filter, lo * u.ms, hi * u.ms, addRow, termsOf);
-      const sql = `SELECT ${u.col} AS unit, level, sum(n) AS n FROM ${u.table} AS r ${where([`${u.col} >= ?`, `${u.col} < ?`, ...c.sql])} GROUP BY 1, 2`;
+    const readUnits = (ms: number, lo: number, hi: number): void => {
+      if (word !== null) return this.#countWord(word, filter, lo * ms, hi * ms, addRow, termsOf);
+      const [table, col] = ms === HOUR_MS ? ['rollup_hour', 'hour'] : ['rollup', 'minute'];
+      const sql = `SELECT ${col} AS unit, level, sum(n) AS n FROM ${table} AS r ${where([`${col} >= ?`, `${col} < ?`, ...c.sql])} GROUP BY 1, 2`;
       for (const r of this.#stmt(sql).all(lo, hi, ...c.params) as { unit: number; level: number; n: number }[]) {
-        add(Math.floor((r.unit * u.ms - start) / step), r.level, r.n);
+        add(Math.floor((r.unit * ms - start) / step), r.level, r.n);
       }
     };
-    // A partial minute at an edge of the range that covers more than half of its minute is
-    // cheaper as "the whole minute from the rollup minus the rows of the other part": at
-    // most half a minute of rows is counted at each edge. Both parts lie in the same bucket.
-    const countPartial = (a: number, b: number, last: boolean): void => {
-      const u = units[units.length - 1];
-      if (!last || !u || u.ms !== MINUTE_MS || (b - a) * 2 <= MINUTE_MS) return countRows(a, b);
-      const m = Math.floor(a / MINUTE_MS);
-      if (a === m * MINUTE_MS && b < (m + 1) * MINUTE_MS) {
-        readUnits(u, m, m + 1);
-        countRows(b, (m + 1) * MINUTE_MS, -1);
-      } else if (b === (m + 1) * MINUTE_MS && a > m * MINUTE_MS) {
-        readUnits(u, m, m + 1);
-        countRows(m * MINUTE_MS, a, -1);
-      } else countRows(a, b);
-    };
-    const countRange = (a: number, b: number, level: number): void => {
-      if (!(b > a)) return;
-      const u = units[level];
-      if (!u) return countPartial(a, b, level > 0);
-      const lo = Math.ceil(a / u.ms);
-      const hi = Math.floor(b / u.ms);
-      if (lo >= hi) {
-        // No whole unit inside: split at the unit boundary (if any) so each piece is an edge.
-        const mid = lo * u.ms;
-        if (mid > a && mid < b) {
-          countRange(a, mid, level + 1);
-          countRange(mid, b, level + 1);
-        } else countRange(a, b, level + 1);
-        return;
-      }
-      readUnits(u, lo, hi);
-      countRange(a, lo * u.ms, level + 1);
-      countRange(hi * u.ms, b, level + 1);
-    };
+    const pieces = splitRange(hq.from, hq.to, units);
     // One read transaction: rollups and rows are subtracted from each other, so they must
     // come from the same snapshot even if another connection writes meanwhile.
-    this.#db.transaction(() => countRange(hq.from, hq.to, 0))();
+    this.#db.transaction(() => {
+      for (const p of pieces) {
+        if (p.kind === 'units') readUnits(p.ms, p.lo, p.hi);
+        else countRows(p.a, p.b, p.sign);
+      }
+    })();
     return result;
   }
 
