@@ -18,6 +18,7 @@ import type {
   StreamCheck,
 } from '../store.js';
 import { emptyHistogram, HOUR_MS, MINUTE_MS, rollupUnits, splitRange } from '../buckets.js';
+import { RollupBatch } from '../rollups.js';
 import { fallbackSubstring, toLikePattern } from '../fts-query.js';
 import { createPartitions, DAY_MS, fieldsPartitionName, ident, lockKey, migrateSchema, partitionName, WRITE_LOCK_CLASS } from './pg-schema.js';
 import { addFieldEntries, emptyFieldColumns, entryCondition, fieldColumnValues, fieldTerm, insertFieldsSql, prepareFieldEntries } from './pg-fields.js';
@@ -58,15 +59,6 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const STREAMS_UPSERT = (s: string) => `INSERT INTO ${s}.streams (stream, last_offset)`;
 const STREAMS_CONFLICT = 'ON CONFLICT (stream) DO UPDATE SET last_offset = greatest(streams.last_offset, excluded.last_offset)';
 
-interface Agg {
-  unit: number;
-  level: number;
-  source: string;
-  n: number;
-  minId: number;
-  maxId: number;
-}
-
 /** Node-postgres returns int8 and numeric as strings; our values all fit in a double. */
 const TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -78,16 +70,6 @@ const TYPES = {
 /** PostgreSQL text cannot hold NUL; it is stored (and looked for) as U+FFFD, as ingest already does for messages. */
 function clean(s: string): string {
   return s.includes('\u0000') ? s.replace(/\u0000/g, '\ufffd') : s;
-}
-
-function addAgg(into: Map<string, Agg>, unit: number, level: number, source: string, n: number, minId: number, maxId: number): void {
-  const key = `${unit}\u0000${level}\u0000${source}`;
-  const a = into.get(key);
-  if (a) {
-    a.n += n;
-    a.minId = Math.min(a.minId, minId);
-    a.maxId = Math.max(a.maxId, maxId);
-  } else into.set(key, { unit, level, source, n, minId, maxId });
 }
 
 /** Splits a postgres:// URL into the connection string for pg and the schema named by `?schema=`. */
@@ -344,9 +326,7 @@ export class PostgresStore implements Store {
       let id = state.last_id;
       const cols = { id: [] as number[], ts: [] as number[], level: [] as number[], source: [] as string[], host: [] as string[], message: [] as string[], attrs: [] as (string | null)[], tsv: [] as string[] };
       const fieldCols = emptyFieldColumns();
-      const rollup = new Map<string, Agg>();
-      const hours = new Map<string, Agg>();
-      const totals = new Map<string, Agg & { lastSeen: number }>();
+      const roll = new RollupBatch();
       const parts = new Map<string, { n: number; maxId: number }>();
       const out: LogRecord[] = [];
       for (const i of keep) {
@@ -366,16 +346,7 @@ export class PostgresStore implements Store {
         cols.attrs.push(attrs);
         cols.tsv.push(tsv[i]);
         addFieldEntries(fieldCols, id, r.ts, entries[i]);
-        const minute = Math.floor(r.ts / MINUTE_MS);
-        addAgg(rollup, minute, code, source, 1, id, id);
-        addAgg(hours, Math.floor(minute / 60), code, source, 1, id, id);
-        const tk = `${code}\u0000${source}`;
-        const t = totals.get(tk);
-        if (t) {
-          t.n++;
-          t.maxId = id;
-          if (r.ts > t.lastSeen) t.lastSeen = r.ts;
-        } else totals.set(tk, { unit: 0, level: code, source, n: 1, minId: id, maxId: id, lastSeen: r.ts });
+        roll.add(r.ts, code, source, id);
         const day = this.#partitionDay(r.ts, today);
         const pname = day === null ? 'logs_default' : partitionName(day);
         const p = parts.get(pname);
@@ -385,9 +356,9 @@ export class PostgresStore implements Store {
         } else parts.set(pname, { n: 1, maxId: id });
         out.push({ id, ts: r.ts, level: levelFromCode(code), source, host, message, attrs: attrs === null ? null : (JSON.parse(attrs) as Record<string, unknown>) });
       }
-      const ru = [...rollup.values()];
-      const hu = [...hours.values()];
-      const tv = [...totals.values()];
+      const ru = roll.minutes();
+      const hu = roll.hours();
+      const tv = roll.totals();
       const pv = [...parts];
       // Everything else in one statement (data-modifying CTEs all run, in one snapshot):
       // rows, rollups, totals, partition counts, the ingest second, last_id, stream offsets,
@@ -792,19 +763,14 @@ export class PostgresStore implements Store {
       ).rows as { id: number; ts: number; level: number; source: string; part: string }[];
       if (!rows.length) return 0;
       await c.query(`DELETE FROM ${s}.fields f USING unnest($1::bigint[], $2::bigint[]) AS d (id, ts) WHERE f.id = d.id AND f.ts = d.ts`, [rows.map((r) => r.id), rows.map((r) => r.ts)]);
-      const roll = new Map<string, Agg>();
-      const hours = new Map<string, Agg>();
-      const tot = new Map<string, Agg>();
+      const removed = new RollupBatch();
       const parts = new Map<string, number>();
       for (const r of rows) {
-        const minute = Math.floor(r.ts / MINUTE_MS);
-        addAgg(roll, minute, r.level, r.source, 1, r.id, r.id);
-        addAgg(hours, Math.floor(minute / 60), r.level, r.source, 1, r.id, r.id);
-        addAgg(tot, 0, r.level, r.source, 1, r.id, r.id);
+        removed.add(r.ts, r.level, r.source, r.id);
         const part = r.part.replace(/^.*\./, '').replace(/"/g, '');
         parts.set(part, (parts.get(part) ?? 0) + 1);
       }
-      await this.#decrement(c, roll.values(), hours.values(), tot.values());
+      await this.#decrement(c, removed);
       const pv = [...parts];
       await c.query(`UPDATE ${s}.partitions p SET rows = p.rows - v.n FROM unnest($1::text[], $2::bigint[]) AS v (name, n) WHERE p.name = v.name`, [
         pv.map(([n]) => n),
@@ -819,9 +785,9 @@ export class PostgresStore implements Store {
     });
   }
 
-  async #decrement(c: pg.ClientBase, roll: Iterable<Agg>, hours: Iterable<Agg>, tot: Iterable<Agg>): Promise<void> {
+  async #decrement(c: pg.ClientBase, removed: RollupBatch): Promise<void> {
     const s = this.#s;
-    for (const [table, col, aggs] of [['rollup', 'minute', [...roll]], ['rollup_hour', 'hour', [...hours]]] as const) {
+    for (const [table, col, aggs] of [['rollup', 'minute', removed.minutes()], ['rollup_hour', 'hour', removed.hours()]] as const) {
       await c.query(
         `UPDATE ${s}.${table} r SET n = r.n - v.n FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::bigint[]) AS v (unit, level, source, n) ` +
           `WHERE r.${col} = v.unit AND r.level = v.level AND r.source = v.source`,
@@ -829,7 +795,7 @@ export class PostgresStore implements Store {
       );
       await c.query(`DELETE FROM ${s}.${table} WHERE n <= 0`);
     }
-    const tv = [...tot];
+    const tv = removed.totals();
     await c.query(
       `UPDATE ${s}.totals t SET n = t.n - v.n FROM unnest($1::smallint[], $2::text[], $3::bigint[]) AS v (level, source, n) WHERE t.level = v.level AND t.source = v.source`,
       [tv.map((a) => a.level), tv.map((a) => a.source), tv.map((a) => a.n)],
@@ -850,17 +816,10 @@ export class PostgresStore implements Store {
       const groups = (
         await c.query(`SELECT ts / ${MINUTE_MS} AS minute, level, source, count(*)::bigint AS n, min(id) AS min_id, max(id) AS max_id FROM ${t} GROUP BY 1, 2, 3`)
       ).rows as { minute: number; level: number; source: string; n: number; min_id: number; max_id: number }[];
-      const roll = new Map<string, Agg>();
-      const hours = new Map<string, Agg>();
-      const tot = new Map<string, Agg>();
-      let n = 0;
-      for (const g of groups) {
-        n += g.n;
-        addAgg(roll, g.minute, g.level, g.source, g.n, g.min_id, g.max_id);
-        addAgg(hours, Math.floor(g.minute / 60), g.level, g.source, g.n, g.min_id, g.max_id);
-        addAgg(tot, 0, g.level, g.source, g.n, g.min_id, g.max_id);
-      }
-      await this.#decrement(c, roll.values(), hours.values(), tot.values());
+      const removed = new RollupBatch();
+      for (const g of groups) removed.addGroup(g.minute, g.level, g.source, g.n, g.min_id, g.max_id);
+      const n = removed.rows;
+      await this.#decrement(c, removed);
       await this.#dropTable(c, name);
       await c.query(`DELETE FROM ${s}.ingests WHERE last_id < (SELECT coalesce(min(id), 9007199254740991) FROM ${s}.logs)`);
       return n;

@@ -459,7 +459,7 @@ test("the hot table's text prefilter never drops a row the exact test accepts (n
     for (const f of cases) {
       const want = bruteForce(all, f).map((x) => x.id);
       assert.deepEqual((await store.query({ ...f, order: 'asc', limit: 100 })).map((x) => x.id), want, JSON.stringify(f));
-      assert.ok(want.length > 0 || f.fields?.[0].value === 'zoë', `the case selects something: ${JSON.stringify(f)}`);
+      assert.ok(want.length > 0 || JSON.stringify(f).includes('zoë'), `the case selects something: ${JSON.stringify(f)}`);
     }
     assert.equal(store.database.prepare('SELECT count(*) FROM hot').pluck().get(), all.length, 'every row is still hot');
     await store.close();

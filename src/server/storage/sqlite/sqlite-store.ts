@@ -19,6 +19,7 @@ import type {
   StreamCheck,
 } from '../store.js';
 import { emptyHistogram, HOUR_MS, MINUTE_MS, rollupUnits, splitRange } from '../buckets.js';
+import { RollupBatch, type RollupAgg } from '../rollups.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
@@ -70,15 +71,6 @@ const BLOCK_PAGE = 32;
 /** Ingest times are kept per window of this length (one row per window in `ingests`). */
 const INGEST_WINDOW_MS = 60_000;
 
-interface Agg {
-  /** The time unit: a minute number in the minute rollup, an hour number in the hourly one. */
-  minute: number;
-  level: number;
-  n: number;
-  minId: number;
-  maxId: number;
-}
-
 /** Hot rows of one source: how many, and since when (Date.now) the oldest of them waits. */
 interface HotSource {
   n: number;
@@ -111,13 +103,6 @@ interface StreamState {
   check?: string;
 }
 
-interface SourceAgg {
-  source: string;
-  /** Per (minute, level): key minute * 8 + level. */
-  aggs: Map<number, Agg>;
-  lastSeen: number;
-}
-
 /**
  * The result of a batch whose rows got ids firstId, firstId + 1, …: `records` (what the live
  * tail publishes) is built on first use only, so a server without live-tail subscribers does
@@ -142,16 +127,6 @@ function insertedResult(kept: NormalizedRecord[], firstId: number, duplicates: n
       })));
     },
   };
-}
-
-/** Adds aggregate `a` into `into[key]` (whose time unit is `unit`). */
-function fold(into: Map<number, Agg>, key: number, unit: number, a: Agg): void {
-  const t = into.get(key);
-  if (t) {
-    t.n += a.n;
-    t.minId = Math.min(t.minId, a.minId);
-    t.maxId = Math.max(t.maxId, a.maxId);
-  } else into.set(key, { minute: unit, level: a.level, n: a.n, minId: a.minId, maxId: a.maxId });
 }
 
 function placeholders(n: number): string {
@@ -388,12 +363,11 @@ export class SqliteStore implements Store {
     const kept: NormalizedRecord[] = [];
     let duplicates = 0;
     const streams = new Map<string, StreamState>();
-    // Rollup upkeep is aggregated here in JS, so a 1000-row batch costs a few multi-row
-    // upserts. The last stream and source are remembered: a batch from the collector is one
-    // stream (and one source), so most rows skip the map lookups.
-    const bySource = new Map<string, SourceAgg>();
+    // Rollup upkeep is aggregated here in JS (rollups.ts), so a 1000-row batch costs a few
+    // multi-row upserts. The last stream is remembered: a batch from the collector is one
+    // stream, so most rows skip the map lookup.
+    const roll = new RollupBatch();
     let st: StreamState | undefined;
-    let sa: SourceAgg | undefined;
     const insertLog = this.#insertLog;
     for (const r of records) {
       if (r.stream != null && r.offset != null) {
@@ -416,41 +390,13 @@ export class SqliteStore implements Store {
       const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
       insertLog.run(id, r.ts, code, r.source, r.host, r.message, r.attrs);
       kept.push(r);
-      if (sa === undefined || sa.source !== r.source) {
-        sa = bySource.get(r.source);
-        if (!sa) {
-          sa = { source: r.source, aggs: new Map(), lastSeen: r.ts };
-          bySource.set(r.source, sa);
-        }
-      }
-      if (r.ts > sa.lastSeen) sa.lastSeen = r.ts;
-      const minute = Math.floor(r.ts / MINUTE_MS);
-      const key = minute * 8 + code;
-      const a = sa.aggs.get(key);
-      if (a) {
-        a.n++;
-        a.maxId = id;
-      } else sa.aggs.set(key, { minute, level: code, n: 1, minId: id, maxId: id });
+      roll.add(r.ts, code, r.source, id);
     }
     if (kept.length) {
-      const rollupRows: unknown[] = [];
-      const hourRows: unknown[] = [];
-      const totalsRows: unknown[] = [];
-      for (const { source, aggs, lastSeen } of bySource.values()) {
-        const perHour = new Map<number, Agg>();
-        const perLevel = new Map<number, Agg>();
-        for (const a of aggs.values()) {
-          rollupRows.push(a.minute, a.level, source, a.n, a.minId, a.maxId);
-          const hour = Math.floor(a.minute / 60);
-          fold(perHour, hour * 8 + a.level, hour, a);
-          fold(perLevel, a.level, 0, a);
-        }
-        for (const h of perHour.values()) hourRows.push(h.minute, h.level, source, h.n, h.minId, h.maxId);
-        for (const t of perLevel.values()) totalsRows.push(source, t.level, t.n, lastSeen, t.minId, t.maxId);
-      }
-      this.#upsertMany(this.#upsertRollup, rollupRows);
-      this.#upsertMany(this.#upsertRollupHour, hourRows);
-      this.#upsertMany(this.#upsertTotals, totalsRows);
+      const flat = (aggs: RollupAgg[]): unknown[] => aggs.flatMap((a) => [a.unit, a.level, a.source, a.n, a.minId, a.maxId]);
+      this.#upsertMany(this.#upsertRollup, flat(roll.minutes()));
+      this.#upsertMany(this.#upsertRollupHour, flat(roll.hours()));
+      this.#upsertMany(this.#upsertTotals, roll.totals().flatMap((t) => [t.source, t.level, t.n, t.lastSeen, t.minId, t.maxId]));
       this.#setLastId.run(lastId);
       const now = this.#now();
       this.#upsertIngest.run(Math.floor(now / INGEST_WINDOW_MS) * (INGEST_WINDOW_MS / 1000), lastId, now);
@@ -1145,25 +1091,10 @@ export class SqliteStore implements Store {
     let count = 0;
     const hotGone = new Map<string, number>();
     db.transaction(() => {
-      const roll = new Map<string, { minute: number; level: number; source: string; n: number }>();
-      const hours = new Map<string, { hour: number; level: number; source: string; n: number }>();
-      const tot = new Map<string, { level: number; source: string; n: number }>();
+      const removed = new RollupBatch();
       const account = (r: Row): void => {
         count++;
-        const minute = Math.floor(r.ts / MINUTE_MS);
-        const rk = `${minute}\u0000${r.level}\u0000${r.source}`;
-        const ra = roll.get(rk);
-        if (ra) ra.n++;
-        else roll.set(rk, { minute, level: r.level, source: r.source, n: 1 });
-        const hour = Math.floor(minute / 60);
-        const hk = `${hour}\u0000${r.level}\u0000${r.source}`;
-        const ha = hours.get(hk);
-        if (ha) ha.n++;
-        else hours.set(hk, { hour, level: r.level, source: r.source, n: 1 });
-        const tk = `${r.level}\u0000${r.source}`;
-        const ta = tot.get(tk);
-        if (ta) ta.n++;
-        else tot.set(tk, { level: r.level, source: r.source, n: 1 });
+        removed.add(r.ts, r.level, r.source, r.id);
       };
       for (const r of hot) {
         delHot.run(r.id);
@@ -1182,15 +1113,15 @@ export class SqliteStore implements Store {
         if (keep.length) this.#idWidth = Math.max(this.#idWidth, writeBlocks(db, keep, this.#blockRows));
         for (const r of gone) account(r);
       }
-      for (const a of roll.values()) {
-        decRollup.run(a.n, a.minute, a.level, a.source);
-        dropRollup.run(a.minute, a.level, a.source);
+      for (const a of removed.minutes()) {
+        decRollup.run(a.n, a.unit, a.level, a.source);
+        dropRollup.run(a.unit, a.level, a.source);
       }
-      for (const a of hours.values()) {
-        decHour.run(a.n, a.hour, a.level, a.source);
-        dropHour.run(a.hour, a.level, a.source);
+      for (const a of removed.hours()) {
+        decHour.run(a.n, a.unit, a.level, a.source);
+        dropHour.run(a.unit, a.level, a.source);
       }
-      for (const a of tot.values()) {
+      for (const a of removed.totals()) {
         decTotals.run(a.n, a.source, a.level);
         dropTotals.run(a.source, a.level);
       }
