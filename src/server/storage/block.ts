@@ -256,7 +256,17 @@ export function decodeTerms(buf: Uint8Array): BlockTerms {
 
 /** The rows of a block, in (ts, id) order. */
 export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array): Row[] {
-  const p = JSON.parse(brotliDecompressSync(payload).toString()) as Payload;
+  return parsePayload(source, idMin, tsMin, payloadText(payload));
+}
+
+/** A block's payload decompressed: the JSON text of its columns (checked before it is parsed). */
+export function payloadText(payload: Uint8Array): string {
+  return brotliDecompressSync(payload).toString();
+}
+
+/** The rows of a block from its payload text (payloadText). */
+export function parsePayload(source: string, idMin: number, tsMin: number, text: string): Row[] {
+  const p = JSON.parse(text) as Payload;
   const out: Row[] = new Array(p.i.length);
   let id = idMin;
   let ts = tsMin;

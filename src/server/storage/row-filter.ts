@@ -65,3 +65,46 @@ export function compileRowFilter(f: LogFilter): RowPredicate {
     return true;
   };
 }
+
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+const JSON_ESCAPED = /["\\\x00-\x1f]/;
+
+/**
+ * Text every row the filter accepts must contain, for cheap checks before rows are built (the
+ * hot table's SQL prefilter, a decompressed block's text): `folded` must occur in the message
+ * ignoring ASCII case (each ASCII search token, or the substring), `exact` in the attrs JSON
+ * (each field equality's value). Only what holds for certain: a value that is a number (JSON
+ * can spell it several ways) or that JSON escapes gives no needle, and a text with non-ASCII
+ * characters (folding, case mapping) or JSON escapes must not be judged by them at all — the
+ * callers check that.
+ */
+export function textNeedles(f: LogFilter): { folded: string[]; exact: string[] } {
+  const search = planSearch(f.q);
+  const words = search ? (search.substring !== null ? [search.substring] : search.terms.flatMap((t) => t.tokens)) : [];
+  const folded = words.filter((w) => w !== '' && ASCII.test(w) && !JSON_ESCAPED.test(w));
+  const exact: string[] = [];
+  for (const ff of f.fields ?? []) {
+    if (ff.negate || ff.op !== 'eq' || ff.value === '' || JSON_NUMBER.test(ff.value) || JSON_ESCAPED.test(ff.value)) continue;
+    exact.push(ff.value);
+  }
+  return { folded, exact };
+}
+
+/**
+ * Whether a block's decompressed payload text (JSON of its columns) may hold a row the filter
+ * accepts, judged by the needles alone; true whenever the text cannot be judged (non-ASCII
+ * characters, or an escaped backslash: an escape in a message or in attrs text).
+ */
+export function payloadMayMatch(text: string, needles: { folded: string[]; exact: string[] }): boolean {
+  if (!needles.folded.length && !needles.exact.length) return true;
+  // Two backslashes in the payload's JSON are one in a message or in attrs text: an escape
+  // whose meaning the needles cannot see through. (One backslash is JSON's own escaping of
+  // quotes and control characters, which the needles never contain.)
+  if (text.includes('\\\\') || !ASCII.test(text)) return true;
+  for (const v of needles.exact) if (!text.includes(v)) return false;
+  if (needles.folded.length) {
+    const lower = text.toLowerCase();
+    for (const w of needles.folded) if (!lower.includes(w)) return false;
+  }
+  return true;
+}

@@ -423,10 +423,10 @@ test("a histogram of one word over whole minutes adds the blocks' term counts (n
   }
 });
 
-test("the hot table's text prefilter never drops a row the exact test accepts (non-ASCII, case, escapes in attrs, numbers, LIKE wildcards)", async () => {
+test("the text prefilters (hot rows in SQL, a block's decompressed text) never drop a row the exact test accepts (non-ASCII, case, escapes in attrs and messages, numbers, LIKE wildcards)", async () => {
   const dir = tempDir();
   try {
-    const store = new SqliteStore(join(dir, 't.db'), { compactIntervalMs: 0 });
+    let store = new SqliteStore(join(dir, 't.db'), { compactIntervalMs: 0 });
     const all = (
       await store.insert([
         rec({ message: 'Café au lait served' }),
@@ -437,6 +437,7 @@ test("the hot table's text prefilter never drops a row the exact test accepts (n
         rec({ message: 'numbers', attrs: '{"status":5.0e2,"big":1E3,"id":"5e4867a4"}' }),
         rec({ message: 'bool', attrs: '{"ok":true}' }),
         rec({ message: 'unicode value', attrs: '{"who":"Zoë"}' }),
+        rec({ message: 'C:\\new\\Tab "quoted" \ttab', attrs: '{"p":"C:\\\\new","q":"say \\"hi\\""}' }),
       ])
     ).records;
     const cases: LogFilter[] = [
@@ -456,12 +457,22 @@ test("the hot table's text prefilter never drops a row the exact test accepts (n
       { fields: [{ path: 'who', op: 'eq', value: 'Zoë' }] },
       { fields: [{ path: 'who', op: 'eq', value: 'zoë' }] },
     ];
-    for (const f of cases) {
-      const want = bruteForce(all, f).map((x) => x.id);
-      assert.deepEqual((await store.query({ ...f, order: 'asc', limit: 100 })).map((x) => x.id), want, JSON.stringify(f));
-      assert.ok(want.length > 0 || JSON.stringify(f).includes('zoë'), `the case selects something: ${JSON.stringify(f)}`);
-    }
+    cases.push({ q: 'new' }, { q: 'tab' }, { q: '~"quoted"' }, { fields: [{ path: 'p', op: 'eq', value: 'C:\\new' }] }, { fields: [{ path: 'q', op: 'eq', value: 'say "hi"' }] });
+    const check = async (where: string) => {
+      for (const f of cases) {
+        const want = bruteForce(all, f).map((x) => x.id);
+        assert.deepEqual((await store.query({ ...f, order: 'asc', limit: 100 })).map((x) => x.id), want, `${where}: ${JSON.stringify(f)}`);
+        assert.ok(want.length > 0 || JSON.stringify(f).includes('zoë'), `the case selects something: ${JSON.stringify(f)}`);
+      }
+    };
     assert.equal(store.database.prepare('SELECT count(*) FROM hot').pluck().get(), all.length, 'every row is still hot');
+    await check('hot rows');
+    // One block per row, so a block's text holds one row's escapes or non-ASCII or none.
+    await store.close();
+    store = new SqliteStore(join(dir, 't.db'), { compactIntervalMs: 0, blockRows: 1 });
+    store.compact(true);
+    assert.equal(store.database.prepare('SELECT count(*) FROM hot').pluck().get(), 0, 'every row is in a block');
+    await check('blocks');
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,9 +23,9 @@ import { RollupBatch, type RollupAgg } from '../rollups.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { byTsId, compileBlockProbe, decodeBlock, decodeTerms, idProbe, levelMask, type BlockTerms, type ProbeInput } from '../block.js';
+import { byTsId, compileBlockProbe, decodeTerms, idProbe, levelMask, parsePayload, payloadText, type BlockTerms, type ProbeInput } from '../block.js';
 import { bloomHas } from '../bloom.js';
-import { compileRowFilter, planSearch, type RowPredicate } from '../row-filter.js';
+import { compileRowFilter, payloadMayMatch, planSearch, textNeedles, type RowPredicate } from '../row-filter.js';
 import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
 import { beginUpgrade, convertRows, needsConversion, upgrade2to3 } from './upgrade.js';
 
@@ -62,6 +62,7 @@ const HOT_MAX_AGE_MS = 30_000;
 const BLOCKS_PER_COMPACTION = 8;
 /** Rows of decoded blocks kept in memory (paging and context() revisit the same blocks): ~16 blocks of 1,000 rows, a few MB. */
 const BLOCK_CACHE_ROWS = 16_000;
+type Needles = ReturnType<typeof textNeedles>;
 /** Bytes of block Bloom filters kept in memory (about 5 KB per 1,000-line block: ~10M lines' worth). */
 const BLOOM_CACHE_BYTES = 48 * 1024 * 1024;
 const EMPTY_BLOOM = new Uint8Array(0);
@@ -133,9 +134,6 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
 }
 
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
-const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
-
 /** `text` as a LIKE pattern "contains text" (ESCAPE '\\'). */
 function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -154,18 +152,14 @@ function hotTextClauses(f: LogFilter, t: string): Clauses {
   const sql: string[] = [];
   const params: unknown[] = [];
   const m = `${t}.message`;
-  const nonAscii = `length(CAST(${m} AS BLOB)) != length(${m})`;
-  const search = planSearch(f.q);
-  const needles = search ? (search.substring !== null ? [search.substring] : search.terms.flatMap((x) => x.tokens)) : [];
-  for (const n of needles) {
-    if (!n || !ASCII_ONLY.test(n)) continue;
-    sql.push(`(${m} LIKE ? ESCAPE '\\' OR ${nonAscii})`);
+  const { folded, exact } = textNeedles(f);
+  for (const n of folded) {
+    sql.push(`(${m} LIKE ? ESCAPE '\\' OR length(CAST(${m} AS BLOB)) != length(${m}))`);
     params.push(containsPattern(n));
   }
-  for (const ff of f.fields ?? []) {
-    if (ff.negate || ff.op !== 'eq' || ff.value === '' || JSON_NUMBER.test(ff.value) || /["\\\x00-\x1f]/.test(ff.value)) continue;
+  for (const v of exact) {
     sql.push(`(${t}.attrs LIKE ? ESCAPE '\\' OR instr(${t}.attrs, '\\') > 0)`);
-    params.push(containsPattern(ff.value));
+    params.push(containsPattern(v));
   }
   return { sql, params };
 }
@@ -527,7 +521,9 @@ export class SqliteStore implements Store {
   // ---- Reading ---------------------------------------------------------------------------
 
   /** The rows of a block, decoded (a few recent ones are cached; blocks never change, a rewrite makes a new id). */
-  #blockRowsOf(id: number): Row[] | undefined {
+  // With `needles` (row-filter.ts textNeedles), a block whose decompressed text lacks one of
+  // them is known to hold no matching row: it answers [] without being parsed or cached.
+  #blockRowsOf(id: number, needles?: Needles): Row[] | undefined {
     const hit = this.#blockCache.get(id);
     if (hit) {
       this.#blockCache.delete(id);
@@ -538,8 +534,10 @@ export class SqliteStore implements Store {
       | { source: string; id_min: number; ts_min: number; payload: Buffer }
       | undefined;
     if (!b) return undefined;
-    const rows = decodeBlock(b.source, b.id_min, b.ts_min, b.payload);
+    const text = payloadText(b.payload);
     this.blocksDecoded++;
+    if (needles && !payloadMayMatch(text, needles)) return [];
+    const rows = parsePayload(b.source, b.id_min, b.ts_min, text);
     this.#blockCache.set(id, rows);
     this.#blockCacheRows += rows.length;
     while (this.#blockCacheRows > BLOCK_CACHE_ROWS && this.#blockCache.size > 1) this.#uncache(this.#blockCache.keys().next().value as number);
@@ -643,6 +641,7 @@ export class SqliteStore implements Store {
     if (!(limit > 0)) return [];
     const pred = compileRowFilter(f);
     const probe = compileBlockProbe(f);
+    const needles = textNeedles(f);
     const cmp = dir === 'DESC' ? byTsIdDesc : byTsId;
     let out: Row[] = [];
 
@@ -693,7 +692,7 @@ export class SqliteStore implements Store {
           if (dir === 'DESC' ? b.ts_max < kth.ts : b.ts_min > kth.ts) return out;
         }
         if (probe && !probe(this.#probeInput(b))) continue;
-        const rows = this.#blockRowsOf(b.id);
+        const rows = this.#blockRowsOf(b.id, needles);
         if (!rows) continue;
         let added = false;
         for (const r of rows) {
@@ -754,6 +753,7 @@ export class SqliteStore implements Store {
     if (!(limit > 0)) return [];
     const pred = compileRowFilter(filter);
     const probe = compileBlockProbe(filter);
+    const needles = textNeedles(filter);
     const mask = levelMask(filter);
     const sources = filter.sources?.length ? new Set(filter.sources) : undefined;
     let out: Row[] = [];
@@ -791,7 +791,7 @@ export class SqliteStore implements Store {
         if (mask && (s.levels & mask) === 0) continue;
         if ((filter.from !== undefined && s.ts_max < filter.from) || (filter.to !== undefined && s.ts_min >= filter.to)) continue;
         if (probe && !probe(this.#probeInput(s))) continue;
-        const rows = this.#blockRowsOf(s.id);
+        const rows = this.#blockRowsOf(s.id, needles);
         if (!rows) continue;
         let added = false;
         for (const r of rows) {
@@ -826,10 +826,11 @@ export class SqliteStore implements Store {
     }
     const pred = compileRowFilter(range);
     const probe = compileBlockProbe(range);
+    const needles = textNeedles(range);
     const bc = this.#blockClauses(range, a, b);
     for (const blk of this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(bc.sql)}`).all(...bc.params) as BlockRow[]) {
       if (probe && !probe(this.#probeInput(blk))) continue;
-      const rows = this.#blockRowsOf(blk.id);
+      const rows = this.#blockRowsOf(blk.id, needles);
       if (!rows) continue;
       for (const r of rows) if (pred(r)) add(r.ts, r.level, sign);
     }
@@ -848,6 +849,7 @@ export class SqliteStore implements Store {
     const c = hotClauses(range);
     for (const r of this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(c.sql)}`).all(...c.params) as Row[]) if (pred(r)) add(r.ts, r.level, 1);
     const probe = compileBlockProbe(range);
+    const needles = textNeedles(range);
     const levels = f.levels?.length ? new Set(f.levels.map((l) => LEVEL_CODE[l])) : undefined;
     const bc = this.#blockClauses(range, a, b);
     const sql = `SELECT ${BLOCK_SUMMARY}, (SELECT terms FROM block_terms WHERE block = blocks.id) AS terms FROM blocks ${where(bc.sql)}`;
@@ -863,7 +865,7 @@ export class SqliteStore implements Store {
         }
         continue;
       }
-      const rows = this.#blockRowsOf(blk.id);
+      const rows = this.#blockRowsOf(blk.id, needles);
       if (!rows) continue;
       for (const r of rows) if (pred(r)) add(r.ts, r.level, 1);
     }
