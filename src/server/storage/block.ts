@@ -157,10 +157,10 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   const hostIndex = new Map<string, number>();
   const items = new Set<string>();
   const nums = new Map<string, [number, number]>();
-  // Rows holding each token (counted once per row) and each row's tokens, for the terms.
-  const df = new Map<string, number>();
-  const lastRow = new Map<string, number>();
-  const rowTokens: string[][] = new Array(n);
+  // Per message token: rows holding it (once per row) — its keys also go into the Bloom filter.
+  const tokens = new Map<string, TokenStat>();
+  // Each row's tokens as their stats (the terms' second pass then hashes no string).
+  const rowStats: TokenStat[][] = new Array(n);
   let k = 0;
   for (const r of rows) {
     if (r.ts < tsMin) tsMin = r.ts;
@@ -172,18 +172,22 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     if (!hostIndex.has(r.host)) hostIndex.set(r.host, hostIndex.size);
     rawBytes += r.message.length + (r.attrs?.length ?? 0) + r.source.length + r.host.length;
     const toks = tokenize(r.message);
-    rowTokens[k] = toks;
-    for (const t of toks) {
-      items.add(t);
-      if (lastRow.get(t) !== k) {
-        lastRow.set(t, k);
-        df.set(t, (df.get(t) ?? 0) + 1);
+    const stats: TokenStat[] = new Array(toks.length);
+    for (let j = 0; j < toks.length; j++) {
+      let st = tokens.get(toks[j]);
+      if (st === undefined) tokens.set(toks[j], (st = { rows: 1, last: k, counts: null }));
+      else if (st.last !== k) {
+        st.rows++;
+        st.last = k;
       }
+      stats[j] = st;
     }
+    rowStats[k] = stats;
     k++;
     if (r.attrs !== null) summarizeAttrs(JSON.parse(r.attrs), items, nums);
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
+  for (const t of tokens.keys()) items.add(t);
   const p: Payload = { i: [], t: [], l: [], hs: [...hostIndex.keys()], h: [], m: [], a: [] };
   let prevId = idMin;
   let prevTs = tsMin;
@@ -213,30 +217,41 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     bloom: buildBloom(items, items.size),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
-    terms: encodeTerms(rows, rowTokens, df),
+    terms: encodeTerms(rows, rowStats, tokens),
     payload,
   };
 }
 
+interface TokenStat {
+  /** Rows holding the token. */
+  rows: number;
+  /** The last row counted (a token repeated in a line counts the row once). */
+  last: number;
+  /** For kept tokens: (minute offset * 8 + level) -> rows; level codes are below 8. */
+  counts: Map<number, number> | null;
+}
+
 /** The per-minute counts of the block's frequent tokens (see BlockTerms), compressed. */
-function encodeTerms(rows: Row[], rowTokens: string[][], df: Map<string, number>): Buffer | null {
+function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>): Buffer | null {
   const min = Math.max(2, Math.ceil(rows.length / TERM_SHARE));
-  const top = [...df].filter(([, c]) => c >= min);
+  const top: [string, TokenStat][] = [];
+  for (const e of tokens) if (e[1].rows >= min) top.push(e);
   if (!top.length) return null;
-  top.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const kept = new Set(top.slice(0, TERM_TOKENS).map(([t]) => t));
-  const m0 = Math.floor(rows[0].ts / MINUTE_MS);
-  // token -> (minute offset * 8 + level) -> rows (level codes are below 8)
+  top.sort((a, b) => b[1].rows - a[1].rows || (a[0] < b[0] ? -1 : 1));
   const counts = new Map<string, Map<number, number>>();
+  for (const [t, st] of top.slice(0, TERM_TOKENS)) {
+    st.counts = new Map();
+    st.last = -1;
+    counts.set(t, st.counts);
+  }
+  const m0 = Math.floor(rows[0].ts / MINUTE_MS);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     const key = (Math.floor(r.ts / MINUTE_MS) - m0) * 8 + r.level;
-    // A token repeated in a line counts the row once.
-    for (const t of new Set(rowTokens[i])) {
-      if (!kept.has(t)) continue;
-      let c = counts.get(t);
-      if (!c) counts.set(t, (c = new Map()));
-      c.set(key, (c.get(key) ?? 0) + 1);
+    for (const st of rowStats[i]) {
+      if (st.counts === null || st.last === i) continue;
+      st.last = i;
+      st.counts.set(key, (st.counts.get(key) ?? 0) + 1);
     }
   }
   const out: BlockTerms = { m0, t: {} };
