@@ -140,6 +140,7 @@ export class QueryEngine {
     if (params.from !== undefined) filter.from = params.from;
     if (params.to !== undefined) filter.to = params.to;
     if (lf.q !== undefined) filter.q = lf.q;
+    if (lowered.contains.length) filter.contains = lowered.contains;
     let exact = lowered.exact;
     if (lf.fields?.length) {
       if (this.#fieldsInStore) filter.fields = lf.fields;

@@ -81,6 +81,7 @@ const JSON_ESCAPED = /["\\\x00-\x1f]/;
 export function textNeedles(f: LogFilter): { folded: string[]; exact: string[] } {
   const search = planSearch(f.q);
   const words = search ? (search.substring !== null ? [search.substring] : search.terms.flatMap((t) => t.tokens)) : [];
+  words.push(...(f.contains ?? []));
   const folded = words.filter((w) => w !== '' && ASCII.test(w) && !JSON_ESCAPED.test(w));
   const exact: string[] = [];
   for (const ff of f.fields ?? []) {

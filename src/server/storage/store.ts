@@ -18,6 +18,12 @@ export interface LogFilter {
   to?: number;
   /** Filters on fields of `attrs`; a record must satisfy every one (see FieldFilter). */
   fields?: FieldFilter[];
+  /**
+   * A hint, not a filter: text (lower case) that every record the caller wants has in its
+   * message, ignoring case (the query engine's substrings and regex literals). A store may
+   * leave out records whose message lacks one of them, or ignore the hint.
+   */
+  contains?: string[];
 }
 
 

@@ -172,6 +172,7 @@ test('lowering: a pure AND of supported parts is exact; OR, NOT over text, subst
     empty: false,
     needs: [],
     pipe: null,
+    contains: [],
   });
   const needs = (q: string) => lowerQuery(parseQuery(q)).needs;
   assert.deepEqual(needs('a OR b'), ['or']);

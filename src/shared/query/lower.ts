@@ -6,6 +6,7 @@
 import type { FieldFilter } from '../fields.js';
 import { LEVELS, type Level } from '../levels.js';
 import type { Expr, Pipe, Query } from './ast.js';
+import { regexLiterals } from './regex.js';
 
 /** The part of a store's LogFilter a query can fill. */
 export interface LoweredFilter {
@@ -28,6 +29,12 @@ export interface Lowered {
   empty: boolean;
   /** The constructs the stores cannot take yet, each once, in the order met (`pipe` when there is a pipe). */
   needs: Need[];
+  /**
+   * Text every matching message contains, ignoring case: the top-level `~"…"` substrings and
+   * the literal runs of top-level regular expressions (regexLiterals). Not a filter of its own
+   * (the query still decides); a store may use it to skip rows that cannot match.
+   */
+  contains: string[];
   pipe: Pipe | null;
 }
 
@@ -51,6 +58,7 @@ export function lowerQuery(query: Query): Lowered {
   let host: string | undefined;
   let empty = false;
   const fields: FieldFilter[] = [];
+  const contains: string[] = [];
 
   const keepLevels = (set: Set<Level>) => {
     levels = levels === undefined ? set : new Set([...levels].filter((l) => set.has(l)));
@@ -129,8 +137,10 @@ export function lowerQuery(query: Query): Lowered {
           bareSubstring = e.text;
           return;
         }
+        if (e.text !== '') contains.push(e.text.toLowerCase());
         return need('substring');
       case 'regex':
+        for (const lit of regexLiterals(e.source).literals) contains.push(lit.toLowerCase());
         return need('regex');
       case 'or':
         return need('or');
@@ -159,7 +169,7 @@ export function lowerQuery(query: Query): Lowered {
   if (host !== undefined) filter.host = host;
   if (fields.length) filter.fields = fields;
   const exact = needs.every((n) => n === 'pipe');
-  return { filter, exact, empty, needs, pipe: query.pipe };
+  return { filter, exact, empty, needs, pipe: query.pipe, contains };
 }
 
 function rangeFilter(path: string, op: '>' | '>=' | '<' | '<=', value: number): FieldFilter {
