@@ -127,6 +127,44 @@ test('a fixed range opens at its newest line; a link to a line opens there, expa
   assert.equal(new URL(link).searchParams.get('row'), String(id));
 });
 
+test('the address bar keeps pointing at a shared line until the view changes', async () => {
+  const range = `from=${new Date(t0 - MIN).toISOString()}&to=${new Date(t0 + 700_000).toISOString()}`;
+  const idOf = (text: string) =>
+    page.evaluate(async (q) => {
+      const res = await fetch(`/api/v1/logs?source=nav&q=${encodeURIComponent(`"${q}"`)}&limit=1`);
+      return ((await res.json()) as { logs: { id: number }[] }).logs[0].id;
+    }, text);
+  await page.goto(`${server.url}/?source=nav`);
+  const id = await idOf('nav 123');
+  const rowParam = () => new URL(page.url()).searchParams.get('row');
+  const opened = async () => {
+    const row = page.locator(`[data-testid=log-row][data-id="${id}"]`);
+    await waitFor(async () => (await row.getAttribute('class'))?.includes('expanded'), 'the shared line expanded');
+    // Everything the page loads for the view is in: the list, the histogram, the live state.
+    await waitFor(async () => /lines? in range/.test((await page.locator('.histogram-title').textContent()) ?? ''), 'the histogram');
+    await waitFor(async () => (await page.locator('[data-testid=connection]').getAttribute('data-state')) === 'fixed', 'a fixed range');
+  };
+  await page.goto(`${server.url}/?source=nav&${range}&row=${id}`);
+  await opened();
+  assert.equal(rowParam(), String(id), 'row= is still in the URL once the page has opened the line');
+  // So the address bar is a link to the line: a reload opens it again.
+  await page.reload();
+  await opened();
+  assert.equal(rowParam(), String(id), 'row= survives a reload');
+  // Opening another line changes what is looked at: the URL no longer names the shared one.
+  await page.locator('[data-testid=log-row]', { hasText: 'nav 124' }).locator('.row-line').click();
+  await waitFor(() => rowParam() === null, 'row= gone after opening another line');
+  assert.equal(new URL(page.url()).searchParams.get('source'), 'nav', 'the rest of the view stays');
+  // A filter changes the view: row= goes with it, and Back does not bring back a row= that is not open.
+  await page.goto(`${server.url}/?source=nav&${range}&row=${id}`);
+  await opened();
+  await page.locator('button[data-level-toggle=error]').click();
+  await waitFor(() => page.url().includes('level=') && rowParam() === null, 'a level filter without row=');
+  // (Back restores the entry's address, row= with it, before the page rewrites it.)
+  await page.goBack();
+  await waitFor(() => !page.url().includes('level=') && rowParam() === null, 'Back: no level filter, and no row= for a line that is not open');
+});
+
 test('a search longer than the server takes is capped in the box with a message; ignored link parts are said', async () => {
   await page.goto(`${server.url}/?source=nav`);
   const box = page.getByRole('combobox', { name: 'Search logs' });
