@@ -195,6 +195,43 @@ test('context loads more lines and can switch to all sources around that time', 
   assert.equal(await page.locator('.context h3').textContent().then((t) => t?.startsWith('Context from all sources')), true);
 });
 
+test('at 400 px every control of the header, the filters and the histogram lies inside the window; Zoom out works', async () => {
+  const narrow = await launchBrowser({ width: 400, height: 800 });
+  try {
+    const p = await narrow.context.newPage();
+    const outside = async () =>
+      p.locator('header.top, .filters, .histogram-head').evaluateAll((areas) =>
+        areas.flatMap((area) =>
+          [...area.querySelectorAll<HTMLElement>('button, a, select, input, [role=combobox]')]
+            .filter((el) => el.getClientRects().length > 0)
+            .map((el) => ({ el, name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName, r: el.getBoundingClientRect() }))
+            .filter(({ el, r }) => {
+              if (r.left < -0.5 || r.right > window.innerWidth + 0.5 || r.top < -0.5 || r.bottom > window.innerHeight + 0.5) return true;
+              // Drawn, but is it what a click at its centre reaches (not clipped or covered)?
+              const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+              return !hit || !el.contains(hit);
+            })
+            .map(({ name, r }) => `${name} at x ${Math.round(r.left)}..${Math.round(r.right)}, y ${Math.round(r.top)}`),
+        ),
+      );
+    // A live range and a fixed one (which adds the date inputs and "Back to live").
+    const from = t0 + 100_000;
+    const to = t0 + 200_000;
+    for (const path of ['/?source=nav', `/?source=nav&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`]) {
+      await p.goto(`${server.url}${path}`);
+      await p.waitForSelector('[data-testid=log-row]');
+      await waitFor(async () => /lines? in range/.test((await p.locator('.histogram-title').textContent()) ?? ''), 'the histogram');
+      await p.getByRole('button', { name: 'Zoom out' }).waitFor();
+      assert.deepEqual(await outside(), [], `${path}: controls cut off at 400 px`);
+      assert.equal(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'no sideways scrolling');
+    }
+    await p.getByRole('button', { name: 'Zoom out' }).click();
+    await waitFor(() => Date.parse(new URL(p.url()).searchParams.get('from') ?? '') === from - 50_000, 'Zoom out at 400 px: from 50 s earlier');
+  } finally {
+    await narrow.close();
+  }
+});
+
 test('the theme follows the system until chosen; the start note and the new-lines button cover no row', async () => {
   const light = await launchBrowser({ width: 400, height: 800 });
   try {

@@ -189,17 +189,26 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut, splitB
   return (
     <section className="histogram" aria-label={`Log volume per ${splitting ? splitBy : 'level'}`}>
       <div className="histogram-head">
-        <span className="histogram-title">{ready ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        <span className="histogram-title">
+          {ready ? (
+            <>
+              {`${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'}`}
+              <span className="histogram-title-rest"> in range</span>
+            </>
+          ) : error ? 'Histogram unavailable' : 'Counting lines…'}
+        </span>
         {picker}
         <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
-        <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
-          Log scale
-        </button>
-        {onZoomOut && (
-          <button type="button" className="btn small" onClick={onZoomOut} title="Show twice the time around the same centre">
-            Zoom out
+        <span className="histogram-actions">
+          <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
+            Log scale
           </button>
-        )}
+          {onZoomOut && (
+            <button type="button" className="btn small" onClick={onZoomOut} title="Show twice the time around the same centre">
+              Zoom out
+            </button>
+          )}
+        </span>
       </div>
       <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label={`Stacked bars of lines per ${splitting ? splitBy : 'level'} over time; drag across to zoom`} />
       {splitting && series && (
