@@ -105,6 +105,37 @@ test('a line dated days ago shows its date, stays findable after a reload, and i
   if (today) assert.match((await page.locator('[data-testid=log-row] .ts').first().textContent()) ?? '', /^\d\d:\d\d:\d\d/);
 });
 
+test('rows of real systems\' lines leave out the time and the level word after it, and nothing else', async () => {
+  // Raw lines (the server reads their time and level), lines whose time a shipper already cut
+  // off (the level word now starts them), and lines whose level word is prose, not a header.
+  const raw: [string, string][] = [
+    ['2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200', '[QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200'],
+    ['2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001', '[main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001'],
+    ['17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]', 'executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]'],
+    ['[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6', 'mod_jk child workerEnv in error state 6'],
+    ['20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579', 'Step_LSC|30002312|onStandStepChanged 3579'],
+    ['Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown', 'combo sshd(pam_unix)[19939]: check pass; user unknown'],
+    ['03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app', '1702  2395 D WindowManager: printFreezingDisplayLogsopening app'],
+  ];
+  const cut: [string, string, string][] = [
+    ['WARN [LeaseRenewer:msrabi@msra-sa-41:9000] org.apache.hadoop.hdfs.LeaseRenewer: Failed to renew lease', 'warn', '[LeaseRenewer:msrabi@msra-sa-41:9000] org.apache.hadoop.hdfs.LeaseRenewer: Failed to renew lease'],
+    ['INFO  [/10.10.34.11:3888:QuorumCnxManager$Listener@493] - Received connection request /10.10.34.11:45307', 'info', '[/10.10.34.11:3888:QuorumCnxManager$Listener@493] - Received connection request /10.10.34.11:45307'],
+    ['[notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties', 'info', 'workerEnv.init() ok /etc/httpd/conf/workers2.properties'],
+    ['Error while reading /etc/app.conf', 'error', 'Error while reading /etc/app.conf'],
+    ['user clicked the ERROR report button', 'error', 'user clicked the ERROR report button'],
+  ];
+  const now = Date.now();
+  await postRecords(server.url, raw.map(([message]) => ({ message, source: 'loghub' })));
+  await postRecords(server.url, cut.map(([message, level], i) => ({ message, level, source: 'loghub', ts: now - 60_000 + i })));
+  await page.goto(`${server.url}/?source=loghub&range=all`);
+  const want = [...raw.map(([, shown]) => shown), ...cut.map(([, , shown]) => shown)].sort();
+  await waitFor(async () => (await rowMessages(page)).length === want.length, 'every line');
+  assert.deepEqual((await rowMessages(page)).sort(), want);
+  // The expanded row keeps the line as written.
+  await page.locator('[data-testid=log-row]', { hasText: 'Created MRAppMaster' }).locator('.row-line').click();
+  assert.equal(await page.locator('.full-message').textContent(), raw[1][0]);
+});
+
 test('a fixed range opens at its newest line; a link to a line opens there, expanded', async () => {
   await page.goto(`${server.url}/?source=nav&from=${new Date(t0 - MIN).toISOString()}&to=${new Date(t0 + 700_000).toISOString()}`);
   await waitFor(async () => (await rowMessages(page)).at(-1) === 'nav 600', 'the newest line of the range at the bottom');
