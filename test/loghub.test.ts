@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newLayout, parseLine } from '../src/shared/parse/index.js';
 import type { Level } from '../src/shared/levels.js';
+import { withoutParsedHeader } from '../web/src/lib/headerPrefix.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dir = process.env.LOGHUB_DIR ?? resolve(repoRoot, '../shared/loghub');
@@ -87,6 +88,8 @@ interface System {
   level: (r: Row) => Level;
   /** The expected timestamp from the CSV row. */
   ts: (r: Row) => number;
+  /** The CSV columns that hold parts of the timestamp. */
+  timeColumns: string[];
 }
 
 const WORD_LEVELS: Record<string, Level> = {
@@ -103,6 +106,7 @@ const noLevel = (): Level => 'unknown';
 const SYSTEMS: System[] = [
   {
     name: 'Android',
+    timeColumns: ['Date', 'Time'],
     level: wordLevel,
     ts: (r) => {
       const [mo, d] = r.Date.split('-').map(Number);
@@ -111,6 +115,7 @@ const SYSTEMS: System[] = [
   },
   {
     name: 'Apache',
+    timeColumns: ['Time'],
     level: wordLevel,
     ts: (r) => {
       const m = /^\w{3} (\w{3}) +(\d+) (\S+) (\d{4})$/.exec(r.Time);
@@ -120,6 +125,7 @@ const SYSTEMS: System[] = [
   },
   {
     name: 'Hadoop',
+    timeColumns: ['Date', 'Time'],
     level: wordLevel,
     ts: (r) => {
       const [y, mo, d] = r.Date.split('-').map(Number);
@@ -128,6 +134,7 @@ const SYSTEMS: System[] = [
   },
   {
     name: 'HealthApp',
+    timeColumns: ['Time'],
     level: noLevel,
     ts: (r) => {
       const m = /^(\d{4})(\d\d)(\d\d)-(.*)$/.exec(r.Time);
@@ -138,16 +145,19 @@ const SYSTEMS: System[] = [
   {
     // Linux's "Level" column holds the host name ("combo"): these lines carry no level.
     name: 'Linux',
+    timeColumns: ['Month', 'Date', 'Time'],
     level: noLevel,
     ts: (r) => local(YEARLESS_YEAR, month(r.Month), Number(r.Date), r.Time),
   },
   {
     name: 'OpenSSH',
+    timeColumns: ['Date', 'Day', 'Time'],
     level: noLevel,
     ts: (r) => local(YEARLESS_YEAR, month(r.Date), Number(r.Day), r.Time),
   },
   {
     name: 'Spark',
+    timeColumns: ['Date', 'Time'],
     level: wordLevel,
     ts: (r) => {
       const [y, mo, d] = r.Date.split('/').map(Number);
@@ -156,6 +166,7 @@ const SYSTEMS: System[] = [
   },
   {
     name: 'Zookeeper',
+    timeColumns: ['Date', 'Time'],
     level: wordLevel,
     ts: (r) => {
       const [y, mo, d] = r.Date.split('-').map(Number);
@@ -196,5 +207,46 @@ for (const sys of SYSTEMS) {
     console.log(`${sys.name.padEnd(10)} level ${(levelAcc * 100).toFixed(2)}%  timestamp ${(tsAcc * 100).toFixed(2)}%  (${data.length} lines)`);
     assert.ok(levelAcc >= MIN_LEVEL_ACCURACY, `${sys.name} level accuracy ${levelAcc}; first misses:\n${misses.join('\n')}`);
     assert.ok(tsAcc >= MIN_TS_ACCURACY, `${sys.name} timestamp accuracy ${tsAcc}; first misses:\n${misses.join('\n')}`);
+  });
+}
+
+// The dashboard's row leaves out the header the row shows in its own columns (time, level): it
+// must not take anything else with it — a host, a program, a pid, a thread, a word of the text.
+for (const sys of SYSTEMS) {
+  test(`Loghub ${sys.name}: a dashboard row leaves out the time and the level, and nothing else`, { skip: !present && `no Loghub samples at ${dir}` }, () => {
+    const lines = readFileSync(join(dir, `${sys.name}_2k.log`), 'utf8').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    const [header, ...data] = readCsv(readFileSync(join(dir, `${sys.name}_2k.log_structured.csv`), 'utf8'));
+    const layout = newLayout();
+    const wrong: string[] = [];
+    let kept = 0;
+    for (let i = 0; i < data.length; i++) {
+      const row: Row = Object.fromEntries(header.map((h, j) => [h, data[i][j] ?? '']));
+      const line = lines[i].replace(/\r$/, '');
+      const level = parseLine(line, { now: NOW, layout }).level;
+      const shown = withoutParsedHeader(line, level);
+      const hasLevel = sys.level !== noLevel;
+      assert.ok(line.endsWith(shown), `the row shows the end of the line: ${line}`);
+      // What was left out is the time's parts, the level word (not logcat's letter column, which
+      // follows a pid and a tid) and blanks and separators.
+      let cut = line.slice(0, line.length - shown.length);
+      for (const c of sys.timeColumns) {
+        if (!cut.includes(row[c])) kept++;
+        cut = cut.replace(row[c], ' ');
+      }
+      if (hasLevel && row.Level.length > 1) {
+        const word = new RegExp(`(^|[\\s[\\]|:-])${row.Level}(?=$|[\\s[\\]|:-])`);
+        if (!word.test(cut)) kept++;
+        cut = cut.replace(word, '$1 ');
+      }
+      if (!/^[\s\-:|[\]]*$/.test(cut)) wrong.push(`left out "${cut.trim()}": ${line}`);
+      // Every other column of the ground truth is still in the row.
+      for (const [k, v] of Object.entries(row)) {
+        if (!v || ['LineId', 'EventId', 'EventTemplate', ...sys.timeColumns].includes(k) || (k === 'Level' && hasLevel)) continue;
+        if (!shown.includes(v)) wrong.push(`column ${k} "${v}" is not in the row: ${shown}`);
+      }
+    }
+    assert.deepEqual(wrong.slice(0, 5), [], `${sys.name}: ${wrong.length} rows lost text`);
+    assert.equal(kept, 0, `${sys.name}: rows still showing their time or level word`);
   });
 }

@@ -105,6 +105,37 @@ test('a line dated days ago shows its date, stays findable after a reload, and i
   if (today) assert.match((await page.locator('[data-testid=log-row] .ts').first().textContent()) ?? '', /^\d\d:\d\d:\d\d/);
 });
 
+test('rows of real systems\' lines leave out the time and the level word after it, and nothing else', async () => {
+  // Raw lines (the server reads their time and level), lines whose time a shipper already cut
+  // off (the level word now starts them), and lines whose level word is prose, not a header.
+  const raw: [string, string][] = [
+    ['2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200', '[QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200'],
+    ['2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001', '[main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001'],
+    ['17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]', 'executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]'],
+    ['[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6', 'mod_jk child workerEnv in error state 6'],
+    ['20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579', 'Step_LSC|30002312|onStandStepChanged 3579'],
+    ['Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown', 'combo sshd(pam_unix)[19939]: check pass; user unknown'],
+    ['03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app', '1702  2395 D WindowManager: printFreezingDisplayLogsopening app'],
+  ];
+  const cut: [string, string, string][] = [
+    ['WARN [LeaseRenewer:msrabi@msra-sa-41:9000] org.apache.hadoop.hdfs.LeaseRenewer: Failed to renew lease', 'warn', '[LeaseRenewer:msrabi@msra-sa-41:9000] org.apache.hadoop.hdfs.LeaseRenewer: Failed to renew lease'],
+    ['INFO  [/10.10.34.11:3888:QuorumCnxManager$Listener@493] - Received connection request /10.10.34.11:45307', 'info', '[/10.10.34.11:3888:QuorumCnxManager$Listener@493] - Received connection request /10.10.34.11:45307'],
+    ['[notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties', 'info', 'workerEnv.init() ok /etc/httpd/conf/workers2.properties'],
+    ['Error while reading /etc/app.conf', 'error', 'Error while reading /etc/app.conf'],
+    ['user clicked the ERROR report button', 'error', 'user clicked the ERROR report button'],
+  ];
+  const now = Date.now();
+  await postRecords(server.url, raw.map(([message]) => ({ message, source: 'loghub' })));
+  await postRecords(server.url, cut.map(([message, level], i) => ({ message, level, source: 'loghub', ts: now - 60_000 + i })));
+  await page.goto(`${server.url}/?source=loghub&range=all`);
+  const want = [...raw.map(([, shown]) => shown), ...cut.map(([, , shown]) => shown)].sort();
+  await waitFor(async () => (await rowMessages(page)).length === want.length, 'every line');
+  assert.deepEqual((await rowMessages(page)).sort(), want);
+  // The expanded row keeps the line as written.
+  await page.locator('[data-testid=log-row]', { hasText: 'Created MRAppMaster' }).locator('.row-line').click();
+  assert.equal(await page.locator('.full-message').textContent(), raw[1][0]);
+});
+
 test('a fixed range opens at its newest line; a link to a line opens there, expanded', async () => {
   await page.goto(`${server.url}/?source=nav&from=${new Date(t0 - MIN).toISOString()}&to=${new Date(t0 + 700_000).toISOString()}`);
   await waitFor(async () => (await rowMessages(page)).at(-1) === 'nav 600', 'the newest line of the range at the bottom');
@@ -125,6 +156,44 @@ test('a fixed range opens at its newest line; a link to a line opens there, expa
   await row.getByRole('button', { name: 'Copy link to this line' }).click();
   const link = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(new URL(link).searchParams.get('row'), String(id));
+});
+
+test('the address bar keeps pointing at a shared line until the view changes', async () => {
+  const range = `from=${new Date(t0 - MIN).toISOString()}&to=${new Date(t0 + 700_000).toISOString()}`;
+  const idOf = (text: string) =>
+    page.evaluate(async (q) => {
+      const res = await fetch(`/api/v1/logs?source=nav&q=${encodeURIComponent(`"${q}"`)}&limit=1`);
+      return ((await res.json()) as { logs: { id: number }[] }).logs[0].id;
+    }, text);
+  await page.goto(`${server.url}/?source=nav`);
+  const id = await idOf('nav 123');
+  const rowParam = () => new URL(page.url()).searchParams.get('row');
+  const opened = async () => {
+    const row = page.locator(`[data-testid=log-row][data-id="${id}"]`);
+    await waitFor(async () => (await row.getAttribute('class'))?.includes('expanded'), 'the shared line expanded');
+    // Everything the page loads for the view is in: the list, the histogram, the live state.
+    await waitFor(async () => /lines? in range/.test((await page.locator('.histogram-title').textContent()) ?? ''), 'the histogram');
+    await waitFor(async () => (await page.locator('[data-testid=connection]').getAttribute('data-state')) === 'fixed', 'a fixed range');
+  };
+  await page.goto(`${server.url}/?source=nav&${range}&row=${id}`);
+  await opened();
+  assert.equal(rowParam(), String(id), 'row= is still in the URL once the page has opened the line');
+  // So the address bar is a link to the line: a reload opens it again.
+  await page.reload();
+  await opened();
+  assert.equal(rowParam(), String(id), 'row= survives a reload');
+  // Opening another line changes what is looked at: the URL no longer names the shared one.
+  await page.locator('[data-testid=log-row]', { hasText: 'nav 124' }).locator('.row-line').click();
+  await waitFor(() => rowParam() === null, 'row= gone after opening another line');
+  assert.equal(new URL(page.url()).searchParams.get('source'), 'nav', 'the rest of the view stays');
+  // A filter changes the view: row= goes with it, and Back does not bring back a row= that is not open.
+  await page.goto(`${server.url}/?source=nav&${range}&row=${id}`);
+  await opened();
+  await page.locator('button[data-level-toggle=error]').click();
+  await waitFor(() => page.url().includes('level=') && rowParam() === null, 'a level filter without row=');
+  // (Back restores the entry's address, row= with it, before the page rewrites it.)
+  await page.goBack();
+  await waitFor(() => !page.url().includes('level=') && rowParam() === null, 'Back: no level filter, and no row= for a line that is not open');
 });
 
 test('a search longer than the server takes is capped in the box with a message; ignored link parts are said', async () => {
@@ -155,6 +224,43 @@ test('context loads more lines and can switch to all sources around that time', 
   await page.getByLabel('All sources').check();
   await waitFor(async () => (await page.locator('[data-testid=context-line]', { hasText: 'other' }).count()) > 0, 'lines of another source');
   assert.equal(await page.locator('.context h3').textContent().then((t) => t?.startsWith('Context from all sources')), true);
+});
+
+test('at 400 px every control of the header, the filters and the histogram lies inside the window; Zoom out works', async () => {
+  const narrow = await launchBrowser({ width: 400, height: 800 });
+  try {
+    const p = await narrow.context.newPage();
+    const outside = async () =>
+      p.locator('header.top, .filters, .histogram-head').evaluateAll((areas) =>
+        areas.flatMap((area) =>
+          [...area.querySelectorAll<HTMLElement>('button, a, select, input, [role=combobox]')]
+            .filter((el) => el.getClientRects().length > 0)
+            .map((el) => ({ el, name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName, r: el.getBoundingClientRect() }))
+            .filter(({ el, r }) => {
+              if (r.left < -0.5 || r.right > window.innerWidth + 0.5 || r.top < -0.5 || r.bottom > window.innerHeight + 0.5) return true;
+              // Drawn, but is it what a click at its centre reaches (not clipped or covered)?
+              const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+              return !hit || !el.contains(hit);
+            })
+            .map(({ name, r }) => `${name} at x ${Math.round(r.left)}..${Math.round(r.right)}, y ${Math.round(r.top)}`),
+        ),
+      );
+    // A live range and a fixed one (which adds the date inputs and "Back to live").
+    const from = t0 + 100_000;
+    const to = t0 + 200_000;
+    for (const path of ['/?source=nav', `/?source=nav&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`]) {
+      await p.goto(`${server.url}${path}`);
+      await p.waitForSelector('[data-testid=log-row]');
+      await waitFor(async () => /lines? in range/.test((await p.locator('.histogram-title').textContent()) ?? ''), 'the histogram');
+      await p.getByRole('button', { name: 'Zoom out' }).waitFor();
+      assert.deepEqual(await outside(), [], `${path}: controls cut off at 400 px`);
+      assert.equal(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'no sideways scrolling');
+    }
+    await p.getByRole('button', { name: 'Zoom out' }).click();
+    await waitFor(() => Date.parse(new URL(p.url()).searchParams.get('from') ?? '') === from - 50_000, 'Zoom out at 400 px: from 50 s earlier');
+  } finally {
+    await narrow.close();
+  }
 });
 
 test('the theme follows the system until chosen; the start note and the new-lines button cover no row', async () => {

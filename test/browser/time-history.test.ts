@@ -72,6 +72,41 @@ test('histogram, level counts and list cover the same window: a line 27 h old is
   }
 });
 
+test('the first bucket is labelled with the range\'s start, not the earlier bucket boundary', async () => {
+  // An hour from 10 s past a minute: the server's one-minute buckets start on the minute, so
+  // the first one begins 10 s before the range does.
+  const from = Math.floor((Date.now() - 3 * HOUR) / 60_000) * 60_000 + 10_000;
+  const to = from + HOUR;
+  await postRecords(server.url, Array.from({ length: 30 }, (_, i) => ({ message: `bucket edge ${i}`, level: 'info', source: 'edge', host: `h${i % 2}`, ts: from + i * 2 * 60_000 + 5_000 })));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const local = (ms: number) => {
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
+  const firstLabel = async () => {
+    const over = page.locator('[data-testid=histogram] .u-over');
+    const box = (await over.boundingBox())!;
+    const hover = page.locator('.histogram-hover');
+    // Away from the chart first, so the label read below is the one of this pointer position.
+    await page.mouse.move(0, 0);
+    await waitFor(async () => !/^\d{4}-/.test((await hover.textContent()) ?? ''), 'no bucket label with the pointer away');
+    // The left edge of the plot is the range's start: the first bucket is under it.
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.move(box.x + 1, box.y + box.height / 2);
+    return waitFor(async () => {
+      const text = (await hover.textContent()) ?? '';
+      return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /.test(text) && text;
+    }, 'the label of the bucket under the cursor');
+  };
+  await page.goto(`${server.url}/?source=edge&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+  await waitFor(async () => (await rangeTotal()) === 30, '"30 lines in range"');
+  // Its time is the range's start, and its count is its own line (at from + 5 s), not the next bucket's.
+  assert.equal(await firstLabel(), `${local(from)}  info 1`, 'split by level');
+  await page.getByRole('combobox', { name: 'Split histogram by' }).selectOption('host');
+  await page.getByTestId('split-legend').waitFor();
+  assert.equal(await firstLabel(), `${local(from)}  h0 1`, 'split by host');
+});
+
 test('rows follow event time: the first page, scroll-back pages and a late live line at its place, marked late', async () => {
   const t0 = Date.now() - 30 * 60_000;
   // Posted newest first: id order is the reverse of time order.

@@ -301,6 +301,25 @@ export function scanLevel(s: string, p: number, limit: number, strict: boolean):
   return undefined;
 }
 
+/**
+ * The level written by the token that starts at p — a bracketed level word or a level word
+ * written as one (capitals, or marked by a colon, a bracket, a column break), as scanLevel
+ * accepts it — with levelToken.end set to the token's end; undefined for any other token. For
+ * callers that know where a header's level must stand (the dashboard, cutting a row's header).
+ */
+export function levelTokenAt(s: string, p: number): Level | undefined {
+  const c = s.charCodeAt(p);
+  if (c === 91 || c === 40 || c === 123 || c === 60) return bracketedLevel(s, p, closerOf(c));
+  if (!isLetter(c)) return undefined;
+  const e = skipLetters(s, p);
+  const w = wordAt(s, p, e);
+  if (w === undefined) return undefined;
+  const end = acceptWord(s, w, p, e, s.charCodeAt(e), false);
+  if (end < 0) return undefined;
+  levelToken.end = end;
+  return w.level;
+}
+
 /** The one-letter level column of Android logcat, glog/klog and Ruby's Logger (`V D I W E F A`). */
 export function letterLevel(c: number): Level | undefined {
   switch (c) {

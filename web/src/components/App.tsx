@@ -10,7 +10,7 @@ import { useSplitHistogram } from '../hooks/useSplitHistogram.js';
 import { useLogs, WINDOW_CAP } from '../hooks/useLogs.js';
 import { useSources } from '../hooks/useSources.js';
 import { useTheme } from '../hooks/useTheme.js';
-import { ignoredAtLoad, useViewState } from '../hooks/useViewState.js';
+import { ignoredAtLoad, rowAtLoad, useViewState } from '../hooks/useViewState.js';
 import { formatNumber } from '../lib/format.js';
 import { patternOfQuery } from '../lib/highlight.js';
 import { levelTotals } from '../lib/histogramData.js';
@@ -38,15 +38,9 @@ function isTyping(target: EventTarget | null): boolean {
   return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(el.tagName);
 }
 
-/** The line a shared link points at (`row=<id>`), read once when the page opens. */
-const rowAtLoad = (() => {
-  const v = new URLSearchParams(window.location.search).get('row');
-  return v && /^\d{1,15}$/.test(v) ? Number(v) : null;
-})();
-
 /** The whole page. */
 export function App() {
-  const [view, setView] = useViewState();
+  const [view, setView, forgetRow] = useViewState();
   const [theme, toggleTheme] = useTheme();
   const [live, setLive] = useState(true);
   const [atBottom, setAtBottom] = useState(true);
@@ -117,6 +111,11 @@ export function App() {
       setAtBottom(false);
     }
   }, [logs.focused]);
+  // The address bar goes on naming the shared line (row=) until another line is opened; closing
+  // it leaves the list where it is, so the link still fits. (A new view drops it by itself.)
+  useEffect(() => {
+    if (expandedId !== null && expandedId !== rowAtLoad) forgetRow();
+  }, [expandedId, forgetRow]);
 
   useEffect(
     () =>

@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { SplitHistogramResponse } from '../../../src/shared/api.js';
 import type { Level } from '../../../src/shared/levels.js';
 import { formatCount } from '../lib/format.js';
-import { stackSeries, STACK_ORDER, type HistogramData } from '../lib/histogramData.js';
+import { findBucket, stackSeries, STACK_ORDER, type HistogramData } from '../lib/histogramData.js';
 import { formatInstant } from '../lib/timeRange.js';
 import { formatTick } from '../lib/timeAxis.js';
 import type { Theme } from '../hooks/useTheme.js';
@@ -62,6 +62,8 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut, splitB
   const series = useMemo(() => (splitting && split ? splitSeries(split) : null), [splitting, split]);
   const seriesRef = useRef(series);
   seriesRef.current = series;
+  const splitRef = useRef(splitting ? split ?? null : null);
+  splitRef.current = splitting ? split ?? null : null;
   // The chart's series are fixed when it is built: rebuild when their number or colours change.
   const shape = series ? series.map((s) => s.colour).join(',') : 'levels';
   const box = useRef<HTMLDivElement>(null);
@@ -139,17 +141,25 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut, splitB
         ],
         setCursor: [
           (u) => {
-            const i = u.cursor.idx;
+            // The bucket whose bar is under the pointer (uPlot's cursor.idx is the bucket start
+            // nearest to it, which is the next bucket past a bar's middle, and never a first
+            // bucket that starts before the range).
             const h = dataRef.current;
             const ss = seriesRef.current;
-            if (i != null && ss && ss.length) {
-              const parts = ss.filter((s) => (s.counts[i] ?? 0) > 0).map((s) => `${s.label} ${formatCount(s.counts[i])}`);
-              const at = (u.data[0] as number[])[i];
-              return setHover(`${formatInstant(at)}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
+            const sp = splitRef.current;
+            const left = u.cursor.left;
+            if (u.cursor.idx == null || left == null || left < 0) return setHover('');
+            const t = u.posToVal(left, 'x');
+            if (ss && ss.length && sp && sp.buckets.length) {
+              const b = findBucket(sp.buckets[0], sp.step, sp.buckets.length, h?.view.from ?? sp.from, t);
+              if (!b) return setHover('');
+              const parts = ss.filter((s) => (s.counts[b.index] ?? 0) > 0).map((s) => `${s.label} ${formatCount(s.counts[b.index])}`);
+              return setHover(`${formatInstant(b.start)}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
             }
-            if (i == null || !h) return setHover('');
-            const parts = STACK_ORDER.filter((l) => (h.counts[l]?.[i] ?? 0) > 0).map((l) => `${l} ${formatCount(h.counts[l][i])}`);
-            setHover(`${formatInstant(h.buckets[i])}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
+            const b = h && h.buckets.length ? findBucket(h.buckets[0], h.step, h.buckets.length, h.view.from, t) : null;
+            if (!h || !b) return setHover('');
+            const parts = STACK_ORDER.filter((l) => (h.counts[l]?.[b.index] ?? 0) > 0).map((l) => `${l} ${formatCount(h.counts[l][b.index])}`);
+            setHover(`${formatInstant(b.start)}  ${parts.length ? parts.join(' · ') : 'no lines'}`);
           },
         ],
       },
@@ -179,17 +189,26 @@ export function Histogram({ data, error, shown, theme, onZoom, onZoomOut, splitB
   return (
     <section className="histogram" aria-label={`Log volume per ${splitting ? splitBy : 'level'}`}>
       <div className="histogram-head">
-        <span className="histogram-title">{ready ? `${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'} in range` : error ? 'Histogram unavailable' : 'Counting lines…'}</span>
+        <span className="histogram-title">
+          {ready ? (
+            <>
+              {`${total.toLocaleString('en-US')} line${total === 1 ? '' : 's'}`}
+              <span className="histogram-title-rest"> in range</span>
+            </>
+          ) : error ? 'Histogram unavailable' : 'Counting lines…'}
+        </span>
         {picker}
         <span className="histogram-hover" aria-live="off">{hover || (error ? error : 'Drag across the chart to zoom into a time range.')}</span>
-        <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
-          Log scale
-        </button>
-        {onZoomOut && (
-          <button type="button" className="btn small" onClick={onZoomOut} title="Show twice the time around the same centre">
-            Zoom out
+        <span className="histogram-actions">
+          <button type="button" className="btn small" aria-pressed={logScale} onClick={() => setLogScale((x) => !x)} title="A log scale keeps small counts visible beside a burst">
+            Log scale
           </button>
-        )}
+          {onZoomOut && (
+            <button type="button" className="btn small" onClick={onZoomOut} title="Show twice the time around the same centre">
+              Zoom out
+            </button>
+          )}
+        </span>
       </div>
       <div ref={box} className="histogram-plot" data-testid="histogram" role="img" aria-label={`Stacked bars of lines per ${splitting ? splitBy : 'level'} over time; drag across to zoom`} />
       {splitting && series && (

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistogramResponse } from '../../../src/shared/api.js';
 import type { LogRecord } from '../../../src/shared/record.js';
-import { addRecords, levelTotals, normalizeHistogram, stackSeries, STACK_ORDER, type HistogramData } from './histogramData.js';
+import { addRecords, findBucket, levelTotals, normalizeHistogram, stackSeries, STACK_ORDER, type HistogramData } from './histogramData.js';
 
 const zero = () => [0, 0, 0];
 const h: HistogramData = {
@@ -49,4 +49,18 @@ test('a live histogram grows to count lines past its end; one of a fixed range d
   // Lines before the asked-for start are not in the list, so they are not counted either.
   const narrow = { ...h, view: { from: 500, to: 3000 } };
   assert.equal(addRecords(narrow, [r(100)]), narrow);
+});
+
+test('the bucket under a time: the one holding it, the first labelled with the range start', () => {
+  // One-minute buckets aligned to the minute, a range from 10 s past it.
+  const first = 120_000;
+  const from = 130_000;
+  assert.deepEqual(findBucket(first, 60_000, 3, from, 130_000), { index: 0, start: 130_000 });
+  assert.deepEqual(findBucket(first, 60_000, 3, from, 179_999), { index: 0, start: 130_000 });
+  // Past the middle of a bucket is still that bucket, not the next one's start.
+  assert.deepEqual(findBucket(first, 60_000, 3, from, 230_000), { index: 1, start: 180_000 });
+  assert.deepEqual(findBucket(first, 60_000, 3, from, 299_999), { index: 2, start: 240_000 });
+  assert.equal(findBucket(first, 60_000, 3, from, 300_000), null);
+  assert.equal(findBucket(first, 60_000, 3, from, 125_000), null, 'before the range');
+  assert.deepEqual(findBucket(from, 60_000, 3, from, from), { index: 0, start: from }, 'aligned: the bucket start itself');
 });

@@ -88,6 +88,19 @@ export function addRecords(h: HistogramData, records: LogRecord[], opts: { exten
   return { ...h, buckets, counts, totals, to: h.from + n * h.step, view: { from: h.view.from, to: viewTo } };
 }
 
+/**
+ * The bucket that holds time `t`, for the chart's hover text: its index and the time its label
+ * shows. Buckets start at `first` and are `step` wide; the server aligns them to the step, so
+ * the first one can begin before the range does, and it is labelled with the range's start
+ * (`from`) instead: no label shows a time the range leaves out. Null outside the buckets.
+ */
+export function findBucket(first: number, step: number, count: number, from: number, t: number): { index: number; start: number } | null {
+  if (!(step > 0) || count <= 0 || !Number.isFinite(t) || t < from) return null;
+  const index = Math.floor((t - first) / step);
+  if (index < 0 || index >= count) return null;
+  return { index, start: Math.max(first + index * step, from) };
+}
+
 /** Total lines per level, all levels present (0 when missing). */
 export function levelTotals(h: HistogramResponse | null): Record<Level, number> | null {
   if (!h) return null;
