@@ -179,7 +179,15 @@ export class PostgresStore implements Store {
   }
 
   /** Runs `fn` in one read-only REPEATABLE READ transaction (one snapshot) on a pooled connection. */
-  async #snapshot<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  #snapshot<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  /**
+   * Runs `fn` on a pooled connection between `begin` and COMMIT; rolls back on an error (and
+   * drops the connection if even that fails), translating PostgreSQL errors.
+   */
+  async #inTransaction<T>(begin: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -188,7 +196,7 @@ export class PostgresStore implements Store {
     }
     let broken = false;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(begin);
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
@@ -216,35 +224,14 @@ export class PostgresStore implements Store {
     return run;
   }
 
-  async #txNow<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw translatePgError(err);
-    }
-    let broken = false;
-    try {
-      // The advisory lock serializes every writer of this schema, on every server: ids are
-      // taken and committed in order (the live tail resumes by id), partitions are created or
-      // dropped by one transaction at a time, and stream offsets are read after the previous
-      // batch committed. DDL waits for queries on the parent table: lock_timeout makes a writer
-      // stuck behind a long report fail with a 503 the shipper retries. One round trip (the
-      // simple protocol runs several statements; the numbers are ours, not user input).
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_CLASS}, ${this.#lockKey}); SET LOCAL lock_timeout = '10s'`);
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw translatePgError(err);
-    } finally {
-      client.release(broken);
-    }
+  #txNow<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    // The advisory lock serializes every writer of this schema, on every server: ids are
+    // taken and committed in order (the live tail resumes by id), partitions are created or
+    // dropped by one transaction at a time, and stream offsets are read after the previous
+    // batch committed. DDL waits for queries on the parent table: lock_timeout makes a writer
+    // stuck behind a long report fail with a 503 the shipper retries. One round trip (the
+    // simple protocol runs several statements; the numbers are ours, not user input).
+    return this.#inTransaction(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_CLASS}, ${this.#lockKey}); SET LOCAL lock_timeout = '10s'`, fn);
   }
 
   #partitionDay(ts: number, today: number): number | null {
