@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../random.js';
+import { RE2JS } from 're2js';
 import { compileRegex, regexLiterals, regexSize } from './regex.js';
 
 test('regexLiterals reads the literal runs every match must contain, conservatively', () => {
@@ -20,7 +21,7 @@ test('regexLiterals reads the literal runs every match must contain, conservativ
   assert.deepEqual(regexLiterals('(?i)econnrefused'), { literals: ['econnrefused'], caseInsensitive: true });
 });
 
-test('every literal regexLiterals reports occurs in every text the pattern matches (random patterns and texts)', () => {
+test('every literal regexLiterals reports occurs in every text the pattern matches, and compileRegex (literals first) answers as the automaton (random patterns and texts)', () => {
   const rnd = mulberry32(3);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const ATOMS = ['a', 'b', 'c', 'ab', '.', '\\d', '[ab]', '(a|b)', '(?:ab)', '\\.', ' ', '\\b', '^', '$', '\\s', '{', 'a{,2}', '\\{', '[^a]'];
@@ -30,14 +31,18 @@ test('every literal regexLiterals reports occurs in every text the pattern match
   for (let i = 0; i < 400; i++) {
     let p = (rnd() < 0.2 ? '(?i)' : '') + Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => pick(ATOMS) + pick(QUANTS)).join('');
     let re;
+    let raw;
     try {
       re = compileRegex(p);
+      raw = RE2JS.compile(p);
     } catch {
       continue; // e.g. a quantifier after ^
     }
     const { literals, caseInsensitive } = regexLiterals(p);
     for (const t of texts) {
-      if (!re.test(t)) continue;
+      // compileRegex looks for the literals first: it must answer exactly as the automaton.
+      assert.equal(re.test(t), raw.test(t), `/${p}/ on ${JSON.stringify(t)}`);
+      if (!raw.test(t)) continue;
       checked++;
       const hay = caseInsensitive ? t.toLowerCase() : t;
       for (const l of literals) assert.ok(hay.includes(caseInsensitive ? l.toLowerCase() : l), `/${p}/ matches ${JSON.stringify(t)} without ${JSON.stringify(l)}`);
@@ -53,4 +58,18 @@ test('regexSize counts counted repetitions in full', () => {
   assert.equal(regexSize('(ab){3}'), 6);
   assert.equal(regexSize('((a){10}){10}'), 100);
   assert.equal(regexSize('[a-z]{5}\\d{4}'), 9);
+});
+
+test('compileRegex ignoring case answers as the automaton where RE2 folds non-ASCII letters onto ASCII ones', () => {
+  for (const [p, t] of [
+    ['(?i)ſtop', 'STOP here'],
+    ['(?i)stop', 'ſtop here'],
+    ['(?i)\u212Aelvin', 'kelvin'],
+    ['(?i)kelvin', '\u212Aelvin'],
+    ['(?i)straße', 'STRASSE'],
+    ['module \\w+vortex', 'kernel module zxqvortex crashed'],
+    ['module \\w+vortex', 'kernel MODULE zxqvortex crashed'],
+  ]) {
+    assert.equal(compileRegex(p).test(t), RE2JS.compile(p).test(t), `/${p}/ on ${t}`);
+  }
 });

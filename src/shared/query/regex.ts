@@ -39,8 +39,25 @@ export function compileRegex(source: string): CompiledRegex {
     cache.set(source, re);
   }
   const compiled = re;
-  return { test: (text: string) => compiled.test(text) };
+  // The literal runs every match contains are looked for first (a substring search is much
+  // cheaper than running the automaton): most lines lack them and are rejected at once.
+  const { literals, caseInsensitive } = regexLiterals(source);
+  // Ignoring case, RE2 folds some non-ASCII letters onto ASCII ones (ſ and s, K and k): only
+  // ASCII literals are then a safe test.
+  const wanted = caseInsensitive ? literals.filter((l) => ASCII_TEXT.test(l)).map((l) => l.toLowerCase()) : literals;
+  if (!wanted.length) return { test: (text: string) => compiled.test(text) };
+  return {
+    test: (text: string) => {
+      // Lower-casing only ASCII text keeps this a necessary condition (case mapping of other
+      // scripts can change lengths and letters); other text goes straight to the automaton.
+      const hay = caseInsensitive ? (ASCII_TEXT.test(text) ? text.toLowerCase() : null) : text;
+      if (hay !== null) for (const l of wanted) if (!hay.includes(l)) return false;
+      return compiled.test(text);
+    },
+  };
 }
+
+const ASCII_TEXT = /^[\x00-\x7f]*$/;
 
 /** Most regex steps a query may hold, all its patterns together, repetitions expanded (see regexSize). */
 export const MAX_REGEX_SIZE = 1000;
