@@ -87,8 +87,11 @@ async function measure(browser: BrowserHandle, url: string): Promise<Render> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 await assertDashboardBuilt();
-process.stderr.write(`Building a store of ${ROWS.toLocaleString('en-US')} rows…\n`);
-const big = await buildStore(ROWS);
+if (!process.env.BENCH_DATA_DIR) process.stderr.write(`Building a store of ${ROWS.toLocaleString('en-US')} rows…\n`);
+// BENCH_DATA_DIR=DIR: a data directory built before (for instance by an earlier run of this
+// script's buildStore) is served as the large store and kept; ROWS must say its size.
+const reuse = process.env.BENCH_DATA_DIR;
+const big = reuse ? { dir: reuse, ms: 0 } : await buildStore(ROWS);
 const small = await buildStore(1_000);
 const bigServer = await startServer({ dataDir: big.dir, timeoutMs: 120_000 });
 const smallServer = await startServer({ dataDir: small.dir });
@@ -113,6 +116,6 @@ try {
   await browser.close();
   await bigServer.stop();
   await smallServer.stop();
-  rmSync(big.dir, { recursive: true, force: true });
+  if (!reuse) rmSync(big.dir, { recursive: true, force: true });
   rmSync(small.dir, { recursive: true, force: true });
 }

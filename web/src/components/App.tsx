@@ -71,12 +71,16 @@ export function App() {
   }, []);
   const onCountsStale = useCallback(() => histogramRefresh.current(), []);
   const logs = useLogs(view, { following: () => followingRef.current, onLive, onCountsStale, tailAllowed: !authNeeded, focusId: rowAtLoad });
-  const histogram = useHistogram(view, refreshKey, logs.anchor);
+  // The list's page goes first: the server answers one request at a time, and the histogram
+  // (edge minutes counted from rows), the fields and the hosts asked at once held the first
+  // rows back by their whole time on a large store. They follow once the page is in.
+  const pageAnchor = logs.status === 'loading' ? 0 : logs.anchor;
+  const histogram = useHistogram(view, refreshKey, pageAnchor);
   histogramLive.current = histogram.addLive;
   histogramRefresh.current = histogram.refresh;
   const sources = useSources(refreshKey);
-  const fields = useFields(view, logs.anchor, refreshKey);
-  const hosts = useHosts(view.range, logs.anchor, refreshKey);
+  const fields = useFields(view, pageAnchor, refreshKey);
+  const hosts = useHosts(view.range, pageAnchor, refreshKey);
   const split = useSplitHistogram(view, histogram.data?.view ?? null, BUCKETS);
   const splitBy = view.split ?? 'level';
   const splitChoices = useMemo(() => {
