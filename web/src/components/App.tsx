@@ -248,7 +248,7 @@ export function App() {
         </button>
       </header>
       <div className="filters">
-        <QueryBar ref={searchRef} value={view.q} onChange={(q) => setView((v) => ({ ...v, q }))} fields={fields.data} serverProblem={serverProblem} />
+        <QueryBar ref={searchRef} value={view.q} onChange={(q, from) => setView((v) => (v.q === from ? { ...v, q } : v))} fields={fields.data} serverProblem={serverProblem} />
         <SourceFilter sources={sources} selected={view.sources} onChange={(s) => setView((v) => ({ ...v, sources: s }))} />
         <SourceFilter noun="host" sources={hosts} selected={view.hosts} onChange={(h) => setView((v) => ({ ...v, hosts: h }))} />
         <TimeRangePicker range={view.range} onChange={(range) => setView((v) => ({ ...v, range }))} />

@@ -2,18 +2,35 @@
 // why under the bar with its column marked (checked here as you type, and the server's own
 // LP_ERR_QUERY shown too), and field names and values complete from /fields. Typing stays in
 // this component: the view (and the list) changes only when the text settles.
+//
+// The text and the view's query are two copies that both change, so which one wins is decided
+// by who changed last, not by comparing them later:
+//   1. Only the user's own edits (typing, a completion, Enter, Escape) are ever pushed to the
+//      view, each once: a new edit replaces the pending push, Enter pushes at once.
+//   2. A push says which view query it is an edit of (`from`); if the view has moved on by the
+//      time it lands (a + button, Back), the push is dropped. Under load, a debounce timer can
+//      fire just before a click or a history step is handled and be rendered after it.
+//   3. The settled push is rendered within the timer's own task (flushSync), so nothing the
+//      user does next can come between the typed text and the view.
+//   4. A view query the bar did not push (it came from elsewhere) replaces the text and cancels
+//      the pending push; the view's answer to the bar's own push leaves the text alone, as the
+//      user may have typed on since.
 import { forwardRef, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { FieldsResponse } from '../../../src/shared/api.js';
 import { LEVELS } from '../../../src/shared/levels.js';
 import { completionAt } from '../../../src/shared/query/assist.js';
 import { MAX_QUERY_CHARS } from '../../../src/shared/search.js';
-import { useDebouncedValue } from '../hooks/useDebouncedValue.js';
 import { fieldValueText } from '../lib/queryEdit.js';
 import { checkQuery, colourQuery, type QueryProblem } from '../lib/querySyntax.js';
 
 interface Props {
   value: string;
-  onChange(q: string): void;
+  /**
+   * The user's edit of the query: `q` replaces `from`, the view's query the bar showed when it
+   * was made. A view whose query is no longer `from` keeps its own.
+   */
+  onChange(q: string, from: string): void;
   /** Fields of the current view, for completion (null until loaded). */
   fields: FieldsResponse | null;
   /** The server's LP_ERR_QUERY for the current view's query, if it refused it. */
@@ -28,6 +45,8 @@ interface Suggestion {
 }
 
 const MAX_SUGGESTIONS = 12;
+/** How long typing must pause before the text goes to the view. */
+const SETTLE_MS = 250;
 const PIPES: Suggestion[] = [
   { label: 'stats count() by (…)', insert: 'stats count() by (' },
   { label: 'top 10 …', insert: 'top 10 ' },
@@ -69,15 +88,43 @@ export const QueryBar = forwardRef<HTMLInputElement, Props>(function QueryBar({ 
   const [cursor, setCursor] = useState(value.length);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
-  const settled = useDebouncedValue(text, 250);
   const overlay = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLInputElement | null>(null);
-  // The view can change from elsewhere (Esc, back button, a link, a + button): follow it.
-  useEffect(() => setText(value), [value]);
+  // The view's query as the bar last saw it or set it: what the text is an edit of.
+  const base = useRef(value);
+  // The push of the last edit, waiting for the typing to settle.
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const cancelPush = () => {
+    clearTimeout(pending.current);
+    pending.current = undefined;
+  };
+  const push = (q: string) => {
+    cancelPush();
+    if (q === base.current) return;
+    const from = base.current;
+    base.current = q;
+    onChange(q, from);
+  };
+  /** An edit by the user: shown now, pushed once the typing settles. */
+  const edit = (q: string) => {
+    setText(q);
+    cancelPush();
+    pending.current = setTimeout(() => {
+      pending.current = undefined;
+      flushSync(() => push(q));
+    }, SETTLE_MS);
+  };
+  useEffect(() => cancelPush, []);
+
+  // The view changed. Its answer to our own push is already in `base`; anything else came from
+  // elsewhere (Esc, Back, a link, a + button) and replaces both the text and any pending edit.
   useEffect(() => {
-    if (settled !== value) onChange(settled);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [settled]);
+    if (value === base.current) return;
+    base.current = value;
+    cancelPush();
+    setText(value);
+  }, [value]);
 
   const runs = useMemo(() => colourQuery(text), [text]);
   const local = useMemo(() => (text.trim() ? checkQuery(text).problem : null), [text]);
@@ -93,7 +140,7 @@ export const QueryBar = forwardRef<HTMLInputElement, Props>(function QueryBar({ 
   const apply = (s: Suggestion) => {
     const next = text.slice(0, suggestions.start) + s.insert + text.slice(cursor);
     const at = suggestions.start + s.insert.length;
-    setText(next.slice(0, MAX_QUERY_CHARS));
+    edit(next.slice(0, MAX_QUERY_CHARS));
     setCursor(at);
     // A field name leads on to its values; a value or keyword is done.
     setOpen(s.insert.endsWith(':') || s.insert.endsWith('('));
@@ -138,7 +185,7 @@ export const QueryBar = forwardRef<HTMLInputElement, Props>(function QueryBar({ 
             autoComplete="off"
             maxLength={MAX_QUERY_CHARS}
             onChange={(e) => {
-              setText(e.target.value.slice(0, MAX_QUERY_CHARS));
+              edit(e.target.value.slice(0, MAX_QUERY_CHARS));
               setCursor(e.target.selectionStart ?? e.target.value.length);
               setOpen(true);
             }}
@@ -164,11 +211,11 @@ export const QueryBar = forwardRef<HTMLInputElement, Props>(function QueryBar({ 
                 setOpen(false);
                 return;
               }
-              if (e.key === 'Enter') onChange(text);
+              if (e.key === 'Enter') push(text);
               if (e.key === 'Escape') {
                 e.preventDefault();
                 setText('');
-                onChange('');
+                push('');
               }
             }}
           />
