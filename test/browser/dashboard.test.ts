@@ -405,3 +405,21 @@ test('no Content-Security-Policy violations and no script errors were logged', (
   assert.deepEqual(watch.cspViolations, []);
   assert.deepEqual(watch.problems, []);
 });
+
+test("a page load asks for the list's first page before the histogram, the fields and the hosts (the server answers one request at a time)", async () => {
+  const sent: string[] = [];
+  const onRequest = (req: { url(): string }) => {
+    const path = new URL(req.url()).pathname;
+    if (/^\/api\/v1\/(logs|histogram|fields)$/.test(path)) sent.push(path);
+  };
+  page.on('request', onRequest);
+  try {
+    await open('/?range=1h');
+    await waitFor(async () => sent.includes('/api/v1/histogram') && sent.includes('/api/v1/fields'), 'the histogram and fields requests');
+    const firstLogs = sent.indexOf('/api/v1/logs');
+    assert.ok(firstLogs !== -1, `the page asked for its lines: ${sent.join(', ')}`);
+    assert.ok(firstLogs < sent.indexOf('/api/v1/histogram') && firstLogs < sent.indexOf('/api/v1/fields'), `order of requests: ${sent.join(', ')}`);
+  } finally {
+    page.off('request', onRequest);
+  }
+});
