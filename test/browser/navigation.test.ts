@@ -278,6 +278,9 @@ test('the theme follows the system until chosen; the start note and the new-line
     assert.ok(note && first && note.y + note.height <= first.y + 0.5, `note ${JSON.stringify(note)} vs first row ${JSON.stringify(first)}`);
     // Reading the last line while new ones wait: its buttons can be scrolled clear of the button.
     await p.locator('[data-testid=log-row] .row-line').last().click();
+    // The line arrives once the row is open (an open row holds new lines behind the button);
+    // posted before the click was rendered, it would be followed like any live line.
+    await p.locator('.details-actions').waitFor();
     await postRecords(server.url, [{ message: 'other new', source: 'other' }]);
     const pill = p.getByRole('button', { name: /new line/ });
     await pill.waitFor();
