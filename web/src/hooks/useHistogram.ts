@@ -33,10 +33,17 @@ export function useHistogram(view: ViewState, refreshKey: number, anchor: number
   const rangeKey = JSON.stringify(view.range);
   const live = isLiveRange(view.range);
   const usedAnchor = useRef(0);
+  // Whether a fetch is under way, and whether live lines came meanwhile ('again': the fetch
+  // under way is the one asked for because of that).
+  const inFlight = useRef(false);
+  const liveDuringFetch = useRef<'no' | 'yes' | 'again'>('no');
 
   useEffect(() => {
     if (!anchor) return;
     const ctrl = new AbortController();
+    inFlight.current = true;
+    const again = liveDuringFetch.current === 'again';
+    liveDuringFetch.current = 'no';
     // The first fetch uses the list's "now"; later ones (a live range sliding) the current time.
     const now = usedAnchor.current !== anchor ? anchor : Date.now();
     usedAnchor.current = anchor;
@@ -58,11 +65,21 @@ export function useHistogram(view: ViewState, refreshKey: number, anchor: number
     };
     load()
       .then(({ h, view: v }) => {
+        inFlight.current = false;
         setData(normalizeHistogram(h, v));
         setError(null);
+        // Live lines that arrived while the counts were computed may or may not be in them,
+        // and the answer replaced the bumps they made: ask once more (not again after that,
+        // so a steady stream does not turn into a request per answer).
+        if (liveDuringFetch.current === 'yes' && !again) {
+          liveDuringFetch.current = 'again';
+          setTick((t) => t + 1);
+        }
       })
       .catch((err: Error) => {
-        if (!ctrl.signal.aborted) setError(err.message);
+        if (ctrl.signal.aborted) return;
+        inFlight.current = false;
+        setError(err.message);
       });
     // A live range slides: fetch again after a bucket's width (at least 2 s, at most a minute).
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +91,13 @@ export function useHistogram(view: ViewState, refreshKey: number, anchor: number
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [params, rangeKey, tick, refreshKey, anchor]);
 
-  const addLive = useCallback((records: LogRecord[]) => setData((h) => (h ? addRecords(h, records, { extend: live }) : h)), [live]);
+  const addLive = useCallback(
+    (records: LogRecord[]) => {
+      if (inFlight.current && liveDuringFetch.current === 'no') liveDuringFetch.current = 'yes';
+      setData((h) => (h ? addRecords(h, records, { extend: live }) : h));
+    },
+    [live],
+  );
   const refresh = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, addLive, refresh };
 }
