@@ -277,10 +277,18 @@ test('the theme follows the system until chosen; the start note and the new-line
     const first = await p.locator('[data-testid=log-row]').first().boundingBox();
     assert.ok(note && first && note.y + note.height <= first.y + 0.5, `note ${JSON.stringify(note)} vs first row ${JSON.stringify(first)}`);
     // Reading the last line while new ones wait: its buttons can be scrolled clear of the button.
-    await p.locator('[data-testid=log-row] .row-line').last().click();
     // The line arrives once the row is open (an open row holds new lines behind the button);
-    // posted before the click was rendered, it would be followed like any live line.
-    await p.locator('.details-actions').waitFor();
+    // posted before, it would be followed like any live line. Under load a click that lands
+    // while the page is still settling its first view can be undone by that view starting
+    // afresh (nothing expanded): click again until the row stays open.
+    await waitFor(async () => {
+      if (await p.locator('.details-actions').isVisible()) return true;
+      await p.locator('[data-testid=log-row] .row-line').last().click();
+      return p.locator('.details-actions').waitFor({ timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+    }, 'the last row to open');
     await postRecords(server.url, [{ message: 'other new', source: 'other' }]);
     const pill = p.getByRole('button', { name: /new line/ });
     await pill.waitFor();
