@@ -1,8 +1,11 @@
 // The collector's own counters: progress lines on stderr, a final summary, and a Prometheus
 // text endpoint on 127.0.0.1 (--metrics PORT) written by prom-client, as the server's is.
+// prom-client is loaded only when the exposition is first asked for: loading it costs the
+// collector ~4.5 MB of heap and ~5 MB of touched code pages (measured with /proc/self/status),
+// a tenth of the 100 MB RSS budget, for an endpoint most collectors never open.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter as PromCounter, Gauge as PromGauge, Registry } from 'prom-client';
 
 /** One exposed metric: its name, type and help, and the field or function it reads. */
 type Row = [name: string, type: 'counter' | 'gauge', help: string, read: (m: Metrics) => number];
@@ -73,15 +76,16 @@ export class Metrics {
   #registry: Registry | undefined;
 
   /** The Prometheus text exposition of every counter and gauge. */
-  formatPrometheus(): Promise<string> {
+  async formatPrometheus(): Promise<string> {
     if (!this.#registry) {
+      const { Counter, Gauge, Registry } = await import('prom-client');
       const registry = new Registry();
       const self = this;
       for (const [name, type, help, read] of ROWS) {
         // A counter's value is the field's total: reset() then inc() by it keeps prom-client's
         // counter type (which only goes up) without mirroring every increment on the hot path.
-        if (type === 'counter') new Counter({ name, help, registers: [registry], collect(this: Counter) { this.reset(); this.inc(read(self)); } });
-        else new Gauge({ name, help, registers: [registry], collect(this: Gauge) { this.set(read(self)); } });
+        if (type === 'counter') new Counter({ name, help, registers: [registry], collect(this: PromCounter) { this.reset(); this.inc(read(self)); } });
+        else new Gauge({ name, help, registers: [registry], collect(this: PromGauge) { this.set(read(self)); } });
       }
       this.#registry = registry;
     }
