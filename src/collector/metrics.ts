@@ -77,19 +77,24 @@ export class Metrics {
 
   /** The Prometheus text exposition of every counter and gauge. */
   async formatPrometheus(): Promise<string> {
-    if (!this.#registry) {
-      const { Counter, Gauge, Registry } = await import('prom-client');
-      const registry = new Registry();
-      const self = this;
-      for (const [name, type, help, read] of ROWS) {
-        // A counter's value is the field's total: reset() then inc() by it keeps prom-client's
-        // counter type (which only goes up) without mirroring every increment on the hot path.
-        if (type === 'counter') new Counter({ name, help, registers: [registry], collect(this: PromCounter) { this.reset(); this.inc(read(self)); } });
-        else new Gauge({ name, help, registers: [registry], collect(this: PromGauge) { this.set(read(self)); } });
-      }
-      this.#registry = registry;
-    }
+    this.#registryLoad ??= this.#buildRegistry();
+    this.#registry = await this.#registryLoad;
     return this.#registry.metrics();
+  }
+
+  #registryLoad: Promise<Registry> | undefined;
+
+  async #buildRegistry(): Promise<Registry> {
+    const { Counter, Gauge, Registry } = await import('prom-client');
+    const registry = new Registry();
+    const self = this;
+    for (const [name, type, help, read] of ROWS) {
+      // A counter's value is the field's total: reset() then inc() by it keeps prom-client's
+      // counter type (which only goes up) without mirroring every increment on the hot path.
+      if (type === 'counter') new Counter({ name, help, registers: [registry], collect(this: PromCounter) { this.reset(); this.inc(read(self)); } });
+      else new Gauge({ name, help, registers: [registry], collect(this: PromGauge) { this.set(read(self)); } });
+    }
+    return registry;
   }
 
   /** Serves GET /metrics on 127.0.0.1:port; resolves to the server once it listens. */
