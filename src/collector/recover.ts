@@ -108,17 +108,31 @@ async function isSymlink(path: string): Promise<boolean> {
 }
 
 /**
- * Looks for a copy of the wanted content in the file's directory; null if there is none.
- * A rotation program renames the older copies one by one (app.log.1 → app.log.2 …) before it
- * makes the new one: a search that runs meanwhile can miss a copy that is between two names.
- * So a search that finds nothing looks again until two listings in a row agree and nothing
- * vanished while it looked (bounded by SETTLE_MS).
+ * Listings of the copies of `path`, one after another, until two in a row agree and nothing
+ * vanished while listing, or SETTLE_MS has passed; `last` marks the final one. A rotation program
+ * renames the older copies one by one (app.log.1 → app.log.2 …) before it makes the new one: a
+ * listing taken meanwhile can miss a copy that is between two names.
  */
-export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<Copy | null> {
+async function* listingsUntilSettled(path: string, hooks: SearchHooks): AsyncGenerator<{ files: Listed[]; stable: boolean; settled: boolean; last: boolean; pass: number }> {
   const deadline = Date.now() + SETTLE_MS;
   let previous: string | null = null;
   for (let pass = 1; ; pass++) {
-    const { files, stable, signature } = await listCopies(want.path, hooks);
+    const { files, stable, signature } = await listCopies(path, hooks);
+    const settled = stable && signature === previous;
+    const last = settled || Date.now() >= deadline;
+    yield { files, stable, settled, last, pass };
+    if (last) return;
+    previous = stable ? signature : null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Looks for a copy of the wanted content in the file's directory; null if there is none.
+ * A search that finds nothing looks again until the directory is settled (listingsUntilSettled).
+ */
+export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<Copy | null> {
+  for await (const { files, stable, settled, pass } of listingsUntilSettled(want.path, hooks)) {
     const candidates = files.filter((f) => !want.exclude.has(f.key));
     // Newest first: the copy made by the rotation we just saw is usually the newest.
     candidates.sort((a, b) => b.mtime - a.mtime);
@@ -131,12 +145,9 @@ export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<C
         return { ...found, key: c.key, mtime: c.mtime };
       }
     }
-    const settled = stable && signature === previous;
     hooks.trace?.(`no copy of "${want.path}" (offset ${want.offset}) among ${candidates.length} candidate(s) on search ${pass}${stable ? '' : ' (an entry vanished while looking)'}${settled ? '; the directory is settled' : ''}`);
-    if (settled || Date.now() >= deadline) return null;
-    previous = stable ? signature : null;
-    await new Promise((r) => setTimeout(r, 50));
   }
+  return null;
 }
 
 /**
@@ -147,17 +158,9 @@ export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<C
  * rotation, or it would be read twice.
  */
 export async function newerCopies(path: string, than: Copy, known: (key: string) => boolean, exclude: Set<string>, current: string, hooks: SearchHooks = {}): Promise<Copy[]> {
-  const deadline = Date.now() + SETTLE_MS;
-  let previous: string | null = null;
-  let files: Listed[] = [];
   // As in findCopy: a listing taken while a rotation renames copies can miss one.
-  for (;;) {
-    const listed = await listCopies(path, hooks);
-    files = listed.files;
-    if ((listed.stable && listed.signature === previous) || Date.now() >= deadline) break;
-    previous = listed.stable ? listed.signature : null;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let files: Listed[] = [];
+  for await (const listed of listingsUntilSettled(path, hooks)) files = listed.files;
   const out: Copy[] = [];
   for (const f of files) {
     if (f.size === 0 || f.key === than.key || exclude.has(f.key) || known(f.key) || f.mtime <= than.mtime) continue;
