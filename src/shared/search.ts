@@ -24,6 +24,11 @@ export interface SearchTerm {
 const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** Whether a text is all ASCII (its lower case is then exactly what case folding gives). */
+export function isAscii(text: string): boolean {
+  return ASCII.test(text);
+}
+
 /** Lowercases and strips diacritics, as unicode61 does (remove_diacritics). */
 export function foldText(text: string): string {
   return ASCII.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();

@@ -5,11 +5,10 @@
 // filters by shared/fields.ts matchesFields, and levels/sources/host/[from, to) as in store.ts.
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { matchesFields } from '../../shared/fields.js';
-import { MAX_QUERY_CHARS, parseSearch, termMatches, tokenize, type SearchTerm } from '../../shared/search.js';
+import { isAscii, MAX_QUERY_CHARS, parseSearch, termMatches, tokenize, type SearchTerm } from '../../shared/search.js';
 import type { LogFilter } from './store.js';
 import type { Row } from './row.js';
 
-const ASCII = /^[\x00-\x7f]*$/;
 
 /** Accepts or rejects a row. */
 export type RowPredicate = (r: Row) => boolean;
@@ -39,7 +38,7 @@ export function compileRowFilter(f: LogFilter): RowPredicate {
   const to = f.to;
   const search = planSearch(f.q);
   const fields = f.fields?.length ? f.fields : undefined;
-  const quick = search ? search.terms.flatMap((t) => t.tokens).filter((t) => ASCII.test(t)) : [];
+  const quick = search ? search.terms.flatMap((t) => t.tokens).filter((t) => isAscii(t)) : [];
   return (r) => {
     if (levels && !levels.has(r.level)) return false;
     if (sources && !sources.has(r.source)) return false;
@@ -53,7 +52,7 @@ export function compileRowFilter(f: LogFilter): RowPredicate {
         // Cheap rejection first: every exact token of every term must occur as a substring
         // of the lower-cased line before it is worth tokenizing (most lines fail here).
         // (Only for an ASCII line, whose tokens are exactly substrings of its lower case.)
-        if (quick.length && ASCII.test(r.message)) {
+        if (quick.length && isAscii(r.message)) {
           const lower = r.message.toLowerCase();
           for (const tok of quick) if (!lower.includes(tok)) return false;
         }
@@ -82,7 +81,7 @@ export function textNeedles(f: LogFilter): { folded: string[]; exact: string[] }
   const search = planSearch(f.q);
   const words = search ? (search.substring !== null ? [search.substring] : search.terms.flatMap((t) => t.tokens)) : [];
   words.push(...(f.contains ?? []));
-  const folded = words.filter((w) => w !== '' && ASCII.test(w) && !JSON_ESCAPED.test(w));
+  const folded = words.filter((w) => w !== '' && isAscii(w) && !JSON_ESCAPED.test(w));
   const exact: string[] = [];
   for (const ff of f.fields ?? []) {
     if (ff.negate || ff.op !== 'eq' || ff.value === '' || JSON_NUMBER.test(ff.value) || JSON_ESCAPED.test(ff.value)) continue;
@@ -101,7 +100,7 @@ export function payloadMayMatch(text: string, needles: { folded: string[]; exact
   // Two backslashes in the payload's JSON are one in a message or in attrs text: an escape
   // whose meaning the needles cannot see through. (One backslash is JSON's own escaping of
   // quotes and control characters, which the needles never contain.)
-  if (text.includes('\\\\') || !ASCII.test(text)) return true;
+  if (text.includes('\\\\') || !isAscii(text)) return true;
   for (const v of needles.exact) if (!text.includes(v)) return false;
   if (needles.folded.length) {
     const lower = text.toLowerCase();

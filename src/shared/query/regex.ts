@@ -5,6 +5,7 @@
 // the browser; `re2-wasm` needs Node's file system to load. See docs/query.md and
 // docs/benchmarks.md ("Regex engines") for the measurements behind the choice.
 import { RE2JS } from 're2js';
+import { isAscii } from '../search.js';
 
 /** Patterns kept compiled (a dashboard session or a server sees few distinct ones). */
 const MAX_CACHED = 256;
@@ -44,20 +45,18 @@ export function compileRegex(source: string): CompiledRegex {
   const { literals, caseInsensitive } = regexLiterals(source);
   // Ignoring case, RE2 folds some non-ASCII letters onto ASCII ones (ſ and s, K and k): only
   // ASCII literals are then a safe test.
-  const wanted = caseInsensitive ? literals.filter((l) => ASCII_TEXT.test(l)).map((l) => l.toLowerCase()) : literals;
+  const wanted = caseInsensitive ? literals.filter((l) => isAscii(l)).map((l) => l.toLowerCase()) : literals;
   if (!wanted.length) return { test: (text: string) => compiled.test(text) };
   return {
     test: (text: string) => {
       // Lower-casing only ASCII text keeps this a necessary condition (case mapping of other
       // scripts can change lengths and letters); other text goes straight to the automaton.
-      const hay = caseInsensitive ? (ASCII_TEXT.test(text) ? text.toLowerCase() : null) : text;
+      const hay = caseInsensitive ? (isAscii(text) ? text.toLowerCase() : null) : text;
       if (hay !== null) for (const l of wanted) if (!hay.includes(l)) return false;
       return compiled.test(text);
     },
   };
 }
-
-const ASCII_TEXT = /^[\x00-\x7f]*$/;
 
 /** Most regex steps a query may hold, all its patterns together, repetitions expanded (see regexSize). */
 export const MAX_REGEX_SIZE = 1000;
