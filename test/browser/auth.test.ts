@@ -4,8 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page, Request } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 
 const TOKEN = 'read-secret-7f3a9c';
@@ -14,17 +15,10 @@ let browser: BrowserHandle;
 let page: Page;
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer({ args: ['--read-token', TOKEN] });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ server, browser, page } = await openRig({ server: { args: ['--read-token', TOKEN] } }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 test('the read token is asked for once, sent as a header, kept out of URLs', async () => {
   const { cspViolations } = watchProblems(page);

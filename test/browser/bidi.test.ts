@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
@@ -20,11 +21,7 @@ let page: Page;
 let watch: ReturnType<typeof watchProblems>;
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  watch = watchProblems(page);
+  ({ server, browser, page, watch } = await openRig());
   await page.goto(server.url);
   await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail to connect');
   await postRecords(server.url, [
@@ -34,11 +31,7 @@ before(async () => {
   ]);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 function row(): Locator {
   return page.locator('[data-testid=log-row]', { hasText: 'invoice_' });

@@ -4,8 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 import type { IngestRecord } from '../../src/shared/record.js';
 import { LEVELS } from '../../src/shared/levels.js';
@@ -38,23 +39,14 @@ async function liveConnected(): Promise<void> {
 }
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer();
-  await postRecords(server.url, seeded);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  watch = watchProblems(page);
+  ({ server, browser, page, watch } = await openRig({ records: seeded }));
   page.on('dialog', (d) => {
     watch.problems.push(`dialog opened: ${d.message()}`);
     void d.dismiss();
   });
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 test('lines posted to the API appear live, in order, with the Live toggle pressed', async () => {
   await open();

@@ -6,8 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 
 let server: ServerHandle;
@@ -18,21 +19,13 @@ const MIN = 60_000;
 const t0 = Date.now() - 40 * MIN;
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer();
   // 600 lines a second apart, and neighbours from another source at the same times.
+  ({ server, browser, page, watch } = await openRig());
   await postRecords(server.url, Array.from({ length: 600 }, (_, i) => ({ message: `nav ${String(i + 1).padStart(3, '0')}`, level: i % 10 === 0 ? 'error' : 'info', source: 'nav', ts: t0 + i * 1000 })));
   await postRecords(server.url, Array.from({ length: 30 }, (_, i) => ({ message: `other ${i}`, level: 'info', source: 'other', ts: t0 + 290_500 + i * 1000 })));
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  watch = watchProblems(page);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 const search = (p: URL, k: string) => p.searchParams.get(k);
 

@@ -5,8 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 
 let server: ServerHandle;
@@ -15,19 +16,11 @@ let page: Page;
 let watch: ReturnType<typeof watchProblems>;
 
 before(async () => {
-  await assertDashboardBuilt();
   // A tiny tail buffer: any burst over 100 matching lines reaches a subscriber as a gap.
-  server = await startServer({ args: ['--tail-buffer', '100'] });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  watch = watchProblems(page);
+  ({ server, browser, page, watch } = await openRig({ server: { args: ['--tail-buffer', '100'] } }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 const lineCount = async () => Number(((await page.locator('[data-testid=line-count]').textContent()) ?? '').replace(/\D/g, ''));
 const lines = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ message: `${tag} ${String(i + 1).padStart(5, '0')}`, level: i % 50 === 0 ? 'error' : 'info', source: tag }));

@@ -9,9 +9,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
-import { postRecords } from './seed.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import type { IngestRecord } from '../../src/shared/record.js';
 
 let server: ServerHandle;
@@ -113,20 +113,10 @@ async function viewIs(q: string | null, rows: number, what: string): Promise<voi
 }
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer();
-  await postRecords(server.url, seeded);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  await page.addInitScript({ content: TIMER_GATE });
-  watch = watchProblems(page);
+  ({ server, browser, page, watch } = await openRig({ records: seeded, initScript: TIMER_GATE }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 test('a + click handled just after the typed text settled builds on that text and stays', async () => {
   await open();

@@ -4,9 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
-import { postRecords } from './seed.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import type { IngestRecord } from '../../src/shared/record.js';
 
 let server: ServerHandle;
@@ -42,19 +42,10 @@ async function rowsAre(pred: (messages: string[]) => boolean, what: string): Pro
 }
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer();
-  await postRecords(server.url, seeded);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  watch = watchProblems(page);
+  ({ server, browser, page, watch } = await openRig({ records: seeded }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 test('a field filter typed in the bar is coloured, reaches the URL, selects its lines, and the URL opens the same view', async () => {
   await open();

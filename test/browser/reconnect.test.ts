@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 
 let server: ServerHandle;
@@ -13,17 +14,10 @@ let browser: BrowserHandle;
 let page: Page;
 
 before(async () => {
-  await assertDashboardBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ server, browser, page } = await openRig());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ message: `restart line ${from + i}`, level: 'info', source: 'restart' }));
 const state = () => page.locator('[data-testid=connection]').getAttribute('data-state');

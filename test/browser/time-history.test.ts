@@ -5,8 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page, Request } from 'playwright-core';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { assertDashboardBuilt, launchBrowser, rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import type { ServerHandle } from '../helpers/server.js';
+import { rowMessages, waitFor, watchProblems, type BrowserHandle } from './browser.js';
+import { closeRig, openRig } from './rig.js';
 import { postRecords } from './seed.js';
 
 let server: ServerHandle;
@@ -16,19 +17,11 @@ let watch: ReturnType<typeof watchProblems>;
 const HOUR = 3_600_000;
 
 before(async () => {
-  await assertDashboardBuilt();
   // A small tail buffer: a burst of more than 2,000 matching lines reaches the page as a gap.
-  server = await startServer({ args: ['--tail-buffer', '2000'] });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  watch = watchProblems(page);
+  ({ server, browser, page, watch } = await openRig({ server: { args: ['--tail-buffer', '2000'] } }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+after(() => closeRig({ server, browser }));
 
 async function liveConnected(): Promise<void> {
   await waitFor(() => page.locator('[data-testid=connection]').getAttribute('data-state').then((s) => s === 'live'), 'the live tail to connect');
