@@ -82,13 +82,18 @@ async function get(base: string, path: string, params: Record<string, string>): 
   return http(`${base}${path}?${new URLSearchParams(params)}`);
 }
 
-test('a query that does not parse is 400 LP_ERR_QUERY with the column on every read endpoint, the live tail included', async () => {
+test('a query that does not parse, or whose regex does not compile, is 400 LP_ERR_QUERY with the column on every read endpoint, the live tail included', async () => {
   for (const path of ['/api/v1/logs', '/api/v1/logs/export', '/api/v1/histogram', '/api/v1/fields', '/api/v1/tail']) {
     const res = await get(main.url, path, { q: 'charge (timeout' });
     assert.equal(res.status, 400, `${path}: ${res.text}`);
     assert.equal(res.json.error, 'LP_ERR_QUERY', path);
     assert.equal(typeof res.json.details.column, 'number', path);
     assert.match(res.json.message, /column/, path);
+    // A pattern the regex engine refuses (the parser checks it only when the engine is loaded).
+    const regex = await get(main.url, path, { q: 'charge /(a/' });
+    assert.equal(regex.status, 400, `${path}: ${regex.text}`);
+    assert.equal(regex.json.error, 'LP_ERR_QUERY', path);
+    assert.match(regex.json.message, /^invalid regular expression at column 8: missing closing \)/, path);
   }
 });
 

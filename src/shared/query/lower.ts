@@ -6,7 +6,7 @@
 import type { FieldFilter } from '../fields.js';
 import { LEVELS, type Level } from '../levels.js';
 import type { Expr, Pipe, Query } from './ast.js';
-import { regexLiterals } from './regex.js';
+import { regexLiterals } from './regex-shape.js';
 
 /** The part of a store's LogFilter a query can fill. */
 export interface LoweredFilter {

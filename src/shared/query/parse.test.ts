@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { LogpipeError } from '../errors.js';
 import type { Expr, FieldValue, Pipe, Query } from './ast.js';
 import { parseQuery } from './parse.js';
+// Patterns are checked by the regex engine once it is loaded (the server loads it with the
+// query package; the dashboard after its first render): load it as they do.
+import './regex.js';
 
 // Trees without spans, built compactly; `strip` removes spans from what the parser returns.
 type Bare = Record<string, unknown>;

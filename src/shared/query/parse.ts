@@ -18,7 +18,8 @@ import { LogpipeError } from '../errors.js';
 import { isLevel, LEVELS, normalizeLevel } from '../levels.js';
 import { MAX_QUERY_CHARS, tokenize } from '../search.js';
 import type { CompareOp, Expr, FieldValue, Pipe, Query, Span, TermExpr } from './ast.js';
-import { compileRegex, MAX_REGEX_SIZE, regexSize } from './regex.js';
+import { checkRegex } from './regex-check.js';
+import { MAX_REGEX_SIZE, regexSize } from './regex-shape.js';
 import { unitNamed } from './units.js';
 
 export { MAX_QUERY_CHARS };
@@ -341,7 +342,7 @@ class Parser {
         throw queryError(`the regular expression at column ${start + 1} is too large: the query's patterns expand to more than ${MAX_REGEX_SIZE} steps (counted repetitions like \`{500}\` count in full)`, start, j + 1);
       }
       try {
-        compileRegex(source);
+        checkRegex(source);
       } catch (e) {
         throw queryError(`invalid regular expression at column ${start + 1}: ${(e as Error).message}`, start, j + 1);
       }
