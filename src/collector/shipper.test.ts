@@ -59,7 +59,7 @@ test('a 400 is dead-lettered; the streams lookup goes over the same client', asy
     req.resume();
     req.on('end', () => {
       if (req.method === 'GET') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ streams: { [new URL(req.url!, 'http://x').searchParams.get('ids')!]: { offset: 5, at: 5, check: 'c' } } }));
-      else res.writeHead(400).end('{"error":"LP_ERR_BAD_BATCH"}');
+      else res.writeHead(400).end('{"error":"LP_ERR_INVALID_RECORD"}');
     });
   });
   server.listen(0, '127.0.0.1');
