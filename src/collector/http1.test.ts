@@ -229,3 +229,26 @@ test('failures reject with an Http1Error: refused, reset mid-answer, garbage, ti
     server.close();
   }
 });
+
+test('close() cuts a request on a kept-alive connection without sending it again', async () => {
+  let requests = 0;
+  const { url, server, connections } = await rawServer((n, socket) => {
+    requests++;
+    // The first request is answered (the connection is kept); the second hangs.
+    if (n === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const client = new Http1Client(url);
+  try {
+    assert.equal((await client.request('POST', '/api/v1/logs', '', [Buffer.from('x\n')], 5000)).body, 'ok');
+    const hung = client.request('POST', '/api/v1/logs', '', [Buffer.from('y\n')], 60_000);
+    // Cut it once the server has it.
+    while (requests < 2) await new Promise((r) => setImmediate(r));
+    client.close();
+    await assert.rejects(hung, Http1Error);
+    assert.equal(client.opened, 1, 'no second connection was opened for a re-send');
+    assert.equal(connections(), 1);
+  } finally {
+    client.close();
+    server.close();
+  }
+});

@@ -329,6 +329,8 @@ export class Http1Client {
   readonly #hostHeader: string;
   readonly #idle: Connection[] = [];
   readonly #all = new Set<Connection>();
+  /** Bumped by close(): requests it cut are not sent again. */
+  #epoch = 0;
   /** Connections opened (for tests and metrics). */
   opened = 0;
 
@@ -363,20 +365,23 @@ export class Http1Client {
       data = [one];
     } else data = [Buffer.from(head, 'latin1'), ...body];
     const conn = this.#take();
+    const epoch = this.#epoch;
     try {
       return await conn.send(data, timeoutMs, method === 'HEAD');
     } catch (err) {
       // A kept-alive connection the server closed while it was idle (its keep-alive timeout
       // can strike just as we send): nothing of an answer came, so the request is sent once
-      // more on a fresh connection. Anything else is the caller's to retry.
+      // more on a fresh connection. Anything else is the caller's to retry, and nothing is
+      // sent again once close() cut the request (shutdown must not wait for a new one).
       const e = err as Http1Error;
-      if (!conn.wasReused || e.answered || e.code === 'ETIMEDOUT') throw err;
+      if (!conn.wasReused || e.answered || e.code === 'ETIMEDOUT' || epoch !== this.#epoch) throw err;
       return this.#open().send(data, timeoutMs, method === 'HEAD');
     }
   }
 
   /** Closes every connection; requests in flight reject. */
   close(): void {
+    this.#epoch++;
     for (const c of [...this.#all]) c.destroy();
     this.#all.clear();
     this.#idle.length = 0;
