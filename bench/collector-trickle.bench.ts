@@ -9,6 +9,9 @@
 // its lines wait up to a second, where the collector's arrive in milliseconds.
 // Run: npm run build:node && node --import tsx bench/collector-trickle.bench.ts [seconds per rate] [runs]
 // COLLECT_ARGS adds options to the collector; SYSLOG_NG=0 skips syslog-ng; RATES=10,100 picks rates.
+// BEFORE=/path/to/other/checkout also runs that checkout's built collector (its bin/logpipe) in
+// every round, as a before/after reference measured in the same run (e.g. a `git worktree` of
+// main with `npm run build:node`). SETTLE_MS (default 1000) is the wait after the warm-up line.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,10 +107,14 @@ interface Phase {
 
 type Start = (dir: string, file: string, port: number) => ChildProcess;
 
-const startCollector: Start = (dir, file, port) =>
-  spawn(process.execPath, [BIN, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), file], {
+const collectorAt =
+  (bin: string): Start =>
+  (dir, file, port) =>
+  spawn(process.execPath, [bin, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), file], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+const startCollector = collectorAt(BIN);
+const BEFORE = process.env.BEFORE ? join(process.env.BEFORE, 'bin', 'logpipe') : null;
 
 const startSyslogNg: Start = (dir, file, port) => {
   writeFileSync(
@@ -138,7 +145,7 @@ async function runPhase(name: string, start: Start, rate: number): Promise<Phase
   try {
     const warm = await sink.until(1, shipper, () => err);
     // Let start-up work (JIT, first checkpoint save) settle before counting.
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, Number(process.env.SETTLE_MS ?? 1000)));
     const cpu0 = cpuSecondsOf(shipper.pid!);
     const lines = await writeAt(file, rate, 1);
     const requests = await sink.until(1 + lines, shipper, () => err);
@@ -157,15 +164,16 @@ const withSyslogNg = process.env.SYSLOG_NG !== '0' && spawnSync('syslog-ng', ['-
 if (!withSyslogNg) console.log('syslog-ng: not run (SYSLOG_NG=0 or no syslog-ng on PATH; Debian: apt-get install syslog-ng-core syslog-ng-mod-http)');
 console.log(`${SECONDS} s per rate, ${RUNS} run(s); CPU per line in µs (user + system from /proc), median of runs`);
 const us = (s: number) => (s * 1e6).toFixed(0).padStart(6);
-const results: { rate: number; ours: Phase[]; sng: Phase[] }[] = RATES.map((rate) => ({ rate, ours: [], sng: [] }));
+const results: { rate: number; ours: Phase[]; sng: Phase[]; before: Phase[] }[] = RATES.map((rate) => ({ rate, ours: [], sng: [], before: [] }));
 for (let run = 0; run < RUNS; run++) {
   for (const r of results) {
     // Alternate which goes first so neither always meets a warmer or busier machine.
-    const order: ['collector' | 'syslog-ng', Start][] = [['collector', startCollector]];
+    const order: ['collector' | 'syslog-ng' | 'before', Start][] = [['collector', startCollector]];
+    if (BEFORE) order[run % 2 ? 'push' : 'unshift'](['before', collectorAt(BEFORE)]);
     if (withSyslogNg) order[run % 2 ? 'unshift' : 'push'](['syslog-ng', startSyslogNg]);
     for (const [name, start] of order) {
       const p = await runPhase(name, start, r.rate);
-      (name === 'collector' ? r.ours : r.sng).push(p);
+      (name === 'collector' ? r.ours : name === 'before' ? r.before : r.sng).push(p);
       console.log(`run ${run + 1} ${String(r.rate).padStart(5)} lines/s ${name.padEnd(9)}: ${us(p.cpuPerLine)} µs CPU per line, ${p.requestsPerLine.toFixed(3)} requests per line`);
     }
   }
@@ -174,7 +182,11 @@ console.log('\n rate/s | collector µs/line (req/line) | syslog-ng µs/line (req
 for (const r of results) {
   const ours = median(r.ours.map((p) => p.cpuPerLine));
   const oursReq = median(r.ours.map((p) => p.requestsPerLine));
-  const line = `${String(r.rate).padStart(7)} | ${us(ours)} (${oursReq.toFixed(3)})`;
+  let line = `${String(r.rate).padStart(7)} | ${us(ours)} (${oursReq.toFixed(3)})`;
+  if (r.before.length) {
+    const before = median(r.before.map((p) => p.cpuPerLine));
+    line += ` [before: ${us(before)} (${median(r.before.map((p) => p.requestsPerLine)).toFixed(3)}), after/before ${(ours / before).toFixed(2)}]`;
+  }
   if (!r.sng.length) {
     console.log(line);
     continue;

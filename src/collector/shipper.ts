@@ -13,6 +13,7 @@ import { gzip } from 'node:zlib';
 import { backoffDelay } from '../shared/backoff.js';
 import { LogpipeError } from '../shared/errors.js';
 import type { Batch } from './batcher.js';
+import { Http1Client } from './http1.js';
 import type { Metrics } from './metrics.js';
 import type { Log } from '../command/logger.js';
 
@@ -80,6 +81,9 @@ export class Shipper {
   readonly #agent: http.Agent;
   readonly #mod: typeof http | typeof https;
   readonly #headers: Record<string, string>;
+  /** Plain http: our own keep-alive client (http1.ts); https: Node's module. */
+  readonly #http1: Http1Client | null;
+  readonly #headBlock: string;
   #abort = new AbortController();
 
   constructor(opts: ShipperOptions) {
@@ -89,6 +93,13 @@ export class Shipper {
     this.#agent = new this.#mod.Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
     this.#headers = { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', accept: 'application/json' };
     if (opts.token) this.#headers.authorization = `Bearer ${opts.token}`;
+    if (opts.token !== undefined && !/^[\x21-\x7e]*$/.test(opts.token)) {
+      throw new LogpipeError('LP_ERR_COLLECTOR_CONFIG', '--token may hold only visible ASCII characters (no spaces or line breaks).');
+    }
+    this.#http1 = this.#url.protocol === 'http:' ? new Http1Client(this.#url) : null;
+    this.#headBlock = Object.entries(this.#headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
   }
 
   /** The endpoint batches go to. */
@@ -101,11 +112,13 @@ export class Shipper {
     this.#abort.abort();
     // A request to a hung server would otherwise hold shutdown for the whole request timeout.
     this.#agent.destroy();
+    this.#http1?.close();
   }
 
   /** Closes idle keep-alive sockets. */
   close(): void {
     this.#agent.destroy();
+    this.#http1?.close();
   }
 
   /**
@@ -118,6 +131,16 @@ export class Shipper {
     url.search = `ids=${ids.map(encodeURIComponent).join(',')}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#opts.token) headers.authorization = `Bearer ${this.#opts.token}`;
+    type Known = Record<string, { offset: number; at: number | null; check: string | null }>;
+    if (this.#http1) {
+      const block = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      return this.#http1.request('GET', url.pathname + url.search, block, null, timeoutMs).then((r) => {
+        if (r.status !== 200) throw new Error(`HTTP ${r.status} ${r.body.slice(0, 200)}`);
+        return (JSON.parse(r.body) as { streams: Known }).streams ?? {};
+      });
+    }
     return new Promise((resolve, reject) => {
       const req = this.#mod.request(url, { method: 'GET', agent: this.#agent, headers, timeout: timeoutMs }, (res) => {
         const parts: Buffer[] = [];
@@ -234,6 +257,14 @@ export class Shipper {
   }
 
   #post(body: Buffer[], size: number): Promise<Reply> {
+    const timeoutMs = this.#opts.requestTimeoutMs ?? 30_000;
+    if (this.#http1) {
+      return this.#http1.request('POST', this.#url.pathname + this.#url.search, this.#headBlock, body, timeoutMs).then((r) => ({
+        status: r.status,
+        body: r.body,
+        retryAfterMs: parseRetryAfter(r.headers['retry-after']),
+      }));
+    }
     return new Promise((resolve, reject) => {
       const req = this.#mod.request(
         this.#url,
@@ -241,7 +272,7 @@ export class Shipper {
           method: 'POST',
           agent: this.#agent,
           headers: { ...this.#headers, 'content-length': String(size) },
-          timeout: this.#opts.requestTimeoutMs ?? 30_000,
+          timeout: timeoutMs,
         },
         (res) => {
           const parts: Buffer[] = [];
