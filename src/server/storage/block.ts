@@ -34,6 +34,7 @@ import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { tokenize } from '../../shared/search.js';
 import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
+import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
 import { planSearch } from './row-filter.js';
@@ -82,7 +83,8 @@ export interface EncodedBlock extends BlockSummary {
   payload: Buffer;
 }
 
-interface Payload {
+/** Format v1 (still read): one JSON document of columns; its decompressed text starts with `{`. */
+interface PayloadV1 {
   /** id of each row minus the previous row's (the first minus idMin): small numbers compress better */
   i: number[];
   /** ts of each row minus the previous row's (the first minus tsMin); rows are in ts order */
@@ -94,6 +96,22 @@ interface Payload {
   m: string[];
   a: (string | null)[];
 }
+
+/** Format v2's header section: v1's numeric columns and host dictionary, and the field columns (block-columns.ts). */
+interface HeaderV2 {
+  i: number[];
+  t: number[];
+  l: number[];
+  hs: string[];
+  h: number[];
+  /** Field columns by path. */
+  f: Record<string, Column>;
+  /** Irregular rows (block-columns.ts), when there are any. */
+  x?: number[];
+}
+
+/** First byte of a format v2 payload (decompressed); v1's is `{`. */
+const V2_MARK = 0x02;
 
 const P_FIELD = '\u0001';
 const P_PATH = '\u0002';
@@ -188,23 +206,29 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
   for (const t of tokens.keys()) items.add(t);
-  const p: Payload = { i: [], t: [], l: [], hs: [...hostIndex.keys()], h: [], m: [], a: [] };
+  const ids: number[] = new Array(n);
+  const tss: number[] = new Array(n);
+  const lv: number[] = new Array(n);
+  const hi: number[] = new Array(n);
+  const ms: string[] = new Array(n);
+  const as: (string | null)[] = new Array(n);
   let prevId = idMin;
   let prevTs = tsMin;
-  for (const r of rows) {
-    p.i.push(r.id - prevId);
-    p.t.push(r.ts - prevTs);
+  for (let j = 0; j < n; j++) {
+    const r = rows[j];
+    ids[j] = r.id - prevId;
+    tss[j] = r.ts - prevTs;
     prevId = r.id;
     prevTs = r.ts;
-    p.l.push(r.level);
-    p.h.push(hostIndex.get(r.host)!);
-    p.m.push(r.message);
-    p.a.push(r.attrs);
+    lv[j] = r.level;
+    hi[j] = hostIndex.get(r.host)!;
+    ms[j] = r.message;
+    as[j] = r.attrs;
   }
-  const json = Buffer.from(JSON.stringify(p));
-  const payload = brotliCompressSync(json, {
-    params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
-  });
+  const { cols, irregular } = buildColumns(as);
+  const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: cols };
+  if (irregular.length) header.x = irregular;
+  const payload = compressPayload(layoutV2(JSON.stringify(header), JSON.stringify(ms), JSON.stringify(as)));
   return {
     source,
     tsMin,
@@ -269,28 +293,170 @@ export function decodeTerms(buf: Uint8Array): BlockTerms {
   return JSON.parse(brotliDecompressSync(buf).toString()) as BlockTerms;
 }
 
+/** Compresses a payload's bytes (the codec's one call site on the write side). */
+export function compressPayload(bytes: Buffer): Buffer {
+  return brotliCompressSync(bytes, {
+    params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
+  });
+}
+
+/** A block's payload decompressed (the codec's one call site on the read side): v1 JSON text or v2 sections. */
+export function payloadBytes(payload: Uint8Array): Buffer {
+  return brotliDecompressSync(payload);
+}
+
+/** A block's payload decompressed, as text. */
+export function payloadText(payload: Uint8Array): string {
+  return payloadBytes(payload).toString();
+}
+
+/**
+ * Format v2 bytes: the mark, the three sections' byte lengths in ASCII ("h,m,a\n"), then the
+ * header JSON, the messages (a JSON array of strings) and the attrs texts (a JSON array of
+ * strings and nulls). A query parses the header always and the other two only when it needs them.
+ */
+export function layoutV2(header: string, messages: string, attrs: string): Buffer {
+  const h = Buffer.from(header);
+  const m = Buffer.from(messages);
+  const a = Buffer.from(attrs);
+  const lens = Buffer.from(`${h.length},${m.length},${a.length}\n`, 'latin1');
+  return Buffer.concat([Buffer.from([V2_MARK]), lens, h, m, a]);
+}
+
 /** The rows of a block, in (ts, id) order. */
 export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array): Row[] {
-  return parsePayload(source, idMin, tsMin, payloadText(payload));
+  return new DecodedBlock(source, idMin, tsMin, payloadBytes(payload)).rows();
 }
 
-/** A block's payload decompressed: the JSON text of its columns (checked before it is parsed). */
-export function payloadText(payload: Uint8Array): string {
-  return brotliDecompressSync(payload).toString();
-}
+/**
+ * A decompressed block as a query reads it: ids, timestamps, levels and hosts as arrays at
+ * once; field columns (v2; null for a v1 payload, whose field filters parse attrs); messages,
+ * attrs and Row objects only when asked for, and then kept (the store caches decoded blocks).
+ */
+export class DecodedBlock {
+  readonly source: string;
+  readonly n: number;
+  readonly ids: number[];
+  readonly ts: number[];
+  readonly levels: number[];
+  readonly hosts: string[];
+  readonly hostOf: number[];
+  /** Field columns by path, or null for a v1 payload. */
+  readonly columns: Record<string, Column> | null;
+  /** Rows every field filter checks by their attrs (v2; see block-columns.ts). */
+  readonly irregular: readonly number[];
+  #bytes: Buffer | null;
+  #m: [number, number] = [0, 0];
+  #a: [number, number] = [0, 0];
+  #messages: string[] | null = null;
+  #attrs: (string | null)[] | null = null;
+  #rows: Row[] | null = null;
+  #built: (Row | undefined)[] | null = null;
+  /** Bytes held beyond the arrays of the header, roughly (the store's cache budget). */
+  #extra = 0;
 
-/** The rows of a block from its payload text (payloadText). */
-export function parsePayload(source: string, idMin: number, tsMin: number, text: string): Row[] {
-  const p = JSON.parse(text) as Payload;
-  const out: Row[] = new Array(p.i.length);
-  let id = idMin;
-  let ts = tsMin;
-  for (let k = 0; k < p.i.length; k++) {
-    id += p.i[k];
-    ts += p.t[k];
-    out[k] = { id, ts, level: p.l[k], source, host: p.hs[p.h[k]], message: p.m[k], attrs: p.a[k] };
+  constructor(source: string, idMin: number, tsMin: number, bytes: Buffer) {
+    this.source = source;
+    let h: { i: number[]; t: number[]; l: number[]; hs: string[]; h: number[] };
+    if (bytes[0] === V2_MARK) {
+      const nl = bytes.indexOf(0x0a);
+      const [hl, ml, al] = bytes.toString('latin1', 1, nl).split(',').map(Number);
+      const h0 = nl + 1;
+      const v2 = JSON.parse(bytes.toString('utf8', h0, h0 + hl)) as HeaderV2;
+      h = v2;
+      this.columns = v2.f;
+      this.irregular = v2.x ?? [];
+      this.#m = [h0 + hl, h0 + hl + ml];
+      this.#a = [h0 + hl + ml, h0 + hl + ml + al];
+      this.#bytes = bytes;
+      this.#extra = bytes.length;
+    } else {
+      const v1 = JSON.parse(bytes.toString()) as PayloadV1;
+      h = v1;
+      this.columns = null;
+      this.irregular = [];
+      this.#messages = v1.m;
+      this.#attrs = v1.a;
+      this.#bytes = null;
+      this.#extra = bytes.length * 2;
+    }
+    const n = h.i.length;
+    this.n = n;
+    this.ids = h.i;
+    this.ts = h.t;
+    let id = idMin;
+    let ts = tsMin;
+    for (let k = 0; k < n; k++) {
+      id += h.i[k];
+      ts += h.t[k];
+      h.i[k] = id;
+      h.t[k] = ts;
+    }
+    this.levels = h.l;
+    this.hosts = h.hs;
+    this.hostOf = h.h;
   }
-  return out;
+
+  /** Approximate bytes held (for the store's cache budget): grows as sections are parsed. */
+  get cost(): number {
+    return this.n * 64 + this.#extra;
+  }
+
+  /** The messages section's JSON text (for substring checks before it is parsed). */
+  messagesText(): string {
+    if (this.#messages !== null && this.#bytes === null) return JSON.stringify(this.#messages);
+    return this.#bytes!.toString('utf8', this.#m[0], this.#m[1]);
+  }
+
+  messages(): string[] {
+    if (this.#messages === null) {
+      this.#messages = JSON.parse(this.messagesText()) as string[];
+      this.#extra += (this.#m[1] - this.#m[0]) * 2;
+      this.#release();
+    }
+    return this.#messages;
+  }
+
+  attrs(): (string | null)[] {
+    if (this.#attrs === null) {
+      this.#attrs = JSON.parse(this.#bytes!.toString('utf8', this.#a[0], this.#a[1])) as (string | null)[];
+      this.#extra += (this.#a[1] - this.#a[0]) * 2;
+      this.#release();
+    }
+    return this.#attrs;
+  }
+
+  /** Drops the decompressed bytes once both lazy sections are parsed. */
+  #release(): void {
+    if (this.#messages !== null && this.#attrs !== null && this.#bytes !== null) {
+      this.#extra -= this.#bytes.length;
+      this.#bytes = null;
+    }
+  }
+
+  /** Row k (built once). */
+  row(k: number): Row {
+    if (this.#rows !== null) return this.#rows[k];
+    this.#built ??= new Array(this.n);
+    let r = this.#built[k];
+    if (r === undefined) {
+      r = { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message: this.messages()[k], attrs: this.attrs()[k] };
+      this.#built[k] = r;
+      this.#extra += 80;
+    }
+    return r;
+  }
+
+  /** Every row, in (ts, id) order. */
+  rows(): Row[] {
+    if (this.#rows === null) {
+      const out: Row[] = new Array(this.n);
+      for (let k = 0; k < this.n; k++) out[k] = this.row(k);
+      this.#rows = out;
+      this.#built = null;
+    }
+    return this.#rows;
+  }
 }
 
 /** The level mask a filter's levels select (0 = no level filter). */
