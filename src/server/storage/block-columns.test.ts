@@ -51,7 +51,7 @@ const AWKWARD = [
   '{"__proto__":{"x":1}}',
 ];
 
-const PATHS = ['http.status', 'http', 'status', 'user', 'n', 'a.', '', '__proto__.x', 'missing', 'id', 'http.status.code'];
+const PATHS = ['http.status', 'http', '.http.status', '.http', 'status', 'user', 'n', 'a.', '', '__proto__.x', 'missing', 'id', 'http.status.code'];
 const VALUES = ['503', '5.0e2', '500', '0503', '404', '200', 'true', '', 'alice', 'bob', '12', '-3', '0', '-0', '1.5', 'down', '50', ' 503', 'é'];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
