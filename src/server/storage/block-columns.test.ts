@@ -49,6 +49,7 @@ const AWKWARD = [
   '{"n":-3}',
   '{"n":12,"user":"élan"}',
   '{"__proto__":{"x":1}}',
+  '{"user":"two\\nlines\u2028"}',
 ];
 
 const PATHS = ['http.status', 'http', '.http.status', '.http', 'status', 'user', 'n', 'a.', '', '__proto__.x', 'missing', 'id', 'http.status.code'];
@@ -86,7 +87,7 @@ function randomRows(r: () => number, n: number, first: number, numeric = false):
     const attrs = pickAwkward
       ? pick(r, awkward)
       : JSON.stringify({ http: { status: pick(r, [200, 404, 503]) }, id: `req-${Math.floor(r() * 100000)}`, user: pick(r, ['alice', 'bob', 'carol']), n: numeric || r() < 0.5 ? num : `${num}` });
-    rows.push({ id: first + k, ts: T0 + Math.floor(k / 3) * 10, level: Math.floor(r() * LEVELS.length), source: 'api', host: pick(r, ['h1', 'h2']), message: pick(r, ['disk full', 'timeout on connect', 'retry alpha', 'Élan vital', 'a "quoted" \\ line']), attrs });
+    rows.push({ id: first + k, ts: T0 + Math.floor(k / 3) * 10, level: Math.floor(r() * LEVELS.length), source: 'api', host: pick(r, ['h1', 'h2']), message: pick(r, ['disk full', 'timeout on connect', 'retry alpha', 'Élan vital', 'a "quoted" \\ line', 'two\nlines timeout', 'sep\u2028arated disk']), attrs });
   }
   return rows;
 }
@@ -173,14 +174,20 @@ test('a v1 payload (one JSON document) still decodes to the same rows, and a v2 
   assert.deepEqual(decodeBlock('api', enc.idMin, enc.tsMin, enc.payload), rows);
 });
 
-test('a field filter on a v2 block parses no attrs when the columns decide, and no messages when no row is left', () => {
+test('a field filter on a v2 block reads no message and no attrs when the columns decide, and builds only the selected rows', () => {
   const rows = randomRows(mulberry32(3), 500, 1).map((x) => ({ ...x, attrs: JSON.stringify({ http: { status: x.id % 100 === 0 ? 503 : 200 }, user: 'bob' }) }));
   const enc = encodeBlock(rows);
   const b = new DecodedBlock('api', enc.idMin, enc.tsMin, payloadBytes(enc.payload));
-  const before = b.cost;
+  const reads: string[] = [];
+  for (const m of ['messagesText', 'messages', 'message', 'attrsOf', 'rows'] as const) {
+    const orig = b[m].bind(b) as (...a: unknown[]) => unknown;
+    (b as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (reads.push(m), orig(...a));
+  }
   assert.deepEqual(compileBlockFilter({ fields: [{ path: 'http.status', op: 'eq', value: '404' }], q: 'timeout' })(b), []);
-  assert.equal(b.cost, before, 'nothing beyond the header was parsed');
+  assert.deepEqual(reads, [], 'no row left: the search read no message');
   const hits = compileBlockFilter({ fields: [{ path: 'http.status', op: 'eq', value: '503' }, { path: 'user', op: 'eq', value: 'bob' }] })(b);
-  assert.equal(hits.length, 5);
-  assert.equal(b.cost, before, 'the columns decided: no attrs parsed');
+  assert.deepEqual(hits.map((k) => b.ids[k]), rows.filter((x) => x.id % 100 === 0).map((x) => x.id));
+  assert.deepEqual(reads, [], 'the columns decided: no attrs read');
+  assert.deepEqual(b.row(hits[0]), rows.find((x) => x.id === b.ids[hits[0]]));
+  assert.deepEqual(reads, ['message', 'attrsOf'], 'one row built from its own lines');
 });

@@ -18,7 +18,7 @@
 // scalar: a number's JSON text reads back as the same number), so a dictionary of texts is exact.
 //
 // Column kinds:
-// - numeric: every single value of the path in the block is a finite number. `v` holds the
+// - numeric: every single value of the path in the block is a finite number (at least one). `v` holds the
 //   number or null; rows listed in `x` are multi, in `o` opaque.
 // - dictionary: `d` holds the distinct texts, `c` one code per row (0 absent, 1 multi, 2
 //   opaque, 3 + i for d[i]).
@@ -111,12 +111,18 @@ export function buildColumns(attrs: readonly (string | null)[]): Columns {
 function columnOf(p: PathValues, n: number): Column {
   const isMulti = new Uint8Array(n);
   for (const r of p.multi) isMulti[r] = 1;
+  // Numeric when there is a number and every single value is a finite number or opaque (an
+  // object path alone is a dictionary of opaque codes: a run brotli makes nearly free, where a
+  // list of opaque rows cost ~2 bytes a row).
+  let numbers = 0;
   let numeric = true;
   for (let r = 0; r < n && numeric; r++) {
     const v = p.v[r];
     if (v === undefined || isMulti[r] || typeof v === 'object') continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) numeric = false;
+    else numbers++;
   }
+  if (numbers === 0) numeric = false;
   if (numeric) {
     const v: (number | null)[] = new Array(n);
     const o: number[] = [];

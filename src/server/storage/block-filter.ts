@@ -52,8 +52,7 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
     if (fields) {
       state = new Uint8Array(n);
       for (const k of cand) state[k] = IN;
-      const cols = b.columns;
-      if (cols === null) {
+      if (!b.hasColumns) {
         for (const k of cand) state[k] = CHECK;
       } else {
         // Irregular rows are judged by their attrs alone; the columns judge the others.
@@ -62,7 +61,7 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
         for (const ff of fields) {
           const yes: number[] = [];
           const check: number[] = [];
-          judgeColumn(cols[ff.path], ff, judged, yes, check);
+          judgeColumn(b.column(ff.path), ff, judged, yes, check);
           const verdict = new Uint8Array(n);
           for (const k of yes) verdict[k] = IN;
           for (const k of check) verdict[k] = CHECK;
@@ -85,7 +84,7 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
     }
     if (search || contains.length) {
       // (A v1 block's whole text was checked when it was read.)
-      if (folded.length && b.columns !== null && !payloadMayMatch(b.messagesText(), { folded, exact: [] })) return [];
+      if (folded.length && b.hasColumns && !payloadMayMatch(b.messagesText(), { folded, exact: [] })) return [];
       const msgs = b.messages();
       cand = cand.filter((k) => {
         const m = msgs[k];
@@ -98,11 +97,9 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
     }
     if (state !== null && fields) {
       const st = state;
-      let attrs: (string | null)[] | undefined;
       cand = cand.filter((k) => {
         if (st[k] !== CHECK) return true;
-        attrs ??= b.attrs();
-        const a = attrs[k];
+        const a = b.attrsOf(k);
         return matchesFields(a === null ? null : JSON.parse(a), fields);
       });
     }

@@ -1,14 +1,25 @@
 // Compressed blocks of log rows and the summaries that let a query skip them, dialect-free
 // (the SQLite store keeps them in its `blocks` table; see sqlite/schema.ts for why blocks).
 //
-// A block holds the rows of one source, ordered by (ts, id), as one brotli-compressed JSON
-// document of columns (ids and timestamps as deltas, levels, a host dictionary, messages and
-// attrs text). Columns compress better than rows because like sits next to like, and JSON
-// keeps the codec simple: V8 parses it faster than any hand-written binary reader in JS.
+// A block holds the rows of one source, ordered by (ts, id), as one brotli-compressed payload.
 // Codec: brotli quality 5 measured 0.18x of the text per 1,000-line block at 30 MB/s
 // compression and 170 MB/s decompression (bench/codec.bench.ts, docs/benchmarks.md); Node 20
 // has no zstd, and deflate 1 was 0.22x. A query decompresses only the blocks its summaries
-// cannot rule out.
+// cannot rule out. The codec is applied in compressPayload/payloadBytes only; everything below
+// is about the decompressed bytes, whose first byte tells the format:
+// - v1 (`{`, still read, no longer written): one JSON document of columns — ids and timestamps
+//   as deltas, levels, a host dictionary, messages and attrs texts. Every query parsed all of
+//   it and built a Row per line, and a field filter parsed each row's attrs (~3.5 µs a row).
+// - v2 (0x02, written since "Columnar blocks (format v2)" in docs/benchmarks.md): sections,
+//   their byte lengths in an ASCII line after the mark (layoutV2). First a header JSON with v1's
+//   numeric columns and host dictionary plus one column per attrs path (block-columns.ts:
+//   numbers as a numeric array, low-cardinality texts as dictionary codes, varied texts such as
+//   request ids skipped), then the messages (JSON array) and the attrs texts (JSON array).
+//   A query parses the header, selects rows by levels, host, time and the field columns
+//   (block-filter.ts), parses the messages only if a row is left and a search needs them, the
+//   attrs only for rows a column cannot judge (several values for a path, irregular keys), and
+//   builds Row objects only for the rows selected. Columns still compress well beside the
+//   attrs text they repeat: like sits next to like.
 //
 // Summary (what a query checks before decompressing):
 // - ts and id ranges, row count, a bit mask of the levels present, the source (a column);
@@ -97,18 +108,21 @@ interface PayloadV1 {
   a: (string | null)[];
 }
 
-/** Format v2's header section: v1's numeric columns and host dictionary, and the field columns (block-columns.ts). */
+/** Format v2's header section: v1's numeric columns and host dictionary, and where each field column is. */
 interface HeaderV2 {
   i: number[];
   t: number[];
   l: number[];
   hs: string[];
   h: number[];
-  /** Field columns by path. */
-  f: Record<string, Column>;
+  /** Per path: the byte range [start, end) of its column's JSON in the columns section (block-columns.ts). */
+  f: Record<string, [number, number]>;
   /** Irregular rows (block-columns.ts), when there are any. */
   x?: number[];
 }
+
+/** Rows wanted from a block beyond 1/ROWS_WHOLE of it are built from whole parsed sections. */
+const ROWS_WHOLE = 8;
 
 /** First byte of a format v2 payload (decompressed); v1's is `{`. */
 const V2_MARK = 0x02;
@@ -226,9 +240,17 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     as[j] = r.attrs;
   }
   const { cols, irregular } = buildColumns(as);
-  const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: cols };
+  const at: Record<string, [number, number]> = {};
+  const colTexts: Buffer[] = [];
+  let off = 0;
+  for (const [path, col] of Object.entries(cols)) {
+    const b = Buffer.from(JSON.stringify(col));
+    at[path] = [off, (off += b.length)];
+    colTexts.push(b);
+  }
+  const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: at };
   if (irregular.length) header.x = irregular;
-  const payload = compressPayload(layoutV2(JSON.stringify(header), JSON.stringify(ms), JSON.stringify(as)));
+  const payload = compressPayload(layoutV2(JSON.stringify(header), Buffer.concat(colTexts), lines(ms), lines(as)));
   return {
     source,
     tsMin,
@@ -311,16 +333,23 @@ export function payloadText(payload: Uint8Array): string {
 }
 
 /**
- * Format v2 bytes: the mark, the three sections' byte lengths in ASCII ("h,m,a\n"), then the
- * header JSON, the messages (a JSON array of strings) and the attrs texts (a JSON array of
- * strings and nulls). A query parses the header always and the other two only when it needs them.
+ * Format v2 bytes: the mark, the four sections' byte lengths in ASCII ("h,c,m,a\n"), then the
+ * header JSON, the field columns (each one JSON text, located by the header), the messages and
+ * the attrs texts (one JSON value a line: a JSON string never holds a raw newline, so row k is
+ * found by counting newlines and parsed alone). A query parses the header always, a column
+ * when it filters on its path, and the other sections (or single rows of them) when it needs them.
  */
-export function layoutV2(header: string, messages: string, attrs: string): Buffer {
+export function layoutV2(header: string, columns: Buffer, messages: string, attrs: string): Buffer {
   const h = Buffer.from(header);
   const m = Buffer.from(messages);
   const a = Buffer.from(attrs);
-  const lens = Buffer.from(`${h.length},${m.length},${a.length}\n`, 'latin1');
-  return Buffer.concat([Buffer.from([V2_MARK]), lens, h, m, a]);
+  const lens = Buffer.from(`${h.length},${columns.length},${m.length},${a.length}\n`, 'latin1');
+  return Buffer.concat([Buffer.from([V2_MARK]), lens, h, columns, m, a]);
+}
+
+/** One JSON value per line (a section of layoutV2). */
+function lines(values: readonly (string | null)[]): string {
+  return values.map((v) => JSON.stringify(v)).join('\n');
 }
 
 /** The rows of a block, in (ts, id) order. */
@@ -341,15 +370,21 @@ export class DecodedBlock {
   readonly levels: number[];
   readonly hosts: string[];
   readonly hostOf: number[];
-  /** Field columns by path, or null for a v1 payload. */
-  readonly columns: Record<string, Column> | null;
+  /** Whether the block has field columns (v2); a v1 block's field filters parse attrs. */
+  readonly hasColumns: boolean;
   /** Rows every field filter checks by their attrs (v2; see block-columns.ts). */
   readonly irregular: readonly number[];
   #bytes: Buffer | null;
+  #colAt: Record<string, [number, number]> = {};
+  #cols = new Map<string, Column>();
+  #c = 0;
   #m: [number, number] = [0, 0];
   #a: [number, number] = [0, 0];
   #messages: string[] | null = null;
   #attrs: (string | null)[] | null = null;
+  /** Line starts of the messages and attrs sections (n + 1 each: the last is the section's end + 1). */
+  #mLines: Int32Array | null = null;
+  #aLines: Int32Array | null = null;
   #rows: Row[] | null = null;
   #built: (Row | undefined)[] | null = null;
   /** Bytes held beyond the arrays of the header, roughly (the store's cache budget). */
@@ -360,20 +395,22 @@ export class DecodedBlock {
     let h: { i: number[]; t: number[]; l: number[]; hs: string[]; h: number[] };
     if (bytes[0] === V2_MARK) {
       const nl = bytes.indexOf(0x0a);
-      const [hl, ml, al] = bytes.toString('latin1', 1, nl).split(',').map(Number);
+      const [hl, cl, ml, al] = bytes.toString('latin1', 1, nl).split(',').map(Number);
       const h0 = nl + 1;
       const v2 = JSON.parse(bytes.toString('utf8', h0, h0 + hl)) as HeaderV2;
       h = v2;
-      this.columns = v2.f;
+      this.hasColumns = true;
+      this.#colAt = v2.f;
       this.irregular = v2.x ?? [];
-      this.#m = [h0 + hl, h0 + hl + ml];
-      this.#a = [h0 + hl + ml, h0 + hl + ml + al];
+      this.#c = h0 + hl;
+      this.#m = [h0 + hl + cl, h0 + hl + cl + ml];
+      this.#a = [h0 + hl + cl + ml, h0 + hl + cl + ml + al];
       this.#bytes = bytes;
       this.#extra = bytes.length;
     } else {
       const v1 = JSON.parse(bytes.toString()) as PayloadV1;
       h = v1;
-      this.columns = null;
+      this.hasColumns = false;
       this.irregular = [];
       this.#messages = v1.m;
       this.#attrs = v1.a;
@@ -402,36 +439,58 @@ export class DecodedBlock {
     return this.n * 64 + this.#extra;
   }
 
-  /** The messages section's JSON text (for substring checks before it is parsed). */
+  /** The column of a field path (v2), parsed on first use; undefined when no row reaches the path. */
+  column(path: string): Column | undefined {
+    let col = this.#cols.get(path);
+    if (col === undefined && this.#bytes !== null && Object.hasOwn(this.#colAt, path)) {
+      const [a, b] = this.#colAt[path];
+      col = JSON.parse(this.#bytes.toString('utf8', this.#c + a, this.#c + b)) as Column;
+      this.#cols.set(path, col);
+      this.#extra += (b - a) * 2;
+    }
+    return col;
+  }
+
+  /** The messages section's text (v2), for substring checks before anything is parsed. */
   messagesText(): string {
-    if (this.#messages !== null && this.#bytes === null) return JSON.stringify(this.#messages);
     return this.#bytes!.toString('utf8', this.#m[0], this.#m[1]);
   }
 
+  /** Every message (the whole section parsed once). */
   messages(): string[] {
     if (this.#messages === null) {
-      this.#messages = JSON.parse(this.messagesText()) as string[];
+      this.#messages = JSON.parse(`[${this.messagesText().replaceAll('\n', ',')}]`) as string[];
       this.#extra += (this.#m[1] - this.#m[0]) * 2;
-      this.#release();
     }
     return this.#messages;
   }
 
-  attrs(): (string | null)[] {
-    if (this.#attrs === null) {
-      this.#attrs = JSON.parse(this.#bytes!.toString('utf8', this.#a[0], this.#a[1])) as (string | null)[];
-      this.#extra += (this.#a[1] - this.#a[0]) * 2;
-      this.#release();
-    }
-    return this.#attrs;
+  /** Row k's message, parsed alone unless the whole section already is. */
+  message(k: number): string {
+    if (this.#messages !== null) return this.#messages[k];
+    this.#mLines ??= this.#lineStarts(this.#m);
+    return JSON.parse(this.#bytes!.toString('utf8', this.#mLines[k], this.#mLines[k + 1] - 1)) as string;
   }
 
-  /** Drops the decompressed bytes once both lazy sections are parsed. */
-  #release(): void {
-    if (this.#messages !== null && this.#attrs !== null && this.#bytes !== null) {
-      this.#extra -= this.#bytes.length;
-      this.#bytes = null;
+  /** Row k's attrs text, parsed alone unless the whole section already is. */
+  attrsOf(k: number): string | null {
+    if (this.#attrs !== null) return this.#attrs[k];
+    this.#aLines ??= this.#lineStarts(this.#a);
+    return JSON.parse(this.#bytes!.toString('utf8', this.#aLines[k], this.#aLines[k + 1] - 1)) as string | null;
+  }
+
+  #lineStarts([start, end]: [number, number]): Int32Array {
+    const out = new Int32Array(this.n + 1);
+    const bytes = this.#bytes!;
+    let at = start;
+    for (let k = 0; k < this.n; k++) {
+      out[k] = at;
+      const nl = bytes.indexOf(0x0a, at);
+      at = nl < 0 || nl >= end ? end + 1 : nl + 1;
     }
+    out[this.n] = end + 1;
+    this.#extra += out.byteLength;
+    return out;
   }
 
   /** Row k (built once). */
@@ -440,18 +499,35 @@ export class DecodedBlock {
     this.#built ??= new Array(this.n);
     let r = this.#built[k];
     if (r === undefined) {
-      r = { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message: this.messages()[k], attrs: this.attrs()[k] };
+      const message = this.message(k);
+      const attrs = this.attrsOf(k);
+      r = { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message, attrs };
       this.#built[k] = r;
-      this.#extra += 80;
+      this.#extra += 80 + 2 * (message.length + (attrs?.length ?? 0));
     }
     return r;
+  }
+
+  /**
+   * Rows ks (ascending indexes): one by one from their own lines when they are few, else by
+   * parsing the sections whole (cheaper per row than a parse per line once a block is mostly wanted).
+   */
+  rowsAt(ks: readonly number[]): Row[] {
+    if (this.#rows === null && ks.length * ROWS_WHOLE < this.n) return ks.map((k) => this.row(k));
+    const all = this.rows();
+    return ks.length === this.n ? all : ks.map((k) => all[k]);
   }
 
   /** Every row, in (ts, id) order. */
   rows(): Row[] {
     if (this.#rows === null) {
+      const msgs = this.messages();
+      if (this.#attrs === null) {
+        this.#attrs = JSON.parse(`[${this.#bytes!.toString('utf8', this.#a[0], this.#a[1]).replaceAll('\n', ',')}]`) as (string | null)[];
+        this.#extra += (this.#a[1] - this.#a[0]) * 2;
+      }
       const out: Row[] = new Array(this.n);
-      for (let k = 0; k < this.n; k++) out[k] = this.row(k);
+      for (let k = 0; k < this.n; k++) out[k] = this.#built?.[k] ?? { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message: msgs[k], attrs: this.#attrs[k] };
       this.#rows = out;
       this.#built = null;
     }

@@ -718,12 +718,9 @@ export class SqliteStore implements Store {
         if (probe && !probe(this.#probeInput(b))) continue;
         const blk = this.#blockOf(b.id, needles);
         if (!blk) continue;
-        let added = false;
-        for (const k of select(blk)) {
-          if (!isAfter(blk.ts[k], blk.ids[k], after, dir)) continue;
-          out.push(blk.row(k));
-          added = true;
-        }
+        const ks = select(blk).filter((k) => isAfter(blk.ts[k], blk.ids[k], after, dir));
+        const added = ks.length > 0;
+        for (const r of blk.rowsAt(ks)) out.push(r);
         if (added) {
           out.sort(cmp);
           if (out.length > limit) out = out.slice(0, limit);
@@ -818,13 +815,9 @@ export class SqliteStore implements Store {
         if (probe && !probe(this.#probeInput(s))) continue;
         const blk = this.#blockOf(s.id, needles);
         if (!blk) continue;
-        let added = false;
-        for (const k of select(blk)) {
-          if (blk.ids[k] > afterId) {
-            out.push(blk.row(k));
-            added = true;
-          }
-        }
+        const ks = select(blk).filter((k) => blk.ids[k] > afterId);
+        const added = ks.length > 0;
+        for (const r of blk.rowsAt(ks)) out.push(r);
         if (added) {
           out.sort((x, y) => x.id - y.id);
           if (out.length > limit) out = out.slice(0, limit);
