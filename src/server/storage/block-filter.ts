@@ -29,7 +29,7 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
   const fields = f.fields?.length ? f.fields : undefined;
   // `contains` is a hint (store.ts): rows whose ASCII message lacks one of them may be left out.
   const contains = (f.contains ?? []).filter((c) => c !== '' && isAscii(c));
-  const folded = textNeedles({ q: f.q, contains: f.contains }).folded;
+  const { folded, exact } = textNeedles({ q: f.q, contains: f.contains, fields: f.fields });
   return (b) => {
     if (sources && !sources.has(b.source)) return [];
     let hostCode = -1;
@@ -97,8 +97,13 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
     }
     if (state !== null && fields) {
       const st = state;
+      // A row the columns could not judge (a skipped column such as request ids, several values,
+      // irregular keys) must hold each equality's value verbatim in its attrs text to match:
+      // looked for in its line before anything is parsed (a v1 block's whole text was checked).
+      const needles = exact.length && b.hasColumns ? { folded: [], exact } : undefined;
       cand = cand.filter((k) => {
         if (st[k] !== CHECK) return true;
+        if (needles && !payloadMayMatch(b.attrsLine(k), needles)) return false;
         const a = b.attrsOf(k);
         return matchesFields(a === null ? null : JSON.parse(a), fields);
       });

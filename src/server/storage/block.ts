@@ -475,8 +475,13 @@ export class DecodedBlock {
   /** Row k's attrs text, parsed alone unless the whole section already is. */
   attrsOf(k: number): string | null {
     if (this.#attrs !== null) return this.#attrs[k];
+    return JSON.parse(this.attrsLine(k)) as string | null;
+  }
+
+  /** Row k's line of the attrs section (v2): its attrs text as a JSON string, for substring checks before it is parsed. */
+  attrsLine(k: number): string {
     this.#aLines ??= this.#lineStarts(this.#a);
-    return JSON.parse(this.#bytes!.toString('utf8', this.#aLines[k], this.#aLines[k + 1] - 1)) as string | null;
+    return this.#bytes!.toString('utf8', this.#aLines[k], this.#aLines[k + 1] - 1);
   }
 
   #lineStarts([start, end]: [number, number]): Int32Array {

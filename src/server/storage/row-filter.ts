@@ -98,9 +98,10 @@ export function textNeedles(f: LogFilter): { folded: string[]; exact: string[] }
 }
 
 /**
- * Whether a block's decompressed payload text (JSON of its columns) may hold a row the filter
- * accepts, judged by the needles alone; true whenever the text cannot be judged (non-ASCII
- * characters, or an escaped backslash: an escape in a message or in attrs text).
+ * Whether a block's decompressed payload text (a v1 payload's JSON of its columns, or a v2
+ * payload's messages section, one JSON string a line) may hold a row the filter accepts, judged
+ * by the needles alone; true whenever the text cannot be judged (non-ASCII characters, or an
+ * escaped backslash: an escape in a message or in attrs text).
  */
 export function payloadMayMatch(text: string, needles: { folded: string[]; exact: string[] }): boolean {
   if (!needles.folded.length && !needles.exact.length) return true;
