@@ -50,6 +50,7 @@ const AWKWARD = [
   '{"n":12,"user":"élan"}',
   '{"__proto__":{"x":1}}',
   '{"user":"two\\nlines\u2028"}',
+  '{"id":"req\\u002d7"}',
 ];
 
 const PATHS = ['http.status', 'http', '.http.status', '.http', 'status', 'user', 'n', 'a.', '', '__proto__.x', 'missing', 'id', 'http.status.code'];
