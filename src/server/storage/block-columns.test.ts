@@ -56,6 +56,11 @@ const AWKWARD = [
 const PATHS = ['http.status', 'http', '.http.status', '.http', 'status', 'user', 'n', 'a.', '', '__proto__.x', 'missing', 'id', 'http.status.code'];
 const VALUES = ['503', '5.0e2', '500', '0503', '404', '200', 'true', '', 'alice', 'bob', '12', '-3', '0', '-0', '1.5', 'down', '50', ' 503', 'é'];
 
+/** The columns of rows, from their attrs texts parsed (as encodeBlock does). */
+function columnsOf(rows: Row[]) {
+  return buildColumns(rows.map((x) => (x.attrs === null ? null : JSON.parse(x.attrs))));
+}
+
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)];
 }
@@ -104,7 +109,7 @@ test('property: a v2 block selects exactly the rows brute-force matchesFields ac
     const r = mulberry32(seed);
     const rows = randomRows(r, 50 + Math.floor(r() * 400), 1000 * seed, seed % 2 === 0);
     const enc = encodeBlock(rows);
-    const { cols } = buildColumns(rows.map((x) => x.attrs));
+    const { cols } = columnsOf(rows);
     if (cols['http.status']?.k === 'n' && cols.n?.k === 'n') numericColumns++;
     const v1 = encodePayloadV1(rows);
     for (let q = 0; q < 40; q++) {
@@ -128,7 +133,7 @@ test('every op and negate on the awkward attrs, one row each, equals matchesFiel
   const rows: Row[] = AWKWARD.map((attrs, k) => ({ id: k + 1, ts: T0 + k, level: 2, source: 'api', host: 'h1', message: `m${k}`, attrs }));
   // Enough distinct ids to make "id" a skipped column, beside the awkward rows.
   for (let k = 0; k < 200; k++) rows.push({ id: 1000 + k, ts: T0 + 1000 + k, level: 2, source: 'api', host: 'h1', message: 'x', attrs: JSON.stringify({ id: `req-${k}`, http: { status: 200 } }) });
-  const { cols, irregular } = buildColumns(rows.map((x) => x.attrs));
+  const { cols, irregular } = columnsOf(rows);
   assert.equal(cols['http.status']?.k, 'd', 'mixed numbers and strings make a dictionary');
   assert.equal(cols.n?.k, 'd');
   assert.equal(cols.id?.k, 's', 'a high-cardinality text gets no column');
@@ -153,7 +158,7 @@ test('numbers: a numeric column matches eq only by the canonical spelling (5.0e2
   const rows: Row[] = ['{"s":500}', '{"s":5.0e2}', '{"s":"5.0e2"}', '{"s":"500"}', '{"s":-0}', '{"s":0}'].map((attrs, k) => ({ id: k + 1, ts: T0, level: 2, source: 'api', host: 'h', message: '', attrs }));
   const numeric = rows.filter((x) => !x.attrs!.includes('"5') && !x.attrs!.includes('"500'));
   const onlyNumbers = encodeBlock(numeric).payload;
-  assert.equal(buildColumns(numeric.map((x) => x.attrs)).cols.s.k, 'n');
+  assert.equal(columnsOf(numeric).cols.s.k, 'n');
   const ids = (f: FieldFilter, rs: Row[], p: Buffer) => selectWith(rs, p, { fields: [f] }).map((x) => x.id);
   assert.deepEqual(ids({ path: 's', op: 'eq', value: '500' }, numeric, onlyNumbers), [1, 2]);
   assert.deepEqual(ids({ path: 's', op: 'eq', value: '5.0e2' }, numeric, onlyNumbers), []);

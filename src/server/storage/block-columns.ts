@@ -58,8 +58,8 @@ interface PathValues {
   multi: number[];
 }
 
-/** Builds the columns of a block's rows from their attrs texts (null = no attrs). */
-export function buildColumns(attrs: readonly (string | null)[]): Columns {
+/** Builds the columns of a block's rows from their parsed attrs (null = no attrs). */
+export function buildColumns(attrs: readonly unknown[]): Columns {
   const n = attrs.length;
   const paths = new Map<string, PathValues>();
   const irregular: number[] = [];
@@ -100,7 +100,7 @@ export function buildColumns(attrs: readonly (string | null)[]): Columns {
     const a = attrs[row];
     if (a === null) continue;
     odd = false;
-    walkTop(JSON.parse(a));
+    walkTop(a);
     if (odd) irregular.push(row);
   }
   const cols: Record<string, Column> = {};

@@ -193,6 +193,8 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   const tokens = new Map<string, TokenStat>();
   // Each row's tokens as their stats (the terms' second pass then hashes no string).
   const rowStats: TokenStat[][] = new Array(n);
+  // Each row's attrs parsed once, for the summary and the columns (null: no attrs).
+  const parsed: unknown[] = new Array(n).fill(null);
   let k = 0;
   for (const r of rows) {
     if (r.ts < tsMin) tsMin = r.ts;
@@ -216,7 +218,11 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     }
     rowStats[k] = stats;
     k++;
-    if (r.attrs !== null) summarizeAttrs(JSON.parse(r.attrs), items, nums);
+    if (r.attrs !== null) {
+      const a: unknown = JSON.parse(r.attrs);
+      parsed[k - 1] = a;
+      summarizeAttrs(a, items, nums);
+    }
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
   for (const t of tokens.keys()) items.add(t);
@@ -239,7 +245,7 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     ms[j] = r.message;
     as[j] = r.attrs;
   }
-  const { cols, irregular } = buildColumns(as);
+  const { cols, irregular } = buildColumns(parsed);
   const at: Record<string, [number, number]> = {};
   const colTexts: Buffer[] = [];
   let off = 0;
