@@ -341,8 +341,8 @@ export function payloadText(payload: Uint8Array): string {
 /**
  * Format v2 bytes: the mark, the four sections' byte lengths in ASCII ("h,c,m,a\n"), then the
  * header JSON, the field columns (each one JSON text, located by the header), the messages and
- * the attrs texts (one JSON value a line: a JSON string never holds a raw newline, so row k is
- * found by counting newlines and parsed alone). A query parses the header always, a column
+ * the attrs texts (each a JSON array with one value a line: a JSON string never holds a raw
+ * newline, so row k is found by counting newlines and parsed alone). A query parses the header always, a column
  * when it filters on its path, and the other sections (or single rows of them) when it needs them.
  */
 export function layoutV2(header: string, columns: Buffer, messages: string, attrs: string): Buffer {
@@ -353,9 +353,12 @@ export function layoutV2(header: string, columns: Buffer, messages: string, attr
   return Buffer.concat([Buffer.from([V2_MARK]), lens, h, columns, m, a]);
 }
 
-/** One JSON value per line (a section of layoutV2). */
+/**
+ * A section of layoutV2: a JSON array with each value on its own line ("[", then one value and a
+ * comma a line, the last without, then "]"), so the whole parses as it is and row k is line k + 1.
+ */
 function lines(values: readonly (string | null)[]): string {
-  return values.map((v) => JSON.stringify(v)).join('\n');
+  return `[\n${values.map((v) => JSON.stringify(v)).join(',\n')}\n]`;
 }
 
 /** The rows of a block, in (ts, id) order. */
@@ -388,7 +391,7 @@ export class DecodedBlock {
   #a: [number, number] = [0, 0];
   #messages: string[] | null = null;
   #attrs: (string | null)[] | null = null;
-  /** Line starts of the messages and attrs sections (n + 1 each: the last is the section's end + 1). */
+  /** Line starts of the values of the messages and attrs sections (#lineStarts). */
   #mLines: Int32Array | null = null;
   #aLines: Int32Array | null = null;
   #rows: Row[] | null = null;
@@ -465,7 +468,7 @@ export class DecodedBlock {
   /** Every message (the whole section parsed once). */
   messages(): string[] {
     if (this.#messages === null) {
-      this.#messages = JSON.parse(`[${this.messagesText().replaceAll('\n', ',')}]`) as string[];
+      this.#messages = JSON.parse(this.messagesText()) as string[];
       this.#extra += (this.#m[1] - this.#m[0]) * 2;
     }
     return this.#messages;
@@ -475,7 +478,7 @@ export class DecodedBlock {
   message(k: number): string {
     if (this.#messages !== null) return this.#messages[k];
     this.#mLines ??= this.#lineStarts(this.#m);
-    return JSON.parse(this.#bytes!.toString('utf8', this.#mLines[k], this.#mLines[k + 1] - 1)) as string;
+    return JSON.parse(this.#line(this.#mLines, k)) as string;
   }
 
   /** Row k's attrs text, parsed alone unless the whole section already is. */
@@ -487,19 +490,24 @@ export class DecodedBlock {
   /** Row k's line of the attrs section (v2): its attrs text as a JSON string, for substring checks before it is parsed. */
   attrsLine(k: number): string {
     this.#aLines ??= this.#lineStarts(this.#a);
-    return this.#bytes!.toString('utf8', this.#aLines[k], this.#aLines[k + 1] - 1);
+    return this.#line(this.#aLines, k);
   }
 
+  /** Value k of a section: its line without the newline and the comma after it. */
+  #line(starts: Int32Array, k: number): string {
+    return this.#bytes!.toString('utf8', starts[k], starts[k + 1] - (k < this.n - 1 ? 2 : 1));
+  }
+
+  /** Where each value's line starts (n + 1: the last is where the closing "]" line starts). */
   #lineStarts([start, end]: [number, number]): Int32Array {
     const out = new Int32Array(this.n + 1);
     const bytes = this.#bytes!;
-    let at = start;
-    for (let k = 0; k < this.n; k++) {
+    let at = start + 2; // past "[\n"
+    for (let k = 0; k <= this.n; k++) {
       out[k] = at;
       const nl = bytes.indexOf(0x0a, at);
-      at = nl < 0 || nl >= end ? end + 1 : nl + 1;
+      at = nl < 0 || nl >= end ? end : nl + 1;
     }
-    out[this.n] = end + 1;
     this.#extra += out.byteLength;
     return out;
   }
@@ -534,7 +542,7 @@ export class DecodedBlock {
     if (this.#rows === null) {
       const msgs = this.messages();
       if (this.#attrs === null) {
-        this.#attrs = JSON.parse(`[${this.#bytes!.toString('utf8', this.#a[0], this.#a[1]).replaceAll('\n', ',')}]`) as (string | null)[];
+        this.#attrs = JSON.parse(this.#bytes!.toString('utf8', this.#a[0], this.#a[1])) as (string | null)[];
         this.#extra += (this.#a[1] - this.#a[0]) * 2;
       }
       const out: Row[] = new Array(this.n);
