@@ -1,13 +1,16 @@
 // The query engine on real stores: the conformance suite (./conformance.ts) on a SQLite file and,
 // when a server answers at LOGPIPE_TEST_PG_URL, on PostgreSQL in a fresh schema.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import pg from 'pg';
 import { PostgresStore } from '../storage/postgres/pg-store.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { runEngineConformance } from './conformance.js';
+import { QueryEngine } from './engine.js';
 
 async function sqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'logpipe-engine-'));
@@ -68,3 +71,24 @@ async function postgres() {
 
 runEngineConformance('PostgreSQL', postgres, { skip: pgSkip });
 runEngineConformance('PostgreSQL', postgres, { skip: pgSkip, fieldsInStore: true });
+
+test('fields: a record counts a field and each of its values once, however often its attrs repeat them (arrays, flat and nested keys)', async () => {
+  const h = await sqlite();
+  try {
+    const base = { ts: Date.UTC(2026, 10, 1), level: 'info' as const, source: 'api', host: 'h1', message: 'm', stream: null, offset: null };
+    await h.store.insert([
+      { ...base, attrs: JSON.stringify({ tags: ['a', 'a', 'b'], 'x.y': 1, x: { y: 1 } }) },
+      { ...base, attrs: JSON.stringify({ tags: ['a'], x: { y: 2 } }) },
+      { ...base, attrs: null },
+    ]);
+    const engine = new QueryEngine(h.store, { fieldsInStore: true });
+    const r = await engine.fields(engine.prepare('', {}), { sample: 100, values: 10 });
+    const byName = new Map(r.fields.map((f) => [f.field, f]));
+    assert.equal(r.matched, 3);
+    assert.deepEqual(byName.get('tags'), { field: 'tags', count: 2, distinct: 2, values: [{ value: 'a', count: 2 }, { value: 'b', count: 1 }] });
+    assert.deepEqual(byName.get('x.y'), { field: 'x.y', count: 2, distinct: 2, values: [{ value: '1', count: 1 }, { value: '2', count: 1 }] });
+    assert.deepEqual(byName.get('level'), { field: 'level', count: 3, distinct: 1, values: [{ value: 'info', count: 3 }] });
+  } finally {
+    await h.cleanup();
+  }
+});

@@ -320,31 +320,33 @@ export class QueryEngine {
    * (dotted, arrays flattened) by how many records carry them, each with its top values.
    */
   async fields(p: PreparedQuery, opts: { sample: number; values: number }): Promise<{ fields: FieldSummary[]; matched: number; sampled: boolean } & ScanReport> {
-    const stats = new Map<string, { count: number; values: Map<string, number>; capped: boolean }>();
+    // Per field and per value, the last record (its number, `matched`) counted: a record
+    // counts a field and each of its values once, however often its attrs repeat them, with
+    // no per-record set of "field\0value" strings to build and hash (that was most of /fields).
+    const stats = new Map<string, { count: number; last: number; values: Map<string, { n: number; last: number }>; capped: boolean }>();
     let matched = 0;
-    const seen = new Set<string>();
     const add = (field: string, value: string) => {
       let s = stats.get(field);
       if (!s) {
         if (stats.size >= MAX_FIELDS) return;
-        stats.set(field, (s = { count: 0, values: new Map(), capped: false }));
+        stats.set(field, (s = { count: 0, last: 0, values: new Map(), capped: false }));
       }
       const v = value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value;
-      const pair = `${field}\u0000${v}`;
-      if (seen.has(pair)) return;
-      seen.add(pair);
-      if (!seen.has(field)) {
-        seen.add(field);
+      if (s.last !== matched) {
+        s.last = matched;
         s.count++;
       }
       const c = s.values.get(v);
-      if (c !== undefined) s.values.set(v, c + 1);
-      else if (s.values.size < MAX_DISTINCT) s.values.set(v, 1);
+      if (c !== undefined) {
+        if (c.last !== matched) {
+          c.last = matched;
+          c.n++;
+        }
+      } else if (s.values.size < MAX_DISTINCT) s.values.set(v, { n: 1, last: matched });
       else s.capped = true;
     };
     const report = await this.#scan(p, (r) => {
       matched++;
-      seen.clear();
       add('level', r.level);
       add('source', r.source);
       if (r.host !== '') add('host', r.host);
@@ -360,7 +362,7 @@ export class QueryEngine {
         return y.count - x.count || (a < b ? -1 : 1);
       })
       .map(([field, s]): FieldSummary => {
-        const values = [...s.values.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, opts.values).map(([value, count]) => ({ value, count }));
+        const values = [...s.values.entries()].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1)).slice(0, opts.values).map(([value, c]) => ({ value, count: c.n }));
         return { field, count: s.count, distinct: s.values.size, ...(s.capped ? { distinctCapped: true } : {}), values };
       });
     return { fields, matched, sampled: report.partial, ...report };

@@ -1,14 +1,25 @@
 // Compressed blocks of log rows and the summaries that let a query skip them, dialect-free
 // (the SQLite store keeps them in its `blocks` table; see sqlite/schema.ts for why blocks).
 //
-// A block holds the rows of one source, ordered by (ts, id), as one brotli-compressed JSON
-// document of columns (ids and timestamps as deltas, levels, a host dictionary, messages and
-// attrs text). Columns compress better than rows because like sits next to like, and JSON
-// keeps the codec simple: V8 parses it faster than any hand-written binary reader in JS.
+// A block holds the rows of one source, ordered by (ts, id), as one brotli-compressed payload.
 // Codec: brotli quality 5 measured 0.18x of the text per 1,000-line block at 30 MB/s
 // compression and 170 MB/s decompression (bench/codec.bench.ts, docs/benchmarks.md); Node 20
 // has no zstd, and deflate 1 was 0.22x. A query decompresses only the blocks its summaries
-// cannot rule out.
+// cannot rule out. The codec is applied in compressPayload/payloadBytes only; everything below
+// is about the decompressed bytes, whose first byte tells the format:
+// - v1 (`{`, still read, no longer written): one JSON document of columns — ids and timestamps
+//   as deltas, levels, a host dictionary, messages and attrs texts. Every query parsed all of
+//   it and built a Row per line, and a field filter parsed each row's attrs (~3.5 µs a row).
+// - v2 (0x02, written since "Columnar blocks (format v2)" in docs/benchmarks.md): sections,
+//   their byte lengths in an ASCII line after the mark (layoutV2). First a header JSON with v1's
+//   numeric columns and host dictionary plus one column per attrs path (block-columns.ts:
+//   numbers as a numeric array, low-cardinality texts as dictionary codes, varied texts such as
+//   request ids skipped), then the messages (JSON array) and the attrs texts (JSON array).
+//   A query parses the header, selects rows by levels, host, time and the field columns
+//   (block-filter.ts), parses the messages only if a row is left and a search needs them, the
+//   attrs only for rows a column cannot judge (several values for a path, irregular keys), and
+//   builds Row objects only for the rows selected. Columns still compress well beside the
+//   attrs text they repeat: like sits next to like.
 //
 // Summary (what a query checks before decompressing):
 // - ts and id ranges, row count, a bit mask of the levels present, the source (a column);
@@ -34,6 +45,7 @@ import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { tokenize } from '../../shared/search.js';
 import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
+import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
 import { planSearch } from './row-filter.js';
@@ -82,7 +94,8 @@ export interface EncodedBlock extends BlockSummary {
   payload: Buffer;
 }
 
-interface Payload {
+/** Format v1 (still read): one JSON document of columns; its decompressed text starts with `{`. */
+interface PayloadV1 {
   /** id of each row minus the previous row's (the first minus idMin): small numbers compress better */
   i: number[];
   /** ts of each row minus the previous row's (the first minus tsMin); rows are in ts order */
@@ -94,6 +107,25 @@ interface Payload {
   m: string[];
   a: (string | null)[];
 }
+
+/** Format v2's header section: v1's numeric columns and host dictionary, and where each field column is. */
+interface HeaderV2 {
+  i: number[];
+  t: number[];
+  l: number[];
+  hs: string[];
+  h: number[];
+  /** Per path: the byte range [start, end) of its column's JSON in the columns section (block-columns.ts). */
+  f: Record<string, [number, number]>;
+  /** Irregular rows (block-columns.ts), when there are any. */
+  x?: number[];
+}
+
+/** Rows wanted from a block beyond 1/ROWS_WHOLE of it are built from whole parsed sections. */
+const ROWS_WHOLE = 8;
+
+/** First byte of a format v2 payload (decompressed); v1's is `{`. */
+const V2_MARK = 0x02;
 
 const P_FIELD = '\u0001';
 const P_PATH = '\u0002';
@@ -161,6 +193,8 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   const tokens = new Map<string, TokenStat>();
   // Each row's tokens as their stats (the terms' second pass then hashes no string).
   const rowStats: TokenStat[][] = new Array(n);
+  // Each row's attrs parsed once, for the summary and the columns (null: no attrs).
+  const parsed: unknown[] = new Array(n).fill(null);
   let k = 0;
   for (const r of rows) {
     if (r.ts < tsMin) tsMin = r.ts;
@@ -184,27 +218,45 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     }
     rowStats[k] = stats;
     k++;
-    if (r.attrs !== null) summarizeAttrs(JSON.parse(r.attrs), items, nums);
+    if (r.attrs !== null) {
+      const a: unknown = JSON.parse(r.attrs);
+      parsed[k - 1] = a;
+      summarizeAttrs(a, items, nums);
+    }
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
   for (const t of tokens.keys()) items.add(t);
-  const p: Payload = { i: [], t: [], l: [], hs: [...hostIndex.keys()], h: [], m: [], a: [] };
+  const ids: number[] = new Array(n);
+  const tss: number[] = new Array(n);
+  const lv: number[] = new Array(n);
+  const hi: number[] = new Array(n);
+  const ms: string[] = new Array(n);
+  const as: (string | null)[] = new Array(n);
   let prevId = idMin;
   let prevTs = tsMin;
-  for (const r of rows) {
-    p.i.push(r.id - prevId);
-    p.t.push(r.ts - prevTs);
+  for (let j = 0; j < n; j++) {
+    const r = rows[j];
+    ids[j] = r.id - prevId;
+    tss[j] = r.ts - prevTs;
     prevId = r.id;
     prevTs = r.ts;
-    p.l.push(r.level);
-    p.h.push(hostIndex.get(r.host)!);
-    p.m.push(r.message);
-    p.a.push(r.attrs);
+    lv[j] = r.level;
+    hi[j] = hostIndex.get(r.host)!;
+    ms[j] = r.message;
+    as[j] = r.attrs;
   }
-  const json = Buffer.from(JSON.stringify(p));
-  const payload = brotliCompressSync(json, {
-    params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
-  });
+  const { cols, irregular } = buildColumns(parsed);
+  const at: Record<string, [number, number]> = {};
+  const colTexts: Buffer[] = [];
+  let off = 0;
+  for (const [path, col] of Object.entries(cols)) {
+    const b = Buffer.from(JSON.stringify(col));
+    at[path] = [off, (off += b.length)];
+    colTexts.push(b);
+  }
+  const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: at };
+  if (irregular.length) header.x = irregular;
+  const payload = compressPayload(layoutV2(JSON.stringify(header), Buffer.concat(colTexts), lines(ms), lines(as)));
   return {
     source,
     tsMin,
@@ -269,28 +321,237 @@ export function decodeTerms(buf: Uint8Array): BlockTerms {
   return JSON.parse(brotliDecompressSync(buf).toString()) as BlockTerms;
 }
 
+/** Compresses a payload's bytes (the codec's one call site on the write side). */
+export function compressPayload(bytes: Buffer): Buffer {
+  return brotliCompressSync(bytes, {
+    params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
+  });
+}
+
+/** A block's payload decompressed (the codec's one call site on the read side): v1 JSON text or v2 sections. */
+export function payloadBytes(payload: Uint8Array): Buffer {
+  return brotliDecompressSync(payload);
+}
+
+/** A block's payload decompressed, as text. */
+export function payloadText(payload: Uint8Array): string {
+  return payloadBytes(payload).toString();
+}
+
+/**
+ * Format v2 bytes: the mark, the four sections' byte lengths in ASCII ("h,c,m,a\n"), then the
+ * header JSON, the field columns (each one JSON text, located by the header), the messages and
+ * the attrs texts (each a JSON array with one value a line: a JSON string never holds a raw
+ * newline, so row k is found by counting newlines and parsed alone). A query parses the header always, a column
+ * when it filters on its path, and the other sections (or single rows of them) when it needs them.
+ */
+export function layoutV2(header: string, columns: Buffer, messages: string, attrs: string): Buffer {
+  const h = Buffer.from(header);
+  const m = Buffer.from(messages);
+  const a = Buffer.from(attrs);
+  const lens = Buffer.from(`${h.length},${columns.length},${m.length},${a.length}\n`, 'latin1');
+  return Buffer.concat([Buffer.from([V2_MARK]), lens, h, columns, m, a]);
+}
+
+/**
+ * A section of layoutV2: a JSON array with each value on its own line ("[", then one value and a
+ * comma a line, the last without, then "]"), so the whole parses as it is and row k is line k + 1.
+ */
+function lines(values: readonly (string | null)[]): string {
+  return `[\n${values.map((v) => JSON.stringify(v)).join(',\n')}\n]`;
+}
+
 /** The rows of a block, in (ts, id) order. */
 export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array): Row[] {
-  return parsePayload(source, idMin, tsMin, payloadText(payload));
+  return new DecodedBlock(source, idMin, tsMin, payloadBytes(payload)).rows();
 }
 
-/** A block's payload decompressed: the JSON text of its columns (checked before it is parsed). */
-export function payloadText(payload: Uint8Array): string {
-  return brotliDecompressSync(payload).toString();
-}
+/**
+ * A decompressed block as a query reads it: ids, timestamps, levels and hosts as arrays at
+ * once; field columns (v2; null for a v1 payload, whose field filters parse attrs); messages,
+ * attrs and Row objects only when asked for, and then kept (the store caches decoded blocks).
+ */
+export class DecodedBlock {
+  readonly source: string;
+  readonly n: number;
+  readonly ids: number[];
+  readonly ts: number[];
+  readonly levels: number[];
+  readonly hosts: string[];
+  readonly hostOf: number[];
+  /** Whether the block has field columns (v2); a v1 block's field filters parse attrs. */
+  readonly hasColumns: boolean;
+  /** Rows every field filter checks by their attrs (v2; see block-columns.ts). */
+  readonly irregular: readonly number[];
+  #bytes: Buffer | null;
+  #colAt: Record<string, [number, number]> = {};
+  #cols = new Map<string, Column>();
+  #c = 0;
+  #m: [number, number] = [0, 0];
+  #a: [number, number] = [0, 0];
+  #messages: string[] | null = null;
+  #attrs: (string | null)[] | null = null;
+  /** Line starts of the values of the messages and attrs sections (#lineStarts). */
+  #mLines: Int32Array | null = null;
+  #aLines: Int32Array | null = null;
+  #rows: Row[] | null = null;
+  #built: (Row | undefined)[] | null = null;
+  /** Bytes held beyond the arrays of the header, roughly (the store's cache budget). */
+  #extra = 0;
 
-/** The rows of a block from its payload text (payloadText). */
-export function parsePayload(source: string, idMin: number, tsMin: number, text: string): Row[] {
-  const p = JSON.parse(text) as Payload;
-  const out: Row[] = new Array(p.i.length);
-  let id = idMin;
-  let ts = tsMin;
-  for (let k = 0; k < p.i.length; k++) {
-    id += p.i[k];
-    ts += p.t[k];
-    out[k] = { id, ts, level: p.l[k], source, host: p.hs[p.h[k]], message: p.m[k], attrs: p.a[k] };
+  constructor(source: string, idMin: number, tsMin: number, bytes: Buffer) {
+    this.source = source;
+    let h: { i: number[]; t: number[]; l: number[]; hs: string[]; h: number[] };
+    if (bytes[0] === V2_MARK) {
+      const nl = bytes.indexOf(0x0a);
+      const [hl, cl, ml, al] = bytes.toString('latin1', 1, nl).split(',').map(Number);
+      const h0 = nl + 1;
+      const v2 = JSON.parse(bytes.toString('utf8', h0, h0 + hl)) as HeaderV2;
+      h = v2;
+      this.hasColumns = true;
+      this.#colAt = v2.f;
+      this.irregular = v2.x ?? [];
+      this.#c = h0 + hl;
+      this.#m = [h0 + hl + cl, h0 + hl + cl + ml];
+      this.#a = [h0 + hl + cl + ml, h0 + hl + cl + ml + al];
+      this.#bytes = bytes;
+      this.#extra = bytes.length;
+    } else {
+      const v1 = JSON.parse(bytes.toString()) as PayloadV1;
+      h = v1;
+      this.hasColumns = false;
+      this.irregular = [];
+      this.#messages = v1.m;
+      this.#attrs = v1.a;
+      this.#bytes = null;
+      this.#extra = bytes.length * 2;
+    }
+    const n = h.i.length;
+    this.n = n;
+    this.ids = h.i;
+    this.ts = h.t;
+    let id = idMin;
+    let ts = tsMin;
+    for (let k = 0; k < n; k++) {
+      id += h.i[k];
+      ts += h.t[k];
+      h.i[k] = id;
+      h.t[k] = ts;
+    }
+    this.levels = h.l;
+    this.hosts = h.hs;
+    this.hostOf = h.h;
   }
-  return out;
+
+  /** Approximate bytes held (for the store's cache budget): grows as sections are parsed. */
+  get cost(): number {
+    return this.n * 64 + this.#extra;
+  }
+
+  /** The column of a field path (v2), parsed on first use; undefined when no row reaches the path. */
+  column(path: string): Column | undefined {
+    let col = this.#cols.get(path);
+    if (col === undefined && this.#bytes !== null && Object.hasOwn(this.#colAt, path)) {
+      const [a, b] = this.#colAt[path];
+      col = JSON.parse(this.#bytes.toString('utf8', this.#c + a, this.#c + b)) as Column;
+      this.#cols.set(path, col);
+      this.#extra += (b - a) * 2;
+    }
+    return col;
+  }
+
+  /** The messages section's text (v2), for substring checks before anything is parsed. */
+  messagesText(): string {
+    return this.#bytes!.toString('utf8', this.#m[0], this.#m[1]);
+  }
+
+  /** Every message (the whole section parsed once). */
+  messages(): string[] {
+    if (this.#messages === null) {
+      this.#messages = JSON.parse(this.messagesText()) as string[];
+      this.#extra += (this.#m[1] - this.#m[0]) * 2;
+    }
+    return this.#messages;
+  }
+
+  /** Row k's message, parsed alone unless the whole section already is. */
+  message(k: number): string {
+    if (this.#messages !== null) return this.#messages[k];
+    this.#mLines ??= this.#lineStarts(this.#m);
+    return JSON.parse(this.#line(this.#mLines, k)) as string;
+  }
+
+  /** Row k's attrs text, parsed alone unless the whole section already is. */
+  attrsOf(k: number): string | null {
+    if (this.#attrs !== null) return this.#attrs[k];
+    return JSON.parse(this.attrsLine(k)) as string | null;
+  }
+
+  /** Row k's line of the attrs section (v2): its attrs text as a JSON string, for substring checks before it is parsed. */
+  attrsLine(k: number): string {
+    this.#aLines ??= this.#lineStarts(this.#a);
+    return this.#line(this.#aLines, k);
+  }
+
+  /** Value k of a section: its line without the newline and the comma after it. */
+  #line(starts: Int32Array, k: number): string {
+    return this.#bytes!.toString('utf8', starts[k], starts[k + 1] - (k < this.n - 1 ? 2 : 1));
+  }
+
+  /** Where each value's line starts (n + 1: the last is where the closing "]" line starts). */
+  #lineStarts([start, end]: [number, number]): Int32Array {
+    const out = new Int32Array(this.n + 1);
+    const bytes = this.#bytes!;
+    let at = start + 2; // past "[\n"
+    for (let k = 0; k <= this.n; k++) {
+      out[k] = at;
+      const nl = bytes.indexOf(0x0a, at);
+      at = nl < 0 || nl >= end ? end : nl + 1;
+    }
+    this.#extra += out.byteLength;
+    return out;
+  }
+
+  /** Row k (built once). */
+  row(k: number): Row {
+    if (this.#rows !== null) return this.#rows[k];
+    this.#built ??= new Array(this.n);
+    let r = this.#built[k];
+    if (r === undefined) {
+      const message = this.message(k);
+      const attrs = this.attrsOf(k);
+      r = { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message, attrs };
+      this.#built[k] = r;
+      this.#extra += 80 + 2 * (message.length + (attrs?.length ?? 0));
+    }
+    return r;
+  }
+
+  /**
+   * Rows ks (ascending indexes): one by one from their own lines when they are few, else by
+   * parsing the sections whole (cheaper per row than a parse per line once a block is mostly wanted).
+   */
+  rowsAt(ks: readonly number[]): Row[] {
+    if (this.#rows === null && ks.length * ROWS_WHOLE < this.n) return ks.map((k) => this.row(k));
+    const all = this.rows();
+    return ks.length === this.n ? all : ks.map((k) => all[k]);
+  }
+
+  /** Every row, in (ts, id) order. */
+  rows(): Row[] {
+    if (this.#rows === null) {
+      const msgs = this.messages();
+      if (this.#attrs === null) {
+        this.#attrs = JSON.parse(this.#bytes!.toString('utf8', this.#a[0], this.#a[1])) as (string | null)[];
+        this.#extra += (this.#a[1] - this.#a[0]) * 2;
+      }
+      const out: Row[] = new Array(this.n);
+      for (let k = 0; k < this.n; k++) out[k] = this.#built?.[k] ?? { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message: msgs[k], attrs: this.#attrs[k] };
+      this.#rows = out;
+      this.#built = null;
+    }
+    return this.#rows;
+  }
 }
 
 /** The level mask a filter's levels select (0 = no level filter). */

@@ -36,32 +36,39 @@ export function compileRowFilter(f: LogFilter): RowPredicate {
   const host = f.host;
   const from = f.from;
   const to = f.to;
-  const search = planSearch(f.q);
+  const search = compileSearch(f);
   const fields = f.fields?.length ? f.fields : undefined;
-  const quick = search ? search.terms.flatMap((t) => t.tokens).filter((t) => isAscii(t)) : [];
   return (r) => {
     if (levels && !levels.has(r.level)) return false;
     if (sources && !sources.has(r.source)) return false;
     if (host !== undefined && r.host !== host) return false;
     if (from !== undefined && r.ts < from) return false;
     if (to !== undefined && r.ts >= to) return false;
-    if (search) {
-      if (search.substring !== null) {
-        if (!r.message.toLowerCase().includes(search.substring)) return false;
-      } else {
-        // Cheap rejection first: every exact token of every term must occur as a substring
-        // of the lower-cased line before it is worth tokenizing (most lines fail here).
-        // (Only for an ASCII line, whose tokens are exactly substrings of its lower case.)
-        if (quick.length && isAscii(r.message)) {
-          const lower = r.message.toLowerCase();
-          for (const tok of quick) if (!lower.includes(tok)) return false;
-        }
-        const tokens = tokenize(r.message);
-        if (!search.terms.every((t) => termMatches(t, tokens))) return false;
-      }
-    }
+    if (search && !search(r.message)) return false;
     if (fields && !matchesFields(r.attrs === null ? null : JSON.parse(r.attrs), fields)) return false;
     return true;
+  };
+}
+
+/** The search part of a filter (`q`) as a test of one message; undefined when it selects every message. */
+export function compileSearch(f: LogFilter): ((message: string) => boolean) | undefined {
+  const search = planSearch(f.q);
+  if (!search) return undefined;
+  if (search.substring !== null) {
+    const sub = search.substring;
+    return (m) => m.toLowerCase().includes(sub);
+  }
+  const quick = search.terms.flatMap((t) => t.tokens).filter((t) => isAscii(t));
+  return (m) => {
+    // Cheap rejection first: every exact token of every term must occur as a substring
+    // of the lower-cased line before it is worth tokenizing (most lines fail here).
+    // (Only for an ASCII line, whose tokens are exactly substrings of its lower case.)
+    if (quick.length && isAscii(m)) {
+      const lower = m.toLowerCase();
+      for (const tok of quick) if (!lower.includes(tok)) return false;
+    }
+    const tokens = tokenize(m);
+    return search.terms.every((t) => termMatches(t, tokens));
   };
 }
 
@@ -91,9 +98,10 @@ export function textNeedles(f: LogFilter): { folded: string[]; exact: string[] }
 }
 
 /**
- * Whether a block's decompressed payload text (JSON of its columns) may hold a row the filter
- * accepts, judged by the needles alone; true whenever the text cannot be judged (non-ASCII
- * characters, or an escaped backslash: an escape in a message or in attrs text).
+ * Whether a block's decompressed payload text (a v1 payload's JSON of its columns, or a v2
+ * payload's messages section, one JSON string a line) may hold a row the filter accepts, judged
+ * by the needles alone; true whenever the text cannot be judged (non-ASCII characters, or an
+ * escaped backslash: an escape in a message or in attrs text).
  */
 export function payloadMayMatch(text: string, needles: { folded: string[]; exact: string[] }): boolean {
   if (!needles.folded.length && !needles.exact.length) return true;

@@ -23,9 +23,10 @@ import { RollupBatch, type RollupAgg } from '../rollups.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { byTsId, compileBlockProbe, decodeTerms, idProbe, levelMask, parsePayload, payloadText, type BlockTerms, type ProbeInput } from '../block.js';
+import { byTsId, compileBlockProbe, DecodedBlock, decodeTerms, idProbe, levelMask, payloadBytes, type BlockTerms, type ProbeInput } from '../block.js';
+import { compileBlockFilter } from '../block-filter.js';
 import { bloomHas } from '../bloom.js';
-import { compileRowFilter, payloadMayMatch, planSearch, textNeedles, type RowPredicate } from '../row-filter.js';
+import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
 import { beginUpgrade, convertRows, needsConversion, upgrade2to3 } from './upgrade.js';
 
@@ -60,8 +61,14 @@ const BLOCK_ROWS = 1000;
 const HOT_MAX_AGE_MS = 30_000;
 /** Blocks written per compaction transaction (keeps each write lock short). */
 const BLOCKS_PER_COMPACTION = 8;
-/** Rows of decoded blocks kept in memory (paging and context() revisit the same blocks): ~16 blocks of 1,000 rows, a few MB. */
-const BLOCK_CACHE_ROWS = 16_000;
+/**
+ * Bytes of decoded blocks kept in memory (paging, context() and a query run again revisit the same
+ * blocks), as DecodedBlock.cost estimates them: a block read only through its header and
+ * columns costs its decompressed bytes (~150 KB per 1,000 lines), one whose rows were built
+ * about three times that. 24 MB holds the ~100 blocks of ten minutes at 1M lines an hour when
+ * only columns were read.
+ */
+const BLOCK_CACHE_BYTES = 24 * 1024 * 1024;
 type Needles = ReturnType<typeof textNeedles>;
 /** Bytes of block Bloom filters kept in memory (about 5 KB per 1,000-line block: ~10M lines' worth). */
 const BLOOM_CACHE_BYTES = 48 * 1024 * 1024;
@@ -207,9 +214,10 @@ function keysetClause(after: Position | undefined, dir: 'ASC' | 'DESC', t: strin
 }
 
 /** Whether row `r` lies strictly after `after` in direction `dir`. */
-function isAfter(r: Row, after: Position | undefined, dir: 'ASC' | 'DESC'): boolean {
+/** Whether the place (ts, id) comes strictly after `after` in `dir` order. */
+function isAfter(ts: number, id: number, after: Position | undefined, dir: 'ASC' | 'DESC'): boolean {
   if (!after) return true;
-  return dir === 'DESC' ? r.ts < after.ts || (r.ts === after.ts && r.id < after.id) : r.ts > after.ts || (r.ts === after.ts && r.id > after.id);
+  return dir === 'DESC' ? ts < after.ts || (ts === after.ts && id < after.id) : ts > after.ts || (ts === after.ts && id > after.id);
 }
 
 function byTsIdDesc(a: Row, b: Row): number {
@@ -241,8 +249,8 @@ export class SqliteStore implements Store {
   #hot = new Map<string, HotSource>();
   /** Blocks decompressed so far (tests and benchmarks check that summaries skip blocks). */
   blocksDecoded = 0;
-  #blockCache = new Map<number, Row[]>();
-  #blockCacheRows = 0;
+  #blockCache = new Map<number, { block: DecodedBlock; cost: number }>();
+  #blockCacheBytes = 0;
   #blooms = new Map<number, Uint8Array>();
   #bloomBytes = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -520,28 +528,43 @@ export class SqliteStore implements Store {
 
   // ---- Reading ---------------------------------------------------------------------------
 
-  /** The rows of a block, decoded (a few recent ones are cached; blocks never change, a rewrite makes a new id). */
-  // With `needles` (row-filter.ts textNeedles), a block whose decompressed text lacks one of
-  // them is known to hold no matching row: it answers [] without being parsed or cached.
-  #blockRowsOf(id: number, needles?: Needles): Row[] | undefined {
+  /** A block, decoded (recent ones are cached; blocks never change, a rewrite makes a new id). */
+  // With `needles` (row-filter.ts textNeedles), a v1 block whose decompressed text lacks one of
+  // them is known to hold no matching row: null, without being parsed or cached. (A v2 block
+  // is checked section by section by its selector, block-filter.ts.)
+  #blockOf(id: number, needles?: Needles): DecodedBlock | null | undefined {
     const hit = this.#blockCache.get(id);
     if (hit) {
       this.#blockCache.delete(id);
       this.#blockCache.set(id, hit);
-      return hit;
+      // A cached block grows as queries parse its sections: account for what it holds now.
+      const cost = hit.block.cost;
+      this.#blockCacheBytes += cost - hit.cost;
+      hit.cost = cost;
+      this.#trimBlockCache();
+      return hit.block;
     }
     const b = this.#stmt('SELECT source, id_min, ts_min, payload FROM blocks WHERE id = ?').get(id) as
       | { source: string; id_min: number; ts_min: number; payload: Buffer }
       | undefined;
     if (!b) return undefined;
-    const text = payloadText(b.payload);
+    const bytes = payloadBytes(b.payload);
     this.blocksDecoded++;
-    if (needles && !payloadMayMatch(text, needles)) return [];
-    const rows = parsePayload(b.source, b.id_min, b.ts_min, text);
-    this.#blockCache.set(id, rows);
-    this.#blockCacheRows += rows.length;
-    while (this.#blockCacheRows > BLOCK_CACHE_ROWS && this.#blockCache.size > 1) this.#uncache(this.#blockCache.keys().next().value as number);
-    return rows;
+    if (needles && bytes[0] === 0x7b && !payloadMayMatch(bytes.toString(), needles)) return null;
+    const block = new DecodedBlock(b.source, b.id_min, b.ts_min, bytes);
+    this.#blockCache.set(id, { block, cost: block.cost });
+    this.#blockCacheBytes += block.cost;
+    this.#trimBlockCache();
+    return block;
+  }
+
+  #trimBlockCache(): void {
+    while (this.#blockCacheBytes > BLOCK_CACHE_BYTES && this.#blockCache.size > 1) this.#uncache(this.#blockCache.keys().next().value as number);
+  }
+
+  /** The rows of a block (all of them built), or undefined when it is gone. */
+  #blockRowsOf(id: number): Row[] | undefined {
+    return this.#blockOf(id)?.rows();
   }
 
   /**
@@ -579,7 +602,7 @@ export class SqliteStore implements Store {
   /** Forgets decoded blocks (benchmarks measure cold reads; tests count decodes). */
   dropBlockCache(): void {
     this.#blockCache.clear();
-    this.#blockCacheRows = 0;
+    this.#blockCacheBytes = 0;
   }
 
   #forgetBloom(id: number): void {
@@ -590,10 +613,10 @@ export class SqliteStore implements Store {
   }
 
   #uncache(id: number): void {
-    const rows = this.#blockCache.get(id);
-    if (!rows) return;
+    const e = this.#blockCache.get(id);
+    if (!e) return;
     this.#blockCache.delete(id);
-    this.#blockCacheRows -= rows.length;
+    this.#blockCacheBytes -= e.cost;
   }
 
   /** Summary conditions of a filter on `blocks` (time overlap, level mask, sources). */
@@ -640,6 +663,7 @@ export class SqliteStore implements Store {
   #queryByTime(f: LogFilter, dir: 'ASC' | 'DESC', after: Position | undefined, limit: number): Row[] {
     if (!(limit > 0)) return [];
     const pred = compileRowFilter(f);
+    const select = compileBlockFilter(f);
     const probe = compileBlockProbe(f);
     const needles = textNeedles(f);
     const cmp = dir === 'DESC' ? byTsIdDesc : byTsId;
@@ -692,15 +716,11 @@ export class SqliteStore implements Store {
           if (dir === 'DESC' ? b.ts_max < kth.ts : b.ts_min > kth.ts) return out;
         }
         if (probe && !probe(this.#probeInput(b))) continue;
-        const rows = this.#blockRowsOf(b.id, needles);
-        if (!rows) continue;
-        let added = false;
-        for (const r of rows) {
-          if (isAfter(r, after, dir) && pred(r)) {
-            out.push(r);
-            added = true;
-          }
-        }
+        const blk = this.#blockOf(b.id, needles);
+        if (!blk) continue;
+        const ks = select(blk).filter((k) => isAfter(blk.ts[k], blk.ids[k], after, dir));
+        const added = ks.length > 0;
+        for (const r of blk.rowsAt(ks)) out.push(r);
         if (added) {
           out.sort(cmp);
           if (out.length > limit) out = out.slice(0, limit);
@@ -723,8 +743,9 @@ export class SqliteStore implements Store {
     const cands = this.#stmt('SELECT id FROM blocks WHERE id_max >= ? AND id_max <= ? AND id_min <= ?').all(id, id + this.#idWidth, id) as { id: number }[];
     for (const c of cands) {
       if (!bloomHas(this.#bloomOf(c.id), probe)) continue;
-      const r = this.#blockRowsOf(c.id)?.find((x) => x.id === id);
-      if (r) return r;
+      const blk = this.#blockOf(c.id);
+      const k = blk ? blk.ids.indexOf(id) : -1;
+      if (k >= 0) return blk!.row(k);
     }
     return undefined;
   }
@@ -752,6 +773,7 @@ export class SqliteStore implements Store {
     limit = Math.floor(limit);
     if (!(limit > 0)) return [];
     const pred = compileRowFilter(filter);
+    const select = compileBlockFilter(filter);
     const probe = compileBlockProbe(filter);
     const needles = textNeedles(filter);
     const mask = levelMask(filter);
@@ -791,15 +813,11 @@ export class SqliteStore implements Store {
         if (mask && (s.levels & mask) === 0) continue;
         if ((filter.from !== undefined && s.ts_max < filter.from) || (filter.to !== undefined && s.ts_min >= filter.to)) continue;
         if (probe && !probe(this.#probeInput(s))) continue;
-        const rows = this.#blockRowsOf(s.id, needles);
-        if (!rows) continue;
-        let added = false;
-        for (const r of rows) {
-          if (r.id > afterId && pred(r)) {
-            out.push(r);
-            added = true;
-          }
-        }
+        const blk = this.#blockOf(s.id, needles);
+        if (!blk) continue;
+        const ks = select(blk).filter((k) => blk.ids[k] > afterId);
+        const added = ks.length > 0;
+        for (const r of blk.rowsAt(ks)) out.push(r);
         if (added) {
           out.sort((x, y) => x.id - y.id);
           if (out.length > limit) out = out.slice(0, limit);
@@ -824,15 +842,15 @@ export class SqliteStore implements Store {
       const pred = compileRowFilter(range);
       for (const r of this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(c.sql)}`).all(...c.params) as Row[]) if (pred(r)) add(r.ts, r.level, sign);
     }
-    const pred = compileRowFilter(range);
+    const select = compileBlockFilter(range);
     const probe = compileBlockProbe(range);
     const needles = textNeedles(range);
     const bc = this.#blockClauses(range, a, b);
-    for (const blk of this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(bc.sql)}`).all(...bc.params) as BlockRow[]) {
-      if (probe && !probe(this.#probeInput(blk))) continue;
-      const rows = this.#blockRowsOf(blk.id, needles);
-      if (!rows) continue;
-      for (const r of rows) if (pred(r)) add(r.ts, r.level, sign);
+    for (const s of this.#stmt(`SELECT ${BLOCK_SUMMARY} FROM blocks ${where(bc.sql)}`).all(...bc.params) as BlockRow[]) {
+      if (probe && !probe(this.#probeInput(s))) continue;
+      const blk = this.#blockOf(s.id, needles);
+      if (!blk) continue;
+      for (const k of select(blk)) add(blk.ts[k], blk.levels[k], sign);
     }
   }
 
@@ -846,6 +864,7 @@ export class SqliteStore implements Store {
     if (!(b > a)) return;
     const range = { ...f, from: a, to: b };
     const pred = compileRowFilter(range);
+    const select = compileBlockFilter(range);
     const c = hotClauses(range);
     for (const r of this.#stmt(`SELECT ${COLUMNS} FROM hot AS h ${where(c.sql)}`).all(...c.params) as Row[]) if (pred(r)) add(r.ts, r.level, 1);
     const probe = compileBlockProbe(range);
@@ -865,9 +884,9 @@ export class SqliteStore implements Store {
         }
         continue;
       }
-      const rows = this.#blockRowsOf(blk.id, needles);
-      if (!rows) continue;
-      for (const r of rows) if (pred(r)) add(r.ts, r.level, 1);
+      const d = this.#blockOf(blk.id, needles);
+      if (!d) continue;
+      for (const k of select(d)) add(d.ts[k], d.levels[k], 1);
     }
   }
 

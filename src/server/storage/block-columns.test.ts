@@ -1,0 +1,199 @@
+// Format v2 blocks (block.ts, block-columns.ts, block-filter.ts) against the one definition of
+// field filters (shared/fields.ts matchesFields) and the row predicate (row-filter.ts): random
+// records and filters, the awkward attrs by name, and v1 payloads written the old way.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { matchesFields, type FieldFilter } from '../../shared/fields.js';
+import { mulberry32 } from '../../shared/random.js';
+import { LEVELS } from '../../shared/levels.js';
+import { buildColumns } from './block-columns.js';
+import { compileBlockFilter } from './block-filter.js';
+import { DecodedBlock, decodeBlock, encodeBlock, payloadBytes } from './block.js';
+import { compileRowFilter } from './row-filter.js';
+import type { Row } from './row.js';
+import type { LogFilter } from './store.js';
+import { encodePayloadV1 } from '../../../test/helpers/block-v1.js';
+
+const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+/** Attrs texts that exercise every column path: written as JSON text so spellings survive. */
+const AWKWARD = [
+  null,
+  '{}',
+  '{"http":{"status":503}}',
+  '{"http":{"status":"503"}}',
+  '{"http.status":503}',
+  '{"http.status":503,"http":{"status":404}}',
+  '{"http":{"status":[503,404]}}',
+  '{"http":{"status":[503]}}',
+  '{"http":[{"status":200},{"status":503}]}',
+  '{"http":{"status":null}}',
+  '{"http":{"status":5.0e2}}',
+  '{"http":{"status":"5.0e2"}}',
+  '{"http":{"status":"0503"}}',
+  '{"http":{"status":" 503"}}',
+  '{"http":{"status":-0}}',
+  '{"http":{"status":1e999}}',
+  '{"http":{"status":{"code":503}}}',
+  '{"http":{"status":true}}',
+  '{"http":{"status":"true"}}',
+  '{"http":{"status":""}}',
+  '{"http":"down"}',
+  '{"":{"http":{"status":503}}}',
+  '{"a":{"":1}}',
+  '{"":7}',
+  '[{"http":{"status":503}},{"user":"bob"}]',
+  '{"user":"alice","n":1.5}',
+  '{"user":["alice","bob"]}',
+  '{"n":"12"}',
+  '{"n":-3}',
+  '{"n":12,"user":"élan"}',
+  '{"__proto__":{"x":1}}',
+  '{"user":"two\\nlines\u2028"}',
+  '{"id":"req\\u002d7"}',
+];
+
+const PATHS = ['http.status', 'http', '.http.status', '.http', 'status', 'user', 'n', 'a.', '', '__proto__.x', 'missing', 'id', 'http.status.code'];
+const VALUES = ['503', '5.0e2', '500', '0503', '404', '200', 'true', '', 'alice', 'bob', '12', '-3', '0', '-0', '1.5', 'down', '50', ' 503', 'é'];
+
+/** The columns of rows, from their attrs texts parsed (as encodeBlock does). */
+function columnsOf(rows: Row[]) {
+  return buildColumns(rows.map((x) => (x.attrs === null ? null : JSON.parse(x.attrs))));
+}
+
+function pick<T>(r: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(r() * xs.length)];
+}
+
+function randomFilter(r: () => number): FieldFilter {
+  const path = pick(r, PATHS);
+  const negate = r() < 0.3 ? true : undefined;
+  const op = pick(r, ['eq', 'prefix', 'exists', 'range'] as const);
+  const f: FieldFilter =
+    op === 'exists' ? { path, op }
+    : op === 'range' ? { path, op, ...(r() < 0.5 ? { gte: pick(r, [-5, 0, 12, 404, 500, 503]) } : { gt: pick(r, [-5, 1, 499]) }), ...(r() < 0.5 ? { lt: pick(r, [13, 500, 503.5, 1000]) } : {}) }
+    : { path, op, value: op === 'prefix' ? pick(r, VALUES).slice(0, 1 + Math.floor(r() * 2)) : pick(r, VALUES) };
+  if (negate) f.negate = true;
+  return f;
+}
+
+/** The awkward attrs whose values at http.status and n are numbers, arrays of numbers or objects: numeric columns with multi and opaque rows. */
+const NUMERIC_AWKWARD = AWKWARD.filter((a) => a === null || !/"(status|n)":(\[?"|true|1e999)/.test(a));
+
+/**
+ * Random rows: the awkward attrs, and regular ones with a high-cardinality id (a skipped
+ * column). With `numeric`, http.status and n hold numbers only (numeric columns).
+ */
+function randomRows(r: () => number, n: number, first: number, numeric = false): Row[] {
+  const rows: Row[] = [];
+  const awkward = numeric ? NUMERIC_AWKWARD : AWKWARD;
+  for (let k = 0; k < n; k++) {
+    const pickAwkward = r() < (numeric ? 0.1 : 0.4);
+    const num = Math.floor(r() * 20);
+    const attrs = pickAwkward
+      ? pick(r, awkward)
+      : JSON.stringify({ http: { status: pick(r, [200, 404, 503]) }, id: `req-${Math.floor(r() * 100000)}`, user: pick(r, ['alice', 'bob', 'carol']), n: numeric || r() < 0.5 ? num : `${num}` });
+    rows.push({ id: first + k, ts: T0 + Math.floor(k / 3) * 10, level: Math.floor(r() * LEVELS.length), source: 'api', host: pick(r, ['h1', 'h2']), message: pick(r, ['disk full', 'timeout on connect', 'retry alpha', 'Élan vital', 'a "quoted" \\ line', 'two\nlines timeout', 'sep\u2028arated disk']), attrs });
+  }
+  return rows;
+}
+
+function selectWith(rows: Row[], payload: Buffer, f: LogFilter): Row[] {
+  const b = new DecodedBlock('api', rows[0].id, rows[0].ts, payloadBytes(payload));
+  return compileBlockFilter(f)(b).map((k) => b.row(k));
+}
+
+test('property: a v2 block selects exactly the rows brute-force matchesFields accepts, in block order (every op, negate, fallback rows)', () => {
+  let numericColumns = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = mulberry32(seed);
+    const rows = randomRows(r, 50 + Math.floor(r() * 400), 1000 * seed, seed % 2 === 0);
+    const enc = encodeBlock(rows);
+    const { cols } = columnsOf(rows);
+    if (cols['http.status']?.k === 'n' && cols.n?.k === 'n') numericColumns++;
+    const v1 = encodePayloadV1(rows);
+    for (let q = 0; q < 40; q++) {
+      const fields: FieldFilter[] = [];
+      const nf = 1 + Math.floor(r() * 3);
+      for (let i = 0; i < nf; i++) fields.push(randomFilter(r));
+      const f: LogFilter = { fields };
+      if (r() < 0.2) f.levels = [pick(r, LEVELS)];
+      if (r() < 0.2) f.host = pick(r, ['h1', 'h2', 'h9']);
+      if (r() < 0.2) f.q = pick(r, ['timeout', 'disk', 'élan', '"quoted"', 'retr*']);
+      const want = rows.filter((x) => matchesFields(x.attrs === null ? null : JSON.parse(x.attrs), fields) && compileRowFilter({ ...f, fields: undefined })(x));
+      const ctx = `seed ${seed} filter ${JSON.stringify(f)}`;
+      assert.deepEqual(selectWith(rows, enc.payload, f), want, `v2, ${ctx}`);
+      assert.deepEqual(selectWith(rows, v1, f), want, `v1, ${ctx}`);
+    }
+  }
+  assert.ok(numericColumns >= 15, `numeric columns in ${numericColumns} of 40 blocks`);
+});
+
+test('every op and negate on the awkward attrs, one row each, equals matchesFields (columns, multi rows, irregular rows, skipped columns)', () => {
+  const rows: Row[] = AWKWARD.map((attrs, k) => ({ id: k + 1, ts: T0 + k, level: 2, source: 'api', host: 'h1', message: `m${k}`, attrs }));
+  // Enough distinct ids to make "id" a skipped column, beside the awkward rows.
+  for (let k = 0; k < 200; k++) rows.push({ id: 1000 + k, ts: T0 + 1000 + k, level: 2, source: 'api', host: 'h1', message: 'x', attrs: JSON.stringify({ id: `req-${k}`, http: { status: 200 } }) });
+  const { cols, irregular } = columnsOf(rows);
+  assert.equal(cols['http.status']?.k, 'd', 'mixed numbers and strings make a dictionary');
+  assert.equal(cols.n?.k, 'd');
+  assert.equal(cols.id?.k, 's', 'a high-cardinality text gets no column');
+  assert.deepEqual(irregular, [AWKWARD.indexOf('{"":{"http":{"status":503}}}')], 'an empty key above an object makes the row irregular');
+  const payload = encodeBlock(rows).payload;
+  const filters: FieldFilter[] = [];
+  for (const path of [...PATHS, 'id']) {
+    filters.push({ path, op: 'exists' });
+    for (const value of [...VALUES, 'req-7']) filters.push({ path, op: 'eq', value }, { path, op: 'prefix', value });
+    for (const b of [{ gte: 500 }, { gt: 500 }, { lte: 503 }, { gte: -0, lt: 1 }, { gt: -4, lt: 13 }, { gte: 1.5, lte: 1.5 }]) filters.push({ path, op: 'range', ...b });
+  }
+  for (const ff of filters) {
+    for (const negate of [false, true]) {
+      const f = negate ? { ...ff, negate } : ff;
+      const want = rows.filter((x) => matchesFields(x.attrs === null ? null : JSON.parse(x.attrs), [f]));
+      assert.deepEqual(selectWith(rows, payload, { fields: [f] }).map((x) => x.attrs), want.map((x) => x.attrs), JSON.stringify(f));
+    }
+  }
+});
+
+test('numbers: a numeric column matches eq only by the canonical spelling (5.0e2 and 500), strings that look like numbers by their text', () => {
+  const rows: Row[] = ['{"s":500}', '{"s":5.0e2}', '{"s":"5.0e2"}', '{"s":"500"}', '{"s":-0}', '{"s":0}'].map((attrs, k) => ({ id: k + 1, ts: T0, level: 2, source: 'api', host: 'h', message: '', attrs }));
+  const numeric = rows.filter((x) => !x.attrs!.includes('"5') && !x.attrs!.includes('"500'));
+  const onlyNumbers = encodeBlock(numeric).payload;
+  assert.equal(columnsOf(numeric).cols.s.k, 'n');
+  const ids = (f: FieldFilter, rs: Row[], p: Buffer) => selectWith(rs, p, { fields: [f] }).map((x) => x.id);
+  assert.deepEqual(ids({ path: 's', op: 'eq', value: '500' }, numeric, onlyNumbers), [1, 2]);
+  assert.deepEqual(ids({ path: 's', op: 'eq', value: '5.0e2' }, numeric, onlyNumbers), []);
+  assert.deepEqual(ids({ path: 's', op: 'eq', value: '0' }, numeric, onlyNumbers), [5, 6]);
+  assert.deepEqual(ids({ path: 's', op: 'eq', value: '-0' }, numeric, onlyNumbers), []);
+  assert.deepEqual(ids({ path: 's', op: 'prefix', value: '5' }, numeric, onlyNumbers), [1, 2]);
+  const all = encodeBlock(rows).payload;
+  assert.deepEqual(ids({ path: 's', op: 'eq', value: '5.0e2' }, rows, all), [3]);
+  assert.deepEqual(ids({ path: 's', op: 'eq', value: '500' }, rows, all), [1, 2, 4]);
+  assert.deepEqual(ids({ path: 's', op: 'range', gte: 500, lte: 500 }, rows, all), [1, 2, 3, 4]);
+});
+
+test('a v1 payload (one JSON document) still decodes to the same rows, and a v2 one round-trips', () => {
+  const rows = randomRows(mulberry32(7), 300, 500);
+  assert.equal(payloadBytes(encodePayloadV1(rows))[0], 0x7b);
+  assert.deepEqual(decodeBlock('api', 500, rows[0].ts, encodePayloadV1(rows)), rows);
+  const enc = encodeBlock(rows);
+  assert.equal(payloadBytes(enc.payload)[0], 0x02);
+  assert.deepEqual(decodeBlock('api', enc.idMin, enc.tsMin, enc.payload), rows);
+});
+
+test('a field filter on a v2 block reads no message and no attrs when the columns decide, and builds only the selected rows', () => {
+  const rows = randomRows(mulberry32(3), 500, 1).map((x) => ({ ...x, attrs: JSON.stringify({ http: { status: x.id % 100 === 0 ? 503 : 200 }, user: 'bob' }) }));
+  const enc = encodeBlock(rows);
+  const b = new DecodedBlock('api', enc.idMin, enc.tsMin, payloadBytes(enc.payload));
+  const reads: string[] = [];
+  for (const m of ['messagesText', 'messages', 'message', 'attrsOf', 'rows'] as const) {
+    const orig = b[m].bind(b) as (...a: unknown[]) => unknown;
+    (b as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (reads.push(m), orig(...a));
+  }
+  assert.deepEqual(compileBlockFilter({ fields: [{ path: 'http.status', op: 'eq', value: '404' }], q: 'timeout' })(b), []);
+  assert.deepEqual(reads, [], 'no row left: the search read no message');
+  const hits = compileBlockFilter({ fields: [{ path: 'http.status', op: 'eq', value: '503' }, { path: 'user', op: 'eq', value: 'bob' }] })(b);
+  assert.deepEqual(hits.map((k) => b.ids[k]), rows.filter((x) => x.id % 100 === 0).map((x) => x.id));
+  assert.deepEqual(reads, [], 'the columns decided: no attrs read');
+  assert.deepEqual(b.row(hits[0]), rows.find((x) => x.id === b.ids[hits[0]]));
+  assert.deepEqual(reads, ['message', 'attrsOf'], 'one row built from its own lines');
+});
