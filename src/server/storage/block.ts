@@ -1,14 +1,23 @@
 // Compressed blocks of log rows and the summaries that let a query skip them, dialect-free
 // (the SQLite store keeps them in its `blocks` table; see sqlite/schema.ts for why blocks).
 //
-// A block holds the rows of one source, ordered by (ts, id), as one brotli-compressed JSON
-// document of columns (ids and timestamps as deltas, levels, a host dictionary, messages and
-// attrs text). Columns compress better than rows because like sits next to like, and JSON
-// keeps the codec simple: V8 parses it faster than any hand-written binary reader in JS.
-// Codec: brotli quality 5 measured 0.18x of the text per 1,000-line block at 30 MB/s
-// compression and 170 MB/s decompression (bench/codec.bench.ts, docs/benchmarks.md); Node 20
-// has no zstd, and deflate 1 was 0.22x. A query decompresses only the blocks its summaries
-// cannot rule out.
+// A block holds the rows of one source, ordered by (ts, id), as one compressed JSON document
+// of columns (ids and timestamps as deltas, levels, a host dictionary, messages and attrs
+// text). Columns compress better than rows because like sits next to like, and JSON keeps the
+// codec simple: V8 parses it faster than any hand-written binary reader in JS. A query
+// decompresses only the blocks its summaries cannot rule out.
+//
+// Codec: zstd level 1 (zstd-napi, one reused context each way) since schema 4; brotli quality
+// 5 before. Each block records its codec (blocks.codec, block_terms.codec), so blocks written
+// with brotli still read, and retention's rewrite of a block writes zstd. Measured on the
+// payload JSON of 1,000-line blocks (bench/codec.bench.ts, docs/benchmarks.md "Block codec:
+// zstd"): brotli q5 compresses at ~25 MB/s of text, which was most of Store.insert's cost, and
+// decompresses at 70-240 MB/s, which bounded every query that opens blocks; zstd 1 compresses
+// about 9x and decompresses about 4x faster for payloads 8-18% larger (0.21x instead of
+// 0.19x of the text, generated lines). zstd 3 was both larger and slower than zstd 1 on these
+// 100-140 KB documents (for inputs up to 256 KB zstd uses its small-input parameter table,
+// where level 3's hash settings find fewer of the long repeats log lines have); levels 6-9
+// come back to brotli's size at 3-4x zstd 1's compression time.
 //
 // Summary (what a query checks before decompressing):
 // - ts and id ranges, row count, a bit mask of the levels present, the source (a column);
@@ -24,12 +33,13 @@
 //   least 1/TERM_SHARE of its rows), how many rows hold the token per (minute, level). A
 //   histogram of a common word over whole minutes adds these up instead of decompressing every
 //   block (a rare word is ruled out by the Bloom filter instead); kept apart from the payload
-//   (brotli JSON, a few hundred bytes per block).
+//   (compressed JSON, a few hundred bytes per block, with the block's codec).
 // Field paths are the keys met on the way down from attrs joined by "." (arrays are
 // transparent), which is exactly the set of paths fields.ts fieldValues can reach a value by
 // (it tries every split of a dotted path into keys), so a path absent from the summary
 // selects nothing in the block.
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
+import { Compressor, Decompressor } from 'zstd-napi';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { tokenize } from '../../shared/search.js';
@@ -39,8 +49,44 @@ import type { Row } from './row.js';
 import { planSearch } from './row-filter.js';
 import type { LogFilter } from './store.js';
 
-/** Brotli quality of block payloads (see the header comment for the measurements). */
-export const BLOCK_QUALITY = 5;
+/**
+ * How a block's payload and its terms are compressed; the number is stored beside them
+ * (blocks.codec, block_terms.codec: schema 4). Blocks written before schema 4 are brotli.
+ */
+export const Codec = { brotli: 0, zstd: 1 } as const;
+export type Codec = (typeof Codec)[keyof typeof Codec];
+
+/** The codec new blocks are written with (see the header comment for the measurements). */
+export const BLOCK_CODEC: Codec = Codec.zstd;
+/** zstd level of new blocks. */
+export const ZSTD_LEVEL = 1;
+/** Brotli quality blocks were written with before schema 4 (tests and benchmarks still write it). */
+export const BROTLI_QUALITY = 5;
+
+// One context each way, reused for every block: a zstd context holds its tables (a few
+// hundred KB at level 1) and a scratch buffer, which per-block allocation would rebuild each
+// time. JS calls them one at a time, so sharing them is safe.
+let zstdIn: Compressor | undefined;
+let zstdOut: Decompressor | undefined;
+
+/** Compresses a block's JSON (payload or terms) with `codec`. */
+function compress(json: Buffer, codec: Codec, mode: number): Buffer {
+  if (codec === Codec.zstd) {
+    if (!zstdIn) {
+      zstdIn = new Compressor();
+      zstdIn.setParameters({ compressionLevel: ZSTD_LEVEL });
+    }
+    return zstdIn.compress(json);
+  }
+  return brotliCompressSync(json, { params: { [zc.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length, [zc.BROTLI_PARAM_MODE]: mode } });
+}
+
+/** Decompresses what compress wrote; `codec` is the number stored beside it. */
+export function decompress(buf: Uint8Array, codec: number): Buffer {
+  if (codec === Codec.zstd) return (zstdOut ??= new Decompressor()).decompress(buf);
+  if (codec === Codec.brotli) return brotliDecompressSync(buf);
+  throw new Error(`Unknown block codec ${codec}: this database was written by a logpipe that compresses blocks differently.`);
+}
 
 /** What is stored beside a block's payload. */
 export interface BlockSummary {
@@ -80,6 +126,8 @@ export interface BlockTerms {
 /** A block ready to store: its summary and compressed payload. */
 export interface EncodedBlock extends BlockSummary {
   payload: Buffer;
+  /** How payload and terms are compressed. */
+  codec: Codec;
 }
 
 interface Payload {
@@ -143,8 +191,8 @@ export function byTsId(a: Row, b: Row): number {
   return a.ts - b.ts || a.id - b.id;
 }
 
-/** Encodes rows of one source (already in (ts, id) order) into a block. */
-export function encodeBlock(rows: Row[]): EncodedBlock {
+/** Encodes rows of one source (already in (ts, id) order) into a block (`codec`: tests write brotli blocks as older versions did). */
+export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlock {
   const n = rows.length;
   if (!n) throw new Error('encodeBlock needs at least one row.');
   const source = rows[0].source;
@@ -202,9 +250,7 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     p.a.push(r.attrs);
   }
   const json = Buffer.from(JSON.stringify(p));
-  const payload = brotliCompressSync(json, {
-    params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
-  });
+  const payload = compress(json, codec, zc.BROTLI_MODE_TEXT);
   return {
     source,
     tsMin,
@@ -217,8 +263,9 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     bloom: buildBloom(items, items.size),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
-    terms: encodeTerms(rows, rowStats, tokens),
+    terms: encodeTerms(rows, rowStats, tokens, codec),
     payload,
+    codec,
   };
 }
 
@@ -232,7 +279,7 @@ interface TokenStat {
 }
 
 /** The per-minute counts of the block's frequent tokens (see BlockTerms), compressed. */
-function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>): Buffer | null {
+function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>, codec: Codec): Buffer | null {
   const min = Math.max(2, Math.ceil(rows.length / TERM_SHARE));
   const top: [string, TokenStat][] = [];
   for (const e of tokens) if (e[1].rows >= min) top.push(e);
@@ -260,23 +307,22 @@ function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, T
     for (const [key, nrows] of c) flat.push(Math.floor(key / 8), key % 8, nrows);
     out.t[t] = flat;
   }
-  const json = Buffer.from(JSON.stringify(out));
-  return brotliCompressSync(json, { params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length } });
+  return compress(Buffer.from(JSON.stringify(out)), codec, zc.BROTLI_MODE_GENERIC);
 }
 
-/** Reads what encodeTerms wrote. */
-export function decodeTerms(buf: Uint8Array): BlockTerms {
-  return JSON.parse(brotliDecompressSync(buf).toString()) as BlockTerms;
+/** Reads what encodeTerms wrote; `codec` is block_terms.codec. */
+export function decodeTerms(buf: Uint8Array, codec: number): BlockTerms {
+  return JSON.parse(decompress(buf, codec).toString()) as BlockTerms;
 }
 
-/** The rows of a block, in (ts, id) order. */
-export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array): Row[] {
-  return parsePayload(source, idMin, tsMin, payloadText(payload));
+/** The rows of a block, in (ts, id) order; `codec` is blocks.codec. */
+export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array, codec: number): Row[] {
+  return parsePayload(source, idMin, tsMin, payloadText(payload, codec));
 }
 
 /** A block's payload decompressed: the JSON text of its columns (checked before it is parsed). */
-export function payloadText(payload: Uint8Array): string {
-  return brotliDecompressSync(payload).toString();
+export function payloadText(payload: Uint8Array, codec: number): string {
+  return decompress(payload, codec).toString();
 }
 
 /** The rows of a block from its payload text (payloadText). */
