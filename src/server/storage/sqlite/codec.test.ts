@@ -38,12 +38,13 @@ function tempDir(): string {
 }
 
 /** A private copy of a fixture: a store upgrades what it opens. */
+// (Checked on the copy: opening the fixture itself, even read-only, leaves -wal and -shm files beside it.)
 function copyFixture(dir: string, name: string): string {
-  const raw = new Database(fixture(name), { readonly: true });
-  assert.equal(raw.pragma('user_version', { simple: true }), 3, `${name} must stay a schema-3 database`);
-  raw.close();
   const file = join(dir, name);
   writeFileSync(file, readFileSync(fixture(name)));
+  const raw = new Database(file, { readonly: true });
+  assert.equal(raw.pragma('user_version', { simple: true }), 3, `${name} must stay a schema-3 database`);
+  raw.close();
   return file;
 }
 
