@@ -7,17 +7,17 @@
 // codec simple: V8 parses it faster than any hand-written binary reader in JS. A query
 // decompresses only the blocks its summaries cannot rule out.
 //
-// Codec: zstd level 1 (zstd-napi, one reused context each way) since schema 4; brotli quality
+// Codec: zstd level 3 (zstd-napi, one reused context each way) since schema 4; brotli quality
 // 5 before. Each block records its codec (blocks.codec, block_terms.codec), so blocks written
 // with brotli still read, and retention's rewrite of a block writes zstd. Measured on the
 // payload JSON of 1,000-line blocks (bench/codec.bench.ts, docs/benchmarks.md "Block codec:
-// zstd"): brotli q5 compresses at ~25 MB/s of text, which was most of Store.insert's cost, and
-// decompresses at 70-240 MB/s, which bounded every query that opens blocks; zstd 1 compresses
-// about 9x and decompresses about 4x faster for payloads 8-18% larger (0.21x instead of
-// 0.19x of the text, generated lines). zstd 3 was both larger and slower than zstd 1 on these
-// 100-140 KB documents (for inputs up to 256 KB zstd uses its small-input parameter table,
-// where level 3's hash settings find fewer of the long repeats log lines have); levels 6-9
-// come back to brotli's size at 3-4x zstd 1's compression time.
+// zstd"): brotli q5 compressed at ~25 MB/s of text (about 5 ms of CPU per block, 12-15% of
+// Store.insert's CPU) and decompressed at 70-240 MB/s; zstd 1-3 compress 4-9x and decompress
+// 3-7x faster, for payloads 8-19% larger. Level 1 against 3 depends on the lines: 1 was
+// smaller on LineFactory's plain lines (0.218x against 0.228x of the text), 3 on the
+// benchmarks' store data with JSON attrs and hex ids (0.256x against 0.271x; brotli 0.227x),
+// the corpus closest to the 0.35x disk budget, for about 0.1 ms more per block. Levels 5-9
+// come back towards brotli's size at 2-5x level 3's compression time.
 //
 // Summary (what a query checks before decompressing):
 // - ts and id ranges, row count, a bit mask of the levels present, the source (a column);
@@ -59,12 +59,12 @@ export type Codec = (typeof Codec)[keyof typeof Codec];
 /** The codec new blocks are written with (see the header comment for the measurements). */
 export const BLOCK_CODEC: Codec = Codec.zstd;
 /** zstd level of new blocks. */
-export const ZSTD_LEVEL = 1;
+export const ZSTD_LEVEL = 3;
 /** Brotli quality blocks were written with before schema 4 (tests and benchmarks still write it). */
 export const BROTLI_QUALITY = 5;
 
 // One context each way, reused for every block: a zstd context holds its tables (a few
-// hundred KB at level 1) and a scratch buffer, which per-block allocation would rebuild each
+// hundred KB at level 3) and a scratch buffer, which per-block allocation would rebuild each
 // time. JS calls them one at a time, so sharing them is safe.
 let zstdIn: Compressor | undefined;
 let zstdOut: Decompressor | undefined;

@@ -51,7 +51,7 @@ export interface SqliteStoreOptions extends OpenOptions {
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
 const STATEMENT_CACHE_SIZE = 256;
 /**
- * Rows per block. 1,000 lines of ~125 bytes compress to ~0.2x with zstd 1 (bench/codec.bench.ts);
+ * Rows per block. 1,000 lines of ~125 bytes compress to ~0.2x with zstd 3 (bench/codec.bench.ts);
  * bigger blocks compress a little better but every query that opens one decompresses all of it
  * (~0.7 ms per 1,000 lines), and its bloom filter grows with its distinct tokens.
  */
