@@ -40,6 +40,7 @@
 // selects nothing in the block.
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
 import { Compressor, Decompressor } from 'zstd-napi';
+import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { tokenize } from '../../shared/search.js';
@@ -85,7 +86,9 @@ function compress(json: Buffer, codec: Codec, mode: number): Buffer {
 export function decompress(buf: Uint8Array, codec: number): Buffer {
   if (codec === Codec.zstd) return (zstdOut ??= new Decompressor()).decompress(buf);
   if (codec === Codec.brotli) return brotliDecompressSync(buf);
-  throw new Error(`Unknown block codec ${codec}: this database was written by a logpipe that compresses blocks differently.`);
+  // Not a codec any logpipe that writes schema 4 knows: a damaged row (a newer codec would
+  // come with a newer schema version, which openDatabase refuses).
+  throw new LogpipeError('LP_ERR_STORE_CORRUPT', `Unknown block codec ${codec}: the database holds a block this logpipe cannot decompress.`);
 }
 
 /** What is stored beside a block's payload. */
