@@ -80,10 +80,10 @@ try {
     const a = performance.now();
     const c0 = process.cpuUsage();
     let blocks = 0;
-    const read = store.database.prepare('SELECT source, id_min, ts_min, payload FROM blocks');
-    for (const b of read.iterate() as IterableIterator<{ source: string; id_min: number; ts_min: number; payload: Buffer }>) {
+    const read = store.database.prepare('SELECT source, id_min, ts_min, codec, payload FROM blocks');
+    for (const b of read.iterate() as IterableIterator<{ source: string; id_min: number; ts_min: number; codec: number; payload: Buffer }>) {
       blocks++;
-      for (const row of decodeBlock(b.source, b.id_min, b.ts_min, b.payload)) pred(row);
+      for (const row of decodeBlock(b.source, b.id_min, b.ts_min, b.payload, b.codec)) pred(row);
     }
     const c = process.cpuUsage(c0);
     return { ms: performance.now() - a, cpu: (c.user + c.system) / 1000, decoded: blocks };

@@ -1,12 +1,23 @@
 // Compressed blocks of log rows and the summaries that let a query skip them, dialect-free
 // (the SQLite store keeps them in its `blocks` table; see sqlite/schema.ts for why blocks).
 //
-// A block holds the rows of one source, ordered by (ts, id), as one brotli-compressed payload.
-// Codec: brotli quality 5 measured 0.18x of the text per 1,000-line block at 30 MB/s
-// compression and 170 MB/s decompression (bench/codec.bench.ts, docs/benchmarks.md); Node 20
-// has no zstd, and deflate 1 was 0.22x. A query decompresses only the blocks its summaries
-// cannot rule out. The codec is applied in compressPayload/payloadBytes only; everything below
-// is about the decompressed bytes, whose first byte tells the format:
+// A block holds the rows of one source, ordered by (ts, id), as one compressed payload. A query
+// decompresses only the blocks its summaries cannot rule out.
+//
+// Codec: zstd level 3 (zstd-napi, one reused context each way) since schema 4; brotli quality
+// 5 before. Each block records its codec (blocks.codec, block_terms.codec), so blocks written
+// with brotli still read, and retention's rewrite of a block writes zstd. Measured on the
+// payload JSON of 1,000-line blocks (bench/codec.bench.ts, docs/benchmarks.md "Block codec:
+// zstd"): brotli q5 compressed at ~25 MB/s of text (about 5 ms of CPU per block, 12-15% of
+// Store.insert's CPU) and decompressed at 70-240 MB/s; zstd 1-3 compress 4-9x and decompress
+// 3-7x faster, for payloads 8-19% larger. Level 1 against 3 depends on the lines: 1 was
+// smaller on LineFactory's plain lines (0.218x against 0.228x of the text), 3 on the
+// benchmarks' store data with JSON attrs and hex ids (0.256x against 0.271x; brotli 0.227x),
+// the corpus closest to the 0.35x disk budget, for about 0.1 ms more per block. Levels 5-9
+// come back towards brotli's size at 2-5x level 3's compression time.
+//
+// The codec is applied in compressPayload/payloadBytes only; everything below is about the
+// decompressed bytes, whose first byte tells the format:
 // - v1 (`{`, still read, no longer written): one JSON document of columns — ids and timestamps
 //   as deltas, levels, a host dictionary, messages and attrs texts. Every query parsed all of
 //   it and built a Row per line, and a field filter parsed each row's attrs (~3.5 µs a row).
@@ -35,12 +46,14 @@
 //   least 1/TERM_SHARE of its rows), how many rows hold the token per (minute, level). A
 //   histogram of a common word over whole minutes adds these up instead of decompressing every
 //   block (a rare word is ruled out by the Bloom filter instead); kept apart from the payload
-//   (brotli JSON, a few hundred bytes per block).
+//   (compressed JSON, a few hundred bytes per block, with the block's codec).
 // Field paths are the keys met on the way down from attrs joined by "." (arrays are
 // transparent), which is exactly the set of paths fields.ts fieldValues can reach a value by
 // (it tries every split of a dotted path into keys), so a path absent from the summary
 // selects nothing in the block.
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
+import { Compressor, Decompressor } from 'zstd-napi';
+import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { tokenize } from '../../shared/search.js';
@@ -51,8 +64,46 @@ import type { Row } from './row.js';
 import { planSearch } from './row-filter.js';
 import type { LogFilter } from './store.js';
 
-/** Brotli quality of block payloads (see the header comment for the measurements). */
-export const BLOCK_QUALITY = 5;
+/**
+ * How a block's payload and its terms are compressed; the number is stored beside them
+ * (blocks.codec, block_terms.codec: schema 4). Blocks written before schema 4 are brotli.
+ */
+export const Codec = { brotli: 0, zstd: 1 } as const;
+export type Codec = (typeof Codec)[keyof typeof Codec];
+
+/** The codec new blocks are written with (see the header comment for the measurements). */
+export const BLOCK_CODEC: Codec = Codec.zstd;
+/** zstd level of new blocks. */
+export const ZSTD_LEVEL = 3;
+/** Brotli quality blocks were written with before schema 4 (tests and benchmarks still write it). */
+export const BROTLI_QUALITY = 5;
+
+// One context each way, reused for every block: a zstd context holds its tables (a few
+// hundred KB at level 3) and a scratch buffer, which per-block allocation would rebuild each
+// time. JS calls them one at a time, so sharing them is safe.
+let zstdIn: Compressor | undefined;
+let zstdOut: Decompressor | undefined;
+
+/** Compresses a block's JSON (payload or terms) with `codec`. */
+function compress(json: Buffer, codec: Codec, mode: number): Buffer {
+  if (codec === Codec.zstd) {
+    if (!zstdIn) {
+      zstdIn = new Compressor();
+      zstdIn.setParameters({ compressionLevel: ZSTD_LEVEL });
+    }
+    return zstdIn.compress(json);
+  }
+  return brotliCompressSync(json, { params: { [zc.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length, [zc.BROTLI_PARAM_MODE]: mode } });
+}
+
+/** Decompresses what compress wrote; `codec` is the number stored beside it. */
+export function decompress(buf: Uint8Array, codec: number): Buffer {
+  if (codec === Codec.zstd) return (zstdOut ??= new Decompressor()).decompress(buf);
+  if (codec === Codec.brotli) return brotliDecompressSync(buf);
+  // Not a codec any logpipe that writes schema 4 knows: a damaged row (a newer codec would
+  // come with a newer schema version, which openDatabase refuses).
+  throw new LogpipeError('LP_ERR_STORE_CORRUPT', `Unknown block codec ${codec}: the database holds a block this logpipe cannot decompress.`);
+}
 
 /** What is stored beside a block's payload. */
 export interface BlockSummary {
@@ -92,6 +143,8 @@ export interface BlockTerms {
 /** A block ready to store: its summary and compressed payload. */
 export interface EncodedBlock extends BlockSummary {
   payload: Buffer;
+  /** How payload and terms are compressed. */
+  codec: Codec;
 }
 
 /** Format v1 (still read): one JSON document of columns; its decompressed text starts with `{`. */
@@ -175,8 +228,8 @@ export function byTsId(a: Row, b: Row): number {
   return a.ts - b.ts || a.id - b.id;
 }
 
-/** Encodes rows of one source (already in (ts, id) order) into a block. */
-export function encodeBlock(rows: Row[]): EncodedBlock {
+/** Encodes rows of one source (already in (ts, id) order) into a block (`codec`: tests write brotli blocks as older versions did). */
+export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlock {
   const n = rows.length;
   if (!n) throw new Error('encodeBlock needs at least one row.');
   const source = rows[0].source;
@@ -256,7 +309,7 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
   }
   const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: at };
   if (irregular.length) header.x = irregular;
-  const payload = compressPayload(layoutV2(JSON.stringify(header), Buffer.concat(colTexts), lines(ms), lines(as)));
+  const payload = compressPayload(layoutV2(JSON.stringify(header), Buffer.concat(colTexts), lines(ms), lines(as)), codec);
   return {
     source,
     tsMin,
@@ -269,8 +322,9 @@ export function encodeBlock(rows: Row[]): EncodedBlock {
     bloom: buildBloom(items, items.size),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
-    terms: encodeTerms(rows, rowStats, tokens),
+    terms: encodeTerms(rows, rowStats, tokens, codec),
     payload,
+    codec,
   };
 }
 
@@ -284,7 +338,7 @@ interface TokenStat {
 }
 
 /** The per-minute counts of the block's frequent tokens (see BlockTerms), compressed. */
-function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>): Buffer | null {
+function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>, codec: Codec): Buffer | null {
   const min = Math.max(2, Math.ceil(rows.length / TERM_SHARE));
   const top: [string, TokenStat][] = [];
   for (const e of tokens) if (e[1].rows >= min) top.push(e);
@@ -312,30 +366,27 @@ function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, T
     for (const [key, nrows] of c) flat.push(Math.floor(key / 8), key % 8, nrows);
     out.t[t] = flat;
   }
-  const json = Buffer.from(JSON.stringify(out));
-  return brotliCompressSync(json, { params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: json.length } });
+  return compress(Buffer.from(JSON.stringify(out)), codec, zc.BROTLI_MODE_GENERIC);
 }
 
-/** Reads what encodeTerms wrote. */
-export function decodeTerms(buf: Uint8Array): BlockTerms {
-  return JSON.parse(brotliDecompressSync(buf).toString()) as BlockTerms;
+/** Reads what encodeTerms wrote; `codec` is block_terms.codec. */
+export function decodeTerms(buf: Uint8Array, codec: number): BlockTerms {
+  return JSON.parse(decompress(buf, codec).toString()) as BlockTerms;
 }
 
 /** Compresses a payload's bytes (the codec's one call site on the write side). */
-export function compressPayload(bytes: Buffer): Buffer {
-  return brotliCompressSync(bytes, {
-    params: { [zc.BROTLI_PARAM_QUALITY]: BLOCK_QUALITY, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT },
-  });
+export function compressPayload(bytes: Buffer, codec: Codec = BLOCK_CODEC): Buffer {
+  return compress(bytes, codec, zc.BROTLI_MODE_TEXT);
 }
 
 /** A block's payload decompressed (the codec's one call site on the read side): v1 JSON text or v2 sections. */
-export function payloadBytes(payload: Uint8Array): Buffer {
-  return brotliDecompressSync(payload);
+export function payloadBytes(payload: Uint8Array, codec: number): Buffer {
+  return decompress(payload, codec);
 }
 
 /** A block's payload decompressed, as text. */
-export function payloadText(payload: Uint8Array): string {
-  return payloadBytes(payload).toString();
+export function payloadText(payload: Uint8Array, codec: number): string {
+  return payloadBytes(payload, codec).toString();
 }
 
 /**
@@ -362,8 +413,8 @@ function lines(values: readonly (string | null)[]): string {
 }
 
 /** The rows of a block, in (ts, id) order. */
-export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array): Row[] {
-  return new DecodedBlock(source, idMin, tsMin, payloadBytes(payload)).rows();
+export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array, codec: number): Row[] {
+  return new DecodedBlock(source, idMin, tsMin, payloadBytes(payload, codec)).rows();
 }
 
 /**

@@ -20,7 +20,8 @@ export interface BlockRow {
 
 /**
  * The summary columns of `blocks`, in BlockRow's shape: all of them small, so a walk over many
- * blocks reads no overflow page. The Bloom filter (a few KB) is read separately, when a probe
+ * blocks reads no overflow page (`codec` is not among them: in an upgraded database it sits
+ * after the payload, see schema.ts). The Bloom filter (a few KB) is read separately, when a probe
  * needs it, and kept in memory (sqlite-store.ts #bloomOf).
  */
 export const BLOCK_SUMMARY = 'id, source, ts_min, ts_max, id_min, id_max, n, levels, host, nums';
@@ -37,9 +38,9 @@ function statements(db: Database.Database): Statements {
   if (!s) {
     s = {
       block: db.prepare(
-        'INSERT INTO blocks (source, ts_min, ts_max, id_min, id_max, n, levels, raw_bytes, stored_bytes, host, nums, bloom, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO blocks (source, ts_min, ts_max, id_min, id_max, n, levels, raw_bytes, stored_bytes, host, nums, bloom, codec, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      terms: db.prepare('INSERT INTO block_terms (block, terms) VALUES (?, ?)'),
+      terms: db.prepare('INSERT INTO block_terms (block, codec, terms) VALUES (?, ?, ?)'),
     };
     prepared.set(db, s);
   }
@@ -51,9 +52,9 @@ export function insertBlock(db: Database.Database, b: EncodedBlock): number {
   const s = statements(db);
   const stored = b.payload.length + b.bloom.length + (b.nums?.length ?? 0);
   const id = Number(
-    s.block.run(b.source, b.tsMin, b.tsMax, b.idMin, b.idMax, b.n, b.levels, b.rawBytes, stored, b.host, b.nums, b.bloom, b.payload).lastInsertRowid,
+    s.block.run(b.source, b.tsMin, b.tsMax, b.idMin, b.idMax, b.n, b.levels, b.rawBytes, stored, b.host, b.nums, b.bloom, b.codec, b.payload).lastInsertRowid,
   );
-  if (b.terms) s.terms.run(id, b.terms);
+  if (b.terms) s.terms.run(id, b.codec, b.terms);
   return id;
 }
 

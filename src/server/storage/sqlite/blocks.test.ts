@@ -18,7 +18,7 @@ import { compileFilter } from '../../live/match.js';
 import type { HistogramResult, LogFilter, Position } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SCHEMA_VERSION } from './schema.js';
-import { decodeBlock, payloadBytes } from '../block.js';
+import { Codec, decodeBlock, payloadBytes } from '../block.js';
 import { encodePayloadV1 } from '../../../../test/helpers/block-v1.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -169,12 +169,13 @@ test('mixed blocks: v1 payloads (written the old way into the file) and v2 paylo
     }
     store.compact(true);
     // Every other block goes back to format v1, as a database written before v2 holds it.
-    const blocks = store.database.prepare('SELECT id, source, id_min, ts_min, payload FROM blocks ORDER BY id').all() as { id: number; source: string; id_min: number; ts_min: number; payload: Buffer }[];
-    const update = store.database.prepare('UPDATE blocks SET payload = ? WHERE id = ?');
-    for (const b of blocks.filter((_, i) => i % 2 === 0)) update.run(encodePayloadV1(decodeBlock(b.source, b.id_min, b.ts_min, b.payload)), b.id);
+    // (Format v1 was written with brotli, before schema 4 added the codec mark.)
+    const blocks = store.database.prepare('SELECT id, source, id_min, ts_min, codec, payload FROM blocks ORDER BY id').all() as { id: number; source: string; id_min: number; ts_min: number; codec: number; payload: Buffer }[];
+    const update = store.database.prepare('UPDATE blocks SET payload = ?, codec = ? WHERE id = ?');
+    for (const b of blocks.filter((_, i) => i % 2 === 0)) update.run(encodePayloadV1(decodeBlock(b.source, b.id_min, b.ts_min, b.payload, b.codec)), Codec.brotli, b.id);
     await store.close();
     store = new SqliteStore(file, { blockRows: 40, compactIntervalMs: 0 });
-    const marks = (store.database.prepare('SELECT payload FROM blocks').pluck().all() as Buffer[]).map((p) => payloadBytes(p)[0]);
+    const marks = (store.database.prepare('SELECT codec, payload FROM blocks').all() as { codec: number; payload: Buffer }[]).map((b) => payloadBytes(b.payload, b.codec)[0]);
     assert.ok(marks.filter((m) => m === 0x7b).length >= 10 && marks.filter((m) => m === 0x02).length >= 10, `both formats present: ${marks.length} blocks`);
     for (let i = 0; i < 100; i++) {
       const f = randomFilter(r);
@@ -301,8 +302,9 @@ test('SIGKILL while compacting: after a restart every acknowledged line is store
     // Blocks of 50 rows and batches of 400: every insert is followed by compaction (eight
     // blocks per transaction). The child announces each compaction transaction from inside
     // it, before encoding its blocks; the parent kills it on the n-th announcement, so the
-    // kill lands while a compaction is under way (encoding 400 lines with brotli takes
-    // milliseconds, the signal arrives in well under one).
+    // kill lands while a compaction is under way (encoding 400 lines takes milliseconds even
+    // with zstd — the summaries, terms and JSON are most of it — and the signal arrives in
+    // well under one).
     writeFileSync(
       child,
       `import { SqliteStore } from ${JSON.stringify(storeModule)};

@@ -4,13 +4,13 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { translateOpenError } from './sqlite-errors.js';
 
 /** Schema version stored in `PRAGMA user_version`; bump it with a migration step (upgrade.ts). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 // Schema 2 (storage v2). Why each piece is there:
 // - Rows live in two places. `hot` holds the newest rows uncompressed, as ingest writes them
 //   (one INSERT per row in the batch transaction, with the stream offsets: exactly-once).
 //   `blocks` holds everything older in compressed blocks (../block.ts: one source, up to
-//   blockRows rows ordered by (ts, id), brotli), each with the summary a query uses to skip
+//   blockRows rows ordered by (ts, id), compressed: see schema 4 below), each with the summary a query uses to skip
 //   it without decompressing: ts and id ranges, count, level mask, the single host (or null),
 //   a Bloom filter of message tokens, field paths, path=value pairs and hosts, and numeric
 //   min/max per field path. Compaction moves rows from hot into blocks, one transaction per
@@ -40,7 +40,17 @@ export const SCHEMA_VERSION = 3;
  * from `blocks` so that reading them never walks a payload's overflow pages. A block without a
  * row here (written by schema 2) is counted by decompressing it.
  */
-export const TERMS_DDL = 'CREATE TABLE IF NOT EXISTS block_terms (block INTEGER PRIMARY KEY, terms BLOB NOT NULL);';
+export const TERMS_DDL = 'CREATE TABLE IF NOT EXISTS block_terms (block INTEGER PRIMARY KEY, codec INTEGER NOT NULL, terms BLOB NOT NULL);';
+
+// Schema 4: each block records how its payload is compressed (`blocks.codec`) and so does each
+// block's terms row (`block_terms.codec`): block.ts Codec, zstd for everything written from
+// schema 4 on, brotli before. A database upgraded from schema 3 gets both columns by ALTER
+// TABLE with DEFAULT brotli (upgrade.ts upgrade3to4), which changes no stored row: every row
+// written before reads as brotli, which is what it is. There the column sits after the
+// payload, so reading it walks the payload's overflow pages: it is read only together with
+// the payload (or the terms), never with the summary columns (block-table.ts BLOCK_SUMMARY).
+// The terms carry their own mark rather than the block's for the same reason: a histogram
+// reads the terms of many blocks and the payload of none.
 
 const DDL = `
 CREATE TABLE hot (
@@ -68,6 +78,7 @@ CREATE TABLE blocks (
   host TEXT,
   nums TEXT,
   bloom BLOB NOT NULL,
+  codec INTEGER NOT NULL,
   payload BLOB NOT NULL
 );
 CREATE INDEX blocks_ts_max ON blocks (ts_max);

@@ -28,7 +28,7 @@ import { compileBlockFilter } from '../block-filter.js';
 import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
-import { beginUpgrade, convertRows, needsConversion, upgrade2to3 } from './upgrade.js';
+import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -52,7 +52,7 @@ export interface SqliteStoreOptions extends OpenOptions {
 const COLUMNS = 'id, ts, level, source, host, message, attrs';
 const STATEMENT_CACHE_SIZE = 256;
 /**
- * Rows per block. 1,000 lines of ~125 bytes compress to ~0.18x with brotli (bench/codec.bench.ts);
+ * Rows per block. 1,000 lines of ~125 bytes compress to ~0.2x with zstd 3 (bench/codec.bench.ts);
  * bigger blocks compress a little better but every query that opens one decompresses all of it
  * (~0.7 ms per 1,000 lines), and its bloom filter grows with its distinct tokens.
  */
@@ -286,6 +286,8 @@ export class SqliteStore implements Store {
       if ((db.pragma('user_version', { simple: true }) as number) === 1) beginUpgrade(db);
       // Before any conversion: converted rows are written as blocks with their terms.
       if ((db.pragma('user_version', { simple: true }) as number) === 2) upgrade2to3(db);
+      // Before any conversion too: converted rows are written as zstd blocks, marked so.
+      if ((db.pragma('user_version', { simple: true }) as number) === 3) upgrade3to4(db);
       if (needsConversion(db)) {
         convertRows(db, file, { blockRows: this.#blockRows, chunkRows: options.upgradeChunkRows, onProgress: options.onUpgradeProgress });
       }
@@ -544,11 +546,11 @@ export class SqliteStore implements Store {
       this.#trimBlockCache();
       return hit.block;
     }
-    const b = this.#stmt('SELECT source, id_min, ts_min, payload FROM blocks WHERE id = ?').get(id) as
-      | { source: string; id_min: number; ts_min: number; payload: Buffer }
+    const b = this.#stmt('SELECT source, id_min, ts_min, codec, payload FROM blocks WHERE id = ?').get(id) as
+      | { source: string; id_min: number; ts_min: number; codec: number; payload: Buffer }
       | undefined;
     if (!b) return undefined;
-    const bytes = payloadBytes(b.payload);
+    const bytes = payloadBytes(b.payload, b.codec);
     this.blocksDecoded++;
     if (needles && bytes[0] === 0x7b && !payloadMayMatch(bytes.toString(), needles)) return null;
     const block = new DecodedBlock(b.source, b.id_min, b.ts_min, bytes);
@@ -871,11 +873,11 @@ export class SqliteStore implements Store {
     const needles = textNeedles(range);
     const levels = f.levels?.length ? new Set(f.levels.map((l) => LEVEL_CODE[l])) : undefined;
     const bc = this.#blockClauses(range, a, b);
-    const sql = `SELECT ${BLOCK_SUMMARY}, (SELECT terms FROM block_terms WHERE block = blocks.id) AS terms FROM blocks ${where(bc.sql)}`;
-    for (const blk of this.#stmt(sql).all(...bc.params) as (BlockRow & { terms: Uint8Array | null })[]) {
+    const sql = `SELECT ${BLOCK_SUMMARY}, t.terms AS terms, t.codec AS terms_codec FROM blocks LEFT JOIN block_terms AS t ON t.block = blocks.id ${where(bc.sql)}`;
+    for (const blk of this.#stmt(sql).all(...bc.params) as (BlockRow & { terms: Uint8Array | null; terms_codec: number | null })[]) {
       if (probe && !probe(this.#probeInput(blk))) continue;
       let terms = termsOf.get(blk.id);
-      if (terms === undefined) termsOf.set(blk.id, (terms = blk.terms ? decodeTerms(blk.terms) : null));
+      if (terms === undefined) termsOf.set(blk.id, (terms = blk.terms ? decodeTerms(blk.terms, blk.terms_codec!) : null));
       const counts = terms?.t[word];
       if (terms && counts) {
         for (let i = 0; i < counts.length; i += 3) {

@@ -171,7 +171,10 @@ test('opening garbage, a foreign database, a newer schema or an impossible path 
     const n = new Database(newer);
     n.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     n.close();
-    await assert.rejects(openStore({ dataDir: dir, db: newer }), (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_OPEN' && /newer/.test(e.message));
+    await assert.rejects(
+      openStore({ dataDir: dir, db: newer }),
+      (e: unknown) => e instanceof LogpipeError && e.code === 'LP_ERR_STORE_OPEN' && e.message.includes(`schema version ${SCHEMA_VERSION + 1}, newer than this logpipe understands (${SCHEMA_VERSION})`),
+    );
 
     // A data directory below a regular file can be neither created nor written.
     const blocker = join(dir, 'a-file');
@@ -205,9 +208,11 @@ test('pages freed by size retention are reused: the file stops growing under a s
     }
     store.database.pragma('wal_checkpoint(TRUNCATE)');
     // 30 batches went in, about 6 batches' worth stays; the file holds about the limit plus
-    // the free pages of one round of deletes, not 30 batches.
+    // the free pages of one round of deletes (68-69 pages here), not 30 batches (about 5x).
+    // Measured 1.59x with brotli blocks and 1.60x with zstd ones: the same free pages over a
+    // limit 3% lower, zstd 1 packing this noise a little tighter.
     const size = statSync(file).size;
-    assert.ok(size < limit * 1.6, `file is ${size} bytes for a ${limit}-byte limit`);
+    assert.ok(size < limit * 1.75, `file is ${size} bytes for a ${limit}-byte limit`);
     assert.ok(deleted >= 20 * 500, `deleted ${deleted}`);
     await store.close();
   } finally {

@@ -14,7 +14,7 @@
 // 3. A last transaction drops the empty `logs`.
 // Rollups, totals, streams, ingests and meta have the same shape in both schemas and are kept.
 import type Database from 'better-sqlite3';
-import { byTsId } from '../block.js';
+import { byTsId, Codec } from '../block.js';
 import type { Row } from '../row.js';
 import { writeBlocks } from './block-table.js';
 import { TERMS_DDL, UPGRADE_1_2_DDL } from './schema.js';
@@ -57,6 +57,27 @@ export function upgrade2to3(db: Database.Database): void {
   db.transaction(() => {
     db.exec(TERMS_DDL);
     db.pragma('user_version = 3');
+  }).immediate();
+}
+
+/**
+ * Schema 3 to 4: records each block's codec (schema.ts). One transaction: adds `codec` to
+ * `blocks` and `block_terms` where it is missing, with DEFAULT brotli (every block and terms
+ * row written so far is brotli), and sets user_version = 4. SQLite's ALTER TABLE ADD COLUMN
+ * only rewrites the table's definition, not its rows, so this is instant whatever the size,
+ * and it commits or rolls back whole: a SIGKILL leaves either a schema-3 file that any
+ * logpipe reads, or a schema-4 one that an older logpipe refuses with both versions named
+ * (schema.ts openDatabase) instead of misreading zstd blocks as brotli.
+ * A column may already be there: a schema-1 or schema-2 database got today's `blocks` and
+ * `block_terms` (with `codec`) from the steps above.
+ */
+export function upgrade3to4(db: Database.Database): void {
+  db.transaction(() => {
+    for (const table of ['blocks', 'block_terms']) {
+      const has = db.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = 'codec'").pluck().get(table) !== 0;
+      if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN codec INTEGER NOT NULL DEFAULT ${Codec.brotli}`);
+    }
+    db.pragma('user_version = 4');
   }).immediate();
 }
 
