@@ -1,8 +1,11 @@
 // Ingest over HTTP on loopback (1000-line batches, FTS on) against the raw better-sqlite3
 // insert rate into the same table, indexes and FTS5 index, measured in the same run.
 // Run: node --import tsx bench/server-ingest.bench.ts [lines=300000] [rounds=3]
+// BEFORE=/path/to/other/checkout also runs that checkout's built server (its bin/logpipe) in
+// every round, beside the same round's reference (the two servers alternate which goes first).
+// PROFILE_DIR=/dir starts each server with --cpu-prof there (written when it exits).
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LineFactory } from '../src/generator/lines.js';
 import { LEVEL_CODE } from '../src/shared/levels.js';
@@ -55,8 +58,11 @@ function rawInsert(lines: string[]): number {
   return rate;
 }
 
-async function httpInsert(lines: string[]): Promise<{ rate: number; rss: number }> {
-  const srv = await startServer();
+const BEFORE = process.env.BEFORE ? join(resolve(process.env.BEFORE), 'bin', 'logpipe') : undefined;
+const PROFILE_DIR = process.env.PROFILE_DIR ? resolve(process.env.PROFILE_DIR) : undefined;
+
+async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number; rss: number }> {
+  const srv = await startServer({ bin, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const bodies: Buffer[] = [];
   for (let i = 0; i < lines.length; i += BATCH) {
     bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message) => ({ message, source: 'bench', host: 'host-1' })))));
@@ -74,16 +80,30 @@ async function httpInsert(lines: string[]): Promise<{ rate: number; rss: number 
 const lines = makeLines(LINES);
 const raw: number[] = [];
 const viaHttp: number[] = [];
+const before: number[] = [];
 let rss = 0;
+const pct = (x: number, ref: number) => `${((x / ref) * 100).toFixed(1)}%`;
 for (let r = 0; r < ROUNDS; r++) {
   raw.push(rawInsert(lines));
+  let other: number | undefined;
+  if (BEFORE && r % 2) other = (await httpInsert(lines, BEFORE)).rate;
   const h = await httpInsert(lines);
+  if (BEFORE && !(r % 2)) other = (await httpInsert(lines, BEFORE)).rate;
   viaHttp.push(h.rate);
   rss = Math.max(rss, h.rss);
-  console.log(`round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${((viaHttp[r] / raw[r]) * 100).toFixed(1)}%)`);
+  let line = `round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${pct(viaHttp[r], raw[r])})`;
+  if (other !== undefined) {
+    before.push(other);
+    line += `, before ${fmt(other)} lines/s (${pct(other, raw[r])})`;
+  }
+  console.log(line);
 }
 const ratios = raw.map((x, i) => viaHttp[i] / x);
 console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${ROUNDS} rounds`);
 console.log(`raw better-sqlite3 (same table, indexes, FTS5): median ${fmt(median(raw))} rows/s`);
 console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s`);
+if (before.length) {
+  console.log(`before (${process.env.BEFORE}) over HTTP:     median ${fmt(median(before))} lines/s`);
+  console.log(`before ratio: median ${(median(raw.map((x, i) => before[i] / x)) * 100).toFixed(1)}% of raw; after/before per round: median ${median(before.map((b, i) => viaHttp[i] / b)).toFixed(2)}x`);
+}
 console.log(`ratio: median ${(median(ratios) * 100).toFixed(1)}% of raw (target >= 80%); server RSS after ${fmt(LINES)} lines: ${Math.round(rss / 1048576)} MB`);

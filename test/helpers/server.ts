@@ -30,6 +30,10 @@ export interface StartOptions {
   /** Fixed port (e.g. to restart on the same URL); default 0 = free port. */
   port?: number;
   timeoutMs?: number;
+  /** Another checkout's `bin/logpipe` (benchmarks compare against an older build); default this one. */
+  bin?: string;
+  /** Options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  nodeArgs?: string[];
 }
 
 export function makeTempDir(prefix = 'logpipe-test-'): string {
@@ -40,7 +44,7 @@ export function makeTempDir(prefix = 'logpipe-test-'): string {
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? makeTempDir();
   const args = ['server', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--data', dataDir, ...(opts.args ?? [])];
-  const proc = spawn(process.execPath, [BIN, ...args], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args], {
     env: { ...process.env, LOGPIPE_LOG_LEVEL: process.env.LOGPIPE_LOG_LEVEL ?? 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

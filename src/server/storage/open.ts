@@ -36,5 +36,6 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       throw new LogpipeError('LP_ERR_STORE_OPEN', `The data directory "${resolve(config.dataDir)}" could not be created (${(err as Error).message}).`);
     }
   }
-  return new SqliteStore(file, config);
+  // The server encodes blocks on a worker thread (block-encoder.ts), off the request path.
+  return new SqliteStore(file, { compactor: 'worker', ...config });
 }

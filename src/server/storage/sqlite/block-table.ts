@@ -64,9 +64,20 @@ export function insertBlock(db: Database.Database, b: EncodedBlock): number {
  * Returns the widest id range (id_max - id_min) among the blocks written.
  */
 export function writeBlocks(db: Database.Database, sorted: Row[], blockRows: number): number {
+  return insertBlocks(db, encodeBlocks(sorted, blockRows));
+}
+
+/** Encodes rows of one source, sorted by (ts, id), into blocks of at most `blockRows` rows (no database: compaction runs it on a worker thread). */
+export function encodeBlocks(sorted: Row[], blockRows: number): EncodedBlock[] {
+  const out: EncodedBlock[] = [];
+  for (let i = 0; i < sorted.length; i += blockRows) out.push(encodeBlock(sorted.slice(i, i + blockRows)));
+  return out;
+}
+
+/** Inserts encoded blocks (inside the caller's transaction); returns the widest id range (id_max - id_min) among them. */
+export function insertBlocks(db: Database.Database, blocks: EncodedBlock[]): number {
   let width = 0;
-  for (let i = 0; i < sorted.length; i += blockRows) {
-    const b = encodeBlock(sorted.slice(i, i + blockRows));
+  for (const b of blocks) {
     insertBlock(db, b);
     width = Math.max(width, b.idMax - b.idMin);
   }

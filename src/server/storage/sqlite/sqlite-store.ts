@@ -23,11 +23,12 @@ import { RollupBatch, type RollupAgg } from '../rollups.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { byTsId, compileBlockProbe, DecodedBlock, decodeTerms, idProbe, levelMask, payloadBytes, type BlockTerms, type ProbeInput } from '../block.js';
+import { byTsId, compileBlockProbe, DecodedBlock, decodeTerms, idProbe, levelMask, payloadBytes, type BlockTerms, type EncodedBlock, type ProbeInput } from '../block.js';
 import { compileBlockFilter } from '../block-filter.js';
 import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
-import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
+import { BLOCK_SUMMARY, insertBlocks, writeBlocks, type BlockRow } from './block-table.js';
+import { BlockEncoder } from './block-encoder.js';
 import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
@@ -44,8 +45,14 @@ export interface SqliteStoreOptions extends OpenOptions {
   upgradeChunkRows?: number;
   /** Called after each committed chunk of a schema-1 upgrade (tests pause or kill the process there). */
   onUpgradeProgress?: (done: number, total: number) => void;
-  /** Called inside each compaction transaction, before its blocks are encoded (tests kill the process there). */
+  /** Called inside each compaction transaction, before its blocks are encoded (with `compactor: 'worker'`, after: they are encoded outside it); tests kill the process there. */
   onCompactionStep?: (rows: number) => void;
+  /**
+   * Where compaction encodes blocks: 'inline' (default) on the calling thread, inside insert()
+   * and the age timer; 'worker' on a worker thread (block-encoder.ts), with insert() returning
+   * as soon as its batch is committed. The server uses 'worker' (open.ts).
+   */
+  compactor?: 'inline' | 'worker';
 }
 
 
@@ -61,6 +68,13 @@ const BLOCK_ROWS = 1000;
 const HOT_MAX_AGE_MS = 30_000;
 /** Blocks written per compaction transaction (keeps each write lock short). */
 const BLOCKS_PER_COMPACTION = 8;
+/**
+ * With the worker compactor, an insert that leaves more than this many blocks' worth of hot rows
+ * (all sources) waits for compaction steps before it returns: when the worker thread gets less
+ * CPU than ingest (a loaded machine), the hot table would otherwise grow without bound, and every
+ * query scans it.
+ */
+const HOT_BACKLOG_BLOCKS = 16;
 /**
  * Bytes of decoded blocks kept in memory (paging, context() and a query run again revisit the same
  * blocks), as DecodedBlock.cost estimates them: a block read only through its header and
@@ -236,6 +250,9 @@ function where(terms: string[]): string {
   return terms.length ? `WHERE ${terms.join(' AND ')}` : '';
 }
 
+/** Thrown inside a compaction transaction whose rows are no longer all hot (rolls it back). */
+class StaleStep extends Error {}
+
 /** SQLite-backed Store (better-sqlite3): see schema.ts for the layout and why. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -260,6 +277,9 @@ export class SqliteStore implements Store {
   #idWidth = 0;
   /** The records the last insert transaction kept (for the hot counts, read after its commit). */
   #lastKept: NormalizedRecord[] = [];
+  /** With `compactor: 'worker'`: the thread that encodes blocks, and the compaction step out there now (one at a time). */
+  #encoder: BlockEncoder | undefined;
+  #compacting: Promise<void> | undefined;
 
   #insertLog: Database.Statement;
   #getLastId: Database.Statement;
@@ -326,9 +346,10 @@ export class SqliteStore implements Store {
     for (const r of db.prepare('SELECT source, count(*) AS n FROM hot GROUP BY source').all() as { source: string; n: number }[]) {
       this.#hot.set(r.source, { n: r.n, since: started });
     }
+    if (options.compactor === 'worker') this.#encoder = new BlockEncoder();
     const every = options.compactIntervalMs ?? 1000;
     if (every > 0) {
-      this.#timer = setInterval(() => this.#compactQuietly(false), every);
+      this.#timer = setInterval(() => this.#compactDue(), every);
       this.#timer.unref();
     }
   }
@@ -453,9 +474,27 @@ export class SqliteStore implements Store {
       // Full blocks are compressed right away, after the batch is committed (so a failure
       // here never fails an acknowledged batch): the hot table stays about blockRows rows per
       // source, which is what keeps scanning it cheap.
-      if (full) this.#compactQuietly(false);
+      if (full) this.#compactDue();
+      if (this.#encoder) await this.#keepUp();
     }
     return res;
+  }
+
+  /** Waits while the hot table holds more than HOT_BACKLOG_BLOCKS blocks' worth of rows and a compaction step is out (see #compactInBackground). */
+  async #keepUp(): Promise<void> {
+    const limit = HOT_BACKLOG_BLOCKS * this.#blockRows;
+    for (;;) {
+      let hot = 0;
+      for (const h of this.#hot.values()) hot += h.n;
+      if (hot <= limit || !this.#compacting) return;
+      await this.#compacting;
+    }
+  }
+
+  /** Compacts what is due now (inline), or starts doing so on the worker thread. */
+  #compactDue(): void {
+    if (this.#encoder) this.#compactInBackground();
+    else this.#compactQuietly(false);
   }
 
   // ---- Compaction -------------------------------------------------------------------------
@@ -489,12 +528,106 @@ export class SqliteStore implements Store {
       this.compact(force);
       this.#compactionError = undefined;
     } catch (err) {
-      // The rows stay in `hot` (the transaction rolled back), so nothing is lost; say so once.
-      const msg = (err as Error).message;
-      if (this.#compactionError !== msg) process.stderr.write(`Compacting the database "${this.file}" failed (${msg}); its newest rows stay uncompressed until it succeeds.\n`);
-      this.#compactionError = msg;
-      this.#recountHot();
+      this.#compactionFailed(err as Error);
     }
+  }
+
+  #compactionFailed(err: Error): void {
+    // The rows stay in `hot` (the transaction rolled back), so nothing is lost; say so once.
+    const msg = err.message;
+    if (this.#compactionError !== msg) process.stderr.write(`Compacting the database "${this.file}" failed (${msg}); its newest rows stay uncompressed until it succeeds.\n`);
+    this.#compactionError = msg;
+    this.#recountHot();
+  }
+
+  // Compaction with the worker thread, one step at a time, each step in three parts:
+  //   1. read the oldest rows of a due source from `hot` (a plain read, no transaction held);
+  //   2. encode them into blocks on the worker, while inserts go on committing new rows;
+  //   3. in one IMMEDIATE transaction, delete exactly those rows from `hot` by id and insert
+  //      the blocks. If any of them is gone by then (retention removed it, or a compact()
+  //      moved it meanwhile), fewer rows are deleted than were read and the transaction is
+  //      rolled back, blocks and all: the step is dropped and the counts are read again.
+  // Rows never change while hot, so rows found by id are the rows encoded. As with inline
+  // compaction, a SIGKILL before the commit leaves the rows in `hot` and after it leaves them
+  // in blocks, never both or neither; stream offsets were committed with the rows at insert.
+  // Rows that arrive during step 2 are newer than the read, so they stay hot; a late one
+  // (smaller ts) goes into a later block, which queries allow (blocks of a source overlap).
+  #compactInBackground(): void {
+    if (this.#closed || this.#compacting || !this.#encoder) return;
+    let step: { source: string; all: boolean; rows: Row[] } | undefined;
+    try {
+      step = this.#dueStep();
+    } catch (err) {
+      this.#compactionFailed(err as Error);
+      return;
+    }
+    if (!step) return;
+    const { source, all, rows } = step;
+    let failed = false;
+    this.#compacting = this.#encoder
+      .encode(rows, this.#blockRows)
+      .then((blocks) => {
+        if (!this.#db.open) return;
+        this.#commitStep(source, all, rows, blocks);
+        this.#compactionError = undefined;
+      })
+      .catch((err: Error) => {
+        failed = true;
+        if (this.#db.open) this.#compactionFailed(err);
+      })
+      .finally(() => {
+        this.#compacting = undefined;
+        // More may be due (several sources, or more than one step's rows); after a failure
+        // the next insert or timer tick tries again.
+        if (!failed) this.#compactInBackground();
+      });
+  }
+
+  /** The rows of the next compaction step: the first due source with whole blocks of hot rows (or any rows, when it is old enough). */
+  #dueStep(): { source: string; all: boolean; rows: Row[] } | undefined {
+    const now = Date.now();
+    const max = BLOCKS_PER_COMPACTION * this.#blockRows;
+    for (const [source, h] of this.#hot) {
+      const all = now - h.since >= this.#hotMaxAgeMs;
+      if (!all && h.n < this.#blockRows) continue;
+      const rows = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).all(source, max) as Row[];
+      const take = all ? rows.length : Math.floor(rows.length / this.#blockRows) * this.#blockRows;
+      if (take > 0) return { source, all, rows: rows.slice(0, take) };
+      // The count was off (rows removed behind it): take the table's word for it.
+      if (rows.length === 0) this.#hot.delete(source);
+      else h.n = rows.length;
+    }
+    return undefined;
+  }
+
+  #commitStep(source: string, all: boolean, rows: Row[], blocks: EncodedBlock[]): void {
+    const moved = this.#db.transaction((): boolean => {
+      this.#onCompactionStep?.(rows.length);
+      const del = this.#stmt('DELETE FROM hot WHERE id = ?');
+      let gone = 0;
+      for (const r of rows) gone += del.run(r.id).changes;
+      if (gone !== rows.length) throw new StaleStep();
+      this.#idWidth = Math.max(this.#idWidth, insertBlocks(this.#db, blocks));
+      return true;
+    });
+    try {
+      moved.immediate();
+    } catch (err) {
+      if (!(err instanceof StaleStep)) throw err;
+      this.#recountHot();
+      return;
+    }
+    const h = this.#hot.get(source);
+    if (!h) return;
+    h.n -= rows.length;
+    if (h.n <= 0) this.#hot.delete(source);
+    // Rows left after an age step came in while it was encoded: their wait starts now.
+    else if (all) h.since = Date.now();
+  }
+
+  /** Resolves once no background compaction step is out (tests; compaction may start again with the next insert). */
+  async settled(): Promise<void> {
+    while (this.#compacting) await this.#compacting;
   }
 
   #recountHot(): void {
@@ -1164,6 +1297,9 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    // A step out on the worker still commits (or is dropped) before the connection closes.
+    await this.settled();
+    await this.#encoder?.close();
     try {
       // Bounded statistics refresh (analysis_limit), so closing a big database stays quick.
       this.#db.pragma('analysis_limit = 1000');

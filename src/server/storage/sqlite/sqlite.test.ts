@@ -62,6 +62,9 @@ runStoreConformance('sqlite', sqliteFactory({}));
 // Blocks of 7 rows compacted after every insert: the same cases read mostly from compressed
 // blocks (many per source, overlapping in time), with the newest few rows of each source hot.
 runStoreConformance('sqlite blocks', sqliteFactory({ blockRows: 7 }));
+// The same with blocks encoded on the worker thread (the server's compactor): steps commit
+// between the suite's calls, so reads meet rows on both sides of a compaction in flight.
+runStoreConformance('sqlite blocks, worker compactor', sqliteFactory({ blockRows: 7, compactor: 'worker' }));
 runFieldConformance('sqlite', sqliteFactory({}));
 runFieldConformance('sqlite blocks', sqliteFactory({ blockRows: 7 }));
 
