@@ -3,12 +3,12 @@
 // the store's own connection writes the blocks, so SQLite keeps one writer.
 import { parentPort } from 'node:worker_threads';
 import { encodeBlocks } from './block-table.js';
-import type { EncodeJob, EncodeReply } from './block-encoder.js';
+import { rowsOf, type EncodeJob, type EncodeReply } from './block-encoder.js';
 
 parentPort!.on('message', (job: EncodeJob) => {
   let reply: EncodeReply;
   try {
-    reply = { id: job.id, blocks: encodeBlocks(job.rows, job.blockRows) };
+    reply = { id: job.id, blocks: encodeBlocks(rowsOf(job.source, job.rows), job.blockRows) };
   } catch (err) {
     reply = { id: job.id, error: (err as Error).message };
   }

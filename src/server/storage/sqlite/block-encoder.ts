@@ -8,11 +8,26 @@ import type { EncodedBlock } from '../block.js';
 import type { Row } from '../row.js';
 import { encodeBlocks } from './block-table.js';
 
+/**
+ * A hot row as compaction reads it (`HOT_TUPLE` columns, better-sqlite3's raw mode): arrays are
+ * about half the cost of row objects to read and cheaper to copy to the worker, which builds
+ * the Rows. The source is the step's, once.
+ */
+export type HotTuple = [id: number, ts: number, level: number, host: string, message: string, attrs: string | null];
+/** The hot table's columns in HotTuple order. */
+export const HOT_TUPLE = 'id, ts, level, host, message, attrs';
+
 /** A request to the worker (block-encoder-worker.ts). */
 export interface EncodeJob {
   id: number;
-  rows: Row[];
+  source: string;
+  rows: HotTuple[];
   blockRows: number;
+}
+
+/** Rows of one source from their tuples. */
+export function rowsOf(source: string, tuples: HotTuple[]): Row[] {
+  return tuples.map(([id, ts, level, host, message, attrs]) => ({ id, ts, level, source, host, message, attrs }));
 }
 
 /** The worker's answer: the blocks in order, or why encoding failed. */
@@ -82,16 +97,16 @@ export class BlockEncoder {
     this.#pending.clear();
   }
 
-  /** Encodes `sorted` (one source, in (ts, id) order) into blocks of at most `blockRows` rows. */
-  encode(sorted: Row[], blockRows: number): Promise<EncodedBlock[]> {
+  /** Encodes hot rows of `source`, in (ts, id) order, into blocks of at most `blockRows` rows. */
+  encode(source: string, sorted: HotTuple[], blockRows: number): Promise<EncodedBlock[]> {
     const w = this.#start();
-    if (!w) return Promise.resolve().then(() => encodeBlocks(sorted, blockRows));
+    if (!w) return Promise.resolve().then(() => encodeBlocks(rowsOf(source, sorted), blockRows));
     const id = ++this.#next;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       // Referenced while a job is out, so a caller awaiting it keeps the process alive.
       w.ref();
-      w.postMessage({ id, rows: sorted, blockRows } satisfies EncodeJob);
+      w.postMessage({ id, source, rows: sorted, blockRows } satisfies EncodeJob);
     });
   }
 

@@ -28,7 +28,7 @@ import { compileBlockFilter } from '../block-filter.js';
 import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, insertBlocks, writeBlocks, type BlockRow } from './block-table.js';
-import { BlockEncoder } from './block-encoder.js';
+import { BlockEncoder, HOT_TUPLE, type HotTuple } from './block-encoder.js';
 import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
@@ -293,6 +293,8 @@ export class SqliteStore implements Store {
   #upsertTotals: Upsert;
   #upsertIngest: Database.Statement;
   #insertTx: Database.Transaction<(records: NormalizedRecord[]) => InsertResult>;
+  #stepRows: Database.Statement;
+  #deleteHot: Database.Statement;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file;
@@ -341,6 +343,9 @@ export class SqliteStore implements Store {
       'INSERT INTO ingests (second, last_id, at) VALUES (?, ?, ?) ON CONFLICT (second) DO UPDATE SET last_id = max(last_id, excluded.last_id), at = max(at, excluded.at)',
     );
     this.#insertTx = db.transaction((records: NormalizedRecord[]) => this.#insertBatch(records));
+    this.#stepRows = db.prepare(`SELECT ${HOT_TUPLE} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).raw(true);
+    // One statement for a step's rows (ids as a JSON array): a quarter cheaper than one DELETE per row.
+    this.#deleteHot = db.prepare('DELETE FROM hot WHERE id IN (SELECT value FROM json_each(?))');
     this.#idWidth = db.prepare('SELECT coalesce(max(id_max - id_min), 0) FROM blocks').pluck().get() as number;
     const started = Date.now();
     for (const r of db.prepare('SELECT source, count(*) AS n FROM hot GROUP BY source').all() as { source: string; n: number }[]) {
@@ -554,7 +559,7 @@ export class SqliteStore implements Store {
   // (smaller ts) goes into a later block, which queries allow (blocks of a source overlap).
   #compactInBackground(): void {
     if (this.#closed || this.#compacting || !this.#encoder) return;
-    let step: { source: string; all: boolean; rows: Row[] } | undefined;
+    let step: { source: string; all: boolean; rows: HotTuple[] } | undefined;
     try {
       step = this.#dueStep();
     } catch (err) {
@@ -565,7 +570,7 @@ export class SqliteStore implements Store {
     const { source, all, rows } = step;
     let failed = false;
     this.#compacting = this.#encoder
-      .encode(rows, this.#blockRows)
+      .encode(source, rows, this.#blockRows)
       .then((blocks) => {
         if (!this.#db.open) return;
         this.#commitStep(source, all, rows, blocks);
@@ -584,13 +589,13 @@ export class SqliteStore implements Store {
   }
 
   /** The rows of the next compaction step: the first due source with whole blocks of hot rows (or any rows, when it is old enough). */
-  #dueStep(): { source: string; all: boolean; rows: Row[] } | undefined {
+  #dueStep(): { source: string; all: boolean; rows: HotTuple[] } | undefined {
     const now = Date.now();
     const max = BLOCKS_PER_COMPACTION * this.#blockRows;
     for (const [source, h] of this.#hot) {
       const all = now - h.since >= this.#hotMaxAgeMs;
       if (!all && h.n < this.#blockRows) continue;
-      const rows = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).all(source, max) as Row[];
+      const rows = this.#stepRows.all(source, max) as HotTuple[];
       const take = all ? rows.length : Math.floor(rows.length / this.#blockRows) * this.#blockRows;
       if (take > 0) return { source, all, rows: rows.slice(0, take) };
       // The count was off (rows removed behind it): take the table's word for it.
@@ -600,12 +605,10 @@ export class SqliteStore implements Store {
     return undefined;
   }
 
-  #commitStep(source: string, all: boolean, rows: Row[], blocks: EncodedBlock[]): void {
+  #commitStep(source: string, all: boolean, rows: HotTuple[], blocks: EncodedBlock[]): void {
     const moved = this.#db.transaction((): boolean => {
       this.#onCompactionStep?.(rows.length);
-      const del = this.#stmt('DELETE FROM hot WHERE id = ?');
-      let gone = 0;
-      for (const r of rows) gone += del.run(r.id).changes;
+      const gone = this.#deleteHot.run(JSON.stringify(rows.map((r) => r[0]))).changes;
       if (gone !== rows.length) throw new StaleStep();
       this.#idWidth = Math.max(this.#idWidth, insertBlocks(this.#db, blocks));
       return true;
