@@ -1,8 +1,9 @@
 // Ingest over HTTP on loopback (1000-line batches, FTS on) against the raw better-sqlite3
 // insert rate into the same table, indexes and FTS5 index, measured in the same run.
 // Run: node --import tsx bench/server-ingest.bench.ts [lines=300000] [rounds=3]
-// BEFORE=/path/to/other/checkout also runs that checkout's built server (its bin/logpipe) in
-// every round, beside the same round's reference (the two servers alternate which goes first).
+// BEFORE=/path/to/other/checkout[:/another] also runs each checkout's built server (its
+// bin/logpipe) in every round, beside the same round's reference (the servers take turns going
+// first).
 // PROFILE_DIR=/dir starts each server with --cpu-prof there (written when it exits).
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -58,7 +59,7 @@ function rawInsert(lines: string[]): number {
   return rate;
 }
 
-const BEFORE = process.env.BEFORE ? join(resolve(process.env.BEFORE), 'bin', 'logpipe') : undefined;
+const BEFORE = (process.env.BEFORE ?? '').split(':').filter(Boolean).map((dir) => ({ dir, bin: join(resolve(dir), 'bin', 'logpipe'), rates: [] as number[] }));
 const PROFILE_DIR = process.env.PROFILE_DIR ? resolve(process.env.PROFILE_DIR) : undefined;
 
 async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number; rss: number }> {
@@ -80,30 +81,30 @@ async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number
 const lines = makeLines(LINES);
 const raw: number[] = [];
 const viaHttp: number[] = [];
-const before: number[] = [];
 let rss = 0;
 const pct = (x: number, ref: number) => `${((x / ref) * 100).toFixed(1)}%`;
 for (let r = 0; r < ROUNDS; r++) {
   raw.push(rawInsert(lines));
-  let other: number | undefined;
-  if (BEFORE && r % 2) other = (await httpInsert(lines, BEFORE)).rate;
-  const h = await httpInsert(lines);
-  if (BEFORE && !(r % 2)) other = (await httpInsert(lines, BEFORE)).rate;
-  viaHttp.push(h.rate);
-  rss = Math.max(rss, h.rss);
-  let line = `round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${pct(viaHttp[r], raw[r])})`;
-  if (other !== undefined) {
-    before.push(other);
-    line += `, before ${fmt(other)} lines/s (${pct(other, raw[r])})`;
+  // This checkout first in odd rounds, last in even ones.
+  const order = [...BEFORE.map((b) => b.bin), undefined];
+  if (r % 2 === 0) order.unshift(order.pop());
+  for (const bin of order) {
+    const h = await httpInsert(lines, bin);
+    if (bin === undefined) {
+      viaHttp.push(h.rate);
+      rss = Math.max(rss, h.rss);
+    } else BEFORE.find((b) => b.bin === bin)!.rates.push(h.rate);
   }
+  let line = `round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${pct(viaHttp[r], raw[r])})`;
+  for (const b of BEFORE) line += `, ${b.dir} ${fmt(b.rates[r])} lines/s (${pct(b.rates[r], raw[r])})`;
   console.log(line);
 }
 const ratios = raw.map((x, i) => viaHttp[i] / x);
 console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${ROUNDS} rounds`);
 console.log(`raw better-sqlite3 (same table, indexes, FTS5): median ${fmt(median(raw))} rows/s`);
 console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s`);
-if (before.length) {
-  console.log(`before (${process.env.BEFORE}) over HTTP:     median ${fmt(median(before))} lines/s`);
-  console.log(`before ratio: median ${(median(raw.map((x, i) => before[i] / x)) * 100).toFixed(1)}% of raw; after/before per round: median ${median(before.map((b, i) => viaHttp[i] / b)).toFixed(2)}x`);
+for (const b of BEFORE) {
+  const ratio = median(raw.map((x, i) => b.rates[i] / x));
+  console.log(`${b.dir} over HTTP: median ${fmt(median(b.rates))} lines/s, ${(ratio * 100).toFixed(1)}% of raw; this/that per round: median ${median(b.rates.map((x, i) => viaHttp[i] / x)).toFixed(2)}x`);
 }
 console.log(`ratio: median ${(median(ratios) * 100).toFixed(1)}% of raw (target >= 80%); server RSS after ${fmt(LINES)} lines: ${Math.round(rss / 1048576)} MB`);
