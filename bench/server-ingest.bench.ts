@@ -5,7 +5,7 @@
 // bin/logpipe) in every round, beside the same round's reference (the servers take turns going
 // first).
 // PROFILE_DIR=/dir starts each server with --cpu-prof there (written when it exits).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LineFactory } from '../src/generator/lines.js';
@@ -59,28 +59,44 @@ function rawInsert(lines: string[]): number {
   return rate;
 }
 
-const BEFORE = (process.env.BEFORE ?? '').split(':').filter(Boolean).map((dir) => ({ dir, bin: join(resolve(dir), 'bin', 'logpipe'), rates: [] as number[] }));
+const BEFORE = (process.env.BEFORE ?? '').split(':').filter(Boolean).map((dir) => ({ dir, bin: join(resolve(dir), 'bin', 'logpipe'), rates: [] as number[], cpuUs: [] as number[] }));
 const PROFILE_DIR = process.env.PROFILE_DIR ? resolve(process.env.PROFILE_DIR) : undefined;
 
-async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number; rss: number }> {
+/** User + system CPU seconds of a process so far, all its threads (Linux /proc; clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number; rss: number; cpuUs: number }> {
   const srv = await startServer({ bin, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const bodies: Buffer[] = [];
   for (let i = 0; i < lines.length; i += BATCH) {
     bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message) => ({ message, source: 'bench', host: 'host-1' })))));
   }
+  const cpu0 = cpuSecondsOf(srv.proc.pid!);
   const t = performance.now();
   await postAll(`${srv.url}/api/v1/logs`, bodies, { 'content-type': 'application/json' }, 3);
   const rate = lines.length / ((performance.now() - t) / 1000);
-  const m = await (await fetch(`${srv.url}/metrics`)).text();
+  // The server's CPU per line, counted until the compaction the lines made due is done (a
+  // block store that compacts on a worker thread may still be at it; schema 1 had none).
+  let m = await (await fetch(`${srv.url}/metrics`)).text();
+  for (let i = 0; i < 100 && Number(/^logpipe_db_uncompacted_rows (\d+)$/m.exec(m)?.[1] ?? 0) >= BATCH; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    m = await (await fetch(`${srv.url}/metrics`)).text();
+  }
+  const cpuUs = ((cpuSecondsOf(srv.proc.pid!) - cpu0) / lines.length) * 1e6;
   const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(m)?.[1] ?? 0);
   await srv.stop();
   srv.cleanup();
-  return { rate, rss };
+  return { rate, rss, cpuUs };
 }
 
 const lines = makeLines(LINES);
 const raw: number[] = [];
 const viaHttp: number[] = [];
+const cpuUs: number[] = [];
 let rss = 0;
 const pct = (x: number, ref: number) => `${((x / ref) * 100).toFixed(1)}%`;
 for (let r = 0; r < ROUNDS; r++) {
@@ -92,19 +108,24 @@ for (let r = 0; r < ROUNDS; r++) {
     const h = await httpInsert(lines, bin);
     if (bin === undefined) {
       viaHttp.push(h.rate);
+      cpuUs.push(h.cpuUs);
       rss = Math.max(rss, h.rss);
-    } else BEFORE.find((b) => b.bin === bin)!.rates.push(h.rate);
+    } else {
+      const b = BEFORE.find((x) => x.bin === bin)!;
+      b.rates.push(h.rate);
+      b.cpuUs.push(h.cpuUs);
+    }
   }
-  let line = `round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${pct(viaHttp[r], raw[r])})`;
-  for (const b of BEFORE) line += `, ${b.dir} ${fmt(b.rates[r])} lines/s (${pct(b.rates[r], raw[r])})`;
+  let line = `round ${r + 1}: raw ${fmt(raw[r])} rows/s, http ${fmt(viaHttp[r])} lines/s (${pct(viaHttp[r], raw[r])}, ${cpuUs[r].toFixed(1)} µs CPU/line)`;
+  for (const b of BEFORE) line += `, ${b.dir} ${fmt(b.rates[r])} lines/s (${pct(b.rates[r], raw[r])}, ${b.cpuUs[r].toFixed(1)} µs CPU/line)`;
   console.log(line);
 }
 const ratios = raw.map((x, i) => viaHttp[i] / x);
 console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${ROUNDS} rounds`);
 console.log(`raw better-sqlite3 (same table, indexes, FTS5): median ${fmt(median(raw))} rows/s`);
-console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s`);
+console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s, ${median(cpuUs).toFixed(1)} µs server CPU/line`);
 for (const b of BEFORE) {
   const ratio = median(raw.map((x, i) => b.rates[i] / x));
-  console.log(`${b.dir} over HTTP: median ${fmt(median(b.rates))} lines/s, ${(ratio * 100).toFixed(1)}% of raw; this/that per round: median ${median(b.rates.map((x, i) => viaHttp[i] / x)).toFixed(2)}x`);
+  console.log(`${b.dir} over HTTP: median ${fmt(median(b.rates))} lines/s, ${(ratio * 100).toFixed(1)}% of raw, ${median(b.cpuUs).toFixed(1)} µs server CPU/line; this/that per round: median ${median(b.rates.map((x, i) => viaHttp[i] / x)).toFixed(2)}x`);
 }
 console.log(`ratio: median ${(median(ratios) * 100).toFixed(1)}% of raw (target >= 80%); server RSS after ${fmt(LINES)} lines: ${Math.round(rss / 1048576)} MB`);
