@@ -1,6 +1,7 @@
 // Server memory while ingesting at full speed with 20 live-tail subscribers.
 // Reference: the same server's RSS at rest (after start-up) in the same run.
 // Run: node --import tsx bench/server-memory.bench.ts [seconds=300] [subscribers=20]
+// SERVER_BIN=/other/checkout/bin/logpipe measures that checkout's built server instead.
 import { readFileSync } from 'node:fs';
 import { LineFactory } from '../src/generator/lines.js';
 import { startServer } from '../test/helpers/server.js';
@@ -17,7 +18,7 @@ function rssOf(pid: number): number {
 }
 
 
-const srv = await startServer();
+const srv = await startServer({ bin: process.env.SERVER_BIN });
 const pid = srv.proc.pid!;
 await new Promise((r) => setTimeout(r, 1000));
 const idle = rssOf(pid);
