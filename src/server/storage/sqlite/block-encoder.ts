@@ -42,10 +42,17 @@ function revive(b: EncodedBlock): EncodedBlock {
   return { ...b, payload: asBuffer(b.payload), bloom: asBuffer(b.bloom), terms: b.terms && asBuffer(b.terms) };
 }
 
+/**
+ * The worker's young generation (V8's default lets it grow to 32 MB and more). A step's rows and
+ * blocks are a few MB; with the default, the server's RSS with 20 live-tail subscribers at full
+ * speed reached 263 MB (target 250 MB, bench/server-memory.bench.ts), with 8 MB 245 MB.
+ */
+const WORKER_YOUNG_MB = 8;
+
 /** Starts the worker from dist/ (.js), or through tsx when the store runs from its TypeScript sources (tests). */
 function startWorker(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./block-encoder-worker.js', here));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./block-encoder-worker.js', here), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
   const file = new URL('./block-encoder-worker.ts', here).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   return new Worker(`import(${JSON.stringify(tsx)}).then((t) => t.tsImport(${JSON.stringify(file)}, ${JSON.stringify(file)}));`, { eval: true });
