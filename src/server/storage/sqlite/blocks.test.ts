@@ -293,7 +293,10 @@ function runChild(script: string, onLine: (line: string, kill: () => void, resum
   });
 }
 
-test('SIGKILL while compacting: after a restart every acknowledged line is stored exactly once, and re-sends are duplicates', async () => {
+// Both compactors: inline (in insert(), the default) and the server's worker thread, whose
+// steps commit after insert() has returned (there the kill lands after the blocks are encoded).
+for (const compactor of ['inline', 'worker'] as const)
+test(`SIGKILL while compacting (${compactor}): after a restart every acknowledged line is stored exactly once, and re-sends are duplicates`, async () => {
   const dir = tempDir();
   try {
     const file = join(dir, 'kill.db');
@@ -308,7 +311,7 @@ test('SIGKILL while compacting: after a restart every acknowledged line is store
     writeFileSync(
       child,
       `import { SqliteStore } from ${JSON.stringify(storeModule)};
-const store = new SqliteStore(${JSON.stringify(file)}, { blockRows: 50, compactIntervalMs: 0, onCompactionStep: (n) => process.stdout.write('compacting ' + n + '\\n') });
+const store = new SqliteStore(${JSON.stringify(file)}, { blockRows: 50, compactIntervalMs: 0, compactor: '${compactor}', onCompactionStep: (n) => process.stdout.write('compacting ' + n + '\\n') });
 let off = (await store.streamOffset('k')) + 1;
 for (let b = 0; ; b++) {
   const recs = Array.from({ length: 400 }, (_, i) => ({ ts: 1_700_000_000_000 + ((off + i) * 7919) % 100_000, level: 'info', source: 'src' + ((off + i) % 3), host: 'h', message: 'kill test offset ' + (off + i) + ' ' + 'x'.repeat((off + i) % 50), attrs: JSON.stringify({ off: off + i }), stream: 'k', offset: off + i }));

@@ -1,12 +1,10 @@
 // Compaction on the worker thread (compactor: 'worker', what the server uses): steps commit after
 // insert() has returned, a step whose rows changed meanwhile is dropped whole, the hot table
-// stays bounded when ingest outruns the worker, and SIGKILL during a step loses nothing.
+// stays bounded when ingest outruns the worker. (SIGKILL during a step: blocks.test.ts.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -111,63 +109,6 @@ test('worker compactor: when inserts outrun the worker, insert() waits for its s
     assert.ok(most <= 160, `the hot table held ${most} rows after an insert`);
     await store.settled();
     assert.deepEqual(await storedNumbers(store), upTo(8000));
-    await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('worker compactor: SIGKILL inside a step leaves every acknowledged line stored exactly once', async () => {
-  const dir = tempDir();
-  try {
-    const file = join(dir, 'kill.db');
-    const storeModule = fileURLToPath(new URL('./sqlite-store.ts', import.meta.url));
-    const child = join(dir, 'writer.mts');
-    // Blocks of 50 rows, batches of 400: every insert makes steps due. The child announces
-    // each step from inside its transaction (blocks encoded, rows not yet deleted); the
-    // parent kills it on the n-th announcement.
-    writeFileSync(
-      child,
-      `import { SqliteStore } from ${JSON.stringify(storeModule)};
-const store = new SqliteStore(${JSON.stringify(file)}, { blockRows: 50, compactIntervalMs: 0, compactor: 'worker', onCompactionStep: (n) => process.stdout.write('compacting ' + n + '\\n') });
-let off = (await store.streamOffset('k')) + 1;
-for (;;) {
-  const recs = Array.from({ length: 400 }, (_, i) => ({ ts: 1_700_000_000_000 + ((off + i) * 7919) % 100_000, level: 'info', source: 'src' + ((off + i) % 3), host: 'h', message: 'kill test offset ' + (off + i), attrs: JSON.stringify({ n: off + i }), stream: 'k', offset: off + i }));
-  await store.insert(recs);
-  off += 400;
-  process.stdout.write('ack ' + (off - 1) + '\\n');
-}
-`,
-    );
-    let acked = -1;
-    for (const killAt of [2, 5, 3]) {
-      let steps = 0;
-      const signal = await new Promise<string | null>((resolve, reject) => {
-        const proc = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let buf = '';
-        let err = '';
-        proc.stderr!.on('data', (d: Buffer) => (err += d));
-        proc.stdout!.on('data', (d: Buffer) => {
-          buf += d.toString();
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (line.startsWith('ack ')) acked = Number(line.split(' ')[1]);
-            else if (line.startsWith('compacting ') && ++steps === killAt) proc.kill('SIGKILL');
-          }
-        });
-        proc.on('exit', (code, sig) => (sig ? resolve(sig) : reject(new Error(`the writer exited with ${code}: ${err}`))));
-        proc.on('error', reject);
-      });
-      assert.equal(signal, 'SIGKILL');
-    }
-    const store = new SqliteStore(file, { compactIntervalMs: 0 });
-    const stored = await storedNumbers(store);
-    assert.ok(stored.length >= acked + 1, `acknowledged up to offset ${acked}, stored ${stored.length} lines`);
-    assert.deepEqual(stored, upTo(stored.length), 'every line once, none missing, none twice');
-    assert.ok((store.database.prepare('SELECT count(*) FROM blocks').pluck().get() as number) > 0);
-    assert.equal((await store.insert([{ ...batch(0, 1)[0], stream: 'k', offset: acked }])).duplicates, 1);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

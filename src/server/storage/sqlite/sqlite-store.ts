@@ -28,7 +28,7 @@ import { compileBlockFilter } from '../block-filter.js';
 import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, insertBlocks, writeBlocks, type BlockRow } from './block-table.js';
-import { BlockEncoder, HOT_TUPLE, type HotTuple } from './block-encoder.js';
+import { BlockEncoder, HOT_TUPLE, rowsOf, type HotTuple } from './block-encoder.js';
 import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
@@ -646,14 +646,13 @@ export class SqliteStore implements Store {
   #compactSource(source: string, all: boolean): number {
     const max = BLOCKS_PER_COMPACTION * this.#blockRows;
     const moved = this.#db.transaction((): number => {
-      const rows = this.#stmt(`SELECT ${COLUMNS} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).all(source, max) as Row[];
+      const rows = this.#stepRows.all(source, max) as HotTuple[];
       const take = all ? rows.length : Math.floor(rows.length / this.#blockRows) * this.#blockRows;
       if (take === 0) return 0;
       const moving = rows.slice(0, take);
       this.#onCompactionStep?.(take);
-      this.#idWidth = Math.max(this.#idWidth, writeBlocks(this.#db, moving, this.#blockRows));
-      const del = this.#stmt('DELETE FROM hot WHERE id = ?');
-      for (const r of moving) del.run(r.id);
+      this.#idWidth = Math.max(this.#idWidth, writeBlocks(this.#db, rowsOf(source, moving), this.#blockRows));
+      this.#deleteHot.run(JSON.stringify(moving.map((r) => r[0])));
       return take;
     }).immediate();
     const h = this.#hot.get(source);
