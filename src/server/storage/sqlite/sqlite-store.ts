@@ -2,6 +2,7 @@
 // rows land in the hot table and compaction moves them into compressed blocks (schema.ts).
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { LogpipeError } from '../../../shared/errors.js';
 import { LEVEL_CODE, levelFromCode } from '../../../shared/levels.js';
 import type { LogRecord, NormalizedRecord } from '../../../shared/record.js';
 import type {
@@ -462,7 +463,18 @@ export class SqliteStore implements Store {
       res = this.#insertTx.immediate(records);
     } catch (err) {
       this.#lastKept = [];
-      throw translateWriteError(err);
+      const e = translateWriteError(err);
+      // With the worker compactor, rows still waiting to be compressed may be what fills the
+      // file: the due steps run first, and the batch is tried once more, so "full" is answered
+      // only when compaction cannot make room (as with the inline compactor, which has always
+      // run by then).
+      if (!(this.#encoder && (e as LogpipeError).code === 'LP_ERR_STORE_FULL' && (await this.#compactAll()))) throw e;
+      try {
+        res = this.#insertTx.immediate(records);
+      } catch (again) {
+        this.#lastKept = [];
+        throw translateWriteError(again);
+      }
     }
     if (res.accepted) {
       // Counted after the commit, from the input records the batch kept (ids firstId..lastId
@@ -626,6 +638,16 @@ export class SqliteStore implements Store {
     if (h.n <= 0) this.#hot.delete(source);
     // Rows left after an age step came in while it was encoded: their wait starts now.
     else if (all) h.since = Date.now();
+  }
+
+  /** Runs every due background step to the end; whether any rows left the hot table. */
+  async #compactAll(): Promise<boolean> {
+    const hot = (): number => [...this.#hot.values()].reduce((a, h) => a + h.n, 0);
+    const before = hot();
+    await this.settled();
+    this.#compactInBackground();
+    await this.settled();
+    return hot() < before;
   }
 
   /** Resolves once no background compaction step is out (tests; compaction may start again with the next insert). */
