@@ -43,9 +43,11 @@ function revive(b: EncodedBlock): EncodedBlock {
 }
 
 /**
- * The worker's young generation (V8's default lets it grow to 32 MB and more). A step's rows and
- * blocks are a few MB; with the default, the server's RSS with 20 live-tail subscribers at full
- * speed reached 263 MB (target 250 MB, bench/server-memory.bench.ts), with 8 MB 245 MB.
+ * The worker's young generation, capped (V8's default lets it grow to 32 MB and more): a step's
+ * rows and blocks are a few MB. The server's RSS with 20 live-tail subscribers at full speed
+ * (bench/server-memory.bench.ts, target 250 MB) was 263 MB without the cap and 244-265 MB with
+ * it in single runs at different rates: not a clear gain, and the worker's garbage collection
+ * grew from about 8% to 17% of its samples (docs/benchmarks.md). Kept as a bound, not a fix.
  */
 const WORKER_YOUNG_MB = 8;
 
