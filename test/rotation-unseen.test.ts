@@ -12,24 +12,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seqLine } from './collector-helpers.js';
 import { LogRotate } from './helpers/logrotate.js';
-import { assertVerdict, judge, Rig, settle } from './helpers/chaos.js';
+import { assertVerdict, judge, Rig, seqLines, settle, withRig } from './helpers/chaos.js';
 
-function lines(first: number, last: number): string {
-  let s = '';
-  for (let i = first; i <= last; i++) s += seqLine(i) + '\n';
-  return s;
-}
 
-async function withRig<T>(o: Parameters<typeof Rig.create>[0], fn: (rig: Rig) => Promise<T>): Promise<T> {
-  const rig = await Rig.create(o);
-  try {
-    return await fn(rig);
-  } finally {
-    await rig.cleanup(); // SIGKILL ends a stopped collector too
-  }
-}
 
 /**
  * app.log holds 1..100 and is read; the collector is stopped; rotation 1 (app.log → app.log.1, a
@@ -37,17 +23,17 @@ async function withRig<T>(o: Parameters<typeof Rig.create>[0], fn: (rig: Rig) =>
  * (the unseen file → app.log.1, the first → app.log.2, a third app.log that gets 301..400).
  */
 async function twoRotationsUnseen(rig: Rig, rot: LogRotate, between: () => Promise<void>): Promise<{ unseenIno: number }> {
-  writeFileSync(rig.log, lines(1, 100));
+  writeFileSync(rig.log, seqLines(1, 100));
   await rig.startCollector();
   await settle(rig.server.url, 100, { quietMs: 10_000 });
   rig.collector!.proc.kill('SIGSTOP');
   await rot.rotate();
-  appendFileSync(rig.log, lines(101, 300));
+  appendFileSync(rig.log, seqLines(101, 300));
   const unseenIno = statSync(rig.log).ino;
   await between();
   await rot.rotate();
   assert.equal(statSync(join(rig.dir, 'app.log.1')).ino, unseenIno, 'precondition: the file the collector never saw is app.log.1 now');
-  appendFileSync(rig.log, lines(301, 400));
+  appendFileSync(rig.log, seqLines(301, 400));
   return { unseenIno };
 }
 
@@ -81,15 +67,15 @@ test('older rotated copies that existed before the collector first started are n
   await withRig({ createLog: false }, async (rig) => {
     // History from before the collector: app.log.2 and app.log.1 (with --from beginning only
     // the live file is read; a literal path never named the old copies).
-    writeFileSync(join(rig.dir, 'app.log.2'), lines(1, 50));
-    writeFileSync(join(rig.dir, 'app.log.1'), lines(51, 100));
-    writeFileSync(rig.log, lines(101, 200));
+    writeFileSync(join(rig.dir, 'app.log.2'), seqLines(1, 50));
+    writeFileSync(join(rig.dir, 'app.log.1'), seqLines(51, 100));
+    writeFileSync(rig.log, seqLines(101, 200));
     const rot = new LogRotate(rig.dir, { paths: [rig.log], style: 'create' });
     await rig.startCollector();
     await settle(rig.server.url, 100, { quietMs: 10_000 });
     assert.equal(await rig.stopCollector('SIGKILL'), 'SIGKILL');
     await rot.rotate(); // app.log (101..200) → app.log.1 while the collector is down
-    appendFileSync(rig.log, lines(201, 300));
+    appendFileSync(rig.log, seqLines(201, 300));
     await rig.startCollector();
     const all = await rig.finish(200, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { first: 101, last: 300 }), 'pre-existing copies left alone', { notes: rig.notes() });
