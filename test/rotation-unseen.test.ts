@@ -10,6 +10,7 @@
 // rotation, so it cannot have seen the file in between, whatever the load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogRotate } from './helpers/logrotate.js';
@@ -79,5 +80,36 @@ test('older rotated copies that existed before the collector first started are n
     await rig.startCollector();
     const all = await rig.finish(200, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { first: 101, last: 300 }), 'pre-existing copies left alone', { notes: rig.notes() });
+  });
+});
+
+/** Writes seq lines first..last through Python's RotatingFileHandler (it renames app.log → app.log.1 … itself). */
+function pythonWrite(log: string, first: number, last: number, maxBytes: number): void {
+  const script = [
+    'import logging, logging.handlers, sys',
+    'path, first, last, max_bytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])',
+    'h = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=50)',
+    "h.setFormatter(logging.Formatter('%(message)s'))",
+    "log = logging.getLogger('seq'); log.addHandler(h); log.setLevel(logging.INFO)",
+    'for line in sys.stdin.read().splitlines(): log.info(line)',
+    'h.close()',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', script, log, String(first), String(last), String(maxBytes)], { input: seqLines(first, last) });
+  assert.equal(r.status, 0, `python3 failed: ${r.stderr}`);
+}
+
+test('Python RotatingFileHandler rotates several times while the collector is stopped, then killed: every generation read once', async (t) => {
+  await withRig({}, async (rig) => {
+    const maxBytes = Buffer.byteLength(seqLines(1, 200));
+    pythonWrite(rig.log, 1, 150, maxBytes);
+    await rig.startCollector();
+    await settle(rig.server.url, 150, { quietMs: 10_000 });
+    rig.collector!.proc.kill('SIGSTOP');
+    pythonWrite(rig.log, 151, 900, maxBytes); // about four rotations, none seen by the collector
+    assert.equal(await rig.stopCollector('SIGKILL'), 'SIGKILL');
+    pythonWrite(rig.log, 901, 1000, maxBytes);
+    await rig.startCollector();
+    const all = await rig.finish(1000, { quietMs: 10_000 });
+    assertVerdict(t, judge(all.map((r) => r.message), { last: 1000 }), 'RotatingFileHandler, rotations while stopped, then killed', { notes: rig.notes() });
   });
 });
