@@ -26,7 +26,7 @@ import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId, type FileId
 import { compressionOf } from './identity.js';
 import { Metrics } from './metrics.js';
 import { FileReader, type Lost, type ReaderDeps, type ReaderOptions } from './reader.js';
-import { findCopy, gunzipChunks, matchGzip, unseenGenerations, type Copy } from './recover.js';
+import { findCopy, gunzipChunks, matchGzip, subdirectories, unseenGenerations, type Copy } from './recover.js';
 import { Sender } from './sender.js';
 import { Shipper } from './shipper.js';
 import { Spool, type Frame, type FrameMeta } from './spool.js';
@@ -519,27 +519,11 @@ export class Collector {
   async #resumeMoved(): Promise<void> {
     for (const entry of this.checkpoint.entries()) {
       if (entry.done || this.#readers.has(entry.key)) continue;
-      const dir = dirname(entry.path);
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        names = [];
+      const found = await this.#findByIdentity(entry.key, dirname(entry.path));
+      if (found) {
+        await this.#consider(found, true);
+        continue;
       }
-      let found = false;
-      for (const name of names) {
-        const path = join(dir, name);
-        try {
-          const st = await stat(path);
-          if (!st.isFile() || identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) !== entry.key) continue;
-        } catch {
-          continue; // a dangling symlink, or gone meanwhile: not our file
-        }
-        found = true;
-        await this.#consider(path, true);
-        break;
-      }
-      if (found) continue;
       const copy = entry.offset > 0 ? await findCopy({ path: entry.path, fingerprint: entry.fingerprint, offset: entry.windowAt ?? entry.offset, window: entry.window ?? '', exclude: new Set(this.#readers.keys()) }) : null;
       if (copy) {
         void this.#track(this.#drainCopyOf(entry, copy));
@@ -551,6 +535,31 @@ export class Collector {
       // Deleted while we were stopped: nothing left to read; stop looking for it.
       this.checkpoint.set({ ...entry, done: true, updated: Date.now() });
     }
+  }
+
+  /**
+   * Where the file with identity `key` is now: in `dir` (app.log → app.log.1, or any other
+   * name) or in a directory right under it (logrotate's olddir); null if neither has it.
+   */
+  async #findByIdentity(key: string, dir: string): Promise<string | null> {
+    for (const d of [dir, ...(await subdirectories(dir)).map((sub) => join(dir, sub))]) {
+      let names: string[];
+      try {
+        names = await readdir(d);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const path = join(d, name);
+        try {
+          const st = await stat(path);
+          if (st.isFile() && identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) === key) return path;
+        } catch {
+          // a dangling symlink, or gone meanwhile: not our file
+        }
+      }
+    }
+    return null;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -53,6 +53,27 @@ test('a copytruncate copy is found by content (first line + window), plain or gz
     assert.ok(gz?.compressed, 'found the gzipped copy');
     assert.equal(await readAll(gz, offset), lines(121, 200));
     assert.equal(await readAll(gz, 0), readFileSync(join(dir, 'app.log.2'), 'utf8').slice(0, 0) + lines(1, 200));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a copy that olddir moved into a directory under the log\'s is found by content; newer whole copies are not taken from there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
+  try {
+    const old = Buffer.from(lines(1, 200));
+    const offset = Buffer.byteLength(lines(1, 120));
+    mkdirSync(join(dir, 'archive'));
+    writeFileSync(join(dir, 'archive', 'app.log.1'), old);
+    writeFileSync(join(dir, 'app.log'), 'new content\n');
+    const copy = await findCopy(wantOf(join(dir, 'app.log'), old, offset));
+    assert.equal(copy?.path, join(dir, 'archive', 'app.log.1'));
+    assert.equal(await readAll(copy!, offset), lines(121, 200));
+    // A whole unknown file is only trusted as a rotated copy in the log's own directory.
+    writeFileSync(join(dir, 'archive', 'app.log.2'), lines(1, 50, 'other '));
+    utimesSync(join(dir, 'archive', 'app.log.2'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    const newer = await newerCopies(join(dir, 'app.log'), copy!, () => false, new Set(), '');
+    assert.deepEqual(newer.map((c) => c.path), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

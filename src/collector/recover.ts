@@ -69,7 +69,7 @@ interface Listed {
  * and whether the listing was stable: an entry that vanished between the listing and its stat
  * (a rotation renaming copies while we looked) makes it unstable.
  */
-async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Listed[]; stable: boolean; signature: string }> {
+async function listCopies(path: string, hooks: SearchHooks, deep = false): Promise<{ files: Listed[]; stable: boolean; signature: string }> {
   const dir = join(path, '..');
   let names: string[];
   try {
@@ -82,16 +82,23 @@ async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Li
   const own = basename(path);
   const files: Listed[] = [];
   let stable = true;
-  for (const name of names) {
-    if (name === own || !name.startsWith(stem)) continue;
-    const p = join(dir, name);
+  const look = async (p: string, name: string) => {
     try {
       const st = await stat(p);
-      if (!st.isFile()) continue;
+      if (!st.isFile()) return;
       files.push({ path: p, name, mtime: st.mtimeMs, birth: st.birthtimeMs, size: st.size, key: identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) });
     } catch (err) {
       // A dangling symlink is a steady state; a name that vanished means a rename is under way.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await isSymlink(p))) stable = false;
+    }
+  };
+  for (const name of names) if (name !== own && name.startsWith(stem)) await look(join(dir, name), name);
+  // logrotate's `olddir` (and its like) moves the copies into a directory beside the file.
+  if (deep) {
+    for (const sub of await subdirectories(dir)) {
+      for (const name of await readdir(join(dir, sub)).catch(() => [] as string[])) {
+        if (name.startsWith(stem)) await look(join(dir, sub, name), `${sub}/${name}`);
+      }
     }
   }
   const signature = files
@@ -99,6 +106,26 @@ async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Li
     .sort()
     .join('|');
   return { files, stable, signature };
+}
+
+/** Most subdirectories of a log directory searched for moved copies (olddir). */
+const MAX_SUBDIRS = 32;
+
+/**
+ * The directories right under `dir` (not symlinks), by name, at most MAX_SUBDIRS: where a
+ * rotation program configured with an "old" directory (logrotate's olddir) puts the copies.
+ */
+export async function subdirectories(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+      .slice(0, MAX_SUBDIRS);
+  } catch {
+    return [];
+  }
 }
 
 async function isSymlink(path: string): Promise<boolean> {
@@ -115,11 +142,11 @@ async function isSymlink(path: string): Promise<boolean> {
  * renames the older copies one by one (app.log.1 → app.log.2 …) before it makes the new one: a
  * listing taken meanwhile can miss a copy that is between two names.
  */
-async function* listingsUntilSettled(path: string, hooks: SearchHooks): AsyncGenerator<{ files: Listed[]; stable: boolean; settled: boolean; last: boolean; pass: number }> {
+async function* listingsUntilSettled(path: string, hooks: SearchHooks, deep = false): AsyncGenerator<{ files: Listed[]; stable: boolean; settled: boolean; last: boolean; pass: number }> {
   const deadline = Date.now() + SETTLE_MS;
   let previous: string | null = null;
   for (let pass = 1; ; pass++) {
-    const { files, stable, signature } = await listCopies(path, hooks);
+    const { files, stable, signature } = await listCopies(path, hooks, deep);
     const settled = stable && signature === previous;
     const last = settled || Date.now() >= deadline;
     yield { files, stable, settled, last, pass };
@@ -130,11 +157,13 @@ async function* listingsUntilSettled(path: string, hooks: SearchHooks): AsyncGen
 }
 
 /**
- * Looks for a copy of the wanted content in the file's directory; null if there is none.
+ * Looks for a copy of the wanted content in the file's directory and the directories right
+ * under it (logrotate's olddir); null if there is none.
  * A search that finds nothing looks again until the directory is settled (listingsUntilSettled).
  */
 export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<Copy | null> {
-  for await (const { files, stable, settled, pass } of listingsUntilSettled(want.path, hooks)) {
+  // Content is recognised whatever the name, so directories beside the file are searched too.
+  for await (const { files, stable, settled, pass } of listingsUntilSettled(want.path, hooks, true)) {
     const candidates = files.filter((f) => !want.exclude.has(f.key));
     // Newest first: the copy made by the rotation we just saw is usually the newest.
     candidates.sort((a, b) => b.mtime - a.mtime);
