@@ -9,7 +9,7 @@ import { LEVEL_CODE } from '../../shared/levels.js';
 import { isAscii } from '../../shared/search.js';
 import { judgeColumn } from './block-columns.js';
 import type { DecodedBlock } from './block.js';
-import { compileSearch, payloadMayMatch, textNeedles } from './row-filter.js';
+import { compileMessageScan, compileSearch, payloadMayMatch, textNeedles } from './row-filter.js';
 import type { LogFilter } from './store.js';
 
 /** The indexes (ascending) of a block's rows a filter accepts. */
@@ -29,9 +29,13 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
   const fields = f.fields?.length ? f.fields : undefined;
   // `contains` is a hint (store.ts): rows whose ASCII message lacks one of them may be left out.
   const contains = (f.contains ?? []).filter((c) => c !== '' && isAscii(c));
-  const { folded, exact } = textNeedles({ q: f.q, contains: f.contains, fields: f.fields });
+  const { exact } = textNeedles({ fields: f.fields });
+  const scan = compileMessageScan(f);
   return (b) => {
     if (sources && !sources.has(b.source)) return [];
+    // Text a matching message must hold, looked for in the messages section's bytes first: most
+    // blocks a search opens fail here, before their header is read.
+    if (scan && b.hasColumns && !b.messagesMayHold(scan)) return [];
     let hostCode = -1;
     if (host !== undefined) {
       hostCode = b.hosts.indexOf(host);
@@ -83,8 +87,7 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
       if (!cand.length) return cand;
     }
     if (search || contains.length) {
-      // (A v1 block's whole text was checked when it was read.)
-      if (folded.length && b.hasColumns && !payloadMayMatch(b.messagesText(), { folded, exact: [] })) return [];
+      // (A v1 block's whole text was checked when it was read; a v2/v3 block's messages above.)
       const msgs = b.messages();
       cand = cand.filter((k) => {
         const m = msgs[k];

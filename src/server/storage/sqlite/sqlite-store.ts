@@ -23,12 +23,12 @@ import { RollupBatch, type RollupAgg } from '../rollups.js';
 import { openDatabase, type OpenOptions } from './schema.js';
 import { translateWriteError } from './sqlite-errors.js';
 import { toRecord, type Row } from '../row.js';
-import { byTsId, compileBlockProbe, DecodedBlock, decodeTerms, idProbe, levelMask, payloadBytes, type BlockTerms, type ProbeInput } from '../block.js';
+import { byTsId, compileBlockProbe, DecodedBlock, decodeTerms, idProbe, isV3Payload, levelMask, payloadBytes, type BlockTerms, type ProbeInput } from '../block.js';
 import { compileBlockFilter } from '../block-filter.js';
 import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, writeBlocks, type BlockRow } from './block-table.js';
-import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4 } from './upgrade.js';
+import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4, upgrade4to5 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -288,6 +288,8 @@ export class SqliteStore implements Store {
       if ((db.pragma('user_version', { simple: true }) as number) === 2) upgrade2to3(db);
       // Before any conversion too: converted rows are written as zstd blocks, marked so.
       if ((db.pragma('user_version', { simple: true }) as number) === 3) upgrade3to4(db);
+      // And before any block is written: a v3 payload only ever sits in a schema-5 file.
+      if ((db.pragma('user_version', { simple: true }) as number) === 4) upgrade4to5(db);
       if (needsConversion(db)) {
         convertRows(db, file, { blockRows: this.#blockRows, chunkRows: options.upgradeChunkRows, onProgress: options.onUpgradeProgress });
       }
@@ -550,10 +552,14 @@ export class SqliteStore implements Store {
       | { source: string; id_min: number; ts_min: number; codec: number; payload: Buffer }
       | undefined;
     if (!b) return undefined;
-    const bytes = payloadBytes(b.payload, b.codec);
     this.blocksDecoded++;
-    if (needles && bytes[0] === 0x7b && !payloadMayMatch(bytes.toString(), needles)) return null;
-    const block = new DecodedBlock(b.source, b.id_min, b.ts_min, bytes);
+    let block: DecodedBlock;
+    if (isV3Payload(b.payload, b.codec)) block = DecodedBlock.open(b.source, b.id_min, b.ts_min, b.payload, b.codec);
+    else {
+      const bytes = payloadBytes(b.payload, b.codec);
+      if (needles && bytes[0] === 0x7b && !payloadMayMatch(bytes.toString(), needles)) return null;
+      block = new DecodedBlock(b.source, b.id_min, b.ts_min, bytes);
+    }
     this.#blockCache.set(id, { block, cost: block.cost });
     this.#blockCacheBytes += block.cost;
     this.#trimBlockCache();
