@@ -732,6 +732,7 @@ export class DecodedBlock {
    * parsing the sections whole (cheaper per row than a parse per line once a block is mostly wanted).
    */
   rowsAt(ks: readonly number[]): Row[] {
+    if (!ks.length) return [];
     const n = this.n;
     if (this.#rows === null && ks.length * ROWS_WHOLE < n) return ks.map((k) => this.row(k));
     const all = this.rows();
