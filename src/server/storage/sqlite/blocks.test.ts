@@ -479,7 +479,7 @@ test("a histogram of one word over whole minutes adds the blocks' term counts (n
   }
 });
 
-test("the text prefilters (hot rows in SQL, a block's decompressed text) never drop a row the exact test accepts (non-ASCII, case, escapes in attrs and messages, numbers, LIKE wildcards)", async () => {
+test("the text prefilters (hot rows in SQL, a block's decompressed text) never drop a row the exact test accepts (non-ASCII, case, escapes in attrs and messages, numbers and integers in every spelling, LIKE wildcards)", async () => {
   const dir = tempDir();
   try {
     let store = new SqliteStore(join(dir, 't.db'), { compactIntervalMs: 0 });
@@ -494,6 +494,8 @@ test("the text prefilters (hot rows in SQL, a block's decompressed text) never d
         rec({ message: 'bool', attrs: '{"ok":true}' }),
         rec({ message: 'unicode value', attrs: '{"who":"Zoë"}' }),
         rec({ message: 'C:\\new\\Tab "quoted" \ttab', attrs: '{"p":"C:\\\\new","q":"say \\"hi\\""}' }),
+        // One integer in every JSON spelling, as a string, as an escaped string; and -0.
+        ...['503', '5.03e2', '50300E-2', '503.0', '0.503e+3', '"503"', '"\\u0035\\u00303"', '5030', '-7', '-7.0', '-0', '0.0', '"-7"'].map((v) => rec({ message: 'integer', attrs: `{"code":${v}}` })),
       ])
     ).records;
     const cases: LogFilter[] = [
@@ -512,6 +514,10 @@ test("the text prefilters (hot rows in SQL, a block's decompressed text) never d
       { fields: [{ path: 'ok', op: 'eq', value: 'true' }] },
       { fields: [{ path: 'who', op: 'eq', value: 'Zoë' }] },
       { fields: [{ path: 'who', op: 'eq', value: 'zoë' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '503' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '-7' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '0' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '5030' }] },
     ];
     cases.push({ q: 'new' }, { q: 'tab' }, { q: '~"quoted"' }, { fields: [{ path: 'p', op: 'eq', value: 'C:\\new' }] }, { fields: [{ path: 'q', op: 'eq', value: 'say "hi"' }] });
     const check = async (where: string) => {

@@ -168,8 +168,20 @@ function hotTextClauses(f: LogFilter, t: string): Clauses {
     sql.push(`(${t}.attrs LIKE ? ESCAPE '\\' OR instr(${t}.attrs, '\\') > 0)`);
     params.push(containsPattern(v));
   }
+  // An equality on an integer (`http.status:503`) matches the number in any JSON spelling and
+  // the string "503". JSON spells an integer without a digit followed by ".", "e" or "E" only
+  // as its plain digits (no leading zeros, no "+"), so attrs holding none of that text cannot
+  // match (a backslash: an escaped string, judged by the exact test).
+  for (const ff of f.fields ?? []) {
+    if (ff.negate || ff.op !== 'eq' || !PLAIN_INTEGER.test(ff.value)) continue;
+    sql.push(`(${t}.attrs LIKE ? OR ${t}.attrs GLOB '*[0-9][.eE]*' OR instr(${t}.attrs, '\\') > 0)`);
+    params.push(`%${ff.value}%`);
+  }
   return { sql, params };
 }
+
+/** An integer as fields.ts fieldText writes a number, short enough to be exact in a double. */
+const PLAIN_INTEGER = /^-?(0|[1-9]\d{0,14})$/;
 
 /** WHERE terms of a filter on the hot table (alias h): the columns, then the text prefilter. */
 function hotClauses(f: LogFilter): Clauses {
