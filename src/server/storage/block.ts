@@ -61,7 +61,7 @@ import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
 import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
-import { planSearch, type MessageScan } from './row-filter.js';
+import { planSearch, type MessageScan, type ScanResult } from './row-filter.js';
 import type { LogFilter } from './store.js';
 
 /**
@@ -174,8 +174,8 @@ interface HeaderV2 {
   x?: number[];
 }
 
-/** Rows wanted from a block beyond 1/ROWS_WHOLE of it are built from whole parsed sections. */
-const ROWS_WHOLE = 8;
+/** Rows wanted (or messages to test) from a block beyond 1/ROWS_WHOLE of it are read from whole parsed sections. */
+export const ROWS_WHOLE = 8;
 
 /** First byte of a format v2 payload (decompressed); v1's is `{`. */
 const V2_MARK = 0x02;
@@ -658,9 +658,33 @@ export class DecodedBlock {
    * Whether the messages section (v2, v3) may hold a message `scan` accepts (row-filter.ts
    * MessageScan), judged on its bytes before anything is parsed: the header is not read.
    */
-  messagesMayHold(scan: MessageScan): boolean {
+  messagesMayHold(scan: MessageScan): ScanResult {
     const m = this.#m!;
     return scan(this.#bytesOf(m), m.start, m.end);
+  }
+
+  /**
+   * The rows (ascending) whose line of the messages section (v2, v3) holds a match of `re`, a
+   * literal searched as messagesMayHold's scan does (one-byte text, ignoring ASCII case).
+   */
+  linesMatching(re: RegExp): number[] {
+    const m = this.#m!;
+    const bytes = this.#bytesOf(m);
+    const starts = (this.#mLines ??= this.#lineStarts(m));
+    const text = bytes.toString('latin1', m.start, m.end);
+    const g = new RegExp(re.source, 'gi');
+    const out: number[] = [];
+    const n = this.n;
+    let k = 0;
+    for (let x = g.exec(text); x !== null; x = g.exec(text)) {
+      const at = m.start + x.index;
+      while (k < n && starts[k + 1] <= at) k++;
+      if (k >= n) break;
+      out.push(k);
+      // On to the next line: one hit is enough for a row.
+      g.lastIndex = starts[k + 1] - m.start;
+    }
+    return out;
   }
 
   /** Every message (the whole section parsed once). */

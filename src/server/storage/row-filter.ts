@@ -122,7 +122,14 @@ export function payloadMayMatch(text: string, needles: { folded: string[]; exact
  * A test of a block's messages section (v2, v3: a JSON array with one string a line) as bytes,
  * before anything is decoded or parsed: false only when no message in it can match.
  */
-export type MessageScan = (bytes: Buffer, start: number, end: number) => boolean;
+export type MessageScan = (bytes: Buffer, start: number, end: number) => ScanResult;
+
+/**
+ * What a MessageScan found: false, no message can match; true, some may (the section could not
+ * be judged, or nothing was to be looked for); a RegExp (case-insensitive, a literal), some
+ * may and each such message's line holds a match of it (DecodedBlock.linesMatching).
+ */
+export type ScanResult = boolean | RegExp;
 
 // The only characters outside ASCII whose toLowerCase() holds an ASCII character (İ gives
 // "i̇", the Kelvin sign "k"; checked over every code point): a section without them holds an
@@ -158,6 +165,6 @@ export function compileMessageScan(f: LogFilter): MessageScan | undefined {
     const text = section.toString('latin1');
     if (judgeSubs) for (const re of subs) if (!re.test(text)) return false;
     if (ascii) for (const re of tokens) if (!re.test(text)) return false;
-    return true;
+    return judgeSubs ? subs[0] : ascii && tokens.length ? tokens[0] : true;
   };
 }
