@@ -16,8 +16,8 @@
 // the corpus closest to the 0.35x disk budget, for about 0.1 ms more per block. Levels 5-9
 // come back towards brotli's size at 2-5x level 3's compression time.
 //
-// The codec is applied in compressPayload/payloadBytes only; everything below is about the
-// decompressed bytes, whose first byte tells the format:
+// The codec is applied in compressPayload/payloadBytes/DecodedBlock.open only; everything below
+// is about the decompressed bytes, whose first byte tells the format:
 // - v1 (`{`, still read, no longer written): one JSON document of columns — ids and timestamps
 //   as deltas, levels, a host dictionary, messages and attrs texts. Every query parsed all of
 //   it and built a Row per line, and a field filter parsed each row's attrs (~3.5 µs a row).
@@ -31,6 +31,15 @@
 //   attrs only for rows a column cannot judge (several values for a path, irregular keys), and
 //   builds Row objects only for the rows selected. Columns still compress well beside the
 //   attrs text they repeat: like sits next to like.
+// - v3 (0x03, written with zstd since schema 5; brotli blocks, which tests write, stay v2): v2's
+//   three parts (mark, lengths, header and columns / messages / attrs texts) each in its own
+//   zstd frame, stored one after another behind the lengths of the first two (encodePayload).
+//   DecodedBlock.open decompresses a frame when a query first reads from it: a numeric range or
+//   field equality decompresses the header frame (about a sixth of the bytes) and the text
+//   frames only of blocks with a selected row; a search decompresses the messages frame and
+//   looks for its words or substring in the bytes (row-filter.ts compileMessageScan) before the
+//   header is even parsed. Three frames took no more disk than one on the benchmarks' corpora
+//   (docs/benchmarks.md "Payload format v3").
 //
 // Summary (what a query checks before decompressing):
 // - ts and id ranges, row count, a bit mask of the levels present, the source (a column);
@@ -161,7 +170,7 @@ interface PayloadV1 {
   a: (string | null)[];
 }
 
-/** Format v2's header section: v1's numeric columns and host dictionary, and where each field column is. */
+/** Format v2's (and v3's) header section: v1's numeric columns and host dictionary, and where each field column is. */
 interface HeaderV2 {
   i: number[];
   t: number[];
@@ -475,16 +484,8 @@ interface Section {
   frame: Uint8Array | null;
 }
 
-/** The header's arrays, timestamps and ids already added up. */
-interface Head {
-  i: number[];
-  t: number[];
-  l: number[];
-  hs: string[];
-  h: number[];
-  f: Record<string, [number, number]>;
-  x: number[];
-}
+/** A parsed header (v1's columns get no field ranges), ids and timestamps already added up. */
+type Head = Required<HeaderV2>;
 
 /**
  * A decompressed block as a query reads it: ids, timestamps, levels and hosts as arrays (the
@@ -586,7 +587,7 @@ export class DecodedBlock {
     return s.bytes!;
   }
 
-  #setHead(h: Omit<Head, 'f' | 'x'> & { f?: Head['f']; x?: Head['x'] }): Head {
+  #setHead(h: Omit<HeaderV2, 'f'> & { f?: HeaderV2['f'] }): Head {
     const n = h.i.length;
     let id = this.#idMin;
     let ts = this.#tsMin;
