@@ -2,7 +2,7 @@
 // tests put them in real database files to check that old blocks still read.
 import { brotliCompressSync, constants as zc } from 'node:zlib';
 import { Compressor } from 'zstd-napi';
-import { Codec, payloadBytes } from '../../src/server/storage/block.js';
+import { Codec, decodeBlock, encodeBlock, payloadBytes } from '../../src/server/storage/block.js';
 import type { Row } from '../../src/server/storage/row.js';
 
 /** A v1 payload exactly as the code before format v2 wrote it (one brotli JSON document). */
@@ -30,13 +30,15 @@ export function encodePayloadV1(rows: Row[]): Buffer {
 
 
 /**
- * A v2 payload exactly as schema 4 wrote it (one zstd frame at level 3 of the v2 sections),
- * from a v3 payload: v3's sections decompressed whole are v2's bytes under another mark.
+ * A v2 payload exactly as schema 4 wrote it (one zstd frame at level 3 of the v2 sections), from
+ * a v3 payload of the same rows: the rows are decoded (ids and timestamps relative to the
+ * block's first, which is all a payload holds), laid out as v2 (what encodeBlock still writes
+ * for brotli) and compressed with zstd.
  */
 export function encodePayloadV2(v3: Buffer): Buffer {
-  const bytes = Buffer.from(payloadBytes(v3, Codec.zstd));
-  if (bytes[0] !== 0x03) throw new Error('encodePayloadV2 takes a v3 payload');
-  bytes[0] = 0x02;
+  const rows = decodeBlock('any', 0, 0, v3, Codec.zstd);
+  const bytes = payloadBytes(encodeBlock(rows, Codec.brotli).payload, Codec.brotli);
+  if (bytes[0] !== 0x02) throw new Error('encodeBlock no longer writes v2 for brotli');
   const c = new Compressor();
   c.setParameters({ compressionLevel: 3 });
   return c.compress(bytes);

@@ -254,3 +254,15 @@ test('a field filter on a v2 block reads no message and no attrs when the column
   assert.deepEqual(b.row(hits[0]), rows.find((x) => x.id === b.ids[hits[0]]));
   assert.deepEqual(reads, ['message', 'attrsOf'], 'one row built from its own lines');
 });
+
+test('a v3 header keeps ids and timestamps past 2^31, ids out of order (late lines) and hours between rows', () => {
+  const base = 5_000_000_000;
+  const ts = [T0 - 7 * 3_600_000, T0 - 7 * 3_600_000, T0, T0 + 1, T0 + 90_000_000_000, T0 + 90_000_000_000];
+  const ids = [base, base + 900_000, base + 3, base + 2_999_999_999, base + 1, base + 2];
+  const rows: Row[] = ts.map((t, k) => ({ id: ids[k], ts: t, level: k % 6, source: 'api', host: `h${k % 3}`, message: `m${k}`, attrs: null }));
+  const enc = encodeBlock(rows);
+  assert.equal(enc.payload[0], 0x03);
+  assert.deepEqual(decodeBlock('api', enc.idMin, enc.tsMin, enc.payload, enc.codec), rows);
+  const b = DecodedBlock.open('api', enc.idMin, enc.tsMin, enc.payload, enc.codec);
+  assert.deepEqual([b.ids, b.ts, b.levels, b.hostOf.map((h) => b.hosts[h])], [ids, ts, rows.map((x) => x.level), rows.map((x) => x.host)]);
+});

@@ -322,7 +322,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
   }
   const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: at };
   if (irregular.length) header.x = irregular;
-  const payload = encodePayload(JSON.stringify(header), Buffer.concat(colTexts), lines(ms), lines(as), codec);
+  const payload = encodePayload(header, Buffer.concat(colTexts), lines(ms), lines(as), codec);
   return {
     source,
     tsMin,
@@ -415,9 +415,9 @@ export function payloadText(payload: Uint8Array, codec: number): string {
  * number (first byte 0x28), so the mark cannot be mistaken for a v1/v2 zstd payload. Brotli
  * payloads (tests write them as schema 3 did) stay v2: a brotli stream has no such magic.
  */
-function encodePayload(header: string, columns: Buffer, messages: string, attrs: string, codec: Codec): Buffer {
-  if (codec !== Codec.zstd) return compressPayload(layoutV2(header, columns, messages, attrs), codec);
-  const [f0, f1, f2] = sections(V3_MARK, header, columns, messages, attrs).map((x) => compressPayload(x, codec));
+function encodePayload(header: HeaderV2, columns: Buffer, messages: string, attrs: string, codec: Codec): Buffer {
+  if (codec !== Codec.zstd) return compressPayload(layoutV2(JSON.stringify(header), columns, messages, attrs), codec);
+  const [f0, f1, f2] = sections(V3_MARK, headerV3(header), columns, messages, attrs).map((x) => compressPayload(x, codec));
   const top = Buffer.alloc(9);
   top[0] = V3_MARK;
   top.writeUInt32LE(f0.length, 1);
@@ -441,6 +441,67 @@ function v3Frames(payload: Uint8Array, codec: number): [Uint8Array, Uint8Array, 
 }
 
 /**
+ * Format v3's header: v2's header with its four per-row arrays as varints instead of JSON (a
+ * JSON parse of them was the largest cost of a block a field filter reads). The JSON part
+ * ({hs, f, x?, n}) comes first, then a newline, then per row the zigzag varints of the id and
+ * timestamp deltas, then the levels and host codes as varints: n values each, in that order.
+ */
+function headerV3(h: HeaderV2): Buffer {
+  const rest: Omit<HeaderV2, 'i' | 't' | 'l' | 'h'> & { n: number } = { hs: h.hs, f: h.f, n: h.i.length };
+  if (h.x) rest.x = h.x;
+  const json = Buffer.from(`${JSON.stringify(rest)}\n`);
+  const out = Buffer.allocUnsafe(json.length + h.i.length * 2 * 8 + h.i.length * 2 * 3);
+  json.copy(out);
+  let at = json.length;
+  const put = (v: number) => {
+    // Unsigned base-128, low groups first; arithmetic rather than bit operations: ids and
+    // timestamps pass 2^31.
+    while (v >= 0x80) {
+      out[at++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    out[at++] = v;
+  };
+  const zigzag = (v: number) => (v >= 0 ? 2 * v : -2 * v - 1);
+  for (const v of h.i) put(zigzag(v));
+  for (const v of h.t) put(zigzag(v));
+  for (const v of h.l) put(v);
+  for (const v of h.h) put(v);
+  return out.subarray(0, at);
+}
+
+/** Reads what headerV3 wrote (bytes [start, end) of a first section). */
+function readHeaderV3(bytes: Buffer, start: number, end: number): HeaderV2 {
+  const nl = bytes.indexOf(0x0a, start);
+  const rest = JSON.parse(bytes.toString('utf8', start, nl)) as Omit<HeaderV2, 'i' | 't' | 'l' | 'h'> & { n: number };
+  const n = rest.n;
+  let at = nl + 1;
+  const get = (): number => {
+    let b = bytes[at++];
+    if (b < 0x80) return b;
+    let v = b & 0x7f;
+    let scale = 0x80;
+    do {
+      b = bytes[at++];
+      v += (b & 0x7f) * scale;
+      scale *= 0x80;
+    } while (b >= 0x80);
+    return v;
+  };
+  const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+  const i: number[] = new Array(n);
+  const t: number[] = new Array(n);
+  const l: number[] = new Array(n);
+  const h: number[] = new Array(n);
+  for (let k = 0; k < n; k++) i[k] = unzigzag(get());
+  for (let k = 0; k < n; k++) t[k] = unzigzag(get());
+  for (let k = 0; k < n; k++) l[k] = get();
+  for (let k = 0; k < n; k++) h[k] = get();
+  if (at !== end) throw new LogpipeError('LP_ERR_STORE_CORRUPT', 'A block header in format v3 does not end where its length says: the database is damaged.');
+  return { i, t, l, hs: rest.hs, h, f: rest.f, ...(rest.x ? { x: rest.x } : {}) };
+}
+
+/**
  * Format v2 bytes: the mark, the four sections' byte lengths in ASCII ("h,c,m,a\n"), then the
  * header JSON, the field columns (each one JSON text, located by the header), the messages and
  * the attrs texts (each a JSON array with one value a line: a JSON string never holds a raw
@@ -454,8 +515,8 @@ export function layoutV2(header: string, columns: Buffer, messages: string, attr
 }
 
 /** The sections of a v2/v3 payload: the mark, the lengths line, header and columns; the messages; the attrs texts. */
-function sections(mark: number, header: string, columns: Buffer, messages: string, attrs: string): [Buffer, Buffer, Buffer] {
-  const h = Buffer.from(header);
+function sections(mark: number, header: string | Buffer, columns: Buffer, messages: string, attrs: string): [Buffer, Buffer, Buffer] {
+  const h = typeof header === 'string' ? Buffer.from(header) : header;
   const m = Buffer.from(messages);
   const a = Buffer.from(attrs);
   const lens = Buffer.from(`${h.length},${columns.length},${m.length},${a.length}\n`, 'latin1');
@@ -604,7 +665,8 @@ export class DecodedBlock {
   #hd(): Head {
     if (this.#head !== null) return this.#head;
     const bytes = this.#firstBytes();
-    return this.#setHead(JSON.parse(bytes.toString('utf8', this.#h0, this.#h0 + this.#hl)) as HeaderV2);
+    const end = this.#h0 + this.#hl;
+    return this.#setHead(bytes[0] === V3_MARK ? readHeaderV3(bytes, this.#h0, end) : (JSON.parse(bytes.toString('utf8', this.#h0, end)) as HeaderV2));
   }
 
   get n(): number {
