@@ -405,11 +405,6 @@ export function payloadBytes(payload: Uint8Array, codec: number): Buffer {
   return Buffer.concat(frames.map((f) => decompress(f, codec)));
 }
 
-/** A block's payload decompressed, as text. */
-export function payloadText(payload: Uint8Array, codec: number): string {
-  return payloadBytes(payload, codec).toString();
-}
-
 /**
  * Format v3 as stored: V3_MARK, then the byte lengths of the first two compressed frames (each
  * 4 bytes, little-endian), then three zstd frames: the first section (the mark, the lengths
