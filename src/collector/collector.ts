@@ -26,7 +26,7 @@ import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId, type FileId
 import { compressionOf } from './identity.js';
 import { Metrics } from './metrics.js';
 import { FileReader, type Lost, type ReaderDeps, type ReaderOptions } from './reader.js';
-import { findCopy, gunzipChunks, matchGzip, type Copy } from './recover.js';
+import { findCopy, gunzipChunks, matchGzip, subdirectories, unseenGenerations, type Copy } from './recover.js';
 import { Sender } from './sender.js';
 import { Shipper } from './shipper.js';
 import { Spool, type Frame, type FrameMeta } from './spool.js';
@@ -434,6 +434,38 @@ export class Collector {
       this.#readers.delete(tail.key);
       this.metrics.filesOpen = this.#readers.size;
     });
+    if (!rotated) void this.#track(this.#readUnseen(tail));
+  }
+
+  /**
+   * A file we did not know is at a tailed path: if we knew an older one there, files that were
+   * at the path between the two — created by one rotation and renamed away by the next while we
+   * were killed or busy, never seen at the path — are read now, each as a file of its own
+   * (recover.ts, unseenGenerations). Found by the chaos test "collector SIGKILLed 50 ms after a
+   * rename rotation …" under load: the file between the rotations was lost whole.
+   */
+  async #readUnseen(tail: Tail): Promise<void> {
+    const at = tail.identity.birth;
+    let after = 0;
+    const older = (key: string, path: string) => {
+      const birth = Number(key.split(':')[2]);
+      if (path === tail.path && key !== tail.key && birth <= at && birth > after) after = birth;
+    };
+    for (const e of this.checkpoint.entries()) older(e.key, e.path);
+    for (const r of this.#readers.values()) older(r.tail.key, r.tail.path);
+    if (after === 0) return;
+    const contents = this.checkpoint.entries().map((e) => ({ fingerprint: e.fingerprint, offset: e.windowAt ?? e.offset, window: e.window ?? '' }));
+    const known = (key: string) => this.#readers.has(key) || this.checkpoint.get(key) !== undefined;
+    const log = this.opts.log;
+    const { files, skipped } = await unseenGenerations(tail.path, after, at, known, contents, log.debug ? { trace: (m) => log.debug!(m) } : {});
+    for (const f of skipped) {
+      log.warn(`"${f.path}" may have been at "${tail.path}" between two rotations without being read there, but it is compressed: it is not read (its lines may be missing).`);
+    }
+    for (const f of files) {
+      if (this.#stopping) return;
+      log.info(`"${f.path}" was at "${tail.path}" between two rotations and was never read there (the collector was stopped or busy): reading it now.`);
+      await this.#consider(f.path, true);
+    }
   }
 
   /**
@@ -487,27 +519,11 @@ export class Collector {
   async #resumeMoved(): Promise<void> {
     for (const entry of this.checkpoint.entries()) {
       if (entry.done || this.#readers.has(entry.key)) continue;
-      const dir = dirname(entry.path);
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        names = [];
+      const found = await this.#findByIdentity(entry.key, dirname(entry.path));
+      if (found) {
+        await this.#consider(found, true);
+        continue;
       }
-      let found = false;
-      for (const name of names) {
-        const path = join(dir, name);
-        try {
-          const st = await stat(path);
-          if (!st.isFile() || identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) !== entry.key) continue;
-        } catch {
-          continue; // a dangling symlink, or gone meanwhile: not our file
-        }
-        found = true;
-        await this.#consider(path, true);
-        break;
-      }
-      if (found) continue;
       const copy = entry.offset > 0 ? await findCopy({ path: entry.path, fingerprint: entry.fingerprint, offset: entry.windowAt ?? entry.offset, window: entry.window ?? '', exclude: new Set(this.#readers.keys()) }) : null;
       if (copy) {
         void this.#track(this.#drainCopyOf(entry, copy));
@@ -519,6 +535,31 @@ export class Collector {
       // Deleted while we were stopped: nothing left to read; stop looking for it.
       this.checkpoint.set({ ...entry, done: true, updated: Date.now() });
     }
+  }
+
+  /**
+   * Where the file with identity `key` is now: in `dir` (app.log → app.log.1, or any other
+   * name) or in a directory right under it (logrotate's olddir); null if neither has it.
+   */
+  async #findByIdentity(key: string, dir: string): Promise<string | null> {
+    for (const d of [dir, ...(await subdirectories(dir)).map((sub) => join(dir, sub))]) {
+      let names: string[];
+      try {
+        names = await readdir(d);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const path = join(d, name);
+        try {
+          const st = await stat(path);
+          if (st.isFile() && identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) === key) return path;
+        } catch {
+          // a dangling symlink, or gone meanwhile: not our file
+        }
+      }
+    }
+    return null;
   }
 
   /**
