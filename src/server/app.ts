@@ -251,7 +251,7 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
   // Both stores apply LogFilter.fields (the conformance suites check them against matchesFields),
   // so field filters go to the store and only what it cannot express is left to the engine.
   const engine = new QueryEngine(store, { budget: { rows: limits.queryScanRows, ms: limits.queryScanMs }, fieldsInStore: true });
-  await app.register(queryRoutes, { store, engine, limits });
+  await app.register(queryRoutes, { store, engine, limits, lastId: () => hub.lastId });
   await app.register(tailRoutes, { engine, hub, limits, metrics, heartbeatMs: config.heartbeatMs, headers: securityHeaders });
   await app.register(opsRoutes, { store, hub, metrics, storeProblem: guard && (() => guard.problem()) });
   await registerInterop(app, pipeline, config, store);

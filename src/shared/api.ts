@@ -76,6 +76,12 @@ export interface HistogramResponse {
   buckets: number[];
   counts: Record<Level, number[]>;
   totals: Record<Level, number>;
+  /**
+   * The id of the newest record stored when counting began: every record up to it is in the
+   * counts, none stored after counting ended is. A live page adds only the live records above
+   * it, so a record is counted once whether it arrived before or after the answer.
+   */
+  lastId: number;
   /** Present when the query needed the evaluator over candidate rows (see ScanInfo). */
   scanned?: number;
   partial?: boolean;

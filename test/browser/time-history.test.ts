@@ -179,3 +179,37 @@ test('a burst the live view skipped is said in the header, loads with one click,
   await waitFor(async () => (await rangeTotal()) === 15_001, 'the count from the server');
   assert.deepEqual(watch.problems, []);
 });
+
+test('lines that arrive while the counts are being fetched are counted once, without asking again (the answer says up to which id it counted)', async () => {
+  // The count's answer is held until the test lets it go, so lines arrive after the server
+  // counted and before the page applies the count.
+  const held: (() => void)[] = [];
+  const asked: number[] = [];
+  await page.route('**/api/v1/histogram?**', async (route) => {
+    const response = await route.fetch();
+    asked.push(((await response.json()) as { lastId: number }).lastId);
+    await new Promise<void>((release) => held.push(release));
+    await route.fulfill({ response });
+  });
+  const shown = (text: string) => waitFor(async () => (await rowMessages(page)).includes(text), `"${text}" on screen`);
+  try {
+    await page.goto(`${server.url}/?source=recount`);
+    await liveConnected();
+    await waitFor(() => held.length === 1, 'the count to be asked');
+    await postRecords(server.url, [1, 2, 3].map((i) => ({ message: `recount a${i}`, source: 'recount' })));
+    await shown('recount a3');
+    held.shift()!();
+    await waitFor(async () => (await rangeTotal()) === 3, '"3 lines in range" (0 counted + 3 that came meanwhile)', 10_000);
+    await postRecords(server.url, [1, 2, 3, 4, 5].map((i) => ({ message: `recount b${i}`, source: 'recount' })));
+    await shown('recount b5');
+    await waitFor(async () => (await rangeTotal()) === 8, '"8 lines in range"', 10_000);
+    // One count was enough: the lines that came during it were added, not asked for again.
+    assert.equal(asked.length, 1, `histogram asked ${asked.length} times`);
+  } finally {
+    await page.unroute('**/api/v1/histogram?**').catch(() => {});
+    while (held.length) held.shift()!();
+  }
+  // Asked afresh (a reload), the server's count is the same.
+  await page.reload();
+  await waitFor(async () => (await rangeTotal()) === 8, 'the server\'s own count: 8');
+});

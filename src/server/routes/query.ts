@@ -22,6 +22,8 @@ export interface QueryRoutesOptions {
   store: Store;
   engine: QueryEngine;
   limits: Limits;
+  /** The id of the newest record stored (the live hub's). */
+  lastId(): number;
 }
 
 /**
@@ -161,7 +163,14 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     const prepared = engine.prepare(q.q, filter);
     const by = (q.by ?? 'level').trim() || 'level';
     if (by !== 'level' && !FIELD_PATH.test(by)) throw new LogpipeError('LP_ERR_INVALID_QUERY', `Query parameter "by" must be a field name such as source or http.status, got "${by.slice(0, 40)}".`, { param: 'by' });
-    const h = await engine.histogram(prepared, { from, to, buckets: q.buckets ?? 60, by, top: q.top ?? 10 });
+    // lastId: counted again once if records were stored while counting, so that it holds for
+    // the counts (records up to it in them, none after); a second race is left to the next ask.
+    let lastId = opts.lastId();
+    let h = await engine.histogram(prepared, { from, to, buckets: q.buckets ?? 60, by, top: q.top ?? 10 });
+    if (opts.lastId() !== lastId) {
+      lastId = opts.lastId();
+      h = await engine.histogram(prepared, { from, to, buckets: q.buckets ?? 60, by, top: q.top ?? 10 });
+    }
     // The store may align buckets to whole minutes and return another count than asked for:
     // the starts follow the counts it returned.
     const buckets = Array.from({ length: h.n }, (_, i) => h.from + i * h.step);
@@ -169,7 +178,7 @@ export default async function queryRoutes(app: FastifyInstance, opts: QueryRoute
     if ('counts' in h) {
       const totals = {} as Record<Level, number>;
       for (const l of LEVELS) totals[l] = (h.counts[l] ?? []).reduce((a, b) => a + b, 0);
-      return { from: h.from, to: h.to, step: h.step, buckets, counts: h.counts, totals, ...scan };
+      return { from: h.from, to: h.to, step: h.step, buckets, counts: h.counts, totals, lastId, ...scan };
     }
     return { from: h.from, to: h.to, step: h.step, buckets, by, series: h.series, other: h.other, ...scan, scanned: h.scanned, partial: h.partial };
   });

@@ -10,6 +10,9 @@ import { addRecords, normalizeHistogram, type HistogramData } from '../lib/histo
 import { histogramBounds, isLiveRange } from '../lib/timeRange.js';
 import { filterParams, type ViewState } from '../lib/viewState.js';
 
+/** Most live records kept while a count is fetched (a burst beyond it is left to the next ask). */
+const MAX_KEPT = 20_000;
+
 export const BUCKETS = 60;
 
 export interface HistogramState {
@@ -33,18 +36,17 @@ export function useHistogram(view: ViewState, refreshKey: number, anchor: number
   const rangeKey = JSON.stringify(view.range);
   const live = isLiveRange(view.range);
   const usedAnchor = useRef(0);
-  // Whether a fetch is under way, and whether live lines came meanwhile ('again': the fetch
-  // under way is the one asked for because of that).
-  const inFlight = useRef(false);
-  const liveDuringFetch = useRef<'no' | 'yes' | 'again'>('no');
+  // The answer's lastId: the counts hold every record up to it, so only live records above it
+  // are added. Live records that come while a fetch is under way are kept, and those above the
+  // answer's lastId are added to it when it comes (it may have been counted before they were
+  // stored, or after).
+  const countedUpTo = useRef(Infinity);
+  const duringFetch = useRef<LogRecord[] | null>(null);
 
   useEffect(() => {
     if (!anchor) return;
     const ctrl = new AbortController();
-    inFlight.current = true;
-    const again = liveDuringFetch.current === 'again';
-    liveDuringFetch.current = 'no';
-    // The first fetch uses the list's "now"; later ones (a live range sliding) the current time.
+    duringFetch.current = [];
     const now = usedAnchor.current !== anchor ? anchor : Date.now();
     usedAnchor.current = anchor;
     let bounds = histogramBounds(view.range, now, BUCKETS);
@@ -65,20 +67,19 @@ export function useHistogram(view: ViewState, refreshKey: number, anchor: number
     };
     load()
       .then(({ h, view: v }) => {
-        inFlight.current = false;
-        setData(normalizeHistogram(h, v));
+        const came = duringFetch.current ?? [];
+        duringFetch.current = null;
+        countedUpTo.current = h.lastId;
+        const data = normalizeHistogram(h, v);
+        const above = came.filter((r) => r.id > h.lastId);
+        setData(above.length ? addRecords(data, above, { extend: live }) : data);
         setError(null);
-        // Live lines that arrived while the counts were computed may or may not be in them,
-        // and the answer replaced the bumps they made: ask once more (not again after that,
-        // so a steady stream does not turn into a request per answer).
-        if (liveDuringFetch.current === 'yes' && !again) {
-          liveDuringFetch.current = 'again';
-          setTick((t) => t + 1);
-        }
+        // More came than were kept: what was not kept is counted by asking once more.
+        if (came.length >= MAX_KEPT) setTick((t) => t + 1);
       })
       .catch((err: Error) => {
         if (ctrl.signal.aborted) return;
-        inFlight.current = false;
+        duringFetch.current = null;
         setError(err.message);
       });
     // A live range slides: fetch again after a bucket's width (at least 2 s, at most a minute).
@@ -93,11 +94,16 @@ export function useHistogram(view: ViewState, refreshKey: number, anchor: number
 
   const addLive = useCallback(
     (records: LogRecord[]) => {
-      if (inFlight.current && liveDuringFetch.current === 'no') liveDuringFetch.current = 'yes';
-      setData((h) => (h ? addRecords(h, records, { extend: live }) : h));
+      if (duringFetch.current) {
+        if (duringFetch.current.length < MAX_KEPT) duringFetch.current.push(...records.slice(0, MAX_KEPT - duringFetch.current.length));
+        return;
+      }
+      const above = records.filter((r) => r.id > countedUpTo.current);
+      if (above.length) setData((h) => (h ? addRecords(h, above, { extend: live }) : h));
     },
     [live],
   );
+
   const refresh = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, addLive, refresh };
 }
