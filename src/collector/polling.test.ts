@@ -1,5 +1,5 @@
-// A directory whose file keeps growing is polled instead of watched (collector.ts, #pollDir):
-// its events cost a wake-up of the process per write. These tests run a real collector (in
+// --poll-busy: a directory whose file keeps growing is polled instead of watched (collector.ts,
+// #pollDir): its events cost a wake-up of the process per write. These tests run a real collector (in
 // process, so they can see which directories are polled) against the in-test HTTP sink, with
 // the regular poll pushed out of the way (--poll-interval 60 s): only fs events and the
 // directory's poll can make a line arrive in time.
@@ -37,6 +37,7 @@ async function start(sink: Sink, path: string, logs: string[]): Promise<Collecto
     from: 'beginning',
     pollIntervalMs: 60_000,
     lingerMs: 200,
+    pollBusy: true,
     batchLines: 500,
     batchBytes: 256 * 1024,
     batchWaitMs: 1000,

@@ -34,11 +34,17 @@ export interface ReaderOptions extends EncodeOptions {
   pollIntervalMs: number;
   batchWaitMs: number;
   /**
-   * While lines keep coming, a file closes at most one batch at its end per this long (a write
-   * within it makes the collector poll the file's directory instead of taking its events, see
-   * collector.ts); a line after a quiet interval goes at once. 0: off.
+   * While lines keep coming, a file closes at most one batch at its end per this long (its
+   * directory's events are held meanwhile, or with pollBusy the directory is polled); a line
+   * after a quiet interval goes at once. 0: off.
    */
   lingerMs?: number;
+  /**
+   * --poll-busy: a write within the linger makes the collector poll the file's directory
+   * instead of taking its events (see collector.ts #startPolling). Off: such writes are
+   * ignored and the reader looks at the file when its linger ends.
+   */
+  pollBusy?: boolean;
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
@@ -309,15 +315,24 @@ export class FileReader {
       if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - now));
       if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - now));
       if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - now));
-      // Lingering (a batch was closed here less than --linger ago): no timer of our own. A
-      // write meanwhile makes the collector pause the directory's watch and poll it (the file
-      // keeps growing), and that poll wakes us; a quiet file just waits. Lines read but not
-      // sent (woken within the linger by a poll or a rename) go when it ends. Lines that wait
-      // for the stream's request in flight go when it is acknowledged (streamFree).
+      // Lingering (a batch was closed here less than --linger ago): lines that come meanwhile
+      // are read in one go when it ends, so the file's write events need not make us read
+      // (the collector skips waking a lingering reader for them). Likewise while lines wait for
+      // the stream's request in flight: the acknowledgement wakes us (streamFree).
+      // With --poll-busy there is no timer of our own: a write within the linger makes the
+      // collector pause the directory's watch and poll it, and that poll wakes us; a quiet
+      // file just waits. Lines read but not sent (woken within the linger by a poll or a
+      // rename) go when it ends.
       const lingerLeft = this.#closedAtEnd + linger - now;
       const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
-      if (lingerLeft > 0 && enc.openLines > 0 && !waitingForAck) wait = Math.min(wait, lingerLeft);
-      this.#lingerUntil = lingerLeft > 0 ? this.#closedAtEnd + linger : 0;
+      this.#lingerUntil = 0;
+      if (o.pollBusy) {
+        if (lingerLeft > 0 && enc.openLines > 0 && !waitingForAck) wait = Math.min(wait, lingerLeft);
+        if (lingerLeft > 0) this.#lingerUntil = this.#closedAtEnd + linger;
+      } else if (lingerLeft > 0 && lingerLeft <= wait) {
+        wait = Math.min(wait, lingerLeft);
+        this.#lingerUntil = this.#closedAtEnd + linger;
+      }
       this.#waitingForAck = waitingForAck;
       if (wait === Infinity) enc.idle();
       this.#sleepingAtEnd = true;
