@@ -12,7 +12,7 @@
 // syslog-ng is configured as in collector-sink.bench.ts (follow-freq(1), batch-timeout(100)):
 // its lines wait up to a second, where the collector's arrive in milliseconds.
 // Run: npm run build:node && node --import tsx bench/collector-trickle.bench.ts [seconds per rate] [runs]
-// COLLECT_ARGS adds options to the collector; SYSLOG_NG=0 skips syslog-ng; RATES=10,100 picks rates.
+// COLLECT_ARGS adds options to the collector (BEFORE_ARGS to the BEFORE one); SYSLOG_NG=0 skips syslog-ng; RATES=10,100 picks rates.
 // BEFORE=/path/to/other/checkout also runs that checkout's built collector (its bin/logpipe) in
 // every round, as a before/after reference measured in the same run (e.g. a `git worktree` of
 // main with `npm run build:node`). SETTLE_MS (default 1000) is the wait after the warm-up line.
@@ -135,13 +135,14 @@ interface Phase {
 
 type Start = (dir: string, file: string, port: number) => ChildProcess;
 
+const argsOf = (env: string | undefined) => (env ?? '').split(' ').filter(Boolean);
 const collectorAt =
-  (bin: string): Start =>
+  (bin: string, args: string[]): Start =>
   (dir, file, port) =>
-  spawn(process.execPath, [bin, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), file], {
+  spawn(process.execPath, [bin, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', ...args, file], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-const startCollector = collectorAt(BIN);
+const startCollector = collectorAt(BIN, argsOf(process.env.COLLECT_ARGS));
 const BEFORE = process.env.BEFORE ? join(process.env.BEFORE, 'bin', 'logpipe') : null;
 
 const startSyslogNg: Start = (dir, file, port) => {
@@ -197,7 +198,7 @@ for (let run = 0; run < RUNS; run++) {
   for (const r of results) {
     // Alternate which goes first so neither always meets a warmer or busier machine.
     const order: ['collector' | 'syslog-ng' | 'before', Start][] = [['collector', startCollector]];
-    if (BEFORE) order[run % 2 ? 'push' : 'unshift'](['before', collectorAt(BEFORE)]);
+    if (BEFORE) order[run % 2 ? 'push' : 'unshift'](['before', collectorAt(BEFORE, argsOf(process.env.BEFORE_ARGS))]);
     if (withSyslogNg) order[run % 2 ? 'unshift' : 'push'](['syslog-ng', startSyslogNg]);
     for (const [name, start] of order) {
       const p = await runPhase(name, start, r.rate);

@@ -83,6 +83,14 @@ function assertOnce(sink: Sink, expected: string[], context: string): void {
   assert.deepEqual({ missing, twice }, { missing: [], twice: [] }, context);
 }
 
+/** Waits until the first line and every trickled line arrived, then checks each came once. */
+async function deliveredOnce(sink: Sink, written: string[], logs: string[]): Promise<void> {
+  await sink.waitFor(1 + written.length, 15_000).catch((err) => {
+    throw new Error(`${(err as Error).message}; log: ${logs.join(' | ')}`);
+  });
+  assertOnce(sink, ['first line', ...written], logs.join(' | '));
+}
+
 async function withCollector(name: string, body: (c: { dir: string; path: string; sink: Sink; collector: Collector; logs: string[] }) => Promise<void>): Promise<void> {
   const sink = await startSink();
   const dir = mkdtempSync(join(tmpdir(), `logpipe-polling-${name}-`));
@@ -121,10 +129,7 @@ test('a rename+create rotation while the directory is polled loses nothing', asy
       await t.stop();
       closeSync(fd);
     }
-    await sink.waitFor(1 + t.written.length, 15_000).catch((err) => {
-      throw new Error(`${(err as Error).message}; log: ${logs.join(' | ')}`);
-    });
-    assertOnce(sink, ['first line', ...t.written], logs.join(' | '));
+    await deliveredOnce(sink, t.written, logs);
   });
 });
 
@@ -145,10 +150,7 @@ test('a copytruncate while the directory is polled loses nothing', async () => {
       await t.stop();
       closeSync(fd);
     }
-    await sink.waitFor(1 + t.written.length, 15_000).catch((err) => {
-      throw new Error(`${(err as Error).message}; log: ${logs.join(' | ')}`);
-    });
-    assertOnce(sink, ['first line', ...t.written], logs.join(' | '));
+    await deliveredOnce(sink, t.written, logs);
   });
 });
 
