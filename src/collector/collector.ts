@@ -17,12 +17,12 @@
 //    rotated copy (recover.ts); what really is gone is reported (log, metric, a warn record).
 import { basename, dirname, join } from 'node:path';
 import { statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { Checkpoint, type FileState } from './checkpoint.js';
 import { DirWatcher, expandPatterns, parsePattern, type Pattern } from './discover.js';
-import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId, type FileIdentity } from './fingerprint.js';
+import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, readFingerprint, streamId, type FileIdentity } from './fingerprint.js';
 import { compressionOf } from './identity.js';
 import { Metrics } from './metrics.js';
 import { FileReader, type Lost, type ReaderDeps, type ReaderOptions } from './reader.js';
@@ -39,8 +39,6 @@ import { Tail } from './tail.js';
 const LOOKUP_GENERATIONS = 32;
 /** Bytes read between garbage collections while reading fast (see gc.ts). */
 const GC_EVERY_BYTES = 16 * 1024 * 1024;
-/** Longest period of the poll of a directory whose files keep growing (see #pollDir). */
-const MAX_DIR_POLL_MS = 1000;
 
 /** Everything `logpipe collect` can be told. */
 export interface CollectorOptions extends ReaderOptions {
@@ -79,7 +77,7 @@ export class Collector {
   #pollTimer: NodeJS.Timeout | null = null;
   /**
    * Directories polled instead of watched while a file in them keeps growing, with the poll's
-   * period (growing from --linger to MAX_DIR_POLL_MS) and its timer (null: the regular poll
+   * period (growing from --linger to --busy-poll) and its timer (null: the regular poll
    * looks at it, its period has reached --poll-interval). See #pollDir.
    */
   readonly #polled = new Map<string, { period: number; timer: NodeJS.Timeout | null }>();
@@ -354,9 +352,9 @@ export class Collector {
       if (kind !== 'rename' && r.lingering) {
         // A write within the linger of a batch just sent: the file keeps growing. The reader
         // looks at it when its linger ends, so the write need not make it read now (renames
-        // still do, so rotations are seen at once). With --poll-busy its directory is polled
+        // still do, so rotations are seen at once). With --busy-poll its directory is polled
         // from now on instead of waking us for every write.
-        if (this.opts.pollBusy && mine && r.dir === dir) this.#startPolling(dir, r.lingerEndsAt - Date.now());
+        if (this.#maxDirPollMs() > 0 && mine && r.dir === dir) this.#startPolling(dir, r.lingerEndsAt - Date.now());
         continue;
       }
       if (mine || (kind === 'rename' && r.dir === dir)) r.wake();
@@ -368,10 +366,9 @@ export class Collector {
    * of the file that keeps growing ends). Each event costs the process a wake-up (~0.1-0.2 ms of
    * CPU here, bench/collector-trickle.bench.ts), one per write of a busy file; a poll costs one
    * per period, and its period grows while the files keep growing, as Vector's file source
-   * backs off and syslog-ng's polls once a second. Only with --poll-busy: while polled, a
-   * rename rotation is seen at the next look, not at once, so a crash within that period
-   * followed by a second rotation before the restart hides the file in between (it was never
-   * known to the state file; test/rotation-faults.test.ts has the case with events on).
+   * backs off and syslog-ng's polls once a second. While polled, a rename rotation is seen at
+   * the next look, not at once: should we crash before it and the file be rotated again before
+   * the restart, the file in between was never in the state file, and #resumeUnseen finds it.
    */
   #startPolling(dir: string, firstInMs: number): void {
     if (this.#polled.has(dir) || this.#stopping) return;
@@ -383,8 +380,9 @@ export class Collector {
     this.#armPoll(dir, p, firstInMs > 0 ? firstInMs : p.period);
   }
 
+  /** Longest period of a polled directory's looks (0: directories are never polled). */
   #maxDirPollMs(): number {
-    return Math.min(MAX_DIR_POLL_MS, this.opts.pollIntervalMs);
+    return Math.min(this.opts.busyPollMs ?? 0, this.opts.pollIntervalMs);
   }
 
   /** Times a polled directory's next look (the regular poll takes it at --poll-interval). */
@@ -401,7 +399,7 @@ export class Collector {
   /**
    * One look at a polled directory: every file in it that changed (grew, shrank, or its path
    * names another file now) is read, and the next look is twice as far off (up to
-   * MAX_DIR_POLL_MS). A look that finds nothing changed ends the polling: the watch is set up
+   * --busy-poll). A look that finds nothing changed ends the polling: the watch is set up
    * again first and the files looked at once more after, so a line written between the last
    * look and the new watch is not missed; a scan then finds files created meanwhile.
    */
@@ -584,14 +582,17 @@ export class Collector {
       let found = false;
       for (const name of names) {
         const path = join(dir, name);
+        let mtime: number;
         try {
           const st = await stat(path);
           if (!st.isFile() || identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) !== entry.key) continue;
+          mtime = st.mtimeMs;
         } catch {
           continue; // a dangling symlink, or gone meanwhile: not our file
         }
         found = true;
         await this.#consider(path, true);
+        await this.#resumeUnseen(entry, names, mtime);
         break;
       }
       if (found) continue;
@@ -605,6 +606,39 @@ export class Collector {
       }
       // Deleted while we were stopped: nothing left to read; stop looking for it.
       this.checkpoint.set({ ...entry, done: true, updated: Date.now() });
+    }
+  }
+
+  /**
+   * Generations of a moved file's path that we never saw: created at the path after it and
+   * rotated away before we knew them (we were down, or stopped soon after a rotation we had not
+   * seen yet, e.g. while its directory was polled, and it was rotated again before the restart:
+   * app.log.2 is the file we knew, app.log.1 the one between). They are the files beside it
+   * whose names start with the path's, not compressed, unknown to the state file, younger than
+   * the file we knew (born after it; modified after it where birth times are not kept), and not
+   * a copy of content we know (another first line): each is read from its start.
+   */
+  async #resumeUnseen(entry: FileState, names: string[], mtime: number): Promise<void> {
+    const dir = dirname(entry.path);
+    const base = basename(entry.path);
+    const birth = Number(entry.key.split(':')[2]);
+    const fingerprints = new Set(this.checkpoint.entries().map((e) => e.fingerprint));
+    for (const name of names) {
+      if (name === base || !name.startsWith(base) || compressionOf(name) !== null) continue;
+      const path = join(dir, name);
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
+      if (this.checkpoint.get(key) || this.#readers.has(key)) continue;
+      if (!(birth > 0 && st.birthtimeMs > 0 ? Math.floor(st.birthtimeMs) > birth : st.mtimeMs > mtime)) continue;
+      if (fingerprints.has((await fingerprintOf(path)) ?? '')) continue;
+      this.opts.log.info(`"${path}" is a generation of "${entry.path}" that was rotated away before it was seen; reading it from the start.`);
+      await this.#consider(path, true);
     }
   }
 
@@ -626,6 +660,21 @@ export class Collector {
     } catch (err) {
       this.opts.log.warn(`Reading "${copy.path}" failed: ${(err as Error).message}`);
     }
+  }
+}
+
+/** The fingerprint of a file's first line (its last one if it has no newline), or null. */
+async function fingerprintOf(path: string): Promise<string | null> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    return await readFingerprint(fh, true);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -35,16 +35,16 @@ export interface ReaderOptions extends EncodeOptions {
   batchWaitMs: number;
   /**
    * While lines keep coming, a file closes at most one batch at its end per this long (its
-   * directory's events are held meanwhile, or with pollBusy the directory is polled); a line
+   * directory's events are held meanwhile, or with busyPollMs the directory is polled); a line
    * after a quiet interval goes at once. 0: off.
    */
   lingerMs?: number;
   /**
-   * --poll-busy: a write within the linger makes the collector poll the file's directory
-   * instead of taking its events (see collector.ts #startPolling). Off: such writes are
-   * ignored and the reader looks at the file when its linger ends.
+   * --busy-poll: a write within the linger makes the collector poll the file's directory
+   * instead of taking its events, at most this far apart (see collector.ts #startPolling).
+   * 0 or absent: such writes are ignored and the reader looks at the file when its linger ends.
    */
-  pollBusy?: boolean;
+  busyPollMs?: number;
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
@@ -319,14 +319,14 @@ export class FileReader {
       // are read in one go when it ends, so the file's write events need not make us read
       // (the collector skips waking a lingering reader for them). Likewise while lines wait for
       // the stream's request in flight: the acknowledgement wakes us (streamFree).
-      // With --poll-busy there is no timer of our own: a write within the linger makes the
+      // With --busy-poll there is no timer of our own: a write within the linger makes the
       // collector pause the directory's watch and poll it, and that poll wakes us; a quiet
       // file just waits. Lines read but not sent (woken within the linger by a poll or a
       // rename) go when it ends.
       const lingerLeft = this.#closedAtEnd + linger - now;
       const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
       this.#lingerUntil = 0;
-      if (o.pollBusy) {
+      if ((o.busyPollMs ?? 0) > 0) {
         if (lingerLeft > 0 && enc.openLines > 0 && !waitingForAck) wait = Math.min(wait, lingerLeft);
         if (lingerLeft > 0) this.#lingerUntil = this.#closedAtEnd + linger;
       } else if (lingerLeft > 0 && lingerLeft <= wait) {
