@@ -184,7 +184,8 @@ export class Collector {
     c.#startup = false;
     c.#pollTimer = setInterval(() => {
       c.#requestScan();
-      for (const r of c.#readers.values()) if (!r.lingering) r.wake();
+      // Files of a polled directory are looked at by its poll (this one's once it is due here).
+      for (const r of c.#readers.values()) if (!r.lingering && !c.#polled.has(r.dir)) r.wake();
       for (const [dir, p] of c.#polled) if (!p.timer) c.#pollDir(dir);
     }, opts.pollIntervalMs);
     return c;
