@@ -15,7 +15,7 @@ import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, in
 import { Compressor, Decompressor } from 'zstd-napi';
 import { LineFactory } from '../src/generator/lines.js';
 import { LEVEL_CODE } from '../src/shared/levels.js';
-import { decodeTerms, encodeBlock, payloadText } from '../src/server/storage/block.js';
+import { decodeTerms, encodeBlock, payloadBytes } from '../src/server/storage/block.js';
 import type { Row } from '../src/server/storage/row.js';
 import { parseLine } from '../src/shared/parse/index.js';
 import { SqliteStore } from '../src/server/storage/sqlite/sqlite-store.js';
@@ -139,13 +139,13 @@ const terms: Buffer[] = [];
 for (const list of bySource.values()) {
   for (let i = 0; i < list.length; i += BLOCK) {
     const b = encodeBlock(list.slice(i, i + BLOCK).sort((x, y) => x.ts - y.ts || x.id - y.id));
-    payloads.push(Buffer.from(payloadText(b.payload, b.codec)));
+    payloads.push(payloadBytes(b.payload, b.codec));
     if (b.terms) terms.push(Buffer.from(JSON.stringify(decodeTerms(b.terms, b.codec))));
   }
 }
 const storeCodecs: Codec[] = [['brotli q5 (schema 3)', brotli(5, constants.BROTLI_MODE_TEXT), (b) => brotliDecompressSync(b)], zstd(1), zstd(3), zstd(5), zstd(7), zstd(9)];
 const jsonBytes = payloads.reduce((a, p) => a + p.length, 0);
-console.log(`Block payloads as the store writes them (JSON of columns, ${(jsonBytes / 1e6).toFixed(1)} MB for ${(raw / 1e6).toFixed(1)} MB of text; ratios and MB/s against the text):\n`);
+console.log(`Block payloads decompressed whole (v3: the three sections one after another, compressed here as one frame; ${(jsonBytes / 1e6).toFixed(1)} MB for ${(raw / 1e6).toFixed(1)} MB of text; ratios and MB/s against the text):\n`);
 measure('codec (payload JSON per block)', storeCodecs, payloads, raw);
 const termBytes = terms.reduce((a, p) => a + p.length, 0);
 console.log(`Term counts (${terms.length} documents, ${Math.round(termBytes / Math.max(1, terms.length))} bytes of JSON each; ratios against the text):\n`);

@@ -4,10 +4,15 @@
 // in the same run as the reference. The server runs with an unlimited scan budget so every answer
 // is complete (each row says whether the engine scanned candidates and how many); with the default
 // budget (200,000 rows / 1.5 s) the slow ones answer `partial: true` instead.
+// After the HTTP runs, the same page queries run in this process (SqliteStore + QueryEngine, the
+// decoded-block cache emptied before every run) for their CPU time beside the wall time: on a
+// shared machine the CPU time is what a query costs without other processes taking the CPU.
 // Run: node --import tsx bench/query-language.bench.ts [lines=1000000] [runs=5]
 // (builds bench/out/query-language-<lines>.db once; `npm run build:node` first: the server is dist/).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { QueryEngine } from '../src/server/query/engine.js';
 import { SqliteStore } from '../src/server/storage/sqlite/sqlite-store.js';
 import { startServer } from '../test/helpers/server.js';
 import { makeRecords, RARE_WORD, rng } from './store-data.js';
@@ -92,3 +97,37 @@ try {
 console.log(`\n${LINES.toLocaleString('en')} lines over one hour (SQLite row store), medians of ${RUNS} runs over HTTP on loopback`);
 console.log('| query | median | answer |\n|---|---|---|');
 for (const r of rows) console.log(r);
+
+// In-process: the page queries (not /fields, not pipes), cold block cache, wall and CPU medians.
+console.log(`\nIn-process (SqliteStore + QueryEngine, block cache emptied before each run), load ${loadavg()[0].toFixed(1)}`);
+console.log('| query | median wall | median CPU | blocks decompressed |\n|---|---|---|---|');
+const local = new SqliteStore(FILE, { compactIntervalMs: 0 });
+try {
+  const engine = new QueryEngine(local, { budget: { rows: 1_000_000_000, ms: 600_000 }, fieldsInStore: true });
+  for (const c of cases) {
+    const url = new URL(c.path, 'http://x');
+    const q = url.searchParams.get('q') ?? '';
+    if (url.pathname !== '/api/v1/logs' || q.includes('|')) continue;
+    const from = url.searchParams.get('from');
+    const to = url.searchParams.get('to');
+    const p = engine.prepare(q, { from: from === null ? undefined : Number(from), to: to === null ? undefined : Number(to) });
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    let decoded = 0;
+    for (let i = 0; i <= RUNS; i++) {
+      local.dropBlockCache();
+      const d0 = local.blocksDecoded;
+      const t = performance.now();
+      const c0 = process.cpuUsage();
+      await engine.page(p, { limit: Number(url.searchParams.get('limit') ?? 100), order: 'desc' });
+      const cu = process.cpuUsage(c0);
+      if (i === 0) continue; // warm-up
+      walls.push(performance.now() - t);
+      cpus.push((cu.user + cu.system) / 1000);
+      decoded = local.blocksDecoded - d0;
+    }
+    console.log(`| ${c.name} | ${median(walls).toFixed(1)} ms | ${median(cpus).toFixed(1)} ms | ${decoded} |`);
+  }
+} finally {
+  await local.close();
+}

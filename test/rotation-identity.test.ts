@@ -6,33 +6,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seqLine } from './collector-helpers.js';
 import { LogRotate } from './helpers/logrotate.js';
-import { assertVerdict, judge, Rig, settle, startReadyCollector, storedCount, waitForCount } from './helpers/chaos.js';
+import { assertVerdict, judge, Rig, seqLines, settle, startReadyCollector, storedCount, waitForCount, withRig } from './helpers/chaos.js';
 import { RecordingSink } from './helpers/recording-sink.js';
 import { makeTempDir, startServer } from './helpers/server.js';
 
 /** The first line of every generation in the "same first line" cases (no seq). */
 const HEADER = '2026-11-28 03:29:09.000 - [INFO]: app v1.4.2 starting, config /etc/app.conf';
 
-function lines(first: number, last: number): string {
-  let s = '';
-  for (let i = first; i <= last; i++) s += seqLine(i) + '\n';
-  return s;
-}
 
-async function withRig<T>(o: Parameters<typeof Rig.create>[0], fn: (rig: Rig) => Promise<T>): Promise<T> {
-  const rig = await Rig.create(o);
-  try {
-    return await fn(rig);
-  } finally {
-    await rig.cleanup();
-  }
-}
 
 test('a file truncated and rewritten in place with the same first line, five times, collector running: every line once', async (t) => {
   await withRig({}, async (rig) => {
-    writeFileSync(rig.log, HEADER + '\n' + lines(1, 500));
+    writeFileSync(rig.log, HEADER + '\n' + seqLines(1, 500));
     const ino = statSync(rig.log).ino;
     await rig.startCollector();
     let last = 500;
@@ -42,7 +28,7 @@ test('a file truncated and rewritten in place with the same first line, five tim
     // collector's offset: only the content tells that the file restarted.
     for (let k = 1; k <= 5; k++) {
       const size = 500 * (k + 1);
-      writeFileSync(rig.log, HEADER + '\n' + lines(last + 1, last + size)); // O_TRUNC: same inode
+      writeFileSync(rig.log, HEADER + '\n' + seqLines(last + 1, last + size)); // O_TRUNC: same inode
       last += size;
       records += 1 + size;
       await settle(rig.server.url, records, { quietMs: 10_000 });
@@ -55,11 +41,11 @@ test('a file truncated and rewritten in place with the same first line, five tim
 
 test('a file truncated and rewritten in place with the same first line while the collector is stopped: every line once', async (t) => {
   await withRig({}, async (rig) => {
-    writeFileSync(rig.log, HEADER + '\n' + lines(1, 1000));
+    writeFileSync(rig.log, HEADER + '\n' + seqLines(1, 1000));
     await rig.startCollector();
     await settle(rig.server.url, 1001, { quietMs: 10_000 });
     assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
-    writeFileSync(rig.log, HEADER + '\n' + lines(1001, 4000));
+    writeFileSync(rig.log, HEADER + '\n' + seqLines(1001, 4000));
     await rig.startCollector();
     const all = await rig.finish(4002, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { last: 4000, header: HEADER }), 'truncate+rewrite, same first line, stopped', { headers: 2, notes: rig.notes() });
@@ -72,16 +58,16 @@ for (const sameFirstLine of [false, true]) {
     await withRig({}, async (rig) => {
       const head = sameFirstLine ? HEADER + '\n' : '';
       const headers = sameFirstLine ? 1 : 0;
-      writeFileSync(rig.log, head + lines(1, 1000));
+      writeFileSync(rig.log, head + seqLines(1, 1000));
       await rig.startCollector();
       await settle(rig.server.url, 1000 + headers, { quietMs: 10_000 });
       // copytruncate with nothing writing: app.log.1 holds 1..1000, app.log is emptied in place.
       await new LogRotate(rig.dir, { paths: [rig.log], style: 'copytruncate' }).rotate();
-      appendFileSync(rig.log, head + lines(1001, 2000));
+      appendFileSync(rig.log, head + seqLines(1001, 2000));
       await settle(rig.server.url, 2000 + 2 * headers, { quietMs: 10_000 });
       assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
       rmSync(rig.state);
-      appendFileSync(rig.log, lines(2001, 4000));
+      appendFileSync(rig.log, seqLines(2001, 4000));
       await rig.startCollector();
       const all = await rig.finish(4000 + 2 * headers, { quietMs: 10_000 });
       assertVerdict(t, judge(all.map((r) => r.message), { last: 4000, header: sameFirstLine ? HEADER : undefined }), `checkpoint deleted after copytruncate, ${name}`, {
@@ -94,11 +80,11 @@ for (const sameFirstLine of [false, true]) {
 
 test('a file rotated while the collector was stopped, dangling symlinks listed before the rotated copy: every line once', async (t) => {
   await withRig({}, async (rig) => {
-    writeFileSync(rig.log, lines(1, 15));
+    writeFileSync(rig.log, seqLines(1, 15));
     await rig.startCollector();
     await settle(rig.server.url, 15, { quietMs: 10_000 });
     assert.equal(await rig.stopCollector('SIGTERM'), 0, 'the collector stops cleanly');
-    appendFileSync(rig.log, lines(16, 25)); // unread when the file is rotated
+    appendFileSync(rig.log, seqLines(16, 25)); // unread when the file is rotated
     await new LogRotate(rig.dir, { paths: [rig.log], style: 'create' }).rotate();
     // Dangling symlinks (their targets removed, as after an uninstall) named so that a directory
     // listing puts them before app.log.1 (node's readdir sorts names; so does `ls`).
@@ -116,7 +102,7 @@ test('recording sink: after SIGTERM and a restart the collector sends nothing it
   const dir = makeTempDir('logpipe-resend-');
   const log = join(dir, 'app.log');
   const state = join(dir, 'state.json');
-  writeFileSync(log, lines(1, 3000));
+  writeFileSync(log, seqLines(1, 3000));
   const args = ['--url', sink.url, '--state', state, '--poll-interval', '100ms', log];
   let c = await startReadyCollector(args);
   try {
@@ -124,7 +110,7 @@ test('recording sink: after SIGTERM and a restart the collector sends nothing it
     assert.equal(await c.stop('SIGTERM'), 0, 'the collector stops cleanly');
     const acked = sink.ackedOffsets();
     const mark = sink.requests;
-    appendFileSync(log, lines(3001, 4000));
+    appendFileSync(log, seqLines(3001, 4000));
     c = await startReadyCollector(args);
     await sink.waitFor(() => sink.kept.length >= 4000, 20_000, '4,000 records');
     const after = sink.sends.filter((s) => s.request > mark);
@@ -150,7 +136,7 @@ test('recording sink: after SIGKILL with a batch in flight the collector re-send
   const dir = makeTempDir('logpipe-resend-');
   const log = join(dir, 'app.log');
   const state = join(dir, 'state.json');
-  writeFileSync(log, lines(1, 2000));
+  writeFileSync(log, seqLines(1, 2000));
   const args = ['--url', sink.url, '--state', state, '--poll-interval', '100ms', log];
   let c = await startReadyCollector(args);
   try {
@@ -165,7 +151,7 @@ test('recording sink: after SIGKILL with a batch in flight the collector re-send
     const saved = await waitForText(state, new RegExp(`"${stream}": ${ackedOffset}\\b`), 30_000);
     assert.ok(saved, `the state file names the acknowledged offset ${ackedOffset} of stream ${stream}`);
     sink.hold = true;
-    appendFileSync(log, lines(2001, 3000));
+    appendFileSync(log, seqLines(2001, 3000));
     await sink.waitFor(() => sink.held().length > 0, 10_000, 'a request held in flight');
     const heldFirst = Math.min(...sink.held().map((s) => s.first));
     assert.equal(await c.stop('SIGKILL'), 'SIGKILL');

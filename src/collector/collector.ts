@@ -17,16 +17,16 @@
 //    rotated copy (recover.ts); what really is gone is reported (log, metric, a warn record).
 import { basename, dirname, join } from 'node:path';
 import { statSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { Checkpoint, type FileState } from './checkpoint.js';
 import { DirWatcher, expandPatterns, parsePattern, type Pattern } from './discover.js';
-import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, readFingerprint, streamId, type FileIdentity } from './fingerprint.js';
+import { fingerprintBytes, FINGERPRINT_BYTES, identityKey, streamId, type FileIdentity } from './fingerprint.js';
 import { compressionOf } from './identity.js';
 import { Metrics } from './metrics.js';
 import { FileReader, type Lost, type ReaderDeps, type ReaderOptions } from './reader.js';
-import { findCopy, gunzipChunks, matchGzip, type Copy } from './recover.js';
+import { findCopy, gunzipChunks, matchGzip, subdirectories, unseenGenerations, type Copy } from './recover.js';
 import { Sender } from './sender.js';
 import { Shipper } from './shipper.js';
 import { Spool, type Frame, type FrameMeta } from './spool.js';
@@ -369,7 +369,7 @@ export class Collector {
    * per period, and its period grows while the files keep growing, as Vector's file source
    * backs off and syslog-ng's polls once a second. While polled, a rename rotation is seen at
    * the next look, not at once: should we crash before it and the file be rotated again before
-   * the restart, the file in between was never in the state file, and #resumeUnseen finds it.
+   * the restart, the file in between was never in the state file, and #readUnseen finds it.
    */
   #startPolling(dir: string, firstInMs: number): void {
     if (this.#polled.has(dir) || this.#stopping) return;
@@ -520,6 +520,38 @@ export class Collector {
       this.#readers.delete(tail.key);
       this.metrics.filesOpen = this.#readers.size;
     });
+    if (!rotated) void this.#track(this.#readUnseen(tail));
+  }
+
+  /**
+   * A file we did not know is at a tailed path: if we knew an older one there, files that were
+   * at the path between the two — created by one rotation and renamed away by the next while we
+   * were killed or busy, never seen at the path — are read now, each as a file of its own
+   * (recover.ts, unseenGenerations). Found by the chaos test "collector SIGKILLed 50 ms after a
+   * rename rotation …" under load: the file between the rotations was lost whole.
+   */
+  async #readUnseen(tail: Tail): Promise<void> {
+    const at = tail.identity.birth;
+    let after = 0;
+    const older = (key: string, path: string) => {
+      const birth = Number(key.split(':')[2]);
+      if (path === tail.path && key !== tail.key && birth <= at && birth > after) after = birth;
+    };
+    for (const e of this.checkpoint.entries()) older(e.key, e.path);
+    for (const r of this.#readers.values()) older(r.tail.key, r.tail.path);
+    if (after === 0) return;
+    const contents = this.checkpoint.entries().map((e) => ({ fingerprint: e.fingerprint, offset: e.windowAt ?? e.offset, window: e.window ?? '' }));
+    const known = (key: string) => this.#readers.has(key) || this.checkpoint.get(key) !== undefined;
+    const log = this.opts.log;
+    const { files, skipped } = await unseenGenerations(tail.path, after, at, known, contents, log.debug ? { trace: (m) => log.debug!(m) } : {});
+    for (const f of skipped) {
+      log.warn(`"${f.path}" may have been at "${tail.path}" between two rotations without being read there, but it is compressed: it is not read (its lines may be missing).`);
+    }
+    for (const f of files) {
+      if (this.#stopping) return;
+      log.info(`"${f.path}" was at "${tail.path}" between two rotations and was never read there (the collector was stopped or busy): reading it now.`);
+      await this.#consider(f.path, true);
+    }
   }
 
   /**
@@ -573,30 +605,11 @@ export class Collector {
   async #resumeMoved(): Promise<void> {
     for (const entry of this.checkpoint.entries()) {
       if (entry.done || this.#readers.has(entry.key)) continue;
-      const dir = dirname(entry.path);
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        names = [];
+      const found = await this.#findByIdentity(entry.key, dirname(entry.path));
+      if (found) {
+        await this.#consider(found, true);
+        continue;
       }
-      let found = false;
-      for (const name of names) {
-        const path = join(dir, name);
-        let mtime: number;
-        try {
-          const st = await stat(path);
-          if (!st.isFile() || identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) !== entry.key) continue;
-          mtime = st.mtimeMs;
-        } catch {
-          continue; // a dangling symlink, or gone meanwhile: not our file
-        }
-        found = true;
-        await this.#consider(path, true);
-        await this.#resumeUnseen(entry, names, mtime);
-        break;
-      }
-      if (found) continue;
       const copy = entry.offset > 0 ? await findCopy({ path: entry.path, fingerprint: entry.fingerprint, offset: entry.windowAt ?? entry.offset, window: entry.window ?? '', exclude: new Set(this.#readers.keys()) }) : null;
       if (copy) {
         void this.#track(this.#drainCopyOf(entry, copy));
@@ -611,36 +624,28 @@ export class Collector {
   }
 
   /**
-   * Generations of a moved file's path that we never saw: created at the path after it and
-   * rotated away before we knew them (we were down, or stopped soon after a rotation we had not
-   * seen yet, e.g. while its directory was polled, and it was rotated again before the restart:
-   * app.log.2 is the file we knew, app.log.1 the one between). They are the files beside it
-   * whose names start with the path's, not compressed, unknown to the state file, younger than
-   * the file we knew (born after it; modified after it where birth times are not kept), and not
-   * a copy of content we know (another first line): each is read from its start.
+   * Where the file with identity `key` is now: in `dir` (app.log → app.log.1, or any other
+   * name) or in a directory right under it (logrotate's olddir); null if neither has it.
    */
-  async #resumeUnseen(entry: FileState, names: string[], mtime: number): Promise<void> {
-    const dir = dirname(entry.path);
-    const base = basename(entry.path);
-    const birth = Number(entry.key.split(':')[2]);
-    const fingerprints = new Set(this.checkpoint.entries().map((e) => e.fingerprint));
-    for (const name of names) {
-      if (name === base || !name.startsWith(base) || compressionOf(name) !== null) continue;
-      const path = join(dir, name);
-      let st;
+  async #findByIdentity(key: string, dir: string): Promise<string | null> {
+    for (const d of [dir, ...(await subdirectories(dir)).map((sub) => join(dir, sub))]) {
+      let names: string[];
       try {
-        st = statSync(path);
+        names = await readdir(d);
       } catch {
         continue;
       }
-      if (!st.isFile()) continue;
-      const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
-      if (this.checkpoint.get(key) || this.#readers.has(key)) continue;
-      if (!(birth > 0 && st.birthtimeMs > 0 ? Math.floor(st.birthtimeMs) > birth : st.mtimeMs > mtime)) continue;
-      if (fingerprints.has((await fingerprintOf(path)) ?? '')) continue;
-      this.opts.log.info(`"${path}" is a generation of "${entry.path}" that was rotated away before it was seen; reading it from the start.`);
-      await this.#consider(path, true);
+      for (const name of names) {
+        const path = join(d, name);
+        try {
+          const st = await stat(path);
+          if (st.isFile() && identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) === key) return path;
+        } catch {
+          // a dangling symlink, or gone meanwhile: not our file
+        }
+      }
     }
+    return null;
   }
 
   /**
@@ -661,21 +666,6 @@ export class Collector {
     } catch (err) {
       this.opts.log.warn(`Reading "${copy.path}" failed: ${(err as Error).message}`);
     }
-  }
-}
-
-/** The fingerprint of a file's first line (its last one if it has no newline), or null. */
-async function fingerprintOf(path: string): Promise<string | null> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    return await readFingerprint(fh, true);
-  } finally {
-    await fh.close();
   }
 }
 

@@ -173,14 +173,9 @@ class Connection {
           at = end + 4;
           break;
         }
-        case State.Length: {
-          const take = Math.min(this.#left, data.length - at);
-          this.#keep(data, at, at + take);
-          at += take;
-          this.#left -= take;
-          if (this.#left === 0) this.#state = State.Done;
+        case State.Length:
+          at = this.#keepCounted(data, at, State.Done);
           break;
-        }
         case State.ChunkSize: {
           const end = data.indexOf('\r\n', at, 'latin1');
           if (end === -1) {
@@ -196,14 +191,9 @@ class Connection {
           this.#state = size === 0 ? State.Trailers : State.ChunkData;
           break;
         }
-        case State.ChunkData: {
-          const take = Math.min(this.#left, data.length - at);
-          this.#keep(data, at, at + take);
-          at += take;
-          this.#left -= take;
-          if (this.#left === 0) this.#state = State.ChunkDataEnd;
+        case State.ChunkData:
+          at = this.#keepCounted(data, at, State.ChunkDataEnd);
           break;
-        }
         case State.ChunkDataEnd: {
           if (data.length - at < 2) {
             this.#carry = Buffer.from(data.subarray(at));
@@ -239,6 +229,15 @@ class Connection {
         }
       }
     }
+  }
+
+  /** Keeps up to #left body bytes from `at`; once all are in, goes on to `then`. Returns the new position. */
+  #keepCounted(data: Buffer, at: number, then: State): number {
+    const take = Math.min(this.#left, data.length - at);
+    this.#keep(data, at, at + take);
+    this.#left -= take;
+    if (this.#left === 0) this.#state = then;
+    return at + take;
   }
 
   #readHead(text: string): void {

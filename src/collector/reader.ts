@@ -113,6 +113,8 @@ export class FileReader {
   /** Largest size seen of the current generation (to report a loss). */
   #maxSeen = 0;
   #moved = false;
+  /** Opened at a rotated name (found by identity, or as a file the path held unseen): read from 0. */
+  #rotatedAtOpen = false;
   #lastGrowth = Date.now();
   #atEnd = false;
   #wakeUp: (() => void) | null = null;
@@ -143,7 +145,7 @@ export class FileReader {
     this.#readBuf = Buffer.allocUnsafe(Math.min(SMALL_READ, this.#bigRead));
     this.#enc = new Encoder(deps);
     this.#enc.onSpooled = (b) => this.#onSpooled(b);
-    if (rotated) this.#moved = true;
+    if (rotated) this.#moved = this.#rotatedAtOpen = true;
     this.ready = new Promise((resolve) => (this.#setReady = resolve));
     this.done = this.#run(atStartup)
       .catch((err) => o.log.error(`Tailing "${tail.path}" stopped: ${(err as Error).message}`))
@@ -414,7 +416,9 @@ export class FileReader {
     let windowHash: string | null = null;
     const checkAt = entry ? (entry.windowAt ?? entry.offset) : 0;
     if (entry?.window && checkAt <= size) windowHash = await this.#hashAt(checkAt);
-    const startAt = !entry && atStartup && c.opts.from === 'end' ? await this.#lastLineStart(size) : 0;
+    // --from end is for a file found at a tailed path at start-up, not for one rotated away
+    // after we last read the path (its lines came after what we read).
+    const startAt = !entry && atStartup && !this.#rotatedAtOpen && c.opts.from === 'end' ? await this.#lastLineStart(size) : 0;
     let d = decideResume(entry, { fingerprint: this.#fingerprint, size, windowHash }, startAt);
     if (d.kind === 'new' && atStartup && c.lookup) {
       // No state for this file: the server may hold its content under one of its stream ids

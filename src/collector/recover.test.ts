@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fingerprintBytes } from './fingerprint.js';
 import { shortHash, windowStart } from './identity.js';
-import { findCopy, newerCopies, stemOf } from './recover.js';
+import { findCopy, isRotatedName, newerCopies, stemOf, unseenGenerations } from './recover.js';
 
 function wantOf(path: string, content: Buffer, offset: number) {
   return {
@@ -53,6 +53,27 @@ test('a copytruncate copy is found by content (first line + window), plain or gz
     assert.ok(gz?.compressed, 'found the gzipped copy');
     assert.equal(await readAll(gz, offset), lines(121, 200));
     assert.equal(await readAll(gz, 0), readFileSync(join(dir, 'app.log.2'), 'utf8').slice(0, 0) + lines(1, 200));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a copy that olddir moved into a directory under the log\'s is found by content; newer whole copies are not taken from there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
+  try {
+    const old = Buffer.from(lines(1, 200));
+    const offset = Buffer.byteLength(lines(1, 120));
+    mkdirSync(join(dir, 'archive'));
+    writeFileSync(join(dir, 'archive', 'app.log.1'), old);
+    writeFileSync(join(dir, 'app.log'), 'new content\n');
+    const copy = await findCopy(wantOf(join(dir, 'app.log'), old, offset));
+    assert.equal(copy?.path, join(dir, 'archive', 'app.log.1'));
+    assert.equal(await readAll(copy!, offset), lines(121, 200));
+    // A whole unknown file is only trusted as a rotated copy in the log's own directory.
+    writeFileSync(join(dir, 'archive', 'app.log.2'), lines(1, 50, 'other '));
+    utimesSync(join(dir, 'archive', 'app.log.2'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    const newer = await newerCopies(join(dir, 'app.log'), copy!, () => false, new Set(), '');
+    assert.deepEqual(newer.map((c) => c.path), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -115,6 +136,56 @@ test('copies newer than the found one are read, except a copy of the generation 
       between.map((c) => c.path),
       [join(dir, 'app.log.1')],
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rotated names of app.log: app.log.1, app.log-20261130, app.log.1.gz, app.1.log, app-20261130.log; not apple.log or app.logger', () => {
+  for (const name of ['app.log.1', 'app.log-20261130', 'app.log.1.gz', 'app.log_old', 'app.1.log', 'app-20261130.log']) assert.ok(isRotatedName(name, 'app.log'), name);
+  for (const name of ['app.log', 'apple.log', 'app.logger', 'app-server.log', 'other.log.1']) assert.ok(!isRotatedName(name, 'app.log'), name);
+});
+
+/**
+ * Writes a file and waits until the file system's clock (coarse: it moves every few ms) has
+ * moved on, so that the next file is born later.
+ */
+async function born(path: string, content: string | Buffer): Promise<number> {
+  writeFileSync(path, content);
+  const birth = statSync(path).birthtimeMs;
+  const probe = `${path}.probe`;
+  for (;;) {
+    writeFileSync(probe, '');
+    const later = statSync(probe).birthtimeMs > birth;
+    rmSync(probe);
+    if (later || birth === 0) return birth;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+test('files a path held between two known ones are found by birth time: not older archives, not later copies, not copies of known content (plain or gzip), compressed ones only reported', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-unseen-'));
+  try {
+    const path = join(dir, 'app.log');
+    await born(join(dir, 'app.log.9'), lines(1, 10)); // an archive from before we knew the path
+    const first = await born(join(dir, 'app.log.3'), lines(11, 20)); // the file we knew (rotated twice since)
+    if (first === 0) return t.skip('no birth times on this file system');
+    await born(join(dir, 'app.log.2'), lines(21, 30)); // unseen
+    const copied = Buffer.from(lines(11, 20));
+    await born(join(dir, 'app.log.3.copy'), copied); // a copy of content we know, made meanwhile
+    await born(join(dir, 'app.log.2.gz'), gzipSync(lines(31, 40))); // compressed: reported, not read
+    await born(join(dir, 'app.log.4.gz'), gzipSync(copied)); // a compressed copy of content we know: left alone
+    await born(join(dir, 'app.log.1'), lines(41, 50)); // unseen
+    await born(join(dir, 'apple.log.1'), lines(51, 60)); // another application's file
+    const now = await born(path, lines(61, 70)); // the file at the path now
+    await born(join(dir, 'app.log.1.gz'), gzipSync(lines(41, 50))); // compressed after the new file: a later copy
+    const knownKeys = new Set([statSync(join(dir, 'app.log.3')), statSync(path)].map((st) => `${st.dev}:${st.ino}:${Math.floor(st.birthtimeMs)}`));
+    const contents = [wantOf(join(dir, 'app.log.3'), copied, copied.length)];
+    const { files, skipped } = await unseenGenerations(path, first, now, (key) => knownKeys.has(key), contents);
+    assert.deepEqual(files.map((f) => f.path), [join(dir, 'app.log.2'), join(dir, 'app.log.1')]);
+    assert.deepEqual(skipped.map((f) => f.path), [join(dir, 'app.log.2.gz')]);
+    // Nothing known at the path before: nothing to look for.
+    assert.deepEqual((await unseenGenerations(path, 0, now, () => false, [])).files, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -58,6 +58,8 @@ interface Listed {
   path: string;
   name: string;
   mtime: number;
+  /** Birth time in ms (0 where the file system does not keep one). */
+  birth: number;
   size: number;
   key: string;
 }
@@ -67,7 +69,7 @@ interface Listed {
  * and whether the listing was stable: an entry that vanished between the listing and its stat
  * (a rotation renaming copies while we looked) makes it unstable.
  */
-async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Listed[]; stable: boolean; signature: string }> {
+async function listCopies(path: string, hooks: SearchHooks, deep = false): Promise<{ files: Listed[]; stable: boolean; signature: string }> {
   const dir = join(path, '..');
   let names: string[];
   try {
@@ -80,16 +82,23 @@ async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Li
   const own = basename(path);
   const files: Listed[] = [];
   let stable = true;
-  for (const name of names) {
-    if (name === own || !name.startsWith(stem)) continue;
-    const p = join(dir, name);
+  const look = async (p: string, name: string) => {
     try {
       const st = await stat(p);
-      if (!st.isFile()) continue;
-      files.push({ path: p, name, mtime: st.mtimeMs, size: st.size, key: identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) });
+      if (!st.isFile()) return;
+      files.push({ path: p, name, mtime: st.mtimeMs, birth: st.birthtimeMs, size: st.size, key: identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) });
     } catch (err) {
       // A dangling symlink is a steady state; a name that vanished means a rename is under way.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await isSymlink(p))) stable = false;
+    }
+  };
+  for (const name of names) if (name !== own && name.startsWith(stem)) await look(join(dir, name), name);
+  // logrotate's `olddir` (and its like) moves the copies into a directory beside the file.
+  if (deep) {
+    for (const sub of await subdirectories(dir)) {
+      for (const name of await readdir(join(dir, sub)).catch(() => [] as string[])) {
+        if (name.startsWith(stem)) await look(join(dir, sub, name), `${sub}/${name}`);
+      }
     }
   }
   const signature = files
@@ -97,6 +106,26 @@ async function listCopies(path: string, hooks: SearchHooks): Promise<{ files: Li
     .sort()
     .join('|');
   return { files, stable, signature };
+}
+
+/** Most subdirectories of a log directory searched for moved copies (olddir). */
+const MAX_SUBDIRS = 32;
+
+/**
+ * The directories right under `dir` (not symlinks), by name, at most MAX_SUBDIRS: where a
+ * rotation program configured with an "old" directory (logrotate's olddir) puts the copies.
+ */
+export async function subdirectories(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+      .slice(0, MAX_SUBDIRS);
+  } catch {
+    return [];
+  }
 }
 
 async function isSymlink(path: string): Promise<boolean> {
@@ -113,11 +142,11 @@ async function isSymlink(path: string): Promise<boolean> {
  * renames the older copies one by one (app.log.1 → app.log.2 …) before it makes the new one: a
  * listing taken meanwhile can miss a copy that is between two names.
  */
-async function* listingsUntilSettled(path: string, hooks: SearchHooks): AsyncGenerator<{ files: Listed[]; stable: boolean; settled: boolean; last: boolean; pass: number }> {
+async function* listingsUntilSettled(path: string, hooks: SearchHooks, deep = false): AsyncGenerator<{ files: Listed[]; stable: boolean; settled: boolean; last: boolean; pass: number }> {
   const deadline = Date.now() + SETTLE_MS;
   let previous: string | null = null;
   for (let pass = 1; ; pass++) {
-    const { files, stable, signature } = await listCopies(path, hooks);
+    const { files, stable, signature } = await listCopies(path, hooks, deep);
     const settled = stable && signature === previous;
     const last = settled || Date.now() >= deadline;
     yield { files, stable, settled, last, pass };
@@ -128,11 +157,13 @@ async function* listingsUntilSettled(path: string, hooks: SearchHooks): AsyncGen
 }
 
 /**
- * Looks for a copy of the wanted content in the file's directory; null if there is none.
+ * Looks for a copy of the wanted content in the file's directory and the directories right
+ * under it (logrotate's olddir); null if there is none.
  * A search that finds nothing looks again until the directory is settled (listingsUntilSettled).
  */
 export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<Copy | null> {
-  for await (const { files, stable, settled, pass } of listingsUntilSettled(want.path, hooks)) {
+  // Content is recognised whatever the name, so directories beside the file are searched too.
+  for await (const { files, stable, settled, pass } of listingsUntilSettled(want.path, hooks, true)) {
     const candidates = files.filter((f) => !want.exclude.has(f.key));
     // Newest first: the copy made by the rotation we just saw is usually the newest.
     candidates.sort((a, b) => b.mtime - a.mtime);
@@ -176,6 +207,81 @@ export async function newerCopies(path: string, than: Copy, known: (key: string)
   }
   hooks.trace?.(`copies of "${path}" newer than "${than.path}" not read yet: ${out.map((c) => `"${c.path}" (${c.key})`).join(', ') || 'none'}`);
   return out.sort((a, b) => a.mtime - b.mtime);
+}
+
+/**
+ * Whether `name` can be a rotated name of the file `own` (app.log): app.log.1, app.log-20261130,
+ * app.log.1.gz, or with the stem: app.1.log, app-20261130.log. Not app.logger, not apple.log.
+ */
+export function isRotatedName(name: string, own: string): boolean {
+  if (name === own) return false;
+  if (name.startsWith(own) && /^[.\-_]/.test(name.slice(own.length))) return true;
+  const stem = stemOf(own);
+  return stem !== own && name.startsWith(stem) && /^[.\-_]\d/.test(name.slice(stem.length));
+}
+
+/** A file found by unseenGenerations(). */
+export interface Unseen {
+  path: string;
+  key: string;
+  birth: number;
+}
+
+/**
+ * Files that were at `path` only between two rotations and that we never saw there: the
+ * collector was killed or busy right after one rotation (before it looked at the new file) and
+ * the next rotation renamed that file away (app.log → app.log.1). A literal path, or a glob that
+ * does not match rotated names, never names it again. They are the directory's files with a
+ * rotated name of `path`, born after the last file we knew at the path (`after`) and before the
+ * one there now (`before`), that we know nothing of. Born-after-`after` keeps the archives from
+ * before we knew the path out; born-before-`before` keeps copies made by later rotations out
+ * (logrotate compresses after it creates the new file). A file that holds the first line and the
+ * window of content we know (`contents`: a copy of it, plain or gzip) is left to that content.
+ * Other compressed ones are only reported (`skipped`), not read. Oldest first.
+ * Needs birth times; where the file system keeps none, nothing is returned.
+ */
+export async function unseenGenerations(
+  path: string,
+  after: number,
+  before: number,
+  known: (key: string) => boolean,
+  contents: Pick<Wanted, 'fingerprint' | 'offset' | 'window'>[],
+  hooks: SearchHooks = {},
+): Promise<{ files: Unseen[]; skipped: Unseen[] }> {
+  if (!(after > 0 && before > after)) return { files: [], skipped: [] };
+  // As in findCopy: a listing taken while a rotation renames copies can miss one.
+  let listed: Listed[] = [];
+  for await (const l of listingsUntilSettled(path, hooks)) listed = l.files;
+  const own = basename(path);
+  // Only content read past its first line has a window that tells a copy from a file that
+  // merely starts with the same line (every generation may start with the same header).
+  const windowed = contents.filter((w) => w.offset > 0 && w.window !== '');
+  const files: Unseen[] = [];
+  const skipped: Unseen[] = [];
+  for (const f of listed) {
+    if (f.size === 0 || !isRotatedName(f.name, own) || known(f.key)) continue;
+    // Strictly between, in whole milliseconds as keys carry them: the file system's clock is
+    // coarse (it moves every few ms), and files made in one go share a tick — archives written
+    // with the file we knew, a copy compressed right after the new file was created. A file the
+    // path held in between was created by another rotation, not in the same tick.
+    const birth = Math.floor(f.birth);
+    if (birth <= Math.floor(after) || birth >= Math.floor(before)) continue;
+    const kind = compressionOf(f.path);
+    if (await holdsAny(f, kind, windowed)) hooks.trace?.(`"${f.path}" (${f.key}) holds content we know: a copy, left to it`);
+    else (kind === null ? files : skipped).push({ path: f.path, key: f.key, birth });
+  }
+  hooks.trace?.(`files that were at "${path}" between births ${after} and ${before} and never seen there: ${files.map((f) => `"${f.path}" (${f.key})`).join(', ') || 'none'}`);
+  return { files: files.sort((a, b) => a.birth - b.birth), skipped };
+}
+
+/** Whether a file (plain or gzip) holds one of the contents (same first line, same window). */
+async function holdsAny(f: Listed, kind: ReturnType<typeof compressionOf>, contents: Pick<Wanted, 'fingerprint' | 'offset' | 'window'>[]): Promise<boolean> {
+  if (kind === 'other') return false;
+  for (const w of contents) {
+    const want = { ...w, path: f.path, exclude: new Set<string>() };
+    if (await (kind === 'gzip' ? matchGzip(f.path, want) : matchPlain(f.path, f.size, want))) return true;
+  }
+  return false;
 }
 
 /** The fingerprint of a file's first line (decompressed if it is gzip); null if unreadable. */

@@ -303,3 +303,20 @@ export async function onSchedule(w: WriterHandle, steps: Step[], gap = 400): Pro
     await run();
   }
 }
+
+/** The seq lines first..last, each with its newline (what a test writes into a file at once). */
+export function seqLines(first: number, last: number): string {
+  let s = '';
+  for (let i = first; i <= last; i++) s += seqLine(i) + '\n';
+  return s;
+}
+
+/** Runs a scenario on a fresh Rig and cleans it up (dumped with CHAOS_DUMP) whatever happens. */
+export async function withRig<T>(o: Parameters<typeof Rig.create>[0], fn: (rig: Rig) => Promise<T>): Promise<T> {
+  const rig = await Rig.create(o);
+  try {
+    return await fn(rig);
+  } finally {
+    await rig.cleanup();
+  }
+}

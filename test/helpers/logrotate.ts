@@ -25,6 +25,8 @@ export interface RotateConfig {
   dateext?: boolean;
   /** Shell run after rotating, e.g. `kill -HUP 1234` so the writer reopens. */
   postrotate?: string;
+  /** Move rotated copies into this directory (absolute; logrotate's `olddir`). */
+  olddir?: string;
 }
 
 /** Writes the configuration of `cfg` (the text logrotate reads). */
@@ -35,7 +37,7 @@ export function renderConfig(cfg: RotateConfig): string {
     '  missingok',
     '  ifempty',
     '  nomail',
-    '  noolddir',
+    cfg.olddir ? `  olddir ${cfg.olddir}` : '  noolddir',
     cfg.style === 'copytruncate' ? '  copytruncate' : '  create',
     cfg.compress ? '  compress' : '  nocompress',
   ];

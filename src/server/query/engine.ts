@@ -46,6 +46,12 @@ export interface PreparedQuery {
   matches: (r: LogRecord, tokens?: () => string[]) => boolean;
   /** True when every record matches (no parameter, no condition): the tail's shared fast path. */
   all: boolean;
+  /**
+   * When the condition is a top-level OR of parts that each lower exactly (`payment OR timeout`),
+   * those parts: a page is then the union of one exact store page per part, newest first, with
+   * no candidate scanned (undefined otherwise, and when `exact`).
+   */
+  union?: PreparedQuery[];
 }
 
 /** A page of records; `partial` when the scan budget ran out before `limit` matches or the end. */
@@ -88,6 +94,8 @@ export interface ScanReport {
 }
 
 const MAX_BATCH = 5_000;
+/** Most parts of a top-level OR answered as a union of exact store pages. */
+const MAX_UNION = 8;
 /** Most sources split by one store histogram each. */
 const MAX_SOURCE_SPLIT = 50;
 const MAX_FIELDS = 500;
@@ -119,7 +127,16 @@ export class QueryEngine {
    * filter the other parameters give (level, source, host, from, to; its `q` is ignored).
    */
   prepare(text: string | undefined, params: LogFilter): PreparedQuery {
-    const query = parseQuery(text ?? '');
+    const p = this.#prepareQuery(parseQuery(text ?? ''), params);
+    const f = p.query.filter;
+    if (!p.exact && !p.empty && p.query.pipe === null && f?.type === 'or' && f.children.length <= MAX_UNION) {
+      const parts = f.children.map((c) => this.#prepareQuery({ filter: c, pipe: null }, params)).filter((x) => !x.empty);
+      if (parts.every((x) => x.exact)) p.union = parts;
+    }
+    return p;
+  }
+
+  #prepareQuery(query: Query, params: LogFilter): PreparedQuery {
     const lowered = lowerQuery(query);
     const lf = lowered.filter;
     const filter: LogFilter = {};
@@ -161,8 +178,8 @@ export class QueryEngine {
   async page(p: PreparedQuery, opts: { limit: number; order: 'asc' | 'desc'; after?: Position }): Promise<EnginePage> {
     const { limit, order } = opts;
     if (p.empty) return { logs: [], next: null, scanned: 0, partial: false };
-    if (p.exact) {
-      const rows = await this.#store.query({ ...narrow(p.filter, order, opts.after), limit: limit + 1, order, after: opts.after });
+    if (p.exact || p.union) {
+      const rows = p.exact ? await this.#store.query({ ...narrow(p.filter, order, opts.after), limit: limit + 1, order, after: opts.after }) : await this.#union(p.union!, order, opts.after, limit + 1);
       const more = rows.length > limit;
       const logs = more ? rows.slice(0, limit) : rows;
       const last = logs[logs.length - 1];
@@ -193,6 +210,26 @@ export class QueryEngine {
       if (scanned >= this.#budget.rows || Date.now() >= deadline) return { logs: found, next: pos, scanned, partial: true };
       batch = Math.min(maxBatch, batch * 2);
     }
+  }
+
+  /**
+   * The first `limit` records after `after` in `order` matching any of `parts` (each exact): each
+   * part's own first `limit` from the store, merged in order without duplicates. A record among
+   * the first `limit` of the union is among the first `limit` of a part it matches.
+   */
+  async #union(parts: PreparedQuery[], order: 'asc' | 'desc', after: Position | undefined, limit: number): Promise<LogRecord[]> {
+    const seen = new Set<number>();
+    const merged: LogRecord[] = [];
+    for (const part of parts) {
+      for (const r of await this.#store.query({ ...narrow(part.filter, order, after), limit, order, after })) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        merged.push(r);
+      }
+    }
+    const sign = order === 'desc' ? -1 : 1;
+    merged.sort((a, b) => sign * (a.ts - b.ts || a.id - b.id));
+    return merged.slice(0, limit);
   }
 
   /** Every match after `after` in `order`, in store pages as the consumer pulls (export: no budget). */

@@ -6,15 +6,23 @@ import { test } from 'node:test';
 import { matchesFields, type FieldFilter } from '../../shared/fields.js';
 import { mulberry32 } from '../../shared/random.js';
 import { LEVELS } from '../../shared/levels.js';
+import { isAscii } from '../../shared/search.js';
 import { buildColumns } from './block-columns.js';
 import { compileBlockFilter } from './block-filter.js';
 import { Codec, DecodedBlock, decodeBlock, encodeBlock, payloadBytes } from './block.js';
 import { compileRowFilter } from './row-filter.js';
 import type { Row } from './row.js';
 import type { LogFilter } from './store.js';
-import { encodePayloadV1 } from '../../../test/helpers/block-v1.js';
+import { encodePayloadV1, encodePayloadV2 } from '../../../test/helpers/block-v1.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+/**
+ * Messages of the random rows: escapes, non-ASCII, and the characters whose lower case or NFKD
+ * folding gives ASCII letters (İ lowers to "i̇", the Kelvin sign to "k", full-width letters fold
+ * to ASCII tokens): a scan of the messages section must not rule these out.
+ */
+const MESSAGES = ['disk full', 'timeout on connect', 'retry alpha', 'Élan vital', 'a "quoted" \\ line', 'two\nlines timeout', 'sep\u2028arated disk', 'SİGNAL lost', '300 \u212aelvin', 'ｔｉｍｅｏｕｔ wide', 'Disk QUOTA'];
 
 /** Attrs texts that exercise every column path: written as JSON text so spellings survive. */
 const AWKWARD = [
@@ -93,7 +101,7 @@ function randomRows(r: () => number, n: number, first: number, numeric = false):
     const attrs = pickAwkward
       ? pick(r, awkward)
       : JSON.stringify({ http: { status: pick(r, [200, 404, 503]) }, id: `req-${Math.floor(r() * 100000)}`, user: pick(r, ['alice', 'bob', 'carol']), n: numeric || r() < 0.5 ? num : `${num}` });
-    rows.push({ id: first + k, ts: T0 + Math.floor(k / 3) * 10, level: Math.floor(r() * LEVELS.length), source: 'api', host: pick(r, ['h1', 'h2']), message: pick(r, ['disk full', 'timeout on connect', 'retry alpha', 'Élan vital', 'a "quoted" \\ line', 'two\nlines timeout', 'sep\u2028arated disk']), attrs });
+    rows.push({ id: first + k, ts: T0 + Math.floor(k / 3) * 10, level: Math.floor(r() * LEVELS.length), source: 'api', host: pick(r, ['h1', 'h2']), message: pick(r, MESSAGES), attrs });
   }
   return rows;
 }
@@ -103,15 +111,34 @@ function selectWith(rows: Row[], payload: Buffer, f: LogFilter, codec: number = 
   return compileBlockFilter(f)(b).map((k) => b.row(k));
 }
 
-test('property: a v2 block selects exactly the rows brute-force matchesFields accepts, in block order (every op, negate, fallback rows)', () => {
+/** The same from the stored payload as the store reads it (a v3 block decompresses its frames as read). */
+function selectOpened(rows: Row[], payload: Buffer, f: LogFilter, codec: number = Codec.zstd): Row[] {
+  const b = DecodedBlock.open('api', rows[0].id, rows[0].ts, payload, codec);
+  return compileBlockFilter(f)(b).map((k) => b.row(k));
+}
+
+/** Payloads of the same rows in every format a store may hold: v1 (brotli), v2 (brotli as tests write it, and zstd as schema 4 did), v3. */
+function everyFormat(rows: Row[]): [string, Buffer, number][] {
+  const v3 = encodeBlock(rows).payload;
+  return [
+    ['v1', encodePayloadV1(rows), Codec.brotli],
+    ['v2 brotli', encodeBlock(rows, Codec.brotli).payload, Codec.brotli],
+    ['v2 zstd', encodePayloadV2(v3), Codec.zstd],
+    ['v3', v3, Codec.zstd],
+  ];
+}
+
+test('property: a block in every format (v1, v2, v3; decompressed whole or frame by frame) selects exactly the rows brute-force matchesFields accepts, in block order (every op, negate, fallback rows)', () => {
   let numericColumns = 0;
   for (let seed = 1; seed <= 40; seed++) {
     const r = mulberry32(seed);
-    const rows = randomRows(r, 50 + Math.floor(r() * 400), 1000 * seed, seed % 2 === 0);
-    const enc = encodeBlock(rows);
+    // Every third block has ASCII messages only: a scan then judges its search tokens too and
+    // narrows the rows to those whose line holds a hit (DecodedBlock.linesMatching).
+    const ascii = seed % 3 === 0;
+    const rows = randomRows(r, 50 + Math.floor(r() * 400), 1000 * seed, seed % 2 === 0).map((x) => (ascii && !isAscii(x.message) ? { ...x, message: `plain ${x.id} Timeout` } : x));
     const { cols } = columnsOf(rows);
     if (cols['http.status']?.k === 'n' && cols.n?.k === 'n') numericColumns++;
-    const v1 = encodePayloadV1(rows);
+    const formats = everyFormat(rows);
     for (let q = 0; q < 40; q++) {
       const fields: FieldFilter[] = [];
       const nf = 1 + Math.floor(r() * 3);
@@ -119,11 +146,19 @@ test('property: a v2 block selects exactly the rows brute-force matchesFields ac
       const f: LogFilter = { fields };
       if (r() < 0.2) f.levels = [pick(r, LEVELS)];
       if (r() < 0.2) f.host = pick(r, ['h1', 'h2', 'h9']);
-      if (r() < 0.2) f.q = pick(r, ['timeout', 'disk', 'élan', '"quoted"', 'retr*']);
+      if (r() < 0.3) f.q = pick(r, ['timeout', 'disk', 'élan', '"quoted"', 'retr*', 'signal', 'kelvin', 'quota']);
+      // `contains` is a hint (store.ts): a block may keep rows without the text, never drop a row with it.
+      if (r() < 0.3) f.contains = [pick(r, ['signal', 'kelvin', 'isk', 'time', 'i', 'out on', 'zzz'])];
       const want = rows.filter((x) => matchesFields(x.attrs === null ? null : JSON.parse(x.attrs), fields) && compileRowFilter({ ...f, fields: undefined })(x));
+      const holds = (x: Row) => (f.contains ?? []).every((c) => x.message.toLowerCase().includes(c));
       const ctx = `seed ${seed} filter ${JSON.stringify(f)}`;
-      assert.deepEqual(selectWith(rows, enc.payload, f), want, `v2, ${ctx}`);
-      assert.deepEqual(selectWith(rows, v1, f, Codec.brotli), want, `v1, ${ctx}`);
+      for (const [name, payload, codec] of formats) {
+        for (const [how, select] of [['whole', selectWith], ['opened', selectOpened]] as const) {
+          const got = select(rows, payload, f, codec);
+          assert.deepEqual(got.filter(holds), want.filter(holds), `${name} ${how}, ${ctx}`);
+          assert.ok(got.every((x) => want.includes(x) || want.some((w) => w.id === x.id)), `${name} ${how} selects only rows of the filter without contains, ${ctx}`);
+        }
+      }
     }
   }
   assert.ok(numericColumns >= 15, `numeric columns in ${numericColumns} of 40 blocks`);
@@ -176,9 +211,30 @@ test('a v1 payload (one JSON document) still decodes to the same rows, and a v2 
   // v1 payloads were brotli (schema 3); v2 ones are written with the current codec.
   assert.equal(payloadBytes(encodePayloadV1(rows), Codec.brotli)[0], 0x7b);
   assert.deepEqual(decodeBlock('api', 500, rows[0].ts, encodePayloadV1(rows), Codec.brotli), rows);
+  for (const [name, payload, codec] of everyFormat(rows)) {
+    assert.equal(payloadBytes(payload, codec)[0], { v1: 0x7b, 'v2 brotli': 0x02, 'v2 zstd': 0x02, v3: 0x03 }[name], name);
+    assert.deepEqual(decodeBlock('api', rows[0].id, rows[0].ts, payload, codec), rows, name);
+  }
+});
+
+test('a v3 payload is three zstd frames: a search that finds nothing decompresses only the messages, a field filter decided by its column no text', () => {
+  // ASCII messages: a search token judges an ASCII section only (row-filter.ts compileMessageScan).
+  const rows = randomRows(mulberry32(5), 400, 1, true).map((x, k) => ({ ...x, message: `line ${k} disk full` }));
   const enc = encodeBlock(rows);
-  assert.equal(payloadBytes(enc.payload, enc.codec)[0], 0x02);
-  assert.deepEqual(decodeBlock('api', enc.idMin, enc.tsMin, enc.payload, enc.codec), rows);
+  assert.equal(enc.payload[0], 0x03, 'zstd blocks are written as v3');
+  // A block's cost grows by a section's bytes when that section is first decompressed.
+  const messagesBytes = Buffer.byteLength(`[\n${rows.map((x) => JSON.stringify(x.message)).join(',\n')}\n]`);
+  const opened = () => DecodedBlock.open('api', enc.idMin, enc.tsMin, enc.payload, enc.codec);
+  const fresh = opened().cost;
+  const a = opened();
+  assert.deepEqual(compileBlockFilter({ q: 'zzzabsent' })(a), []);
+  assert.equal(a.cost - fresh, messagesBytes, 'the messages section alone was decompressed (and no header parsed)');
+  const b = opened();
+  const hits = compileBlockFilter({ fields: [{ path: 'n', op: 'range', gte: 15 }] })(b);
+  assert.deepEqual(hits.map((k) => b.ids[k]), rows.filter((x) => (JSON.parse(x.attrs ?? 'null') as { n?: unknown } | null)?.n !== undefined && matchesFields(JSON.parse(x.attrs!), [{ path: 'n', op: 'range', gte: 15 }])).map((x) => x.id));
+  const before = b.cost;
+  b.messagesText();
+  assert.equal(b.cost - before, messagesBytes, 'the field filter had not decompressed the messages');
 });
 
 test('a field filter on a v2 block reads no message and no attrs when the columns decide, and builds only the selected rows', () => {
@@ -197,4 +253,16 @@ test('a field filter on a v2 block reads no message and no attrs when the column
   assert.deepEqual(reads, [], 'the columns decided: no attrs read');
   assert.deepEqual(b.row(hits[0]), rows.find((x) => x.id === b.ids[hits[0]]));
   assert.deepEqual(reads, ['message', 'attrsOf'], 'one row built from its own lines');
+});
+
+test('a v3 header keeps ids and timestamps past 2^31, ids out of order (late lines) and hours between rows', () => {
+  const base = 5_000_000_000;
+  const ts = [T0 - 7 * 3_600_000, T0 - 7 * 3_600_000, T0, T0 + 1, T0 + 90_000_000_000, T0 + 90_000_000_000];
+  const ids = [base, base + 900_000, base + 3, base + 2_999_999_999, base + 1, base + 2];
+  const rows: Row[] = ts.map((t, k) => ({ id: ids[k], ts: t, level: k % 6, source: 'api', host: `h${k % 3}`, message: `m${k}`, attrs: null }));
+  const enc = encodeBlock(rows);
+  assert.equal(enc.payload[0], 0x03);
+  assert.deepEqual(decodeBlock('api', enc.idMin, enc.tsMin, enc.payload, enc.codec), rows);
+  const b = DecodedBlock.open('api', enc.idMin, enc.tsMin, enc.payload, enc.codec);
+  assert.deepEqual([b.ids, b.ts, b.levels, b.hostOf.map((h) => b.hosts[h])], [ids, ts, rows.map((x) => x.level), rows.map((x) => x.host)]);
 });

@@ -8,8 +8,8 @@ import { matchesFields } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { isAscii } from '../../shared/search.js';
 import { judgeColumn } from './block-columns.js';
-import type { DecodedBlock } from './block.js';
-import { compileSearch, payloadMayMatch, textNeedles } from './row-filter.js';
+import { ROWS_WHOLE, type DecodedBlock } from './block.js';
+import { compileMessageScan, compileSearch, payloadMayMatch, textNeedles } from './row-filter.js';
 import type { LogFilter } from './store.js';
 
 /** The indexes (ascending) of a block's rows a filter accepts. */
@@ -29,9 +29,14 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
   const fields = f.fields?.length ? f.fields : undefined;
   // `contains` is a hint (store.ts): rows whose ASCII message lacks one of them may be left out.
   const contains = (f.contains ?? []).filter((c) => c !== '' && isAscii(c));
-  const { folded, exact } = textNeedles({ q: f.q, contains: f.contains, fields: f.fields });
+  const { exact } = textNeedles({ fields: f.fields });
+  const scan = compileMessageScan(f);
   return (b) => {
     if (sources && !sources.has(b.source)) return [];
+    // Text a matching message must hold, looked for in the messages section's bytes first: most
+    // blocks a search opens fail here, before their header is read.
+    const found = scan && b.hasColumns ? b.messagesMayHold(scan) : true;
+    if (found === false) return [];
     let hostCode = -1;
     if (host !== undefined) {
       hostCode = b.hosts.indexOf(host);
@@ -83,11 +88,19 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
       if (!cand.length) return cand;
     }
     if (search || contains.length) {
-      // (A v1 block's whole text was checked when it was read.)
-      if (folded.length && b.hasColumns && !payloadMayMatch(b.messagesText(), { folded, exact: [] })) return [];
-      const msgs = b.messages();
+      // (A v1 block's whole text was checked when it was read; a v2/v3 block's messages above.)
+      // Only rows whose line holds what the scan found can match: often a handful, each then
+      // parsed alone (rowsAt's rule) instead of the whole section.
+      if (found instanceof RegExp) {
+        const holding = new Uint8Array(b.n);
+        for (const k of b.linesMatching(found)) holding[k] = 1;
+        cand = cand.filter((k) => holding[k] === 1);
+        if (!cand.length) return cand;
+      }
+      const few = cand.length * ROWS_WHOLE < b.n;
+      const msgs = few ? null : b.messages();
       cand = cand.filter((k) => {
-        const m = msgs[k];
+        const m = msgs === null ? b.message(k) : msgs[k];
         if (contains.length && isAscii(m)) {
           const lower = m.toLowerCase();
           for (const c of contains) if (!lower.includes(c)) return false;

@@ -16,8 +16,8 @@
 // the corpus closest to the 0.35x disk budget, for about 0.1 ms more per block. Levels 5-9
 // come back towards brotli's size at 2-5x level 3's compression time.
 //
-// The codec is applied in compressPayload/payloadBytes only; everything below is about the
-// decompressed bytes, whose first byte tells the format:
+// The codec is applied in compressPayload/payloadBytes/DecodedBlock.open only; everything below
+// is about the decompressed bytes, whose first byte tells the format:
 // - v1 (`{`, still read, no longer written): one JSON document of columns — ids and timestamps
 //   as deltas, levels, a host dictionary, messages and attrs texts. Every query parsed all of
 //   it and built a Row per line, and a field filter parsed each row's attrs (~3.5 µs a row).
@@ -31,6 +31,17 @@
 //   attrs only for rows a column cannot judge (several values for a path, irregular keys), and
 //   builds Row objects only for the rows selected. Columns still compress well beside the
 //   attrs text they repeat: like sits next to like.
+// - v3 (0x03, written with zstd since schema 5; brotli blocks, which tests write, stay v2): v2's
+//   three parts (mark, lengths, header and columns / messages / attrs texts) each in its own
+//   zstd frame, stored one after another behind the lengths of the first two (encodePayload).
+//   DecodedBlock.open decompresses a frame when a query first reads from it: a numeric range or
+//   field equality decompresses the header frame (about a sixth of the bytes) and the text
+//   frames only of blocks with a selected row; a search decompresses the messages frame and
+//   looks for its words or substring in the bytes (row-filter.ts compileMessageScan) before the
+//   header is even parsed. The header's per-row arrays are varints, not JSON (headerV3). On the
+//   disk benchmark's corpora this took less disk than v2 (0.297x against 0.307x of the text
+//   generated, 0.139x against 0.141x Loghub), on the store benchmarks' data 1% more
+//   (docs/benchmarks.md "Payload format v3").
 //
 // Summary (what a query checks before decompressing):
 // - ts and id ranges, row count, a bit mask of the levels present, the source (a column);
@@ -61,7 +72,7 @@ import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
 import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
-import { planSearch } from './row-filter.js';
+import { planSearch, type MessageScan, type ScanResult } from './row-filter.js';
 import type { LogFilter } from './store.js';
 
 /**
@@ -161,7 +172,7 @@ interface PayloadV1 {
   a: (string | null)[];
 }
 
-/** Format v2's header section: v1's numeric columns and host dictionary, and where each field column is. */
+/** Format v2's (and v3's) header section: v1's numeric columns and host dictionary, and where each field column is. */
 interface HeaderV2 {
   i: number[];
   t: number[];
@@ -174,11 +185,15 @@ interface HeaderV2 {
   x?: number[];
 }
 
-/** Rows wanted from a block beyond 1/ROWS_WHOLE of it are built from whole parsed sections. */
-const ROWS_WHOLE = 8;
+/** Rows wanted (or messages to test) from a block beyond 1/ROWS_WHOLE of it are read from whole parsed sections. */
+export const ROWS_WHOLE = 8;
 
 /** First byte of a format v2 payload (decompressed); v1's is `{`. */
 const V2_MARK = 0x02;
+/** First byte of a format v3 payload, both as stored and decompressed (see encodePayload). */
+const V3_MARK = 0x03;
+/** An empty v3 first section: what open() starts a block from before its frames are read. */
+const EMPTY_V3 = Buffer.from('\u00030,0,0,0\n', 'latin1');
 
 const P_FIELD = '\u0001';
 const P_PATH = '\u0002';
@@ -309,7 +324,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
   }
   const header: HeaderV2 = { i: ids, t: tss, l: lv, hs: [...hostIndex.keys()], h: hi, f: at };
   if (irregular.length) header.x = irregular;
-  const payload = compressPayload(layoutV2(JSON.stringify(header), Buffer.concat(colTexts), lines(ms), lines(as)), codec);
+  const payload = encodePayload(header, Buffer.concat(colTexts), lines(ms), lines(as), codec);
   return {
     source,
     tsMin,
@@ -379,14 +394,108 @@ export function compressPayload(bytes: Buffer, codec: Codec = BLOCK_CODEC): Buff
   return compress(bytes, codec, zc.BROTLI_MODE_TEXT);
 }
 
-/** A block's payload decompressed (the codec's one call site on the read side): v1 JSON text or v2 sections. */
+/**
+ * A block's payload decompressed whole (the codec's one call site on the read side): v1 JSON
+ * text, v2 sections, or a v3 payload's three frames one after another (which is v2's layout
+ * under the v3 mark).
+ */
 export function payloadBytes(payload: Uint8Array, codec: number): Buffer {
-  return decompress(payload, codec);
+  const frames = v3Frames(payload, codec);
+  if (!frames) return decompress(payload, codec);
+  return Buffer.concat(frames.map((f) => decompress(f, codec)));
 }
 
-/** A block's payload decompressed, as text. */
-export function payloadText(payload: Uint8Array, codec: number): string {
-  return payloadBytes(payload, codec).toString();
+/**
+ * Format v3 as stored: V3_MARK, then the byte lengths of the first two compressed frames (each
+ * 4 bytes, little-endian), then three zstd frames: the first section (the mark, the lengths
+ * line, header and columns), the messages, the attrs texts. A zstd frame starts with its magic
+ * number (first byte 0x28), so the mark cannot be mistaken for a v1/v2 zstd payload. Brotli
+ * payloads (tests write them as schema 3 did) stay v2: a brotli stream has no such magic.
+ */
+function encodePayload(header: HeaderV2, columns: Buffer, messages: string, attrs: string, codec: Codec): Buffer {
+  if (codec !== Codec.zstd) return compressPayload(layoutV2(JSON.stringify(header), columns, messages, attrs), codec);
+  const [f0, f1, f2] = sections(V3_MARK, headerV3(header), columns, messages, attrs).map((x) => compressPayload(x, codec));
+  const top = Buffer.alloc(9);
+  top[0] = V3_MARK;
+  top.writeUInt32LE(f0.length, 1);
+  top.writeUInt32LE(f1.length, 5);
+  return Buffer.concat([top, f0, f1, f2]);
+}
+
+/** Whether a stored payload is format v3 (DecodedBlock.open then decompresses its frames one by one, as read). */
+export function isV3Payload(payload: Uint8Array, codec: number): boolean {
+  return codec === Codec.zstd && payload[0] === V3_MARK;
+}
+
+/** The three compressed frames of a stored v3 payload, or null for v1/v2 (one compressed stream). */
+function v3Frames(payload: Uint8Array, codec: number): [Uint8Array, Uint8Array, Uint8Array] | null {
+  if (!isV3Payload(payload, codec)) return null;
+  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const l0 = view.readUInt32LE(1);
+  const l1 = view.readUInt32LE(5);
+  if (9 + l0 + l1 > view.length) throw new LogpipeError('LP_ERR_STORE_CORRUPT', 'A block payload in format v3 is shorter than its frame lengths say: the database is damaged.');
+  return [view.subarray(9, 9 + l0), view.subarray(9 + l0, 9 + l0 + l1), view.subarray(9 + l0 + l1)];
+}
+
+/**
+ * Format v3's header: v2's header with its four per-row arrays as varints instead of JSON (a
+ * JSON parse of them was the largest cost of a block a field filter reads). The JSON part
+ * ({hs, f, x?, n}) comes first, then a newline, then per row the zigzag varints of the id and
+ * timestamp deltas, then the levels and host codes as varints: n values each, in that order.
+ */
+function headerV3(h: HeaderV2): Buffer {
+  const rest: Omit<HeaderV2, 'i' | 't' | 'l' | 'h'> & { n: number } = { hs: h.hs, f: h.f, n: h.i.length };
+  if (h.x) rest.x = h.x;
+  const json = Buffer.from(`${JSON.stringify(rest)}\n`);
+  const out = Buffer.allocUnsafe(json.length + h.i.length * 2 * 8 + h.i.length * 2 * 3);
+  json.copy(out);
+  let at = json.length;
+  const put = (v: number) => {
+    // Unsigned base-128, low groups first; arithmetic rather than bit operations: ids and
+    // timestamps pass 2^31.
+    while (v >= 0x80) {
+      out[at++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    out[at++] = v;
+  };
+  const zigzag = (v: number) => (v >= 0 ? 2 * v : -2 * v - 1);
+  for (const v of h.i) put(zigzag(v));
+  for (const v of h.t) put(zigzag(v));
+  for (const v of h.l) put(v);
+  for (const v of h.h) put(v);
+  return out.subarray(0, at);
+}
+
+/** Reads what headerV3 wrote (bytes [start, end) of a first section). */
+function readHeaderV3(bytes: Buffer, start: number, end: number): HeaderV2 {
+  const nl = bytes.indexOf(0x0a, start);
+  const rest = JSON.parse(bytes.toString('utf8', start, nl)) as Omit<HeaderV2, 'i' | 't' | 'l' | 'h'> & { n: number };
+  const n = rest.n;
+  let at = nl + 1;
+  const get = (): number => {
+    let b = bytes[at++];
+    if (b < 0x80) return b;
+    let v = b & 0x7f;
+    let scale = 0x80;
+    do {
+      b = bytes[at++];
+      v += (b & 0x7f) * scale;
+      scale *= 0x80;
+    } while (b >= 0x80);
+    return v;
+  };
+  const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+  const i: number[] = new Array(n);
+  const t: number[] = new Array(n);
+  const l: number[] = new Array(n);
+  const h: number[] = new Array(n);
+  for (let k = 0; k < n; k++) i[k] = unzigzag(get());
+  for (let k = 0; k < n; k++) t[k] = unzigzag(get());
+  for (let k = 0; k < n; k++) l[k] = get();
+  for (let k = 0; k < n; k++) h[k] = get();
+  if (at !== end) throw new LogpipeError('LP_ERR_STORE_CORRUPT', 'A block header in format v3 does not end where its length says: the database is damaged.');
+  return { i, t, l, hs: rest.hs, h, f: rest.f, ...(rest.x ? { x: rest.x } : {}) };
 }
 
 /**
@@ -395,13 +504,20 @@ export function payloadText(payload: Uint8Array, codec: number): string {
  * the attrs texts (each a JSON array with one value a line: a JSON string never holds a raw
  * newline, so row k is found by counting newlines and parsed alone). A query parses the header always, a column
  * when it filters on its path, and the other sections (or single rows of them) when it needs them.
+ * Written since schema 5 only with brotli (tests); zstd payloads are v3, the same sections in
+ * three frames (encodePayload).
  */
 export function layoutV2(header: string, columns: Buffer, messages: string, attrs: string): Buffer {
-  const h = Buffer.from(header);
+  return Buffer.concat(sections(V2_MARK, header, columns, messages, attrs));
+}
+
+/** The sections of a v2/v3 payload: the mark, the lengths line, header and columns; the messages; the attrs texts. */
+function sections(mark: number, header: string | Buffer, columns: Buffer, messages: string, attrs: string): [Buffer, Buffer, Buffer] {
+  const h = typeof header === 'string' ? Buffer.from(header) : header;
   const m = Buffer.from(messages);
   const a = Buffer.from(attrs);
   const lens = Buffer.from(`${h.length},${columns.length},${m.length},${a.length}\n`, 'latin1');
-  return Buffer.concat([Buffer.from([V2_MARK]), lens, h, columns, m, a]);
+  return [Buffer.concat([Buffer.from([mark]), lens, h, columns]), m, a];
 }
 
 /**
@@ -414,32 +530,45 @@ function lines(values: readonly (string | null)[]): string {
 
 /** The rows of a block, in (ts, id) order. */
 export function decodeBlock(source: string, idMin: number, tsMin: number, payload: Uint8Array, codec: number): Row[] {
-  return new DecodedBlock(source, idMin, tsMin, payloadBytes(payload, codec)).rows();
+  return DecodedBlock.open(source, idMin, tsMin, payload, codec).rows();
 }
 
+/** Where a section's bytes are: decompressed into `bytes` at [start, end), or still a compressed frame. */
+interface Section {
+  bytes: Buffer | null;
+  start: number;
+  end: number;
+  /** The section's own compressed frame (v3) until it is decompressed. */
+  frame: Uint8Array | null;
+}
+
+/** A parsed header (v1's columns get no field ranges), ids and timestamps already added up. */
+type Head = Required<HeaderV2>;
+
 /**
- * A decompressed block as a query reads it: ids, timestamps, levels and hosts as arrays at
- * once; field columns (v2; null for a v1 payload, whose field filters parse attrs); messages,
- * attrs and Row objects only when asked for, and then kept (the store caches decoded blocks).
+ * A decompressed block as a query reads it: ids, timestamps, levels and hosts as arrays (the
+ * header, parsed on first use); field columns (v2, v3; none for a v1 payload, whose field
+ * filters parse attrs); messages, attrs and Row objects only when asked for, and then kept (the
+ * store caches decoded blocks). A v3 payload (open) decompresses each of its three frames only
+ * when a query first reads from it: a search that finds nothing in the messages decompresses
+ * neither the header nor the attrs, a field filter decided by the columns no text.
  */
 export class DecodedBlock {
   readonly source: string;
-  readonly n: number;
-  readonly ids: number[];
-  readonly ts: number[];
-  readonly levels: number[];
-  readonly hosts: string[];
-  readonly hostOf: number[];
-  /** Whether the block has field columns (v2); a v1 block's field filters parse attrs. */
+  /** Whether the block has field columns (v2, v3); a v1 block's field filters parse attrs. */
   readonly hasColumns: boolean;
-  /** Rows every field filter checks by their attrs (v2; see block-columns.ts). */
-  readonly irregular: readonly number[];
-  #bytes: Buffer | null;
-  #colAt: Record<string, [number, number]> = {};
+  readonly #idMin: number;
+  readonly #tsMin: number;
+  #codec: number;
+  #head: Head | null = null;
+  /** v2/v3: the first section (mark, lengths, header JSON, columns), and where header and columns start in it. */
+  #first: Section | null = null;
+  #h0 = 0;
+  #c0 = 0;
+  #hl = 0;
+  #m: Section | null = null;
+  #a: Section | null = null;
   #cols = new Map<string, Column>();
-  #c = 0;
-  #m: [number, number] = [0, 0];
-  #a: [number, number] = [0, 0];
   #messages: string[] | null = null;
   #attrs: (string | null)[] | null = null;
   /** Line starts of the values of the messages and attrs sections (#lineStarts). */
@@ -450,77 +579,179 @@ export class DecodedBlock {
   /** Bytes held beyond the arrays of the header, roughly (the store's cache budget). */
   #extra = 0;
 
+  /** A block from its payload decompressed whole (payloadBytes: v1, v2, or v3's sections one after another). */
   constructor(source: string, idMin: number, tsMin: number, bytes: Buffer) {
     this.source = source;
-    let h: { i: number[]; t: number[]; l: number[]; hs: string[]; h: number[] };
-    if (bytes[0] === V2_MARK) {
-      const nl = bytes.indexOf(0x0a);
-      const [hl, cl, ml, al] = bytes.toString('latin1', 1, nl).split(',').map(Number);
-      const h0 = nl + 1;
-      const v2 = JSON.parse(bytes.toString('utf8', h0, h0 + hl)) as HeaderV2;
-      h = v2;
+    this.#idMin = idMin;
+    this.#tsMin = tsMin;
+    this.#codec = BLOCK_CODEC;
+    if (bytes[0] === V2_MARK || bytes[0] === V3_MARK) {
       this.hasColumns = true;
-      this.#colAt = v2.f;
-      this.irregular = v2.x ?? [];
-      this.#c = h0 + hl;
-      this.#m = [h0 + hl + cl, h0 + hl + cl + ml];
-      this.#a = [h0 + hl + cl + ml, h0 + hl + cl + ml + al];
-      this.#bytes = bytes;
+      const [hl, cl, ml, al] = this.#lengths(bytes);
+      const m0 = this.#c0 + cl;
+      this.#first = { bytes, start: 0, end: m0, frame: null };
+      this.#m = { bytes, start: m0, end: m0 + ml, frame: null };
+      this.#a = { bytes, start: m0 + ml, end: m0 + ml + al, frame: null };
+      this.#hl = hl;
       this.#extra = bytes.length;
     } else {
       const v1 = JSON.parse(bytes.toString()) as PayloadV1;
-      h = v1;
       this.hasColumns = false;
-      this.irregular = [];
+      this.#setHead({ ...v1, f: {}, x: [] });
       this.#messages = v1.m;
       this.#attrs = v1.a;
-      this.#bytes = null;
       this.#extra = bytes.length * 2;
     }
+  }
+
+  /** A block from its stored payload: a v3 one keeps its frames compressed until they are read. */
+  static open(source: string, idMin: number, tsMin: number, payload: Uint8Array, codec: number): DecodedBlock {
+    const frames = v3Frames(payload, codec);
+    if (!frames) return new DecodedBlock(source, idMin, tsMin, payloadBytes(payload, codec));
+    const b = new DecodedBlock(source, idMin, tsMin, EMPTY_V3);
+    b.#codec = codec;
+    b.#first = { bytes: null, start: 0, end: 0, frame: frames[0] };
+    b.#m = { bytes: null, start: 0, end: 0, frame: frames[1] };
+    b.#a = { bytes: null, start: 0, end: 0, frame: frames[2] };
+    b.#extra = payload.length;
+    return b;
+  }
+
+  /** Reads the lengths line of a v2/v3 first section; sets where the header and columns start. */
+  #lengths(bytes: Buffer): number[] {
+    const nl = bytes.indexOf(0x0a);
+    const lens = bytes.toString('latin1', 1, nl).split(',').map(Number);
+    this.#h0 = nl + 1;
+    this.#c0 = nl + 1 + lens[0];
+    this.#hl = lens[0];
+    return lens;
+  }
+
+  /** A section's bytes, decompressing its frame the first time. */
+  #bytesOf(s: Section): Buffer {
+    if (s.bytes === null) {
+      s.bytes = decompress(s.frame!, this.#codec);
+      s.frame = null;
+      s.start = 0;
+      s.end = s.bytes.length;
+      this.#extra += s.bytes.length;
+    }
+    return s.bytes;
+  }
+
+  #firstBytes(): Buffer {
+    const s = this.#first!;
+    if (s.bytes === null) this.#lengths(this.#bytesOf(s));
+    return s.bytes!;
+  }
+
+  #setHead(h: Omit<HeaderV2, 'f'> & { f?: HeaderV2['f'] }): Head {
     const n = h.i.length;
-    this.n = n;
-    this.ids = h.i;
-    this.ts = h.t;
-    let id = idMin;
-    let ts = tsMin;
+    let id = this.#idMin;
+    let ts = this.#tsMin;
     for (let k = 0; k < n; k++) {
       id += h.i[k];
       ts += h.t[k];
       h.i[k] = id;
       h.t[k] = ts;
     }
-    this.levels = h.l;
-    this.hosts = h.hs;
-    this.hostOf = h.h;
+    this.#head = { i: h.i, t: h.t, l: h.l, hs: h.hs, h: h.h, f: h.f ?? {}, x: h.x ?? [] };
+    return this.#head;
   }
 
-  /** Approximate bytes held (for the store's cache budget): grows as sections are parsed. */
+  #hd(): Head {
+    if (this.#head !== null) return this.#head;
+    const bytes = this.#firstBytes();
+    const end = this.#h0 + this.#hl;
+    return this.#setHead(bytes[0] === V3_MARK ? readHeaderV3(bytes, this.#h0, end) : (JSON.parse(bytes.toString('utf8', this.#h0, end)) as HeaderV2));
+  }
+
+  get n(): number {
+    return this.#hd().i.length;
+  }
+  get ids(): number[] {
+    return this.#hd().i;
+  }
+  get ts(): number[] {
+    return this.#hd().t;
+  }
+  get levels(): number[] {
+    return this.#hd().l;
+  }
+  get hosts(): string[] {
+    return this.#hd().hs;
+  }
+  get hostOf(): number[] {
+    return this.#hd().h;
+  }
+  /** Rows every field filter checks by their attrs (v2, v3; see block-columns.ts). */
+  get irregular(): readonly number[] {
+    return this.#hd().x;
+  }
+
+  /** Approximate bytes held (for the store's cache budget): grows as sections are read and parsed. */
   get cost(): number {
-    return this.n * 64 + this.#extra;
+    return (this.#head?.i.length ?? 0) * 64 + this.#extra;
   }
 
-  /** The column of a field path (v2), parsed on first use; undefined when no row reaches the path. */
+  /** The column of a field path (v2, v3), parsed on first use; undefined when no row reaches the path. */
   column(path: string): Column | undefined {
     let col = this.#cols.get(path);
-    if (col === undefined && this.#bytes !== null && Object.hasOwn(this.#colAt, path)) {
-      const [a, b] = this.#colAt[path];
-      col = JSON.parse(this.#bytes.toString('utf8', this.#c + a, this.#c + b)) as Column;
+    if (col === undefined && this.#first !== null) {
+      const at = this.#hd().f;
+      if (!Object.hasOwn(at, path)) return undefined;
+      const [a, b] = at[path];
+      col = JSON.parse(this.#firstBytes().toString('utf8', this.#c0 + a, this.#c0 + b)) as Column;
       this.#cols.set(path, col);
       this.#extra += (b - a) * 2;
     }
     return col;
   }
 
-  /** The messages section's text (v2), for substring checks before anything is parsed. */
+  /** The messages section's text (v2, v3). */
   messagesText(): string {
-    return this.#bytes!.toString('utf8', this.#m[0], this.#m[1]);
+    const m = this.#m!;
+    return this.#bytesOf(m).toString('utf8', m.start, m.end);
+  }
+
+  /**
+   * Whether the messages section (v2, v3) may hold a message `scan` accepts (row-filter.ts
+   * MessageScan), judged on its bytes before anything is parsed: the header is not read.
+   */
+  messagesMayHold(scan: MessageScan): ScanResult {
+    const m = this.#m!;
+    return scan(this.#bytesOf(m), m.start, m.end);
+  }
+
+  /**
+   * The rows (ascending) whose line of the messages section (v2, v3) holds a match of `re`, a
+   * literal searched as messagesMayHold's scan does (one-byte text, ignoring ASCII case).
+   */
+  linesMatching(re: RegExp): number[] {
+    const m = this.#m!;
+    const bytes = this.#bytesOf(m);
+    const starts = (this.#mLines ??= this.#lineStarts(m));
+    const text = bytes.toString('latin1', m.start, m.end);
+    const g = new RegExp(re.source, 'gi');
+    const out: number[] = [];
+    const n = this.n;
+    let k = 0;
+    for (let x = g.exec(text); x !== null; x = g.exec(text)) {
+      const at = m.start + x.index;
+      while (k < n && starts[k + 1] <= at) k++;
+      if (k >= n) break;
+      out.push(k);
+      // On to the next line: one hit is enough for a row.
+      g.lastIndex = starts[k + 1] - m.start;
+    }
+    return out;
   }
 
   /** Every message (the whole section parsed once). */
   messages(): string[] {
     if (this.#messages === null) {
       this.#messages = JSON.parse(this.messagesText()) as string[];
-      this.#extra += (this.#m[1] - this.#m[0]) * 2;
+      this.#extra += (this.#m!.end - this.#m!.start) * 2;
     }
     return this.#messages;
   }
@@ -528,8 +759,8 @@ export class DecodedBlock {
   /** Row k's message, parsed alone unless the whole section already is. */
   message(k: number): string {
     if (this.#messages !== null) return this.#messages[k];
-    this.#mLines ??= this.#lineStarts(this.#m);
-    return JSON.parse(this.#line(this.#mLines, k)) as string;
+    this.#mLines ??= this.#lineStarts(this.#m!);
+    return JSON.parse(this.#line(this.#m!, this.#mLines, k)) as string;
   }
 
   /** Row k's attrs text, parsed alone unless the whole section already is. */
@@ -538,26 +769,27 @@ export class DecodedBlock {
     return JSON.parse(this.attrsLine(k)) as string | null;
   }
 
-  /** Row k's line of the attrs section (v2): its attrs text as a JSON string, for substring checks before it is parsed. */
+  /** Row k's line of the attrs section (v2, v3): its attrs text as a JSON string, for substring checks before it is parsed. */
   attrsLine(k: number): string {
-    this.#aLines ??= this.#lineStarts(this.#a);
-    return this.#line(this.#aLines, k);
+    this.#aLines ??= this.#lineStarts(this.#a!);
+    return this.#line(this.#a!, this.#aLines, k);
   }
 
   /** Value k of a section: its line without the newline and the comma after it. */
-  #line(starts: Int32Array, k: number): string {
-    return this.#bytes!.toString('utf8', starts[k], starts[k + 1] - (k < this.n - 1 ? 2 : 1));
+  #line(s: Section, starts: Int32Array, k: number): string {
+    return s.bytes!.toString('utf8', starts[k], starts[k + 1] - (k < this.n - 1 ? 2 : 1));
   }
 
   /** Where each value's line starts (n + 1: the last is where the closing "]" line starts). */
-  #lineStarts([start, end]: [number, number]): Int32Array {
-    const out = new Int32Array(this.n + 1);
-    const bytes = this.#bytes!;
-    let at = start + 2; // past "[\n"
-    for (let k = 0; k <= this.n; k++) {
+  #lineStarts(s: Section): Int32Array {
+    const n = this.n;
+    const bytes = this.#bytesOf(s);
+    const out = new Int32Array(n + 1);
+    let at = s.start + 2; // past "[\n"
+    for (let k = 0; k <= n; k++) {
       out[k] = at;
       const nl = bytes.indexOf(0x0a, at);
-      at = nl < 0 || nl >= end ? end : nl + 1;
+      at = nl < 0 || nl >= s.end ? s.end : nl + 1;
     }
     this.#extra += out.byteLength;
     return out;
@@ -566,12 +798,13 @@ export class DecodedBlock {
   /** Row k (built once). */
   row(k: number): Row {
     if (this.#rows !== null) return this.#rows[k];
-    this.#built ??= new Array(this.n);
+    const h = this.#hd();
+    this.#built ??= new Array(h.i.length);
     let r = this.#built[k];
     if (r === undefined) {
       const message = this.message(k);
       const attrs = this.attrsOf(k);
-      r = { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message, attrs };
+      r = { id: h.i[k], ts: h.t[k], level: h.l[k], source: this.source, host: h.hs[h.h[k]], message, attrs };
       this.#built[k] = r;
       this.#extra += 80 + 2 * (message.length + (attrs?.length ?? 0));
     }
@@ -583,21 +816,26 @@ export class DecodedBlock {
    * parsing the sections whole (cheaper per row than a parse per line once a block is mostly wanted).
    */
   rowsAt(ks: readonly number[]): Row[] {
-    if (this.#rows === null && ks.length * ROWS_WHOLE < this.n) return ks.map((k) => this.row(k));
+    if (!ks.length) return [];
+    const n = this.n;
+    if (this.#rows === null && ks.length * ROWS_WHOLE < n) return ks.map((k) => this.row(k));
     const all = this.rows();
-    return ks.length === this.n ? all : ks.map((k) => all[k]);
+    return ks.length === n ? all : ks.map((k) => all[k]);
   }
 
   /** Every row, in (ts, id) order. */
   rows(): Row[] {
     if (this.#rows === null) {
+      const h = this.#hd();
       const msgs = this.messages();
       if (this.#attrs === null) {
-        this.#attrs = JSON.parse(this.#bytes!.toString('utf8', this.#a[0], this.#a[1])) as (string | null)[];
-        this.#extra += (this.#a[1] - this.#a[0]) * 2;
+        const a = this.#a!;
+        this.#attrs = JSON.parse(this.#bytesOf(a).toString('utf8', a.start, a.end)) as (string | null)[];
+        this.#extra += (a.end - a.start) * 2;
       }
-      const out: Row[] = new Array(this.n);
-      for (let k = 0; k < this.n; k++) out[k] = this.#built?.[k] ?? { id: this.ids[k], ts: this.ts[k], level: this.levels[k], source: this.source, host: this.hosts[this.hostOf[k]], message: msgs[k], attrs: this.#attrs[k] };
+      const n = h.i.length;
+      const out: Row[] = new Array(n);
+      for (let k = 0; k < n; k++) out[k] = this.#built?.[k] ?? { id: h.i[k], ts: h.t[k], level: h.l[k], source: this.source, host: h.hs[h.h[k]], message: msgs[k], attrs: this.#attrs[k] };
       this.#rows = out;
       this.#built = null;
     }

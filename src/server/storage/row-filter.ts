@@ -5,6 +5,7 @@
 // filters by shared/fields.ts matchesFields, and levels/sources/host/[from, to) as in store.ts.
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { matchesFields } from '../../shared/fields.js';
+import { isAscii as isAsciiBytes } from 'node:buffer';
 import { isAscii, MAX_QUERY_CHARS, parseSearch, termMatches, tokenize, type SearchTerm } from '../../shared/search.js';
 import type { LogFilter } from './store.js';
 import type { Row } from './row.js';
@@ -115,4 +116,55 @@ export function payloadMayMatch(text: string, needles: { folded: string[]; exact
     for (const w of needles.folded) if (!lower.includes(w)) return false;
   }
   return true;
+}
+
+/**
+ * A test of a block's messages section (v2, v3: a JSON array with one string a line) as bytes,
+ * before anything is decoded or parsed: false only when no message in it can match.
+ */
+export type MessageScan = (bytes: Buffer, start: number, end: number) => ScanResult;
+
+/**
+ * What a MessageScan found: false, no message can match; true, some may (the section could not
+ * be judged, or nothing was to be looked for); a RegExp (case-insensitive, a literal), some
+ * may and each such message's line holds a match of it (DecodedBlock.linesMatching).
+ */
+export type ScanResult = boolean | RegExp;
+
+// The only characters outside ASCII whose toLowerCase() holds an ASCII character (İ gives
+// "i̇", the Kelvin sign "k"; checked over every code point): a section without them holds an
+// ASCII text in some message's toLowerCase() exactly where its bytes hold it ignoring ASCII case.
+const LOWERS_TO_ASCII = [Buffer.from('\u0130'), Buffer.from('\u212a')];
+
+/** A case-insensitive search for an ASCII literal (irregexp in non-Unicode mode matches ASCII letters only to ASCII letters). */
+function literalSearch(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'i');
+}
+
+/**
+ * The MessageScan of a filter, or undefined when no text must be in a matching message.
+ * Two kinds of needles, each ASCII without characters JSON escapes (so a message's JSON line
+ * holds them exactly where the message does):
+ * - search tokens (q's terms): a message's tokens are folded (NFKD, marks dropped) when it is not
+ *   ASCII, which can make ASCII letters out of others, so they judge only an all-ASCII section;
+ * - substrings (`contains`, or q when it has nothing searchable), matched against the message's
+ *   toLowerCase(): they judge any section without İ or the Kelvin sign.
+ * The section is searched as one one-byte string (latin1: a byte a character), ignoring ASCII case.
+ */
+export function compileMessageScan(f: LogFilter): MessageScan | undefined {
+  const search = planSearch(f.q);
+  const usable = (w: string) => w !== '' && isAscii(w) && !JSON_ESCAPED.test(w);
+  const tokens = (search?.terms.flatMap((t) => t.tokens) ?? []).filter(usable).map(literalSearch);
+  const subs = [...(search?.substring != null ? [search.substring] : []), ...(f.contains ?? [])].filter(usable).map(literalSearch);
+  if (!tokens.length && !subs.length) return undefined;
+  return (bytes, start, end) => {
+    const section = bytes.subarray(start, end);
+    const ascii = isAsciiBytes(section);
+    const judgeSubs = subs.length > 0 && (ascii || !LOWERS_TO_ASCII.some((c) => section.includes(c)));
+    if (!judgeSubs && !ascii) return true;
+    const text = section.toString('latin1');
+    if (judgeSubs) for (const re of subs) if (!re.test(text)) return false;
+    if (ascii) for (const re of tokens) if (!re.test(text)) return false;
+    return judgeSubs ? subs[0] : ascii && tokens.length ? tokens[0] : true;
+  };
 }

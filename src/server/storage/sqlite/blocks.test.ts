@@ -19,7 +19,7 @@ import type { HistogramResult, LogFilter, Position } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { Codec, decodeBlock, payloadBytes } from '../block.js';
-import { encodePayloadV1 } from '../../../../test/helpers/block-v1.js';
+import { encodePayloadV1, encodePayloadV2 } from '../../../../test/helpers/block-v1.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -151,7 +151,7 @@ test('property: for random records and queries the block store returns exactly w
   }
 });
 
-test('mixed blocks: v1 payloads (written the old way into the file) and v2 payloads answer queries, since and histograms exactly as brute force', async () => {
+test('mixed blocks: v1 and v2 payloads (written the old ways into the file) and v3 payloads answer queries, since and histograms exactly as brute force', async () => {
   const seed = 777;
   const r = mulberry32(seed);
   const dir = tempDir();
@@ -168,15 +168,17 @@ test('mixed blocks: v1 payloads (written the old way into the file) and v2 paylo
       all.push(...(await store.insert(batch)).records);
     }
     store.compact(true);
-    // Every other block goes back to format v1, as a database written before v2 holds it.
-    // (Format v1 was written with brotli, before schema 4 added the codec mark.)
+    // A third of the blocks go back to format v1, as a database written before v2 holds it
+    // (format v1 was written with brotli, before schema 4 added the codec mark), and a third to
+    // format v2 as schema 4 wrote it (one zstd frame); the rest stay v3.
     const blocks = store.database.prepare('SELECT id, source, id_min, ts_min, codec, payload FROM blocks ORDER BY id').all() as { id: number; source: string; id_min: number; ts_min: number; codec: number; payload: Buffer }[];
     const update = store.database.prepare('UPDATE blocks SET payload = ?, codec = ? WHERE id = ?');
-    for (const b of blocks.filter((_, i) => i % 2 === 0)) update.run(encodePayloadV1(decodeBlock(b.source, b.id_min, b.ts_min, b.payload, b.codec)), Codec.brotli, b.id);
+    for (const b of blocks.filter((_, i) => i % 3 === 0)) update.run(encodePayloadV1(decodeBlock(b.source, b.id_min, b.ts_min, b.payload, b.codec)), Codec.brotli, b.id);
+    for (const b of blocks.filter((_, i) => i % 3 === 1)) update.run(encodePayloadV2(b.payload), Codec.zstd, b.id);
     await store.close();
     store = new SqliteStore(file, { blockRows: 40, compactIntervalMs: 0 });
     const marks = (store.database.prepare('SELECT codec, payload FROM blocks').all() as { codec: number; payload: Buffer }[]).map((b) => payloadBytes(b.payload, b.codec)[0]);
-    assert.ok(marks.filter((m) => m === 0x7b).length >= 10 && marks.filter((m) => m === 0x02).length >= 10, `both formats present: ${marks.length} blocks`);
+    assert.ok([0x7b, 0x02, 0x03].every((mark) => marks.filter((m) => m === mark).length >= 8), `all three formats present: ${marks.length} blocks`);
     for (let i = 0; i < 100; i++) {
       const f = randomFilter(r);
       const order = r() < 0.5 ? 'asc' : 'desc';
@@ -477,7 +479,7 @@ test("a histogram of one word over whole minutes adds the blocks' term counts (n
   }
 });
 
-test("the text prefilters (hot rows in SQL, a block's decompressed text) never drop a row the exact test accepts (non-ASCII, case, escapes in attrs and messages, numbers, LIKE wildcards)", async () => {
+test("the text prefilters (hot rows in SQL, a block's decompressed text) never drop a row the exact test accepts (non-ASCII, case, escapes in attrs and messages, numbers and integers in every spelling, LIKE wildcards)", async () => {
   const dir = tempDir();
   try {
     let store = new SqliteStore(join(dir, 't.db'), { compactIntervalMs: 0 });
@@ -492,6 +494,8 @@ test("the text prefilters (hot rows in SQL, a block's decompressed text) never d
         rec({ message: 'bool', attrs: '{"ok":true}' }),
         rec({ message: 'unicode value', attrs: '{"who":"Zoë"}' }),
         rec({ message: 'C:\\new\\Tab "quoted" \ttab', attrs: '{"p":"C:\\\\new","q":"say \\"hi\\""}' }),
+        // One integer in every JSON spelling, as a string, as an escaped string; and -0.
+        ...['503', '5.03e2', '50300E-2', '503.0', '0.503e+3', '"503"', '"\\u0035\\u00303"', '5030', '-7', '-7.0', '-0', '0.0', '"-7"'].map((v) => rec({ message: 'integer', attrs: `{"code":${v}}` })),
       ])
     ).records;
     const cases: LogFilter[] = [
@@ -510,6 +514,10 @@ test("the text prefilters (hot rows in SQL, a block's decompressed text) never d
       { fields: [{ path: 'ok', op: 'eq', value: 'true' }] },
       { fields: [{ path: 'who', op: 'eq', value: 'Zoë' }] },
       { fields: [{ path: 'who', op: 'eq', value: 'zoë' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '503' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '-7' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '0' }] },
+      { fields: [{ path: 'code', op: 'eq', value: '5030' }] },
     ];
     cases.push({ q: 'new' }, { q: 'tab' }, { q: '~"quoted"' }, { fields: [{ path: 'p', op: 'eq', value: 'C:\\new' }] }, { fields: [{ path: 'q', op: 'eq', value: 'say "hi"' }] });
     const check = async (where: string) => {

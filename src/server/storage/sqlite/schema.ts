@@ -4,7 +4,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { translateOpenError } from './sqlite-errors.js';
 
 /** Schema version stored in `PRAGMA user_version`; bump it with a migration step (upgrade.ts). */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 // Schema 2 (storage v2). Why each piece is there:
 // - Rows live in two places. `hot` holds the newest rows uncompressed, as ingest writes them
@@ -51,6 +51,13 @@ export const TERMS_DDL = 'CREATE TABLE IF NOT EXISTS block_terms (block INTEGER 
 // the payload (or the terms), never with the summary columns (block-table.ts BLOCK_SUMMARY).
 // The terms carry their own mark rather than the block's for the same reason: a histogram
 // reads the terms of many blocks and the payload of none.
+
+// Schema 5: zstd block payloads are written in format v3 (../block.ts encodePayload): header
+// and columns, messages and attrs texts in three zstd frames, so that a query decompresses
+// only the parts it reads. Nothing in the tables changes: v1 and v2 payloads (one compressed
+// stream) keep reading, told apart by their first stored byte. The version exists for the
+// older logpipe: a schema-4 store would take a v3 payload for a damaged zstd frame; it refuses
+// a schema-5 file instead, naming both versions (upgrade.ts upgrade4to5).
 
 const DDL = `
 CREATE TABLE hot (

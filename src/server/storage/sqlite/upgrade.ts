@@ -81,6 +81,18 @@ export function upgrade3to4(db: Database.Database): void {
   }).immediate();
 }
 
+/**
+ * Schema 4 to 5: zstd payloads are written in format v3 from now on (schema.ts). No stored row
+ * changes, so this only sets user_version = 5, in one transaction: a SIGKILL leaves a schema-4
+ * file (no v3 block written yet, any logpipe reads it) or a schema-5 one, which a schema-4
+ * logpipe refuses naming both versions instead of misreading v3 payloads.
+ */
+export function upgrade4to5(db: Database.Database): void {
+  db.transaction(() => {
+    db.pragma('user_version = 5');
+  }).immediate();
+}
+
 /** Steps 2 and 3: converts what is left in `logs` into blocks, a chunk per transaction. */
 export function convertRows(db: Database.Database, file: string, options: UpgradeOptions): void {
   const chunk = Math.max(1, Math.floor(options.chunkRows ?? 50_000));
