@@ -6,6 +6,7 @@
 // written 100 ms apart (a trickle of 10 lines/s) wait for the linger to end, each measured the
 // same way (TRICKLE samples, default 50).
 // Run: npm run build:node && node --import tsx bench/collector-latency.bench.ts [samples]
+// COLLECT_ARGS adds options to the collector (e.g. COLLECT_ARGS='--busy-poll 0').
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ const server = await startServer();
 const dir = mkdtempSync(join(tmpdir(), 'logpipe-lat-'));
 const log = join(dir, 'quiet.log');
 writeFileSync(log, 'first line\n');
-const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), log]);
+const collector = startCollector(['--url', server.url, '--state', join(dir, 'state.json'), ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), log]);
 
 /** Polls the newest record until it is `marker`; resolves to the ms it took since `t0`. */
 async function waitQueryable(marker: string, t0: number): Promise<number> {

@@ -1,19 +1,24 @@
 // CPU per line while shipping a trickle: a file written at 10, 100, 1,000 and 10,000 lines/s
 // (one write per line at the low rates, a write every 10 ms at the high ones), shipped by the
 // collector and, in the same run, by Debian's syslog-ng with its http() destination, into the
-// same counting sink (bench/collector-counting-sink.mjs, in its own process). CPU is read from
-// /proc/<pid>/stat (utime + stime, all threads) once the shipper has delivered a warm-up line
-// and again once the sink counted every line of the phase, so start-up is not counted but
-// idle wake-ups (polls, timers) between lines are. Requests per line are the sink's count.
+// same counting sink (bench/collector-counting-sink.mjs, in its own process). CPU is read once
+// the shipper has delivered a warm-up line and again once the sink counted every line of the
+// phase, so start-up is not counted but idle wake-ups (polls, timers) between lines are: the
+// process's CPU clock (clock_gettime on CLOCK_PROCESS_CPUTIME of its pid, through python3:
+// nanoseconds, all threads, those that exited meanwhile included), else the time on the CPU of
+// each of its threads from /proc/<pid>/task/<tid>/schedstat (if its threads stayed the same),
+// else utime + stime from /proc/<pid>/stat, which counts in clock ticks (10 ms: at 10 lines/s
+// for 15 s that is 67 µs per line, as much as syslog-ng's whole cost). Requests per line are
+// the sink's count.
 // syslog-ng is configured as in collector-sink.bench.ts (follow-freq(1), batch-timeout(100)):
 // its lines wait up to a second, where the collector's arrive in milliseconds.
 // Run: npm run build:node && node --import tsx bench/collector-trickle.bench.ts [seconds per rate] [runs]
-// COLLECT_ARGS adds options to the collector; SYSLOG_NG=0 skips syslog-ng; RATES=10,100 picks rates.
+// COLLECT_ARGS adds options to the collector (BEFORE_ARGS to the BEFORE one); SYSLOG_NG=0 skips syslog-ng; RATES=10,100 picks rates.
 // BEFORE=/path/to/other/checkout also runs that checkout's built collector (its bin/logpipe) in
 // every round, as a before/after reference measured in the same run (e.g. a `git worktree` of
 // main with `npm run build:node`). SETTLE_MS (default 1000) is the wait after the warm-up line.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,11 +31,42 @@ const RATES = (process.env.RATES ?? '10,100,1000,10000').split(',').map(Number);
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** User + system CPU seconds of a live process (all its threads) from /proc/<pid>/stat. */
-function cpuSecondsOf(pid: number): number {
+/** CPU seconds of a live process: its CPU clock, per thread (schedstat, ns), in all (stat, clock ticks). */
+interface CpuReading {
+  clock: number | null;
+  threads: Map<string, number>;
+  ticks: number;
+}
+
+/** The process's CPU clock in seconds (ns precision, every thread it ever had), or null without python3. */
+function cpuClockOf(pid: number): number | null {
+  // clock_getcpuclockid(pid): ((~pid) << 3) | CPUCLOCK_SCHED; Node has no clock_gettime of its own.
+  const r = spawnSync('python3', ['-c', 'import sys, time; print(time.clock_gettime_ns(((~int(sys.argv[1])) << 3) | 2))', String(pid)], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) / 1e9 : null;
+}
+
+function cpuOf(pid: number): CpuReading {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9);
+    } catch {
+      // exited just now: the thread set differs, and the tick count is used
+    }
+  }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return { clock: cpuClockOf(pid), threads, ticks: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
+}
+
+/** CPU seconds between two readings: per-thread nanoseconds if the same threads lived throughout. */
+function cpuBetween(a: CpuReading, b: CpuReading): { seconds: number; precise: boolean } {
+  if (a.clock !== null && b.clock !== null) return { seconds: b.clock - a.clock, precise: true };
+  const same = a.threads.size === b.threads.size && [...a.threads.keys()].every((t) => b.threads.has(t));
+  if (!same) return { seconds: b.ticks - a.ticks, precise: false };
+  let sum = 0;
+  for (const [t, v] of b.threads) sum += v - a.threads.get(t)!;
+  return { seconds: sum, precise: true };
 }
 
 interface Sink {
@@ -102,18 +138,21 @@ async function writeAt(path: string, rate: number, first: number): Promise<numbe
 
 interface Phase {
   cpuPerLine: number;
+  /** Measured in ns (else in clock ticks: no python3 and the threads changed). */
+  precise: boolean;
   requestsPerLine: number;
 }
 
 type Start = (dir: string, file: string, port: number) => ChildProcess;
 
+const argsOf = (env: string | undefined) => (env ?? '').split(' ').filter(Boolean);
 const collectorAt =
-  (bin: string): Start =>
+  (bin: string, args: string[]): Start =>
   (dir, file, port) =>
-  spawn(process.execPath, [bin, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), file], {
+  spawn(process.execPath, [bin, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', ...args, file], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-const startCollector = collectorAt(BIN);
+const startCollector = collectorAt(BIN, argsOf(process.env.COLLECT_ARGS));
 const BEFORE = process.env.BEFORE ? join(process.env.BEFORE, 'bin', 'logpipe') : null;
 
 const startSyslogNg: Start = (dir, file, port) => {
@@ -146,11 +185,11 @@ async function runPhase(name: string, start: Start, rate: number): Promise<Phase
     const warm = await sink.until(1, shipper, () => err);
     // Let start-up work (JIT, first checkpoint save) settle before counting.
     await new Promise((r) => setTimeout(r, Number(process.env.SETTLE_MS ?? 1000)));
-    const cpu0 = cpuSecondsOf(shipper.pid!);
+    const cpu0 = cpuOf(shipper.pid!);
     const lines = await writeAt(file, rate, 1);
     const requests = await sink.until(1 + lines, shipper, () => err);
-    const cpu = cpuSecondsOf(shipper.pid!) - cpu0;
-    return { cpuPerLine: cpu / lines, requestsPerLine: (requests - warm) / lines };
+    const cpu = cpuBetween(cpu0, cpuOf(shipper.pid!));
+    return { cpuPerLine: cpu.seconds / lines, precise: cpu.precise, requestsPerLine: (requests - warm) / lines };
   } finally {
     const exited = new Promise((r) => shipper.once('exit', r));
     if (shipper.exitCode === null && shipper.signalCode === null) shipper.kill('SIGTERM');
@@ -162,19 +201,19 @@ async function runPhase(name: string, start: Start, rate: number): Promise<Phase
 
 const withSyslogNg = process.env.SYSLOG_NG !== '0' && spawnSync('syslog-ng', ['--version']).status === 0;
 if (!withSyslogNg) console.log('syslog-ng: not run (SYSLOG_NG=0 or no syslog-ng on PATH; Debian: apt-get install syslog-ng-core syslog-ng-mod-http)');
-console.log(`${SECONDS} s per rate, ${RUNS} run(s); CPU per line in µs (user + system from /proc), median of runs`);
+console.log(`${SECONDS} s per rate, ${RUNS} run(s); CPU per line in µs (time on the CPU of all threads from /proc), median of runs`);
 const us = (s: number) => (s * 1e6).toFixed(0).padStart(6);
 const results: { rate: number; ours: Phase[]; sng: Phase[]; before: Phase[] }[] = RATES.map((rate) => ({ rate, ours: [], sng: [], before: [] }));
 for (let run = 0; run < RUNS; run++) {
   for (const r of results) {
     // Alternate which goes first so neither always meets a warmer or busier machine.
     const order: ['collector' | 'syslog-ng' | 'before', Start][] = [['collector', startCollector]];
-    if (BEFORE) order[run % 2 ? 'push' : 'unshift'](['before', collectorAt(BEFORE)]);
+    if (BEFORE) order[run % 2 ? 'push' : 'unshift'](['before', collectorAt(BEFORE, argsOf(process.env.BEFORE_ARGS))]);
     if (withSyslogNg) order[run % 2 ? 'unshift' : 'push'](['syslog-ng', startSyslogNg]);
     for (const [name, start] of order) {
       const p = await runPhase(name, start, r.rate);
       (name === 'collector' ? r.ours : name === 'before' ? r.before : r.sng).push(p);
-      console.log(`run ${run + 1} ${String(r.rate).padStart(5)} lines/s ${name.padEnd(9)}: ${us(p.cpuPerLine)} µs CPU per line, ${p.requestsPerLine.toFixed(3)} requests per line`);
+      console.log(`run ${run + 1} ${String(r.rate).padStart(5)} lines/s ${name.padEnd(9)}: ${us(p.cpuPerLine)} µs CPU per line, ${p.requestsPerLine.toFixed(3)} requests per line${p.precise ? '' : ' (no CPU clock and threads changed: counted in clock ticks)'}`);
     }
   }
 }

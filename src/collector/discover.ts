@@ -71,6 +71,8 @@ async function walk(dir: string, depth: number, match: (p: string) => boolean, f
 /** Watches directories and calls back on file events; tolerates directories that vanish. */
 export class DirWatcher {
   readonly #watchers = new Map<string, FSWatcher>();
+  /** Directories whose watch is closed on purpose while they are polled (see Collector). */
+  readonly #paused = new Set<string>();
   readonly #onEvent: (dir: string, name: string | null, kind: string) => void;
   readonly #max: number;
 
@@ -82,7 +84,7 @@ export class DirWatcher {
   /** Watches each directory not watched yet; failures fall back to polling silently. */
   watchAll(dirs: string[]): void {
     for (const dir of dirs) {
-      if (this.#watchers.has(dir) || this.#watchers.size >= this.#max) continue;
+      if (this.#watchers.has(dir) || this.#paused.has(dir) || this.#watchers.size >= this.#max) continue;
       try {
         const w = watch(dir, { persistent: false }, (kind, name) => this.#onEvent(dir, name ? String(name) : null, kind));
         w.on('error', () => {
@@ -96,9 +98,25 @@ export class DirWatcher {
     }
   }
 
+  /**
+   * Closes a directory's watch until resume(): its events (one wake-up of the process per write
+   * of a busy file) stop, and the caller polls the directory instead.
+   */
+  pause(dir: string): void {
+    this.#paused.add(dir);
+    this.#watchers.get(dir)?.close();
+    this.#watchers.delete(dir);
+  }
+
+  /** Watches a paused directory again (events from now on; the caller looks once more after). */
+  resume(dir: string): void {
+    if (this.#paused.delete(dir)) this.watchAll([dir]);
+  }
+
   /** Stops every watch. */
   close(): void {
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
+    this.#paused.clear();
   }
 }

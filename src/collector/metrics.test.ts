@@ -28,7 +28,7 @@ test('the collector serves its counters and gauges on /metrics with their types 
     assert.match(text, /^logpipe_collector_lines_read_total 12$/m);
     assert.match(text, /^logpipe_collector_files_open 1$/m);
     const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]);
-    assert.equal(types.length, 19);
+    assert.equal(types.length, 20);
     for (const [name, type] of types) assert.equal(type, name.endsWith('_total') ? 'counter' : 'gauge', name);
     assert.equal((await fetch(`http://127.0.0.1:${portOf(server)}/nope`)).status, 404);
   } finally {

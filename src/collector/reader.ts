@@ -12,7 +12,7 @@
 //
 // Reading never waits for the server: batches go to the spool. It pauses only while the spool
 // is full (--spool-max) or too many batches wait for gzip.
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Batch } from './batcher.js';
 import type { Checkpoint, FileState } from './checkpoint.js';
 import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from './encode.js';
@@ -35,9 +35,16 @@ export interface ReaderOptions extends EncodeOptions {
   batchWaitMs: number;
   /**
    * While lines keep coming, a file closes at most one batch at its end per this long (its
-   * directory's events are held meanwhile); a line after a quiet interval goes at once. 0: off.
+   * directory's events are held meanwhile, or with busyPollMs the directory is polled); a line
+   * after a quiet interval goes at once. 0: off.
    */
   lingerMs?: number;
+  /**
+   * --busy-poll: a write within the linger makes the collector poll the file's directory
+   * instead of taking its events, at most this far apart (see collector.ts #startPolling).
+   * 0 or absent: such writes are ignored and the reader looks at the file when its linger ends.
+   */
+  busyPollMs?: number;
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
@@ -65,6 +72,13 @@ export interface ReaderDeps extends EncodeDeps {
   /** Identity keys of the files being tailed (never taken for a rotated copy). */
   liveKeys(): Set<string>;
   /**
+   * Whether a directory is polled (its watch paused while a file in it keeps growing): the
+   * poll paces its files, so a batch is closed at every look instead of once per linger.
+   */
+  polled(dir: string): boolean;
+  /** The path no longer names the file we read (rotated away or deleted): look for a new one. */
+  rotated(): void;
+  /**
    * Without a state file, asks the server which generation of this file's stream ids holds
    * this content (by a check of the line at its committed offset): where to go on, a generation
    * no one used yet, or null (nothing known, or the server cannot be asked).
@@ -75,6 +89,8 @@ export interface ReaderDeps extends EncodeDeps {
 /** One file from open to close. */
 export class FileReader {
   readonly tail: Tail;
+  /** The directory of the file's path (where its events come from). */
+  readonly dir: string;
   readonly done: Promise<void>;
   /** Resolves once the reader knows where it starts (or waits for a first line to appear). */
   readonly ready: Promise<void>;
@@ -105,8 +121,10 @@ export class FileReader {
   #woken = false;
   /** When a batch was last closed at the end of the file (what --linger counts from). */
   #closedAtEnd = 0;
-  /** Set while the reader sleeps until its linger ends (it wakes itself then). */
-  #lingering = false;
+  /** Set while the reader sleeps at the end of the file. */
+  #sleepingAtEnd = false;
+  /** Until when its linger lasts (set while it sleeps at the end of the file). */
+  #lingerUntil = 0;
   /** Set while the reader's open batch waits for the stream's request in flight. */
   #waitingForAck = false;
   #stopping = false;
@@ -120,6 +138,7 @@ export class FileReader {
   constructor(deps: ReaderDeps, tail: Tail, atStartup: boolean, rotated: boolean) {
     this.#deps = deps;
     this.tail = tail;
+    this.dir = dirname(tail.path);
     const o = deps.opts;
     this.#source = o.source ?? basename(tail.path);
     this.#bigRead = o.readBytes ?? 1024 * 1024;
@@ -146,9 +165,23 @@ export class FileReader {
     }
   }
 
-  /** Whether the reader sleeps until its linger ends: it looks at the file by itself then. */
+  /**
+   * Whether the reader sleeps within its linger (or waits for its stream's acknowledgement): a
+   * write now means the file keeps growing, and the collector polls its directory instead of
+   * waking the reader for every write.
+   */
   get lingering(): boolean {
-    return this.#lingering;
+    return this.#sleepingAtEnd && (this.#waitingForAck || Date.now() < this.#lingerUntil);
+  }
+
+  /** When the current linger ends (0: not lingering). */
+  get lingerEndsAt(): number {
+    return this.#lingerUntil;
+  }
+
+  /** Whether the file has something to look at (grew, shrank, or its path moved on); synchronous. */
+  changed(): boolean {
+    return this.tail.changed(this.#moved);
   }
 
   /** The server acknowledged a request of this file: lines waiting for it may go now. */
@@ -232,6 +265,7 @@ export class FileReader {
         if (status === 'moved' && !this.#moved) {
           this.#moved = true;
           this.#deps.metrics.rotations++;
+          this.#deps.rotated();
         }
       }
       const pos = this.tail.position;
@@ -264,7 +298,8 @@ export class FileReader {
       const enc = this.#enc;
       const linger = o.lingerMs ?? 0;
       let now = Date.now();
-      if (enc.openLines > 0 && ((!this.#deps.busy(this.#stream) && now >= this.#closedAtEnd + linger) || now - enc.openedAt >= o.batchWaitMs)) {
+      const ready = this.#deps.polled(this.dir) || now >= this.#closedAtEnd + linger;
+      if (enc.openLines > 0 && ((!this.#deps.busy(this.#stream) && ready) || now - enc.openedAt >= o.batchWaitMs)) {
         enc.close();
         this.#closedAtEnd = now;
       }
@@ -286,18 +321,27 @@ export class FileReader {
       // are read in one go when it ends, so the file's write events need not make us read
       // (the collector skips waking a lingering reader for them). Likewise while lines wait for
       // the stream's request in flight: the acknowledgement wakes us (streamFree).
+      // With --busy-poll there is no timer of our own: a write within the linger makes the
+      // collector pause the directory's watch and poll it, and that poll wakes us; a quiet
+      // file just waits. Lines read but not sent (woken within the linger by a poll or a
+      // rename) go when it ends.
       const lingerLeft = this.#closedAtEnd + linger - now;
       const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
-      if ((lingerLeft > 0 && lingerLeft <= wait) || waitingForAck) {
-        if (lingerLeft > 0) wait = Math.min(wait, lingerLeft);
-        this.#lingering = true;
-        this.#waitingForAck = waitingForAck;
+      this.#lingerUntil = 0;
+      if ((o.busyPollMs ?? 0) > 0) {
+        if (lingerLeft > 0 && enc.openLines > 0 && !waitingForAck) wait = Math.min(wait, lingerLeft);
+        if (lingerLeft > 0) this.#lingerUntil = this.#closedAtEnd + linger;
+      } else if (lingerLeft > 0 && lingerLeft <= wait) {
+        wait = Math.min(wait, lingerLeft);
+        this.#lingerUntil = this.#closedAtEnd + linger;
       }
+      this.#waitingForAck = waitingForAck;
       if (wait === Infinity) enc.idle();
+      this.#sleepingAtEnd = true;
       try {
         await this.#sleep(wait);
       } finally {
-        this.#lingering = false;
+        this.#sleepingAtEnd = false;
         this.#waitingForAck = false;
       }
     }

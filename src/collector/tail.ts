@@ -94,6 +94,26 @@ export class Tail {
     return 'ok';
   }
 
+  /**
+   * Whether there is something to look at: the open file's size is not where we read to (it
+   * grew or shrank), or (unless `moved` is known already) the path names another file or none.
+   * Synchronous: the poll of a directory whose watch is paused asks this of every file in it.
+   */
+  changed(moved: boolean): boolean {
+    try {
+      if (fstatSync(this.#fh.fd).size !== this.position) return true;
+    } catch {
+      return true;
+    }
+    if (moved) return false;
+    try {
+      const st = statSync(this.path);
+      return st.ino !== this.identity.ino || st.dev !== this.identity.dev;
+    } catch {
+      return true;
+    }
+  }
+
   /** Closes the descriptor (a deleted file's space is freed now). */
   async close(): Promise<void> {
     await this.#fh.close().catch(() => {});
