@@ -10,10 +10,7 @@
 //    drops records at or below the stream's committed offset. So writes are coalesced
 //    (at most one every `minIntervalMs`, 1 s by default, as Vector's checkpointer) instead of
 //    one fsync per batch: each save costs a spool fdatasync, a write, an fsync, a rename and a
-//    directory fsync, which at 200 ms made saves a large part of shipping a trickle. A save
-//    that is due is made before the process sleeps again, on the wake-up that made the change
-//    (a poll, an acknowledgement); a timer is only the backstop for a collector that went quiet,
-//    at twice the interval, so a trickle's saves cost no wake-up of their own.
+//    directory fsync, which at 200 ms made saves a large part of shipping a trickle.
 import { readFile } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync, writeFileSync, renameSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -66,7 +63,6 @@ export class Checkpoint {
   #dirty = false;
   #writing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #immediate: NodeJS.Immediate | null = null;
   #lastWrite = 0;
   #lockPath: string | null = null;
   /** Number of completed writes (for tests and metrics). */
@@ -215,7 +211,10 @@ export class Checkpoint {
   /** Writes now if anything changed, and waits for it (used on shutdown and generation bumps). */
   async flush(): Promise<void> {
     for (;;) {
-      this.#cancel();
+      if (this.#timer) {
+        clearTimeout(this.#timer);
+        this.#timer = null;
+      }
       if (this.#writing) await this.#writing;
       else if (this.#dirty) await this.#write();
       else return;
@@ -236,36 +235,13 @@ export class Checkpoint {
   }
 
   #schedule(): void {
-    if (this.#writing || this.#immediate) return;
-    // Due a little early (three quarters of the interval): a change made by a poll or an
-    // acknowledgement one interval after the last save's would otherwise fall a few ms short
-    // every time, and each save would wait for the backstop, on a wake-up of its own.
-    const wait = this.#lastWrite + this.#minIntervalMs * 0.75 - Date.now();
-    const save = () => this.#write().catch((err) => this.#log.error(`Saving the state file "${this.path}" failed: ${(err as Error).message}`));
-    if (wait <= 0) {
-      // Due: saved before the process sleeps again, not on a wake-up of its own.
-      this.#cancel();
-      this.#immediate = setImmediate(() => {
-        this.#immediate = null;
-        void save();
-      });
-      this.#immediate.unref();
-      return;
-    }
-    if (this.#timer) return;
-    // Not due yet: the next change after it is due saves it; this timer is the backstop.
+    if (this.#timer || this.#writing) return;
+    const wait = Math.max(0, this.#lastWrite + this.#minIntervalMs - Date.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      void save();
-    }, wait + this.#minIntervalMs * 1.25);
+      this.#write().catch((err) => this.#log.error(`Saving the state file "${this.path}" failed: ${(err as Error).message}`));
+    }, wait);
     this.#timer.unref();
-  }
-
-  #cancel(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#immediate) clearImmediate(this.#immediate);
-    this.#timer = null;
-    this.#immediate = null;
   }
 
   #serialize(): string {

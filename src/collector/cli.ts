@@ -34,7 +34,7 @@ export const spec = {
     'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: '1MiB', help: 'close a batch at this many (uncompressed) bytes' },
     'batch-wait': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'close a batch after this long while another is in flight' },
     linger: { kind: 'duration', arg: 'DURATION', default: '250ms', help: 'while lines keep coming, send at most one partial batch per file per DURATION (a line after a quiet DURATION goes at once; 0: every line at once)' },
-    'busy-poll': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'while a file keeps growing (written again within its linger), poll its directory instead of waking for every write, looks growing from --linger to DURATION apart (lines wait up to that long; 0: every write wakes the collector)' },
+    'busy-poll': { kind: 'duration', arg: 'DURATION', default: '0', help: 'while a file keeps growing (written again within its linger), poll its directory instead of waking for every write, looks growing from --linger to DURATION apart (lines wait up to that long; cheaper trickles at the cost of latency; 0, the default: every write wakes the collector)' },
     'max-line-bytes': { kind: 'bytes', arg: 'SIZE', default: '256KiB', help: 'cut longer lines, marking them "… [truncated N bytes]"' },
     multiline: { kind: 'boolean', default: false, help: 'join continuation lines (indented, "at …", "Caused by:", "... N more") to their record' },
     'multiline-start': { kind: 'string', arg: 'REGEX', help: 'a record starts at lines matching REGEX; others continue it (implies --multiline)' },

@@ -9,6 +9,7 @@ const h: HistogramData = {
   from: 0, to: 3000, step: 1000, buckets: [0, 1000, 2000], view: { from: 0, to: 3000 },
   counts: { trace: zero(), debug: zero(), info: [5, 1, 0], warn: [1, 0, 0], error: [0, 2, 0], fatal: zero(), unknown: zero() },
   totals: { trace: 0, debug: 0, info: 6, warn: 1, error: 2, fatal: 0, unknown: 0 },
+  lastId: 0,
 };
 
 test('stacked series are cumulative in stack order and skip hidden levels', () => {
