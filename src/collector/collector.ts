@@ -603,9 +603,10 @@ export class Collector {
    * content and take the unread rest from it; if there is none, report the loss.
    */
   async #resumeMoved(): Promise<void> {
+    const listed = new Map<string, Promise<Map<string, string>>>();
     for (const entry of this.checkpoint.entries()) {
       if (entry.done || this.#readers.has(entry.key)) continue;
-      const found = await this.#findByIdentity(entry.key, dirname(entry.path));
+      const found = (await this.#filesByIdentity(dirname(entry.path), listed)).get(entry.key);
       if (found) {
         await this.#consider(found, true);
         continue;
@@ -624,28 +625,31 @@ export class Collector {
   }
 
   /**
-   * Where the file with identity `key` is now: in `dir` (app.log → app.log.1, or any other
-   * name) or in a directory right under it (logrotate's olddir); null if neither has it.
+   * Where each file of `dir` and of the directories right under it (logrotate's olddir) is, by
+   * identity: listed once per directory however many state entries look there.
    */
-  async #findByIdentity(key: string, dir: string): Promise<string | null> {
-    for (const d of [dir, ...(await subdirectories(dir)).map((sub) => join(dir, sub))]) {
-      let names: string[];
-      try {
-        names = await readdir(d);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const path = join(d, name);
-        try {
-          const st = await stat(path);
-          if (st.isFile() && identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) === key) return path;
-        } catch {
-          // a dangling symlink, or gone meanwhile: not our file
+  async #filesByIdentity(dir: string, cache: Map<string, Promise<Map<string, string>>>): Promise<Map<string, string>> {
+    let found = cache.get(dir);
+    if (!found) {
+      found = (async () => {
+        const byKey = new Map<string, string>();
+        for (const d of [dir, ...(await subdirectories(dir)).map((sub) => join(dir, sub))]) {
+          for (const name of await readdir(d).catch(() => [] as string[])) {
+            const path = join(d, name);
+            try {
+              const st = await stat(path);
+              const key = identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs });
+              if (st.isFile() && !byKey.has(key)) byKey.set(key, path);
+            } catch {
+              // a dangling symlink, or gone meanwhile: not our file
+            }
+          }
         }
-      }
+        return byKey;
+      })();
+      cache.set(dir, found);
     }
-    return null;
+    return found;
   }
 
   /**
