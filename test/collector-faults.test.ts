@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from './helpers/server.js';
+import { readStateFile } from '../src/collector/checkpoint.js';
+import { fingerprintBytes, FINGERPRINT_BYTES, identityKey } from '../src/collector/fingerprint.js';
 import { assertSequence, collectorMetric, seqLine, sleep, startCollector, waitUntil } from './collector-helpers.js';
 import { startSink } from './collector-sink.js';
 
@@ -80,7 +82,7 @@ test('SIGTERM ships what was read and saves the checkpoint; a restart resumes wi
     await sink.waitFor(500);
     assert.equal(await c.stop('SIGTERM'), 0);
     assert.match(c.output(), /Done: 500 lines read, 500 shipped/);
-    const saved = JSON.parse(readFileSync(state, 'utf8'));
+    const saved = readStateFile(state);
     assert.equal(saved.files[0].offset, Buffer.byteLength(lines(1, 500)), 'the checkpoint stops before the partial line');
 
     appendFileSync(log, ' now complete\n' + lines(501, 510));
@@ -104,6 +106,38 @@ test('SIGTERM ships what was read and saves the checkpoint; a restart resumes wi
   }
 });
 
+test('a version 1 state file (plain JSON, before the slotted format) is resumed from: nothing it claims is sent again; the next save upgrades it', async () => {
+  const sink = await startSink();
+  const dir = makeTempDir('logpipe-statev1-');
+  const log = join(dir, 'app.log');
+  const state = join(dir, 'state.json');
+  writeFileSync(log, lines(1, 10));
+  const st = statSync(log);
+  const head = readFileSync(log).subarray(0, FINGERPRINT_BYTES);
+  const at = Buffer.byteLength(lines(1, 5));
+  // Exactly what collectors before the slotted format wrote (checkpoint.ts at 43fc728: JSON.stringify(body, null, 1)).
+  const v1 = {
+    kind: 'logpipe-collector-state',
+    version: 1,
+    files: [{ key: identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }), path: log, fingerprint: fingerprintBytes(head, head.length), generation: 0, offset: at, size: at, updated: Date.now() }],
+    acked: {},
+    notices: 0,
+  };
+  writeFileSync(state, JSON.stringify(v1, null, 1) + '\n');
+  const c = startCollector(['--url', sink.url, '--state', state, ...FAST, log]);
+  try {
+    await sink.waitFor(5);
+    assert.equal(await c.stop('SIGTERM'), 0);
+    assert.deepEqual(sink.records.map((r) => r.message), lines(6, 10).trimEnd().split('\n'), 'lines 6-10 only, once');
+    assert.equal(readFileSync(state).subarray(0, 9).toString('latin1'), 'LPSTATE2\n', 'saved in the slotted format');
+    assert.equal(readStateFile(state).files[0].offset, Buffer.byteLength(lines(1, 10)));
+  } finally {
+    await c.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--from end skips what is there at start-up; CRLF and invalid UTF-8 arrive cleaned; --metrics serves Prometheus text', async () => {
   const sink = await startSink();
   const dir = makeTempDir('logpipe-from-');
@@ -113,8 +147,8 @@ test('--from end skips what is there at start-up; CRLF and invalid UTF-8 arrive 
   try {
     await waitUntil(() => /metrics on http:\/\/127\.0\.0\.1:\d+/.test(c.output()), 60_000, 'the collector to start');
     // Where "the end" is gets decided once the file is opened, which may come after the ready
-    // line; the state file says when (atomically written): append only after that.
-    const state = () => (existsSync(join(dir, 'state.json')) ? JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) : { files: [] });
+    // line; the state file says when: append only after that.
+    const state = () => (existsSync(join(dir, 'state.json')) ? readStateFile(join(dir, 'state.json')) : { files: [] });
     await waitUntil(() => state().files[0]?.offset === Buffer.byteLength(lines(1, 100)), 60_000, 'the collector to save its start at the end of the file');
     appendFileSync(log, 'ne\n');
     appendFileSync(log, Buffer.concat([Buffer.from('crlf line\r\nbad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' bytes\n')]));
@@ -179,7 +213,7 @@ test('SIGTERM against a server that never answers: gives up after --shutdown-tim
     assert.ok(Date.now() - t0 < 5000, `exited after ${Date.now() - t0} ms`);
     assert.match(c.output(), /did not acknowledge everything within 1000 ms/);
     // The checkpoint claims what is in the spool (not what the server took): the spool holds it.
-    const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    const saved = readStateFile(join(dir, 'state.json'));
     assert.equal(saved.files[0].offset, statSync(log).size, 'read into the spool up to the end');
     assert.ok(readdirSync(join(dir, 'state.spool')).some((n) => n.endsWith('.spool')), 'a spool segment holds the unacknowledged batch');
     const sink = await startSink();

@@ -10,6 +10,7 @@ import { LogRotate } from './helpers/logrotate.js';
 import { assertVerdict, judge, Rig, seqLines, settle, startReadyCollector, storedCount, waitForCount, withRig } from './helpers/chaos.js';
 import { RecordingSink } from './helpers/recording-sink.js';
 import { makeTempDir, startServer } from './helpers/server.js';
+import { readStateFile } from '../src/collector/checkpoint.js';
 
 /** The first line of every generation in the "same first line" cases (no seq). */
 const HEADER = '2026-11-28 03:29:09.000 - [INFO]: app v1.4.2 starting, config /etc/app.conf';
@@ -148,7 +149,7 @@ test('recording sink: after SIGKILL with a batch in flight the collector re-send
     // the collector may re-send is then only what the server never acknowledged.
     // The state file's per-stream acknowledgements (not the file's read offset, which may be
     // the same number) must name it.
-    const saved = await waitForText(state, new RegExp(`"${stream}": ${ackedOffset}\\b`), 30_000);
+    const saved = await waitForState(state, (s) => s.acked?.[stream] === ackedOffset, 30_000);
     assert.ok(saved, `the state file names the acknowledged offset ${ackedOffset} of stream ${stream}`);
     sink.hold = true;
     appendFileSync(log, seqLines(2001, 3000));
@@ -177,11 +178,11 @@ test('recording sink: after SIGKILL with a batch in flight the collector re-send
 });
 
 /** Polls a file until its text matches; false after the timeout (the file may never say it). */
-async function waitForText(path: string, re: RegExp, timeoutMs: number): Promise<boolean> {
+async function waitForState(path: string, ok: (state: ReturnType<typeof readStateFile>) => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      if (existsSync(path) && re.test(readFileSync(path, 'utf8'))) return true;
+      if (existsSync(path) && ok(readStateFile(path))) return true;
     } catch {
       // Replaced while we read it.
     }

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checkpoint, STATE_VERSION, type FileState } from './checkpoint.js';
+import { Checkpoint, readStateFile, type FileState } from './checkpoint.js';
 
 function tmp() {
   return mkdtempSync(join(tmpdir(), 'logpipe-cp-'));
@@ -22,7 +22,8 @@ test('a missing state file is an empty state; saved state loads back', async () 
   await cp.flush();
   const again = await Checkpoint.load(path);
   assert.equal(again.get('1:2:3')?.offset, 42);
-  assert.equal(JSON.parse(readFileSync(path, 'utf8')).version, STATE_VERSION);
+  assert.equal(readFileSync(path).subarray(0, 9).toString('latin1'), 'LPSTATE2\n');
+  assert.equal(readStateFile(path).files[0].offset, 42);
   assert.deepEqual(readdirSync(dir), ['state.json'], 'no temp file is left behind');
   rmSync(dir, { recursive: true });
 });
@@ -57,7 +58,9 @@ import { Checkpoint } from ${JSON.stringify(fileURLToPath(new URL('./checkpoint.
 const cp = await Checkpoint.load(process.argv[2], 0);
 for (let i = 1; ; i++) {
   cp.set({ key: 'k', path: '/x', fingerprint: 'f'.repeat(2000), generation: 0, offset: i, updated: i });
-  await cp.flush();
+  // Synced saves (flush) and in-place timer saves in between.
+  if (i % 3 === 1) await cp.flush();
+  else await new Promise((r) => setTimeout(r, 0));
   if (i === 1) process.stdout.write('saving\\n');
 }
 `;
@@ -96,5 +99,121 @@ test('one collector per state file: a live owner is refused, a stale lock (kille
   assert.equal(readFileSync(`${path}.lock`, 'utf8').trim(), String(process.pid));
   b.unlock();
   assert.deepEqual(readdirSync(dir), []);
+  rmSync(dir, { recursive: true });
+});
+
+// A state file written by collectors before the slotted format (version 1, plain JSON; this one
+// was saved by main's collector at 43fc728 after shipping three lines).
+const V1 = fileURLToPath(new URL('../../test/fixtures/collector-state-v1.json', import.meta.url));
+
+test('a version 1 (plain JSON) state file loads, and the first save upgrades it to the slotted format', async () => {
+  const dir = tmp();
+  const path = join(dir, 'state.json');
+  copyFileSync(V1, path);
+  const cp = await Checkpoint.load(path, 0);
+  assert.equal(cp.fresh, false);
+  assert.deepEqual(cp.entries(), JSON.parse(readFileSync(V1, 'utf8')).files);
+  assert.equal(cp.acked.get('f420c17e1d670ea11e7323b6'), 41);
+  const e = cp.entries()[0];
+  cp.set({ ...e, offset: 60 });
+  await cp.flush();
+  assert.equal(readFileSync(path).subarray(0, 9).toString('latin1'), 'LPSTATE2\n');
+  assert.deepEqual(readdirSync(dir), ['state.json'], 'replaced atomically, no temp file left');
+  const again = await Checkpoint.load(path);
+  assert.deepEqual(again.get(e.key), { ...e, offset: 60 });
+  assert.equal(again.acked.get('f420c17e1d670ea11e7323b6'), 41);
+  assert.equal(again.nextNotice(), 1, 'the notice count is kept');
+  rmSync(dir, { recursive: true });
+});
+
+test('saves write one slot in place; a torn slot falls back to the other one', async () => {
+  const dir = tmp();
+  const path = join(dir, 'state.json');
+  const cp = await Checkpoint.load(path, 0, undefined, 60_000);
+  cp.set(entry('k', 1));
+  await cp.flush(); // creates the file: slot 0, on disk
+  const { ino } = statSync(path);
+  for (let i = 2; i <= 5; i++) {
+    cp.set(entry('k', i));
+    await new Promise((r) => setTimeout(r, 5)); // the timer's save (not a flush)
+    await cp.flush();
+  }
+  assert.equal(statSync(path).ino, ino, 'written in place, not replaced');
+  assert.equal((await Checkpoint.load(path)).get('k')?.offset, 5);
+  // Tear the slot that holds the newest state (its JSON still parses: only the CRC can tell).
+  const buf = readFileSync(path);
+  const slotSize = buf.readUInt32BE(9);
+  const newest = [0, 1].reduce((a, b) => (buf.readDoubleBE(64 + b * slotSize + 8) > buf.readDoubleBE(64 + a * slotSize + 8) ? b : a));
+  const at = buf.indexOf('"offset":5', 64 + newest * slotSize) + '"offset":'.length;
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.from('9'), 0, 1, at);
+  closeSync(fd);
+  const older = (await Checkpoint.load(path)).get('k')?.offset ?? 0;
+  assert.ok(older >= 1 && older < 5, `an older state (${older}) from the intact slot`);
+  // Both torn: refused with a clear error, not taken for an empty state.
+  const fd2 = openSync(path, 'r+');
+  writeSync(fd2, Buffer.from('garbage'), 0, 7, 64 + (1 - newest) * slotSize + 30);
+  closeSync(fd2);
+  await assert.rejects(Checkpoint.load(path), (e: any) => e.code === 'LP_ERR_STATE_FILE' && /Neither copy/.test(e.message));
+  rmSync(dir, { recursive: true });
+});
+
+test('timer saves between syncs do not fsync; flush() does', async () => {
+  const dir = tmp();
+  const path = join(dir, 'state.json');
+  const cp = await Checkpoint.load(path, 0, undefined, 60_000);
+  cp.set(entry('k', 1));
+  await cp.flush();
+  const syncs = cp.syncs;
+  for (let i = 2; i <= 4; i++) {
+    cp.set(entry('k', i));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.ok(cp.writes >= 3, `${cp.writes} writes`);
+  assert.equal(cp.syncs, syncs, 'no sync within the sync interval');
+  assert.equal(readStateFile(path).files[0].offset, 4, 'yet the file holds the newest state');
+  cp.set(entry('k', 5));
+  await cp.flush();
+  assert.equal(cp.syncs, syncs + 1, 'flush syncs');
+  cp.close();
+  rmSync(dir, { recursive: true });
+});
+
+test('a state that outgrows its slots is moved to a larger file atomically', async () => {
+  const dir = tmp();
+  const path = join(dir, 'state.json');
+  const cp = await Checkpoint.load(path, 0);
+  cp.set(entry('a', 1));
+  await cp.flush();
+  const small = statSync(path).size;
+  for (let i = 0; i < 200; i++) cp.set({ ...entry(`key-${i}`, i), path: `/var/log/a-rather-long-directory-name/app-${i}.log` });
+  await cp.flush();
+  assert.ok(statSync(path).size > small, `grew from ${small} to ${statSync(path).size} bytes`);
+  const again = await Checkpoint.load(path);
+  assert.equal(again.entries().length, 201);
+  assert.deepEqual(readdirSync(dir), ['state.json']);
+  rmSync(dir, { recursive: true });
+});
+
+test('a save between syncs never overwrites the slot synced last: tearing it leaves the synced state', async () => {
+  const dir = tmp();
+  const path = join(dir, 'state.json');
+  const cp = await Checkpoint.load(path, 0, undefined, 60_000);
+  cp.set(entry('k', 1));
+  await cp.flush(); // file created
+  cp.set(entry('k', 2));
+  await cp.flush(); // synced: the slot to keep
+  cp.set(entry('k', 3));
+  await new Promise((r) => setTimeout(r, 5)); // a timer save, not synced
+  assert.equal(readStateFile(path).files[0].offset, 3);
+  // A power loss tears the unsynced write (here: its slot is zeroed): the synced state is there.
+  const buf = readFileSync(path);
+  const slotSize = buf.readUInt32BE(9);
+  const slot3 = [0, 1].find((i) => buf.readDoubleBE(64 + i * slotSize + 8) === 3)!;
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(64), 0, 64, 64 + slot3 * slotSize);
+  closeSync(fd);
+  assert.equal((await Checkpoint.load(path)).get('k')?.offset, 2);
+  cp.close();
   rmSync(dir, { recursive: true });
 });

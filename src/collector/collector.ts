@@ -226,6 +226,7 @@ export class Collector {
     clearTimeout(timer);
     await this.checkpoint.flush();
     this.spool.close();
+    this.checkpoint.close();
     this.checkpoint.unlock();
     this.shipper.close();
     this.gzip.close();

@@ -77,3 +77,30 @@ test('the spool says it is full at --spool-max and has room again once frames ar
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sync() writes to disk only while a frame appended since the last sync is unacknowledged (rule 1 of checkpoint.ts)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-spool-'));
+  try {
+    const { spool } = Spool.open({ dir, maxBytes: 1 << 30, log: SILENT });
+    const body = Buffer.from('{"message":"x"}\n');
+    const a = spool.append(meta('a', 10, body), [gzipSync(body)]);
+    spool.ack(a);
+    spool.sync();
+    assert.equal(spool.syncs, 0, 'the server holds the only frame appended: no sync needed');
+    const b = spool.append(meta('a', 20, body), [gzipSync(body)]);
+    spool.sync();
+    assert.equal(spool.syncs, 1, 'an unacknowledged frame is synced before the state may claim it');
+    spool.ack(b);
+    const c = spool.append(meta('a', 30, body), [gzipSync(body)]);
+    const d = spool.append(meta('a', 40, body), [gzipSync(body)]);
+    spool.ack(c);
+    spool.sync();
+    assert.equal(spool.syncs, 2, 'one of two new frames is unacknowledged');
+    spool.ack(d);
+    spool.sync();
+    assert.equal(spool.syncs, 2, 'nothing new since');
+    spool.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

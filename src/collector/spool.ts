@@ -12,9 +12,12 @@
 // Crash-safety, step by step:
 // 1. A frame is written with one write() call before the checkpoint may record the offset it
 //    ends at; the page cache keeps it through a SIGKILL of the collector.
-// 2. Before each checkpoint save the current segment is fdatasync'ed (`sync()`, called by the
+// 2. Before each checkpoint save the segments are fdatasync'ed (`sync()`, called by the
 //    checkpoint's beforeWrite hook), so after a power loss the checkpoint never claims more
-//    than the spool holds: the rest is read again from the file.
+//    than the spool or the server holds: the rest is read again from the file. The sync is
+//    skipped when every frame appended since the last one was acknowledged already: the state
+//    may claim those batches because the server holds them (it acknowledged only what it
+//    committed), so the spool's copy is not needed, and a trickle's saves need no sync.
 // 3. On start every frame is read back and checked (CRC); a torn frame at the end of a segment
 //    (a crash mid-write) is cut off. Every surviving frame is sent again: frames acknowledged
 //    just before the crash are skipped by the server (stream offsets), so nothing is stored twice.
@@ -52,6 +55,8 @@ export interface Frame extends FrameMeta {
   /** The gzipped body while it fits the memory budget; null once it lives only on disk. */
   gz: Buffer[] | null;
   acked: boolean;
+  /** The spool's sync count when the frame was appended (-1: read back at start, on disk already). */
+  readonly epoch: number;
 }
 
 interface Segment {
@@ -84,6 +89,12 @@ export class Spool {
   #pendingPlain = 0;
   #inMemory = 0;
   #closed = false;
+  /** Number of sync() calls that synced (frames appended since the last one carry it as epoch). */
+  #epoch = 0;
+  /** Frames appended since the last sync and not acknowledged: what a sync is needed for. */
+  #unsynced = 0;
+  /** Number of syncs made (for tests). */
+  syncs = 0;
   /** Called with the size of each body read back from disk (the collector paces its GC by it). */
   onReadBack: ((bytes: number) => void) | null = null;
 
@@ -154,7 +165,8 @@ export class Spool {
       keep = gz;
       this.#inMemory += bodyLength;
     }
-    return { ...meta, segment: seg, bodyAt: at + HEADER + metaBuf.length, bodyLength, gz: keep, acked: false };
+    this.#unsynced++;
+    return { ...meta, segment: seg, bodyAt: at + HEADER + metaBuf.length, bodyLength, gz: keep, acked: false, epoch: this.#epoch };
   }
 
   /** The gzipped body of a frame, from memory or read back from its segment. */
@@ -175,6 +187,7 @@ export class Spool {
   ack(frame: Frame): void {
     if (frame.acked) return;
     frame.acked = true;
+    if (frame.epoch === this.#epoch) this.#unsynced--;
     if (frame.gz) {
       for (const b of frame.gz) this.#inMemory -= b.length;
       frame.gz = null;
@@ -185,13 +198,20 @@ export class Spool {
     if (seg.live === 0 && seg !== this.#current) this.#drop(seg);
   }
 
-  /** Makes what was appended durable (called before the checkpoint is saved). */
+  /**
+   * Makes what was appended durable (called before the checkpoint is saved), unless every frame
+   * appended since the last sync is acknowledged already (see step 2 above).
+   */
   sync(): void {
+    if (this.#unsynced === 0) return;
     for (const seg of this.#segments) {
       if (!seg.dirty || seg.fd < 0) continue;
       fdatasyncSync(seg.fd);
       seg.dirty = false;
     }
+    this.#epoch++;
+    this.#unsynced = 0;
+    this.syncs++;
   }
 
   /** Syncs and closes every segment; fully acknowledged ones are deleted. */
@@ -268,7 +288,7 @@ export class Spool {
         torn = 'a frame with unreadable metadata';
         break;
       }
-      out.push({ ...meta, segment: seg, bodyAt: at + HEADER + metaLen, bodyLength: bodyLen, gz: null, acked: false });
+      out.push({ ...meta, segment: seg, bodyAt: at + HEADER + metaLen, bodyLength: bodyLen, gz: null, acked: false, epoch: -1 });
       seg.live++;
       this.#pendingPlain += meta.plainBytes;
       at += HEADER + metaLen + bodyLen;

@@ -10,6 +10,7 @@ import { fetchAll, seqLine, sleep, startCollector, waitUntil, type CollectorHand
 import { makeTempDir, startServer, type ServerHandle } from './server.js';
 import { startWriter, type WriterHandle, type WriterOptions } from './writer.js';
 import { filesOnDisk } from './logrotate.js';
+import { readStateFile } from '../../src/collector/checkpoint.js';
 
 /** Collector options of every chaos test: quick polls, and a short --rotate-wait so that "the rotated file is still growing after it" happens in seconds. */
 export const CHAOS_ARGS = ['--poll-interval', '100ms', '--rotate-wait', '1s'];
@@ -278,7 +279,7 @@ export class Rig {
           return `${n} (dangling)`;
         }
       });
-      const state = existsSync(this.state) ? readFileSync(this.state, 'utf8') : '(no state file)';
+      const state = existsSync(this.state) ? JSON.stringify(readStateFile(this.state), null, 1) : '(no state file)';
       writeFileSync(join(dump, `${basename(this.dir)}.log`), `${this.collectorOutput()}\n--- files\n${listing.join('\n')}\n--- state\n${state}\n`);
     }
     await this.server.stop('SIGKILL');
