@@ -183,9 +183,13 @@ export class Collector {
     }
     c.#startup = false;
     c.#pollTimer = setInterval(() => {
-      c.#requestScan();
-      // Files of a polled directory are looked at by its poll (this one's once it is due here).
-      for (const r of c.#readers.values()) if (!r.lingering && !c.#polled.has(r.dir)) r.wake();
+      // On this wake-up, not on a timer of its own (one wake-up a second less at rest).
+      c.#scanNow();
+      // A reader is woken only if its file changed (grew, shrank, was written, or its path now
+      // names another file): a look costs a few stats here, where a reader's turn costs ~0.2 ms
+      // of (cold) JS. Files of a polled directory are looked at by its poll (this one's once it
+      // is due here).
+      for (const r of c.#readers.values()) if (!r.lingering && !c.#polled.has(r.dir) && r.changed()) r.wake();
       for (const [dir, p] of c.#polled) if (!p.timer) c.#pollDir(dir);
     }, opts.pollIntervalMs);
     return c;
@@ -439,6 +443,37 @@ export class Collector {
       } else if (p.depth > 1 || p.match(path)) return true;
     }
     return false;
+  }
+
+  /** The poll's scan: now (a scan running already is followed by one more), unless #nothingNew(). */
+  #scanNow(): void {
+    if (this.#stopping) return;
+    if (this.#scanning) {
+      this.#rescan = true;
+      return;
+    }
+    if (this.#nothingNew()) return;
+    if (this.#scanSoon) {
+      clearTimeout(this.#scanSoon);
+      this.#scanSoon = null;
+    }
+    this.#scan().catch((err) => this.opts.log.error(`Scanning for files failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * Whether a scan would find nothing: every pattern is a literal path in a watched (or polled)
+   * directory that names nothing, something other than a file, or a file being read. One stat per
+   * path, synchronously: the whole scan (its promises, sets and lists) cost ~0.25 ms of CPU per
+   * poll at rest, more than the rest of the poll. Globs always take the full scan.
+   */
+  #nothingNew(): boolean {
+    for (const p of this.#patterns) {
+      if (p.match || !this.#watcher.covers(p.base)) return false;
+      const st = statSync(join(p.base, basename(p.raw)), { throwIfNoEntry: false });
+      if (st === undefined || !st.isFile()) continue;
+      if (!this.#readers.has(identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }))) return false;
+    }
+    return true;
   }
 
   /** Schedules a scan soon (coalesced); scans already running are followed by one more. */

@@ -113,6 +113,11 @@ export class DirWatcher {
     if (this.#paused.delete(dir)) this.watchAll([dir]);
   }
 
+  /** Whether a directory is watched, or paused on purpose (polled by the caller). */
+  covers(dir: string): boolean {
+    return this.#watchers.has(dir) || this.#paused.has(dir);
+  }
+
   /** Stops every watch. */
   close(): void {
     for (const w of this.#watchers.values()) w.close();

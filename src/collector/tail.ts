@@ -28,6 +28,8 @@ export class Tail {
   position = 0;
   /** Size seen at the last check. */
   size = 0;
+  /** Modification time seen at the last check (-1: none yet). */
+  #mtime = -1;
   #fh: FileHandle;
 
   private constructor(path: string, fh: FileHandle, identity: FileIdentity, size: number) {
@@ -78,7 +80,9 @@ export class Tail {
 
   /** Current size of the open file (not of whatever the path names now). */
   async statSize(): Promise<number> {
-    this.size = fstatSync(this.#fh.fd).size;
+    const st = fstatSync(this.#fh.fd);
+    this.size = st.size;
+    this.#mtime = st.mtimeMs;
     return this.size;
   }
 
@@ -96,12 +100,14 @@ export class Tail {
 
   /**
    * Whether there is something to look at: the open file's size is not where we read to (it
-   * grew or shrank), or (unless `moved` is known already) the path names another file or none.
-   * Synchronous: the poll of a directory whose watch is paused asks this of every file in it.
+   * grew or shrank), it was written since the last check (a rewrite in place that kept its
+   * size), or (unless `moved` is known already) the path names another file or none.
+   * Synchronous: every poll asks this of every file instead of waking its reader to look.
    */
   changed(moved: boolean): boolean {
     try {
-      if (fstatSync(this.#fh.fd).size !== this.position) return true;
+      const st = fstatSync(this.#fh.fd);
+      if (st.size !== this.position || st.mtimeMs !== this.#mtime) return true;
     } catch {
       return true;
     }
