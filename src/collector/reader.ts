@@ -633,7 +633,12 @@ export class FileReader {
       updated: Date.now(),
     };
     if (this.#window.length > 0 && this.#windowAt >= this.#spooled) {
-      state.window = shortHash(this.#window);
+      // Hashed when first read (by a save, or a search for this content), not for every batch:
+      // a SHA-256 object per batch was ~10% of a trickle's CPU, and most states are replaced
+      // before a save. #window is never changed in place (#slideWindow makes a new one).
+      const win = this.#window;
+      let hash: string | undefined;
+      Object.defineProperty(state, 'window', { enumerable: true, configurable: true, get: () => (hash ??= shortHash(win)) });
       state.windowAt = this.#windowAt;
     }
     if (done) state.done = true;
