@@ -190,7 +190,7 @@ test('clear errors: bad URL, missing --url, a directory as a file, a state file 
     writeFileSync(join(dir, 'a.log'), 'x\n');
     c = startCollector(['--url', 'http://127.0.0.1:9', '--state', join(dir, 'old.json'), join(dir, 'a.log')]);
     assert.equal(await c.exited, 1);
-    assert.match(c.output(), /LP_ERR_STATE_FILE.*version 0.*reads version 1/);
+    assert.match(c.output(), /LP_ERR_STATE_FILE.*version 0.*reads version 2 \(and the plain-JSON version 1/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
