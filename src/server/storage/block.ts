@@ -67,8 +67,8 @@ import { Compressor, Decompressor } from 'zstd-napi';
 import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
-import { tokenize } from '../../shared/search.js';
-import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
+import { addToBloom, bloomHas, bloomProbe, emptyBloom, itemHashes, type BloomProbe } from './bloom.js';
+import { BlockTokens } from './block-tokens.js';
 import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
@@ -255,45 +255,30 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
   let levels = 0;
   let rawBytes = 0;
   const hostIndex = new Map<string, number>();
+  // Bloom items other than message tokens and row ids: field paths and values, hosts.
   const items = new Set<string>();
   const nums = new Map<string, [number, number]>();
-  // Per message token: rows holding it (once per row) — its keys also go into the Bloom filter.
-  const tokens = new Map<string, TokenStat>();
-  // Each row's tokens as their stats (the terms' second pass then hashes no string).
-  const rowStats: TokenStat[][] = new Array(n);
+  // Message tokens: each distinct one with the rows holding it, and its Bloom hashes.
+  const tokens = new BlockTokens(n);
   // Each row's attrs parsed once, for the summary and the columns (null: no attrs).
   const parsed: unknown[] = new Array(n).fill(null);
-  let k = 0;
-  for (const r of rows) {
+  for (let k = 0; k < n; k++) {
+    const r = rows[k];
     if (r.ts < tsMin) tsMin = r.ts;
     if (r.ts > tsMax) tsMax = r.ts;
     if (r.id < idMin) idMin = r.id;
     if (r.id > idMax) idMax = r.id;
     levels |= 1 << r.level;
-    items.add(P_ID + r.id);
     if (!hostIndex.has(r.host)) hostIndex.set(r.host, hostIndex.size);
     rawBytes += r.message.length + (r.attrs?.length ?? 0) + r.source.length + r.host.length;
-    const toks = tokenize(r.message);
-    const stats: TokenStat[] = new Array(toks.length);
-    for (let j = 0; j < toks.length; j++) {
-      let st = tokens.get(toks[j]);
-      if (st === undefined) tokens.set(toks[j], (st = { rows: 1, last: k, counts: null }));
-      else if (st.last !== k) {
-        st.rows++;
-        st.last = k;
-      }
-      stats[j] = st;
-    }
-    rowStats[k] = stats;
-    k++;
+    tokens.add(k, r.message);
     if (r.attrs !== null) {
       const a: unknown = JSON.parse(r.attrs);
-      parsed[k - 1] = a;
+      parsed[k] = a;
       summarizeAttrs(a, items, nums);
     }
   }
   for (const h of hostIndex.keys()) items.add(P_HOST + h);
-  for (const t of tokens.keys()) items.add(t);
   const ids: number[] = new Array(n);
   const tss: number[] = new Array(n);
   const lv: number[] = new Array(n);
@@ -334,45 +319,62 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     n,
     levels,
     host: hostIndex.size === 1 ? rows[0].host : null,
-    bloom: buildBloom(items, items.size),
+    bloom: blockBloom(rows, tokens, items),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
-    terms: encodeTerms(rows, rowStats, tokens, codec),
+    terms: encodeTerms(rows, tokens, codec),
     payload,
     codec,
   };
 }
 
-interface TokenStat {
-  /** Rows holding the token. */
-  rows: number;
-  /** The last row counted (a token repeated in a line counts the row once). */
-  last: number;
-  /** For kept tokens: (minute offset * 8 + level) -> rows; level codes are below 8. */
-  counts: Map<number, number> | null;
+/**
+ * The Bloom filter of a block: its message tokens (hashed by BlockTokens), every row id
+ * ("\u0004id": ids are distinct, so no set is needed to count them) and the other items (field
+ * paths and values, hosts). The four kinds never share an item (tokens are letters and digits;
+ * the others start with a control character), so the count is their sum, exactly the number of
+ * distinct items buildBloom would size the same filter for.
+ */
+function blockBloom(rows: Row[], tokens: BlockTokens, items: Set<string>): Uint8Array {
+  const out = emptyBloom(tokens.size + rows.length + items.size);
+  for (let e = 0; e < tokens.size; e++) addToBloom(out, tokens.h1[e] >>> 0, tokens.h2[e] >>> 0);
+  for (const r of rows) {
+    const [h1, h2] = itemHashes(P_ID + r.id);
+    addToBloom(out, h1, h2);
+  }
+  for (const s of items) {
+    const [h1, h2] = itemHashes(s);
+    addToBloom(out, h1, h2);
+  }
+  return out;
 }
 
 /** The per-minute counts of the block's frequent tokens (see BlockTerms), compressed. */
-function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>, codec: Codec): Buffer | null {
+function encodeTerms(rows: Row[], tokens: BlockTokens, codec: Codec): Buffer | null {
   const min = Math.max(2, Math.ceil(rows.length / TERM_SHARE));
-  const top: [string, TokenStat][] = [];
-  for (const e of tokens) if (e[1].rows >= min) top.push(e);
+  const top: [string, number][] = [];
+  for (let e = 0; e < tokens.size; e++) if (tokens.rows[e] >= min) top.push([tokens.text(e), e]);
   if (!top.length) return null;
-  top.sort((a, b) => b[1].rows - a[1].rows || (a[0] < b[0] ? -1 : 1));
-  const counts = new Map<string, Map<number, number>>();
-  for (const [t, st] of top.slice(0, TERM_TOKENS)) {
-    st.counts = new Map();
-    st.last = -1;
-    counts.set(t, st.counts);
+  top.sort((a, b) => tokens.rows[b[1]] - tokens.rows[a[1]] || (a[0] < b[0] ? -1 : 1));
+  // For kept tokens: (minute offset * 8 + level) -> rows; level codes are below 8.
+  const keptAt = new Int32Array(tokens.size).fill(-1);
+  const counts: [string, Map<number, number>][] = [];
+  for (const [t, e] of top.slice(0, TERM_TOKENS)) {
+    keptAt[e] = counts.length;
+    counts.push([t, new Map()]);
   }
   const m0 = Math.floor(rows[0].ts / MINUTE_MS);
+  const rowTok = tokens.rowTokens;
+  let j = 0;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     const key = (Math.floor(r.ts / MINUTE_MS) - m0) * 8 + r.level;
-    for (const st of rowStats[i]) {
-      if (st.counts === null || st.last === i) continue;
-      st.last = i;
-      st.counts.set(key, (st.counts.get(key) ?? 0) + 1);
+    // Each token is listed once per row.
+    for (const end = tokens.rowEnd(i); j < end; j++) {
+      const at = keptAt[rowTok[j]];
+      if (at < 0) continue;
+      const c = counts[at][1];
+      c.set(key, (c.get(key) ?? 0) + 1);
     }
   }
   const out: BlockTerms = { m0, t: {} };

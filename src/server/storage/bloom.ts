@@ -13,7 +13,11 @@
 export const BITS_PER_ITEM = 12;
 export const HASHES = 8;
 
-/** Two independent 32-bit hashes of a string (FNV-1a and a multiplicative variant), for double hashing. */
+/**
+ * Two independent 32-bit hashes of a string (FNV-1a and a multiplicative variant), for double
+ * hashing. block-tokens.ts does the same steps over a message's characters without cutting the
+ * token out (its test checks that both agree): change them together.
+ */
 function hash2(s: string): [number, number] {
   let h1 = 0x811c9dc5;
   let h2 = 0x9747b28c;
@@ -35,18 +39,36 @@ function hash2(s: string): [number, number] {
 
 /** Builds the filter bytes for a set of items (an empty set gives an empty filter that answers "no"). */
 export function buildBloom(items: Iterable<string>, count: number): Uint8Array {
-  if (count === 0) return new Uint8Array(0);
-  const bits = Math.max(64, Math.ceil((count * BITS_PER_ITEM) / 8) * 8);
-  const out = new Uint8Array(bits / 8);
+  const out = emptyBloom(count);
   for (const s of items) {
     const [h1, h2] = hash2(s);
-    for (let i = 0; i < HASHES; i++) {
-      const b = (h1 + Math.imul(i, h2)) >>> 0;
-      const bit = b % bits;
-      out[bit >>> 3] |= 1 << (bit & 7);
-    }
+    addToBloom(out, h1, h2);
   }
   return out;
+}
+
+/**
+ * An all-zero filter sized for `count` distinct items, to be filled with addToBloom (the block
+ * encoder adds items it hashed itself, block-tokens.ts). Filled with the same items it is
+ * byte for byte what buildBloom makes.
+ */
+export function emptyBloom(count: number): Uint8Array {
+  if (count === 0) return new Uint8Array(0);
+  return new Uint8Array(Math.max(64, Math.ceil((count * BITS_PER_ITEM) / 8) * 8) / 8);
+}
+
+/** Adds one item, given by its two hashes (hash2, or the same steps done by the caller), to a filter from emptyBloom. */
+export function addToBloom(out: Uint8Array, h1: number, h2: number): void {
+  const bits = out.length * 8;
+  for (let i = 0; i < HASHES; i++) {
+    const bit = ((h1 + Math.imul(i, h2)) >>> 0) % bits;
+    out[bit >>> 3] |= 1 << (bit & 7);
+  }
+}
+
+/** hash2 of an item as a pair of 32-bit numbers (for callers that keep them in typed arrays). */
+export function itemHashes(s: string): [number, number] {
+  return hash2(s);
 }
 
 /** A query-side item: its hashes computed once, then checked against many blocks. */
