@@ -15,7 +15,9 @@ export const SCHEMA_VERSION = 5;
 //   a Bloom filter of message tokens, field paths, path=value pairs and hosts, and numeric
 //   min/max per field path. Compaction moves rows from hot into blocks, one transaction per
 //   step (insert the blocks, delete the rows from hot), so a SIGKILL at any
-//   point leaves every row in exactly one of the two.
+//   point leaves every row in exactly one of the two. A batch that completes whole blocks of a
+//   source writes them in its own insert transaction, from its rows and the source's hot rows
+//   (sqlite-store.ts #place): the same blocks, and only the rows left over enter `hot`.
 // - Why no FTS5 any more: in schema 1 the FTS index, the three row indexes and the row table
 //   together took 2.5x the raw text; the bloom filters take about 0.05x and answer the same
 //   question per block ("can this word be in here?"). The hot table is small (blockRows per

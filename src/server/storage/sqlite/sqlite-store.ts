@@ -1,5 +1,6 @@
 // The SQLite implementation of Store: one connection, one writer, a transaction per batch;
-// rows land in the hot table and compaction moves them into compressed blocks (schema.ts).
+// rows land in the hot table and compaction moves them into compressed blocks (schema.ts) —
+// with the inline compactor, a batch that completes whole blocks writes them itself (#place).
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { LogpipeError } from '../../../shared/errors.js';
@@ -46,12 +47,18 @@ export interface SqliteStoreOptions extends OpenOptions {
   upgradeChunkRows?: number;
   /** Called after each committed chunk of a schema-1 upgrade (tests pause or kill the process there). */
   onUpgradeProgress?: (done: number, total: number) => void;
-  /** Called inside each compaction transaction, before its blocks are encoded (with `compactor: 'worker'`, after: they are encoded outside it); tests kill the process there. */
+  /**
+   * Called inside each transaction that writes blocks — a compaction step, or an insert whose
+   * batch completes whole blocks (#place) — before its blocks are encoded (with `compactor:
+   * 'worker'`, after: they are encoded outside it); tests kill the process there.
+   */
   onCompactionStep?: (rows: number) => void;
   /**
-   * Where compaction encodes blocks: 'inline' (default) on the calling thread, inside insert()
-   * and the age timer; 'worker' on a worker thread (block-encoder.ts), with insert() returning
-   * as soon as its batch is committed. The server uses 'worker' (open.ts).
+   * Where compaction encodes blocks: 'inline' (default, and the server's) on the calling thread,
+   * an insert writing the whole blocks its batch completes in its own transaction (#place), the
+   * age timer the rest; 'worker' on a worker thread (block-encoder.ts), every row going through
+   * the hot table and insert() returning as soon as its batch is committed
+   * (`LOGPIPE_COMPACTOR=worker`, open.ts).
    */
   compactor?: 'inline' | 'worker';
 }
@@ -411,8 +418,8 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  // Runs inside one IMMEDIATE transaction: either every row, its FTS entry, the rollups, the
-  // stream offsets and last_id are committed together, or nothing is. Offsets are read from
+  // Runs inside one IMMEDIATE transaction: either every row (in `hot` or in the blocks #place
+  // writes), the rollups, the stream offsets and last_id are committed together, or nothing is. Offsets are read from
   // the table inside the transaction (not cached), so a rolled-back batch leaves no trace.
   #insertBatch(records: NormalizedRecord[], direct: boolean): InsertResult {
     let lastId = this.#getLastId.get() as number;
@@ -631,6 +638,8 @@ export class SqliteStore implements Store {
   // it leaves them in blocks, and nothing is ever in both or in neither. Stream offsets are
   // not touched (they were committed with the rows at insert). Blocks are cut in (ts, id)
   // order, so with `all` false only whole blocks go and the newest rows by time stay hot.
+  // (With the inline compactor most whole blocks are written by the insert that completes them,
+  // #place; what is left here is the age timer's partial blocks, compact(), and a backlog.)
 
   /** Compacts what is due: sources with a whole block of hot rows, or (with `force`, or when older than hotMaxAgeMs) all of them; returns rows moved. */
   compact(force = true): number {
