@@ -67,7 +67,7 @@ import { Compressor, Decompressor } from 'zstd-napi';
 import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
-import { addToBloom, bloomHas, bloomProbe, emptyBloom, itemHashes, type BloomProbe } from './bloom.js';
+import { addToBloom, bloomHas, bloomProbe, BloomItems, emptyBloom, hashAfter, hashPrefix, itemHashes, type BloomProbe, type HashState } from './bloom.js';
 import { BlockTokens } from './block-tokens.js';
 import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
@@ -205,20 +205,37 @@ export function idProbe(id: number): BloomProbe {
   return bloomProbe(P_ID + id);
 }
 
+/**
+ * Field items of a block's Bloom filter, as hashes (bloom.ts BloomItems), and per field path
+ * hash2's state after "\u0001path=": each value then hashes only its own text, with no
+ * "\u0001path=value" string made per row.
+ */
+interface FieldItems {
+  items: BloomItems;
+  paths: Map<string, HashState>;
+}
+
 /** Adds the summary entries of one attrs value reached by `path` (see the header comment). */
-function summarizeValue(path: string, v: unknown, items: Set<string>, nums: Map<string, [number, number]>): void {
+function summarizeValue(path: string, v: unknown, f: FieldItems, nums: Map<string, [number, number]>): void {
   if (v === null || v === undefined) return;
   if (Array.isArray(v)) {
-    for (const el of v) summarizeValue(path, el, items, nums);
+    for (const el of v) summarizeValue(path, el, f, nums);
     return;
   }
-  items.add(P_PATH + path);
+  let st = f.paths.get(path);
+  if (st === undefined) {
+    f.paths.set(path, (st = hashPrefix(`${P_FIELD}${path}=`)));
+    f.items.addText(P_PATH + path);
+  }
   if (typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) summarizeValue(`${path}.${k}`, x, items, nums);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) summarizeValue(`${path}.${k}`, x, f, nums);
     return;
   }
   const text = fieldText(v);
-  if (text !== undefined) items.add(`${P_FIELD}${path}=${text}`);
+  if (text !== undefined) {
+    const [h1, h2] = hashAfter(st, text);
+    f.items.add(h1, h2);
+  }
   const n = fieldNumber(v);
   if (n !== undefined) {
     const mm = nums.get(path);
@@ -229,13 +246,13 @@ function summarizeValue(path: string, v: unknown, items: Set<string>, nums: Map<
   }
 }
 
-function summarizeAttrs(attrs: unknown, items: Set<string>, nums: Map<string, [number, number]>): void {
+function summarizeAttrs(attrs: unknown, f: FieldItems, nums: Map<string, [number, number]>): void {
   if (Array.isArray(attrs)) {
-    for (const el of attrs) summarizeAttrs(el, items, nums);
+    for (const el of attrs) summarizeAttrs(el, f, nums);
     return;
   }
   if (attrs === null || typeof attrs !== 'object') return;
-  for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) summarizeValue(k, v, items, nums);
+  for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) summarizeValue(k, v, f, nums);
 }
 
 /** Sorts rows into block order (ts, then id). */
@@ -256,7 +273,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
   let rawBytes = 0;
   const hostIndex = new Map<string, number>();
   // Bloom items other than message tokens and row ids: field paths and values, hosts.
-  const items = new Set<string>();
+  const fields: FieldItems = { items: new BloomItems(), paths: new Map() };
   const nums = new Map<string, [number, number]>();
   // Message tokens: each distinct one with the rows holding it, and its Bloom hashes.
   const tokens = new BlockTokens(n);
@@ -275,10 +292,10 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     if (r.attrs !== null) {
       const a: unknown = JSON.parse(r.attrs);
       parsed[k] = a;
-      summarizeAttrs(a, items, nums);
+      summarizeAttrs(a, fields, nums);
     }
   }
-  for (const h of hostIndex.keys()) items.add(P_HOST + h);
+  for (const h of hostIndex.keys()) fields.items.addText(P_HOST + h);
   const ids: number[] = new Array(n);
   const tss: number[] = new Array(n);
   const lv: number[] = new Array(n);
@@ -319,7 +336,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     n,
     levels,
     host: hostIndex.size === 1 ? rows[0].host : null,
-    bloom: blockBloom(rows, tokens, items),
+    bloom: blockBloom(rows, tokens, fields.items),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
     terms: encodeTerms(rows, tokens, codec),
@@ -331,21 +348,19 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
 /**
  * The Bloom filter of a block: its message tokens (hashed by BlockTokens), every row id
  * ("\u0004id": ids are distinct, so no set is needed to count them) and the other items (field
- * paths and values, hosts). The four kinds never share an item (tokens are letters and digits;
- * the others start with a control character), so the count is their sum, exactly the number of
- * distinct items buildBloom would size the same filter for.
+ * paths and values, hosts: BloomItems, distinct by their hashes). The three kinds never share an
+ * item (tokens are letters and digits; the others start with a control character), so the count
+ * is their sum: the number of distinct items buildBloom would size the same filter for (unless
+ * two field items had the same 64 bits of hash, see BloomItems).
  */
-function blockBloom(rows: Row[], tokens: BlockTokens, items: Set<string>): Uint8Array {
+function blockBloom(rows: Row[], tokens: BlockTokens, items: BloomItems): Uint8Array {
   const out = emptyBloom(tokens.size + rows.length + items.size);
   for (let e = 0; e < tokens.size; e++) addToBloom(out, tokens.h1[e] >>> 0, tokens.h2[e] >>> 0);
   for (const r of rows) {
     const [h1, h2] = itemHashes(P_ID + r.id);
     addToBloom(out, h1, h2);
   }
-  for (const s of items) {
-    const [h1, h2] = itemHashes(s);
-    addToBloom(out, h1, h2);
-  }
+  items.fill(out);
   return out;
 }
 
