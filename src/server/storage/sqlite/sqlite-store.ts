@@ -556,10 +556,11 @@ export class SqliteStore implements Store {
       this.#placed = [];
       if (!direct || !this.#wroteBlocks) throw translateWriteError(err);
       this.#wroteBlocks = false;
+      // Said (and the hot counts read again) before the retry, whose rows are then counted on
+      // top as usual (insert()).
+      this.#compactionFailed(translateWriteError(err) as Error);
       try {
-        const res = this.#insertTx.immediate(records, false);
-        this.#compactionFailed(translateWriteError(err) as Error);
-        return res;
+        return this.#insertTx.immediate(records, false);
       } catch (again) {
         this.#placed = [];
         throw translateWriteError(again);
