@@ -6,7 +6,8 @@
 // first).
 // PROFILE_DIR=/dir starts each server with --cpu-prof there (written when it exits).
 // BATCH=n posts n-line batches (default 1000, the collector's --batch-lines; the reference
-// always commits 1000 rows per transaction).
+// always commits 1000 rows per transaction). SOURCES=n spreads the lines over n sources, line i
+// going to source i % n (default 1: a collector's batch is one file's lines).
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,6 +22,7 @@ const ROUNDS = Number(process.argv[3] ?? 3);
 const BATCH = Number(process.env.BATCH ?? 1000);
 /** Rows per transaction of the raw reference (what schema 1's comparison has always used). */
 const RAW_BATCH = 1000;
+const SOURCES = Number(process.env.SOURCES ?? 1);
 
 function makeLines(n: number): string[] {
   const f = new LineFactory({ format: 'plain', seed: 42, stackTraces: false });
@@ -77,7 +79,7 @@ async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number
   const srv = await startServer({ bin, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const bodies: Buffer[] = [];
   for (let i = 0; i < lines.length; i += BATCH) {
-    bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message) => ({ message, source: 'bench', host: 'host-1' })))));
+    bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message, j) => ({ message, source: SOURCES > 1 ? `bench-${(i + j) % SOURCES}` : 'bench', host: 'host-1' })))));
   }
   const cpu0 = cpuSecondsOf(srv.proc.pid!);
   const t = performance.now();
@@ -125,7 +127,7 @@ for (let r = 0; r < ROUNDS; r++) {
   console.log(line);
 }
 const ratios = raw.map((x, i) => viaHttp[i] / x);
-console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${ROUNDS} rounds`);
+console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${SOURCES} source(s), ${ROUNDS} rounds`);
 console.log(`raw better-sqlite3 (same table, indexes, FTS5): median ${fmt(median(raw))} rows/s`);
 console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s, ${median(cpuUs).toFixed(1)} µs server CPU/line`);
 for (const b of BEFORE) {
