@@ -127,11 +127,19 @@ function blockDump(store: SqliteStore): unknown[] {
 
 test('inline compactor: blocks written from the batch are exactly the blocks compaction of the hot table writes (random batch sizes, sources, late lines)', async () => {
   const dir = tempDir();
+  const stderr = process.stderr.write;
   try {
     const r = mulberry32(99);
     // The worker compactor still takes every row through `hot` and cuts blocks from there,
     // oldest (ts, id) first: the reference for what the inline store writes from each batch.
     const direct = new SqliteStore(join(dir, 'd.db'), { blockRows: 25, compactIntervalMs: 0 });
+    // A failed block write falls back to hot rows and compaction, which would hide a wrong
+    // write here: nothing may fail.
+    let said = '';
+    process.stderr.write = ((chunk: string) => {
+      said += chunk;
+      return true;
+    }) as typeof process.stderr.write;
     const viaHot = new SqliteStore(join(dir, 'h.db'), { blockRows: 25, compactIntervalMs: 0, compactor: 'worker' });
     let n = 0;
     let t = T0;
@@ -145,6 +153,7 @@ test('inline compactor: blocks written from the batch are exactly the blocks com
         recs.push({ ts, level: r() < 0.8 ? 'info' : 'error', source: `s${Math.floor(r() * 3)}`, host: `h${Math.floor(r() * 2)}`, message: `request ${n} took ${Math.floor(r() * 900)} ms for user${Math.floor(r() * 5)}`, attrs: r() < 0.5 ? JSON.stringify({ n, user: `u${Math.floor(r() * 5)}` }) : null, stream: null, offset: null });
       }
       await direct.insert(recs);
+      assert.equal(said, '', `batch ${b}`);
       await viaHot.insert(recs);
       await viaHot.settled();
       assert.deepEqual(counts(direct), counts(viaHot), `after batch ${b}`);
@@ -158,6 +167,7 @@ test('inline compactor: blocks written from the batch are exactly the blocks com
     await direct.close();
     await viaHot.close();
   } finally {
+    process.stderr.write = stderr;
     rmSync(dir, { recursive: true, force: true });
   }
 });

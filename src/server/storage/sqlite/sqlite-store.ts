@@ -325,6 +325,7 @@ export class SqliteStore implements Store {
   #upsertIngest: Database.Statement;
   #insertTx: Database.Transaction<(records: NormalizedRecord[], direct: boolean) => InsertResult>;
   #sourceHot: Database.Statement;
+  #deleteHotUpTo: Database.Statement;
   #stepRows: Database.Statement;
   #deleteHot: Database.Statement;
 
@@ -380,6 +381,7 @@ export class SqliteStore implements Store {
     );
     this.#insertTx = db.transaction((records: NormalizedRecord[], direct: boolean) => this.#insertBatch(records, direct));
     this.#sourceHot = db.prepare(`SELECT ${HOT_TUPLE} FROM hot WHERE source = ?`).raw(true);
+    this.#deleteHotUpTo = db.prepare('DELETE FROM hot WHERE source = ? AND ts <= ? AND (ts < ? OR id <= ?)');
     this.#stepRows = db.prepare(`SELECT ${HOT_TUPLE} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).raw(true);
     // One statement for a step's rows (ids as a JSON array): a quarter cheaper than one DELETE per row.
     this.#deleteHot = db.prepare('DELETE FROM hot WHERE id IN (SELECT value FROM json_each(?))');
@@ -601,9 +603,20 @@ export class SqliteStore implements Store {
         this.#onCompactionStep?.(take);
         const moving = all.slice(0, take);
         this.#idWidth = Math.max(this.#idWidth, writeBlocks(this.#db, moving, blockRows));
-        const gone: number[] = [];
-        for (const r of moving) if (r.id < firstId) gone.push(r.id);
-        if (gone.length) this.#deleteHot.run(JSON.stringify(gone));
+        // The hot rows that went into blocks are the oldest of the source's hot rows in (ts, id)
+        // order (every one of them was read, and blocks take a prefix of the merged order): one
+        // range of hot_source_ts (source, ts, then id as the rowid), deleted in index order.
+        let gone = 0;
+        let last: Row | undefined;
+        for (const r of moving) {
+          if (r.id < firstId) {
+            gone++;
+            last = r;
+          }
+        }
+        if (last && this.#deleteHotUpTo.run(source, last.ts, last.ts, last.id).changes !== gone) {
+          throw new Error(`the hot rows of source "${source}" changed during an insert`);
+        }
         for (let i = take; i < all.length; i++) {
           const r = all[i];
           if (r.id >= firstId) this.#insertLog.run(r.id, r.ts, r.level, r.source, r.host, r.message, r.attrs);
