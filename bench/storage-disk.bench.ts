@@ -6,7 +6,7 @@
 // after compacting everything.
 // Each line is parsed as the server parses it, and the fields found in it are stored as its
 // attrs, as the server stores them.
-// Run: node --import tsx bench/storage-disk.bench.ts [lines=1000000] [corpus=generated|loghub|files:a.log,b.log]
+// Run: node --import tsx bench/storage-disk.bench.ts [lines=1000000] [corpus=generated|generated-json|generated-logfmt|loghub|files:a.log,b.log]
 // (files: the given files' lines, interleaved and repeated up to the count; each file a source).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,12 +32,14 @@ function* corpus(): Generator<{ source: string; line: string }> {
     for (let i = 0; n < LINES; i++) for (const t of texts) if (n++ < LINES) yield { source: t.source, line: t.lines[i % t.lines.length] };
     return;
   }
-  const f = new LineFactory({ format: 'plain', seed: 42, stackTraces: false });
+  const format = CORPUS === 'generated' ? 'plain' : CORPUS.replace(/^generated-/, '');
+  if (!['plain', 'json', 'logfmt'].includes(format)) throw new Error(`unknown corpus ${CORPUS}: generated, generated-json, generated-logfmt, loghub or files:a.log,b.log`);
+  const f = new LineFactory({ format: format as 'plain' | 'json' | 'logfmt', seed: 42, stackTraces: false });
   const t0 = Date.UTC(2026, 10, 28, 3, 0, 0);
   for (let i = 0; i < LINES; i++) {
     const line = f.record(t0 + i * 7).replace(/\n$/, '');
-    const m = /\]: (\w+)/.exec(line);
-    yield { source: m?.[1] ?? 'app', line };
+    const m = /\]: (\w+)|"service":"(\w+)"|service=(\w+)/.exec(line);
+    yield { source: m?.[1] ?? m?.[2] ?? m?.[3] ?? 'app', line };
   }
 }
 
