@@ -423,8 +423,9 @@ export class SqliteStore implements Store {
   }
 
   // Runs inside one IMMEDIATE transaction: either every row (in `hot` or in the blocks #place
-  // writes), the rollups, the stream offsets and last_id are committed together, or nothing is. Offsets are read from
-  // the table inside the transaction (not cached), so a rolled-back batch leaves no trace.
+  // writes), the rollups, the stream offsets and last_id are committed together, or nothing
+  // is. Offsets are read from the table inside the transaction (not cached), so a rolled-back
+  // batch leaves no trace.
   #insertBatch(records: NormalizedRecord[], direct: boolean): InsertResult {
     let lastId = this.#getLastId.get() as number;
     const firstId = lastId + 1;
