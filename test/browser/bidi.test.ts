@@ -144,3 +144,16 @@ test('control characters (ESC, BEL, backspace, a lone CR, DEL, C1) are marked es
   assert.doesNotMatch(meta, CONTROL);
   assert.deepEqual(watch.problems, []);
 });
+
+test('the field sidebar shows a value with its escape, in the text and in its tooltip', async () => {
+  const sidebar = page.getByRole('complementary', { name: 'Fields' });
+  if (!(await sidebar.count())) await page.getByRole('button', { name: /Fields$/ }).click();
+  await sidebar.waitFor();
+  await sidebar.locator('summary', { hasText: 'file' }).click();
+  const value = sidebar.locator('.field-value', { hasText: 'invoice_' });
+  await value.waitFor();
+  await assertEscaped(value, 'field value in the sidebar', 'invoice_<U+202E>gnp.exe');
+  const title = (await value.getAttribute('title')) ?? '';
+  assert.equal(title, 'invoice_<U+202E>gnp.exe');
+  assert.doesNotMatch(title, BIDI);
+});
