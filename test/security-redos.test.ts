@@ -15,6 +15,7 @@ import { parseLabels } from '../src/server/interop/loki-labels.js';
 import { camelizeKeys } from '../src/server/interop/otlp-map.js';
 import { mapPushJson } from '../src/server/interop/loki-map.js';
 import { uncompressSnappy } from '../src/server/interop/snappy-body.js';
+import { LineSplitter } from '../src/collector/lines.js';
 import { parseOtlpJson } from '../src/server/routes/otlp.js';
 import { parseFilter } from '../src/server/routes/filters.js';
 import { decodeCursor } from '../src/shared/cursor.js';
@@ -167,6 +168,16 @@ linear('parseLabels, many labels', (n) => '{' + rep('a="b",', n) + 'c="d"}', par
 linear('parseLabels, blanks', (n) => '{' + rep(' ', n) + '}', parseLabels);
 linear('parseLabels, unclosed value', (n) => '{a="' + rep('\\x41', n), parseLabels);
 linear('mapPushJson, many entries', (n) => JSON.stringify({ streams: [{ stream: { job: 'a' }, values: Array.from({ length: Math.floor(n / 40) }, () => ['1700000000000000000', 'line']) }] }), (t) => mapPushJson(JSON.parse(t)));
+
+// The collector: a line that arrives a byte at a time (a writer that trickles a long line, a
+// progress bar) waits in a carry buffer; concatenating onto it copied the whole carry on every
+// read, quadratic up to the line limit (7.2 s for 256 KiB one byte a read).
+linear('LineSplitter, a long line arriving one byte a read', (n) => rep('a', n), (t: string) => {
+  const splitter = new LineSplitter(256 * 1024, { beginChunk() {}, line() {} });
+  const bytes = Buffer.from(t, 'latin1');
+  for (let i = 0; i < bytes.length; i++) splitter.push(bytes.subarray(i, i + 1), 1, i);
+  splitter.push(Buffer.from('\n'), 1, bytes.length);
+});
 
 // Snappy (Loki protobuf pushes): the decoder runs every copy a block holds whatever length the
 // block declares, so a block declaring 1 byte and carrying 64-byte copies (3 bytes each as sent)
