@@ -16,6 +16,8 @@ import { camelizeKeys } from '../src/server/interop/otlp-map.js';
 import { mapPushJson } from '../src/server/interop/loki-map.js';
 import { uncompressSnappy } from '../src/server/interop/snappy-body.js';
 import { LineSplitter } from '../src/collector/lines.js';
+import { fieldNumber } from '../src/shared/fields.js';
+import { textToBase } from '../src/shared/query/units.js';
 import { parseOtlpJson } from '../src/server/routes/otlp.js';
 import { parseFilter } from '../src/server/routes/filters.js';
 import { decodeCursor } from '../src/shared/cursor.js';
@@ -169,6 +171,17 @@ linear('parseLabels, blanks', (n) => '{' + rep(' ', n) + '}', parseLabels);
 linear('parseLabels, unclosed value', (n) => '{a="' + rep('\\x41', n), parseLabels);
 linear('mapPushJson, many entries', (n) => JSON.stringify({ streams: [{ stream: { job: 'a' }, values: Array.from({ length: Math.floor(n / 40) }, () => ['1700000000000000000', 'line']) }] }), (t) => mapPushJson(JSON.parse(t)));
 
+// Numbers in field values (log content: a JSON line's fields, attrs). `\d+\.?\d*` splits a run
+// of digits every way before `$` fails, quadratic: one 60 KB value of digits and an `x` took
+// 3.6 s in fieldNumber, which the block encoder runs on every string value when it compacts
+// (the server's /healthz stalled 3.1 s, 30 s after the record arrived) and range filters run on
+// every candidate row.
+linear('fieldNumber, digits then a letter', (n) => rep('1', n) + 'x', fieldNumber);
+linear('fieldNumber, digits then a dot and a letter', (n) => rep('1', n) + '.x', fieldNumber);
+linear('fieldNumber, digits, an exponent, digits, a letter', (n) => rep('1', n / 2) + 'e' + rep('1', n / 2) + 'x', fieldNumber);
+linear('textToBase, digits then a letter (durations and sizes)', (n) => rep('1', n) + 'x', (t) => [textToBase(t, true), textToBase(t, false), textToBase(`${t}ms`, true), textToBase(`${t} KiB`, false)]);
+linear('the query parser, a long number', (n) => 'a>' + rep('1', Math.min(n, 1000)) + 'x', (t) => parseQuery(t));
+
 // The collector: a line that arrives a byte at a time (a writer that trickles a long line, a
 // progress bar) waits in a carry buffer; concatenating onto it copied the whole carry on every
 // read, quadratic up to the line limit (7.2 s for 256 KiB one byte a read).
@@ -228,6 +241,11 @@ test('the linear rewrites keep the old answers', () => {
   assert.equal(termMatches(t('"a a con*"'), tokenize('a a x connect')), false);
   assert.equal(termMatches(t('conn*'), tokenize('x connection')), true);
   assert.deepEqual(splitTerms('conn** x'), [{ text: 'conn', prefix: true }, { text: 'x', prefix: false }]);
+  for (const [t, n] of [['1', 1], ['1.', 1], ['1.5', 1.5], ['.5', 0.5], ['-2e3', -2000], ['+1.5E-1', 0.15], ['1x', undefined], ['.', undefined], ['1.2.3', undefined], ['e5', undefined], ['', undefined]] as const) {
+    assert.equal(fieldNumber(t), n, t);
+  }
+  assert.equal(textToBase('1.5s', true), 1.5e9);
+  assert.equal(textToBase('2KiB', false), 2048);
 });
 
 test('camelizeKeys renames as before', () => {
