@@ -18,6 +18,7 @@ import { uncompressSnappy } from '../src/server/interop/snappy-body.js';
 import { LineSplitter } from '../src/collector/lines.js';
 import { fieldNumber } from '../src/shared/fields.js';
 import { textToBase } from '../src/shared/query/units.js';
+import { findMatches, parseSearch as parseHighlight } from '../web/src/lib/highlight.js';
 import { parseOtlpJson } from '../src/server/routes/otlp.js';
 import { parseFilter } from '../src/server/routes/filters.js';
 import { decodeCursor } from '../src/shared/cursor.js';
@@ -182,6 +183,16 @@ linear('fieldNumber, digits, an exponent, digits, a letter', (n) => rep('1', n /
 linear('textToBase, digits then a letter (durations and sizes)', (n) => rep('1', n) + 'x', (t) => [textToBase(t, true), textToBase(t, false), textToBase(`${t}ms`, true), textToBase(`${t} KiB`, false)]);
 linear('the query parser, a long number', (n) => 'a>' + rep('1', Math.min(n, 1000)) + 'x', (t) => parseQuery(t));
 
+// The dashboard's highlighter (in the reader's browser, for every row drawn): a phrase tried at
+// each token position cost tokens × phrase length (203 ms per 256 KiB row for a 500-word phrase,
+// a query a shared link can carry); Knuth–Morris–Pratt over the tokens, as the server's search.
+{
+  const phrase = parseHighlight(`"${'a '.repeat(500)}b"`);
+  const prefixed = parseHighlight(`"${'a '.repeat(500)}b*"`);
+  linear('findMatches (dashboard highlight), a long phrase in a line of its first word', (n) => rep('a ', n), (t) => findMatches(t, phrase));
+  linear('findMatches (dashboard highlight), a long prefix phrase', (n) => rep('a ', n), (t) => findMatches(t, prefixed));
+}
+
 // The collector: a line that arrives a byte at a time (a writer that trickles a long line, a
 // progress bar) waits in a carry buffer; concatenating onto it copied the whole carry on every
 // read, quadratic up to the line limit (7.2 s for 256 KiB one byte a read).
@@ -245,6 +256,12 @@ test('the linear rewrites keep the old answers', () => {
     assert.equal(fieldNumber(t), n, t);
   }
   assert.equal(textToBase('1.5s', true), 1.5e9);
+  const hl = (q: string, line: string) => findMatches(line, parseHighlight(q));
+  assert.deepEqual(hl('"a a b"', 'a a a b a a b'), [[2, 7], [8, 13]]);
+  assert.deepEqual(hl('"a a"', 'a a a'), [[0, 5]]);
+  assert.deepEqual(hl('con*', 'x connect conn co'), [[2, 9], [10, 14]]);
+  assert.deepEqual(hl('"a con*"', 'a connect a x a con'), [[0, 9], [14, 19]]);
+  assert.deepEqual(hl('"b a b a c"', 'b a b a b a c'), [[4, 13]]);
   assert.equal(textToBase('2KiB', false), 2048);
 });
 
