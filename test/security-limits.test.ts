@@ -232,6 +232,36 @@ describe('hostile JSON on the OTLP and Loki doors', () => {
 });
 
 describe('live-tail subscribers and rate limit', () => {
+  test('a subscriber that stops reading holds at most 32 MiB of long lines, not --tail-buffer of them: it gets a gap', async () => {
+    // Default --tail-buffer (20,000 records): of 256 KiB lines that was 5 GiB held for one
+    // subscriber that never reads. 70 MiB of long lines must end in a gap, not all be queued.
+    await withServer([], async (srv) => {
+      const sock = net.connect(srv.port, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      sock.write('GET /api/v1/tail HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+      sock.pause();
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        if (/^logpipe_tail_subscribers 1$/m.test(await (await fetch(`${srv.url}/metrics`)).text())) break;
+      }
+      const line = 'w'.repeat(250 * 1024);
+      for (let b = 0; b < 5; b++) {
+        const res = await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 56 }, (_, i) => ({ message: `${b}-${i} ${line}` })));
+        assert.equal(res.status, 200, res.text.slice(0, 200));
+      }
+      let text = '';
+      sock.setEncoding('latin1');
+      sock.on('data', (d: string) => {
+        // Only the event heads matter; the lines themselves are dropped as they come.
+        for (const m of d.matchAll(/event: (\w+)/g)) text += `${m[1]}\n`;
+        if (d.includes('4-55 ')) text += 'last line\n';
+      });
+      sock.resume();
+      for (const deadline = Date.now() + 60_000; !/gap|last line/.test(text) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      sock.destroy();
+      assert.match(text, /gap/, `the lagging subscriber got: ${text.split('\n').slice(0, 10).join(', ')}`);
+    });
+  });
+
   test('past --max-subscribers a new tail gets 429 with Retry-After; a freed slot is reused', async () => {
     await withServer(['--max-subscribers', '2'], async (srv) => {
       const a = new SseClient(`${srv.url}/api/v1/tail`);
