@@ -64,6 +64,7 @@
 // selects nothing in the block.
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
 import { Compressor, Decompressor } from 'zstd-napi';
+import { pairsText } from './text-pairs.js';
 import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
@@ -192,6 +193,13 @@ export const ROWS_WHOLE = 8;
 const V2_MARK = 0x02;
 /** First byte of a format v3 payload, both as stored and decompressed (see encodePayload). */
 const V3_MARK = 0x03;
+/**
+ * In the attrs section (schema 6 on), in place of a row's attrs text: "the key=value pairs of
+ * the message" (text-pairs.ts), written when they are exactly the attrs text. A JSON number,
+ * which no earlier block holds there (strings and null only).
+ */
+const DERIVED = 0;
+const DERIVED_LINE = '0';
 /** An empty v3 first section: what open() starts a block from before its frames are read. */
 const EMPTY_V3 = Buffer.from('\u00030,0,0,0\n', 'latin1');
 
@@ -299,7 +307,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
   const lv: number[] = new Array(n);
   const hi: number[] = new Array(n);
   const ms: string[] = new Array(n);
-  const as: (string | null)[] = new Array(n);
+  const as: (string | null | typeof DERIVED)[] = new Array(n);
   let prevId = idMin;
   let prevTs = tsMin;
   for (let j = 0; j < n; j++) {
@@ -311,7 +319,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     lv[j] = r.level;
     hi[j] = hostIndex.get(r.host)!;
     ms[j] = r.message;
-    as[j] = r.attrs;
+    as[j] = r.attrs !== null && pairsText(r.message) === r.attrs ? DERIVED : r.attrs;
   }
   const { cols, irregular } = buildColumns(parsed);
   const at: Record<string, [number, number]> = {};
@@ -524,7 +532,7 @@ function sections(mark: number, header: string | Buffer, columns: Buffer, messag
  * A section of layoutV2: a JSON array with each value on its own line ("[", then one value and a
  * comma a line, the last without, then "]"), so the whole parses as it is and row k is line k + 1.
  */
-function lines(values: readonly (string | null)[]): string {
+function lines(values: readonly (string | number | null)[]): string {
   return `[\n${values.map((v) => JSON.stringify(v)).join(',\n')}\n]`;
 }
 
@@ -766,11 +774,17 @@ export class DecodedBlock {
   /** Row k's attrs text, parsed alone unless the whole section already is. */
   attrsOf(k: number): string | null {
     if (this.#attrs !== null) return this.#attrs[k];
-    return JSON.parse(this.attrsLine(k)) as string | null;
+    const v = JSON.parse(this.#attrsValue(k)) as string | null | typeof DERIVED;
+    return v === DERIVED ? pairsText(this.message(k)) : v;
   }
 
-  /** Row k's line of the attrs section (v2, v3): its attrs text as a JSON string, for substring checks before it is parsed. */
+  /** Row k's attrs text as a JSON string (its line of the attrs section, v2, v3), for substring checks before it is parsed. */
   attrsLine(k: number): string {
+    const line = this.#attrsValue(k);
+    return line === DERIVED_LINE ? JSON.stringify(pairsText(this.message(k))) : line;
+  }
+
+  #attrsValue(k: number): string {
     this.#aLines ??= this.#lineStarts(this.#a!);
     return this.#line(this.#a!, this.#aLines, k);
   }
@@ -830,7 +844,9 @@ export class DecodedBlock {
       const msgs = this.messages();
       if (this.#attrs === null) {
         const a = this.#a!;
-        this.#attrs = JSON.parse(this.#bytesOf(a).toString('utf8', a.start, a.end)) as (string | null)[];
+        const attrs = JSON.parse(this.#bytesOf(a).toString('utf8', a.start, a.end)) as (string | null | typeof DERIVED)[];
+        for (let k = 0; k < attrs.length; k++) if (attrs[k] === DERIVED) attrs[k] = pairsText(msgs[k]);
+        this.#attrs = attrs as (string | null)[];
         this.#extra += (a.end - a.start) * 2;
       }
       const n = h.i.length;

@@ -4,7 +4,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { translateOpenError } from './sqlite-errors.js';
 
 /** Schema version stored in `PRAGMA user_version`; bump it with a migration step (upgrade.ts). */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 // Schema 2 (storage v2). Why each piece is there:
 // - Rows live in two places. `hot` holds the newest rows uncompressed, as ingest writes them
@@ -58,6 +58,13 @@ export const TERMS_DDL = 'CREATE TABLE IF NOT EXISTS block_terms (block INTEGER 
 // stream) keep reading, told apart by their first stored byte. The version exists for the
 // older logpipe: a schema-4 store would take a v3 payload for a damaged zstd frame; it refuses
 // a schema-5 file instead, naming both versions (upgrade.ts upgrade4to5).
+
+// Schema 6: a block's attrs section may hold, in place of a row's attrs text, the mark "the
+// key=value pairs of the message" (../block.ts DERIVED, ../text-pairs.ts), written when they are
+// exactly the attrs text: most plain and logfmt lines' fields are written in their text, and
+// stored twice they were a third of a block's bytes. Nothing in the tables changes; the
+// version exists for the older logpipe, which would read the mark as "no attrs": it refuses a
+// schema-6 file instead, naming both versions (upgrade.ts upgrade5to6).
 
 const DDL = `
 CREATE TABLE hot (

@@ -30,7 +30,7 @@ import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, insertBlocks, writeBlocks, type BlockRow } from './block-table.js';
 import { BlockEncoder, HOT_TUPLE, rowsOf, type HotTuple } from './block-encoder.js';
-import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4, upgrade4to5 } from './upgrade.js';
+import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4, upgrade4to5, upgrade5to6 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -327,6 +327,8 @@ export class SqliteStore implements Store {
       if ((db.pragma('user_version', { simple: true }) as number) === 3) upgrade3to4(db);
       // And before any block is written: a v3 payload only ever sits in a schema-5 file.
       if ((db.pragma('user_version', { simple: true }) as number) === 4) upgrade4to5(db);
+      // And before any block marks derived attrs: only a schema-6 file holds such a block.
+      if ((db.pragma('user_version', { simple: true }) as number) === 5) upgrade5to6(db);
       if (needsConversion(db)) {
         convertRows(db, file, { blockRows: this.#blockRows, chunkRows: options.upgradeChunkRows, onProgress: options.onUpgradeProgress });
       }
