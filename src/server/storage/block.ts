@@ -64,7 +64,7 @@
 // selects nothing in the block.
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
 import { Compressor, Decompressor } from 'zstd-napi';
-import { pairsText } from './text-pairs.js';
+import { pairsEqual, pairsText } from './text-pairs.js';
 import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
@@ -321,7 +321,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     lv[j] = r.level;
     hi[j] = hostIndex.get(r.host)!;
     ms[j] = r.message;
-    as[j] = r.attrs !== null && pairsText(r.message) === r.attrs ? DERIVED : r.attrs;
+    as[j] = r.attrs !== null && pairsEqual(r.message, r.attrs) ? DERIVED : r.attrs;
   }
   const { cols, irregular } = buildColumns(parsed);
   const at: Record<string, [number, number]> = {};

@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { LineFactory } from '../../generator/lines.js';
 import { parseLine } from '../../shared/parse/index.js';
 import type { NormalizedRecord } from '../../shared/record.js';
-import { pairsText } from './text-pairs.js';
+import { mulberry32 } from '../../shared/random.js';
+import { pairsEqual, pairsText } from './text-pairs.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { SCHEMA_VERSION } from './sqlite/schema.js';
 
@@ -36,6 +37,40 @@ test('pairsText reads logfmt pairs: bare and quoted values, escapes, repeated ke
   }
   // Key order is the order of first appearance, as a JSON object's.
   assert.equal(pairsText('b=1 a=2 b=3'), '{"b":"3","a":"2"}');
+});
+
+test('pairsText agrees with the first, token-at-a-time implementation on random messages', () => {
+  const r = mulberry32(7);
+  const pieces = ['a', 'b', 'key', 'x.y', '_k', '1a', '-a', '=', '=', '=', '"', '\\', '\\"', '\\\\', ' ', ' ', '\t', 'v', '42', 'é', '/', '?', ':', 'req-1'];
+  for (let i = 0; i < 50_000; i++) {
+    let m = '';
+    const len = 1 + Math.floor(r() * 16);
+    for (let j = 0; j < len; j++) m += pieces[Math.floor(r() * pieces.length)];
+    assert.equal(pairsText(m), referencePairsText(m), JSON.stringify(m));
+  }
+});
+
+test('pairsEqual(message, attrs) is pairsText(message) === attrs, for random messages (quotes, escapes, repeats, tabs, non-ASCII) and attrs that match, nearly match or do not', () => {
+  const r = mulberry32(99);
+  const pieces = ['a', 'b', 'key', 'x.y', '_k', '1a', '=', '=', '"', '\\', '\\"', ' ', ' ', '\t', 'v', '42', 'é', '🙂', '\u0001', ',', '{', '}', ':', 'req-1'];
+  let same = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let m = '';
+    const len = 1 + Math.floor(r() * 14);
+    for (let j = 0; j < len; j++) m += pieces[Math.floor(r() * pieces.length)];
+    const exact = pairsText(m);
+    const k = r();
+    let attrs: string;
+    if (exact !== null && k < 0.5) attrs = exact;
+    else if (exact !== null && k < 0.8) {
+      const at = Math.floor(r() * exact.length);
+      attrs = exact.slice(0, at) + (r() < 0.5 ? '' : 'x') + exact.slice(at + 1);
+    } else attrs = JSON.stringify({ [m.slice(0, 3)]: m.slice(3) });
+    const want = exact === attrs;
+    if (want) same++;
+    assert.equal(pairsEqual(m, attrs), want, `${JSON.stringify(m)} vs ${attrs}`);
+  }
+  assert.ok(same > 400, `enough matching cases: ${same}`);
 });
 
 test("pairsText gives exactly the parser's attrs for nearly every generated plain and every logfmt line (the mark is what they store)", () => {
@@ -110,3 +145,72 @@ test('a schema-5 file opens as schema 6 (nothing rewritten), and an older logpip
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The first implementation (a token at a time), kept as the reference pairsText must agree with. */
+function referencePairsText(message: string): string | null {
+  // Cheap exit: most messages without an '=' have no pairs.
+  if (message.indexOf('=') < 0) return null;
+  const keys: string[] = [];
+  const values = new Map<string, string>();
+  const n = message.length;
+  let p = 0;
+  while (p < n) {
+    let c = message.charCodeAt(p);
+    if (c === 32 || c === 9) {
+      p++;
+      continue;
+    }
+    // A token starts at p: a key?
+    const start = p;
+    if (refKeyStart(c)) {
+      p++;
+      while (p < n && refKeyChar((c = message.charCodeAt(p)))) p++;
+      if (p < n && message.charCodeAt(p) === 61) {
+        const key = message.slice(start, p);
+        p++;
+        let value: string;
+        if (p < n && message.charCodeAt(p) === 34) {
+          p++;
+          let out = '';
+          let from = p;
+          for (; p < n; p++) {
+            c = message.charCodeAt(p);
+            if (c === 92 && p + 1 < n && (message.charCodeAt(p + 1) === 34 || message.charCodeAt(p + 1) === 92)) {
+              out += message.slice(from, p);
+              from = ++p;
+            } else if (c === 34) break;
+          }
+          value = out + message.slice(from, p);
+          if (p < n) p++; // the closing quote
+          // A pair ends at a space, a tab or the end; `a="x"y` is not logfmt.
+          if (p < n && message.charCodeAt(p) !== 32 && message.charCodeAt(p) !== 9) {
+            p = refSkipToken(message, p);
+            continue;
+          }
+        } else {
+          const from = p;
+          p = refSkipToken(message, p);
+          value = message.slice(from, p);
+        }
+        if (!values.has(key)) keys.push(key);
+        values.set(key, value);
+        continue;
+      }
+    }
+    p = refSkipToken(message, p);
+  }
+  if (!keys.length) return null;
+  let text = '{';
+  for (let i = 0; i < keys.length; i++) {
+    if (i) text += ',';
+    text += `${JSON.stringify(keys[i])}:${JSON.stringify(values.get(keys[i]))}`;
+  }
+  return `${text}}`;
+}
+
+function refSkipToken(s: string, p: number): number {
+  while (p < s.length && s.charCodeAt(p) !== 32 && s.charCodeAt(p) !== 9) p++;
+  return p;
+}
+const refKeyStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const refKeyChar = (c: number) => refKeyStart(c) || (c >= 48 && c <= 57) || c === 46 || c === 45;
