@@ -4,7 +4,7 @@
 //     raw multi-row INSERT (unnest arrays) of the same rows into the same table and indexes,
 //     tsvector computed by PostgreSQL's own to_tsvector('simple'), nothing else;
 //  2. the same with two writers at once (two pools), showing what serializing writers costs;
-//  3. the query set of bench/query.bench.ts on a smaller database, each against the
+//  3. the query set of the former bench/query.bench.ts on a smaller database, each against the
 //     straightforward SQL for the same answer on the same tables;
 //  4. retention: a chunk of deletes against a bare DELETE, and an expired day dropped whole.
 // Every schema is fresh (logpipe_bench_<random>) and dropped at the end.

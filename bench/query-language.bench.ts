@@ -94,7 +94,7 @@ try {
 } finally {
   await srv.stop();
 }
-console.log(`\n${LINES.toLocaleString('en')} lines over one hour (SQLite row store), medians of ${RUNS} runs over HTTP on loopback`);
+console.log(`\n${LINES.toLocaleString('en')} lines over one hour (SQLite block store), medians of ${RUNS} runs over HTTP on loopback`);
 console.log('| query | median | answer |\n|---|---|---|');
 for (const r of rows) console.log(r);
 

@@ -5,6 +5,9 @@
 // bin/logpipe) in every round, beside the same round's reference (the servers take turns going
 // first).
 // PROFILE_DIR=/dir starts each server with --cpu-prof there (written when it exits).
+// BATCH=n posts n-line batches (default 1000, the collector's --batch-lines; the reference
+// always commits 1000 rows per transaction). SOURCES=n spreads the lines over n sources, line i
+// going to source i % n (default 1: a collector's batch is one file's lines).
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,7 +19,10 @@ import { fmt, median, postAll } from './lib/http.js';
 
 const LINES = Number(process.argv[2] ?? 300_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
-const BATCH = 1000;
+const BATCH = Number(process.env.BATCH ?? 1000);
+/** Rows per transaction of the raw reference (what schema 1's comparison has always used). */
+const RAW_BATCH = 1000;
+const SOURCES = Number(process.env.SOURCES ?? 1);
 
 function makeLines(n: number): string[] {
   const f = new LineFactory({ format: 'plain', seed: 42, stackTraces: false });
@@ -52,7 +58,7 @@ function rawInsert(lines: string[]): number {
     }
   });
   const t = performance.now();
-  for (let i = 0; i < lines.length; i += BATCH) tx(i, Math.min(lines.length, i + BATCH));
+  for (let i = 0; i < lines.length; i += RAW_BATCH) tx(i, Math.min(lines.length, i + RAW_BATCH));
   const rate = lines.length / ((performance.now() - t) / 1000);
   db.close();
   rmSync(dir, { recursive: true, force: true });
@@ -73,7 +79,7 @@ async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number
   const srv = await startServer({ bin, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const bodies: Buffer[] = [];
   for (let i = 0; i < lines.length; i += BATCH) {
-    bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message) => ({ message, source: 'bench', host: 'host-1' })))));
+    bodies.push(Buffer.from(JSON.stringify(lines.slice(i, i + BATCH).map((message, j) => ({ message, source: SOURCES > 1 ? `bench-${(i + j) % SOURCES}` : 'bench', host: 'host-1' })))));
   }
   const cpu0 = cpuSecondsOf(srv.proc.pid!);
   const t = performance.now();
@@ -82,7 +88,7 @@ async function httpInsert(lines: string[], bin?: string): Promise<{ rate: number
   // The server's CPU per line, counted until the compaction the lines made due is done (a
   // block store that compacts on a worker thread may still be at it; schema 1 had none).
   let m = await (await fetch(`${srv.url}/metrics`)).text();
-  for (let i = 0; i < 100 && Number(/^logpipe_db_uncompacted_rows (\d+)$/m.exec(m)?.[1] ?? 0) >= BATCH; i++) {
+  for (let i = 0; i < 100 && Number(/^logpipe_db_uncompacted_rows (\d+)$/m.exec(m)?.[1] ?? 0) >= RAW_BATCH; i++) {
     await new Promise((r) => setTimeout(r, 50));
     m = await (await fetch(`${srv.url}/metrics`)).text();
   }
@@ -121,7 +127,7 @@ for (let r = 0; r < ROUNDS; r++) {
   console.log(line);
 }
 const ratios = raw.map((x, i) => viaHttp[i] / x);
-console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${ROUNDS} rounds`);
+console.log(`\n${fmt(LINES)} lines, ${BATCH}-line batches, ${SOURCES} source(s), ${ROUNDS} rounds`);
 console.log(`raw better-sqlite3 (same table, indexes, FTS5): median ${fmt(median(raw))} rows/s`);
 console.log(`logpipe server over HTTP (JSON, loopback):     median ${fmt(median(viaHttp))} lines/s, ${median(cpuUs).toFixed(1)} µs server CPU/line`);
 for (const b of BEFORE) {

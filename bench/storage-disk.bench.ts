@@ -4,10 +4,13 @@
 // collector sends); sizes are all database files after a WAL checkpoint. The v2 figure is
 // taken twice: as ingest left it (the newest rows of each source still in the hot table) and
 // after compacting everything.
-// Run: node --import tsx bench/storage-disk.bench.ts [lines=1000000] [corpus=generated|loghub]
+// Each line is parsed as the server parses it, and the fields found in it are stored as its
+// attrs, as the server stores them.
+// Run: node --import tsx bench/storage-disk.bench.ts [lines=1000000] [corpus=generated|generated-json|generated-logfmt|loghub|files:a.log,b.log]
+// (files: the given files' lines, interleaved and repeated up to the count; each file a source).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LineFactory } from '../src/generator/lines.js';
 import { LEVEL_CODE } from '../src/shared/levels.js';
@@ -22,19 +25,21 @@ const CORPUS = process.argv[3] ?? 'generated';
 const LOGHUB = join(import.meta.dirname, '..', '..', 'shared', 'loghub');
 
 function* corpus(): Generator<{ source: string; line: string }> {
-  if (CORPUS === 'loghub') {
-    const files = readdirSync(LOGHUB).filter((f) => f.endsWith('_2k.log'));
-    const texts = files.map((f) => ({ source: f.replace('_2k.log', ''), lines: readFileSync(join(LOGHUB, f), 'utf8').split('\n').filter(Boolean) }));
+  if (CORPUS === 'loghub' || CORPUS.startsWith('files:')) {
+    const files = CORPUS === 'loghub' ? readdirSync(LOGHUB).filter((f) => f.endsWith('_2k.log')).map((f) => join(LOGHUB, f)) : CORPUS.slice(6).split(',');
+    const texts = files.map((f) => ({ source: basename(f).replace(/(_2k)?\.log$/, ''), lines: readFileSync(f, 'utf8').split('\n').filter(Boolean) }));
     let n = 0;
     for (let i = 0; n < LINES; i++) for (const t of texts) if (n++ < LINES) yield { source: t.source, line: t.lines[i % t.lines.length] };
     return;
   }
-  const f = new LineFactory({ format: 'plain', seed: 42, stackTraces: false });
+  const format = CORPUS === 'generated' ? 'plain' : CORPUS.replace(/^generated-/, '');
+  if (!['plain', 'json', 'logfmt'].includes(format)) throw new Error(`unknown corpus ${CORPUS}: generated, generated-json, generated-logfmt, loghub or files:a.log,b.log`);
+  const f = new LineFactory({ format: format as 'plain' | 'json' | 'logfmt', seed: 42, stackTraces: false });
   const t0 = Date.UTC(2026, 10, 28, 3, 0, 0);
   for (let i = 0; i < LINES; i++) {
     const line = f.record(t0 + i * 7).replace(/\n$/, '');
-    const m = /\]: (\w+)/.exec(line);
-    yield { source: m?.[1] ?? 'app', line };
+    const m = /\]: (\w+)|"service":"(\w+)"|service=(\w+)/.exec(line);
+    yield { source: m?.[1] ?? m?.[2] ?? m?.[3] ?? 'app', line };
   }
 }
 
@@ -61,7 +66,8 @@ try {
   for (const { source, line } of corpus()) {
     parts.push(line);
     const p = parseLine(line);
-    batch.push({ ts: p.ts ?? now, level: p.level ?? 'unknown', source, host: 'web-1', message: line, attrs: null, stream: null, offset: null });
+    const attrs = p.attrs && Object.keys(p.attrs).length ? JSON.stringify(p.attrs) : null;
+    batch.push({ ts: p.ts ?? now, level: p.level ?? 'unknown', source, host: 'web-1', message: p.message ?? line, attrs, stream: null, offset: null });
     if (batch.length === 1000) {
       batches.push(batch);
       batch = [];

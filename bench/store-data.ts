@@ -3,6 +3,8 @@
 // 1% fatal, 10 sources, a vocabulary of a few thousand words plus ids, paths and numbers (so
 // the FTS index has a realistic number of distinct terms), one rare word (~1 in 100k lines)
 // and one common word ("request", in about a third of the lines).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Level } from '../src/shared/levels.js';
 import type { NormalizedRecord } from '../src/shared/record.js';
 import { mulberry32 as rng } from '../src/shared/random.js';
@@ -137,4 +139,32 @@ export async function walkInfoPages(store: Store, from: number, to: number, page
     after = { ts: page[page.length - 1].ts, id: page[page.length - 1].id };
   }
   return page;
+}
+
+/**
+ * The 5,000,000-line, one-hour database of these records that bench/server-query.bench.ts
+ * queries (ids in arrival order, streams set), built once through Store.insert so the rollups
+ * exist and kept in bench/out/ (gitignored; delete bench/out/query-*.db* to rebuild). Returns its path.
+ */
+export async function queryDatabase(rows: number, startTs: number, spanMs: number): Promise<string> {
+  const out = join(import.meta.dirname, 'out');
+  const file = join(out, `query-${rows}.db`);
+  const mark = `${file}.json`;
+  const version = 4;
+  if (existsSync(file) && existsSync(mark)) {
+    const m = JSON.parse(readFileSync(mark, 'utf8')) as { rows: number; version: number };
+    if (m.rows === rows && m.version === version) return file;
+  }
+  mkdirSync(out, { recursive: true });
+  for (const ext of ['', '-wal', '-shm', '.json']) rmSync(file + ext, { force: true });
+  console.log(`Building ${file} (${rows} rows over one hour, through Store.insert)…`);
+  const { SqliteStore } = await import('../src/server/storage/sqlite/sqlite-store.js');
+  const store = new SqliteStore(file);
+  const r = rng(7);
+  const t0 = performance.now();
+  for (let i = 0; i < rows; i += 1000) await store.insert(makeRecords(r, i, Math.min(1000, rows - i), rows, startTs, spanMs, true));
+  store.database.pragma('wal_checkpoint(TRUNCATE)');
+  await store.close();
+  writeFileSync(mark, JSON.stringify({ rows, version, seconds: (performance.now() - t0) / 1000 }));
+  return file;
 }

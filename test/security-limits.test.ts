@@ -88,6 +88,70 @@ describe('compression bombs', () => {
   });
 });
 
+/** A protobuf varint. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** A length-delimited protobuf field holding `body`. */
+function lenField(tag: number, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([tag]), varint(body.length), body]);
+}
+
+describe('bodies that parse into millions of objects', () => {
+  // Within the decompressed limit (16 MiB) but a few bytes an object: `{}` costs 3 bytes as sent
+  // and about 60 as a JavaScript object, so one such body took the server from 90 MiB to 0.6-1 GiB
+  // while it was parsed, before the record count was checked — and each gzips to 16 KB.
+  const LIMIT = 16 * 1024 * 1024 - 1024;
+  const fill = (unit: string, head = '', tail = '') => head + unit.repeat(Math.floor((LIMIT - head.length - tail.length) / unit.length)) + tail;
+  const kinds = (): [string, string, string, Buffer][] => {
+    const emptyRecords = Buffer.alloc(Math.floor(LIMIT / 2), 0);
+    for (let i = 0; i < emptyRecords.length; i += 2) emptyRecords[i] = 0x12; // logRecords / entries: tag 2, length 0
+    const entriesWithTimestamps = Buffer.alloc(Math.floor(LIMIT / 4) * 4, 0);
+    for (let i = 0; i < entriesWithTimestamps.length; i += 4) entriesWithTimestamps.set([0x12, 0x02, 0x0a, 0x00], i);
+    return [
+      ['JSON array of {}', '/api/v1/logs', 'application/json', gzipSync(fill('{},', '[', '{}]'))],
+      ['NDJSON lines of {}', '/api/v1/logs', 'application/x-ndjson', gzipSync(fill('{}\n'))],
+      ['one record whose attrs hold [] after []', '/api/v1/logs', 'application/json', gzipSync(fill('[],', '[{"message":"m","attrs":{"a":[', '[]]}}]'))],
+      ['text of two-letter lines', '/api/v1/logs', 'text/plain', gzipSync(fill('ab\n'))],
+      ['seed door, array of {}', '/logs', 'application/json', gzipSync(fill('{},', '[', '{}]'))],
+      ['OTLP/JSON empty log records', '/v1/logs', 'application/json', gzipSync(fill('{},', '{"resourceLogs":[{"scopeLogs":[{"logRecords":[', '{}]}]}]}'))],
+      ['OTLP protobuf empty log records', '/v1/logs', 'application/x-protobuf', gzipSync(lenField(0x0a, lenField(0x12, emptyRecords)))],
+      ['Loki protobuf entries with timestamps', '/loki/api/v1/push', 'application/x-protobuf', Buffer.from(snappy.compress(lenField(0x0a, entriesWithTimestamps)))],
+      ['Loki JSON values', '/loki/api/v1/push', 'application/json', gzipSync(fill('[],', '{"streams":[{"stream":{"job":"x"},"values":[', '[]]}]}'))],
+    ];
+  };
+
+  test('each gets a 413 before it is parsed, and the server\'s memory stays near its body size; 32 at once too', async () => {
+    await withServer([], async (srv) => {
+      const pid = srv.proc.pid!;
+      const rest = memoryOf(pid);
+      const send = ([what, path, type, body]: [string, string, string, Buffer]) =>
+        http(srv.url + path, { method: 'POST', headers: { 'content-type': type, ...(type.includes('protobuf') && path.startsWith('/loki') ? {} : { 'content-encoding': 'gzip' }) }, body, timeoutMs: 60_000 })
+          .then((res) => ({ what, res }));
+      const all = kinds();
+      for (const k of all) {
+        const { what, res } = await send(k);
+        assert.equal(res.status, 413, `${what}: ${res.status} ${res.text.slice(0, 200)}`);
+        const peak = memoryOf(pid);
+        if (rest && peak) assert.ok(peak.peak - rest.rss < 200 * 1024 * 1024, `${what}: peak RSS ${(peak.peak / 1048576).toFixed(0)} MiB, ${(rest.rss / 1048576).toFixed(0)} MiB at rest`);
+      }
+      const answers = await Promise.all(Array.from({ length: 32 }, (_, i) => send(all[i % all.length])));
+      for (const { what, res } of answers) assert.ok(res.status === 413 || res.status === 503, `${what} (32 at once): ${res.status} ${res.text.slice(0, 200)}`);
+      const after = memoryOf(pid);
+      if (rest && after) assert.ok(after.peak - rest.rss < 300 * 1024 * 1024, `32 at once: peak RSS ${(after.peak / 1048576).toFixed(0)} MiB, ${(rest.rss / 1048576).toFixed(0)} MiB at rest`);
+      const ok = await postJson(`${srv.url}/api/v1/logs`, [{ message: 'after the object bombs', attrs: { a: [{}, [], { b: [1, 2, {}] }] } }]);
+      assert.equal(ok.status, 200, ok.text);
+    });
+  });
+});
+
 describe('request limits', () => {
   test('records per request, attrs depth and attrs size have their limits, and messages are cut, not rejected', async () => {
     await withServer(['--max-records', '10', '--max-json-depth', '4', '--max-attrs-bytes', '1KB', '--max-line-bytes', '4KB'], async (srv) => {
@@ -168,6 +232,36 @@ describe('hostile JSON on the OTLP and Loki doors', () => {
 });
 
 describe('live-tail subscribers and rate limit', () => {
+  test('a subscriber that stops reading holds at most 32 MiB of long lines, not --tail-buffer of them: it gets a gap', async () => {
+    // Default --tail-buffer (20,000 records): of 256 KiB lines that was 5 GiB held for one
+    // subscriber that never reads. 70 MiB of long lines must end in a gap, not all be queued.
+    await withServer([], async (srv) => {
+      const sock = net.connect(srv.port, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      sock.write('GET /api/v1/tail HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+      sock.pause();
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        if (/^logpipe_tail_subscribers 1$/m.test(await (await fetch(`${srv.url}/metrics`)).text())) break;
+      }
+      const line = 'w'.repeat(250 * 1024);
+      for (let b = 0; b < 5; b++) {
+        const res = await postJson(`${srv.url}/api/v1/logs`, Array.from({ length: 56 }, (_, i) => ({ message: `${b}-${i} ${line}` })));
+        assert.equal(res.status, 200, res.text.slice(0, 200));
+      }
+      let text = '';
+      sock.setEncoding('latin1');
+      sock.on('data', (d: string) => {
+        // Only the event heads matter; the lines themselves are dropped as they come.
+        for (const m of d.matchAll(/event: (\w+)/g)) text += `${m[1]}\n`;
+        if (d.includes('4-55 ')) text += 'last line\n';
+      });
+      sock.resume();
+      for (const deadline = Date.now() + 60_000; !/gap|last line/.test(text) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      sock.destroy();
+      assert.match(text, /gap/, `the lagging subscriber got: ${text.split('\n').slice(0, 10).join(', ')}`);
+    });
+  });
+
   test('past --max-subscribers a new tail gets 429 with Retry-After; a freed slot is reused', async () => {
     await withServer(['--max-subscribers', '2'], async (srv) => {
       const a = new SseClient(`${srv.url}/api/v1/tail`);

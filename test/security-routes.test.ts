@@ -9,6 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type RouteInfo } from '../src/server/app.js';
@@ -260,4 +261,64 @@ test('the spellings named in the report: /%6Coki/… label endpoints need the re
     assert.equal(ok.status, 200, path);
     assert.equal(JSON.parse(ok.body).status, 'success');
   }
+});
+
+/**
+ * Writes `data` on a fresh socket and reads until the server closes it, `done` says the answer
+ * is complete, or 10 s pass: every response, raw.
+ */
+function rawExchange(data: string, done: (raw: string) => boolean = () => false): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(server.port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => sock.destroy(), 10_000);
+    sock.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (done(got)) sock.destroy();
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    sock.write(data);
+  });
+}
+
+/** The status lines of every response in a raw exchange. */
+const statuses = (raw: string) => [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+
+test('requests no client library would send: absolute-form targets, CONNECT, upgrades, pipelined and smuggled requests', async () => {
+  const host = `127.0.0.1:${server.port}`;
+  const close = 'Connection: close\r\n';
+  // Absolute-form targets (a proxy's spelling) reach the route the path names, token and all.
+  for (const target of [`http://${host}/api/v1/logs`, `http://x/api/v1/logs/export`, `HTTP://X/metrics`, `http://[::1]/loki/api/v1/labels`, `https://${host}/api/v1/tail`]) {
+    const raw = await rawExchange(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
+    assert.deepEqual(statuses(raw), [401], `${target}: ${raw.slice(0, 200)}`);
+    assert.ok(!raw.includes(SECRET), target);
+    const withRead = await rawExchange(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${INGEST}\r\n${close}\r\n`);
+    assert.deepEqual(statuses(withRead), [403], `${target} with the ingest token`);
+  }
+  // CONNECT (a proxy tunnel) is answered like any path that holds nothing, not with a dropped connection.
+  for (const target of [host, `127.0.0.1:22`, '/api/v1/logs']) {
+    const raw = await rawExchange(`CONNECT ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    assert.deepEqual(statuses(raw), [404], `CONNECT ${target}: ${JSON.stringify(raw.slice(0, 200))}`);
+    assert.match(raw, /content-type: application\/json/i);
+    assert.match(raw, /x-content-type-options: nosniff/i);
+    assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error, 'LP_ERR_NOT_FOUND');
+  }
+  // Upgrades to WebSocket or h2c are not taken: the route answers, with its token check.
+  const ws = await rawExchange(`GET /api/v1/tail HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`, (raw) => raw.endsWith('}'));
+  assert.deepEqual(statuses(ws), [401], ws.slice(0, 200));
+  // A second request on a connection is checked on its own: the first one's token does not carry over.
+  const pipelined = await rawExchange(`POST /api/v1/logs HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${INGEST}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]GET /api/v1/logs HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
+  assert.deepEqual(statuses(pipelined), [200, 401], pipelined.slice(0, 300));
+  assert.ok(!pipelined.includes(SECRET));
+  // A request hidden in a body stays a body; Content-Length beside Transfer-Encoding is refused.
+  const inBody = `GET /api/v1/logs HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${READ}\r\n\r\n`;
+  const hidden = await rawExchange(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${inBody.length}\r\n${close}\r\n${inBody}`);
+  assert.deepEqual(statuses(hidden), [200], hidden.slice(0, 200));
+  assert.ok(!hidden.includes(SECRET));
+  const both = await rawExchange(`POST /healthz HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\nGET /api/v1/logs HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
+  assert.deepEqual(statuses(both), [400], both.slice(0, 200));
 });

@@ -52,3 +52,17 @@ for (const [pkg, door] of [['protobufjs', /OTLP\/HTTP door/], ['snappyjs', /Loki
     assert.match(r.output, /npm ci/);
   });
 }
+
+// Not doors but the store and its codec: native packages, the likeliest to be missing on a new
+// machine (a failed build). The command says which and what to do, not a loader stack.
+for (const pkg of ['zstd-napi', 'better-sqlite3']) {
+  test(`a missing ${pkg} stops the start with LP_ERR_MISSING_MODULE naming it, without a stack`, async () => {
+    const r = await startWithout([pkg]);
+    assert.equal(r.listened, false, r.output);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /logpipe server: \[LP_ERR_MISSING_MODULE\] The command cannot be loaded/);
+    assert.match(r.output, new RegExp(`Cannot find package '${pkg}'`));
+    assert.match(r.output, /npm ci/);
+    assert.doesNotMatch(r.output, /triggerUncaughtException|\n\s+at /);
+  });
+}

@@ -62,7 +62,17 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`logpipe: unknown command "${name}"\n\n${mainHelp()}`);
     return 2;
   }
-  const mod = await entry.load();
+  let mod: Awaited<ReturnType<typeof entry.load>>;
+  try {
+    mod = await entry.load();
+  } catch (err) {
+    // A dependency that is not installed (or a native one that did not build for this machine:
+    // better-sqlite3, zstd-napi) stops here with one sentence rather than a loader stack.
+    const e = err as Error & { code?: unknown };
+    if (e.code !== 'ERR_MODULE_NOT_FOUND' && e.code !== 'ERR_DLOPEN_FAILED') throw err;
+    process.stderr.write(`logpipe ${name}: [LP_ERR_MISSING_MODULE] The command cannot be loaded: ${e.message.split('\n')[0]}. Reinstall logpipe's dependencies ("npm ci" in its folder) and start again.\n`);
+    return 1;
+  }
   let opts: ReturnType<BoundCommand['parse']>;
   try {
     opts = mod.parse(rest);

@@ -147,8 +147,10 @@ test('rotated names of app.log: app.log.1, app.log-20261130, app.log.1.gz, app.1
 });
 
 /**
- * Writes a file and waits until the file system's clock (coarse: it moves every few ms) has
- * moved on, so that the next file is born later.
+ * Writes a file and waits until the file system's clock has moved on to a later whole
+ * millisecond (what unseenGenerations compares), so that the next file is born later. The clock
+ * is coarse (it moves every few ms) unless the kernel hands out fine-grained stamps, as it may
+ * right after a stat: then two births can fall within one millisecond.
  */
 async function born(path: string, content: string | Buffer): Promise<number> {
   writeFileSync(path, content);
@@ -156,7 +158,7 @@ async function born(path: string, content: string | Buffer): Promise<number> {
   const probe = `${path}.probe`;
   for (;;) {
     writeFileSync(probe, '');
-    const later = statSync(probe).birthtimeMs > birth;
+    const later = Math.floor(statSync(probe).birthtimeMs) > Math.floor(birth);
     rmSync(probe);
     if (later || birth === 0) return birth;
     await new Promise((r) => setTimeout(r, 1));

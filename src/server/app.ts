@@ -151,6 +151,22 @@ export async function buildApp(config: ServerConfig, openedStore: Store, fastify
     ...fastifyOpts,
   });
   app.addHook('preValidation', dropEmptyParams);
+  // CONNECT (a proxy tunnel) never reaches Fastify: Node hands it to a 'connect' listener, and
+  // with none it drops the connection without a word. It gets the JSON 404 of any path that
+  // holds nothing, with our headers.
+  app.server.on('connect', (req: { method?: string; url?: string }, socket: import('node:stream').Duplex) => {
+    metrics.errors.inc({ status: '404' });
+    const body = JSON.stringify(errorBody('LP_ERR_NOT_FOUND', `Nothing is at "${req.method} ${String(req.url ?? '').slice(0, 200)}".`));
+    const head = [
+      'HTTP/1.1 404 Not Found',
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'connection: close',
+      ...Object.entries(securityHeaders()).map(([k, v]) => `${k}: ${v}`),
+    ];
+    socket.on('error', () => {});
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  });
   const hub = new LiveHub();
   hub.lastId = (await store.stats()).lastId;
   // Other servers sharing the database (PostgreSQL) commit too: their records reach this hub

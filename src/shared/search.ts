@@ -43,6 +43,52 @@ function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r' || /\s/u.test(c);
 }
 
+/**
+ * How much of a needle a prefilter looks for. Looking for a needle of m characters costs up to m
+ * per character of text when the text almost matches everywhere (`aaa…b` in a line of `a`s):
+ * SQLite's LIKE, String.prototype.includes and a literal RegExp all retry it at each position,
+ * and a reader's query may hold a 1,000-character word, substring or regex literal (2 MiB of
+ * such lines took 2.6 s). Prefilters only say that a text may match, before the exact test, so
+ * they look for the needle's first PREFILTER_CHARS characters: at most that many steps a character.
+ */
+export const PREFILTER_CHARS = 16;
+
+/** The part of `needle` a prefilter looks for (never cutting a surrogate pair in two). */
+export function prefilterNeedle(needle: string): string {
+  if (needle.length <= PREFILTER_CHARS) return needle;
+  const c = needle.charCodeAt(PREFILTER_CHARS - 1);
+  return needle.slice(0, c >= 0xd800 && c <= 0xdbff ? PREFILTER_CHARS - 1 : PREFILTER_CHARS);
+}
+
+/** Needles up to this length go to the engine's own search (at most this many steps a character). */
+const NATIVE_NEEDLE_CHARS = 64;
+
+/**
+ * Whether `text` contains `needle`, in time linear in the text whatever the needle: the engine's
+ * search for short needles, Knuth–Morris–Pratt from the first place the needle's prefix occurs
+ * for long ones (the engine's search retries a long needle at every position, see PREFILTER_CHARS).
+ */
+export function includesText(text: string, needle: string): boolean {
+  if (needle.length <= NATIVE_NEEDLE_CHARS) return text.includes(needle);
+  const from = text.indexOf(needle.slice(0, PREFILTER_CHARS));
+  if (from < 0) return false;
+  const m = needle.length;
+  // border[j]: length of the longest proper prefix of needle[0..j] that is also its suffix.
+  const border = new Int32Array(m);
+  for (let j = 1, k = 0; j < m; j++) {
+    const c = needle.charCodeAt(j);
+    while (k > 0 && c !== needle.charCodeAt(k)) k = border[k - 1];
+    if (c === needle.charCodeAt(k)) k++;
+    border[j] = k;
+  }
+  for (let i = from, j = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    while (j > 0 && c !== needle.charCodeAt(j)) j = border[j - 1];
+    if (c === needle.charCodeAt(j) && ++j === m) return true;
+  }
+  return false;
+}
+
 /** Splits user text into words and "quoted phrases" as typed. */
 export function splitTerms(q: string): RawTerm[] {
   const terms: RawTerm[] = [];

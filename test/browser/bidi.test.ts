@@ -122,3 +122,38 @@ test('the source filter lists the source with its escape', async () => {
   await waitFor(async () => ((await page.getByRole('button', { name: /^Sources:/ }).getAttribute('aria-label')) ?? '').includes('uploads<U+202E>js'), 'the filter button to name the source');
   assert.doesNotMatch((await page.getByRole('button', { name: /^Sources:/ }).textContent()) ?? '', BIDI);
 });
+
+test('control characters (ESC, BEL, backspace, a lone CR, DEL, C1) are marked escapes in the row and the expanded row', async () => {
+  // Still filtered to this source and "invoice" by the tests above; the live tail brings it in.
+  const CTL = 'invoice ctl \u001b bell\u0007 back\b\bXY cr\rover c1\u009b31m del\u007f end';
+  await postRecords(server.url, [{ message: CTL, level: 'error', source: 'uploads\u202Ejs', host: 'web\u001b]0;pwned\u0007' }]);
+  const ctlRow = page.locator('[data-testid=log-row]', { hasText: 'ctl' });
+  await ctlRow.waitFor();
+  const msg = ctlRow.locator('.row-line .msg');
+  const CONTROL = /[\x00-\x08\x0B-\x1F\x7F-\x9F]/;
+  assert.doesNotMatch((await msg.textContent()) ?? '', CONTROL);
+  assert.deepEqual(await msg.locator('[data-testid=bidi-escape]').allTextContents(), ['<U+001B>', '<U+0007>', '<U+0008>', '<U+0008>', '<U+000D>', '<U+009B>', '<U+007F>']);
+  assert.match((await msg.locator('[data-testid=bidi-escape]').first().getAttribute('title')) ?? '', /ESCAPE.*\(U\+001B\): hidden control character/);
+  await ctlRow.locator('.row-line').click();
+  const details = ctlRow.locator('[data-testid=log-details]');
+  await details.waitFor();
+  const full = (await details.locator('.full-message').textContent()) ?? '';
+  assert.equal(full, 'invoice ctl <U+001B> bell<U+0007> back<U+0008><U+0008>XY cr<U+000D>over c1<U+009B>31m del<U+007F> end');
+  const meta = (await details.locator('.meta').textContent()) ?? '';
+  assert.match(meta, /web<U\+001B>\]0;pwned<U\+0007>/);
+  assert.doesNotMatch(meta, CONTROL);
+  assert.deepEqual(watch.problems, []);
+});
+
+test('the field sidebar shows a value with its escape, in the text and in its tooltip', async () => {
+  const sidebar = page.getByRole('complementary', { name: 'Fields' });
+  if (!(await sidebar.count())) await page.getByRole('button', { name: /Fields$/ }).click();
+  await sidebar.waitFor();
+  await sidebar.locator('summary', { hasText: 'file' }).click();
+  const value = sidebar.locator('.field-value', { hasText: 'invoice_' });
+  await value.waitFor();
+  await assertEscaped(value, 'field value in the sidebar', 'invoice_<U+202E>gnp.exe');
+  const title = (await value.getAttribute('title')) ?? '';
+  assert.equal(title, 'invoice_<U+202E>gnp.exe');
+  assert.doesNotMatch(title, BIDI);
+});

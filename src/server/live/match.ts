@@ -5,7 +5,7 @@
 import { matchesFields } from '../../shared/fields.js';
 import type { Level } from '../../shared/levels.js';
 import type { LogRecord } from '../../shared/record.js';
-import { parseSearch, termMatches } from '../../shared/search.js';
+import { includesText, parseSearch, termMatches } from '../../shared/search.js';
 import type { LogFilter } from '../storage/store.js';
 
 /** Whether a record matches; `tokens` gives its message's tokens (computed once, shared). */
@@ -49,7 +49,7 @@ export function compileFilter(f: LogFilter): RecordPredicate | undefined {
     } else {
       // Nothing searchable (only punctuation): a plain case-insensitive substring match.
       const needle = f.q.trim().toLowerCase();
-      checks.push((r) => r.message.toLowerCase().includes(needle));
+      checks.push((r) => includesText(r.message.toLowerCase(), needle));
     }
   }
   if (!checks.length) return undefined;

@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
 import type { IngestRecord } from '../../shared/record.js';
-import { decodeBody } from '../body.js';
+import { checkJsonObjects, decodeBody } from '../body.js';
+import { checkProtobufMessages } from '../interop/message-count.js';
 import type { Limits } from '../config.js';
 import type { IngestPipeline } from '../ingest.js';
 import { mapPushJson, mapPushRequest } from '../interop/loki-map.js';
@@ -42,6 +43,7 @@ function takeSnappyEncoding(req: FastifyRequest): boolean {
 /** Decodes a push body into our records; a body that does not decode is a 400, never a 500. */
 export function decodePushBody(format: 'protobuf' | 'json', data: Buffer): IngestRecord[] {
   if (format === 'protobuf') {
+    checkProtobufMessages(PushRequest, data);
     let msg;
     try {
       msg = PushRequest.decode(data);
@@ -50,6 +52,7 @@ export function decodePushBody(format: 'protobuf' | 'json', data: Buffer): Inges
     }
     return mapPushRequest(msg);
   }
+  checkJsonObjects(data);
   let json: unknown;
   try {
     json = JSON.parse(data.toString('utf8'));

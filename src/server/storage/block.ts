@@ -64,11 +64,12 @@
 // selects nothing in the block.
 import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
 import { Compressor, Decompressor } from 'zstd-napi';
+import { pairsEqual, pairsText } from './text-pairs.js';
 import { LogpipeError } from '../../shared/errors.js';
 import { fieldNumber, fieldText, type FieldFilter } from '../../shared/fields.js';
 import { LEVEL_CODE } from '../../shared/levels.js';
-import { tokenize } from '../../shared/search.js';
-import { bloomHas, bloomProbe, buildBloom, type BloomProbe } from './bloom.js';
+import { addToBloom, bloomHas, bloomProbe, BloomItems, emptyBloom, hashAfter, hashPrefix, itemHashes, type BloomProbe, type HashState } from './bloom.js';
+import { BlockTokens } from './block-tokens.js';
 import { buildColumns, type Column } from './block-columns.js';
 import { MINUTE_MS } from './buckets.js';
 import type { Row } from './row.js';
@@ -192,6 +193,13 @@ export const ROWS_WHOLE = 8;
 const V2_MARK = 0x02;
 /** First byte of a format v3 payload, both as stored and decompressed (see encodePayload). */
 const V3_MARK = 0x03;
+/**
+ * In the attrs section (schema 6 on), in place of a row's attrs text: "the key=value pairs of
+ * the message" (text-pairs.ts), written when they are exactly the attrs text. A JSON number,
+ * which no earlier block holds there (strings and null only).
+ */
+const DERIVED = 0;
+const DERIVED_LINE = '0';
 /** An empty v3 first section: what open() starts a block from before its frames are read. */
 const EMPTY_V3 = Buffer.from('\u00030,0,0,0\n', 'latin1');
 
@@ -205,20 +213,37 @@ export function idProbe(id: number): BloomProbe {
   return bloomProbe(P_ID + id);
 }
 
+/**
+ * Field items of a block's Bloom filter, as hashes (bloom.ts BloomItems), and per field path
+ * hash2's state after "\u0001path=": each value then hashes only its own text, with no
+ * "\u0001path=value" string made per row.
+ */
+interface FieldItems {
+  items: BloomItems;
+  paths: Map<string, HashState>;
+}
+
 /** Adds the summary entries of one attrs value reached by `path` (see the header comment). */
-function summarizeValue(path: string, v: unknown, items: Set<string>, nums: Map<string, [number, number]>): void {
+function summarizeValue(path: string, v: unknown, f: FieldItems, nums: Map<string, [number, number]>): void {
   if (v === null || v === undefined) return;
   if (Array.isArray(v)) {
-    for (const el of v) summarizeValue(path, el, items, nums);
+    for (const el of v) summarizeValue(path, el, f, nums);
     return;
   }
-  items.add(P_PATH + path);
+  let st = f.paths.get(path);
+  if (st === undefined) {
+    f.paths.set(path, (st = hashPrefix(`${P_FIELD}${path}=`)));
+    f.items.addText(P_PATH + path);
+  }
   if (typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) summarizeValue(`${path}.${k}`, x, items, nums);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) summarizeValue(`${path}.${k}`, x, f, nums);
     return;
   }
   const text = fieldText(v);
-  if (text !== undefined) items.add(`${P_FIELD}${path}=${text}`);
+  if (text !== undefined) {
+    const [h1, h2] = hashAfter(st, text);
+    f.items.add(h1, h2);
+  }
   const n = fieldNumber(v);
   if (n !== undefined) {
     const mm = nums.get(path);
@@ -229,13 +254,13 @@ function summarizeValue(path: string, v: unknown, items: Set<string>, nums: Map<
   }
 }
 
-function summarizeAttrs(attrs: unknown, items: Set<string>, nums: Map<string, [number, number]>): void {
+function summarizeAttrs(attrs: unknown, f: FieldItems, nums: Map<string, [number, number]>): void {
   if (Array.isArray(attrs)) {
-    for (const el of attrs) summarizeAttrs(el, items, nums);
+    for (const el of attrs) summarizeAttrs(el, f, nums);
     return;
   }
   if (attrs === null || typeof attrs !== 'object') return;
-  for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) summarizeValue(k, v, items, nums);
+  for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) summarizeValue(k, v, f, nums);
 }
 
 /** Sorts rows into block order (ts, then id). */
@@ -255,51 +280,36 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
   let levels = 0;
   let rawBytes = 0;
   const hostIndex = new Map<string, number>();
-  const items = new Set<string>();
+  // Bloom items other than message tokens and row ids: field paths and values, hosts.
+  const fields: FieldItems = { items: new BloomItems(), paths: new Map() };
   const nums = new Map<string, [number, number]>();
-  // Per message token: rows holding it (once per row) — its keys also go into the Bloom filter.
-  const tokens = new Map<string, TokenStat>();
-  // Each row's tokens as their stats (the terms' second pass then hashes no string).
-  const rowStats: TokenStat[][] = new Array(n);
+  // Message tokens: each distinct one with the rows holding it, and its Bloom hashes.
+  const tokens = new BlockTokens(n);
   // Each row's attrs parsed once, for the summary and the columns (null: no attrs).
   const parsed: unknown[] = new Array(n).fill(null);
-  let k = 0;
-  for (const r of rows) {
+  for (let k = 0; k < n; k++) {
+    const r = rows[k];
     if (r.ts < tsMin) tsMin = r.ts;
     if (r.ts > tsMax) tsMax = r.ts;
     if (r.id < idMin) idMin = r.id;
     if (r.id > idMax) idMax = r.id;
     levels |= 1 << r.level;
-    items.add(P_ID + r.id);
     if (!hostIndex.has(r.host)) hostIndex.set(r.host, hostIndex.size);
     rawBytes += r.message.length + (r.attrs?.length ?? 0) + r.source.length + r.host.length;
-    const toks = tokenize(r.message);
-    const stats: TokenStat[] = new Array(toks.length);
-    for (let j = 0; j < toks.length; j++) {
-      let st = tokens.get(toks[j]);
-      if (st === undefined) tokens.set(toks[j], (st = { rows: 1, last: k, counts: null }));
-      else if (st.last !== k) {
-        st.rows++;
-        st.last = k;
-      }
-      stats[j] = st;
-    }
-    rowStats[k] = stats;
-    k++;
+    tokens.add(k, r.message);
     if (r.attrs !== null) {
       const a: unknown = JSON.parse(r.attrs);
-      parsed[k - 1] = a;
-      summarizeAttrs(a, items, nums);
+      parsed[k] = a;
+      summarizeAttrs(a, fields, nums);
     }
   }
-  for (const h of hostIndex.keys()) items.add(P_HOST + h);
-  for (const t of tokens.keys()) items.add(t);
+  for (const h of hostIndex.keys()) fields.items.addText(P_HOST + h);
   const ids: number[] = new Array(n);
   const tss: number[] = new Array(n);
   const lv: number[] = new Array(n);
   const hi: number[] = new Array(n);
   const ms: string[] = new Array(n);
-  const as: (string | null)[] = new Array(n);
+  const as: (string | null | typeof DERIVED)[] = new Array(n);
   let prevId = idMin;
   let prevTs = tsMin;
   for (let j = 0; j < n; j++) {
@@ -311,7 +321,7 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     lv[j] = r.level;
     hi[j] = hostIndex.get(r.host)!;
     ms[j] = r.message;
-    as[j] = r.attrs;
+    as[j] = r.attrs !== null && pairsEqual(r.message, r.attrs) ? DERIVED : r.attrs;
   }
   const { cols, irregular } = buildColumns(parsed);
   const at: Record<string, [number, number]> = {};
@@ -334,45 +344,60 @@ export function encodeBlock(rows: Row[], codec: Codec = BLOCK_CODEC): EncodedBlo
     n,
     levels,
     host: hostIndex.size === 1 ? rows[0].host : null,
-    bloom: buildBloom(items, items.size),
+    bloom: blockBloom(rows, tokens, fields.items),
     nums: nums.size ? JSON.stringify(Object.fromEntries(nums)) : null,
     rawBytes,
-    terms: encodeTerms(rows, rowStats, tokens, codec),
+    terms: encodeTerms(rows, tokens, codec),
     payload,
     codec,
   };
 }
 
-interface TokenStat {
-  /** Rows holding the token. */
-  rows: number;
-  /** The last row counted (a token repeated in a line counts the row once). */
-  last: number;
-  /** For kept tokens: (minute offset * 8 + level) -> rows; level codes are below 8. */
-  counts: Map<number, number> | null;
+/**
+ * The Bloom filter of a block: its message tokens (hashed by BlockTokens), every row id
+ * ("\u0004id": ids are distinct, so no set is needed to count them) and the other items (field
+ * paths and values, hosts: BloomItems, distinct by their hashes). The three kinds never share an
+ * item (tokens are letters and digits; the others start with a control character), so the count
+ * is their sum: the number of distinct items buildBloom would size the same filter for (unless
+ * two field items had the same 64 bits of hash, see BloomItems).
+ */
+function blockBloom(rows: Row[], tokens: BlockTokens, items: BloomItems): Uint8Array {
+  const out = emptyBloom(tokens.size + rows.length + items.size);
+  for (let e = 0; e < tokens.size; e++) addToBloom(out, tokens.h1[e] >>> 0, tokens.h2[e] >>> 0);
+  for (const r of rows) {
+    const [h1, h2] = itemHashes(P_ID + r.id);
+    addToBloom(out, h1, h2);
+  }
+  items.fill(out);
+  return out;
 }
 
 /** The per-minute counts of the block's frequent tokens (see BlockTerms), compressed. */
-function encodeTerms(rows: Row[], rowStats: TokenStat[][], tokens: Map<string, TokenStat>, codec: Codec): Buffer | null {
+function encodeTerms(rows: Row[], tokens: BlockTokens, codec: Codec): Buffer | null {
   const min = Math.max(2, Math.ceil(rows.length / TERM_SHARE));
-  const top: [string, TokenStat][] = [];
-  for (const e of tokens) if (e[1].rows >= min) top.push(e);
+  const top: [string, number][] = [];
+  for (let e = 0; e < tokens.size; e++) if (tokens.rows[e] >= min) top.push([tokens.text(e), e]);
   if (!top.length) return null;
-  top.sort((a, b) => b[1].rows - a[1].rows || (a[0] < b[0] ? -1 : 1));
-  const counts = new Map<string, Map<number, number>>();
-  for (const [t, st] of top.slice(0, TERM_TOKENS)) {
-    st.counts = new Map();
-    st.last = -1;
-    counts.set(t, st.counts);
+  top.sort((a, b) => tokens.rows[b[1]] - tokens.rows[a[1]] || (a[0] < b[0] ? -1 : 1));
+  // For kept tokens: (minute offset * 8 + level) -> rows; level codes are below 8.
+  const keptAt = new Int32Array(tokens.size).fill(-1);
+  const counts: [string, Map<number, number>][] = [];
+  for (const [t, e] of top.slice(0, TERM_TOKENS)) {
+    keptAt[e] = counts.length;
+    counts.push([t, new Map()]);
   }
   const m0 = Math.floor(rows[0].ts / MINUTE_MS);
+  const rowTok = tokens.rowTokens;
+  let j = 0;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     const key = (Math.floor(r.ts / MINUTE_MS) - m0) * 8 + r.level;
-    for (const st of rowStats[i]) {
-      if (st.counts === null || st.last === i) continue;
-      st.last = i;
-      st.counts.set(key, (st.counts.get(key) ?? 0) + 1);
+    // Each token is listed once per row.
+    for (const end = tokens.rowEnd(i); j < end; j++) {
+      const at = keptAt[rowTok[j]];
+      if (at < 0) continue;
+      const c = counts[at][1];
+      c.set(key, (c.get(key) ?? 0) + 1);
     }
   }
   const out: BlockTerms = { m0, t: {} };
@@ -524,7 +549,7 @@ function sections(mark: number, header: string | Buffer, columns: Buffer, messag
  * A section of layoutV2: a JSON array with each value on its own line ("[", then one value and a
  * comma a line, the last without, then "]"), so the whole parses as it is and row k is line k + 1.
  */
-function lines(values: readonly (string | null)[]): string {
+function lines(values: readonly (string | number | null)[]): string {
   return `[\n${values.map((v) => JSON.stringify(v)).join(',\n')}\n]`;
 }
 
@@ -766,11 +791,17 @@ export class DecodedBlock {
   /** Row k's attrs text, parsed alone unless the whole section already is. */
   attrsOf(k: number): string | null {
     if (this.#attrs !== null) return this.#attrs[k];
-    return JSON.parse(this.attrsLine(k)) as string | null;
+    const v = JSON.parse(this.#attrsValue(k)) as string | null | typeof DERIVED;
+    return v === DERIVED ? pairsText(this.message(k)) : v;
   }
 
-  /** Row k's line of the attrs section (v2, v3): its attrs text as a JSON string, for substring checks before it is parsed. */
+  /** Row k's attrs text as a JSON string (its line of the attrs section, v2, v3), for substring checks before it is parsed. */
   attrsLine(k: number): string {
+    const line = this.#attrsValue(k);
+    return line === DERIVED_LINE ? JSON.stringify(pairsText(this.message(k))) : line;
+  }
+
+  #attrsValue(k: number): string {
     this.#aLines ??= this.#lineStarts(this.#a!);
     return this.#line(this.#a!, this.#aLines, k);
   }
@@ -830,7 +861,9 @@ export class DecodedBlock {
       const msgs = this.messages();
       if (this.#attrs === null) {
         const a = this.#a!;
-        this.#attrs = JSON.parse(this.#bytesOf(a).toString('utf8', a.start, a.end)) as (string | null)[];
+        const attrs = JSON.parse(this.#bytesOf(a).toString('utf8', a.start, a.end)) as (string | null | typeof DERIVED)[];
+        for (let k = 0; k < attrs.length; k++) if (attrs[k] === DERIVED) attrs[k] = pairsText(msgs[k]);
+        this.#attrs = attrs as (string | null)[];
         this.#extra += (a.end - a.start) * 2;
       }
       const n = h.i.length;

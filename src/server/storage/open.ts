@@ -37,9 +37,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     }
   }
   // LOGPIPE_COMPACTOR=worker encodes blocks on a worker thread (block-encoder.ts), off the
-  // request path: 1.08-1.22x main's HTTP ingest rate in the same run, but about 50 MB more RSS
-  // (278 MB against 225 MB with 20 live-tail subscribers, over the 250 MB target), so it is not
-  // the default yet (docs/benchmarks.md, "Ingest: compaction off the event loop").
+  // request path, with every row going through the hot table. It was 1.08-1.22x the inline
+  // compactor's HTTP ingest rate for about 50 MB more RSS (278 MB with 20 live-tail subscribers,
+  // over the 250 MB target); since the inline compactor writes whole blocks from the batch it is
+  // the slower one (63.8% of the raw reference and 23.0 µs of CPU per line, against 88.4% and
+  // 12.5 µs: docs/benchmarks.md, "Ingest rate: blocks written from the batch"). Kept opt-in.
   const compactor = process.env.LOGPIPE_COMPACTOR === 'worker' ? 'worker' : 'inline';
   return new SqliteStore(file, { compactor, ...config });
 }

@@ -6,7 +6,7 @@
 import { LEVEL_CODE } from '../../shared/levels.js';
 import { matchesFields } from '../../shared/fields.js';
 import { isAscii as isAsciiBytes } from 'node:buffer';
-import { isAscii, MAX_QUERY_CHARS, parseSearch, termMatches, tokenize, type SearchTerm } from '../../shared/search.js';
+import { includesText, isAscii, MAX_QUERY_CHARS, parseSearch, prefilterNeedle, termMatches, tokenize, type SearchTerm } from '../../shared/search.js';
 import type { LogFilter } from './store.js';
 import type { Row } from './row.js';
 
@@ -57,9 +57,10 @@ export function compileSearch(f: LogFilter): ((message: string) => boolean) | un
   if (!search) return undefined;
   if (search.substring !== null) {
     const sub = search.substring;
-    return (m) => m.toLowerCase().includes(sub);
+    return (m) => includesText(m.toLowerCase(), sub);
   }
-  const quick = search.terms.flatMap((t) => t.tokens).filter((t) => isAscii(t));
+  // A prefilter: the first characters of each token do (search.ts PREFILTER_CHARS).
+  const quick = search.terms.flatMap((t) => t.tokens).filter((t) => isAscii(t)).map(prefilterNeedle);
   return (m) => {
     // Cheap rejection first: every exact token of every term must occur as a substring
     // of the lower-cased line before it is worth tokenizing (most lines fail here).
@@ -89,11 +90,13 @@ export function textNeedles(f: LogFilter): { folded: string[]; exact: string[] }
   const search = planSearch(f.q);
   const words = search ? (search.substring !== null ? [search.substring] : search.terms.flatMap((t) => t.tokens)) : [];
   words.push(...(f.contains ?? []));
-  const folded = words.filter((w) => w !== '' && isAscii(w) && !JSON_ESCAPED.test(w));
+  // Each needle's first characters only (search.ts PREFILTER_CHARS): these are prefilters, and
+  // the whole of a long needle costs its length at each character of the text searched.
+  const folded = words.filter((w) => w !== '' && isAscii(w) && !JSON_ESCAPED.test(w)).map(prefilterNeedle);
   const exact: string[] = [];
   for (const ff of f.fields ?? []) {
     if (ff.negate || ff.op !== 'eq' || ff.value === '' || JSON_NUMBER.test(ff.value) || JSON_ESCAPED.test(ff.value)) continue;
-    exact.push(ff.value);
+    exact.push(prefilterNeedle(ff.value));
   }
   return { folded, exact };
 }
@@ -154,8 +157,10 @@ function literalSearch(text: string): RegExp {
 export function compileMessageScan(f: LogFilter): MessageScan | undefined {
   const search = planSearch(f.q);
   const usable = (w: string) => w !== '' && isAscii(w) && !JSON_ESCAPED.test(w);
-  const tokens = (search?.terms.flatMap((t) => t.tokens) ?? []).filter(usable).map(literalSearch);
-  const subs = [...(search?.substring != null ? [search.substring] : []), ...(f.contains ?? [])].filter(usable).map(literalSearch);
+  // The first characters of each needle (search.ts PREFILTER_CHARS): a RegExp retries a long
+  // literal at every position of a section that almost matches everywhere.
+  const tokens = (search?.terms.flatMap((t) => t.tokens) ?? []).filter(usable).map(prefilterNeedle).map(literalSearch);
+  const subs = [...(search?.substring != null ? [search.substring] : []), ...(f.contains ?? [])].filter(usable).map(prefilterNeedle).map(literalSearch);
   if (!tokens.length && !subs.length) return undefined;
   return (bytes, start, end) => {
     const section = bytes.subarray(start, end);

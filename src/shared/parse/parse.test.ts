@@ -312,6 +312,13 @@ test('parseTimestamp reads ISO-8601, RFC 3339, the seed format, epochs and more'
   for (const [text, want] of cases) assert.equal(parseTimestamp(text, NOW), want, `parseTimestamp(${JSON.stringify(text)})`);
 });
 
+test('an epoch number leading a line is its time when a space or a colon and a space follow, not when glued to more', () => {
+  assert.equal(parseLine('1796055646: mosquitto version 2.0.11 starting', { now: NOW }).ts, 1796055646000);
+  assert.equal(parseLine('1796055646.250 340 10.0.0.1 TCP_MISS/200 1047 GET http://example.com/', { now: NOW }).ts, 1796055646250);
+  assert.equal(parseLine('1796055646:456 session opened', { now: NOW }).ts, undefined);
+  assert.equal(parseLine('1796055646:x ok', { now: NOW }).ts, undefined);
+});
+
 test('epochToMs tells seconds, ms, µs and ns apart by magnitude', () => {
   assert.equal(epochToMs(1795000000), 1795000000000);
   assert.equal(epochToMs(1795000000.123), 1795000000123);

@@ -518,7 +518,12 @@ function scanEpoch(s: string, p: number, n: number): boolean {
     ms = d2(s, p + 10) * 10 + digit(s, p + 12);
   }
   const after = s.charCodeAt(end);
-  if (isAlnum(after) || after === 45 || after === 47 || after === 58 || after === 46) return false;
+  // A colon ends the stamp only as a separator (mosquitto's `1796055646: message`); `…:456`
+  // or `…:x` glues the number to something else (an id, a port).
+  if (after === 58) {
+    const next = s.charCodeAt(end + 1);
+    if (end + 1 < s.length && next !== 32 && next !== 9) return false;
+  } else if (isAlnum(after) || after === 45 || after === 47 || after === 46) return false;
   scanned.ts = sec * 1000 + Math.floor(ms);
   scanned.end = end;
   scanned.kind = KIND_EPOCH;

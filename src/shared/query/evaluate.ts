@@ -4,7 +4,7 @@
 // terms on attrs as fields.ts defines; `level`, `source` and `host` are the record's columns.
 import { fieldNumber, fieldText, fieldValues } from '../fields.js';
 import { LEVELS, type Level } from '../levels.js';
-import { termMatches, tokenize, type SearchTerm } from '../search.js';
+import { includesText, termMatches, tokenize, type SearchTerm } from '../search.js';
 import type { CompareOp, Expr, Pipe, Query } from './ast.js';
 import { compileRegex } from './regex.js';
 import { isDurationUnit, textToBase, toBase } from './units.js';
@@ -104,7 +104,7 @@ function compileNode(e: Expr): Check {
     }
     case 'substring': {
       const needle = e.text.toLowerCase();
-      return (r) => r.message.toLowerCase().includes(needle);
+      return (r) => includesText(r.message.toLowerCase(), needle);
     }
     case 'regex': {
       const re = compileRegex(e.source);

@@ -32,7 +32,7 @@ export const MAX_ROWS = 10_000;
 const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
 /** A field name: a letter, `_` or `@`, then letters, digits and `_ . @ / -` (`k8s.pod.name`, `app.kubernetes.io/name`). */
 export const FIELD_NAME = /[\p{L}_@][\p{L}\p{N}_.@/-]*/uy;
-const NUMBER = /[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const NUMBER = /[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
 const UNIT_WORD = /[A-Za-z\u00b5\u03bc]+/y;
 const IDENT = /[A-Za-z]+/y;
 const INTEGER = /\d+/y;

@@ -5,7 +5,7 @@
 // the browser; `re2-wasm` needs Node's file system to load. See docs/query.md and
 // docs/benchmarks.md ("Regex engines") for the measurements behind the choice.
 import { RE2JS } from 're2js';
-import { isAscii } from '../search.js';
+import { includesText, isAscii } from '../search.js';
 import { regexLiterals } from './regex-shape.js';
 import { setRegexCheck } from './regex-check.js';
 
@@ -56,7 +56,8 @@ export function compileRegex(source: string): CompiledRegex {
       // Lower-casing only ASCII text keeps this a necessary condition (case mapping of other
       // scripts can change lengths and letters); other text goes straight to the automaton.
       const hay = caseInsensitive ? (isAscii(text) ? text.toLowerCase() : null) : text;
-      if (hay !== null) for (const l of wanted) if (!hay.includes(l)) return false;
+      // includesText, not includes: a long literal would cost its length at each character.
+      if (hay !== null) for (const l of wanted) if (!includesText(hay, l)) return false;
       return compiled.test(text);
     },
   };

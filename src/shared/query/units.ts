@@ -30,7 +30,9 @@ export function toBase(value: number, unit: Unit): number {
   return value * FACTOR[unit];
 }
 
-const NUM = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?`;
+// `\d+(?:\.\d*)?` rather than `\d+\.?\d*` (the same numbers): no run of digits can be split
+// between two quantifiers, so anchored patterns fail in linear time (see fields.ts DECIMAL).
+const NUM = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
 const DURATION_TEXT = new RegExp(String.raw`^(?:(${NUM.replace('[+-]?', '')})(ns|us|µs|μs|ms|s|m|h))+$`);
 const DURATION_PART = new RegExp(String.raw`(${NUM.replace('[+-]?', '')})(ns|us|µs|μs|ms|s|m|h)`, 'g');
 const SIZE_TEXT = new RegExp(String.raw`^(${NUM}) ?([KMGT]i?B|B)$`, 'i');

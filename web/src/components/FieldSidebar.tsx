@@ -2,6 +2,7 @@
 // most frequent values and counts; + and − add `field:value` or `-field:value` to the query.
 import type { FieldsResponse } from '../../../src/shared/api.js';
 import { formatCount } from '../lib/format.js';
+import { escapeBidiText } from '../lib/bidi.js';
 import { VisibleText } from './VisibleText.js';
 
 interface Props {
@@ -36,7 +37,7 @@ export function FieldSidebar({ fields, error, onFilter }: Props) {
               <ul className="field-values" aria-label={`Top values of ${f.field}`}>
                 {f.values.map((v) => (
                   <li key={v.value}>
-                    <span className="field-value" title={v.value}><VisibleText text={v.value} /></span>
+                    <span className="field-value" title={escapeBidiText(v.value)}><VisibleText text={v.value} /></span>
                     <span className="count">{formatCount(v.count)}</span>
                     <button type="button" className="btn tiny" aria-label={`Filter for ${f.field}:${v.value}`} title="Only lines with this value" onClick={() => onFilter(f.field, v.value, false)}>+</button>
                     <button type="button" className="btn tiny" aria-label={`Filter out ${f.field}:${v.value}`} title="Hide lines with this value" onClick={() => onFilter(f.field, v.value, true)}>−</button>

@@ -43,3 +43,15 @@ test('text for people shows the escape; JSON keeps the value and writes a JSON e
   assert.equal(hasBidiControl(json), false);
   assert.deepEqual(JSON.parse(json), value);
 });
+
+test('control characters are marked escapes too (ESC of an ANSI sequence, backspace, CR, DEL, C1); tab and newline are text', () => {
+  const parts = splitBidi('red\u001b[31m x\b\by cr\r del\u007f csi\u009b');
+  assert.deepEqual(parts.filter((p) => p.kind === 'control').map((p) => p.kind === 'control' && p.label), ['<U+001B>', '<U+0008>', '<U+0008>', '<U+000D>', '<U+007F>', '<U+009B>']);
+  const esc = parts.find((p) => p.kind === 'control')!;
+  assert.match(esc.kind === 'control' ? esc.name : '', /ESCAPE/);
+  for (const ch of ['\t', '\n', ' ', '\u00a0', '\u00a9']) {
+    assert.equal(hasBidiControl(ch), false, JSON.stringify(ch));
+  }
+  assert.equal(escapeBidiText('a\u0007b'), 'a<U+0007>b');
+  assert.equal(escapeBidiJson(JSON.stringify({ m: 'c1\u0085' })), '{"m":"c1\\u0085"}');
+});

@@ -1,9 +1,10 @@
-// Splits text into plain runs and bidirectional formatting characters, so the dashboard can
-// draw each such character as a visible, marked escape ("<U+202E>") instead of letting it
-// silently reorder the line ("\u202Egnp.exe" would read "exe.png"). See src/shared/bidi.ts.
-import { BIDI_CONTROL, BIDI_NAMES, codePointLabel, hasBidiControl } from '../../../src/shared/bidi.js';
+// Splits text into plain runs and bidirectional formatting or control characters, so the
+// dashboard can draw each such character as a visible, marked escape ("<U+202E>") instead of
+// letting it silently reorder the line ("\u202Egnp.exe" would read "exe.png") or hide in it
+// (a backspace, ESC, a C1 control). See src/shared/bidi.ts.
+import { BIDI_CONTROL, BIDI_NAMES, codePointLabel, controlName, hasBidiControl } from '../../../src/shared/bidi.js';
 
-export { escapeBidiJson, escapeBidiText, hasBidiControl } from '../../../src/shared/bidi.js';
+export { BIDI_NAMES, escapeBidiJson, escapeBidiText, hasBidiControl } from '../../../src/shared/bidi.js';
 
 /** A run of ordinary text, or one bidirectional formatting character shown as its escape. */
 export type BidiPart =
@@ -19,7 +20,7 @@ export function splitBidi(text: string): BidiPart[] {
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m.index > at) parts.push({ kind: 'text', text: text.slice(at, m.index) });
     const char = m[0];
-    parts.push({ kind: 'control', char, label: `<${codePointLabel(char)}>`, name: BIDI_NAMES[char] ?? 'BIDIRECTIONAL FORMATTING' });
+    parts.push({ kind: 'control', char, label: `<${codePointLabel(char)}>`, name: BIDI_NAMES[char] ?? controlName(char) });
     at = m.index + 1;
   }
   if (at < text.length) parts.push({ kind: 'text', text: text.slice(at) });

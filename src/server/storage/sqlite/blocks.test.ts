@@ -19,6 +19,7 @@ import type { HistogramResult, LogFilter, Position } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { Codec, decodeBlock, payloadBytes } from '../block.js';
+import { pairsText } from '../text-pairs.js';
 import { encodePayloadV1, encodePayloadV2 } from '../../../../test/helpers/block-v1.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -77,6 +78,38 @@ function randomAttrs(r: () => number): string | null {
   return JSON.stringify(a);
 }
 
+/**
+ * A message and its attrs: mostly randomAttrs; a third of the lines carry key=value pairs in
+ * their text, with attrs that are exactly those pairs (stored as a mark, text-pairs.ts), or
+ * nearly (another order, a value more), or none.
+ */
+function randomText(r: () => number, text: string): { message: string; attrs: string | null } {
+  if (r() < 0.66) return { message: text, attrs: randomAttrs(r) };
+  const id = `r${Math.floor(r() * 40)}`;
+  const ms = String(Math.floor(r() * 1000) / 4);
+  const message = r() < 0.5 ? `${text} request_id=${id} ms=${ms}` : `request_id=${id} msg="${text} \\"q\\"" ms=${ms}`;
+  const k = r();
+  if (k < 0.7) return { message, attrs: pairsText(message) };
+  if (k < 0.8) return { message, attrs: JSON.stringify({ ms, request_id: id }) };
+  if (k < 0.9) return { message, attrs: JSON.stringify({ request_id: id, ms: Number(ms), tags: [pick(r, WORDS)] }) };
+  return { message, attrs: null };
+}
+
+/** How many rows of the file's blocks hold the mark "attrs = the message's key=value pairs" in place of their attrs text. */
+function derivedMarks(db: Database.Database): number {
+  let marks = 0;
+  for (const { payload, codec } of db.prepare('SELECT payload, codec FROM blocks').all() as { payload: Buffer; codec: number }[]) {
+    const b = payloadBytes(payload, codec);
+    if (b[0] !== 0x02 && b[0] !== 0x03) continue;
+    const nl = b.indexOf(10);
+    const [h, c, m, a] = b.toString('latin1', 1, nl).split(',').map(Number);
+    const from = nl + 1 + h + c + m;
+    const attrs = JSON.parse(b.toString('utf8', from, from + a)) as unknown[];
+    marks += attrs.filter((x) => x === 0).length;
+  }
+  return marks;
+}
+
 function randomField(r: () => number): FieldFilter {
   const negate = r() < 0.2;
   switch (Math.floor(r() * 6)) {
@@ -122,7 +155,7 @@ test('property: for random records and queries the block store returns exactly w
         if (r() < 0.8) t += Math.floor(r() * 5000);
         const ts = r() < 0.25 ? T0 + Math.floor(r() * 2 * HOUR) : t;
         const words = Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(r, WORDS));
-        batch.push(rec({ ts, level: pick(r, LEVELS), source: pick(r, SOURCES), host: pick(r, HOSTS), message: `${words.join(' ')} n${b * 40 + i}`, attrs: randomAttrs(r) }));
+        batch.push(rec({ ts, level: pick(r, LEVELS), source: pick(r, SOURCES), host: pick(r, HOSTS), ...randomText(r, `${words.join(' ')} n${b * 40 + i}`) }));
       }
       all.push(...(await store.insert(batch)).records);
       // Now and then compress everything, partial blocks included (what the age timer does).
@@ -130,6 +163,8 @@ test('property: for random records and queries the block store returns exactly w
     }
     const st = store.database.prepare('SELECT (SELECT count(*) FROM blocks) AS blocks, (SELECT count(*) FROM hot) AS hot').get() as { blocks: number; hot: number };
     assert.ok(st.blocks > 50 && st.hot > 0, `both blocks and hot rows are exercised: ${JSON.stringify(st)}`);
+    const marks = derivedMarks(store.database);
+    assert.ok(marks > 100, `rows whose attrs are their message's pairs are stored as a mark: ${marks}`);
     for (let i = 0; i < 120; i++) {
       const f = randomFilter(r);
       const order = r() < 0.5 ? 'asc' : 'desc';

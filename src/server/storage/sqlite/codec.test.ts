@@ -97,14 +97,14 @@ async function sameAnswers(store: SqliteStore, where: string): Promise<void> {
   }
 }
 
-test('a schema-3 database of brotli blocks (test/fixtures/schema3-brotli.db) upgrades in place (to schema 4, then 5) and answers exactly as the schema-3 logpipe did', async () => {
+test('a schema-3 database of brotli blocks (test/fixtures/schema3-brotli.db) upgrades in place (to schema 4, then 5 and 6) and answers exactly as the schema-3 logpipe did', async () => {
   const dir = tempDir();
   try {
     const file = copyFixture(dir, 'schema3-brotli.db');
     const store = new SqliteStore(file, { compactIntervalMs: 0, blockRows: 16 });
     const db = store.database;
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 5);
+    assert.equal(SCHEMA_VERSION, 6);
     // Every block and terms row already there is marked brotli; none was rewritten.
     assert.deepEqual(codecs(db, 'blocks'), { [Codec.brotli]: 41 });
     assert.deepEqual(codecs(db, 'block_terms'), { [Codec.brotli]: 41 });

@@ -1,11 +1,14 @@
-// Compaction on the worker thread (compactor: 'worker', what the server uses): steps commit after
+// Compaction on the worker thread (compactor: 'worker', opt-in for the server): steps commit after
 // insert() has returned, a step whose rows changed meanwhile is dropped whole, the hot table
-// stays bounded when ingest outruns the worker. (SIGKILL during a step: blocks.test.ts.)
+// stays bounded when ingest outruns the worker. And the inline compactor's blocks written from
+// the batch in its own transaction: the same blocks as compacting the hot table, and a batch
+// still stored when writing them fails. (SIGKILL during a step: blocks.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { mulberry32 } from '../../../shared/random.js';
 import type { NormalizedRecord } from '../../../shared/record.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -111,6 +114,95 @@ test('worker compactor: when inserts outrun the worker, insert() waits for its s
     assert.deepEqual(await storedNumbers(store), upTo(8000));
     await store.close();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Every block as stored (summaries, Bloom filter, payload, terms), by source and then in the order written. */
+function blockDump(store: SqliteStore): unknown[] {
+  return store.database
+    .prepare('SELECT b.source, b.ts_min, b.ts_max, b.id_min, b.id_max, b.n, b.levels, b.raw_bytes, b.host, b.nums, hex(b.bloom) AS bloom, hex(b.payload) AS payload, hex(t.terms) AS terms FROM blocks b LEFT JOIN block_terms t ON t.block = b.id ORDER BY b.source, b.id')
+    .all();
+}
+
+test('inline compactor: blocks written from the batch are exactly the blocks compaction of the hot table writes (random batch sizes, sources, late lines)', async () => {
+  const dir = tempDir();
+  const stderr = process.stderr.write;
+  try {
+    const r = mulberry32(99);
+    // The worker compactor still takes every row through `hot` and cuts blocks from there,
+    // oldest (ts, id) first: the reference for what the inline store writes from each batch.
+    const direct = new SqliteStore(join(dir, 'd.db'), { blockRows: 25, compactIntervalMs: 0 });
+    // A failed block write falls back to hot rows and compaction, which would hide a wrong
+    // write here: nothing may fail.
+    let said = '';
+    process.stderr.write = ((chunk: string) => {
+      said += chunk;
+      return true;
+    }) as typeof process.stderr.write;
+    const viaHot = new SqliteStore(join(dir, 'h.db'), { blockRows: 25, compactIntervalMs: 0, compactor: 'worker' });
+    let n = 0;
+    let t = T0;
+    for (let b = 0; b < 60; b++) {
+      const size = 1 + Math.floor(r() * 70);
+      const recs: NormalizedRecord[] = [];
+      for (let i = 0; i < size; i++, n++) {
+        t += Math.floor(r() * 3000);
+        // A fifth of the lines are late, by up to ten minutes.
+        const ts = r() < 0.2 ? t - Math.floor(r() * 600_000) : t;
+        recs.push({ ts, level: r() < 0.8 ? 'info' : 'error', source: `s${Math.floor(r() * 3)}`, host: `h${Math.floor(r() * 2)}`, message: `request ${n} took ${Math.floor(r() * 900)} ms for user${Math.floor(r() * 5)}`, attrs: r() < 0.5 ? JSON.stringify({ n, user: `u${Math.floor(r() * 5)}` }) : null, stream: null, offset: null });
+      }
+      await direct.insert(recs);
+      assert.equal(said, '', `batch ${b}`);
+      await viaHot.insert(recs);
+      await viaHot.settled();
+      assert.deepEqual(counts(direct), counts(viaHot), `after batch ${b}`);
+    }
+    const dump = blockDump(direct);
+    assert.ok(dump.length >= 60, `${dump.length} blocks`);
+    assert.deepEqual(dump, blockDump(viaHot));
+    for (const f of [{}, { q: 'user3' }, { sources: ['s1'], from: T0 + 100_000 }]) {
+      assert.deepEqual(await direct.query({ ...f, order: 'asc', limit: 5000 }), await viaHot.query({ ...f, order: 'asc', limit: 5000 }), JSON.stringify(f));
+    }
+    await direct.close();
+    await viaHot.close();
+  } finally {
+    process.stderr.write = stderr;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('inline compactor: when writing blocks from a batch fails, the batch is still stored (in hot) and compaction catches up later', async () => {
+  const dir = tempDir();
+  const stderr = process.stderr.write;
+  let said = '';
+  try {
+    let fail = true;
+    const store = new SqliteStore(join(dir, 'f.db'), {
+      blockRows: 100,
+      compactIntervalMs: 0,
+      onCompactionStep: () => {
+        if (fail) throw new Error('no room for blocks');
+      },
+    });
+    process.stderr.write = ((chunk: string) => {
+      said += chunk;
+      return true;
+    }) as typeof process.stderr.write;
+    const res = await store.insert(batch(0, 250));
+    process.stderr.write = stderr;
+    assert.equal(res.accepted, 250);
+    assert.deepEqual(counts(store), { hot: 250, blocked: 0 });
+    assert.match(said, /Compacting the database ".*f\.db" failed \(no room for blocks\)/);
+    assert.deepEqual(await storedNumbers(store), upTo(250));
+    // The next batch writes the whole blocks, hot rows first by time.
+    fail = false;
+    await store.insert(batch(250, 100));
+    assert.deepEqual(counts(store), { hot: 50, blocked: 300 });
+    assert.deepEqual(await storedNumbers(store), upTo(350));
+    await store.close();
+  } finally {
+    process.stderr.write = stderr;
     rmSync(dir, { recursive: true, force: true });
   }
 });

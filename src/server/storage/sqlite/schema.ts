@@ -4,7 +4,7 @@ import { LogpipeError } from '../../../shared/errors.js';
 import { translateOpenError } from './sqlite-errors.js';
 
 /** Schema version stored in `PRAGMA user_version`; bump it with a migration step (upgrade.ts). */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 // Schema 2 (storage v2). Why each piece is there:
 // - Rows live in two places. `hot` holds the newest rows uncompressed, as ingest writes them
@@ -15,7 +15,9 @@ export const SCHEMA_VERSION = 5;
 //   a Bloom filter of message tokens, field paths, path=value pairs and hosts, and numeric
 //   min/max per field path. Compaction moves rows from hot into blocks, one transaction per
 //   step (insert the blocks, delete the rows from hot), so a SIGKILL at any
-//   point leaves every row in exactly one of the two.
+//   point leaves every row in exactly one of the two. A batch that completes whole blocks of a
+//   source writes them in its own insert transaction, from its rows and the source's hot rows
+//   (sqlite-store.ts #place): the same blocks, and only the rows left over enter `hot`.
 // - Why no FTS5 any more: in schema 1 the FTS index, the three row indexes and the row table
 //   together took 2.5x the raw text; the bloom filters take about 0.05x and answer the same
 //   question per block ("can this word be in here?"). The hot table is small (blockRows per
@@ -58,6 +60,13 @@ export const TERMS_DDL = 'CREATE TABLE IF NOT EXISTS block_terms (block INTEGER 
 // stream) keep reading, told apart by their first stored byte. The version exists for the
 // older logpipe: a schema-4 store would take a v3 payload for a damaged zstd frame; it refuses
 // a schema-5 file instead, naming both versions (upgrade.ts upgrade4to5).
+
+// Schema 6: a block's attrs section may hold, in place of a row's attrs text, the mark "the
+// key=value pairs of the message" (../block.ts DERIVED, ../text-pairs.ts), written when they are
+// exactly the attrs text: most plain and logfmt lines' fields are written in their text, and
+// stored twice they were a third of a block's bytes. Nothing in the tables changes; the
+// version exists for the older logpipe, which would read the mark as "no attrs": it refuses a
+// schema-6 file instead, naming both versions (upgrade.ts upgrade5to6).
 
 const DDL = `
 CREATE TABLE hot (

@@ -1,5 +1,6 @@
 // The SQLite implementation of Store: one connection, one writer, a transaction per batch;
-// rows land in the hot table and compaction moves them into compressed blocks (schema.ts).
+// rows land in the hot table and compaction moves them into compressed blocks (schema.ts) —
+// with the inline compactor, a batch that completes whole blocks writes them itself (#place).
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { LogpipeError } from '../../../shared/errors.js';
@@ -30,7 +31,7 @@ import { bloomHas } from '../bloom.js';
 import { compileRowFilter, payloadMayMatch, planSearch, textNeedles } from '../row-filter.js';
 import { BLOCK_SUMMARY, insertBlocks, writeBlocks, type BlockRow } from './block-table.js';
 import { BlockEncoder, HOT_TUPLE, rowsOf, type HotTuple } from './block-encoder.js';
-import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4, upgrade4to5 } from './upgrade.js';
+import { beginUpgrade, convertRows, needsConversion, upgrade2to3, upgrade3to4, upgrade4to5, upgrade5to6 } from './upgrade.js';
 
 /** Options of the SQLite store beyond the file name. */
 export interface SqliteStoreOptions extends OpenOptions {
@@ -46,12 +47,18 @@ export interface SqliteStoreOptions extends OpenOptions {
   upgradeChunkRows?: number;
   /** Called after each committed chunk of a schema-1 upgrade (tests pause or kill the process there). */
   onUpgradeProgress?: (done: number, total: number) => void;
-  /** Called inside each compaction transaction, before its blocks are encoded (with `compactor: 'worker'`, after: they are encoded outside it); tests kill the process there. */
+  /**
+   * Called inside each transaction that writes blocks — a compaction step, or an insert whose
+   * batch completes whole blocks (#place) — before its blocks are encoded (with `compactor:
+   * 'worker'`, after: they are encoded outside it); tests kill the process there.
+   */
   onCompactionStep?: (rows: number) => void;
   /**
-   * Where compaction encodes blocks: 'inline' (default) on the calling thread, inside insert()
-   * and the age timer; 'worker' on a worker thread (block-encoder.ts), with insert() returning
-   * as soon as its batch is committed. The server uses 'worker' (open.ts).
+   * Where compaction encodes blocks: 'inline' (default, and the server's) on the calling thread,
+   * an insert writing the whole blocks its batch completes in its own transaction (#place), the
+   * age timer the rest; 'worker' on a worker thread (block-encoder.ts), every row going through
+   * the hot table and insert() returning as soon as its batch is committed
+   * (`LOGPIPE_COMPACTOR=worker`, open.ts).
    */
   compactor?: 'inline' | 'worker';
 }
@@ -95,6 +102,13 @@ const BLOCK_PAGE = 32;
 const WALK_PAGE = 256;
 /** Ingest times are kept per window of this length (one row per window in `ingests`). */
 const INGEST_WINDOW_MS = 60_000;
+
+/** Where an insert put one source's rows: `hot` rows of it are now in `hot` (added: on top of those there before). */
+interface Placed {
+  source: string;
+  hot: number;
+  added: boolean;
+}
 
 /** Hot rows of one source: how many, and since when (Date.now) the oldest of them waits. */
 interface HotSource {
@@ -290,8 +304,10 @@ export class SqliteStore implements Store {
   #onCompactionStep: ((rows: number) => void) | undefined;
   /** An upper bound on id_max - id_min of every block: blocks holding id have id <= id_max <= id + width. */
   #idWidth = 0;
-  /** The records the last insert transaction kept (for the hot counts, read after its commit). */
-  #lastKept: NormalizedRecord[] = [];
+  /** Where the last insert transaction put each source's rows (applied to the hot counts after its commit, see #place). */
+  #placed: Placed[] = [];
+  /** Set when an insert transaction wrote blocks (#place): if it fails, the batch is tried again with its rows hot. */
+  #wroteBlocks = false;
   /** With `compactor: 'worker'`: the thread that encodes blocks, and the compaction step out there now (one at a time). */
   #encoder: BlockEncoder | undefined;
   #compacting: Promise<void> | undefined;
@@ -307,7 +323,9 @@ export class SqliteStore implements Store {
   #upsertRollupHour: Upsert;
   #upsertTotals: Upsert;
   #upsertIngest: Database.Statement;
-  #insertTx: Database.Transaction<(records: NormalizedRecord[]) => InsertResult>;
+  #insertTx: Database.Transaction<(records: NormalizedRecord[], direct: boolean) => InsertResult>;
+  #sourceHot: Database.Statement;
+  #deleteHotUpTo: Database.Statement;
   #stepRows: Database.Statement;
   #deleteHot: Database.Statement;
 
@@ -327,6 +345,8 @@ export class SqliteStore implements Store {
       if ((db.pragma('user_version', { simple: true }) as number) === 3) upgrade3to4(db);
       // And before any block is written: a v3 payload only ever sits in a schema-5 file.
       if ((db.pragma('user_version', { simple: true }) as number) === 4) upgrade4to5(db);
+      // And before any block marks derived attrs: only a schema-6 file holds such a block.
+      if ((db.pragma('user_version', { simple: true }) as number) === 5) upgrade5to6(db);
       if (needsConversion(db)) {
         convertRows(db, file, { blockRows: this.#blockRows, chunkRows: options.upgradeChunkRows, onProgress: options.onUpgradeProgress });
       }
@@ -359,7 +379,9 @@ export class SqliteStore implements Store {
     this.#upsertIngest = db.prepare(
       'INSERT INTO ingests (second, last_id, at) VALUES (?, ?, ?) ON CONFLICT (second) DO UPDATE SET last_id = max(last_id, excluded.last_id), at = max(at, excluded.at)',
     );
-    this.#insertTx = db.transaction((records: NormalizedRecord[]) => this.#insertBatch(records));
+    this.#insertTx = db.transaction((records: NormalizedRecord[], direct: boolean) => this.#insertBatch(records, direct));
+    this.#sourceHot = db.prepare(`SELECT ${HOT_TUPLE} FROM hot WHERE source = ?`).raw(true);
+    this.#deleteHotUpTo = db.prepare('DELETE FROM hot WHERE source = ? AND ts <= ? AND (ts < ? OR id <= ?)');
     this.#stepRows = db.prepare(`SELECT ${HOT_TUPLE} FROM hot WHERE source = ? ORDER BY ts, id LIMIT ?`).raw(true);
     // One statement for a step's rows (ids as a JSON array): a quarter cheaper than one DELETE per row.
     this.#deleteHot = db.prepare('DELETE FROM hot WHERE id IN (SELECT value FROM json_each(?))');
@@ -400,10 +422,11 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  // Runs inside one IMMEDIATE transaction: either every row, its FTS entry, the rollups, the
-  // stream offsets and last_id are committed together, or nothing is. Offsets are read from
-  // the table inside the transaction (not cached), so a rolled-back batch leaves no trace.
-  #insertBatch(records: NormalizedRecord[]): InsertResult {
+  // Runs inside one IMMEDIATE transaction: either every row (in `hot` or in the blocks #place
+  // writes), the rollups, the stream offsets and last_id are committed together, or nothing
+  // is. Offsets are read from the table inside the transaction (not cached), so a rolled-back
+  // batch leaves no trace.
+  #insertBatch(records: NormalizedRecord[], direct: boolean): InsertResult {
     let lastId = this.#getLastId.get() as number;
     const firstId = lastId + 1;
     // The inserted input records, in id order; LogRecords are only built if someone asks.
@@ -415,7 +438,10 @@ export class SqliteStore implements Store {
     // stream, so most rows skip the map lookup.
     const roll = new RollupBatch();
     let st: StreamState | undefined;
-    const insertLog = this.#insertLog;
+    // The batch's rows by source (most batches are one source: the last group is remembered).
+    const bySource = new Map<string, Row[]>();
+    let group: Row[] | undefined;
+    let groupSource: string | undefined;
     for (const r of records) {
       if (r.stream != null && r.offset != null) {
         if (st === undefined || st.stream !== r.stream) {
@@ -435,10 +461,17 @@ export class SqliteStore implements Store {
       }
       const id = ++lastId;
       const code = LEVEL_CODE[r.level] ?? LEVEL_CODE.unknown;
-      insertLog.run(id, r.ts, code, r.source, r.host, r.message, r.attrs);
+      if (groupSource !== r.source || group === undefined) {
+        groupSource = r.source;
+        group = bySource.get(r.source);
+        if (!group) bySource.set(r.source, (group = []));
+      }
+      group.push({ id, ts: r.ts, level: code, source: r.source, host: r.host, message: r.message, attrs: r.attrs });
       kept.push(r);
       roll.add(r.ts, code, r.source, id);
     }
+    this.#placed = [];
+    for (const [source, rows] of bySource) this.#place(source, rows, firstId, direct);
     if (kept.length) {
       const flat = (aggs: RollupAgg[]): unknown[] => aggs.flatMap((a) => [a.unit, a.level, a.source, a.n, a.minId, a.maxId]);
       this.#upsertMany(this.#upsertRollup, flat(roll.minutes()));
@@ -454,7 +487,6 @@ export class SqliteStore implements Store {
       if (st.check) this.#setCheck.run(stream, st.max, st.check);
     }
     if (!kept.length) return { accepted: 0, duplicates, records: [] };
-    this.#lastKept = kept;
     return insertedResult(kept, firstId, duplicates);
   }
 
@@ -474,43 +506,128 @@ export class SqliteStore implements Store {
   }
 
   async insert(records: NormalizedRecord[]): Promise<InsertResult> {
+    // Blocks are written from the batch itself with the inline compactor (#place); the worker
+    // compactor encodes them on its thread instead, from the hot table.
+    const direct = !this.#encoder;
     let res: InsertResult;
     try {
-      res = this.#insertTx.immediate(records);
+      res = this.#runInsert(records, direct);
     } catch (err) {
-      this.#lastKept = [];
       const e = translateWriteError(err);
       // With the worker compactor, rows still waiting to be compressed may be what fills the
       // file: the due steps run first, and the batch is tried once more, so "full" is answered
       // only when compaction cannot make room (as with the inline compactor, which has always
       // run by then).
       if (!(this.#encoder && (e as LogpipeError).code === 'LP_ERR_STORE_FULL' && (await this.#compactAll()))) throw e;
-      try {
-        res = this.#insertTx.immediate(records);
-      } catch (again) {
-        this.#lastKept = [];
-        throw translateWriteError(again);
-      }
+      res = this.#runInsert(records, false);
     }
     if (res.accepted) {
-      // Counted after the commit, from the input records the batch kept (ids firstId..lastId
-      // in input order, duplicates skipped): what is now in `hot` per source.
+      // Counted after the commit, from where the batch put each source's rows: what is now in
+      // `hot` per source.
       const now = Date.now();
       let full = false;
-      for (const r of this.#lastKept) {
-        const h = this.#hot.get(r.source);
-        if (h) h.n++;
-        else this.#hot.set(r.source, { n: 1, since: now });
+      for (const p of this.#placed) {
+        const h = this.#hot.get(p.source);
+        const n = p.hot + (p.added && h ? h.n : 0);
+        if (n <= 0) this.#hot.delete(p.source);
+        else if (h) h.n = n;
+        else this.#hot.set(p.source, { n, since: now });
       }
-      this.#lastKept = [];
+      this.#placed = [];
       for (const h of this.#hot.values()) if (h.n >= this.#blockRows) full = true;
-      // Full blocks are compressed right away, after the batch is committed (so a failure
-      // here never fails an acknowledged batch): the hot table stays about blockRows rows per
-      // source, which is what keeps scanning it cheap.
+      // Whole blocks left in `hot` (a source with a backlog, or the worker compactor) are
+      // compressed right away, after the batch is committed (so a failure here never fails an
+      // acknowledged batch): the hot table stays about blockRows rows per source, which is
+      // what keeps scanning it cheap.
       if (full) this.#compactDue();
       if (this.#encoder) await this.#keepUp();
     }
     return res;
+  }
+
+  /**
+   * One insert transaction. When it wrote blocks from the batch (#place) and failed — the
+   * blocks did not fit, or encoding them threw — the batch is tried once more with every row
+   * hot, as if compaction had failed after the commit: writing blocks never costs a batch that
+   * could be stored, and the failure is reported as a compaction failure.
+   */
+  #runInsert(records: NormalizedRecord[], direct: boolean): InsertResult {
+    this.#wroteBlocks = false;
+    try {
+      return this.#insertTx.immediate(records, direct);
+    } catch (err) {
+      this.#placed = [];
+      if (!direct || !this.#wroteBlocks) throw translateWriteError(err);
+      this.#wroteBlocks = false;
+      // Said (and the hot counts read again) before the retry, whose rows are then counted on
+      // top as usual (insert()).
+      this.#compactionFailed(translateWriteError(err) as Error);
+      try {
+        return this.#insertTx.immediate(records, false);
+      } catch (again) {
+        this.#placed = [];
+        throw translateWriteError(again);
+      }
+    }
+  }
+
+  /**
+   * Stores one source's rows of a batch (ids assigned, inside the insert transaction). When
+   * its hot rows and these make at least one whole block, the block store's compaction is done
+   * right here instead of after the commit: the hot rows are read, merged with the new ones in
+   * (ts, id) order, the oldest whole blocks are encoded and inserted, the hot rows that went
+   * into them are deleted, and only the new rows left over are inserted into `hot`. That is
+   * exactly what inserting every row into `hot` and compacting the source's whole blocks in
+   * the next transaction (#compactSource) leaves behind — the same blocks with the same
+   * summaries, the same rows hot — without taking most rows through the hot table's three
+   * B-trees twice (in, read back, out). Crash safety needs no new argument: blocks, hot rows,
+   * deletions and the stream offsets commit together or not at all, so a SIGKILL at any point
+   * leaves every acknowledged row exactly once, in a block or in `hot`. Ids are assigned
+   * before, in input order, so the live tail's `since` still follows commit order.
+   * A source with a backlog in `hot` (more than BLOCKS_PER_COMPACTION blocks: compaction has
+   * been failing) is left to #compactSource, which works through it step by step.
+   */
+  #place(source: string, rows: Row[], firstId: number, direct: boolean): void {
+    const hotN = this.#hot.get(source)?.n ?? 0;
+    const blockRows = this.#blockRows;
+    if (direct && hotN + rows.length >= blockRows && hotN <= BLOCKS_PER_COMPACTION * blockRows) {
+      let all = rows;
+      if (hotN > 0) {
+        const old = rowsOf(source, this.#sourceHot.all(source) as HotTuple[]);
+        if (old.length) all = old.concat(rows);
+      }
+      // Usually already in order (lines arrive in time order): the sort then only checks.
+      all.sort(byTsId);
+      const take = Math.floor(all.length / blockRows) * blockRows;
+      if (take > 0) {
+        this.#wroteBlocks = true;
+        this.#onCompactionStep?.(take);
+        const moving = all.slice(0, take);
+        this.#idWidth = Math.max(this.#idWidth, writeBlocks(this.#db, moving, blockRows));
+        // The hot rows that went into blocks are the oldest of the source's hot rows in (ts, id)
+        // order (every one of them was read, and blocks take a prefix of the merged order): one
+        // range of hot_source_ts (source, ts, then id as the rowid), deleted in index order.
+        let gone = 0;
+        let last: Row | undefined;
+        for (const r of moving) {
+          if (r.id < firstId) {
+            gone++;
+            last = r;
+          }
+        }
+        if (last && this.#deleteHotUpTo.run(source, last.ts, last.ts, last.id).changes !== gone) {
+          throw new Error(`the hot rows of source "${source}" changed during an insert`);
+        }
+        for (let i = take; i < all.length; i++) {
+          const r = all[i];
+          if (r.id >= firstId) this.#insertLog.run(r.id, r.ts, r.level, r.source, r.host, r.message, r.attrs);
+        }
+        this.#placed.push({ source, hot: all.length - take, added: false });
+        return;
+      }
+    }
+    for (const r of rows) this.#insertLog.run(r.id, r.ts, r.level, r.source, r.host, r.message, r.attrs);
+    this.#placed.push({ source, hot: rows.length, added: true });
   }
 
   /** Waits while the hot table holds more than HOT_BACKLOG_BLOCKS blocks' worth of rows and a compaction step is out (see #compactInBackground). */
@@ -538,6 +655,8 @@ export class SqliteStore implements Store {
   // it leaves them in blocks, and nothing is ever in both or in neither. Stream offsets are
   // not touched (they were committed with the rows at insert). Blocks are cut in (ts, id)
   // order, so with `all` false only whole blocks go and the newest rows by time stay hot.
+  // (With the inline compactor most whole blocks are written by the insert that completes them,
+  // #place; what is left here is the age timer's partial blocks, compact(), and a backlog.)
 
   /** Compacts what is due: sources with a whole block of hot rows, or (with `force`, or when older than hotMaxAgeMs) all of them; returns rows moved. */
   compact(force = true): number {

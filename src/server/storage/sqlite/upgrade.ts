@@ -93,6 +93,17 @@ export function upgrade4to5(db: Database.Database): void {
   }).immediate();
 }
 
+/**
+ * Schema 5 to 6: blocks may mark a row's attrs as its message's key=value pairs from now on
+ * (schema.ts). No stored row changes: one transaction sets user_version = 6, so a schema-5
+ * logpipe refuses the file (naming both versions) instead of reading those rows without attrs.
+ */
+export function upgrade5to6(db: Database.Database): void {
+  db.transaction(() => {
+    db.pragma('user_version = 6');
+  }).immediate();
+}
+
 /** Steps 2 and 3: converts what is left in `logs` into blocks, a chunk per transaction. */
 export function convertRows(db: Database.Database, file: string, options: UpgradeOptions): void {
   const chunk = Math.max(1, Math.floor(options.chunkRows ?? 50_000));
