@@ -13,8 +13,7 @@
 //    crash in the middle of one or by a power loss, fails its CRC and the other slot is used.
 // 3. Being behind is harmless: on restart we re-send from an older offset and the server
 //    drops records at or below the stream's committed offset. So writes are coalesced (at most
-//    one every `minIntervalMs`, 1 s by default, as Vector's checkpointer, and every 5 s while
-//    less than 1 MiB a second is acknowledged: a trickle), and the state file is
+//    one every `minIntervalMs`, 1 s by default, as Vector's checkpointer), and the state file is
 //    fsync'ed only every `syncIntervalMs` (5 s) and on flush() (shutdown, a new file or
 //    generation): after a power loss the state is at most that old, which re-sends a little
 //    more; a process crash loses nothing that was saved.
@@ -46,13 +45,6 @@ const HEADER = 64;
 const SLOT_MAGIC = 0x4c50534c; // "LPSL"
 const SLOT_HEAD = 20;
 const MIN_SLOT = 4096;
-/**
- * While less than BUSY_BYTES were acknowledged since the last save, saves are TRICKLE_FACTOR
- * times further apart (5 s instead of 1 s): a crash then re-sends at most a few seconds of a
- * trickle (rule 3), and the trickle's CPU per line does not pay a save every second.
- */
-const BUSY_BYTES = 1024 * 1024;
-const TRICKLE_FACTOR = 5;
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
 
 /** What the state file remembers about one file (one identity). */
@@ -180,8 +172,6 @@ export class Checkpoint {
   #immediate: NodeJS.Immediate | null = null;
   #lastWrite = 0;
   #lastSync = 0;
-  /** Bytes the server acknowledged since the last save (all streams): busy or trickling. */
-  #ackedSinceSave = 0;
   /** The state file, open for in-place writes (-1: not created yet, or in the old format). */
   #fd = -1;
   #slotSize = 0;
@@ -312,9 +302,7 @@ export class Checkpoint {
 
   /** Records that the server acknowledged a stream up to an offset (kept if higher). */
   setAcked(stream: string, offset: number): void {
-    const before = this.acked.get(stream) ?? -1;
-    if (before >= offset) return;
-    this.#ackedSinceSave += offset - Math.max(0, before);
+    if ((this.acked.get(stream) ?? -1) >= offset) return;
     this.acked.set(stream, offset);
     this.#dirty = true;
     this.#schedule(true);
@@ -363,17 +351,18 @@ export class Checkpoint {
    * Plans a save for a change. An acknowledgement saves on its own wake-up once three quarters
    * of the interval have passed since the last save (`due`), before the process sleeps again:
    * a trickle's saves then cost no wake-up of their own, and come right after the server took
-   * the batch, so the spool need not be synced for them (rule 1). The interval is
-   * `minIntervalMs` once BUSY_BYTES were acknowledged since the last save, else TRICKLE_FACTOR
-   * times that. Other changes, and an acknowledgement that is not due, leave it to a backstop
-   * timer (TRICKLE_FACTOR + 1 intervals after the last save), or to the next acknowledgement
-   * that is due.
+   * the batch, so the spool need not be synced for them (rule 1). Other changes, and an
+   * acknowledgement that is not due, leave it to a backstop timer (two intervals after the last
+   * save), or to the next acknowledgement that is due.
    */
   #schedule(due = false): void {
     if (this.#writing || this.#immediate) return;
     const sinceLast = Date.now() - this.#lastWrite;
-    const interval = this.#ackedSinceSave >= BUSY_BYTES ? this.#minIntervalMs : this.#minIntervalMs * TRICKLE_FACTOR;
-    if (due && sinceLast >= interval * 0.75) {
+    // Not spread further apart while trickling (tried: every 5 s below 1 MiB acknowledged since
+    // the last save): a state left at offset 0 names no window, so a file compressed away while
+    // the collector was down cannot be recognised by content and its unread end was lost
+    // (test/rotation-programs.test.ts, the savelog kill test, with --busy-poll 1s).
+    if (due && sinceLast >= this.#minIntervalMs * 0.75) {
       this.#cancel();
       this.#immediate = setImmediate(() => {
         this.#immediate = null;
@@ -388,7 +377,7 @@ export class Checkpoint {
         this.#timer = null;
         this.#write(false).catch((err) => this.#log.error(`Saving the state file "${this.path}" failed: ${(err as Error).message}`));
       },
-      Math.max(0, this.#minIntervalMs * (TRICKLE_FACTOR + 1) - sinceLast),
+      Math.max(0, this.#minIntervalMs * 2 - sinceLast),
     );
     this.#timer.unref();
   }
@@ -429,7 +418,6 @@ export class Checkpoint {
    */
   #save(durable: boolean): void {
     this.#dirty = false;
-    this.#ackedSinceSave = 0;
     this.beforeWrite?.();
     const now = Date.now();
     const bytes = slotBytes(this.#serialize(), ++this.#seq);
