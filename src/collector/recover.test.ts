@@ -186,6 +186,14 @@ test('files a path held between two known ones are found by birth time: not olde
     const { files, skipped } = await unseenGenerations(path, first, now, (key) => knownKeys.has(key), contents);
     assert.deepEqual(files.map((f) => f.path), [join(dir, 'app.log.2'), join(dir, 'app.log.1')]);
     assert.deepEqual(skipped.map((f) => f.path), [join(dir, 'app.log.2.gz')]);
+    // The new file born a fraction of a millisecond after app.log.1 (two rotations within one
+    // millisecond, with fine-grained stamps): app.log.1 is still between.
+    const b1 = statSync(join(dir, 'app.log.1')).birthtimeMs;
+    const soon = b1 + 0.001;
+    if (Math.floor(soon) === Math.floor(b1)) {
+      const close = await unseenGenerations(path, first, soon, (key) => knownKeys.has(key), contents);
+      assert.deepEqual(close.files.map((f) => f.path), [join(dir, 'app.log.2'), join(dir, 'app.log.1')]);
+    }
     // Nothing known at the path before: nothing to look for.
     assert.deepEqual((await unseenGenerations(path, 0, now, () => false, [])).files, []);
   } finally {

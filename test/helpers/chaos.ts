@@ -274,7 +274,7 @@ export class Rig {
           const st = statSync(join(this.dir, n));
           const f = n.startsWith('app.log') ? filesOnDisk(this.dir).find((d) => d.name === n) : undefined;
           const seqs = f && f.seqs.length ? ` seqs=${f.seqs.length} [${f.seqs[0]}…${f.seqs[f.seqs.length - 1]}]` : '';
-          return `${n} ino=${st.ino} size=${st.size}${seqs}`;
+          return `${n} ino=${st.ino} size=${st.size} birth=${st.birthtimeMs} mtime=${st.mtimeMs}${seqs}`;
         } catch {
           return `${n} (dangling)`;
         }
