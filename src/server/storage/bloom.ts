@@ -27,14 +27,7 @@ function hash2(s: string): [number, number] {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  // Final avalanche, so items differing only in their last characters spread over the bits.
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h2 ^= h2 >>> 16;
-  h2 = Math.imul(h2, 0xc2b2ae35);
-  h2 ^= h2 >>> 13;
-  return [h1 >>> 0, (h2 | 1) >>> 0];
+  return finish(h1, h2);
 }
 
 /** Builds the filter bytes for a set of items (an empty set gives an empty filter that answers "no"). */
@@ -101,6 +94,7 @@ function step(st: HashState, s: string): HashState {
   return st;
 }
 
+/** The final avalanche, so that items differing only in their last characters spread over the bits. */
 function finish(h1: number, h2: number): [number, number] {
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
