@@ -599,6 +599,8 @@ export class DecodedBlock {
   /** Line starts of the values of the messages and attrs sections (#lineStarts). */
   #mLines: Int32Array | null = null;
   #aLines: Int32Array | null = null;
+  /** Attrs derived from messages so far, by row (#derivedOf). */
+  #derived: Map<number, string | null> | null = null;
   #rows: Row[] | null = null;
   #built: (Row | undefined)[] | null = null;
   /** Bytes held beyond the arrays of the header, roughly (the store's cache budget). */
@@ -791,14 +793,22 @@ export class DecodedBlock {
   /** Row k's attrs text, parsed alone unless the whole section already is. */
   attrsOf(k: number): string | null {
     if (this.#attrs !== null) return this.#attrs[k];
-    const v = JSON.parse(this.#attrsValue(k)) as string | null | typeof DERIVED;
-    return v === DERIVED ? pairsText(this.message(k)) : v;
+    const line = this.#attrsValue(k);
+    return line === DERIVED_LINE ? this.#derivedOf(k) : (JSON.parse(line) as string | null);
   }
 
   /** Row k's attrs text as a JSON string (its line of the attrs section, v2, v3), for substring checks before it is parsed. */
   attrsLine(k: number): string {
     const line = this.#attrsValue(k);
-    return line === DERIVED_LINE ? JSON.stringify(pairsText(this.message(k))) : line;
+    return line === DERIVED_LINE ? JSON.stringify(this.#derivedOf(k)) : line;
+  }
+
+  /** Row k's attrs read back from its message (a DERIVED mark), derived once: a field filter asks attrsLine, then attrsOf. */
+  #derivedOf(k: number): string | null {
+    this.#derived ??= new Map();
+    let v = this.#derived.get(k);
+    if (v === undefined) this.#derived.set(k, (v = pairsText(this.message(k))));
+    return v;
   }
 
   #attrsValue(k: number): string {
