@@ -6,7 +6,7 @@
 // written 100 ms apart (a trickle of 10 lines/s) wait for the linger to end, each measured the
 // same way (TRICKLE samples, default 50).
 // Run: npm run build:node && node --import tsx bench/collector-latency.bench.ts [samples]
-// COLLECT_ARGS adds options to the collector (e.g. COLLECT_ARGS='--busy-poll 0').
+// COLLECT_ARGS adds options to the collector (e.g. COLLECT_ARGS='--linger-max 250ms').
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -361,7 +361,8 @@ export class Checkpoint {
     // Not spread further apart while trickling (tried: every 5 s below 1 MiB acknowledged since
     // the last save): a state left at offset 0 names no window, so a file compressed away while
     // the collector was down cannot be recognised by content and its unread end was lost
-    // (test/rotation-programs.test.ts, the savelog kill test, with --busy-poll 1s).
+    // (test/rotation-programs.test.ts, the savelog kill test, with the since removed
+    // --busy-poll 1s).
     if (due && sinceLast >= this.#minIntervalMs * 0.75) {
       this.#cancel();
       this.#immediate = setImmediate(() => {

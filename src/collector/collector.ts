@@ -75,12 +75,6 @@ export class Collector {
   readonly #drains = new Set<Promise<void>>();
   readonly #watcher: DirWatcher;
   #pollTimer: NodeJS.Timeout | null = null;
-  /**
-   * Directories polled instead of watched while a file in them keeps growing, with the poll's
-   * period (growing from --linger to --busy-poll) and its timer (null: the regular poll
-   * looks at it, its period has reached --poll-interval). See #pollDir.
-   */
-  readonly #polled = new Map<string, { period: number; timer: NodeJS.Timeout | null }>();
   #scanning: Promise<void> | null = null;
   #rescan = false;
   #scanSoon: NodeJS.Timeout | null = null;
@@ -129,7 +123,8 @@ export class Collector {
       noteRead: (n) => this.noteRead(n),
       reportLost: (lost) => this.reportLost(lost),
       liveKeys: () => new Set(this.#readers.keys()),
-      polled: (dir) => this.#polled.has(dir),
+      armWrite: (fd, onWrite) => this.#watcher.armWrite(fd, onWrite),
+      disarmWrite: (wd, onWrite) => this.#watcher.disarmWrite(wd, onWrite),
       rotated: () => this.#requestScan(5),
       lookup: checkpoint.fresh ? (identity, fingerprint, lineCheckAt) => this.#lookup(identity, fingerprint, lineCheckAt) : undefined,
     };
@@ -182,22 +177,16 @@ export class Collector {
       throw err;
     }
     c.#startup = false;
+    if (c.#watcher.fallbackWhy) opts.log.info(`Watching files with fs.watch: every write to a watched directory wakes the collector (${c.#watcher.fallbackWhy}).`);
     c.#pollTimer = setInterval(() => {
       // On this wake-up, not on a timer of its own (one wake-up a second less at rest).
       c.#scanNow();
       // A reader is woken only if its file changed (grew, shrank, was written, or its path now
       // names another file): a look costs a few stats here, where a reader's turn costs ~0.2 ms
-      // of (cold) JS. Files of a polled directory are looked at by its poll (this one's once it
-      // is due here).
-      for (const r of c.#readers.values()) if (!r.lingering && !c.#polled.has(r.dir) && r.changed()) r.wake();
-      for (const [dir, p] of c.#polled) if (!p.timer) c.#pollDir(dir);
+      // of (cold) JS.
+      for (const r of c.#readers.values()) if (!r.lingering && r.changed()) r.wake();
     }, opts.pollIntervalMs);
     return c;
-  }
-
-  /** Directories polled instead of watched while a file in them keeps growing. */
-  get polledDirs(): string[] {
-    return [...this.#polled.keys()];
   }
 
   /** Files being tailed (paths). */
@@ -210,7 +199,6 @@ export class Collector {
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#pollTimer) clearInterval(this.#pollTimer);
-    for (const p of this.#polled.values()) if (p.timer) clearTimeout(p.timer);
     if (this.#scanSoon) clearTimeout(this.#scanSoon);
     this.#watcher.close();
     if (this.#scanning) await this.#scanning.catch(() => {});
@@ -347,6 +335,7 @@ export class Collector {
 
   #onFsEvent(dir: string, name: string | null, kind: string): void {
     if (this.#stopping) return;
+    this.metrics.fsEvents++;
     // Events about other files in a watched directory (our own state file and its temp copy,
     // other applications' logs) are dropped here: each one used to wake every reader and
     // start a scan, and a checkpoint save beside the log made three of them per batch.
@@ -355,80 +344,12 @@ export class Collector {
     const path = name === null ? null : join(dir, name);
     for (const r of this.#readers.values()) {
       const mine = path === null || r.tail.path === path;
-      if (kind !== 'rename' && r.lingering) {
-        // A write within the linger of a batch just sent: the file keeps growing. The reader
-        // looks at it when its linger ends, so the write need not make it read now (renames
-        // still do, so rotations are seen at once). With --busy-poll its directory is polled
-        // from now on instead of waking us for every write.
-        if (this.#maxDirPollMs() > 0 && mine && r.dir === dir) this.#startPolling(dir, r.lingerEndsAt - Date.now());
-        continue;
-      }
+      // A write within the linger of a batch just sent (fs.watch only: the native inotify does
+      // not report it): the reader looks at the file when its linger ends, so the write need
+      // not make it read now (renames still do, so rotations are seen at once).
+      if (kind !== 'rename' && r.lingering) continue;
       if (mine || (kind === 'rename' && r.dir === dir)) r.wake();
     }
-  }
-
-  /**
-   * Pauses a directory's watch and polls it (#pollDir), first in `firstInMs` (when the linger
-   * of the file that keeps growing ends). Each event costs the process a wake-up (~0.1-0.2 ms of
-   * CPU here, bench/collector-trickle.bench.ts), one per write of a busy file; a poll costs one
-   * per period, and its period grows while the files keep growing, as Vector's file source
-   * backs off and syslog-ng's polls once a second. While polled, a rename rotation is seen at
-   * the next look, not at once: should we crash before it and the file be rotated again before
-   * the restart, the file in between was never in the state file, and #readUnseen finds it.
-   */
-  #startPolling(dir: string, firstInMs: number): void {
-    if (this.#polled.has(dir) || this.#stopping) return;
-    this.#watcher.pause(dir);
-    const p = { period: Math.min(this.opts.lingerMs ?? 0, this.#maxDirPollMs()), timer: null };
-    this.#polled.set(dir, p);
-    this.metrics.polledDirs = this.#polled.size;
-    this.opts.log.debug?.(`"${dir}": a file in it keeps growing; its watch is paused and it is polled.`);
-    this.#armPoll(dir, p, firstInMs > 0 ? firstInMs : p.period);
-  }
-
-  /** Longest period of a polled directory's looks (0: directories are never polled). */
-  #maxDirPollMs(): number {
-    return Math.min(this.opts.busyPollMs ?? 0, this.opts.pollIntervalMs);
-  }
-
-  /** Times a polled directory's next look (the regular poll takes it at --poll-interval). */
-  #armPoll(dir: string, p: { period: number; timer: NodeJS.Timeout | null }, inMs: number): void {
-    p.timer =
-      p.period >= this.opts.pollIntervalMs
-        ? null
-        : setTimeout(() => {
-            p.timer = null;
-            this.#pollDir(dir);
-          }, Math.max(1, inMs));
-  }
-
-  /**
-   * One look at a polled directory: every file in it that changed (grew, shrank, or its path
-   * names another file now) is read, and the next look is twice as far off (up to
-   * --busy-poll). A look that finds nothing changed ends the polling: the watch is set up
-   * again first and the files looked at once more after, so a line written between the last
-   * look and the new watch is not missed; a scan then finds files created meanwhile.
-   */
-  #pollDir(dir: string): void {
-    const p = this.#polled.get(dir);
-    if (!p || this.#stopping) return;
-    let changed = false;
-    for (const r of this.#readers.values()) {
-      if (r.dir !== dir || !r.changed()) continue;
-      changed = true;
-      r.wake();
-    }
-    if (changed) {
-      p.period = Math.min(p.period * 2, this.#maxDirPollMs());
-      this.#armPoll(dir, p, p.period);
-      return;
-    }
-    this.#polled.delete(dir);
-    this.metrics.polledDirs = this.#polled.size;
-    this.#watcher.resume(dir);
-    this.opts.log.debug?.(`"${dir}": quiet for a poll; watched again.`);
-    for (const r of this.#readers.values()) if (r.dir === dir && r.changed()) r.wake();
-    this.#requestScan();
   }
 
   /**
@@ -461,8 +382,7 @@ export class Collector {
   }
 
   /**
-   * Whether a scan would find nothing: every pattern is a literal path in a watched (or polled)
-   * directory that names nothing, something other than a file, or a file being read. One stat per
+   * Whether a scan would find nothing: every pattern is a literal path in a watched directory that names nothing, something other than a file, or a file being read. One stat per
    * path, synchronously: the whole scan (its promises, sets and lists) cost ~0.25 ms of CPU per
    * poll at rest, more than the rest of the poll. Globs always take the full scan.
    */

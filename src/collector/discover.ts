@@ -1,10 +1,11 @@
 // Finds the files to tail: literal paths (which may not exist yet) and globs (picomatch),
-// re-scanned on directory events (fs.watch) and every poll interval, so files created later
+// re-scanned on directory events (inotify) and every poll interval, so files created later
 // are picked up and a stat poll still works where inotify does not (NFS, some containers).
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { Inotify, inotifyAddon } from './inotify.js';
 
 /** One command-line pattern, split into where to look and what to match. */
 export interface Pattern {
@@ -68,23 +69,46 @@ async function walk(dir: string, depth: number, match: (p: string) => boolean, f
   }
 }
 
-/** Watches directories and calls back on file events; tolerates directories that vanish. */
+/**
+ * Watches directories and calls back on file events; tolerates directories that vanish.
+ *
+ * With the native inotify (inotify.ts) directories report names only (create, delete,
+ * rename), and a file's writes are asked for one at a time (armWrite); with fs.watch (no
+ * addon) every write of every file in a watched directory is an event.
+ */
 export class DirWatcher {
   readonly #watchers = new Map<string, FSWatcher>();
-  /** Directories whose watch is closed on purpose while they are polled (see Collector). */
-  readonly #paused = new Set<string>();
+  readonly #native: Inotify | null;
   readonly #onEvent: (dir: string, name: string | null, kind: string) => void;
   readonly #max: number;
+  /** Why the native inotify is not used ('' when it is). */
+  readonly fallbackWhy: string;
 
-  constructor(onEvent: (dir: string, name: string | null, kind: string) => void, max = 512) {
+  constructor(onEvent: (dir: string, name: string | null, kind: string) => void, max = 512, native = inotifyAddon()) {
     this.#onEvent = onEvent;
     this.#max = max;
+    this.#native = native.addon ? new Inotify(native.addon, (dir, name) => onEvent(dir, name, 'rename')) : null;
+    this.fallbackWhy = native.addon ? '' : native.why;
+  }
+
+  /** Whether a file's writes come from armWrite (native inotify) rather than its directory's events. */
+  get perFileWrites(): boolean {
+    return this.#native !== null;
   }
 
   /** Watches each directory not watched yet; failures fall back to polling silently. */
   watchAll(dirs: string[]): void {
     for (const dir of dirs) {
-      if (this.#watchers.has(dir) || this.#paused.has(dir) || this.#watchers.size >= this.#max) continue;
+      if (this.#native) {
+        if (this.#native.watchesDir(dir)) continue;
+        try {
+          this.#native.watchDir(dir);
+        } catch {
+          // ENOENT, ENOSPC (inotify limit), ENOTDIR: the poll covers it.
+        }
+        continue;
+      }
+      if (this.#watchers.has(dir) || this.#watchers.size >= this.#max) continue;
       try {
         const w = watch(dir, { persistent: false }, (kind, name) => this.#onEvent(dir, name ? String(name) : null, kind));
         w.on('error', () => {
@@ -99,29 +123,28 @@ export class DirWatcher {
   }
 
   /**
-   * Closes a directory's watch until resume(): its events (one wake-up of the process per write
-   * of a busy file) stop, and the caller polls the directory instead.
+   * Native inotify only: `onWrite` once, at the next write to the file open as `fd`. Returns
+   * the watch (for disarmWrite), or -1: not armed (fs.watch, or the watch could not be set up),
+   * the directory's events or the poll tell instead.
    */
-  pause(dir: string): void {
-    this.#paused.add(dir);
-    this.#watchers.get(dir)?.close();
-    this.#watchers.delete(dir);
+  armWrite(fd: number, onWrite: () => void): number {
+    return this.#native ? this.#native.armWrite(fd, onWrite) : -1;
   }
 
-  /** Watches a paused directory again (events from now on; the caller looks once more after). */
-  resume(dir: string): void {
-    if (this.#paused.delete(dir)) this.watchAll([dir]);
+  /** Drops a watch armWrite set up (harmless if it fired already). */
+  disarmWrite(wd: number, onWrite: () => void): void {
+    this.#native?.disarmWrite(wd, onWrite);
   }
 
-  /** Whether a directory is watched, or paused on purpose (polled by the caller). */
+  /** Whether a directory is watched. */
   covers(dir: string): boolean {
-    return this.#watchers.has(dir) || this.#paused.has(dir);
+    return this.#native ? this.#native.watchesDir(dir) : this.#watchers.has(dir);
   }
 
   /** Stops every watch. */
   close(): void {
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
-    this.#paused.clear();
+    this.#native?.close();
   }
 }

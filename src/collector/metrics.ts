@@ -25,7 +25,7 @@ const ROWS: Row[] = [
   ['logpipe_collector_rotations_total', 'counter', 'Rotations and deletions followed.', (m) => m.rotations],
   ['logpipe_collector_truncations_total', 'counter', 'Truncations (copytruncate) followed.', (m) => m.truncations],
   ['logpipe_collector_files_open', 'gauge', 'Files being tailed.', (m) => m.filesOpen],
-  ['logpipe_collector_polled_dirs', 'gauge', 'Directories polled instead of watched while a file in them keeps growing.', (m) => m.polledDirs],
+  ['logpipe_collector_fs_events_total', 'counter', 'File system events that woke the collector (a batch of inotify events counts once per directory or file it names).', (m) => m.fsEvents],
   ['logpipe_collector_bytes_behind', 'gauge', 'Bytes not yet acknowledged by the server (unread in files plus waiting in the spool, uncompressed).', (m) => m.bytesBehind()],
   ['logpipe_collector_lost_bytes_total', 'counter', 'Bytes that were gone (rotated copy deleted, file truncated) before they could be read.', (m) => m.lostBytes],
   ['logpipe_collector_loss_events_total', 'counter', 'Times data was found gone before it could be read.', (m) => m.lossEvents],
@@ -49,8 +49,8 @@ export class Metrics {
   rotations = 0;
   truncations = 0;
   filesOpen = 0;
-  /** Directories whose watch is paused while a file in them keeps growing (polled instead). */
-  polledDirs = 0;
+  /** File system events handled (directory events, and writes of files armed for one). */
+  fsEvents = 0;
   /** Bytes that were gone before they could be read (rotated copy deleted, truncated unread). */
   lostBytes = 0;
   lossEvents = 0;

@@ -34,17 +34,15 @@ export interface ReaderOptions extends EncodeOptions {
   pollIntervalMs: number;
   batchWaitMs: number;
   /**
-   * While lines keep coming, a file closes at most one batch at its end per this long (its
-   * directory's events are held meanwhile, or with busyPollMs the directory is polled); a line
-   * after a quiet interval goes at once. 0: off.
+   * While lines keep coming, a file closes at most one batch at its end per linger (its writes
+   * do not wake the reader meanwhile); a line after a quiet interval goes at once. 0: off.
    */
   lingerMs?: number;
   /**
-   * --busy-poll: a write within the linger makes the collector poll the file's directory
-   * instead of taking its events, at most this far apart (see collector.ts #startPolling).
-   * 0 or absent: such writes are ignored and the reader looks at the file when its linger ends.
+   * While a file keeps growing (a batch closed within twice the linger of the one before),
+   * its linger doubles, from lingerMs up to this (absent: lingerMs, a fixed linger).
    */
-  busyPollMs?: number;
+  lingerMaxMs?: number;
   flushPartial: boolean;
   rotateWaitMs: number;
   readBytes?: number;
@@ -72,10 +70,12 @@ export interface ReaderDeps extends EncodeDeps {
   /** Identity keys of the files being tailed (never taken for a rotated copy). */
   liveKeys(): Set<string>;
   /**
-   * Whether a directory is polled (its watch paused while a file in it keeps growing): the
-   * poll paces its files, so a batch is closed at every look instead of once per linger.
+   * Native inotify: calls `onWrite` once, at the next write to the file open as `fd`; returns
+   * the watch, or -1 if none was set up (the directory's events or the poll tell instead).
    */
-  polled(dir: string): boolean;
+  armWrite?(fd: number, onWrite: () => void): number;
+  /** Drops a watch armWrite set up. */
+  disarmWrite?(wd: number, onWrite: () => void): void;
   /** The path no longer names the file we read (rotated away or deleted): look for a new one. */
   rotated(): void;
   /**
@@ -125,6 +125,15 @@ export class FileReader {
   #sleepingAtEnd = false;
   /** Until when its linger lasts (set while it sleeps at the end of the file). */
   #lingerUntil = 0;
+  /** The current linger: --linger, doubled while the file keeps growing, up to --linger-max. */
+  #linger: number;
+  /** The write watch armed for this file's next write (-1: none). */
+  #armed = -1;
+  readonly #onWrite = () => {
+    this.#armed = -1;
+    this.#deps.metrics.fsEvents++;
+    this.wake();
+  };
   /** Set while the reader's open batch waits for the stream's request in flight. */
   #waitingForAck = false;
   #stopping = false;
@@ -143,6 +152,7 @@ export class FileReader {
     this.#source = o.source ?? basename(tail.path);
     this.#bigRead = o.readBytes ?? 1024 * 1024;
     this.#readBuf = Buffer.allocUnsafe(Math.min(SMALL_READ, this.#bigRead));
+    this.#linger = o.lingerMs ?? 0;
     this.#enc = new Encoder(deps);
     this.#enc.onSpooled = (b) => this.#onSpooled(b);
     if (rotated) this.#moved = this.#rotatedAtOpen = true;
@@ -151,6 +161,8 @@ export class FileReader {
       .catch((err) => o.log.error(`Tailing "${tail.path}" stopped: ${(err as Error).message}`))
       .finally(() => {
         this.#setReady();
+        if (this.#armed !== -1) deps.disarmWrite?.(this.#armed, this.#onWrite);
+        this.#armed = -1;
         return tail.close();
       });
   }
@@ -296,11 +308,17 @@ export class FileReader {
       // the linger ends, or after --batch-wait.
       this.#enc.flushStale(o.multilineTimeoutMs);
       const enc = this.#enc;
-      const linger = o.lingerMs ?? 0;
+      const linger = this.#linger;
       let now = Date.now();
-      const ready = this.#deps.polled(this.dir) || now >= this.#closedAtEnd + linger;
+      const ready = now >= this.#closedAtEnd + linger;
       if (enc.openLines > 0 && ((!this.#deps.busy(this.#stream) && ready) || now - enc.openedAt >= o.batchWaitMs)) {
         enc.close();
+        // Lines kept coming (this batch closes within twice the linger of the last one): the
+        // next linger is twice as long, up to --linger-max, so a file written line by line
+        // costs about one request a --linger-max, as syslog-ng's follow-freq(1) and Vector's
+        // batches do; after a quiet spell it is --linger again, and a quiet line goes at once.
+        const base = o.lingerMs ?? 0;
+        this.#linger = now - this.#closedAtEnd < 2 * linger ? Math.min(linger * 2, Math.max(o.lingerMaxMs ?? base, base)) : base;
         this.#closedAtEnd = now;
       }
       if (this.#moved && now - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
@@ -317,26 +335,21 @@ export class FileReader {
       if (enc.heldSince) wait = Math.min(wait, Math.max(1, enc.heldSince + o.multilineTimeoutMs - now));
       if (enc.openLines > 0) wait = Math.min(wait, Math.max(1, enc.openedAt + o.batchWaitMs - now));
       if (this.#moved) wait = Math.min(wait, Math.max(1, this.#lastGrowth + o.rotateWaitMs - now));
-      // Lingering (a batch was closed here less than --linger ago): lines that come meanwhile
-      // are read in one go when it ends, so the file's write events need not make us read
-      // (the collector skips waking a lingering reader for them). Likewise while lines wait for
-      // the stream's request in flight: the acknowledgement wakes us (streamFree).
-      // With --busy-poll there is no timer of our own: a write within the linger makes the
-      // collector pause the directory's watch and poll it, and that poll wakes us; a quiet
-      // file just waits. Lines read but not sent (woken within the linger by a poll or a
-      // rename) go when it ends.
-      const lingerLeft = this.#closedAtEnd + linger - now;
+      // Lingering (a batch was closed here less than the linger ago): lines that come meanwhile
+      // are read in one go when it ends, so the file's writes need not make us read (the native
+      // inotify is not asked for them; with fs.watch the collector skips waking a lingering
+      // reader for them). Likewise while lines wait for the stream's request in flight: the
+      // acknowledgement wakes us (streamFree). Renames wake us at once either way.
+      const lingerLeft = this.#closedAtEnd + this.#linger - now;
       const waitingForAck = linger > 0 && enc.openLines > 0 && this.#deps.busy(this.#stream);
-      this.#lingerUntil = 0;
-      if ((o.busyPollMs ?? 0) > 0) {
-        if (lingerLeft > 0 && enc.openLines > 0 && !waitingForAck) wait = Math.min(wait, lingerLeft);
-        if (lingerLeft > 0) this.#lingerUntil = this.#closedAtEnd + linger;
-      } else if (lingerLeft > 0 && lingerLeft <= wait) {
-        wait = Math.min(wait, lingerLeft);
-        this.#lingerUntil = this.#closedAtEnd + linger;
-      }
+      this.#lingerUntil = lingerLeft > 0 ? this.#closedAtEnd + this.#linger : 0;
+      if (lingerLeft > 0) wait = Math.min(wait, lingerLeft);
       this.#waitingForAck = waitingForAck;
       if (wait === Infinity) enc.idle();
+      // Neither lingering nor waiting for an acknowledgement: the file's next write wakes us (one
+      // event, then the watch is gone until we sleep here again). A write between our last read
+      // and the new watch made no event: the size tells.
+      if (lingerLeft <= 0 && !waitingForAck) this.#armWrite(this.tail.position);
       this.#sleepingAtEnd = true;
       try {
         await this.#sleep(wait);
@@ -404,8 +417,20 @@ export class FileReader {
         }
       }
       this.#setReady();
+      this.#armWrite(n);
       await this.#sleep(this.#deps.opts.pollIntervalMs);
     }
+  }
+
+  /**
+   * Asks for a wake-up at the file's next write (native inotify; one event, then the watch is
+   * gone until asked again). A write since the file was `seen` at this size made no event: if
+   * the size moved, we are woken at once.
+   */
+  #armWrite(seen: number): void {
+    if (this.#armed !== -1 || !this.#deps.armWrite) return;
+    this.#armed = this.#deps.armWrite(this.tail.handle.fd, this.#onWrite);
+    if (this.#armed !== -1 && this.tail.sizeIsNot(seen)) this.#woken = true;
   }
 
   /** Picks the generation and offset (identity.ts), draining a replaced generation's copy first. */

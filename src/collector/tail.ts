@@ -120,6 +120,15 @@ export class Tail {
     }
   }
 
+  /** Whether the open file's size is not `size` (one fstat; false if it cannot be asked). */
+  sizeIsNot(size: number): boolean {
+    try {
+      return fstatSync(this.#fh.fd).size !== size;
+    } catch {
+      return false;
+    }
+  }
+
   /** Closes the descriptor (a deleted file's space is freed now). */
   async close(): Promise<void> {
     await this.#fh.close().catch(() => {});
