@@ -81,6 +81,8 @@ export class Collector {
   #stopping = false;
   #startup = true;
   #spoolWasFull = false;
+  /** Whether a failed write watch was reported (once). */
+  #armWarned = false;
   readonly #unreadable = new Set<string>();
   readonly #skipped = new Set<string>();
   #sinceGc = 0;
@@ -123,7 +125,14 @@ export class Collector {
       noteRead: (n) => this.noteRead(n),
       reportLost: (lost) => this.reportLost(lost),
       liveKeys: () => new Set(this.#readers.keys()),
-      armWrite: (fd, onWrite) => this.#watcher.armWrite(fd, onWrite),
+      armWrite: (fd, onWrite) => {
+        const wd = this.#watcher.armWrite(fd, onWrite);
+        if (wd === -1 && this.#watcher.perFileWrites && !this.#armWarned) {
+          this.#armWarned = true;
+          this.opts.log.warn(`A file cannot be watched for writes (${this.#watcher.armError}); such files' new lines are found by the poll, every --poll-interval.`);
+        }
+        return wd;
+      },
       disarmWrite: (wd, onWrite) => this.#watcher.disarmWrite(wd, onWrite),
       rotated: () => this.#requestScan(5),
       lookup: checkpoint.fresh ? (identity, fingerprint, lineCheckAt) => this.#lookup(identity, fingerprint, lineCheckAt) : undefined,

@@ -131,6 +131,11 @@ export class DirWatcher {
     return this.#native ? this.#native.armWrite(fd, onWrite) : -1;
   }
 
+  /** Why the last armWrite failed ('' if none did). */
+  get armError(): string {
+    return this.#native?.armError ?? '';
+  }
+
   /** Drops a watch armWrite set up (harmless if it fired already). */
   disarmWrite(wd: number, onWrite: () => void): void {
     this.#native?.disarmWrite(wd, onWrite);

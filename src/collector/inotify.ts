@@ -59,6 +59,8 @@ export class Inotify {
   readonly #writeMask: number;
   readonly #onDirEvent: (dir: string, name: string | null) => void;
   #closed = false;
+  /** Why the last armWrite failed ('' if it has not). */
+  armError = '';
 
   constructor(addon: Addon, onDirEvent: (dir: string, name: string | null) => void) {
     this.#addon = addon;
@@ -101,7 +103,8 @@ export class Inotify {
     let wd: number;
     try {
       wd = this.#addon.add(this.#handle, `/proc/self/fd/${fd}`, this.#writeMask);
-    } catch {
+    } catch (err) {
+      this.armError = (err as Error).message;
       return -1;
     }
     let set = this.#writes.get(wd);

@@ -296,3 +296,33 @@ test('a line written between the end of a linger and the new write watch is not 
     Inotify.prototype.armWrite = arm;
   }
 });
+
+test('a file that cannot be watched for writes is read at the poll, and the collector says why once', { skip: nativeSkip }, async () => {
+  const arm = Inotify.prototype.armWrite;
+  Inotify.prototype.armWrite = function (this: Inotify) {
+    this.armError = 'inotify_add_watch "/proc/self/fd/99": No space left on device';
+    return -1;
+  };
+  try {
+    await withCollector(
+      'unarmed',
+      async ({ path, sink, logs }) => {
+        // The reader asks for a write watch once its first line's linger is over.
+        await until(() => logs.some((l) => l.includes('cannot be watched for writes')), 'the reader tried to watch its file');
+        const fd = openSync(path, 'a');
+        try {
+          for (let i = 0; i < 3; i++) writeSync(fd, `unwatched ${i}\n`);
+          await sink.waitFor(4, 10_000);
+        } finally {
+          closeSync(fd);
+        }
+        const warnings = logs.filter((l) => l.includes('cannot be watched for writes'));
+        assert.equal(warnings.length, 1, logs.join(' | '));
+        assert.match(warnings[0], /No space left on device/);
+      },
+      { pollIntervalMs: 200 },
+    );
+  } finally {
+    Inotify.prototype.armWrite = arm;
+  }
+});
