@@ -13,6 +13,8 @@ test('defaults written as text become numbers; flags and LOGPIPE_* variables ove
   assert.equal(o.batchWaitMs, 1000);
   assert.equal(o.lingerMs, 250);
   assert.equal(buildOptions(parseOptions(spec, ['--url', 'http://h:1', '--linger', '0', 'x.log'], {})).lingerMs, 0);
+  assert.equal(o.lingerMaxMs, 1000);
+  assert.equal(buildOptions(parseOptions(spec, ['--url', 'http://h:1', 'x.log'], { LOGPIPE_LINGER_MAX: '250ms' })).lingerMaxMs, 250);
   assert.equal(o.maxLineBytes, 256 * 1024);
   assert.equal(o.rotateWaitMs, 5000);
   assert.equal(o.shutdownTimeoutMs, 10_000);
