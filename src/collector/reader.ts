@@ -127,6 +127,8 @@ export class FileReader {
   #lingerUntil = 0;
   /** The current linger: --linger, doubled while the file keeps growing, up to --linger-max. */
   #linger: number;
+  /** Whether the reader last slept with nothing to wait for (not lingering): what it reads now came after a quiet spell. */
+  #sleptIdle = true;
   /** The write watch armed for this file's next write (-1: none). */
   #armed = -1;
   readonly #onWrite = () => {
@@ -313,12 +315,13 @@ export class FileReader {
       const ready = now >= this.#closedAtEnd + linger;
       if (enc.openLines > 0 && ((!this.#deps.busy(this.#stream) && ready) || now - enc.openedAt >= o.batchWaitMs)) {
         enc.close();
-        // Lines kept coming (this batch closes within twice the linger of the last one): the
+        // Lines kept coming (they were written while we lingered, not after a quiet sleep): the
         // next linger is twice as long, up to --linger-max, so a file written line by line
-        // costs about one request a --linger-max, as syslog-ng's follow-freq(1) and Vector's
-        // batches do; after a quiet spell it is --linger again, and a quiet line goes at once.
+        // costs about one request a --linger-max, as with syslog-ng's follow-freq(1). After a
+        // quiet spell (longer than the linger: we slept with nothing to wait for and a write
+        // woke us) it is --linger again, and such a line goes at once.
         const base = o.lingerMs ?? 0;
-        this.#linger = now - this.#closedAtEnd < 2 * linger ? Math.min(linger * 2, Math.max(o.lingerMaxMs ?? base, base)) : base;
+        this.#linger = this.#sleptIdle ? base : Math.min(linger * 2, Math.max(o.lingerMaxMs ?? base, base));
         this.#closedAtEnd = now;
       }
       if (this.#moved && now - this.#lastGrowth >= o.rotateWaitMs && (await this.tail.statSize()) === this.tail.position) {
@@ -349,7 +352,8 @@ export class FileReader {
       // Neither lingering nor waiting for an acknowledgement: the file's next write wakes us (one
       // event, then the watch is gone until we sleep here again). A write between our last read
       // and the new watch made no event: the size tells.
-      if (lingerLeft <= 0 && !waitingForAck) this.#armWrite(this.tail.position);
+      this.#sleptIdle = lingerLeft <= 0 && !waitingForAck;
+      if (this.#sleptIdle) this.#armWrite(this.tail.position);
       this.#sleepingAtEnd = true;
       try {
         await this.#sleep(wait);

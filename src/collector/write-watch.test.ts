@@ -326,3 +326,17 @@ test('a file that cannot be watched for writes is read at the poll, and the coll
     Inotify.prototype.armWrite = arm;
   }
 });
+
+test('lines written a little more than --linger apart are each a quiet line and go at once', async () => {
+  await withCollector('spaced', async ({ path, sink }) => {
+    const fd = openSync(path, 'a');
+    try {
+      // 300 ms apart with --linger 200 ms: each comes after the linger ended with nothing new,
+      // so the linger must not grow (it would hold them up to --linger-max, 1 s).
+      const latencies = await quietLatencies(sink, fd, 7, 300, 'spaced');
+      assert.ok(latencies[3] < 150, `lines 300 ms apart took ${latencies.join(', ')} ms`);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});

@@ -1,0 +1,109 @@
+// CPU of a trickle, the collector and syslog-ng side by side at the same moment: each tails its
+// own file, both files get the same line at the same instant, both ship into one counting sink
+// (bench/collector-counting-sink.mjs). collector-trickle.bench.ts runs the shippers one after the
+// other, so on a shared VM whose speed drifts by 2x over minutes their ratio drifts with it;
+// here both pay the same drift in every window, and the ratio of their CPU in one window is the
+// figure. CPU is each process's CPU clock (clock_gettime of the pid's CPU-time clock, through
+// python3), from SETTLE seconds after start (both idle, past start-up) over WINDOW seconds of
+// trickle; each window starts fresh processes. syslog-ng is configured as in the other
+// collector benches (follow-freq(1), batch-timeout(100)).
+// Run: npm run build:node && node --import tsx bench/collector-trickle-paired.bench.ts [window s] [windows]
+// RATES=10,100,1000 (lines/s), SETTLE_MS (default 25000), COLLECT_ARGS (more collector options,
+// e.g. '--linger-max 2s'). Needs syslog-ng and python3.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { BIN, ROOT } from '../test/helpers/server.js';
+import { sequencedLine } from './collector-file.js';
+
+const WINDOW = Number(process.argv[2] ?? 15);
+const WINDOWS = Number(process.argv[3] ?? 3);
+const RATES = (process.env.RATES ?? '10,100,1000').split(',').map(Number);
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 25_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The process's CPU clock in ms (every thread it ever had). */
+function cpuMs(pid: number): number {
+  const r = spawnSync('python3', ['-c', 'import sys, time; print(time.clock_gettime_ns(((~int(sys.argv[1])) << 3) | 2))', String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python3 could not read the CPU clock of ${pid}: ${r.stderr}`);
+  return Number(r.stdout.trim()) / 1e6;
+}
+
+function syslogNg(dir: string, file: string, port: number): ChildProcess {
+  writeFileSync(
+    join(dir, 'syslog-ng.conf'),
+    `@version: 3.38
+options { stats-freq(0); stats-level(0); threaded(yes); use-dns(no); use-fqdn(no); dns-cache(no); };
+source s_file { file("${file}" flags(no-parse) follow-freq(1) log-fetch-limit(1000) log-iw-size(20000)); };
+destination d_http { http(url("http://127.0.0.1:${port}/api/v1/logs") method("POST") body("\${MSG}")
+  batch-lines(1000) batch-bytes(1048576) batch-timeout(100) workers(4) log-fifo-size(20000)); };
+log { source(s_file); destination(d_http); flags(flow-control); };
+`,
+  );
+  return spawn('syslog-ng', ['-F', '--no-caps', '-f', join(dir, 'syslog-ng.conf'), `--persist-file=${join(dir, 'persist')}`, `--pidfile=${join(dir, 'pid')}`, `--control=${join(dir, 'ctl')}`], { stdio: 'ignore' });
+}
+
+if (spawnSync('syslog-ng', ['--version']).status !== 0) {
+  console.log('syslog-ng is not installed (apt-get install syslog-ng-core syslog-ng-mod-http): nothing to compare with.');
+  process.exit(0);
+}
+const sink = spawn(process.execPath, [join(ROOT, 'bench', 'collector-counting-sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise<number>((resolve) =>
+  createInterface({ input: sink.stdout! }).on('line', (l) => {
+    const m = /^listening (\d+)/.exec(l);
+    if (m) resolve(Number(m[1]));
+  }),
+);
+console.log(`${WINDOW} s windows, ${WINDOWS} per rate, ${SETTLE_MS / 1000} s settle; CPU per line in µs`);
+const rows: string[] = [];
+try {
+  for (const rate of RATES) {
+    const ratios: number[] = [];
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let w = 0; w < WINDOWS; w++) {
+      const dir = mkdtempSync(join(tmpdir(), 'logpipe-trickle-paired-'));
+      const files = [join(dir, 'collector.log'), join(dir, 'syslog-ng.log')];
+      const fds = files.map((f) => openSync(f, 'a'));
+      for (const fd of fds) writeSync(fd, sequencedLine(0) + '\n');
+      const procs = [
+        spawn(process.execPath, [BIN, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', '--log-level', 'warn', ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), files[0]], { stdio: 'inherit' }),
+        syslogNg(dir, files[1], port),
+      ];
+      try {
+        await sleep(SETTLE_MS);
+        const c0 = procs.map((p) => cpuMs(p.pid!));
+        const t0 = performance.now();
+        let written = 0;
+        const total = Math.round(rate * WINDOW);
+        while (written < total) {
+          const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
+          let chunk = '';
+          for (; written < due; written++) chunk += sequencedLine(1 + written) + '\n';
+          if (chunk) for (const fd of fds) writeSync(fd, chunk);
+          await sleep(Math.max(1, t0 + (written / rate) * 1000 - performance.now()));
+        }
+        // Both shippers' lines wait up to a second: a second and a half more counts their last request.
+        await sleep(1500);
+        const [a, b] = procs.map((p, i) => ((cpuMs(p.pid!) - c0[i]) * 1000) / total);
+        ours.push(a);
+        theirs.push(b);
+        ratios.push(a / b);
+        console.log(`${rate} lines/s, window ${w + 1}: collector ${a.toFixed(0)} µs/line, syslog-ng ${b.toFixed(0)} µs/line, ratio ${(a / b).toFixed(2)}`);
+      } finally {
+        for (const p of procs) p.kill('SIGTERM');
+        await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : null)));
+        for (const fd of fds) closeSync(fd);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    rows.push(`| ${rate} | ${median(ours).toFixed(0)} | ${median(theirs).toFixed(0)} | ${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')}) |`);
+  }
+} finally {
+  sink.kill();
+}
+console.log('\n| lines/s | collector µs/line (median) | syslog-ng µs/line (median) | collector / syslog-ng, median of windows (each window) |\n|---:|---:|---:|---|');
+for (const r of rows) console.log(r);
