@@ -10,13 +10,14 @@
 // Run: npm run build:node && node --import tsx bench/collector-trickle-paired.bench.ts [window s] [windows]
 // RATES=10,100,1000 (lines/s), SETTLE_MS (default 25000), COLLECT_ARGS (more collector options,
 // e.g. '--linger-max 2s'). Needs syslog-ng and python3.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BIN, ROOT } from '../test/helpers/server.js';
 import { sequencedLine } from './collector-file.js';
+import { startSyslogNgHttp } from './syslog-ng.js';
 
 const WINDOW = Number(process.argv[2] ?? 15);
 const WINDOWS = Number(process.argv[3] ?? 3);
@@ -30,20 +31,6 @@ function cpuMs(pid: number): number {
   const r = spawnSync('python3', ['-c', 'import sys, time; print(time.clock_gettime_ns(((~int(sys.argv[1])) << 3) | 2))', String(pid)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3 could not read the CPU clock of ${pid}: ${r.stderr}`);
   return Number(r.stdout.trim()) / 1e6;
-}
-
-function syslogNg(dir: string, file: string, port: number): ChildProcess {
-  writeFileSync(
-    join(dir, 'syslog-ng.conf'),
-    `@version: 3.38
-options { stats-freq(0); stats-level(0); threaded(yes); use-dns(no); use-fqdn(no); dns-cache(no); };
-source s_file { file("${file}" flags(no-parse) follow-freq(1) log-fetch-limit(1000) log-iw-size(20000)); };
-destination d_http { http(url("http://127.0.0.1:${port}/api/v1/logs") method("POST") body("\${MSG}")
-  batch-lines(1000) batch-bytes(1048576) batch-timeout(100) workers(4) log-fifo-size(20000)); };
-log { source(s_file); destination(d_http); flags(flow-control); };
-`,
-  );
-  return spawn('syslog-ng', ['-F', '--no-caps', '-f', join(dir, 'syslog-ng.conf'), `--persist-file=${join(dir, 'persist')}`, `--pidfile=${join(dir, 'pid')}`, `--control=${join(dir, 'ctl')}`], { stdio: 'ignore' });
 }
 
 if (spawnSync('syslog-ng', ['--version']).status !== 0) {
@@ -71,7 +58,7 @@ try {
       for (const fd of fds) writeSync(fd, sequencedLine(0) + '\n');
       const procs = [
         spawn(process.execPath, [BIN, 'collect', '--url', `http://127.0.0.1:${port}`, '--state', join(dir, 'state.json'), '--progress-interval', '0', '--log-level', 'warn', ...(process.env.COLLECT_ARGS ?? '').split(' ').filter(Boolean), files[0]], { stdio: 'inherit' }),
-        syslogNg(dir, files[1], port),
+        startSyslogNgHttp(dir, files[1], port),
       ];
       try {
         await sleep(SETTLE_MS);

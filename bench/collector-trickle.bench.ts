@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BIN, ROOT } from '../test/helpers/server.js';
 import { sequencedLine } from './collector-file.js';
+import { startSyslogNgHttp } from './syslog-ng.js';
 
 const SECONDS = Number(process.argv[2] ?? 15);
 const RUNS = Number(process.argv[3] ?? 1);
@@ -155,21 +156,7 @@ const collectorAt =
 const startCollector = collectorAt(BIN, argsOf(process.env.COLLECT_ARGS));
 const BEFORE = process.env.BEFORE ? join(process.env.BEFORE, 'bin', 'logpipe') : null;
 
-const startSyslogNg: Start = (dir, file, port) => {
-  writeFileSync(
-    join(dir, 'syslog-ng.conf'),
-    `@version: 3.38
-options { stats-freq(0); stats-level(0); threaded(yes); use-dns(no); use-fqdn(no); dns-cache(no); };
-source s_file { file("${file}" flags(no-parse) follow-freq(1) log-fetch-limit(1000) log-iw-size(20000)); };
-destination d_http { http(url("http://127.0.0.1:${port}/api/v1/logs") method("POST") body("\${MSG}")
-  batch-lines(1000) batch-bytes(1048576) batch-timeout(100) workers(4) log-fifo-size(20000)); };
-log { source(s_file); destination(d_http); flags(flow-control); };
-`,
-  );
-  return spawn('syslog-ng', ['-F', '--no-caps', '-f', join(dir, 'syslog-ng.conf'), `--persist-file=${join(dir, 'syslog-ng.persist')}`, `--pidfile=${join(dir, 'syslog-ng.pid')}`, `--control=${join(dir, 'syslog-ng.ctl')}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-};
+const startSyslogNg: Start = (dir, file, port) => startSyslogNgHttp(dir, file, port, ['ignore', 'ignore', 'pipe']);
 
 async function runPhase(name: string, start: Start, rate: number): Promise<Phase> {
   const dir = mkdtempSync(join(tmpdir(), `logpipe-trickle-${name}-`));
