@@ -34,7 +34,7 @@ export const spec = {
     'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: '1MiB', help: 'close a batch at this many (uncompressed) bytes' },
     'batch-wait': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'close a batch after this long while another is in flight' },
     linger: { kind: 'duration', arg: 'DURATION', default: '250ms', help: 'while lines keep coming, send at most one partial batch per file per DURATION (a line after a quiet DURATION goes at once; 0: every line at once)' },
-    'linger-max': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'while a file keeps growing (a batch closed within twice its linger of the last), its linger doubles from --linger up to DURATION: lines of a busy file wait up to that long, and it costs about one request per DURATION (a quiet line still goes at once)' },
+    'linger-max': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'while lines keep coming during a linger, the next one doubles, from --linger up to DURATION: lines of a busy file wait up to that long, and it costs about one request per DURATION (a line after a quiet --linger still goes at once)' },
     'max-line-bytes': { kind: 'bytes', arg: 'SIZE', default: '256KiB', help: 'cut longer lines, marking them "… [truncated N bytes]"' },
     multiline: { kind: 'boolean', default: false, help: 'join continuation lines (indented, "at …", "Caused by:", "... N more") to their record' },
     'multiline-start': { kind: 'string', arg: 'REGEX', help: 'a record starts at lines matching REGEX; others continue it (implies --multiline)' },

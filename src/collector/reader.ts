@@ -39,8 +39,9 @@ export interface ReaderOptions extends EncodeOptions {
    */
   lingerMs?: number;
   /**
-   * While a file keeps growing (a batch closed within twice the linger of the one before),
-   * its linger doubles, from lingerMs up to this (absent: lingerMs, a fixed linger).
+   * While lines keep coming during a linger (found when it ends), the next one is twice as
+   * long, from lingerMs up to this (absent: lingerMs, a fixed linger); a line after a quiet
+   * spell resets it.
    */
   lingerMaxMs?: number;
   flushPartial: boolean;
