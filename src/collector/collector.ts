@@ -391,8 +391,9 @@ export class Collector {
   }
 
   /**
-   * Whether a scan would find nothing: every pattern is a literal path in a watched directory that names nothing, something other than a file, or a file being read. One stat per
-   * path, synchronously: the whole scan (its promises, sets and lists) cost ~0.25 ms of CPU per
+   * Whether a scan would find nothing: every pattern is a literal path in a watched directory
+   * that names nothing, something other than a file, or a file being read. One stat per path,
+   * synchronously: the whole scan (its promises, sets and lists) cost ~0.25 ms of CPU per
    * poll at rest, more than the rest of the poll. Globs always take the full scan.
    */
   #nothingNew(): boolean {

@@ -11,15 +11,23 @@ import { Inotify, inotifyAddon } from './inotify.js';
 const { addon, why } = inotifyAddon();
 const skip = addon ? false : `no native inotify: ${why}`;
 
-/** An Inotify on a fresh directory; `events` collects directory events as "dir-name" strings. */
+/**
+ * An Inotify on a fresh directory; `events` collects directory events as "dir:name" strings.
+ * `drained()` proves that every event queued so far was delivered: inotify hands one
+ * descriptor's events over in order, so once a file created in a watched side directory has
+ * been reported, whatever was queued before it has been too.
+ */
 function setup(t: { after(fn: () => void): void }) {
   const root = mkdtempSync(join(tmpdir(), 'logpipe-inotify-'));
+  const side = join(root, '.sentinel');
+  mkdirSync(side);
   const events: string[] = [];
   let wake: (() => void) | null = null;
   const ino = new Inotify(addon!, (dir, name) => {
-    events.push(`${dir === root ? 'root' : dir}:${name ?? '(dir)'}`);
+    events.push(`${dir === root ? 'root' : dir === side ? 'side' : dir}:${name ?? '(dir)'}`);
     wake?.();
   });
+  ino.watchDir(side);
   t.after(() => {
     ino.close();
     rmSync(root, { recursive: true, force: true });
@@ -36,16 +44,19 @@ function setup(t: { after(fn: () => void): void }) {
         resolve();
       };
     });
-  return { root, ino, events, until, poke: () => wake?.() };
-}
-
-/** Lets the loop turn until inotify's queue, written synchronously before, has been read. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  let sentinels = 0;
+  const drained = async () => {
+    const name = `s${++sentinels}`;
+    writeFileSync(join(side, name), '');
+    await until(() => events.includes(`side:${name}`), 'the sentinel event');
+  };
+  /** The events of `root` alone. */
+  const inRoot = () => events.filter((e) => e.startsWith('root:'));
+  return { root, ino, events, until, drained, inRoot, poke: () => wake?.() };
 }
 
 test('a directory watch reports creations, renames and deletions by name, and no writes', { skip }, async (t) => {
-  const { root, ino, events, until } = setup(t);
+  const { root, ino, until, drained, inRoot } = setup(t);
   const path = join(root, 'app.log');
   writeFileSync(path, 'one\n');
   ino.watchDir(root);
@@ -54,13 +65,13 @@ test('a directory watch reports creations, renames and deletions by name, and no
   renameSync(path, `${path}.1`);
   writeFileSync(path, 'new\n');
   unlinkSync(`${path}.1`);
-  await until(() => events.length >= 4, 'four events');
-  await settle();
-  assert.deepEqual(events, ['root:app.log', 'root:app.log.1', 'root:app.log', 'root:app.log.1']);
+  await until(() => inRoot().length >= 4, 'four events');
+  await drained();
+  assert.deepEqual(inRoot(), ['root:app.log', 'root:app.log.1', 'root:app.log', 'root:app.log.1']);
 });
 
 test('a write watch fires once per arming, at the next write or truncation, and follows the inode through a rename', { skip }, async (t) => {
-  const { root, ino, until, poke } = setup(t);
+  const { root, ino, until, drained, poke } = setup(t);
   const path = join(root, 'app.log');
   writeFileSync(path, 'one\n');
   const fd = openSync(path, 'r');
@@ -71,21 +82,26 @@ test('a write watch fires once per arming, at the next write or truncation, and 
     poke();
   };
   assert.notEqual(ino.armWrite(fd, onWrite), -1);
-  await settle();
+  await drained();
   assert.equal(fired, 0, 'fired without a write');
   appendFileSync(path, 'two\n');
   appendFileSync(path, 'three\n');
   await until(() => fired === 1, 'the first write');
+  await drained();
+  const read = ino.eventsRead;
   appendFileSync(path, 'four\n');
-  await settle();
+  await drained();
   assert.equal(fired, 1, 'a one-shot watch fired again without being armed');
+  // The kernel dropped the watch with its event: the write made no event at all (only the
+  // sentinel did), so a file that keeps growing does not wake the process.
+  assert.equal(ino.eventsRead - read, 1, 'the kernel still reported writes after the one-shot fired');
 
   // Renamed, and a new file at the path: the watch is on the open file, not the name.
   renameSync(path, `${path}.1`);
   writeFileSync(path, 'other file\n');
   ino.armWrite(fd, onWrite);
   appendFileSync(path, 'to the new file\n');
-  await settle();
+  await drained();
   assert.equal(fired, 1, 'a write to the file now at the path fired the watch of the renamed one');
   appendFileSync(`${path}.1`, 'to the renamed file\n');
   await until(() => fired === 2, 'a write to the renamed file');

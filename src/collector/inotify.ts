@@ -61,6 +61,8 @@ export class Inotify {
   #closed = false;
   /** Why the last armWrite failed ('' if it has not). */
   armError = '';
+  /** Events the kernel handed over (every kind, for every watch). */
+  eventsRead = 0;
 
   constructor(addon: Addon, onDirEvent: (dir: string, name: string | null) => void) {
     this.#addon = addon;
@@ -134,6 +136,7 @@ export class Inotify {
   #onEvents(events: (number | string | null)[]): void {
     if (this.#closed) return;
     const a = this.#addon;
+    this.eventsRead += events.length / 4;
     for (let i = 0; i < events.length; i += 4) {
       const wd = events[i] as number;
       const mask = events[i + 1] as number;
