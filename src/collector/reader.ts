@@ -19,7 +19,7 @@ import { Encoder, MAX_PENDING_GZIP, type EncodeDeps, type EncodeOptions } from '
 import { fingerprintBytes, fingerprintLength, FINGERPRINT_BYTES, streamId, type FileIdentity } from './fingerprint.js';
 import { lineCheck } from '../shared/stream-check.js';
 import { decideResume, shortHash, windowStart, WINDOW_BYTES } from './identity.js';
-import { findCopy, newerCopies, type Copy, type SearchHooks } from './recover.js';
+import { CopyGone, findCopy, newerCopies, type Copy, type SearchHooks } from './recover.js';
 import type { Tail } from './tail.js';
 import type { Log } from '../command/logger.js';
 
@@ -529,20 +529,27 @@ export class FileReader {
   /**
    * Drains the rest of a replaced content (from `from`) out of a rotated copy recognised by
    * its first line and the window before `offset`; reports the range as lost if there is none.
-   * Returns the copy it read from (null if none).
+   * Returns the copy it read from, or a copy of the content that ends before `offset` (made
+   * before the last lines we read: nothing to read from it, but copies made after it hold
+   * generations we never saw); null if none.
    */
   async #recoverRest(w: { path: string; stream: string; fingerprint: string; offset: number; window: string; from: number; seen: number }): Promise<Copy | null> {
     const c = this.#deps;
-    const copy = await findCopy({ path: w.path, fingerprint: w.fingerprint, offset: w.offset, window: w.window, exclude: c.liveKeys() }, this.#hooks());
-    if (!copy) {
+    const copy = await findCopy({ path: w.path, fingerprint: w.fingerprint, offset: w.offset, window: w.window, exclude: c.liveKeys(), seen: w.seen }, this.#hooks());
+    if (!copy || copy.short) {
       this.#enc.finish(true, w.offset);
       await this.#enc.settled();
       this.#enc.reset();
       if (w.seen > w.offset) c.reportLost({ path: w.path, stream: w.stream, from: w.offset, to: w.seen, why: 'the file was truncated or replaced before it was read to its end, and no rotated copy holds the rest' });
       // Everything we saw was read; lines written after our last look, before the truncation,
       // would be gone, but nothing says there were any (a plain `: > file` is common).
-      else c.opts.log.info(`No rotated copy of "${w.path}" holds its previous content (read to byte ${w.offset}, all that was seen of it).`);
-      return null;
+      else if (!copy) c.opts.log.info(`No rotated copy of "${w.path}" holds its previous content (read to byte ${w.offset}, all that was seen of it).`);
+      else c.opts.log.info(`The rotated copy "${copy.path}" of "${w.path}" ends before byte ${w.offset}, where we read to: it was copied before its last lines were written, and holds nothing unread.`);
+      // Known, so that a pattern matching it later does not read it as a new file.
+      if (copy && !c.checkpoint.get(copy.key)) {
+        c.checkpoint.set({ key: copy.key, path: copy.path, fingerprint: w.fingerprint, generation: 0, offset: copy.size ?? w.offset, done: true, updated: Date.now() });
+      }
+      return copy;
     }
     this.#enc.reset();
     const read = await this.#drain(copy, w.stream, w.from);
@@ -587,6 +594,11 @@ export class FileReader {
     try {
       const end = await this.#enc.drain(copy.read(from), from, () => (this.#deps.paused() && !this.#stopping ? this.#pause() : null));
       return end - from;
+    } catch (err) {
+      if (!(err instanceof CopyGone)) throw err;
+      // Deleted between being found and being read (a rotation's `rotate N` removed it).
+      this.#deps.reportLost({ path: copy.path, stream, from, to: copy.size ?? null, why: `${err.message} (it was found as holding the content, then deleted)` });
+      return 0;
     } finally {
       this.#draining = false;
       this.#enc.reset();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fingerprintBytes } from './fingerprint.js';
 import { shortHash, windowStart } from './identity.js';
-import { findCopy, isRotatedName, newerCopies, stemOf, unseenGenerations } from './recover.js';
+import { CopyGone, findCopy, isRotatedName, newerCopies, stemOf, unseenGenerations } from './recover.js';
 
 function wantOf(path: string, content: Buffer, offset: number) {
   return {
@@ -112,6 +112,51 @@ test('a copy renamed by a rotation while the search lists the directory (app.log
     assert.ok(copy, 'found on a second look');
     assert.equal(copy.path, join(dir, 'app.log.2'));
     assert.equal(await readAll(copy, offset), lines(121, 200));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a found copy renamed by the next rotation before it is read is read under its new name, not the file that took its old one; a deleted one is reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
+  try {
+    const old = Buffer.from(lines(1, 200));
+    const offset = Buffer.byteLength(lines(1, 120));
+    writeFileSync(join(dir, 'app.log.1'), old);
+    writeFileSync(join(dir, 'app.log'), 'new content\n');
+    const copy = await findCopy(wantOf(join(dir, 'app.log'), old, offset));
+    assert.ok(copy, 'found');
+    // The next copytruncate: app.log.1 → app.log.2, then a copy of the next generation as app.log.1.
+    renameSync(join(dir, 'app.log.1'), join(dir, 'app.log.2'));
+    writeFileSync(join(dir, 'app.log.1'), lines(201, 400, 'next '));
+    assert.equal(await readAll(copy, offset), lines(121, 200));
+    rmSync(join(dir, 'app.log.2'));
+    await assert.rejects(readAll(copy, offset), CopyGone);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a copy of our content that ends before the offset (copied before the last lines we read) is found as short only when asked with `seen`, plain or gzipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
+  try {
+    const read = Buffer.from(lines(1, 120));
+    writeFileSync(join(dir, 'app.log.2'), lines(1, 1) + lines(2, 50, 'x')); // same first line, older, other content
+    utimesSync(join(dir, 'app.log.2'), new Date(1_000_000), new Date(1_000_000));
+    writeFileSync(join(dir, 'app.log.1'), lines(1, 100));
+    writeFileSync(join(dir, 'app.log'), lines(200, 210));
+    const want = wantOf(join(dir, 'app.log'), read, read.length);
+    assert.equal(await findCopy(want), null, 'no copy holds the offset');
+    const short = await findCopy({ ...want, seen: read.length });
+    assert.equal(short?.path, join(dir, 'app.log.1'), 'the newest copy starting with our first line');
+    assert.equal(short?.short, true);
+    assert.equal(short?.size, Buffer.byteLength(lines(1, 100)));
+    rmSync(join(dir, 'app.log.1'));
+    rmSync(join(dir, 'app.log.2'));
+    writeFileSync(join(dir, 'app.log.1.gz'), gzipSync(lines(1, 100)));
+    const gz = await findCopy({ ...want, seen: read.length });
+    assert.equal(gz?.short, true);
+    assert.equal(gz?.compressed, true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,8 +3,7 @@
 // app.1.log, maybe gzipped), and after a rename rotation while we were stopped the file may have
 // been compressed into a new inode. A copy is the same content if its first line has our
 // fingerprint and the bytes before our offset hash to our window.
-import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { fingerprintBytes, FINGERPRINT_BYTES, identityKey } from './fingerprint.js';
@@ -20,6 +19,13 @@ export interface Wanted {
   window: string;
   /** Identities not to consider (the live file at the path). */
   exclude: Set<string>;
+  /**
+   * How far the content was read (past `offset` when lines were read but not yet spooled). Given,
+   * a copy with our first line that ends before `offset` and not after this is taken as ours, cut
+   * short: copytruncate copied the file, we read lines written before its truncate, and the
+   * copy does not hold them (see findCopy).
+   */
+  seen?: number;
 }
 
 /** A found copy: its bytes from an offset on, as chunks. */
@@ -30,8 +36,26 @@ export interface Copy {
   /** Modification time of the copy (orders the copies of successive generations). */
   mtime: number;
   compressed: boolean;
-  /** Yields [chunk, offset of its first byte] from `from` to the end of the copy. */
+  /**
+   * The copy ends before the wanted offset: it holds nothing we have not read (findCopy with
+   * `seen`). It still tells which copies came after it (newerCopies).
+   */
+  short?: boolean;
+  /** Bytes of its content (uncompressed; modulo 2^32 for gzip), where known. */
+  size?: number;
+  /**
+   * Yields [chunk, offset of its first byte] from `from` to the end of the copy. The copy is
+   * opened by its identity: a rotation that renamed it since it was found (app.log.1 →
+   * app.log.2) does not make us read whatever took its name. Throws CopyGone if it was deleted.
+   */
   read(from: number): AsyncGenerator<[Buffer, number]>;
+}
+
+/** A copy was deleted (or is nowhere among the copies any more) before it could be read. */
+export class CopyGone extends Error {
+  constructor(readonly path: string) {
+    super(`the rotated copy "${path}" was removed before it could be read`);
+  }
 }
 
 /** Most directory entries examined per search (a log directory with thousands of archives). */
@@ -160,25 +184,45 @@ async function* listingsUntilSettled(path: string, hooks: SearchHooks, deep = fa
  * Looks for a copy of the wanted content in the file's directory and the directories right
  * under it (logrotate's olddir); null if there is none.
  * A search that finds nothing looks again until the directory is settled (listingsUntilSettled).
+ * With `want.seen`, a copy that starts with our first line but ends before the offset is
+ * returned as `short` when no copy holds the offset: copytruncate copied the file, then we read
+ * lines written before its truncate that the copy does not have. It holds nothing unread, but
+ * copies made after it hold generations we never saw (newerCopies). The newest such is taken.
  */
 export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<Copy | null> {
+  let short: Copy | null = null;
   // Content is recognised whatever the name, so directories beside the file are searched too.
   for await (const { files, stable, settled, pass } of listingsUntilSettled(want.path, hooks, true)) {
     const candidates = files.filter((f) => !want.exclude.has(f.key));
     // Newest first: the copy made by the rotation we just saw is usually the newest.
     candidates.sort((a, b) => b.mtime - a.mtime);
+    short = null;
     for (const c of candidates.slice(0, MAX_CANDIDATES)) {
       const kind = compressionOf(c.path);
       if (kind === 'other') continue;
-      const found = kind === 'gzip' ? await matchGzip(c.path, want) : await matchPlain(c.path, c.size, want);
-      if (found) {
-        hooks.trace?.(`copy of "${want.path}" (offset ${want.offset}) found in "${c.path}" (${c.key}) on search ${pass}`);
-        return { ...found, key: c.key, mtime: c.mtime };
+      // Looked at through one descriptor, checked to be the file listed: a rotation renaming
+      // copies meanwhile (app.log.1 → app.log.2) makes us skip it here, and the next listing
+      // (which differs) finds it under its new name.
+      const fh = await openIf(c.path, c.key);
+      if (!fh) continue;
+      let found: Match;
+      try {
+        found = kind === 'gzip' ? await compareGzip(fh, want) : await comparePlain(fh, want);
+      } catch {
+        found = null; // damaged, or not gzip after all
+      } finally {
+        await fh.close();
       }
+      if (found?.kind === 'full') {
+        hooks.trace?.(`copy of "${want.path}" (offset ${want.offset}) found in "${c.path}" (${c.key}) on search ${pass}`);
+        return copyOf(want.path, c, kind === 'gzip', found);
+      }
+      if (found?.kind === 'short') short ??= copyOf(want.path, c, kind === 'gzip', found);
     }
     hooks.trace?.(`no copy of "${want.path}" (offset ${want.offset}) among ${candidates.length} candidate(s) on search ${pass}${stable ? '' : ' (an entry vanished while looking)'}${settled ? '; the directory is settled' : ''}`);
   }
-  return null;
+  if (short) hooks.trace?.(`"${short.path}" (${short.key}) starts with the content of "${want.path}" and ends before offset ${want.offset}: a copy made before the last lines we read`);
+  return short;
 }
 
 /**
@@ -198,12 +242,11 @@ export async function newerCopies(path: string, than: Copy, known: (key: string)
     const kind = compressionOf(f.path);
     if (kind === 'other') continue;
     const compressed = kind === 'gzip';
-    const p = f.path;
-    if (current !== '' && (await headFingerprint(p, compressed)) === current) {
-      hooks.trace?.(`"${p}" (${f.key}) is a copy of the generation the file holds now: left to its rotation`);
+    if (current !== '' && (await headFingerprint(f.path, compressed)) === current) {
+      hooks.trace?.(`"${f.path}" (${f.key}) is a copy of the generation the file holds now: left to its rotation`);
       continue;
     }
-    out.push({ path: p, key: f.key, mtime: f.mtime, compressed, read: compressed ? (from: number) => gunzipChunks(p, from) : (from: number) => readPlain(p, from) });
+    out.push(copyOf(path, f, compressed));
   }
   hooks.trace?.(`copies of "${path}" newer than "${than.path}" not read yet: ${out.map((c) => `"${c.path}" (${c.key})`).join(', ') || 'none'}`);
   return out.sort((a, b) => a.mtime - b.mtime);
@@ -282,7 +325,7 @@ async function holdsAny(f: Listed, kind: ReturnType<typeof compressionOf>, conte
   if (kind === 'other') return false;
   for (const w of contents) {
     const want = { ...w, path: f.path, exclude: new Set<string>() };
-    if (await (kind === 'gzip' ? matchGzip(f.path, want) : matchPlain(f.path, f.size, want))) return true;
+    if (await (kind === 'gzip' ? matchGzip(f.path, want) : matchPlain(f.path, want))) return true;
   }
   return false;
 }
@@ -316,57 +359,162 @@ async function headFingerprint(path: string, compressed: boolean): Promise<strin
   }
 }
 
-/** Reads a plain file from an offset to its end, as chunks with their offsets. */
-async function* readPlain(path: string, from: number): AsyncGenerator<[Buffer, number]> {
-  // Opened once: the copy may be renamed or deleted meanwhile, the descriptor still reads it.
-  const f = await open(path, 'r');
+/**
+ * full: the copy holds the wanted offset; short: it is ours but ends before it (Wanted.seen).
+ * With the size of its content (uncompressed).
+ */
+type Match = { kind: 'full' | 'short'; size: number } | null;
+
+/** Opens `path` if it is still the file `key` names (null: gone, or another file took the name). */
+async function openIf(path: string, key: string): Promise<FileHandle | null> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return null;
+  const st = await fh.stat().catch(() => null);
+  if (st && identityKey({ dev: st.dev, ino: st.ino, birth: st.birthtimeMs }) === key) return fh;
+  await fh.close();
+  return null;
+}
+
+/** Opens the copy `key` names: at `path`, or wherever a rotation moved it since among the copies of `owner`. */
+async function openByKey(path: string, key: string, owner: string): Promise<FileHandle | null> {
+  const fh = await openIf(path, key);
+  if (fh) return fh;
+  for await (const { files } of listingsUntilSettled(owner, {}, true)) {
+    const f = files.find((x) => x.key === key);
+    const moved = f ? await openIf(f.path, key) : null;
+    if (moved) return moved;
+  }
+  return null;
+}
+
+/** A copy of `owner`'s content found at `f`, read by identity (see Copy.read). */
+function copyOf(owner: string, f: { path: string; key: string; mtime: number }, compressed: boolean, found?: Match): Copy {
+  const copy: Copy = { path: f.path, key: f.key, mtime: f.mtime, compressed, read: (from) => readByKey(f.path, f.key, owner, compressed, from) };
+  if (found) copy.size = found.size;
+  if (found?.kind === 'short') copy.short = true;
+  return copy;
+}
+
+async function* readByKey(path: string, key: string, owner: string, compressed: boolean, from: number): AsyncGenerator<[Buffer, number]> {
+  const fh = await openByKey(path, key, owner);
+  if (!fh) throw new CopyGone(path);
   try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    let pos = from;
-    for (;;) {
-      const { bytesRead } = await f.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) return;
-      yield [buf.subarray(0, bytesRead), pos];
-      pos += bytesRead;
-    }
+    yield* compressed ? gunzipHandle(fh, from) : readHandle(fh, from);
   } finally {
-    await f.close();
+    await fh.close();
+  }
+}
+
+/** Reads an open plain file from an offset to its end, as chunks with their offsets. */
+async function* readHandle(fh: FileHandle, from: number): AsyncGenerator<[Buffer, number]> {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let pos = from;
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) return;
+    yield [buf.subarray(0, bytesRead), pos];
+    pos += bytesRead;
   }
 }
 
 /** Whether the start of some bytes has the wanted fingerprint. */
-function headMatches(head: Buffer, want: Wanted): boolean {
+function headMatches(head: Buffer, want: Pick<Wanted, 'fingerprint'>): boolean {
   const final = head.length < FINGERPRINT_BYTES;
   return fingerprintBytes(head, head.length, final) === want.fingerprint;
 }
 
-async function matchPlain(path: string, size: number, want: Wanted): Promise<Omit<Copy, 'key' | 'mtime'> | null> {
-  if (size < want.offset) return null;
+/** How an open plain file compares with the wanted content. */
+async function comparePlain(fh: FileHandle, want: Wanted): Promise<Match> {
+  const { size } = await fh.stat();
+  if (size === 0) return null;
+  const head = Buffer.alloc(FINGERPRINT_BYTES);
+  const { bytesRead } = await fh.read(head, 0, head.length, 0);
+  if (!headMatches(head.subarray(0, bytesRead), want)) return null;
+  if (size < want.offset) return want.seen !== undefined ? { kind: 'short', size } : null;
+  if (want.offset > 0) {
+    const at = windowStart(want.offset);
+    const win = Buffer.alloc(want.offset - at);
+    const r = await fh.read(win, 0, win.length, at);
+    if (r.bytesRead !== win.length || shortHash(win) !== want.window) return null;
+  }
+  return { kind: 'full', size };
+}
+
+/** Whether a plain file holds the wanted content (its first line, and the window at the offset). */
+async function matchPlain(path: string, want: Wanted): Promise<boolean> {
   const fh = await open(path, 'r').catch(() => null);
-  if (!fh) return null;
+  if (!fh) return false;
   try {
-    const head = Buffer.alloc(FINGERPRINT_BYTES);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    if (!headMatches(head.subarray(0, bytesRead), want)) return null;
-    if (want.offset > 0) {
-      const at = windowStart(want.offset);
-      const win = Buffer.alloc(want.offset - at);
-      const r = await fh.read(win, 0, win.length, at);
-      if (r.bytesRead !== win.length || shortHash(win) !== want.window) return null;
-    }
+    return (await comparePlain(fh, { ...want, seen: undefined }))?.kind === 'full';
+  } catch {
+    return false;
   } finally {
     await fh.close();
   }
-  return {
-    path,
-    compressed: false,
-    read: (from: number) => readPlain(path, from),
-  };
 }
 
-/** Decompresses a gzip file as chunks with their offsets in the uncompressed content, from `from` on. */
-export async function* gunzipChunks(path: string, from = 0): AsyncGenerator<[Buffer, number]> {
-  const stream = createReadStream(path).pipe(createGunzip());
+/** How an open gzip file's content compares with the wanted content. */
+async function compareGzip(fh: FileHandle, want: Wanted): Promise<Match> {
+  // The gzip trailer holds the uncompressed size modulo 2^32: a cheap first filter.
+  const st = await fh.stat();
+  if (st.size < 18) return null;
+  const trailer = Buffer.alloc(4);
+  await fh.read(trailer, 0, 4, st.size - 4);
+  const isize = trailer.readUInt32LE(0);
+  const shorter = want.offset < 2 ** 32 && isize < want.offset && st.size < 2 ** 31;
+  if (shorter && want.seen === undefined) return null;
+  // Only the first line is needed to tell a shorter copy of ours.
+  const until = shorter ? 0 : want.offset;
+  const head: Buffer[] = [];
+  let headLen = 0;
+  const winAt = windowStart(until);
+  const win = Buffer.alloc(until - winAt);
+  let winGot = 0;
+  let end = 0;
+  for await (const [chunk, at] of gunzipHandle(fh, 0)) {
+    if (headLen < FINGERPRINT_BYTES) {
+      const take = chunk.subarray(0, FINGERPRINT_BYTES - headLen);
+      head.push(take);
+      headLen += take.length;
+    }
+    const chunkEnd = at + chunk.length;
+    if (chunkEnd > winAt && at < until) {
+      const s = Math.max(winAt, at);
+      const e = Math.min(until, chunkEnd);
+      chunk.copy(win, s - winAt, s - at, e - at);
+      winGot += e - s;
+    }
+    end = chunkEnd;
+    if (end >= until && headLen >= Math.min(FINGERPRINT_BYTES, end)) break;
+  }
+  if (!headMatches(Buffer.concat(head), want)) return null;
+  if (shorter) return end > 0 ? { kind: 'short', size: isize } : null;
+  if (end < want.offset) return want.seen !== undefined && end > 0 ? { kind: 'short', size: end } : null;
+  if (want.offset > 0 && (winGot !== win.length || shortHash(win) !== want.window)) return null;
+  return { kind: 'full', size: isize };
+}
+
+/** Whether a gzip file holds the wanted content; the copy reads it from an offset on. */
+export async function matchGzip(path: string, want: Wanted): Promise<Omit<Copy, 'key' | 'mtime'> | null> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return null;
+  let found: Match;
+  try {
+    found = await compareGzip(fh, { ...want, seen: undefined });
+  } catch {
+    found = null; // damaged or not gzip after all
+  } finally {
+    await fh.close();
+  }
+  return found?.kind === 'full' ? { path, compressed: true, read: (from: number) => gunzipChunks(path, from) } : null;
+}
+
+/** Decompresses an open gzip file as chunks with their offsets in the uncompressed content, from `from` on. */
+async function* gunzipHandle(fh: FileHandle, from: number): AsyncGenerator<[Buffer, number]> {
+  // The handle stays open (its owner closes it); a read error ends the decompression with it.
+  const source = fh.createReadStream({ start: 0, autoClose: false });
+  const stream = source.pipe(createGunzip());
+  source.on('error', (err) => stream.destroy(err));
   let pos = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -379,55 +527,16 @@ export async function* gunzipChunks(path: string, from = 0): AsyncGenerator<[Buf
     }
   } finally {
     stream.destroy();
+    source.destroy();
   }
 }
 
-/** Whether a gzip file holds the wanted content; the copy reads it from an offset on. */
-export async function matchGzip(path: string, want: Wanted): Promise<Omit<Copy, 'key' | 'mtime'> | null> {
-  // The gzip trailer holds the uncompressed size modulo 2^32: a cheap first filter.
+/** Decompresses a gzip file as chunks with their offsets in the uncompressed content, from `from` on. */
+export async function* gunzipChunks(path: string, from = 0): AsyncGenerator<[Buffer, number]> {
+  const fh = await open(path, 'r');
   try {
-    const fh = await open(path, 'r');
-    try {
-      const st = await fh.stat();
-      if (st.size < 18) return null;
-      const trailer = Buffer.alloc(4);
-      await fh.read(trailer, 0, 4, st.size - 4);
-      const isize = trailer.readUInt32LE(0);
-      if (want.offset < 2 ** 32 && isize < want.offset && st.size < 2 ** 31) return null;
-    } finally {
-      await fh.close();
-    }
-    const head: Buffer[] = [];
-    let headLen = 0;
-    const winAt = windowStart(want.offset);
-    const win = Buffer.alloc(want.offset - winAt);
-    let winGot = 0;
-    let end = 0;
-    for await (const [chunk, at] of gunzipChunks(path)) {
-      if (headLen < FINGERPRINT_BYTES) {
-        const take = chunk.subarray(0, FINGERPRINT_BYTES - headLen);
-        head.push(take);
-        headLen += take.length;
-      }
-      const chunkEnd = at + chunk.length;
-      if (chunkEnd > winAt && at < want.offset) {
-        const s = Math.max(winAt, at);
-        const e = Math.min(want.offset, chunkEnd);
-        chunk.copy(win, s - winAt, s - at, e - at);
-        winGot += e - s;
-      }
-      end = chunkEnd;
-      if (end >= want.offset && headLen >= Math.min(FINGERPRINT_BYTES, end)) break;
-    }
-    if (end < want.offset) return null;
-    if (!headMatches(Buffer.concat(head), want)) return null;
-    if (want.offset > 0 && (winGot !== win.length || shortHash(win) !== want.window)) return null;
-  } catch {
-    return null; // damaged or not gzip after all
+    yield* gunzipHandle(fh, from);
+  } finally {
+    await fh.close();
   }
-  return {
-    path,
-    compressed: true,
-    read: (from: number) => gunzipChunks(path, from),
-  };
 }

@@ -118,6 +118,25 @@ test('completion offers field names then values from /fields, by keyboard', asyn
   assert.equal(await bar.inputValue(), `request_id:${chosen} ht`);
 });
 
+test('completion keeps the field names of earlier views once a half-typed name becomes a search that matches nothing', async () => {
+  await open();
+  await rowsAre((m) => m.length === 12, 'all twelve lines');
+  const bar = page.getByRole('combobox', { name: 'Search logs' });
+  await bar.fill('');
+  // `htt` settles into the view's query; no line has that word, so that view has no fields.
+  const answered = page.waitForResponse((r) => r.url().includes('/api/v1/fields') && new URL(r.url()).searchParams.get('q') === 'htt');
+  await bar.pressSequentially('htt');
+  await answered;
+  const sidebar = page.getByRole('complementary', { name: 'Fields' });
+  await sidebar.getByText('No fields in these lines.').waitFor();
+  const list = page.getByRole('listbox', { name: 'Completions' });
+  await list.waitFor();
+  const names = await list.getByRole('option').allTextContents();
+  assert.ok(names.some((n) => n.startsWith('http.status')), names.join(','));
+  await bar.press('Enter');
+  assert.equal(await bar.inputValue(), 'http.status:');
+});
+
 test('the field sidebar lists fields with top values; + and − edit the query, Back undoes them', async () => {
   await open();
   await rowsAre((m) => m.length === 12, 'all twelve lines');

@@ -45,6 +45,35 @@ interface Suggestion {
 }
 
 const MAX_SUGGESTIONS = 12;
+/** Most field names the bar remembers for completion (the newest seen are kept). */
+const MAX_KNOWN_FIELDS = 500;
+
+type FieldSummary = FieldsResponse['fields'][number];
+
+/**
+ * The fields of every view seen so far (each name as its newest answer gave it): completion must not
+ * depend on the view of the moment. Typing a name runs it as a search once the typing settles,
+ * and a half-typed name (`req`) matches no line, so that view's fields would take the very name
+ * being typed (`request_id`) off the list.
+ */
+function useKnownFields(fields: FieldsResponse | null): Pick<FieldsResponse, 'fields'> | null {
+  const known = useRef(new Map<string, FieldSummary>());
+  return useMemo(() => {
+    const m = known.current;
+    for (const f of fields?.fields ?? []) {
+      m.delete(f.field);
+      m.set(f.field, f);
+    }
+    for (const name of m.keys()) {
+      if (m.size <= MAX_KNOWN_FIELDS) break;
+      m.delete(name);
+    }
+    // The view's own fields first, in its order; those only earlier views had after them.
+    const now = fields?.fields ?? [];
+    const here = new Set(now.map((f) => f.field));
+    return m.size || fields ? { fields: [...now, ...[...m.values()].filter((f) => !here.has(f.field)).reverse()] } : null;
+  }, [fields]);
+}
 /** How long typing must pause before the text goes to the view. */
 const SETTLE_MS = 250;
 const PIPES: Suggestion[] = [
@@ -53,7 +82,7 @@ const PIPES: Suggestion[] = [
 ];
 
 /** What to offer at `cursor` in `text`, and where the replaced text starts. */
-function suggestionsFor(text: string, cursor: number, fields: FieldsResponse | null): { start: number; items: Suggestion[] } {
+function suggestionsFor(text: string, cursor: number, fields: Pick<FieldsResponse, 'fields'> | null): { start: number; items: Suggestion[] } {
   const ctx = completionAt(text, cursor);
   const rank = (items: Suggestion[], prefix: string) => {
     const p = prefix.toLowerCase();
@@ -128,7 +157,8 @@ export const QueryBar = forwardRef<HTMLInputElement, Props>(function QueryBar({ 
 
   const runs = useMemo(() => colourQuery(text), [text]);
   const local = useMemo(() => (text.trim() ? checkQuery(text).problem : null), [text]);
-  const suggestions = useMemo(() => suggestionsFor(text, cursor, fields), [text, cursor, fields]);
+  const known = useKnownFields(fields);
+  const suggestions = useMemo(() => suggestionsFor(text, cursor, known), [text, cursor, known]);
   const showList = open && suggestions.items.length > 0;
   useEffect(() => setActive(0), [suggestions]);
 
