@@ -29,7 +29,7 @@ export const spec = {
     source: { kind: 'string', arg: 'NAME', help: 'source name for every record (default: the file basename)' },
     host: { kind: 'string', arg: 'NAME', help: 'host name for every record (default: os.hostname())', env: 'LOGPIPE_COLLECT_HOST' },
     from: { kind: 'string', arg: 'WHERE', default: 'beginning', choices: ['beginning', 'end'], help: 'where to start in a file seen for the first time at start-up' },
-    'poll-interval': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'how often files and patterns are checked without a file event (idle files; the fallback where events are missed)' },
+    'poll-interval': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'how often files and patterns are checked where no event tells (fs.watch, an unwatched directory, a symlink, a file system inotify misses); with inotify watching everything, a backstop every 10 s' },
     'batch-lines': { kind: 'int', arg: 'N', default: 1000, help: 'close a batch at this many lines' },
     'batch-bytes': { kind: 'bytes', arg: 'SIZE', default: '1MiB', help: 'close a batch at this many (uncompressed) bytes' },
     'batch-wait': { kind: 'duration', arg: 'DURATION', default: '1s', help: 'close a batch after this long while another is in flight' },

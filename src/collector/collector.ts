@@ -58,6 +58,9 @@ export interface CollectorOptions extends ReaderOptions {
   baseBackoffMs?: number;
 }
 
+/** The poll's pace while inotify tells every change we need: a backstop for events it misses. */
+const BACKSTOP_POLL_MS = 10_000;
+
 /** Runs discovery, one reader per tailed file, the spool and the sender until stopped. */
 export class Collector {
   readonly metrics = new Metrics();
@@ -83,6 +86,12 @@ export class Collector {
   #spoolWasFull = false;
   /** Whether a failed write watch was reported (once). */
   #armWarned = false;
+  /** How long the poll now waits between looks (--poll-interval, or the backstop's pace). */
+  pollEveryMs = 0;
+  /** Why the last poll was scheduled at --poll-interval ('' for the backstop). */
+  #pollWhy: string | null = null;
+  /** Set once a write went unreported by inotify (then the poll keeps --poll-interval). */
+  #missedWrite = '';
   readonly #unreadable = new Set<string>();
   readonly #skipped = new Set<string>();
   #sinceGc = 0;
@@ -187,15 +196,68 @@ export class Collector {
     }
     c.#startup = false;
     if (c.#watcher.fallbackWhy) opts.log.info(`Watching files with fs.watch: every write to a watched directory wakes the collector (${c.#watcher.fallbackWhy}).`);
-    c.#pollTimer = setInterval(() => {
-      // On this wake-up, not on a timer of its own (one wake-up a second less at rest).
-      c.#scanNow();
-      // A reader is woken only if its file changed (grew, shrank, was written, or its path now
-      // names another file): a look costs a few stats here, where a reader's turn costs ~0.2 ms
-      // of (cold) JS.
-      for (const r of c.#readers.values()) if (!r.lingering && r.changed()) r.wake();
-    }, opts.pollIntervalMs);
+    c.#schedulePoll();
     return c;
+  }
+
+  /**
+   * The next poll: every --poll-interval while something is not told by inotify, else a
+   * backstop every BACKSTOP_POLL_MS (at least --poll-interval), as Fluent Bit's tail input
+   * rescans every Refresh_Interval (60 s) beside its inotify watches. A trickle then costs no
+   * wake-up of the poll a second.
+   */
+  #schedulePoll(): void {
+    const why = this.#fastPollWhy();
+    if (why !== this.#pollWhy) {
+      this.#pollWhy = why;
+      this.opts.log.debug?.(why ? `Polling every --poll-interval: ${why}.` : 'inotify tells every change: the poll is only a backstop now.');
+    }
+    const ms = why ? this.opts.pollIntervalMs : Math.max(this.opts.pollIntervalMs, this.opts.backstopPollMs ?? BACKSTOP_POLL_MS);
+    this.pollEveryMs = ms;
+    this.#pollTimer = setTimeout(() => {
+      this.#poll(why === '');
+      if (!this.#stopping) this.#schedulePoll();
+    }, ms);
+  }
+
+  /** Polls once: a scan for new files (unless nothing can be new) and a look at every file. */
+  #poll(backstop: boolean): void {
+    // On this wake-up, not on a timer of its own (one wake-up a second less at rest).
+    this.#scanNow();
+    // A reader is woken only if its file changed (grew, shrank, was written, or its path now
+    // names another file): a look costs a few stats here, where a reader's turn costs ~0.2 ms
+    // of (cold) JS.
+    const unreported: FileReader[] = [];
+    for (const r of this.#readers.values()) {
+      if (r.lingering || !r.changed()) continue;
+      if (backstop && r.watchedForWrites && r.tail.hasUnread()) unreported.push(r);
+      r.wake();
+    }
+    // A file grew under a write watch that has not fired. The kernel queues an event within the
+    // write itself, so by the end of this loop turn's I/O phase (setImmediate) it has been
+    // handled, unless inotify does not see this file system's writes (NFS written from another
+    // host, FUSE): then poll at --poll-interval from now on.
+    if (unreported.length && !this.#missedWrite) {
+      setImmediate(() => {
+        const r = unreported.find((x) => x.watchedForWrites);
+        if (!r || this.#missedWrite || this.#stopping) return;
+        this.#missedWrite = `a write to "${r.tail.path}" made no inotify event (a network or FUSE file system?)`;
+        this.opts.log.info(`${this.#missedWrite[0].toUpperCase()}${this.#missedWrite.slice(1)}: polling every --poll-interval from now on.`);
+        if (this.#pollTimer) clearTimeout(this.#pollTimer);
+        this.#schedulePoll();
+      });
+    }
+  }
+
+  /** Why the poll must run every --poll-interval ('' when inotify tells every change we need). */
+  #fastPollWhy(): string {
+    if (!this.#watcher.perFileWrites) return 'no native inotify (fs.watch)';
+    if (this.#armWarned) return 'a file cannot be watched for writes';
+    if (this.#missedWrite) return this.#missedWrite;
+    for (const p of this.#patterns) if (!this.#watcher.covers(p.base)) return `the directory "${p.base}" is not watched`;
+    // A symlink's target may be renamed in a directory we do not watch.
+    for (const r of this.#readers.values()) if (r.linked) return `"${r.tail.path}" is a symbolic link`;
+    return '';
   }
 
   /** Files being tailed (paths). */
@@ -207,7 +269,7 @@ export class Collector {
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    if (this.#pollTimer) clearTimeout(this.#pollTimer);
     if (this.#scanSoon) clearTimeout(this.#scanSoon);
     this.#watcher.close();
     if (this.#scanning) await this.#scanning.catch(() => {});

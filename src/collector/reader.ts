@@ -12,6 +12,7 @@
 //
 // Reading never waits for the server: batches go to the spool. It pauses only while the spool
 // is full (--spool-max) or too many batches wait for gzip.
+import { lstatSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Batch } from './batcher.js';
 import type { Checkpoint, FileState } from './checkpoint.js';
@@ -32,6 +33,11 @@ export interface ReaderOptions extends EncodeOptions {
   host: string;
   from: 'beginning' | 'end';
   pollIntervalMs: number;
+  /**
+   * How often the poll runs while inotify tells every change (a backstop for events it misses;
+   * default 10 s, and never more often than pollIntervalMs).
+   */
+  backstopPollMs?: number;
   batchWaitMs: number;
   /**
    * While lines keep coming, a file closes at most one batch at its end per linger (its writes
@@ -92,6 +98,8 @@ export class FileReader {
   readonly tail: Tail;
   /** The directory of the file's path (where its events come from). */
   readonly dir: string;
+  /** The tailed path is a symbolic link (its target's directory may not be watched). */
+  readonly linked: boolean;
   readonly done: Promise<void>;
   /** Resolves once the reader knows where it starts (or waits for a first line to appear). */
   readonly ready: Promise<void>;
@@ -151,6 +159,7 @@ export class FileReader {
     this.#deps = deps;
     this.tail = tail;
     this.dir = dirname(tail.path);
+    this.linked = lstatSync(tail.path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
     const o = deps.opts;
     this.#source = o.source ?? basename(tail.path);
     this.#bigRead = o.readBytes ?? 1024 * 1024;
@@ -187,6 +196,11 @@ export class FileReader {
    */
   get lingering(): boolean {
     return this.#sleepingAtEnd && (this.#waitingForAck || Date.now() < this.#lingerUntil);
+  }
+
+  /** Whether the file's next write wakes us (a native write watch is armed). */
+  get watchedForWrites(): boolean {
+    return this.#armed !== -1;
   }
 
   /** When the current linger ends (0: not lingering). */

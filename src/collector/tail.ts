@@ -120,6 +120,15 @@ export class Tail {
     }
   }
 
+  /** Whether the open file holds bytes past our position (one fstat; false if it cannot be asked). */
+  hasUnread(): boolean {
+    try {
+      return fstatSync(this.#fh.fd).size > this.position;
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether the open file's size is not `size` (one fstat; false if it cannot be asked). */
   sizeIsNot(size: number): boolean {
     try {

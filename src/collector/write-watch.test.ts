@@ -6,7 +6,7 @@
 // the readers' own linger timers can make a line arrive in time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, copyFileSync, mkdtempSync, openSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Collector, type CollectorOptions } from './collector.js';
@@ -339,4 +339,71 @@ test('lines written a little more than --linger apart are each a quiet line and 
       closeSync(fd);
     }
   });
+});
+
+test('with inotify watching the directory and the file the poll is a backstop; a symlinked path polls every --poll-interval', { skip: nativeSkip }, async () => {
+  await withCollector(
+    'backstop',
+    async ({ collector }) => {
+      assert.equal(collector.pollEveryMs, 10_000);
+    },
+    { pollIntervalMs: 1000 },
+  );
+  const sink = await startSink();
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-polling-link-'));
+  const logs: string[] = [];
+  try {
+    // The link's target can be renamed in a directory nobody watches: only the poll sees that.
+    mkdirSync(join(dir, 'elsewhere'));
+    writeFileSync(join(dir, 'elsewhere', 'real.log'), 'first line\n');
+    symlinkSync(join(dir, 'elsewhere', 'real.log'), join(dir, 'app.log'));
+    const collector = await start(sink, join(dir, 'app.log'), logs, { pollIntervalMs: 1000 });
+    try {
+      await sink.waitFor(1);
+      assert.equal(collector.pollEveryMs, 1000);
+    } finally {
+      await collector.stop();
+    }
+  } finally {
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a write that inotify never reports is found by the backstop poll, which then polls every --poll-interval', { skip: nativeSkip }, async () => {
+  // A file system whose writes make no inotify event (NFS written from another host, FUSE): the
+  // write watch is "armed" and never fires.
+  const arm = Inotify.prototype.armWrite;
+  const disarm = Inotify.prototype.disarmWrite;
+  let armed = 0;
+  Inotify.prototype.armWrite = () => {
+    armed++;
+    return 1_000_000;
+  };
+  Inotify.prototype.disarmWrite = () => {};
+  try {
+    await withCollector(
+      'deaf',
+      async ({ path, sink, collector, logs }) => {
+        assert.equal(collector.pollEveryMs, 1500, 'the backstop pace');
+        // Written once the reader sleeps with its (deaf) write watch, after the first line's linger.
+        await until(() => armed > 0, 'the reader to watch its file for writes');
+        const fd = openSync(path, 'a');
+        try {
+          writeSync(fd, 'unreported 1\n');
+          await sink.waitFor(2, 20_000);
+          await until(() => collector.pollEveryMs === 200, 'the poll to go back to --poll-interval');
+          assert.equal(logs.filter((l) => l.includes('made no inotify event')).length, 1, logs.join(' | '));
+          writeSync(fd, 'unreported 2\n');
+          await sink.waitFor(3, 10_000);
+        } finally {
+          closeSync(fd);
+        }
+      },
+      { pollIntervalMs: 200, backstopPollMs: 1500 },
+    );
+  } finally {
+    Inotify.prototype.armWrite = arm;
+    Inotify.prototype.disarmWrite = disarm;
+  }
 });
