@@ -26,14 +26,32 @@ async function readAll(copy: NonNullable<Awaited<ReturnType<typeof findCopy>>>, 
 
 const lines = (a: number, b: number, tag = '') => Array.from({ length: b - a + 1 }, (_, i) => `${tag}seq=${a + i} some text\n`).join('');
 
+/** Runs `fn` in a new temporary directory and removes it afterwards. */
+async function withDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** app.log.1 is a copy of content 1..200 of which 1..120 were read; app.log holds new content. */
+function copied(dir: string) {
+  const old = Buffer.from(lines(1, 200));
+  const offset = Buffer.byteLength(lines(1, 120));
+  writeFileSync(join(dir, 'app.log.1'), old);
+  writeFileSync(join(dir, 'app.log'), 'new content\n');
+  return { old, offset, want: wantOf(join(dir, 'app.log'), old, offset) };
+}
+
 test('stems: app.log, app.log.1, app-2026.log and app.1.log share "app"', () => {
   assert.equal(stemOf('/x/app.log'), 'app');
   assert.equal(stemOf('/x/app'), 'app');
 });
 
-test('a copytruncate copy is found by content (first line + window), plain or gzipped, and read from the offset', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
+test('a copytruncate copy is found by content (first line + window), plain or gzipped, and read from the offset', () =>
+  withDir('logpipe-recover-', async (dir) => {
     const old = Buffer.from(lines(1, 200));
     const offset = Buffer.byteLength(lines(1, 120));
     // A copy with the same first line but other content (a rewrite) must not match.
@@ -53,14 +71,10 @@ test('a copytruncate copy is found by content (first line + window), plain or gz
     assert.ok(gz?.compressed, 'found the gzipped copy');
     assert.equal(await readAll(gz, offset), lines(121, 200));
     assert.equal(await readAll(gz, 0), readFileSync(join(dir, 'app.log.2'), 'utf8').slice(0, 0) + lines(1, 200));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a copy that olddir moved into a directory under the log\'s is found by content; newer whole copies are not taken from there', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
+test('a copy that olddir moved into a directory under the log\'s is found by content; newer whole copies are not taken from there', () =>
+  withDir('logpipe-recover-', async (dir) => {
     const old = Buffer.from(lines(1, 200));
     const offset = Buffer.byteLength(lines(1, 120));
     mkdirSync(join(dir, 'archive'));
@@ -74,14 +88,10 @@ test('a copy that olddir moved into a directory under the log\'s is found by con
     utimesSync(join(dir, 'archive', 'app.log.2'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
     const newer = await newerCopies(join(dir, 'app.log'), copy!, () => false, new Set(), '');
     assert.deepEqual(newer.map((c) => c.path), []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('no copy: nothing matches a shorter copy, another first line, or a different window', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
+test('no copy: nothing matches a shorter copy, another first line, or a different window', () =>
+  withDir('logpipe-recover-', async (dir) => {
     const old = Buffer.from(lines(1, 200));
     const offset = Buffer.byteLength(lines(1, 120));
     writeFileSync(join(dir, 'app.log.1'), lines(1, 100)); // shorter than the offset
@@ -89,20 +99,13 @@ test('no copy: nothing matches a shorter copy, another first line, or a differen
     writeFileSync(join(dir, 'app.log.3'), lines(1, 60) + lines(61, 300, 'y')); // same head, other window
     writeFileSync(join(dir, 'other.log.1'), old); // another stem
     assert.equal(await findCopy(wantOf(join(dir, 'app.log'), old, offset)), null);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a copy renamed by a rotation while the search lists the directory (app.log.1 → app.log.2) is still found', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
-    const old = Buffer.from(lines(1, 200));
-    const offset = Buffer.byteLength(lines(1, 120));
-    writeFileSync(join(dir, 'app.log.1'), old);
-    writeFileSync(join(dir, 'app.log'), 'new content\n');
+test('a copy renamed by a rotation while the search lists the directory (app.log.1 → app.log.2) is still found', () =>
+  withDir('logpipe-recover-', async (dir) => {
+    const { offset, want } = copied(dir);
     let renamed = false;
-    const copy = await findCopy(wantOf(join(dir, 'app.log'), old, offset), {
+    const copy = await findCopy(want, {
       // The listing said app.log.1; before it is looked at, logrotate moves it on.
       afterList: () => {
         if (!renamed) renameSync(join(dir, 'app.log.1'), join(dir, 'app.log.2'));
@@ -112,19 +115,12 @@ test('a copy renamed by a rotation while the search lists the directory (app.log
     assert.ok(copy, 'found on a second look');
     assert.equal(copy.path, join(dir, 'app.log.2'));
     assert.equal(await readAll(copy, offset), lines(121, 200));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a found copy renamed by the next rotation before it is read is read under its new name, not the file that took its old one; a deleted one is reported', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
-    const old = Buffer.from(lines(1, 200));
-    const offset = Buffer.byteLength(lines(1, 120));
-    writeFileSync(join(dir, 'app.log.1'), old);
-    writeFileSync(join(dir, 'app.log'), 'new content\n');
-    const copy = await findCopy(wantOf(join(dir, 'app.log'), old, offset));
+test('a found copy renamed by the next rotation before it is read is read under its new name, not the file that took its old one; a deleted one is reported', () =>
+  withDir('logpipe-recover-', async (dir) => {
+    const { offset, want } = copied(dir);
+    const copy = await findCopy(want);
     assert.ok(copy, 'found');
     // The next copytruncate: app.log.1 → app.log.2, then a copy of the next generation as app.log.1.
     renameSync(join(dir, 'app.log.1'), join(dir, 'app.log.2'));
@@ -132,14 +128,10 @@ test('a found copy renamed by the next rotation before it is read is read under 
     assert.equal(await readAll(copy, offset), lines(121, 200));
     rmSync(join(dir, 'app.log.2'));
     await assert.rejects(readAll(copy, offset), CopyGone);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a copy of our content that ends before the offset (copied before the last lines we read) is found as short only when asked with `seen`, plain or gzipped', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
+test('a copy of our content that ends before the offset (copied before the last lines we read) is found as short only when asked with `seen`, plain or gzipped', () =>
+  withDir('logpipe-recover-', async (dir) => {
     const read = Buffer.from(lines(1, 120));
     writeFileSync(join(dir, 'app.log.2'), lines(1, 1) + lines(2, 50, 'x')); // same first line, older, other content
     utimesSync(join(dir, 'app.log.2'), new Date(1_000_000), new Date(1_000_000));
@@ -157,14 +149,10 @@ test('a copy of our content that ends before the offset (copied before the last 
     const gz = await findCopy({ ...want, seen: read.length });
     assert.equal(gz?.short, true);
     assert.equal(gz?.compressed, true);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('copies newer than the found one are read, except a copy of the generation the file holds now', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'logpipe-recover-'));
-  try {
+test('copies newer than the found one are read, except a copy of the generation the file holds now', () =>
+  withDir('logpipe-recover-', async (dir) => {
     const old = Buffer.from(lines(1, 200));
     writeFileSync(join(dir, 'app.log.2'), old);
     utimesSync(join(dir, 'app.log.2'), new Date(1_000_000), new Date(1_000_000));
@@ -181,10 +169,7 @@ test('copies newer than the found one are read, except a copy of the generation 
       between.map((c) => c.path),
       [join(dir, 'app.log.1')],
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('rotated names of app.log: app.log.1, app.log-20261130, app.log.1.gz, app.1.log, app-20261130.log; not apple.log or app.logger', () => {
   for (const name of ['app.log.1', 'app.log-20261130', 'app.log.1.gz', 'app.log_old', 'app.1.log', 'app-20261130.log']) assert.ok(isRotatedName(name, 'app.log'), name);
