@@ -56,6 +56,11 @@ export interface CollectorOptions extends ReaderOptions {
   gzipLevel?: number;
   /** Backoff base of the shipper (default 500 ms). */
   baseBackoffMs?: number;
+  /**
+   * How often the poll runs while inotify tells every change (a backstop for events it misses;
+   * default 10 s, and never more often than pollIntervalMs).
+   */
+  backstopPollMs?: number;
 }
 
 /** The poll's pace while inotify tells every change we need: a backstop for events it misses. */

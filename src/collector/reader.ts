@@ -33,11 +33,6 @@ export interface ReaderOptions extends EncodeOptions {
   host: string;
   from: 'beginning' | 'end';
   pollIntervalMs: number;
-  /**
-   * How often the poll runs while inotify tells every change (a backstop for events it misses;
-   * default 10 s, and never more often than pollIntervalMs).
-   */
-  backstopPollMs?: number;
   batchWaitMs: number;
   /**
    * While lines keep coming, a file closes at most one batch at its end per linger (its writes
