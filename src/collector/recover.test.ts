@@ -151,7 +151,7 @@ test('a copy of our content that ends before the offset (copied before the last 
     assert.equal(gz?.compressed, true);
   }));
 
-test('copies newer than the found one are read, except a copy of the generation the file holds now', () =>
+test('copies newer than the found one are read, except a copy of the generation the file holds now and another application\'s file sharing the stem', () =>
   withDir('logpipe-recover-', async (dir) => {
     const old = Buffer.from(lines(1, 200));
     writeFileSync(join(dir, 'app.log.2'), old);
@@ -162,6 +162,7 @@ test('copies newer than the found one are read, except a copy of the generation 
     // app.log holds now.
     writeFileSync(join(dir, 'app.log.1'), lines(201, 260));
     writeFileSync(join(dir, 'app.log.0'), lines(261, 300));
+    writeFileSync(join(dir, 'app-worker.log'), lines(1, 50, 'worker ')); // not a name a rotation gives
     writeFileSync(join(dir, 'app.log'), lines(261, 320));
     const current = fingerprintBytes(Buffer.from(lines(261, 320)), 100, false)!;
     const between = await newerCopies(join(dir, 'app.log'), copy, () => false, new Set(), current);

@@ -237,8 +237,12 @@ export async function newerCopies(path: string, than: Copy, known: (key: string)
   let files: Listed[] = [];
   for await (const listed of listingsUntilSettled(path, hooks)) files = listed.files;
   const out: Copy[] = [];
+  const own = basename(path);
   for (const f of files) {
     if (f.size === 0 || f.key === than.key || exclude.has(f.key) || known(f.key) || f.mtime <= than.mtime) continue;
+    // Read whole and unverified, so only a name a rotation gives it (app.log.1, app-2026….log),
+    // never another application's file that shares the stem (app-worker.log).
+    if (!isRotatedName(f.name, own)) continue;
     const kind = compressionOf(f.path);
     if (kind === 'other') continue;
     const compressed = kind === 'gzip';
