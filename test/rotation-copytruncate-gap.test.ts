@@ -9,10 +9,12 @@
 // The window is forced here without timing: the collector is stopped (SIGSTOP, or SIGTERM and
 // restarted) while both rotations happen, so it cannot notice the first one in between. Each
 // rotation is played step by step (copy, lines, truncate) as logrotate's copytruncate and an
-// application that keeps writing do it.
+// application that keeps writing do it. The copies may be moved into a directory beside the
+// file (logrotate's olddir): found by "logrotate copytruncate with olddir …" in
+// rotation-programs.test.ts under load (2,850 lines of the generation between lost).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, renameSync, truncateSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertVerdict, judge, seqLines, settle, withRig, type Rig } from './helpers/chaos.js';
 
@@ -21,18 +23,18 @@ import { assertVerdict, judge, seqLines, settle, withRig, type Rig } from './hel
  * (past copy A's end); `pause()`; truncate, 111..150 (generation B, never seen); app.log.1 →
  * app.log.2, copy B → app.log.1, truncate; 151..170 (generation C).
  */
-async function twoCopytruncates(rig: Rig, pause: () => Promise<void>): Promise<void> {
+async function twoCopytruncates(rig: Rig, pause: () => Promise<void>, copies = rig.dir): Promise<void> {
   appendFileSync(rig.log, seqLines(1, 100));
   await rig.startCollector();
   await settle(rig.server.url, 100, { quietMs: 10_000 });
-  copyFileSync(rig.log, join(rig.dir, 'app.log.1'));
+  copyFileSync(rig.log, join(copies, 'app.log.1'));
   appendFileSync(rig.log, seqLines(101, 110));
   await settle(rig.server.url, 110, { quietMs: 10_000 });
   await pause();
   truncateSync(rig.log, 0);
   appendFileSync(rig.log, seqLines(111, 150));
-  renameSync(join(rig.dir, 'app.log.1'), join(rig.dir, 'app.log.2'));
-  copyFileSync(rig.log, join(rig.dir, 'app.log.1'));
+  renameSync(join(copies, 'app.log.1'), join(copies, 'app.log.2'));
+  copyFileSync(rig.log, join(copies, 'app.log.1'));
   truncateSync(rig.log, 0);
   appendFileSync(rig.log, seqLines(151, 170));
 }
@@ -56,5 +58,22 @@ test('two copytruncates while the collector is stopped, the first copy ending be
     await rig.startCollector();
     const all = await rig.finish(170, { quietMs: 10_000 });
     assertVerdict(t, judge(all.map((r) => r.message), { last: 170 }), 'two copytruncates while stopped, short first copy', { notes: rig.notes() });
+  });
+});
+
+test('the same with the copies moved into a directory beside the file (logrotate olddir): the generation between is found there too', async (t) => {
+  await withRig({}, async (rig) => {
+    const old = join(rig.dir, 'old');
+    mkdirSync(old);
+    await twoCopytruncates(
+      rig,
+      async () => {
+        rig.collector!.proc.kill('SIGSTOP');
+      },
+      old,
+    );
+    rig.collector!.proc.kill('SIGCONT');
+    const all = await rig.finish(170, { quietMs: 10_000 });
+    assertVerdict(t, judge(all.map((r) => r.message), { last: 170 }), 'two copytruncates into olddir while stalled', { notes: rig.notes() });
   });
 });

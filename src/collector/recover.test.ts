@@ -73,7 +73,7 @@ test('a copytruncate copy is found by content (first line + window), plain or gz
     assert.equal(await readAll(gz, 0), readFileSync(join(dir, 'app.log.2'), 'utf8').slice(0, 0) + lines(1, 200));
   }));
 
-test('a copy that olddir moved into a directory under the log\'s is found by content; newer whole copies are not taken from there', () =>
+test('a copy that olddir moved into a directory under the log\'s is found by content; newer whole copies are taken from that directory, not from others', () =>
   withDir('logpipe-recover-', async (dir) => {
     const old = Buffer.from(lines(1, 200));
     const offset = Buffer.byteLength(lines(1, 120));
@@ -83,11 +83,16 @@ test('a copy that olddir moved into a directory under the log\'s is found by con
     const copy = await findCopy(wantOf(join(dir, 'app.log'), old, offset));
     assert.equal(copy?.path, join(dir, 'archive', 'app.log.1'));
     assert.equal(await readAll(copy!, offset), lines(121, 200));
-    // A whole unknown file is only trusted as a rotated copy in the log's own directory.
-    writeFileSync(join(dir, 'archive', 'app.log.2'), lines(1, 50, 'other '));
-    utimesSync(join(dir, 'archive', 'app.log.2'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    // A whole unknown file is trusted as a rotated copy in the log's own directory and in the
+    // one its copies are seen to go to (a generation copied away there unseen), not elsewhere.
+    const later = new Date(Date.now() + 60_000);
+    mkdirSync(join(dir, 'elsewhere'));
+    for (const d of ['archive', 'elsewhere']) {
+      writeFileSync(join(dir, d, 'app.log.2'), lines(1, 50, `${d} `));
+      utimesSync(join(dir, d, 'app.log.2'), later, later);
+    }
     const newer = await newerCopies(join(dir, 'app.log'), copy!, () => false, new Set(), '');
-    assert.deepEqual(newer.map((c) => c.path), []);
+    assert.deepEqual(newer.map((c) => c.path), [join(dir, 'archive', 'app.log.2')]);
   }));
 
 test('no copy: nothing matches a shorter copy, another first line, or a different window', () =>

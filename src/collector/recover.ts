@@ -4,7 +4,7 @@
 // been compressed into a new inode. A copy is the same content if its first line has our
 // fingerprint and the bytes before our offset hash to our window.
 import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { fingerprintBytes, FINGERPRINT_BYTES, identityKey } from './fingerprint.js';
 import { compressionOf, shortHash, windowStart } from './identity.js';
@@ -233,16 +233,19 @@ export async function findCopy(want: Wanted, hooks: SearchHooks = {}): Promise<C
  * rotation, or it would be read twice.
  */
 export async function newerCopies(path: string, than: Copy, known: (key: string) => boolean, exclude: Set<string>, current: string, hooks: SearchHooks = {}): Promise<Copy[]> {
-  // As in findCopy: a listing taken while a rotation renames copies can miss one.
+  // As in findCopy: a listing taken while a rotation renames copies can miss one. Whole
+  // unknown files are taken from the file's own directory and from the one its copy `than` was
+  // found in (logrotate's olddir moves every copy there), not from other directories under it.
+  const dirs = new Set([dirname(path), dirname(than.path)]);
   let files: Listed[] = [];
-  for await (const listed of listingsUntilSettled(path, hooks)) files = listed.files;
+  for await (const listed of listingsUntilSettled(path, hooks, dirs.size > 1)) files = listed.files;
   const out: Copy[] = [];
   const own = basename(path);
   for (const f of files) {
-    if (f.size === 0 || f.key === than.key || exclude.has(f.key) || known(f.key) || f.mtime <= than.mtime) continue;
+    if (f.size === 0 || f.key === than.key || exclude.has(f.key) || known(f.key) || f.mtime <= than.mtime || !dirs.has(dirname(f.path))) continue;
     // Read whole and unverified, so only a name a rotation gives it (app.log.1, app-2026….log),
     // never another application's file that shares the stem (app-worker.log).
-    if (!isRotatedName(f.name, own)) continue;
+    if (!isRotatedName(basename(f.path), own)) continue;
     const kind = compressionOf(f.path);
     if (kind === 'other') continue;
     const compressed = kind === 'gzip';
