@@ -91,8 +91,7 @@ export class Collector {
   #spoolWasFull = false;
   /** Whether a failed write watch was reported (once). */
   #armWarned = false;
-  /** How long the poll now waits between looks (--poll-interval, or the backstop's pace). */
-  pollEveryMs = 0;
+  #pollEveryMs = 0;
   /** Why the last poll was scheduled at --poll-interval ('' for the backstop). */
   #pollWhy: string | null = null;
   /** Set once a write went unreported by inotify (then the poll keeps --poll-interval). */
@@ -218,7 +217,7 @@ export class Collector {
       this.opts.log.debug?.(why ? `Polling every --poll-interval: ${why}.` : 'inotify tells every change: the poll is only a backstop now.');
     }
     const ms = why ? this.opts.pollIntervalMs : Math.max(this.opts.pollIntervalMs, this.opts.backstopPollMs ?? BACKSTOP_POLL_MS);
-    this.pollEveryMs = ms;
+    this.#pollEveryMs = ms;
     this.#pollTimer = setTimeout(() => {
       this.#poll(why === '');
       if (!this.#stopping) this.#schedulePoll();
@@ -263,6 +262,11 @@ export class Collector {
     // A symlink's target may be renamed in a directory we do not watch.
     for (const r of this.#readers.values()) if (r.linked) return `"${r.tail.path}" is a symbolic link`;
     return '';
+  }
+
+  /** How long the poll now waits between looks (--poll-interval, or the backstop's pace). */
+  get pollEveryMs(): number {
+    return this.#pollEveryMs;
   }
 
   /** Files being tailed (paths). */
