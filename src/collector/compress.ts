@@ -24,7 +24,7 @@ export const STORED_MAX = 2048;
  * own sized for them (8 KiB window, memLevel 5: ~40 KiB of native state, freed when the call
  * returns, where the pool's contexts hold ~600 KiB each). A trip through the thread pool costs a
  * pool thread's wake-up and one more of the main thread to take the result, which at a
- * trickle's one batch a second was ~15-25% of the collector's CPU (docs/benchmarks.md, "Small
+ * trickle's one batch a second was ~13-20% of the collector's CPU (docs/benchmarks.md, "Small
  * bodies deflated on the main thread"); deflating 2.5 KiB costs ~30 µs, 64 KiB ~0.5 ms. On
  * Loghub's logs as NDJSON the output is within 0-2% of the pool's 32 KiB window (14% on
  * Zookeeper's 12 KiB with a 4 KiB window, hence 8 KiB). Bigger bodies (a backlog, a busy file)
