@@ -45,6 +45,9 @@ test('histogram, level counts and list cover the same window: a line 27 h old is
     await waitFor(async () => (await rangeTotal()) === 0, '"0 lines in range"');
     assert.equal(await page.locator('button[data-level-toggle=error] .count').textContent(), '0');
     assert.match((await page.locator('.list-state').textContent()) ?? '', /No lines match these filters in the last 24 hours/);
+    // "All time" ends the sentence as "at any time" (it read "… in at any time.").
+    await page.goto(`${server.url}/?range=all&source=no-such-source`);
+    await waitFor(async () => /No lines match these filters at any time\./.test((await page.locator('.list-state').textContent().catch(() => '')) ?? ''), '"No lines match these filters at any time."');
     // Every quick range: the histogram asks for exactly the list's bounds.
     for (const key of ['6h', '24h', '7d']) {
       asked.length = 0;

@@ -17,7 +17,7 @@ import { levelTotals } from '../lib/histogramData.js';
 import { addFieldFilter } from '../lib/queryEdit.js';
 import type { QueryProblem } from '../lib/querySyntax.js';
 import { recordCount } from '../lib/logWindow.js';
-import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, resolveRange, zoomOut } from '../lib/timeRange.js';
+import { describeRange, DEFAULT_RANGE, formatInstant, isLiveRange, rangePhrase, resolveRange, zoomOut } from '../lib/timeRange.js';
 import { DEFAULT_VIEW, filterParams, listKey, shownLevels } from '../lib/viewState.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ExportLinks } from './ExportLinks.js';
@@ -197,11 +197,10 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [view, logs.window.items.length]);
 
-  const rangeWords = describeRange(view.range).replace(/^Last/, 'the last').replace(/^All time/, 'at any time');
   const filtered = Boolean(view.q || view.levels.length || view.sources.length || view.hosts.length);
   const empty = (
     <div>
-      <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {view.range.kind === 'quick' ? `in ${rangeWords.toLowerCase()}` : `between ${rangeWords}`}.</p>
+      <p className="state-title">{filtered ? 'No lines match these filters' : 'No lines yet'} {rangePhrase(view.range)}.</p>
       {liveRange && live && <p className="state-text">New lines will appear here as soon as they arrive.</p>}
       <div className="state-actions">
         {view.q && <button type="button" className="btn" onClick={() => setView((v) => ({ ...v, q: '' }))}>Clear the search</button>}

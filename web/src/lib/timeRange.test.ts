@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromDatetimeLocal, histogramBounds, LIVE_AHEAD_MS, resolveRange, toDatetimeLocal, zoomOut } from './timeRange.js';
+import { formatInstant, fromDatetimeLocal, histogramBounds, LIVE_AHEAD_MS, rangePhrase, resolveRange, toDatetimeLocal, zoomOut } from './timeRange.js';
 
 test('quick ranges resolve relative to now, all time has no bounds', () => {
   assert.deepEqual(resolveRange({ kind: 'quick', key: '15m' }, 1_000_000_000), { from: 1_000_000_000 - 900_000, to: 1_000_000_000 + LIVE_AHEAD_MS });
@@ -36,4 +36,12 @@ test('zooming out doubles a fixed range around its centre and widens a live one'
   assert.deepEqual(zoomOut({ kind: 'absolute', from: 1000, to: 2000 }), { kind: 'absolute', from: 500, to: 2500 });
   assert.deepEqual(zoomOut({ kind: 'quick', key: '1h' }), { kind: 'quick', key: '6h' });
   assert.equal(zoomOut({ kind: 'quick', key: 'all' }), null);
+});
+
+test('a range ends a sentence: in the last …, at any time (not "in at any time"), between …', () => {
+  assert.equal(rangePhrase({ kind: 'quick', key: '24h' }), 'in the last 24 hours');
+  assert.equal(rangePhrase({ kind: 'quick', key: '1h' }), 'in the last hour');
+  assert.equal(rangePhrase({ kind: 'quick', key: 'all' }), 'at any time');
+  const from = new Date(2026, 10, 28, 4, 0, 0).getTime();
+  assert.equal(rangePhrase({ kind: 'absolute', from, to: from + 3_600_000 }), `between ${formatInstant(from)} – ${formatInstant(from + 3_600_000)}`);
 });

@@ -52,6 +52,16 @@ export function describeRange(range: TimeRange): string {
   return `${formatInstant(range.from)} – ${formatInstant(range.to)}`;
 }
 
+/**
+ * The range as the end of a sentence ("No lines yet …"): "in the last hour", "at any time",
+ * "between 2026-11-28 04:00:00 – 2026-11-28 05:00:00".
+ */
+export function rangePhrase(range: TimeRange): string {
+  if (range.kind !== 'quick') return `between ${describeRange(range)}`;
+  if (range.key === 'all') return 'at any time';
+  return `in ${describeRange(range).replace(/^Last/, 'the last').toLowerCase()}`;
+}
+
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
