@@ -85,7 +85,7 @@ try {
         const warm = Math.round(rate * WARM);
         const total = warm + Math.round(rate * WINDOW);
         while (written < total) {
-          if (warm > 0 && written >= warm && c0 === cs) {
+          if (warm > 0 && written >= warm && splitAt === 0) {
             c0 = procs.map((p) => cpuMs(p.pid!));
             splitAt = written;
             const [a, b] = c0.map((c, i) => ((c - cs[i]) * 1000) / written);
